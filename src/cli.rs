@@ -1,0 +1,425 @@
+//! Command-line types only (clap derive). No behaviour lives here: `main`
+//! dispatches each variant to `commands::*`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Keep API keys and tokens in an encrypted local vault and start programs with exactly the secrets they may see";
+
+const LONG_ABOUT: &str = "\
+vault keeps API keys, tokens and passwords in an encrypted local SQLite vault, \
+decides which agent may see which secret, and starts programs with exactly those \
+secrets in their environment — never on disk in plain text, never in argv, never \
+echoed into their logs.
+
+The vault lives in ~/.local/share/vault/vault.db with its key in \
+~/.config/vault/vault.key, or in DIR with --vault-dir DIR (or VAULT_DIR). \
+VAULT_KEY holds the key itself (for CI and containers), VAULT_KEY_FILE names \
+another key file, and VAULT_PASSPHRASE or --passphrase-file unlock a passphrase vault.";
+
+const EXAMPLES: &str = "\
+Examples:
+  vault set OPENAI_API_KEY -d \"model calls\"        # prompts for the value, hidden
+  vault agent create support-bot
+  vault grant OPENAI_API_KEY --agent support-bot
+  vault run --agent support-bot -- python bot.py
+  vault import .env
+  vault list
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 conflict, 5 locked, 6 integrity, 7 invalid input;
+vault run: 125 vault failed, 126 not executable, 127 not found, else the command's status.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vault",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXAMPLES,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Directory holding vault.db and vault.key
+    #[arg(long, global = true, value_name = "DIR", env = "VAULT_DIR")]
+    pub vault_dir: Option<PathBuf>,
+
+    /// Read the vault passphrase from FILE (one trailing newline is ignored)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(InitArgs),
+    Set(SetArgs),
+    Get(GetArgs),
+    List(ListArgs),
+    Edit(EditArgs),
+    Delete(DeleteArgs),
+    #[command(visible_alias = "import-env")]
+    Import(ImportArgs),
+    Export(ExportArgs),
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    Grant(GrantArgs),
+    Revoke(RevokeArgs),
+    Providers(ProvidersArgs),
+    Run(RunArgs),
+    Completions(CompletionsArgs),
+    Man(ManArgs),
+}
+
+/// Create a new vault
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault init                                  # random key in ~/.config/vault/vault.key (mode 0600)
+  vault init --passphrase                     # no key file; asks for a passphrase twice
+  VAULT_PASSPHRASE=... vault init --passphrase   # non-interactive (CI)
+  vault --vault-dir ./.vault init             # a vault for one project
+
+Refuses to overwrite an existing vault (exit 4). Any write command creates a vault
+with a key file on first use, so `vault init` is optional.")]
+pub struct InitArgs {
+    /// Protect the vault with a passphrase (Argon2id) instead of a key file
+    #[arg(long)]
+    pub passphrase: bool,
+}
+
+/// Create or update a secret
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault set OPENAI_API_KEY                      # hidden prompt (Enter keeps the current value)
+  printf %s \"$TOKEN\" | vault set GITHUB_TOKEN   # from stdin; one trailing newline is stripped
+  vault set OPENAI_API_KEY sk-... -d \"model calls\" --provider openai
+  vault set API_BASE_URL https://api.example.com --variable
+  vault set SLACK_TOKEN --agent support-bot     # only support-bot receives it
+
+A value given as an argument is visible to other local users in the process list
+while vault runs; prefer the prompt or stdin for real secrets.")]
+pub struct SetArgs {
+    /// Name: A-Z, 0-9 and _, not starting with a digit (e.g. OPENAI_API_KEY)
+    pub name: String,
+    /// The value; omitted: read it hidden from the terminal, or from stdin
+    pub value: Option<String>,
+    /// A description (kept on update unless given)
+    #[arg(short = 'd', long = "description", value_name = "DESC")]
+    pub description: Option<String>,
+    /// Store as a non-sensitive variable: plain text, shown in listings, never masked
+    #[arg(long)]
+    pub variable: bool,
+    /// Make the secret agent-scoped and grant it to AGENT (repeatable)
+    #[arg(long = "agent", value_name = "AGENT")]
+    pub agents: Vec<String>,
+    /// Tag the secret as a credential of this AI provider (see `vault providers`)
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+    /// Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)
+    #[arg(long)]
+    pub allow_code_loading_name: bool,
+}
+
+/// Show a secret (value masked unless --reveal)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault get OPENAI_API_KEY                  # metadata, value shown as ••••••••
+  vault get OPENAI_API_KEY --reveal         # the bare value and a newline
+  curl -H \"Authorization: Bearer $(vault get API_TOKEN --reveal)\" ...
+  vault get OPENAI_API_KEY --json")]
+pub struct GetArgs {
+    pub name: String,
+    /// Print only the value and a newline (with --json: include the value)
+    #[arg(long)]
+    pub reveal: bool,
+    /// One JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// List secrets (values masked; variables shown)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault list
+  vault list --agent support-bot            # what support-bot would receive
+  vault list --json | jq -r '.[].name'
+
+Needs no key: names, descriptions and policy are stored in plain text.")]
+pub struct ListArgs {
+    /// Only what this agent would receive (globals plus its grants)
+    #[arg(long, value_name = "AGENT")]
+    pub agent: Option<String>,
+    /// One JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Change a secret's metadata (never its value)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault edit OPENAI_API_KEY -d \"model calls for the support bot\"
+  vault edit API_BASE_URL --variable        # show it in listings, never mask it
+  vault edit SLACK_TOKEN --agent-only       # only agents it is granted to receive it
+  vault edit OPENAI_API_KEY --provider openai")]
+pub struct EditArgs {
+    pub name: String,
+    /// New description
+    #[arg(short = 'd', long = "description", value_name = "DESC")]
+    pub description: Option<String>,
+    /// Make it a non-sensitive variable (stored in plain text)
+    #[arg(long, conflicts_with = "secret")]
+    pub variable: bool,
+    /// Make it a secret (encrypted, masked)
+    #[arg(long)]
+    pub secret: bool,
+    /// Inject it into every run
+    #[arg(long, conflicts_with = "agent_only")]
+    pub global: bool,
+    /// Inject it only into runs of agents it is granted to
+    #[arg(long)]
+    pub agent_only: bool,
+    /// Tag it as a credential of this provider ("none" removes the tag)
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+}
+
+/// Delete secrets (refused while granted to an agent, unless --force)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault delete OLD_TOKEN
+  vault delete OPENAI_API_KEY --force       # revoke it from every agent, then delete
+
+Deletes every named secret or none. All versions are removed.")]
+pub struct DeleteArgs {
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    /// Revoke the secret from every agent, then delete it
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Import a .env file (all lines or none)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault import .env
+  vault import .env --dry-run               # report what would change; writes nothing
+  vault import .env --agent support-bot     # agent-scoped, granted to support-bot
+  vault import .env --no-overwrite          # keep existing values
+  cat prod.env | vault import -
+
+Format: KEY=VALUE lines, # comments, optional `export `, single quotes literal,
+double quotes with \\n \\r \\t \\\" \\\\ escapes (may span lines). $VAR is kept literally.
+A bad line fails the whole import, with FILE:LINE for every bad line.")]
+pub struct ImportArgs {
+    /// The .env file, or - for stdin
+    pub file: PathBuf,
+    /// Make the imported secrets agent-scoped and grant them to AGENT (repeatable)
+    #[arg(long = "agent", value_name = "AGENT")]
+    pub agents: Vec<String>,
+    /// Import as non-sensitive variables
+    #[arg(long)]
+    pub variable: bool,
+    /// Skip names that already exist
+    #[arg(long)]
+    pub no_overwrite: bool,
+    /// Report what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Map invalid keys to valid names (db.url -> DB_URL, api-key -> API_KEY)
+    #[arg(long)]
+    pub rename: bool,
+    /// Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)
+    #[arg(long)]
+    pub allow_code_loading_name: bool,
+    /// One JSON document (the summary) on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// KEY=value lines that `vault import` reads back byte for byte
+    Dotenv,
+    /// One JSON object {NAME: value}
+    Json,
+    /// export NAME='value' lines for a POSIX shell
+    Shell,
+}
+
+/// Print secrets with their values (dotenv, json or shell)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault export > backup.env                 # plaintext! keep it somewhere safe
+  vault export --agent support-bot --format json
+  eval \"$(vault export --format shell)\"
+
+Values are revealed and quoted so that `vault import` of the output restores them byte for byte.")]
+pub struct ExportArgs {
+    /// Export what this agent would receive (globals plus its grants)
+    #[arg(long, value_name = "AGENT")]
+    pub agent: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExportFormat::Dotenv)]
+    pub format: ExportFormat,
+}
+
+/// Manage agents: the bots, scripts and services that receive secrets
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Create an agent
+    #[command(after_help = "Example:\n  vault agent create support-bot -d \"answers tickets\"")]
+    Create {
+        /// Name: a-z, 0-9, _ and -, starting with a letter or digit
+        name: String,
+        #[arg(short = 'd', long = "description", value_name = "DESC")]
+        description: Option<String>,
+    },
+    /// List agents
+    #[command(after_help = "Example:\n  vault agent list --json")]
+    List {
+        /// One JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an agent's grants, each synced, stale or pending
+    #[command(after_help = "\
+Example:
+  vault agent show support-bot
+
+For each grant: synced (the agent's last run received the current version),
+stale (the value changed after the agent's last run: restart it to pick it up),
+pending (never delivered).")]
+    Show {
+        name: String,
+        /// One JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an agent and its grants
+    #[command(after_help = "Example:\n  vault agent delete support-bot")]
+    Delete { name: String },
+}
+
+/// Let an agent receive secrets
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault grant OPENAI_API_KEY SLACK_TOKEN --agent support-bot
+
+An agent may hold one credential per provider (exit 4 on a second).")]
+pub struct GrantArgs {
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    #[arg(long, value_name = "AGENT", required = true)]
+    pub agent: String,
+}
+
+/// Stop an agent from receiving secrets
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  vault revoke SLACK_TOKEN --agent support-bot")]
+pub struct RevokeArgs {
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    #[arg(long, value_name = "AGENT", required = true)]
+    pub agent: String,
+}
+
+/// List the known AI providers and their conventional variable names
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  vault providers\n  vault set ANTHROPIC_API_KEY --provider anthropic"
+)]
+pub struct ProvidersArgs {
+    /// One JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Run a command with its secrets in the environment
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault run -- env                          # global secrets only
+  vault run --agent support-bot -- python bot.py
+  vault run --only OPENAI_API_KEY -- ./eval.sh
+  vault run --clean-env --agent ci -- make deploy
+  vault run --no-masking -- ./server        # exec: no parent process, output untouched
+
+Chooses every global secret plus the agent's grants, narrowed by the manifest
+(--manifest F, or ./vault.toml) and --only. Output is copied through with every
+secret value replaced by <redacted:NAME>, unless --no-masking.
+Exit status: the command's own, 128+N if it died of signal N; 125 if vault
+failed before starting it, 126 if it is not executable, 127 if not found.")]
+pub struct RunArgs {
+    /// Also inject the secrets granted to AGENT
+    #[arg(long, value_name = "AGENT")]
+    pub agent: Option<String>,
+    /// Manifest declaring the secrets the command needs (default: ./vault.toml if present)
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Inject only these names (comma-separated)
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM)
+    #[arg(long)]
+    pub clean_env: bool,
+    /// Exec the command directly: no output masking, no extra process
+    #[arg(long)]
+    pub no_masking: bool,
+    /// The command and its arguments (after --)
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+/// Print a shell completion script
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault completions bash > ~/.local/share/bash-completion/completions/vault
+  vault completions zsh > \"${fpath[1]}/_vault\"
+  vault completions fish > ~/.config/fish/completions/vault.fish")]
+pub struct CompletionsArgs {
+    pub shell: Shell,
+}
+
+/// Write man pages (vault.1 and one per subcommand) into DIR
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  vault man ./man && man ./man/vault-run.1")]
+pub struct ManArgs {
+    pub dir: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

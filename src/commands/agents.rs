@@ -1,0 +1,245 @@
+//! `agent create|list|show|delete`, `grant`, `revoke`: who may receive what.
+
+use serde_json::json;
+
+use super::{no_such_agent, no_such_secret, require_agent, Ctx};
+use crate::cli::{AgentCommand, GrantArgs, RevokeArgs};
+use crate::error::{Error, Result};
+use crate::model;
+use crate::output::{self, escape};
+use crate::store::{GrantRow, Tx};
+use crate::vault::Vault;
+
+pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
+    match cmd {
+        AgentCommand::Create { name, description } => create(ctx, name, description.as_deref()),
+        AgentCommand::List { json } => list(ctx, *json),
+        AgentCommand::Show { name, json } => show(ctx, name, *json),
+        AgentCommand::Delete { name } => delete(ctx, name),
+    }
+}
+
+fn create(ctx: &Ctx, name: &str, description: Option<&str>) -> Result<()> {
+    model::check_agent_name(name)?;
+    let mut vault = Vault::open_or_create(&ctx.paths, &ctx.keys)?;
+    let now = output::now();
+    let created = vault
+        .store
+        .write(|tx| tx.create_agent(name, description.unwrap_or(""), &now))?;
+    if !created {
+        return Err(
+            Error::conflict(format!("an agent named {name} already exists")).hint(format!(
+                "pick another name, or see it with `vault agent show {name}`"
+            )),
+        );
+    }
+    println!("{name}: agent created; grant it secrets with `vault grant NAME --agent {name}`");
+    Ok(())
+}
+
+fn list(ctx: &Ctx, json: bool) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let agents = vault.store.read(|tx| {
+        let mut out = Vec::new();
+        for a in tx.agents()? {
+            let grants = tx.grants(&a.name)?;
+            out.push((a, grants));
+        }
+        Ok(out)
+    })?;
+    if json {
+        let items: Vec<_> = agents
+            .iter()
+            .map(|(a, g)| {
+                json!({
+                    "name": a.name,
+                    "description": a.description,
+                    "created": a.created,
+                    "last_run": a.last_run,
+                    "grants": g.iter().map(|g| g.secret.as_str()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        return output::print_json(&serde_json::Value::Array(items));
+    }
+    if agents.is_empty() {
+        eprintln!("no agents yet; create one with `vault agent create NAME`");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = agents
+        .iter()
+        .map(|(a, g)| {
+            vec![
+                a.name.clone(),
+                g.len().to_string(),
+                a.last_run.clone().unwrap_or_else(|| "never".into()),
+                escape(&a.description),
+            ]
+        })
+        .collect();
+    output::print_table(&["AGENT", "GRANTS", "LAST RUN", "DESCRIPTION"], &rows)
+}
+
+/// `synced`, `stale` or `pending` for one grant.
+pub fn sync_state(g: &GrantRow) -> &'static str {
+    match g.delivered_version {
+        None => "pending",
+        Some(v) if v == g.current_version => "synced",
+        Some(_) => "stale",
+    }
+}
+
+fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let (agent, grants) = vault.store.read(|tx| {
+        model::check_agent_name(name)?;
+        let a = tx.agent(name)?.ok_or_else(|| no_such_agent(tx, name))?;
+        Ok((a, tx.grants(name)?))
+    })?;
+    if json {
+        let g: Vec<_> = grants
+            .iter()
+            .map(|g| {
+                json!({
+                    "secret": g.secret,
+                    "state": sync_state(g),
+                    "version": g.current_version,
+                    "delivered_version": g.delivered_version,
+                    "delivered_at": g.delivered_at,
+                })
+            })
+            .collect();
+        return output::print_json(&json!({
+            "name": agent.name,
+            "description": agent.description,
+            "created": agent.created,
+            "last_run": agent.last_run,
+            "grants": g,
+        }));
+    }
+    output::print_fields(&[
+        ("agent", agent.name.clone()),
+        ("description", escape(&agent.description)),
+        ("created", agent.created.clone()),
+        (
+            "last run",
+            agent.last_run.clone().unwrap_or_else(|| "never".into()),
+        ),
+    ])?;
+    println!();
+    if grants.is_empty() {
+        println!("no grants; add one with `vault grant NAME --agent {name}`");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = grants
+        .iter()
+        .map(|g| {
+            vec![
+                g.secret.clone(),
+                sync_state(g).to_owned(),
+                g.current_version.to_string(),
+                g.delivered_version
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    output::print_table(&["SECRET", "STATE", "VERSION", "DELIVERED"], &rows)
+}
+
+fn delete(ctx: &Ctx, name: &str) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let n = vault.store.write(|tx| {
+        model::check_agent_name(name)?;
+        if tx.agent(name)?.is_none() {
+            return Err(no_such_agent(tx, name));
+        }
+        let n = tx.grants(name)?.len();
+        tx.delete_agent(name)?;
+        Ok(n)
+    })?;
+    println!("{name}: agent deleted ({n} grants revoked)");
+    Ok(())
+}
+
+/// Refuse a grant that gives `agent` a second credential of the provider of `secret`.
+pub fn check_provider_conflict(tx: &Tx<'_>, agent: &str, secret: &str) -> Result<()> {
+    let Some(row) = tx.secret(secret)? else {
+        return Ok(());
+    };
+    let Some(provider) = row.provider else {
+        return Ok(());
+    };
+    for g in tx.grants(agent)? {
+        if g.secret == secret {
+            continue;
+        }
+        if let Some(other) = tx.secret(&g.secret)? {
+            if other.provider.as_deref() == Some(provider.as_str()) {
+                return Err(Error::conflict(format!(
+                    "{agent} already has a {provider} credential ({}); an agent gets one credential per provider",
+                    other.name
+                ))
+                .hint(format!(
+                    "revoke it first: `vault revoke {} --agent {agent}`",
+                    other.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn grant(ctx: &Ctx, args: &GrantArgs) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let now = output::now();
+    let added = vault.store.write(|tx| {
+        require_agent(tx, &args.agent)?;
+        let mut added = Vec::new();
+        for name in &args.names {
+            if tx.secret(name)?.is_none() {
+                return Err(no_such_secret(tx, name).hint("nothing was granted"));
+            }
+            if tx.grant(&args.agent, name, &now)? {
+                added.push(name.clone());
+            }
+            check_provider_conflict(tx, &args.agent, name)?;
+        }
+        Ok(added)
+    })?;
+    for name in &args.names {
+        let what = if added.contains(name) {
+            "granted to"
+        } else {
+            "already granted to"
+        };
+        println!("{name}: {what} {}", args.agent);
+    }
+    Ok(())
+}
+
+pub fn revoke(ctx: &Ctx, args: &RevokeArgs) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let removed = vault.store.write(|tx| {
+        require_agent(tx, &args.agent)?;
+        let mut removed = Vec::new();
+        for name in &args.names {
+            if tx.secret(name)?.is_none() {
+                return Err(no_such_secret(tx, name).hint("nothing was revoked"));
+            }
+            if tx.revoke(&args.agent, name)? {
+                removed.push(name.clone());
+            }
+        }
+        Ok(removed)
+    })?;
+    for name in &args.names {
+        let what = if removed.contains(name) {
+            "revoked from"
+        } else {
+            "was not granted to"
+        };
+        println!("{name}: {what} {}", args.agent);
+    }
+    Ok(())
+}

@@ -1,0 +1,324 @@
+//! `import` (alias `import-env`) and `export`: .env files in and out.
+//!
+//! Import is all or nothing: every line is parsed and checked first, every bad
+//! line is reported as `FILE:LINE: reason`, and only a clean file is written,
+//! in one transaction. Export reveals values, quoted so that importing the
+//! output restores the same bytes.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::{require_agent, Ctx};
+use crate::cli::{ExportArgs, ExportFormat, ImportArgs};
+use crate::dotenv;
+use crate::error::{Error, Result};
+use crate::model::{self, Kind, Scope, SecretValue};
+use crate::output;
+use crate::store::{SecretRow, StoredValue};
+use crate::vault::Vault;
+
+/// One assignment that passed every check.
+struct Checked {
+    name: String,
+    value: SecretValue,
+}
+
+#[derive(Default)]
+struct Summary {
+    added: Vec<String>,
+    updated: Vec<String>,
+    unchanged: Vec<String>,
+    skipped: Vec<String>,
+}
+
+fn read_input(args: &ImportArgs) -> Result<(String, Zeroizing<Vec<u8>>)> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    if args.file.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::other(format!("cannot read stdin: {e}")))?;
+        return Ok(("<stdin>".into(), bytes));
+    }
+    let shown = args.file.display().to_string();
+    let mut f = std::fs::File::open(&args.file).map_err(|e| Error::io("open", &args.file, e))?;
+    f.read_to_end(&mut bytes)
+        .map_err(|e| Error::io("read", &args.file, e))?;
+    Ok((shown, bytes))
+}
+
+/// Parse and check a whole file; every problem as `FILE:LINE: reason`.
+fn check_file(file: &str, bytes: &[u8], args: &ImportArgs) -> Result<Vec<Checked>> {
+    let parsed = dotenv::parse(bytes);
+    let mut problems: Vec<(usize, String)> = parsed
+        .errors
+        .iter()
+        .map(|e| (e.line, e.reason.clone()))
+        .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<Checked> = Vec::with_capacity(parsed.entries.len());
+    for entry in parsed.entries {
+        let mut name = entry.key.clone();
+        if model::check_secret_name(&name).is_err() && args.rename {
+            if let Some(fixed) = model::suggest_secret_name(&name) {
+                name = fixed;
+            }
+        }
+        if let Err(e) = model::check_secret_name(&name) {
+            let mut reason = e.message().to_owned();
+            if let Some(fixed) = model::suggest_secret_name(&name) {
+                reason.push_str(&format!(
+                    " (did you mean {fixed}? --rename maps such keys for you)"
+                ));
+            }
+            problems.push((entry.line, reason));
+            continue;
+        }
+        if let Err(e) = model::check_code_loading_name(&name, args.allow_code_loading_name) {
+            problems.push((
+                entry.line,
+                format!("{} ({})", e.message(), e.hint_text().unwrap_or("")),
+            ));
+            continue;
+        }
+        let value = match SecretValue::new(entry.value) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push((entry.line, format!("{name}: {}", e.message())));
+                continue;
+            }
+        };
+        if let Some(prev) = seen.insert(name.clone(), entry.line) {
+            eprintln!(
+                "warning: {file}:{}: {name} repeats line {prev}; the last one wins",
+                entry.line
+            );
+            out.retain(|c| c.name != name);
+        }
+        out.push(Checked { name, value });
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|(line, _)| *line);
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|(line, reason)| format!("{file}:{line}: {reason}"))
+            .collect();
+        let n = lines.len();
+        return Err(Error::invalid(format!(
+            "{}\n{n} bad line{} in {file}; nothing was imported",
+            lines.join("\n"),
+            if n == 1 { "" } else { "s" }
+        ))
+        .hint("fix the lines above and import again (see docs/DOTENV.md for the format)"));
+    }
+    Ok(out)
+}
+
+pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
+    let (file, bytes) = read_input(args)?;
+    let entries = check_file(&file, &bytes, args)?;
+    drop(bytes);
+    for a in &args.agents {
+        model::check_agent_name(a)?;
+    }
+    let kind_for = |existing: Option<&SecretRow>| match (args.variable, existing) {
+        (true, _) => Kind::Variable,
+        (false, Some(e)) => e.kind,
+        (false, None) => Kind::Secret,
+    };
+    let mut vault = if args.dry_run {
+        if !ctx.paths.db.exists() {
+            // Nothing exists, so everything would be added; never create a vault.
+            if !args.agents.is_empty() {
+                return Err(Error::not_found(format!(
+                    "no vault at {} (so no agent {})",
+                    ctx.paths.db.display(),
+                    args.agents[0]
+                ))
+                .hint("create the agent first with `vault agent create`"));
+            }
+            let summary = Summary {
+                added: entries.iter().map(|e| e.name.clone()).collect(),
+                ..Summary::default()
+            };
+            return print_summary(&file, &summary, args);
+        }
+        Vault::open(&ctx.paths)?
+    } else {
+        Vault::open_or_create(&ctx.paths, &ctx.keys)?
+    };
+    let needs_key = vault.store.read(|tx| {
+        for a in &args.agents {
+            require_agent(tx, a)?;
+        }
+        let mut needs = false;
+        for e in &entries {
+            let existing = tx.secret(&e.name)?;
+            needs |= kind_for(existing.as_ref()) == Kind::Secret
+                || existing.is_some_and(|x| x.kind == Kind::Secret);
+        }
+        Ok(needs)
+    })?;
+    if needs_key {
+        vault.unlock(&ctx.keys)?;
+    }
+    let now = output::now();
+    let Vault { store, crypt, .. } = &mut vault;
+    let apply = |tx: &crate::store::Tx<'_>| -> Result<Summary> {
+        let mut s = Summary::default();
+        for e in &entries {
+            let existing = tx.secret(&e.name)?;
+            if existing.is_some() && args.no_overwrite {
+                s.skipped.push(e.name.clone());
+                continue;
+            }
+            let kind = kind_for(existing.as_ref());
+            let same = match &existing {
+                Some(x) => {
+                    x.kind == kind && crypt.open_value(&x.name, x.version, &x.value)? == e.value
+                }
+                None => false,
+            };
+            let scope_change = !args.agents.is_empty()
+                && existing.as_ref().is_some_and(|x| x.scope != Scope::Agent);
+            let mut row = match existing {
+                Some(x) => x,
+                None => SecretRow {
+                    name: e.name.clone(),
+                    kind,
+                    scope: Scope::Global,
+                    description: String::new(),
+                    provider: None,
+                    version: 0,
+                    created: now.clone(),
+                    updated: now.clone(),
+                    value: StoredValue::Plain(Zeroizing::new(String::new())),
+                },
+            };
+            let is_new = row.version == 0;
+            if !same {
+                let version = tx.max_version(&e.name)? + 1;
+                let stored = crypt.seal(&e.name, version, kind, &e.value)?;
+                tx.insert_version(&e.name, version, &stored, &now)?;
+                row.version = version;
+                row.kind = kind;
+                row.updated = now.clone();
+            }
+            if !args.agents.is_empty() {
+                row.scope = Scope::Agent;
+            }
+            if !same || scope_change || is_new {
+                tx.upsert_secret(&row)?;
+            }
+            for a in &args.agents {
+                tx.grant(a, &e.name, &now)?;
+            }
+            match (is_new, same) {
+                (true, _) => s.added.push(e.name.clone()),
+                (false, false) => s.updated.push(e.name.clone()),
+                (false, true) => s.unchanged.push(e.name.clone()),
+            }
+        }
+        Ok(s)
+    };
+    let summary = if args.dry_run {
+        store.read(apply)?
+    } else {
+        store.write(apply)?
+    };
+    print_summary(&file, &summary, args)
+}
+
+fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
+    if args.json {
+        return output::print_json(&json!({
+            "file": file,
+            "dry_run": args.dry_run,
+            "added": s.added,
+            "updated": s.updated,
+            "unchanged": s.unchanged,
+            "skipped": s.skipped,
+        }));
+    }
+    let verb = if args.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
+    println!(
+        "{verb} {file}: {} added, {} updated, {} unchanged, {} skipped",
+        s.added.len(),
+        s.updated.len(),
+        s.unchanged.len(),
+        s.skipped.len()
+    );
+    if args.dry_run {
+        for (label, names) in [
+            ("add", &s.added),
+            ("update", &s.updated),
+            ("skip", &s.skipped),
+        ] {
+            for n in names.iter() {
+                println!("  would {label} {n}");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let rows = vault.store.read(|tx| {
+        if let Some(a) = &args.agent {
+            require_agent(tx, a)?;
+        }
+        tx.secrets(args.agent.as_deref())
+    })?;
+    if rows.iter().any(|r| r.kind == Kind::Secret) {
+        vault.unlock(&ctx.keys)?;
+    }
+    let mut values = Vec::with_capacity(rows.len());
+    for r in &rows {
+        values.push((
+            r.name.as_str(),
+            vault.crypt.open_value(&r.name, r.version, &r.value)?,
+        ));
+    }
+    let mut text = Zeroizing::new(String::new());
+    match args.format {
+        ExportFormat::Dotenv => {
+            for (name, v) in &values {
+                text.push_str(name);
+                text.push('=');
+                text.push_str(&dotenv::quote_dotenv(v.as_str()));
+                text.push('\n');
+            }
+        }
+        ExportFormat::Shell => {
+            for (name, v) in &values {
+                text.push_str("export ");
+                text.push_str(name);
+                text.push('=');
+                text.push_str(&dotenv::quote_shell(v.as_str()));
+                text.push('\n');
+            }
+        }
+        ExportFormat::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = values
+                .iter()
+                .map(|(n, v)| (n.to_string(), json!(v.as_str())))
+                .collect();
+            let s = serde_json::to_string_pretty(&map)
+                .map_err(|e| Error::other(format!("cannot encode JSON: {e}")))?;
+            text.push_str(&s);
+            text.push('\n');
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(output::stdout_err)
+}

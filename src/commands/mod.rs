@@ -1,0 +1,69 @@
+//! One file per command family. Commands parse nothing (clap did), touch no
+//! SQL (the store does) and no crypto (the vault does): they decide what to
+//! do, in which transaction, and what to print.
+
+pub mod agents;
+pub mod docs;
+pub mod io;
+pub mod providers;
+pub mod run;
+pub mod secrets;
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::model;
+use crate::paths::Paths;
+use crate::store::Tx;
+use crate::vault::KeySource;
+
+/// What every command gets: where the vault is and how to unlock it.
+pub struct Ctx {
+    pub paths: Paths,
+    pub keys: KeySource,
+}
+
+impl Ctx {
+    pub fn new(vault_dir: Option<PathBuf>, passphrase_file: Option<PathBuf>) -> Result<Ctx> {
+        Ok(Ctx {
+            paths: Paths::resolve(vault_dir.as_deref())?,
+            keys: KeySource::from_env(passphrase_file),
+        })
+    }
+}
+
+/// "no secret named X", with a did-you-mean from the vault's names.
+pub fn no_such_secret(tx: &Tx<'_>, name: &str) -> Error {
+    let names = tx.secret_names().unwrap_or_default();
+    let mut e = Error::not_found(format!("no secret named {}", crate::output::escape(name)));
+    if let Some(m) = model::did_you_mean(name, names.iter().map(String::as_str)) {
+        e = e.hint(format!("names are case-sensitive; did you mean {m}?"));
+    } else {
+        e = e.hint("`vault list` shows the names in this vault");
+    }
+    e
+}
+
+/// "no agent named X", with a did-you-mean.
+pub fn no_such_agent(tx: &Tx<'_>, name: &str) -> Error {
+    let agents = tx.agents().unwrap_or_default();
+    let mut e = Error::not_found(format!("no agent named {}", crate::output::escape(name)));
+    if let Some(m) = model::did_you_mean(name, agents.iter().map(|a| a.name.as_str())) {
+        e = e.hint(format!("did you mean {m}?"));
+    } else {
+        e = e.hint(format!(
+            "create it with `vault agent create {}`, or see `vault agent list`",
+            crate::output::escape(name)
+        ));
+    }
+    e
+}
+
+/// Check an agent exists (inside a transaction).
+pub fn require_agent(tx: &Tx<'_>, name: &str) -> Result<()> {
+    model::check_agent_name(name)?;
+    match tx.agent(name)? {
+        Some(_) => Ok(()),
+        None => Err(no_such_agent(tx, name)),
+    }
+}

@@ -1,0 +1,427 @@
+//! `init`, `set`, `get`, `list`, `edit`, `delete`: the life of one secret.
+
+use std::io::{IsTerminal, Read, Write};
+
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::{no_such_secret, require_agent, Ctx};
+use crate::cli::{DeleteArgs, EditArgs, GetArgs, InitArgs, ListArgs, SetArgs};
+use crate::error::{Error, Result};
+use crate::model::{self, Kind, Scope, SecretValue};
+use crate::output::{self, escape, MASK};
+use crate::store::{SecretRow, StoredValue, Tx};
+use crate::vault::{strip_one_newline, Vault};
+
+pub fn init(ctx: &Ctx, args: &InitArgs) -> Result<()> {
+    let created = Vault::init(&ctx.paths, &ctx.keys, args.passphrase)?;
+    println!("{}", created.notice);
+    Ok(())
+}
+
+/// Where the new value comes from.
+enum NewValue {
+    Value(SecretValue),
+    /// Empty answer at the prompt for an existing secret.
+    KeepCurrent,
+}
+
+fn read_value(name: &str, given: Option<&str>, exists: bool) -> Result<NewValue> {
+    if let Some(v) = given {
+        return Ok(NewValue::Value(SecretValue::new(Zeroizing::new(
+            v.to_owned(),
+        ))?));
+    }
+    if std::io::stdin().is_terminal() {
+        let prompt = if exists {
+            format!("New value for {name} (Enter keeps the current value): ")
+        } else {
+            format!("Value for {name}: ")
+        };
+        let answer = Zeroizing::new(
+            rpassword::prompt_password(prompt)
+                .map_err(|e| Error::other(format!("cannot read the value: {e}")))?,
+        );
+        if answer.is_empty() && exists {
+            return Ok(NewValue::KeepCurrent);
+        }
+        return Ok(NewValue::Value(SecretValue::new(answer)?));
+    }
+    let mut bytes = Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .lock()
+        .take(model::MAX_VALUE_LEN as u64 + 3)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::other(format!("cannot read the value from stdin: {e}")))?;
+    let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+        Error::invalid("the value read from stdin is not valid UTF-8 text")
+            .hint("vault stores text; base64-encode binary data first")
+    })?;
+    let mut text = Zeroizing::new(text);
+    strip_one_newline(&mut text);
+    Ok(NewValue::Value(SecretValue::new(text)?))
+}
+
+pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
+    model::check_secret_name(&args.name)?;
+    model::check_code_loading_name(&args.name, args.allow_code_loading_name)?;
+    for a in &args.agents {
+        model::check_agent_name(a)?;
+    }
+    let provider = match &args.provider {
+        Some(p) => Some(super::providers::check_provider(p)?),
+        None => None,
+    };
+    let mut vault = Vault::open_or_create(&ctx.paths, &ctx.keys)?;
+    let existing = vault.store.read(|tx| {
+        for a in &args.agents {
+            require_agent(tx, a)?;
+        }
+        tx.secret(&args.name)
+    })?;
+    let new_value = read_value(&args.name, args.value.as_deref(), existing.is_some())?;
+    let kind = match (&existing, args.variable) {
+        (_, true) => Kind::Variable,
+        (Some(e), false) => e.kind,
+        (None, false) => Kind::Secret,
+    };
+    let needs_key =
+        kind == Kind::Secret || existing.as_ref().is_some_and(|e| e.kind == Kind::Secret);
+    if needs_key {
+        vault.unlock(&ctx.keys)?;
+    }
+    let now = output::now();
+    let name = args.name.as_str();
+    let Vault { store, crypt, .. } = &mut vault;
+    let outcome = store.write(|tx| {
+        // Re-read inside the write transaction: another process may have changed it.
+        let existing = tx.secret(name)?;
+        let current = match &existing {
+            Some(e) => Some(crypt.open_value(name, e.version, &e.value)?),
+            None => None,
+        };
+        let value = match (&new_value, &current) {
+            (NewValue::Value(v), _) => v.clone(),
+            (NewValue::KeepCurrent, Some(c)) => c.clone(),
+            (NewValue::KeepCurrent, None) => SecretValue::new(Zeroizing::new(String::new()))?,
+        };
+        let unchanged =
+            current.as_ref() == Some(&value) && existing.as_ref().is_some_and(|e| e.kind == kind);
+        let mut row = match existing {
+            Some(e) => e,
+            None => SecretRow {
+                name: name.to_owned(),
+                kind,
+                scope: Scope::Global,
+                description: String::new(),
+                provider: None,
+                version: 0,
+                created: now.clone(),
+                updated: now.clone(),
+                value: StoredValue::Plain(Zeroizing::new(String::new())),
+            },
+        };
+        let created = row.version == 0;
+        if !unchanged {
+            let version = tx.max_version(name)? + 1;
+            let stored = crypt.seal(name, version, kind, &value)?;
+            tx.insert_version(name, version, &stored, &now)?;
+            row.version = version;
+            row.kind = kind;
+        }
+        if let Some(d) = &args.description {
+            row.description = d.clone();
+        }
+        if provider.is_some() {
+            row.provider = provider.map(str::to_owned);
+        }
+        if !args.agents.is_empty() {
+            row.scope = Scope::Agent;
+        }
+        row.updated = now.clone();
+        tx.upsert_secret(&row)?;
+        for a in &args.agents {
+            tx.grant(a, name, &now)?;
+            super::agents::check_provider_conflict(tx, a, name)?;
+        }
+        Ok((
+            created,
+            unchanged,
+            row.version,
+            row.kind,
+            row.scope,
+            value.len(),
+        ))
+    })?;
+    let (created, unchanged, version, kind, scope, len) = outcome;
+    let what = if created {
+        "created"
+    } else if unchanged {
+        "unchanged (same value)"
+    } else {
+        "updated"
+    };
+    println!(
+        "{name}: {what}, {} {}, version {version}",
+        scope.as_str(),
+        kind.as_str()
+    );
+    if kind == Kind::Secret && len < crate::run::MIN_MASK_LEN && !unchanged {
+        eprintln!(
+            "warning: {name} is shorter than {} bytes, so `vault run` will not mask it in output (it would hide ordinary text)",
+            crate::run::MIN_MASK_LEN
+        );
+    }
+    Ok(())
+}
+
+/// The JSON form of a secret's metadata (value per `value`).
+fn secret_json(row: &SecretRow, value: serde_json::Value, agents: &[String]) -> serde_json::Value {
+    json!({
+        "name": row.name,
+        "kind": row.kind.as_str(),
+        "scope": row.scope.as_str(),
+        "value": value,
+        "description": row.description,
+        "provider": row.provider,
+        "version": row.version,
+        "created": row.created,
+        "updated": row.updated,
+        "agents": agents,
+    })
+}
+
+/// What listings show for the value: the mask for secrets, the text for variables.
+fn shown_value(row: &SecretRow) -> String {
+    match (&row.kind, &row.value) {
+        (Kind::Variable, StoredValue::Plain(p)) => p.to_string(),
+        _ => MASK.to_owned(),
+    }
+}
+
+pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let (row, agents) = vault.store.read(|tx| {
+        let row = tx
+            .secret(&args.name)?
+            .ok_or_else(|| no_such_secret(tx, &args.name))?;
+        let agents = tx.grantees(&args.name)?;
+        Ok((row, agents))
+    })?;
+    if args.reveal {
+        if row.kind == Kind::Secret {
+            vault.unlock(&ctx.keys)?;
+        }
+        let value = vault.crypt.open_value(&row.name, row.version, &row.value)?;
+        if args.json {
+            return output::print_json(&secret_json(&row, json!(value.as_str()), &agents));
+        }
+        let mut out = std::io::stdout().lock();
+        out.write_all(value.as_bytes())
+            .and_then(|_| out.write_all(b"\n"))
+            .and_then(|_| out.flush())
+            .map_err(output::stdout_err)?;
+        return Ok(());
+    }
+    if args.json {
+        return output::print_json(&secret_json(&row, json!(shown_value(&row)), &agents));
+    }
+    let mut fields = vec![
+        ("name", row.name.clone()),
+        ("kind", row.kind.as_str().to_owned()),
+        ("scope", row.scope.as_str().to_owned()),
+        ("value", escape(&shown_value(&row))),
+        ("description", escape(&row.description)),
+    ];
+    if let Some(p) = &row.provider {
+        fields.push(("provider", p.clone()));
+    }
+    fields.push(("version", row.version.to_string()));
+    fields.push(("created", row.created.clone()));
+    fields.push(("updated", row.updated.clone()));
+    if !agents.is_empty() {
+        fields.push(("agents", agents.join(", ")));
+    }
+    output::print_fields(&fields)
+}
+
+pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let (rows, grants) = vault.store.read(|tx| {
+        if let Some(a) = &args.agent {
+            require_agent(tx, a)?;
+        }
+        Ok((tx.secrets(args.agent.as_deref())?, tx.all_grants()?))
+    })?;
+    let agents_of = |name: &str| -> Vec<String> {
+        grants
+            .iter()
+            .filter(|(_, s)| s == name)
+            .map(|(a, _)| a.clone())
+            .collect()
+    };
+    if args.json {
+        let items: Vec<_> = rows
+            .iter()
+            .map(|r| secret_json(r, json!(shown_value(r)), &agents_of(&r.name)))
+            .collect();
+        return output::print_json(&serde_json::Value::Array(items));
+    }
+    if rows.is_empty() {
+        eprintln!("no secrets yet; add one with `vault set NAME` or `vault import .env`");
+        return Ok(());
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.kind.as_str().to_owned(),
+                r.scope.as_str().to_owned(),
+                escape(&shown_value(r)),
+                escape(&r.description),
+                r.created.clone(),
+                r.updated.clone(),
+            ]
+        })
+        .collect();
+    output::print_table(
+        &[
+            "NAME",
+            "KIND",
+            "SCOPE",
+            "VALUE",
+            "DESCRIPTION",
+            "CREATED",
+            "UPDATED",
+        ],
+        &table,
+    )
+}
+
+pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
+    if args.description.is_none()
+        && !args.variable
+        && !args.secret
+        && !args.global
+        && !args.agent_only
+        && args.provider.is_none()
+    {
+        return Err(Error::usage("nothing to change").hint(
+            "give -d DESC, --variable, --secret, --global, --agent-only or --provider (to change the value: `vault set`)",
+        ));
+    }
+    let provider = match args.provider.as_deref() {
+        Some("none") | Some("") => Some(None),
+        Some(p) => Some(Some(super::providers::check_provider(p)?)),
+        None => None,
+    };
+    let mut vault = Vault::open(&ctx.paths)?;
+    let row = vault.store.read(|tx| {
+        tx.secret(&args.name)?
+            .ok_or_else(|| no_such_secret(tx, &args.name))
+    })?;
+    let new_kind = if args.variable {
+        Kind::Variable
+    } else if args.secret {
+        Kind::Secret
+    } else {
+        row.kind
+    };
+    if new_kind != row.kind {
+        vault.unlock(&ctx.keys)?;
+    }
+    let now = output::now();
+    let Vault { store, crypt, .. } = &mut vault;
+    store.write(|tx| {
+        let mut row = tx
+            .secret(&args.name)?
+            .ok_or_else(|| no_such_secret(tx, &args.name))?;
+        if new_kind != row.kind {
+            convert_kind(tx, crypt, &row, new_kind)?;
+            row.kind = new_kind;
+        }
+        if let Some(d) = &args.description {
+            row.description = d.clone();
+        }
+        if args.global {
+            row.scope = Scope::Global;
+        }
+        if args.agent_only {
+            row.scope = Scope::Agent;
+        }
+        if let Some(p) = provider {
+            row.provider = p.map(str::to_owned);
+        }
+        row.updated = now.clone();
+        tx.upsert_secret(&row)?;
+        if row.provider.is_some() {
+            for a in tx.grantees(&row.name)? {
+                super::agents::check_provider_conflict(tx, &a, &row.name)?;
+            }
+        }
+        Ok(())
+    })?;
+    println!("{}: metadata updated", args.name);
+    Ok(())
+}
+
+/// Rewrite stored versions for a kind change. To `secret`: every version is
+/// sealed, so no plaintext history is left behind. To `variable`: only the
+/// current version becomes plain text; older versions stay sealed.
+fn convert_kind(tx: &Tx<'_>, crypt: &crate::vault::Crypt, row: &SecretRow, to: Kind) -> Result<()> {
+    let versions = tx.versions(&row.name)?;
+    for (version, stored) in versions {
+        let is_plain = matches!(stored, StoredValue::Plain(_));
+        let rewrite = match to {
+            Kind::Secret => is_plain,
+            Kind::Variable => !is_plain && version == row.version,
+        };
+        if rewrite {
+            let value = crypt.open_value(&row.name, version, &stored)?;
+            let new = crypt.seal(&row.name, version, to, &value)?;
+            tx.replace_version(&row.name, version, &new)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let deleted = vault.store.write(|tx| {
+        for name in &args.names {
+            if tx.secret(name)?.is_none() {
+                return Err(no_such_secret(tx, name).hint("nothing was deleted"));
+            }
+        }
+        let mut revoked = Vec::new();
+        for name in &args.names {
+            let agents = tx.grantees(name)?;
+            if !agents.is_empty() {
+                if !args.force {
+                    return Err(Error::conflict(format!(
+                        "{name} is granted to {}; nothing was deleted",
+                        agents.join(", ")
+                    ))
+                    .hint(format!(
+                        "revoke it first (`vault revoke {name} --agent {}`) or delete with --force to revoke and delete",
+                        agents[0]
+                    )));
+                }
+                for a in &agents {
+                    tx.revoke(a, name)?;
+                }
+                revoked.push((name.clone(), agents));
+            }
+            tx.delete_secret(name)?;
+        }
+        Ok(revoked)
+    })?;
+    for (name, agents) in deleted {
+        println!("{name}: revoked from {}", agents.join(", "));
+    }
+    for name in &args.names {
+        println!("{name}: deleted");
+    }
+    Ok(())
+}

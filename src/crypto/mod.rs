@@ -1,0 +1,409 @@
+//! Key hierarchy and authenticated encryption; no SQL, no I/O besides key files.
+//!
+//! A vault has one random 256-bit master key. It is stored only wrapped, in key
+//! slots: a slot holds the master key sealed with AES-256-GCM under a wrap key
+//! derived (HKDF-SHA256) from a key-encryption key (KEK). The KEK is either the
+//! 256-bit key from a key file / `VAULT_KEY`, or Argon2id of a passphrase. Each
+//! slot also stores a 128-bit key check derived from the KEK under another HKDF
+//! label, so a wrong key (check differs: exit 5) is told apart from a damaged
+//! slot (check matches, tag fails: exit 6).
+//!
+//! Values are sealed with AES-256-GCM under the value key
+//! HKDF-SHA256(master, salt = vault id, info = "vault/v1/value-key"), a fresh
+//! random 96-bit nonce per seal, and associated data binding vault id, secret
+//! name and version. docs/FORMAT.md is the byte-level description; the tests at
+//! the bottom check its known-answer vectors.
+
+pub mod keyfile;
+
+use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+pub use keyfile::KeyFileKey;
+
+/// Version of the on-disk cryptographic format; part of every HKDF label.
+pub const FORMAT_VERSION: u32 = 1;
+pub const KEY_LEN: usize = 32;
+pub const NONCE_LEN: usize = 12;
+pub const CHECK_LEN: usize = 16;
+pub const VAULT_ID_LEN: usize = 16;
+pub const SALT_LEN: usize = 16;
+
+const LABEL_VALUE_KEY: &[u8] = b"vault/v1/value-key";
+const LABEL_POLICY_KEY: &[u8] = b"vault/v1/policy-key";
+const LABEL_SLOT_WRAP: &[u8] = b"vault/v1/slot-wrap";
+const LABEL_SLOT_CHECK: &[u8] = b"vault/v1/slot-check";
+const AAD_VALUE: &[u8] = b"vault/v1/value\0";
+const AAD_SLOT: &[u8] = b"vault/v1/slot\0";
+
+/// Fill `buf` from the operating system's CSPRNG.
+pub fn random_bytes(buf: &mut [u8]) -> Result<()> {
+    getrandom::getrandom(buf)
+        .map_err(|e| Error::other(format!("the system random number generator failed: {e}")))
+}
+
+/// The vault's master key. Zeroed on drop, never printed.
+pub struct MasterKey(Zeroizing<[u8; KEY_LEN]>);
+
+impl MasterKey {
+    pub fn generate() -> Result<MasterKey> {
+        let mut k = Zeroizing::new([0u8; KEY_LEN]);
+        random_bytes(&mut k[..])?;
+        Ok(MasterKey(k))
+    }
+    #[cfg(test)]
+    pub fn from_bytes(b: [u8; KEY_LEN]) -> MasterKey {
+        MasterKey(Zeroizing::new(b))
+    }
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+/// A key-encryption key: what a key file holds, or Argon2id of a passphrase.
+pub struct Kek(Zeroizing<[u8; KEY_LEN]>);
+
+impl Kek {
+    pub fn from_bytes(b: Zeroizing<[u8; KEY_LEN]>) -> Kek {
+        Kek(b)
+    }
+}
+
+fn hkdf32(ikm: &[u8], salt: &[u8], info: &[u8]) -> Zeroizing<[u8; KEY_LEN]> {
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    // HKDF-Expand of 32 bytes from SHA-256 cannot fail (limit is 255*32).
+    let _ = Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, &mut out[..]);
+    out
+}
+
+/// Argon2id cost parameters, stored with each passphrase slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Params {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Passes.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+impl Argon2Params {
+    /// RFC 9106 §4, second recommended option: 64 MiB, 3 passes, 4 lanes.
+    pub const RFC9106_LOW_MEMORY: Argon2Params = Argon2Params {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 4,
+    };
+    /// Largest cost vault will attempt when a slot asks for it (4 GiB, 64 passes, 64 lanes);
+    /// anything above is treated as a damaged or hostile slot and refused at once.
+    const MAX_M_KIB: u32 = 4 * 1024 * 1024;
+    const MAX_T: u32 = 64;
+    const MAX_P: u32 = 64;
+
+    /// `m=65536,t=3,p=4`.
+    pub fn encode(&self) -> String {
+        format!("argon2id:m={},t={},p={}", self.m_kib, self.t, self.p)
+    }
+
+    pub fn decode(s: &str) -> Result<Argon2Params> {
+        let bad = || {
+            Error::integrity("a passphrase key slot has unreadable Argon2id parameters")
+            .hint("the vault database is damaged; restore it from a backup or unlock with another key slot")
+        };
+        let rest = s.strip_prefix("argon2id:").ok_or_else(bad)?;
+        let mut m = None;
+        let mut t = None;
+        let mut p = None;
+        for part in rest.split(',') {
+            let (k, v) = part.split_once('=').ok_or_else(bad)?;
+            let v: u32 = v.parse().map_err(|_| bad())?;
+            match k {
+                "m" => m = Some(v),
+                "t" => t = Some(v),
+                "p" => p = Some(v),
+                _ => return Err(bad()),
+            }
+        }
+        let params = Argon2Params {
+            m_kib: m.ok_or_else(bad)?,
+            t: t.ok_or_else(bad)?,
+            p: p.ok_or_else(bad)?,
+        };
+        params.check_bounds()?;
+        Ok(params)
+    }
+
+    fn check_bounds(&self) -> Result<()> {
+        if self.m_kib > Self::MAX_M_KIB
+            || self.t > Self::MAX_T
+            || self.p > Self::MAX_P
+            || self.p == 0
+            || self.t == 0
+            || self.m_kib < 8 * self.p
+        {
+            return Err(Error::integrity(format!(
+                "a passphrase key slot asks for Argon2id cost {} (limits: m<={}, t<={}, p<={}); refusing to attempt it",
+                self.encode(),
+                Self::MAX_M_KIB,
+                Self::MAX_T,
+                Self::MAX_P
+            ))
+            .hint("the vault database is damaged or was tampered with; restore it from a backup"));
+        }
+        Ok(())
+    }
+}
+
+/// Argon2id(passphrase, salt) → KEK.
+pub fn passphrase_kek(passphrase: &[u8], params: Argon2Params, salt: &[u8]) -> Result<Kek> {
+    params.check_bounds()?;
+    let p = argon2::Params::new(params.m_kib, params.t, params.p, Some(KEY_LEN))
+        .map_err(|e| Error::integrity(format!("invalid Argon2id parameters in a key slot: {e}")))?;
+    let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p);
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    a.hash_password_into(passphrase, salt, &mut out[..])
+        .map_err(|e| Error::other(format!("Argon2id failed: {e}")))?;
+    Ok(Kek(out))
+}
+
+/// The stored part of a key slot, as the crypto layer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrappedKey {
+    pub nonce: Vec<u8>,
+    pub wrapped: Vec<u8>,
+    pub check: Vec<u8>,
+}
+
+/// Why a slot did not open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnwrapError {
+    /// The key check differs: this is not the key of this slot.
+    WrongKey,
+    /// The key check matches but the wrapped key fails authentication.
+    Damaged,
+}
+
+fn slot_aad(vault_id: &[u8], slot_kind: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(AAD_SLOT.len() + vault_id.len() + slot_kind.len());
+    aad.extend_from_slice(AAD_SLOT);
+    aad.extend_from_slice(vault_id);
+    aad.extend_from_slice(slot_kind.as_bytes());
+    aad
+}
+
+fn slot_keys(kek: &Kek, vault_id: &[u8]) -> (Zeroizing<[u8; KEY_LEN]>, [u8; CHECK_LEN]) {
+    let wrap = hkdf32(&kek.0[..], vault_id, LABEL_SLOT_WRAP);
+    let check_full = hkdf32(&kek.0[..], vault_id, LABEL_SLOT_CHECK);
+    let mut check = [0u8; CHECK_LEN];
+    check.copy_from_slice(&check_full[..CHECK_LEN]);
+    (wrap, check)
+}
+
+/// Seal the master key into a slot of kind `slot_kind` (`keyfile` or `passphrase`).
+pub fn wrap_master(
+    master: &MasterKey,
+    kek: &Kek,
+    vault_id: &[u8],
+    slot_kind: &str,
+) -> Result<WrappedKey> {
+    let mut nonce = [0u8; NONCE_LEN];
+    random_bytes(&mut nonce)?;
+    wrap_master_with_nonce(master, kek, vault_id, slot_kind, nonce)
+}
+
+fn wrap_master_with_nonce(
+    master: &MasterKey,
+    kek: &Kek,
+    vault_id: &[u8],
+    slot_kind: &str,
+    nonce: [u8; NONCE_LEN],
+) -> Result<WrappedKey> {
+    let (wrap, check) = slot_keys(kek, vault_id);
+    let cipher =
+        Aes256Gcm::new_from_slice(&wrap[..]).map_err(|_| Error::other("bad wrap key length"))?;
+    let aad = slot_aad(vault_id, slot_kind);
+    let wrapped = cipher
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &master.0[..],
+                aad: &aad,
+            },
+        )
+        .map_err(|_| Error::other("AES-GCM failed to wrap the master key"))?;
+    Ok(WrappedKey {
+        nonce: nonce.to_vec(),
+        wrapped,
+        check: check.to_vec(),
+    })
+}
+
+/// Open a slot with a candidate KEK.
+pub fn unwrap_master(
+    kek: &Kek,
+    vault_id: &[u8],
+    slot_kind: &str,
+    slot: &WrappedKey,
+) -> Result<MasterKey, UnwrapError> {
+    let (wrap, check) = slot_keys(kek, vault_id);
+    if !ct_eq(&check, &slot.check) {
+        return Err(UnwrapError::WrongKey);
+    }
+    if slot.nonce.len() != NONCE_LEN {
+        return Err(UnwrapError::Damaged);
+    }
+    let cipher = Aes256Gcm::new_from_slice(&wrap[..]).map_err(|_| UnwrapError::Damaged)?;
+    let aad = slot_aad(vault_id, slot_kind);
+    let plain = Zeroizing::new(
+        cipher
+            .decrypt(
+                Nonce::from_slice(&slot.nonce),
+                Payload {
+                    msg: &slot.wrapped,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| UnwrapError::Damaged)?,
+    );
+    if plain.len() != KEY_LEN {
+        return Err(UnwrapError::Damaged);
+    }
+    let mut k = Zeroizing::new([0u8; KEY_LEN]);
+    k.copy_from_slice(&plain);
+    Ok(MasterKey(k))
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Associated data of a value: binds vault, name and version.
+pub fn value_aad(vault_id: &[u8], name: &str, version: u64) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(AAD_VALUE.len() + vault_id.len() + 4 + name.len() + 8);
+    aad.extend_from_slice(AAD_VALUE);
+    aad.extend_from_slice(vault_id);
+    aad.extend_from_slice(&(name.len() as u32).to_be_bytes());
+    aad.extend_from_slice(name.as_bytes());
+    aad.extend_from_slice(&version.to_be_bytes());
+    aad
+}
+
+/// A sealed value as stored: nonce and ciphertext-with-tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+}
+
+/// The per-vault key that seals values. Holds the expanded AES key (zeroed on drop).
+pub struct ValueKey {
+    cipher: Aes256Gcm,
+    vault_id: Vec<u8>,
+}
+
+impl ValueKey {
+    pub fn derive(master: &MasterKey, vault_id: &[u8]) -> Result<ValueKey> {
+        let k = hkdf32(&master.0[..], vault_id, LABEL_VALUE_KEY);
+        let cipher =
+            Aes256Gcm::new_from_slice(&k[..]).map_err(|_| Error::other("bad value key length"))?;
+        Ok(ValueKey {
+            cipher,
+            vault_id: vault_id.to_vec(),
+        })
+    }
+
+    pub fn seal(&self, name: &str, version: u64, plaintext: &[u8]) -> Result<Sealed> {
+        let mut nonce = [0u8; NONCE_LEN];
+        random_bytes(&mut nonce)?;
+        self.seal_with_nonce(name, version, plaintext, nonce)
+    }
+
+    fn seal_with_nonce(
+        &self,
+        name: &str,
+        version: u64,
+        plaintext: &[u8],
+        nonce: [u8; NONCE_LEN],
+    ) -> Result<Sealed> {
+        let aad = value_aad(&self.vault_id, name, version);
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| Error::other(format!("AES-GCM failed to seal {name}")))?;
+        Ok(Sealed {
+            nonce: nonce.to_vec(),
+            ciphertext,
+        })
+    }
+
+    /// Open a value; any failure is an integrity error naming the secret and version.
+    pub fn open(
+        &self,
+        name: &str,
+        version: u64,
+        nonce: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let fail = || {
+            Error::integrity(format!(
+                "{name} (version {version}) failed authentication: its stored ciphertext was changed, damaged, or copied from another secret"
+            ))
+            .hint("restore the vault database from a backup, or set the secret again with `vault set`")
+        };
+        if nonce.len() != NONCE_LEN {
+            return Err(fail());
+        }
+        let aad = value_aad(&self.vault_id, name, version);
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &aad,
+                },
+            )
+            .map(Zeroizing::new)
+            .map_err(|_| fail())
+    }
+}
+
+/// HMAC-SHA256 key that authenticates policy rows (scope, kind, grants, current version).
+pub struct PolicyKey(Zeroizing<[u8; KEY_LEN]>);
+
+impl PolicyKey {
+    pub fn derive(master: &MasterKey, vault_id: &[u8]) -> PolicyKey {
+        PolicyKey(hkdf32(&master.0[..], vault_id, LABEL_POLICY_KEY))
+    }
+
+    pub fn tag(&self, message: &[u8]) -> [u8; 32] {
+        // HMAC accepts keys of any length; 32 bytes cannot fail.
+        let mut out = [0u8; 32];
+        if let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.0[..]) {
+            mac.update(message);
+            out.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        out
+    }
+
+    pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+        ct_eq(&self.tag(message), tag)
+    }
+}
+
+#[cfg(test)]
+mod tests;

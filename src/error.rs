@@ -1,0 +1,182 @@
+//! The one error type of vault.
+//!
+//! Every failure carries a [`Kind`] (which decides the exit code, DESIGN §2), a
+//! message saying what went wrong and, usually, a hint saying what to do next.
+//! Messages carry names, paths and line numbers — never a secret value. Modules
+//! below `main` return this type; `anyhow` is not used inside the crate.
+
+use std::fmt;
+
+/// What kind of failure this is; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Anything else (I/O, SQLite, a busy database).
+    Other,
+    /// No such secret, agent or vault.
+    NotFound,
+    /// A refused change: granted secret, provider clash, existing vault or agent.
+    Conflict,
+    /// No key, wrong key, wrong passphrase, unsafe key file.
+    Locked,
+    /// Authentication of a ciphertext or key slot failed.
+    Integrity,
+    /// Bad name, value, .env line or manifest.
+    Invalid,
+    /// A command line that makes no sense (clap's own errors also exit 2).
+    Usage,
+}
+
+impl Kind {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Kind::Other => 1,
+            Kind::NotFound => 3,
+            Kind::Conflict => 4,
+            Kind::Locked => 5,
+            Kind::Integrity => 6,
+            Kind::Invalid => 7,
+            Kind::Usage => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: Kind,
+    message: String,
+    hint: Option<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn other(message: impl Into<String>) -> Error {
+        Error::new(Kind::Other, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Error {
+        Error::new(Kind::NotFound, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Error {
+        Error::new(Kind::Conflict, message)
+    }
+    pub fn locked(message: impl Into<String>) -> Error {
+        Error::new(Kind::Locked, message)
+    }
+    pub fn integrity(message: impl Into<String>) -> Error {
+        Error::new(Kind::Integrity, message)
+    }
+    pub fn invalid(message: impl Into<String>) -> Error {
+        Error::new(Kind::Invalid, message)
+    }
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error::new(Kind::Usage, message)
+    }
+    /// Attach (or replace) the "what to do next" line.
+    pub fn hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+    /// An I/O failure on `path`, worded for a person.
+    pub fn io(action: &str, path: &std::path::Path, err: std::io::Error) -> Error {
+        let hint = match err.kind() {
+            std::io::ErrorKind::PermissionDenied => Some(format!(
+                "check the permissions of {} and its parent directory",
+                path.display()
+            )),
+            std::io::ErrorKind::StorageFull => Some("free some disk space and try again".into()),
+            std::io::ErrorKind::ReadOnlyFilesystem => {
+                Some("the file system is read-only; point --vault-dir at a writable place".into())
+            }
+            _ => None,
+        };
+        let e = Error::other(format!("cannot {action} {}: {err}", path.display()));
+        match hint {
+            Some(h) => e.hint(h),
+            None => e,
+        }
+    }
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    pub fn hint_text(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+    pub fn exit_code(&self) -> i32 {
+        self.kind.exit_code()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Error {
+        use rusqlite::ffi::ErrorCode;
+        if let rusqlite::Error::SqliteFailure(e, _) = &err {
+            match e.code {
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                    return Error::other(
+                        "vault busy: another vault command kept the database locked for too long",
+                    )
+                    .hint("wait for the other command to finish, then try again");
+                }
+                ErrorCode::DiskFull => {
+                    return Error::other("the disk is full; nothing was written")
+                        .hint("free some disk space and try again");
+                }
+                ErrorCode::ReadOnly => {
+                    return Error::other("the vault database is read-only; nothing was written")
+                        .hint("check the permissions of the vault directory and its files");
+                }
+                ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
+                    return Error::other("the vault database is damaged or is not a vault database")
+                        .hint("restore vault.db from a backup; vault never re-initialises a damaged vault on its own");
+                }
+                ErrorCode::CannotOpen => {
+                    return Error::other(format!("cannot open the vault database: {err}"))
+                        .hint("check that the vault directory exists and is writable");
+                }
+                _ => {}
+            }
+        }
+        Error::other(format!("database error: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_match_the_contract() {
+        assert_eq!(Kind::Other.exit_code(), 1);
+        assert_eq!(Kind::NotFound.exit_code(), 3);
+        assert_eq!(Kind::Conflict.exit_code(), 4);
+        assert_eq!(Kind::Locked.exit_code(), 5);
+        assert_eq!(Kind::Integrity.exit_code(), 6);
+        assert_eq!(Kind::Invalid.exit_code(), 7);
+    }
+
+    #[test]
+    fn hint_is_kept_apart_from_message() {
+        let e = Error::locked("no key").hint("run vault init");
+        assert_eq!(e.to_string(), "no key");
+        assert_eq!(e.hint_text(), Some("run vault init"));
+        assert_eq!(e.exit_code(), 5);
+    }
+}

@@ -1,0 +1,92 @@
+//! vault: a local-first secrets manager for AI agents and bots.
+//!
+//! `main` is thin on purpose: parse the command line, dispatch to
+//! `commands::*`, and map the one error type to an exit code with an
+//! `error:` line and a `hint:` line. Nothing here knows SQL or crypto.
+#![deny(unsafe_code)]
+
+mod cli;
+mod commands;
+mod crypto;
+mod dotenv;
+mod error;
+mod manifest;
+mod model;
+mod output;
+mod paths;
+mod run;
+mod store;
+mod sys;
+mod vault;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::commands::Ctx;
+use crate::error::Error;
+
+fn main() {
+    let code = real_main();
+    std::process::exit(code);
+}
+
+/// Print an error and its hint to stderr. Messages never carry values.
+pub fn report_error(e: &Error) {
+    eprintln!("error: {}", e.message());
+    if let Some(h) = e.hint_text() {
+        eprintln!("hint: {h}");
+    }
+}
+
+fn real_main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    // Everything vault creates for a vault is private. `run` keeps the
+    // user's umask for the command; generated docs keep normal modes.
+    if !matches!(
+        cli.command,
+        Command::Run(_) | Command::Completions(_) | Command::Man(_)
+    ) {
+        rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    }
+    let ctx = match Ctx::new(cli.vault_dir.clone(), cli.passphrase_file.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            report_error(&e);
+            return if matches!(cli.command, Command::Run(_)) {
+                commands::run::EXIT_VAULT_FAILED
+            } else {
+                e.exit_code()
+            };
+        }
+    };
+    let result = match &cli.command {
+        Command::Init(a) => commands::secrets::init(&ctx, a),
+        Command::Set(a) => commands::secrets::set(&ctx, a),
+        Command::Get(a) => commands::secrets::get(&ctx, a),
+        Command::List(a) => commands::secrets::list(&ctx, a),
+        Command::Edit(a) => commands::secrets::edit(&ctx, a),
+        Command::Delete(a) => commands::secrets::delete(&ctx, a),
+        Command::Import(a) => commands::io::import(&ctx, a),
+        Command::Export(a) => commands::io::export(&ctx, a),
+        Command::Agent(a) => commands::agents::agent(&ctx, a),
+        Command::Grant(a) => commands::agents::grant(&ctx, a),
+        Command::Revoke(a) => commands::agents::revoke(&ctx, a),
+        Command::Providers(a) => commands::providers::providers(a),
+        Command::Run(a) => return commands::run::run(&ctx, a),
+        Command::Completions(a) => commands::docs::completions(a),
+        Command::Man(a) => commands::docs::man(&a.dir),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            report_error(&e);
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! Validated vocabulary of the vault: secret and agent names, values, kinds and
+//! scopes, plus the "did you mean" helper used by not-found errors.
+//!
+//! Everything that reaches the store has passed through here. A plaintext value
+//! lives in a [`SecretValue`], which is zeroed on drop and cannot be printed by
+//! accident (its `Debug` prints `<redacted>`, it has no `Display`).
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// Longest secret name (DESIGN §1).
+pub const MAX_NAME_LEN: usize = 128;
+/// Largest value in bytes (DESIGN §1).
+pub const MAX_VALUE_LEN: usize = 64 * 1024;
+
+/// A plaintext value: UTF-8, no NUL, at most [`MAX_VALUE_LEN`] bytes, zeroed on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(Zeroizing<String>);
+
+impl SecretValue {
+    /// Validate a value. The error names the rule, never the value.
+    pub fn new(value: Zeroizing<String>) -> Result<SecretValue> {
+        if value.len() > MAX_VALUE_LEN {
+            return Err(Error::invalid(format!(
+                "the value is {} bytes; values may be at most {MAX_VALUE_LEN} bytes (64 KiB)",
+                value.len()
+            ))
+            .hint("store large files elsewhere and keep only a path or URL in the vault"));
+        }
+        if value.contains('\0') {
+            return Err(Error::invalid(
+                "the value contains a NUL byte, which no environment variable can hold",
+            ));
+        }
+        Ok(SecretValue(value))
+    }
+
+    /// Validate raw bytes (stdin, a decrypted blob).
+    pub fn from_bytes(bytes: Zeroizing<Vec<u8>>) -> Result<SecretValue> {
+        match std::str::from_utf8(&bytes) {
+            Ok(s) => SecretValue::new(Zeroizing::new(s.to_owned())),
+            Err(_) => Err(Error::invalid("the value is not valid UTF-8 text")
+                .hint("vault stores text; base64-encode binary data first")),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// `secret` values are encrypted and masked; `variable` values are plain config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Secret,
+    Variable,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Secret => "secret",
+            Kind::Variable => "variable",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "secret" => Some(Kind::Secret),
+            "variable" => Some(Kind::Variable),
+            _ => None,
+        }
+    }
+}
+
+/// `global` secrets reach every run; `agent` secrets only the agents they are granted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Agent,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Agent => "agent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "global" => Some(Scope::Global),
+            "agent" => Some(Scope::Agent),
+            _ => None,
+        }
+    }
+}
+
+/// Check a secret name against `^[A-Z_][A-Z0-9_]*$`, at most 128 characters.
+pub fn check_secret_name(name: &str) -> Result<()> {
+    let valid_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let valid_start = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_');
+    if name.is_empty() || !valid_chars || !valid_start || name.len() > MAX_NAME_LEN {
+        let shown = crate::output::escape(name);
+        let mut e = Error::invalid(format!(
+            "invalid secret name \"{shown}\": names are 1-{MAX_NAME_LEN} characters of A-Z, 0-9 and _, not starting with a digit"
+        ));
+        if let Some(fixed) = suggest_secret_name(name) {
+            e = e.hint(format!("did you mean {fixed}?"));
+        }
+        return Err(e);
+    }
+    if let Some(why) = forbidden_name(name) {
+        return Err(Error::invalid(format!("{name} cannot be stored: {why}"))
+            .hint("vault never injects variables that change how programs load code"));
+    }
+    Ok(())
+}
+
+/// Names vault will never inject, whatever the user asks: they make the dynamic
+/// loader run code of the attacker's choosing.
+pub fn forbidden_name(name: &str) -> Option<&'static str> {
+    if name.starts_with("LD_") {
+        Some("LD_* variables change how the dynamic loader loads code")
+    } else if name.starts_with("DYLD_") {
+        Some("DYLD_* variables change how the macOS loader loads code")
+    } else {
+        None
+    }
+}
+
+/// Names that make a shell, interpreter or the C library load code or
+/// configuration from a place of the setter's choosing: glibc's "unsecure"
+/// list (beyond LD_*), and the start-up hooks of common interpreters. `set`
+/// and `import` refuse them unless `--allow-code-loading-name` is given.
+pub const CODE_LOADING_NAMES: &[&str] = &[
+    // POSIX shells
+    "PATH",
+    "IFS",
+    "ENV",
+    "BASH_ENV",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "PS4",
+    "PROMPT_COMMAND",
+    "CDPATH",
+    // glibc's unsecure environment variables (besides LD_*)
+    "GCONV_PATH",
+    "GETCONF_DIR",
+    "HOSTALIASES",
+    "LOCALDOMAIN",
+    "LOCPATH",
+    "MALLOC_TRACE",
+    "NIS_PATH",
+    "NLSPATH",
+    "RESOLV_HOST_CONF",
+    "RES_OPTIONS",
+    "TMPDIR",
+    "TZDIR",
+    "MALLOC_ARENA_MAX",
+    "GLIBC_TUNABLES",
+    // interpreters
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "PYTHONSTARTUP",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONINSPECT",
+    "PYTHONUSERBASE",
+    "PERL5OPT",
+    "PERL5LIB",
+    "PERLLIB",
+    "PERL5DB",
+    "RUBYOPT",
+    "RUBYLIB",
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "CLASSPATH",
+    "GIT_EXEC_PATH",
+    "GIT_SSH_COMMAND",
+    "GIT_CONFIG_GLOBAL",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+];
+
+/// Whether `name` is one of [`CODE_LOADING_NAMES`].
+pub fn is_code_loading_name(name: &str) -> bool {
+    CODE_LOADING_NAMES.contains(&name)
+}
+
+/// Refuse a code-loading name unless explicitly allowed.
+pub fn check_code_loading_name(name: &str, allowed: bool) -> Result<()> {
+    if is_code_loading_name(name) && !allowed {
+        return Err(Error::invalid(format!(
+            "{name} changes which code programs load; vault refuses to inject it by default"
+        ))
+        .hint("if you really mean it, pass --allow-code-loading-name"));
+    }
+    Ok(())
+}
+
+/// `db.url` → `DB_URL`, `api-key` → `API_KEY`: the name a user most likely meant.
+pub fn suggest_secret_name(name: &str) -> Option<String> {
+    let mut out: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' => c.to_ascii_uppercase(),
+            'A'..='Z' | '0'..='9' | '_' => c,
+            '.' | '-' | ' ' | '/' | ':' => '_',
+            _ => '\u{0}',
+        })
+        .collect();
+    if out.contains('\u{0}') || out.is_empty() {
+        return None;
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    (out != name && out.len() <= MAX_NAME_LEN).then_some(out)
+}
+
+/// Check an agent name against `^[a-z0-9][a-z0-9_-]*$` (at most 64 characters).
+pub fn check_agent_name(name: &str) -> Result<()> {
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    let ok_start = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !ok_chars || !ok_start || name.len() > 64 {
+        let shown = crate::output::escape(name);
+        let mut e = Error::invalid(format!(
+            "invalid agent name \"{shown}\": agent names are 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit"
+        ));
+        let lower = name.to_ascii_lowercase().replace([' ', '.'], "-");
+        if lower != name && check_agent_name(&lower).is_ok() {
+            e = e.hint(format!("did you mean {lower}?"));
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// The closest candidate to `wanted`, if it is close enough to be a likely typo.
+/// Case differences count as near: names are case-sensitive and users forget.
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let w = wanted.to_ascii_lowercase();
+    let limit = (wanted.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(&w, &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names_follow_the_contract() {
+        for ok in ["A", "_", "OPENAI_API_KEY", "_X1", "A1_2"] {
+            assert!(check_secret_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "1A", "a", "OPENAI-KEY", "DB.URL", "ÄX", "A B", "A\n"] {
+            let e = check_secret_name(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 7, "{bad}");
+        }
+        assert!(check_secret_name(&"A".repeat(128)).is_ok());
+        assert!(check_secret_name(&"A".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn loader_variables_are_refused() {
+        assert_eq!(check_secret_name("LD_PRELOAD").unwrap_err().exit_code(), 7);
+        assert_eq!(
+            check_secret_name("DYLD_INSERT_LIBRARIES")
+                .unwrap_err()
+                .exit_code(),
+            7
+        );
+        assert!(check_secret_name("OLD_PRELOAD").is_ok());
+    }
+
+    #[test]
+    fn name_suggestions() {
+        assert_eq!(suggest_secret_name("db.url").as_deref(), Some("DB_URL"));
+        assert_eq!(suggest_secret_name("api-key").as_deref(), Some("API_KEY"));
+        assert_eq!(
+            suggest_secret_name("1password").as_deref(),
+            Some("_1PASSWORD")
+        );
+        assert_eq!(suggest_secret_name("OK"), None);
+        assert_eq!(suggest_secret_name("ä"), None);
+    }
+
+    #[test]
+    fn agent_names_follow_the_contract() {
+        for ok in ["a", "support-bot", "bot_2", "9lives"] {
+            assert!(check_agent_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-a", "Support", "a b", "_a"] {
+            assert_eq!(check_agent_name(bad).unwrap_err().exit_code(), 7, "{bad}");
+        }
+    }
+
+    #[test]
+    fn did_you_mean_finds_typos_and_case() {
+        let names = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "DB_URL"];
+        assert_eq!(did_you_mean("OPENAI_APIKEY", names), Some("OPENAI_API_KEY"));
+        assert_eq!(
+            did_you_mean("openai_api_key", names),
+            Some("OPENAI_API_KEY")
+        );
+        assert_eq!(did_you_mean("SOMETHING_ELSE", names), None);
+    }
+
+    #[test]
+    fn values_are_checked_and_never_printed() {
+        let v = SecretValue::new(Zeroizing::new("sk-secret".into())).unwrap();
+        assert_eq!(format!("{v:?}"), "<redacted>");
+        let big = "x".repeat(MAX_VALUE_LEN + 1);
+        let e = SecretValue::new(Zeroizing::new(big)).unwrap_err();
+        assert_eq!(e.exit_code(), 7);
+        let e = SecretValue::new(Zeroizing::new("a\0b".into())).unwrap_err();
+        assert!(!e.to_string().contains("a\0b"));
+        let e = SecretValue::from_bytes(Zeroizing::new(vec![0xff, 0xfe])).unwrap_err();
+        assert_eq!(e.exit_code(), 7);
+        assert!(SecretValue::new(Zeroizing::new(String::new())).is_ok());
+    }
+}

@@ -1,0 +1,129 @@
+//! How results reach the user: aligned tables or one JSON document, colour
+//! only on a terminal without `NO_COLOR`, control characters escaped so a
+//! hostile description cannot drive the terminal.
+
+use std::io::{IsTerminal, Write};
+
+use crate::error::{Error, Result};
+
+/// What a masked value looks like.
+pub const MASK: &str = "••••••••";
+
+/// Current time, RFC 3339 UTC to the second.
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// Escape control characters (and nothing else) for display.
+pub fn escape(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether stdout gets colour.
+pub fn colour() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+pub fn bold(s: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[1m{s}\x1b[0m")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Print one JSON document and a newline on stdout.
+pub fn print_json(v: &serde_json::Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let text = serde_json::to_string_pretty(v)
+        .map_err(|e| Error::other(format!("cannot encode JSON: {e}")))?;
+    writeln!(out, "{text}").map_err(stdout_err)?;
+    Ok(())
+}
+
+/// Map a write failure on stdout (EPIPE when piped into `head`) to an error.
+pub fn stdout_err(e: std::io::Error) -> Error {
+    Error::other(format!("cannot write to stdout: {e}"))
+}
+
+/// An aligned table: header row plus rows, cells already escaped.
+pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let colour = colour();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let line = |cells: Vec<String>, bold_it: bool| -> String {
+        let last = cells.len().saturating_sub(1);
+        let mut s = String::new();
+        for (i, cell) in cells.into_iter().enumerate() {
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(cell.chars().count());
+            let text = if bold_it { bold(&cell, colour) } else { cell };
+            s.push_str(&text);
+            if i != last {
+                s.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        s
+    };
+    writeln!(
+        out,
+        "{}",
+        line(headers.iter().map(|h| h.to_string()).collect(), true)
+    )
+    .map_err(stdout_err)?;
+    for row in rows {
+        writeln!(out, "{}", line(row.clone(), false)).map_err(stdout_err)?;
+    }
+    Ok(())
+}
+
+/// Print `label: value` lines with aligned values.
+pub fn print_fields(fields: &[(&str, String)]) -> Result<()> {
+    let colour = colour();
+    let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
+    let mut out = std::io::stdout().lock();
+    for (k, v) in fields {
+        let label = format!("{k}:");
+        writeln!(
+            out,
+            "{}{} {v}",
+            bold(&label, colour),
+            " ".repeat(width - label.len())
+        )
+        .map_err(stdout_err)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_only_touches_control_characters() {
+        assert_eq!(escape("plain text ünïcode"), "plain text ünïcode");
+        assert_eq!(escape("a\nb\tc\x1b[31m"), "a\\nb\\tc\\u{1b}[31m");
+        assert_eq!(escape("\u{7f}"), "\\u{7f}");
+    }
+}

@@ -1,0 +1,196 @@
+//! Where the vault lives, and creating its files privately.
+//!
+//! `--vault-dir DIR` / `VAULT_DIR` puts `vault.db` and `vault.key` in DIR.
+//! Otherwise the database goes in the user's data dir and the key file in the
+//! user's config dir (`~/.local/share/vault/vault.db`, `~/.config/vault/vault.key`
+//! on Linux). `VAULT_KEY_FILE` names another key file.
+//!
+//! Files are born private: directories are created 0700 and files 0600 in the
+//! same system call (plus a 077 umask set by `main`), never chmod-ed afterwards,
+//! and new files are created with O_EXCL|O_NOFOLLOW so a planted symlink is
+//! refused rather than followed.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+pub const DB_FILE: &str = "vault.db";
+pub const KEY_FILE: &str = "vault.key";
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// Directory holding the database.
+    pub dir: PathBuf,
+    pub db: PathBuf,
+    pub key_file: PathBuf,
+}
+
+impl Paths {
+    pub fn resolve(vault_dir: Option<&Path>) -> Result<Paths> {
+        let (dir, key_dir) = match vault_dir {
+            Some(d) => (d.to_path_buf(), d.to_path_buf()),
+            None => {
+                let data = dirs::data_dir().ok_or_else(|| {
+                    Error::other("cannot find your data directory (is HOME set?)")
+                        .hint("pass --vault-dir DIR or set VAULT_DIR")
+                })?;
+                let config = dirs::config_dir().ok_or_else(|| {
+                    Error::other("cannot find your config directory (is HOME set?)")
+                        .hint("pass --vault-dir DIR or set VAULT_DIR")
+                })?;
+                (data.join("vault"), config.join("vault"))
+            }
+        };
+        let key_file = match std::env::var_os("VAULT_KEY_FILE") {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => key_dir.join(KEY_FILE),
+        };
+        Ok(Paths {
+            db: dir.join(DB_FILE),
+            dir,
+            key_file,
+        })
+    }
+}
+
+/// Create `dir` (and missing parents) with mode 0700; check an existing one is safe.
+pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+    match fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+    {
+        Ok(()) => {}
+        Err(e) => return Err(Error::io("create the directory", dir, e)),
+    }
+    check_dir_safe(dir)
+}
+
+/// Refuse a vault directory owned by someone else or writable by others: they
+/// could swap the database or key file under us.
+pub fn check_dir_safe(dir: &Path) -> Result<()> {
+    let meta = fs::metadata(dir).map_err(|e| Error::io("inspect", dir, e))?;
+    if !meta.is_dir() {
+        return Err(
+            Error::other(format!("{} is not a directory", dir.display()))
+                .hint("point --vault-dir at a directory"),
+        );
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me && me != 0 {
+        return Err(Error::locked(format!(
+            "the vault directory {} belongs to another user (uid {})",
+            dir.display(),
+            meta.uid()
+        ))
+        .hint("use a vault directory that you own"));
+    }
+    if meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0 {
+        return Err(Error::locked(format!(
+            "the vault directory {} is writable by other users",
+            dir.display()
+        ))
+        .hint(format!("run `chmod 700 {}`", shell_quote_path(dir))));
+    }
+    Ok(())
+}
+
+/// Create a new file with mode 0600, refusing to follow or replace anything.
+pub fn create_private_file(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+}
+
+/// Publish `contents` at `path` atomically and privately, only if nothing is
+/// there yet: write a 0600 temporary file beside it, fsync, then hard-link it
+/// into place (link fails if the name exists, so a concurrent writer wins
+/// cleanly and a reader never sees a half-written file). Returns false when
+/// `path` already existed.
+pub fn publish_new_file(path: &Path, contents: &[u8]) -> Result<bool> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("vault"),
+        std::process::id()
+    ));
+    let _ = fs::remove_file(&tmp);
+    let write = || -> std::io::Result<()> {
+        let mut f = create_private_file(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io("write", &tmp, e));
+    }
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::io("create", path, e)),
+    }
+}
+
+/// Read a key file, refusing one that others can read or that is a symlink to
+/// someone else's file.
+pub fn read_key_file(path: &Path) -> Result<zeroize::Zeroizing<String>> {
+    let f = OpenOptions::new()
+        .read(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                Error::locked(format!("no key file at {}", path.display())).hint(
+                    "set VAULT_KEY or VAULT_KEY_FILE, or pass --vault-dir for the vault you mean",
+                )
+            }
+            _ => Error::io("read the key file", path, e),
+        })?;
+    let meta = f.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(Error::locked(format!(
+            "the key file {} is readable or writable by other users (mode {:o})",
+            path.display(),
+            meta.permissions().mode() & 0o777
+        ))
+        .hint(format!(
+            "run `chmod 600 {}` — and consider the key exposed if others could read it",
+            shell_quote_path(path)
+        )));
+    }
+    if meta.len() > 4096 {
+        return Err(Error::locked(format!(
+            "{} is too large to be a vault key file",
+            path.display()
+        )));
+    }
+    let mut s = zeroize::Zeroizing::new(String::new());
+    use std::io::Read;
+    (&f).read_to_string(&mut s)
+        .map_err(|e| Error::io("read the key file", path, e))?;
+    Ok(s)
+}
+
+/// Quote a path for a shell command shown in a hint.
+pub fn shell_quote_path(p: &Path) -> String {
+    let s = p.display().to_string();
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-+~".contains(&b))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

@@ -1,0 +1,684 @@
+//! Supervise a command whose output is masked: `vault run` without `--no-masking`.
+//!
+//! vault stays the command's parent. It copies the command's stdout and
+//! stderr through a [`Stream`] of the [`Redactor`] to its own stdout and
+//! stderr, forwards the signals it receives, waits for the command and
+//! returns the exit code vault must exit with. This module owns the process
+//! plumbing only: it never sees a secret value (the redactor holds them),
+//! never prints one, and builds no environment (the caller did).
+//!
+//! Two shapes, chosen by whether vault's stdout is a terminal:
+//!
+//! - **Pipes** (stdout is not a terminal): stdin is inherited; stdout and
+//!   stderr are two pipes, each with its own stream, pumped by one thread
+//!   with `poll(2)` over both pipes and a signal self-pipe.
+//! - **Pseudo-terminal** (stdout is a terminal): the command runs on a new
+//!   pty in its own session (so `isatty()` is true and it colours and
+//!   line-buffers as usual), and the master's output goes through one stream
+//!   to stdout. If vault's stdin is a terminal it is put in raw mode
+//!   (restored on every path) and copied to the master; if it is not, the
+//!   command inherits it directly (binary-safe, EOF arrives as EOF, no ^D
+//!   or echo games). If vault's stderr is not a terminal, the command's
+//!   stderr is a pipe as in the first shape, so `2>log` still works.
+//!
+//! Signals: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are
+//! forwarded (to the command's process group on a pty) until the command has
+//! been reaped; vault never dies of them while the command lives. On pipes,
+//! a signal the kernel generated (^C, ^\ or a hangup from vault's terminal)
+//! already reached the command, which shares vault's foreground process
+//! group, so it is not sent a second time. A forwarded signal that was
+//! ignored when vault started (`nohup`) stays ignored, by vault and the
+//! command. SIGWINCH copies the window size to the pty.
+//!
+//! When the command exits, everything it wrote is still in the pipes or the
+//! pty: it is drained, the streams are finished, and only then does vault
+//! return. A grandchild that keeps a pipe open cannot hold vault: after the
+//! command exits, vault stops once nothing arrived for [`DRAIN_IDLE`] or
+//! [`DRAIN_MAX`] passed.
+
+use std::ffi::OsStr;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+use rustix::io::Errno;
+use rustix::process::{kill_process, kill_process_group, DumpableBehavior, Pid, Signal};
+use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+use rustix::termios::{
+    isatty, tcgetattr, tcgetwinsize, tcsetattr, tcsetwinsize, OptionalActions, OutputModes, Termios,
+};
+use signal_hook::consts::signal::{
+    SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+};
+use signal_hook::iterator::backend::SignalDelivery;
+use signal_hook::iterator::exfiltrator::WithRawSiginfo;
+
+use crate::run::mask::{Redactor, Stream};
+
+/// Why the command could not be started. Each message names the program,
+/// never an environment value.
+#[derive(Debug)]
+pub enum Launch {
+    /// vault's own failure before the command started: exit 125
+    Failed(String),
+    /// command not found: exit 127
+    NotFound(String),
+    /// found but not executable / permission denied: exit 126
+    NotExecutable(String),
+}
+
+/// Read size; also the pipe buffer size on Linux, so one read empties it.
+const CHUNK: usize = 64 * 1024;
+/// After the command exited, stop draining once nothing arrived for this long.
+const DRAIN_IDLE: Duration = Duration::from_millis(100);
+/// After the command exited, stop draining after this long in any case.
+const DRAIN_MAX: Duration = Duration::from_secs(1);
+/// Signals vault forwards to the command.
+const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
+
+/// Spawn `cmd` (program, args and the complete environment already set by the
+/// caller with env_clear()+envs()) with stdout/stderr filtered through
+/// `redactor`, forward signals, wait, and return the exit code vault must
+/// exit with: the command's status, or 128+N when it died of signal N.
+pub fn run_masked(cmd: Command, redactor: &Redactor) -> Result<i32, Launch> {
+    let program = program_name(cmd.get_program());
+    // vault holds plaintext values: no core dump, no ptrace or
+    // /proc/PID/{mem,environ} by the command or anything else of this user.
+    rustix::process::set_dumpable_behavior(DumpableBehavior::NotDumpable).map_err(|e| {
+        Launch::Failed(format!(
+            "cannot protect vault's memory before running {program}: {e}"
+        ))
+    })?;
+    // Anything vault printed through std must come before the command's output.
+    let _ = io::stdout().flush();
+    let _ = io::stderr().flush();
+
+    let on_pty = isatty(rustix::stdio::stdout());
+    let signals = SignalPipe::register(on_pty).map_err(|e| {
+        Launch::Failed(format!(
+            "cannot set up signal forwarding for {program}: {e}"
+        ))
+    })?;
+    if on_pty {
+        run_on_pty(cmd, redactor, signals, &program)
+    } else {
+        run_on_pipes(cmd, redactor, signals, &program)
+    }
+}
+
+fn run_on_pipes(
+    mut cmd: Command,
+    redactor: &Redactor,
+    signals: SignalPipe,
+    program: &str,
+) -> Result<i32, Launch> {
+    cmd.stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| launch_error(&e, program))?;
+    drop(cmd);
+    let out = child.stdout.take().map(OwnedFd::from);
+    let err = child.stderr.take().map(OwnedFd::from);
+    let pumps = vec![
+        Pump::new(out, rustix::stdio::stdout(), redactor.stream()),
+        Pump::new(err, rustix::stdio::stderr(), redactor.stream()),
+    ];
+    let supervisor = Supervisor::new(child, false, pumps, None, None, signals);
+    Ok(supervisor.run())
+}
+
+fn run_on_pty(
+    mut cmd: Command,
+    redactor: &Redactor,
+    signals: SignalPipe,
+    program: &str,
+) -> Result<i32, Launch> {
+    let stdin_tty = isatty(rustix::stdio::stdin());
+    let stderr_tty = isatty(rustix::stdio::stderr());
+    let (master, slave) = open_pty().map_err(|e| {
+        Launch::Failed(format!(
+            "cannot open a pseudo-terminal to run {program}: {e}"
+        ))
+    })?;
+    // The command sees the same terminal settings and size as vault's own.
+    let user_tty = if stdin_tty {
+        rustix::stdio::stdin()
+    } else {
+        rustix::stdio::stdout()
+    };
+    let saved = tcgetattr(user_tty).ok();
+    if let Some(t) = &saved {
+        let _ = tcsetattr(&slave, OptionalActions::Now, t);
+    }
+    copy_window_size(&master);
+
+    let slave_stdio = || -> Result<Stdio, Launch> {
+        let fd = slave.try_clone().map_err(|e| {
+            Launch::Failed(format!("cannot set up the terminal for {program}: {e}"))
+        })?;
+        Ok(Stdio::from(fd))
+    };
+    cmd.stdout(slave_stdio()?);
+    cmd.stdin(if stdin_tty {
+        slave_stdio()?
+    } else {
+        Stdio::inherit()
+    });
+    cmd.stderr(if stderr_tty {
+        slave_stdio()?
+    } else {
+        Stdio::piped()
+    });
+    crate::sys::session_with_controlling_tty(&mut cmd);
+
+    // Raw before spawning, so keys typed early reach the command unechoed.
+    let term = match (stdin_tty, saved) {
+        (true, Some(saved)) => TermMode::raw(saved),
+        (true, None) => None,
+        (false, _) => TermMode::no_output_processing(),
+    };
+    let spawned = cmd.spawn();
+    // The parent's copies of the slave must go, or the master never sees
+    // the hang-up when the command exits.
+    drop(cmd);
+    drop(slave);
+    let mut child = spawned.map_err(|e| launch_error(&e, program))?;
+
+    // Non-blocking master: a command that does not read its input must not
+    // stop vault from reading the command's output.
+    let _ = fcntl_getfl(&master).and_then(|f| fcntl_setfl(&master, f | OFlags::NONBLOCK));
+    let control = master.try_clone().ok();
+    let err = child.stderr.take().map(OwnedFd::from);
+    let pumps = vec![
+        Pump::new(Some(master), rustix::stdio::stdout(), redactor.stream()),
+        Pump::new(err, rustix::stdio::stderr(), redactor.stream()),
+    ];
+    let feed = if stdin_tty {
+        Some(Feed::default())
+    } else {
+        None
+    };
+    let supervisor = Supervisor::new(child, true, pumps, control, feed, signals);
+    let code = supervisor.run();
+    if let Some(term) = &term {
+        term.restore();
+    }
+    Ok(code)
+}
+
+/// Map a spawn error to the exit code `env(1)` would use.
+fn launch_error(e: &io::Error, program: &str) -> Launch {
+    if e.kind() == io::ErrorKind::NotFound {
+        Launch::NotFound(format!(
+            "command not found: {program} (check the spelling, or that it is on the PATH given to the command)"
+        ))
+    } else if e.kind() == io::ErrorKind::PermissionDenied {
+        Launch::NotExecutable(format!(
+            "cannot execute {program}: permission denied (is it a directory, or missing `chmod +x`?)"
+        ))
+    } else if e.raw_os_error() == Some(Errno::NOEXEC.raw_os_error()) {
+        Launch::NotExecutable(format!(
+            "cannot execute {program}: not a program this system can run (a script needs a `#!` line)"
+        ))
+    } else {
+        Launch::Failed(format!("cannot start {program}: {e}"))
+    }
+}
+
+/// The program as shown in messages: lossy UTF-8, control characters escaped.
+fn program_name(program: &OsStr) -> String {
+    program.to_string_lossy().escape_debug().to_string()
+}
+
+fn open_pty() -> io::Result<(OwnedFd, OwnedFd)> {
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)?;
+    grantpt(&master)?;
+    unlockpt(&master)?;
+    let name = ptsname(&master, Vec::new())?;
+    let slave = rustix::fs::open(
+        name.as_c_str(),
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    Ok((master, slave))
+}
+
+/// Copy the window size of vault's terminal to the pty.
+fn copy_window_size(master: &OwnedFd) {
+    if let Ok(size) = tcgetwinsize(rustix::stdio::stdout()) {
+        let _ = tcsetwinsize(master, size);
+    }
+}
+
+/// vault's own terminal switched to another mode for the run; the saved
+/// settings come back on `restore` and on drop, whichever comes first (both
+/// are harmless twice), so every way out of the run restores them.
+struct TermMode {
+    fd: BorrowedFd<'static>,
+    saved: Termios,
+}
+
+impl TermMode {
+    /// Raw mode on stdin: keys (^C, ^Z, ^D too) go to the pty, whose line
+    /// discipline gives them their meaning for the command.
+    fn raw(saved: Termios) -> Option<TermMode> {
+        let mut raw = saved.clone();
+        raw.make_raw();
+        TermMode::set(rustix::stdio::stdin(), saved, &raw)
+    }
+
+    /// Output post-processing off on stdout when stdin is not the terminal:
+    /// the pty already turned `\n` into `\r\n`. Skipped when vault is in
+    /// the background of its controlling terminal, where changing it would
+    /// stop vault with SIGTTOU (the output then shows `\r\r\n`, which looks
+    /// the same on a screen).
+    fn no_output_processing() -> Option<TermMode> {
+        let fd = rustix::stdio::stdout();
+        // ENOTTY: not vault's controlling terminal, so no job control applies.
+        let background = matches!(
+            rustix::termios::tcgetpgrp(fd),
+            Ok(pgrp) if pgrp != rustix::process::getpgrp()
+        );
+        let saved = tcgetattr(fd).ok()?;
+        if background || !saved.output_modes.contains(OutputModes::OPOST) {
+            return None;
+        }
+        let mut cooked = saved.clone();
+        cooked.output_modes.remove(OutputModes::OPOST);
+        TermMode::set(fd, saved, &cooked)
+    }
+
+    fn set(fd: BorrowedFd<'static>, saved: Termios, mode: &Termios) -> Option<TermMode> {
+        tcsetattr(fd, OptionalActions::Now, mode).ok()?;
+        Some(TermMode { fd, saved })
+    }
+
+    fn restore(&self) {
+        let _ = tcsetattr(self.fd, OptionalActions::Now, &self.saved);
+    }
+}
+
+impl Drop for TermMode {
+    fn drop(&mut self) {
+        self.restore();
+    }
+}
+
+/// The self-pipe that signal-hook's handlers write to; its read end is in
+/// the poll set, so signals wake the one supervising thread.
+struct SignalPipe {
+    delivery: SignalDelivery<UnixStream, WithRawSiginfo>,
+}
+
+impl SignalPipe {
+    fn register(on_pty: bool) -> io::Result<SignalPipe> {
+        let ignored = ignored_at_start();
+        let mut wanted = vec![SIGCHLD];
+        if on_pty {
+            wanted.push(SIGWINCH);
+        }
+        wanted.extend(
+            FORWARDED
+                .iter()
+                .copied()
+                .filter(|&s| ignored & (1u64 << (s - 1)) == 0),
+        );
+        let (read, write) = UnixStream::pair()?;
+        let delivery = SignalDelivery::with_pipe(read, write, WithRawSiginfo, wanted)?;
+        Ok(SignalPipe { delivery })
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.delivery.get_read().as_fd()
+    }
+}
+
+/// Signals ignored when vault started (`nohup`, `&` in a non-interactive
+/// shell), as a bit mask (bit N-1 for signal N), from `/proc/self/status`.
+fn ignored_at_start() -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0)
+}
+
+/// One output of the command: its read end, the stream redacting it, and
+/// where the result goes.
+struct Pump<'r> {
+    src: Option<OwnedFd>,
+    dst: BorrowedFd<'static>,
+    stream: Stream<'r>,
+    /// `finish` was called (or the destination is gone): nothing more to write.
+    done: bool,
+}
+
+impl<'r> Pump<'r> {
+    fn new(src: Option<OwnedFd>, dst: BorrowedFd<'static>, stream: Stream<'r>) -> Pump<'r> {
+        let done = src.is_none();
+        Pump {
+            src,
+            dst,
+            stream,
+            done,
+        }
+    }
+
+    /// Read once (the fd was reported readable) and write out what may be
+    /// written now.
+    fn pump(&mut self, buf: &mut [u8], out: &mut Vec<u8>) {
+        let Some(src) = &self.src else { return };
+        match rustix::io::read(src, &mut *buf) {
+            Ok(0) => self.finish(out),
+            Ok(n) => {
+                out.clear();
+                self.stream.push(&buf[..n], out);
+                self.write(out);
+            }
+            Err(Errno::INTR | Errno::AGAIN) => {}
+            // EIO: a pty master whose slave side is all closed. Anything
+            // else is as final.
+            Err(_) => self.finish(out),
+        }
+    }
+
+    /// End of input: write the held-back tail and close the read end.
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        self.src = None;
+        if !self.done {
+            self.done = true;
+            out.clear();
+            self.stream.finish(out);
+            self.write(out);
+        }
+    }
+
+    fn write(&mut self, out: &mut Vec<u8>) {
+        if !out.is_empty() && write_all(self.dst, out).is_err() {
+            // The reader went away (`vault run -- cmd | head`). Close our end
+            // too, so the command gets SIGPIPE as it would without vault.
+            self.src = None;
+            self.done = true;
+        }
+        out.clear();
+    }
+}
+
+/// Write all of `buf` to `fd`, waiting when the fd is non-blocking and full.
+fn write_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match rustix::io::write(fd, buf) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => buf = &buf[n..],
+            Err(Errno::INTR) => {}
+            Err(Errno::AGAIN) => {
+                let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::OUT)];
+                match poll(&mut fds, None) {
+                    Ok(_) | Err(Errno::INTR) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Keys typed on vault's terminal on their way to the pty master.
+#[derive(Default)]
+struct Feed {
+    buf: Vec<u8>,
+    stdin_closed: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Slot {
+    Signals,
+    Pump(usize),
+    Stdin,
+    MasterWritable,
+}
+
+struct Supervisor<'r> {
+    child: Child,
+    pid: Pid,
+    /// The command leads its own session and process group (pty shape).
+    group: bool,
+    pumps: Vec<Pump<'r>>,
+    /// A second handle on the pty master, for input and window size.
+    master: Option<OwnedFd>,
+    feed: Option<Feed>,
+    signals: SignalPipe,
+    /// The command's exit code (128+N for signal N), once reaped.
+    exit: Option<i32>,
+}
+
+impl<'r> Supervisor<'r> {
+    fn new(
+        child: Child,
+        group: bool,
+        pumps: Vec<Pump<'r>>,
+        master: Option<OwnedFd>,
+        feed: Option<Feed>,
+        signals: SignalPipe,
+    ) -> Supervisor<'r> {
+        Supervisor {
+            pid: Pid::from_child(&child),
+            child,
+            group,
+            pumps,
+            master,
+            feed,
+            signals,
+            exit: None,
+        }
+    }
+
+    fn run(mut self) -> i32 {
+        let mut buf = vec![0u8; CHUNK];
+        let mut out = Vec::with_capacity(CHUNK + CHUNK / 4);
+        let mut drain_until: Option<Instant> = None;
+        loop {
+            let timeout = match drain_until {
+                None => None,
+                Some(end) => {
+                    let now = Instant::now();
+                    if now >= end || self.pumps.iter().all(|p| p.src.is_none()) {
+                        break;
+                    }
+                    Some(DRAIN_IDLE.min(end - now))
+                }
+            };
+            let ready = match self.wait_ready(timeout) {
+                Ok(ready) => ready,
+                Err(e) => {
+                    let _ = writeln!(
+                        io::stderr(),
+                        "vault: cannot watch the command's output any more ({e}); waiting for it to exit"
+                    );
+                    break;
+                }
+            };
+            if ready.is_empty() && drain_until.is_some() {
+                break; // quiet for DRAIN_IDLE after the command exited
+            }
+            let mut reap = false;
+            for (slot, flags) in ready {
+                match slot {
+                    Slot::Pump(i) => {
+                        if let Some(p) = self.pumps.get_mut(i) {
+                            p.pump(&mut buf, &mut out);
+                            if p.src.is_none() && i == 0 && self.group {
+                                // stdout is gone: nothing can show input echo.
+                                self.feed = None;
+                            }
+                        }
+                    }
+                    Slot::Stdin => self.read_stdin(flags),
+                    Slot::MasterWritable => self.write_master(),
+                    Slot::Signals => reap |= self.handle_signals(),
+                }
+            }
+            if reap && self.exit.is_none() {
+                self.try_reap();
+                if self.exit.is_some() {
+                    drain_until = Some(Instant::now() + DRAIN_MAX);
+                    // Input typed after the command ended is not its to read.
+                    self.feed = None;
+                }
+            }
+        }
+        for p in &mut self.pumps {
+            p.finish(&mut out);
+        }
+        match self.exit {
+            Some(code) => code,
+            None => self.wait_blocking(),
+        }
+    }
+
+    /// Poll everything that can make progress and return what is ready.
+    fn wait_ready(&self, timeout: Option<Duration>) -> io::Result<Vec<(Slot, PollFlags)>> {
+        let mut fds = Vec::with_capacity(5);
+        let mut slots = Vec::with_capacity(5);
+        fds.push(PollFd::from_borrowed_fd(self.signals.fd(), PollFlags::IN));
+        slots.push(Slot::Signals);
+        for (i, p) in self.pumps.iter().enumerate() {
+            if let Some(src) = &p.src {
+                fds.push(PollFd::new(src, PollFlags::IN));
+                slots.push(Slot::Pump(i));
+            }
+        }
+        if let (Some(feed), Some(master)) = (&self.feed, &self.master) {
+            if !feed.buf.is_empty() {
+                fds.push(PollFd::new(master, PollFlags::OUT));
+                slots.push(Slot::MasterWritable);
+            } else if !feed.stdin_closed {
+                fds.push(PollFd::from_borrowed_fd(
+                    rustix::stdio::stdin(),
+                    PollFlags::IN,
+                ));
+                slots.push(Slot::Stdin);
+            }
+        }
+        let timeout = timeout.map(|d| Timespec {
+            tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: d.subsec_nanos().into(),
+        });
+        match poll(&mut fds, timeout.as_ref()) {
+            Ok(_) => {}
+            Err(Errno::INTR) => return Ok(vec![(Slot::Signals, PollFlags::IN)]),
+            Err(e) => return Err(e.into()),
+        }
+        Ok(fds
+            .iter()
+            .zip(slots)
+            .filter(|(fd, _)| !fd.revents().is_empty())
+            .map(|(fd, slot)| (slot, fd.revents()))
+            .collect())
+    }
+
+    /// Act on pending signals; true when SIGCHLD says the command may be done.
+    fn handle_signals(&mut self) -> bool {
+        let mut reap = false;
+        let pending: Vec<(i32, i32)> = self
+            .signals
+            .delivery
+            .pending()
+            .map(|info| (info.si_signo, info.si_code))
+            .collect();
+        for (signo, code) in pending {
+            if signo == SIGCHLD {
+                reap = true;
+            } else if signo == SIGWINCH {
+                if let Some(master) = &self.master {
+                    copy_window_size(master);
+                }
+            } else if self.exit.is_none() && (self.group || code <= 0) {
+                // si_code <= 0: sent by a process (kill, sigqueue). A positive
+                // code is the kernel, i.e. vault's terminal, which signalled
+                // the whole foreground group, the command included.
+                self.forward(signo);
+            }
+        }
+        reap
+    }
+
+    fn forward(&self, signo: i32) {
+        let Some(sig) = Signal::from_named_raw(signo) else {
+            return;
+        };
+        if self.group && kill_process_group(self.pid, sig).is_ok() {
+            return;
+        }
+        let _ = kill_process(self.pid, sig);
+    }
+
+    fn try_reap(&mut self) {
+        match self.child.try_wait() {
+            Ok(Some(status)) => self.exit = Some(exit_code(status)),
+            Ok(None) => {}
+            // ECHILD: someone else reaped it; its status is lost.
+            Err(_) => self.exit = Some(1),
+        }
+    }
+
+    fn wait_blocking(&mut self) -> i32 {
+        match self.child.wait() {
+            Ok(status) => exit_code(status),
+            Err(_) => 1,
+        }
+    }
+
+    fn read_stdin(&mut self, flags: PollFlags) {
+        let Some(feed) = &mut self.feed else { return };
+        let mut chunk = [0u8; 4096];
+        match rustix::io::read(rustix::stdio::stdin(), &mut chunk) {
+            Ok(0) => feed.stdin_closed = true,
+            Ok(n) => feed.buf.extend_from_slice(&chunk[..n]),
+            Err(Errno::INTR | Errno::AGAIN) => {
+                if flags.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL) {
+                    feed.stdin_closed = true;
+                }
+            }
+            Err(_) => feed.stdin_closed = true,
+        }
+        self.write_master();
+    }
+
+    fn write_master(&mut self) {
+        let (Some(feed), Some(master)) = (&mut self.feed, &self.master) else {
+            return;
+        };
+        while !feed.buf.is_empty() {
+            match rustix::io::write(master, &feed.buf) {
+                Ok(n) => {
+                    feed.buf.drain(..n);
+                }
+                Err(Errno::INTR) => {}
+                Err(Errno::AGAIN) => return,
+                Err(_) => {
+                    self.feed = None; // the pty is gone
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The code vault exits with: the command's own, or 128+N for signal N.
+fn exit_code(status: ExitStatus) -> i32 {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(sig)) => 128 + sig,
+        (None, None) => 1,
+    }
+}

@@ -1,0 +1,598 @@
+//! SQLite storage: schema, migrations and queries. No cryptography here:
+//! ciphertexts, nonces and key slots are opaque bytes to this module.
+//!
+//! The interface is deliberately narrow — plain records in and out, one
+//! closure per transaction ([`Store::read`], [`Store::write`]) — so that another
+//! backend (PostgreSQL for teams) can stand beside this one. Write
+//! transactions are `BEGIN IMMEDIATE`, so two writers queue on the busy
+//! timeout instead of failing half-way; every multi-row change of a command
+//! happens in one of them.
+
+mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::model::{Kind, Scope};
+
+pub use schema::SCHEMA_VERSION;
+
+/// How long a command waits for another one holding the database.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A key slot as stored.
+#[derive(Debug, Clone)]
+pub struct SlotRow {
+    pub id: i64,
+    pub kind: String,
+    pub kdf: Option<String>,
+    pub salt: Option<Vec<u8>>,
+    pub nonce: Vec<u8>,
+    pub wrapped: Vec<u8>,
+    pub check: Vec<u8>,
+}
+
+/// A value as stored: sealed (kind `secret`) or plain (kind `variable`).
+#[derive(Clone)]
+pub enum StoredValue {
+    Sealed { nonce: Vec<u8>, ciphertext: Vec<u8> },
+    Plain(Zeroizing<String>),
+}
+
+impl std::fmt::Debug for StoredValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoredValue::Sealed { .. } => f.write_str("Sealed(..)"),
+            StoredValue::Plain(_) => f.write_str("Plain(<redacted>)"),
+        }
+    }
+}
+
+/// A secret's metadata, and its current value as stored.
+#[derive(Debug, Clone)]
+pub struct SecretRow {
+    pub name: String,
+    pub kind: Kind,
+    pub scope: Scope,
+    pub description: String,
+    pub provider: Option<String>,
+    pub version: u64,
+    pub created: String,
+    pub updated: String,
+    pub value: StoredValue,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentRow {
+    pub name: String,
+    pub description: String,
+    pub created: String,
+    pub last_run: Option<String>,
+}
+
+/// One grant of an agent, with what the agent last received.
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    pub secret: String,
+    pub current_version: u64,
+    pub delivered_version: Option<u64>,
+    pub delivered_at: Option<String>,
+}
+
+/// What a new vault starts with.
+pub struct NewVault<'a> {
+    pub vault_id: &'a [u8],
+    pub created: &'a str,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Create the database file (which must not exist yet) and its schema.
+    /// Returns `Ok(None)` when another process created it first.
+    pub fn create(path: &Path, init: &NewVault<'_>, first_slot: &SlotRow) -> Result<Option<Store>> {
+        match crate::paths::create_private_file(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
+            Err(e) => return Err(Error::io("create", path, e)),
+        }
+        let result = (|| {
+            let mut conn = connect(path)?;
+            conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            schema::migrate(&tx, 0)?;
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('vault_id', ?1), ('created', ?2), ('format', ?3)",
+                params![init.vault_id, init.created, crate::crypto::FORMAT_VERSION],
+            )?;
+            insert_slot(&tx, first_slot)?;
+            tx.commit()?;
+            Ok(Store { conn })
+        })();
+        match result {
+            Ok(s) => Ok(Some(s)),
+            Err(e) => {
+                // Nothing usable was committed: leave no empty vault behind.
+                let _ = std::fs::remove_file(path);
+                Err(e)
+            }
+        }
+    }
+
+    /// Open an existing vault database, migrating its schema if it is older.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = connect(path)?;
+        let mut version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version == 0 {
+            // Either another process is creating this vault right now, or a
+            // creation was interrupted. Wait a little for the former.
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while version == 0 && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+                version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            }
+            if version == 0 {
+                return Err(Error::other(format!(
+                    "{} exists but holds no vault (an interrupted `vault init`, or not a vault database)",
+                    path.display()
+                ))
+                .hint("if it is empty and you have no other copy, remove it and run `vault init` again"));
+            }
+        }
+        if version > SCHEMA_VERSION {
+            return Err(Error::other(format!(
+                "{} was written by a newer vault (schema {version}; this vault understands up to {SCHEMA_VERSION})",
+                path.display()
+            ))
+            .hint("upgrade vault"));
+        }
+        let mut store = Store { conn };
+        if version < SCHEMA_VERSION {
+            let tx = store
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            schema::migrate(&tx, now)?;
+            tx.commit()?;
+        }
+        Ok(store)
+    }
+
+    /// Lower durability to "survives a crash of vault, maybe not of the OS"
+    /// for bookkeeping writes on the hot path (`vault run`'s delivery record).
+    pub fn relax_durability(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
+        Ok(())
+    }
+
+    /// Run `f` in a read transaction: a consistent snapshot.
+    pub fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let out = f(&Tx { tx: &tx })?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Run `f` in a write transaction (`BEGIN IMMEDIATE`); commit only if it succeeds.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&Tx { tx: &tx })?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+fn insert_slot(conn: &Connection, s: &SlotRow) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO slots(kind, kdf, salt, nonce, wrapped, key_check) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![s.kind, s.kdf, s.salt, s.nonce, s.wrapped, s.check],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A transaction; all queries live here.
+pub struct Tx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+const SECRET_COLUMNS: &str = "s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, v.nonce, v.ciphertext, v.plain";
+
+fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
+    let kind: String = r.get(1)?;
+    let scope: String = r.get(2)?;
+    let bad = |what: &str, v: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {v:?} in the secrets table").into(),
+        )
+    };
+    let kind = Kind::parse(&kind).ok_or_else(|| bad("kind", &kind))?;
+    let scope = Scope::parse(&scope).ok_or_else(|| bad("scope", &scope))?;
+    let nonce: Option<Vec<u8>> = r.get(8)?;
+    let ciphertext: Option<Vec<u8>> = r.get(9)?;
+    let plain: Option<String> = r.get(10)?;
+    let value = match (nonce, ciphertext, plain) {
+        (Some(nonce), Some(ciphertext), _) => StoredValue::Sealed { nonce, ciphertext },
+        (_, _, Some(p)) => StoredValue::Plain(Zeroizing::new(p)),
+        // A missing version row: surfaces as an integrity failure on open.
+        _ => StoredValue::Sealed {
+            nonce: Vec::new(),
+            ciphertext: Vec::new(),
+        },
+    };
+    let version: i64 = r.get(5)?;
+    Ok(SecretRow {
+        name: r.get(0)?,
+        kind,
+        scope,
+        description: r.get(3)?,
+        provider: r.get(4)?,
+        version: version.max(0) as u64,
+        created: r.get(6)?,
+        updated: r.get(7)?,
+        value,
+    })
+}
+
+impl Tx<'_> {
+    pub fn vault_id(&self) -> Result<Vec<u8>> {
+        self.tx
+            .query_row("SELECT value FROM meta WHERE key = 'vault_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| {
+                Error::integrity("the vault database has no vault id")
+                    .hint("the database is damaged; restore vault.db from a backup")
+            })
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let v: Option<rusqlite::types::Value> = self
+            .tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?;
+        Ok(v.map(|v| match v {
+            rusqlite::types::Value::Blob(b) => b,
+            rusqlite::types::Value::Text(t) => t.into_bytes(),
+            rusqlite::types::Value::Integer(i) => i.to_string().into_bytes(),
+            _ => Vec::new(),
+        }))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn slots(&self) -> Result<Vec<SlotRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT id, kind, kdf, salt, nonce, wrapped, key_check FROM slots ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(SlotRow {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                kdf: r.get(2)?,
+                salt: r.get(3)?,
+                nonce: r.get(4)?,
+                wrapped: r.get(5)?,
+                check: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn add_slot(&self, slot: &SlotRow) -> Result<i64> {
+        insert_slot(self.tx, slot)
+    }
+
+    pub fn secret(&self, name: &str) -> Result<Option<SecretRow>> {
+        let sql = format!(
+            "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version WHERE s.name = ?1"
+        );
+        let mut st = self.tx.prepare_cached(&sql)?;
+        Ok(st.query_row([name], secret_from_row).optional()?)
+    }
+
+    /// Every secret, by name; with `agent`, only what that agent receives (globals and its grants).
+    pub fn secrets(&self, agent: Option<&str>) -> Result<Vec<SecretRow>> {
+        let sql = match agent {
+            None => format!(
+                "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name"
+            ),
+            Some(_) => format!(
+                "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version \
+                 WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name"
+            ),
+        };
+        let mut st = self.tx.prepare_cached(&sql)?;
+        let rows = match agent {
+            None => st
+                .query_map([], secret_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            Some(a) => st
+                .query_map([a], secret_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+        };
+        Ok(rows)
+    }
+
+    pub fn secret_names(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT name FROM secrets ORDER BY name")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Highest version ever stored for `name` (0 if none).
+    pub fn max_version(&self, name: &str) -> Result<u64> {
+        let v: i64 = self.tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM versions WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
+        Ok(v.max(0) as u64)
+    }
+
+    /// Every stored version of `name`, oldest first.
+    pub fn versions(&self, name: &str) -> Result<Vec<(u64, StoredValue)>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT version, nonce, ciphertext, plain FROM versions WHERE name = ?1 ORDER BY version")?;
+        let rows = st.query_map([name], |r| {
+            let v: i64 = r.get(0)?;
+            let nonce: Option<Vec<u8>> = r.get(1)?;
+            let ct: Option<Vec<u8>> = r.get(2)?;
+            let plain: Option<String> = r.get(3)?;
+            let value = match (nonce, ct, plain) {
+                (Some(nonce), Some(ciphertext), _) => StoredValue::Sealed { nonce, ciphertext },
+                (_, _, Some(p)) => StoredValue::Plain(Zeroizing::new(p)),
+                _ => StoredValue::Sealed {
+                    nonce: Vec::new(),
+                    ciphertext: Vec::new(),
+                },
+            };
+            Ok((v.max(0) as u64, value))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Store `value` as `version` of `name` (a new row; versions are never overwritten).
+    pub fn insert_version(
+        &self,
+        name: &str,
+        version: u64,
+        value: &StoredValue,
+        now: &str,
+    ) -> Result<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        match value {
+            StoredValue::Sealed { nonce, ciphertext } => st.execute(params![
+                name,
+                version as i64,
+                nonce,
+                ciphertext,
+                None::<String>,
+                now
+            ])?,
+            StoredValue::Plain(p) => st.execute(params![
+                name,
+                version as i64,
+                None::<Vec<u8>>,
+                None::<Vec<u8>>,
+                p.as_str(),
+                now
+            ])?,
+        };
+        Ok(())
+    }
+
+    /// Rewrite an existing version in another form (kind change secret <-> variable).
+    pub fn replace_version(&self, name: &str, version: u64, value: &StoredValue) -> Result<()> {
+        match value {
+            StoredValue::Sealed { nonce, ciphertext } => self.tx.execute(
+                "UPDATE versions SET nonce = ?3, ciphertext = ?4, plain = NULL WHERE name = ?1 AND version = ?2",
+                params![name, version as i64, nonce, ciphertext],
+            )?,
+            StoredValue::Plain(p) => self.tx.execute(
+                "UPDATE versions SET nonce = NULL, ciphertext = NULL, plain = ?3 WHERE name = ?1 AND version = ?2",
+                params![name, version as i64, p.as_str()],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Insert or update a secret's metadata row (the value lives in `versions`).
+    pub fn upsert_secret(&self, s: &SecretRow) -> Result<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, scope = excluded.scope, \
+             description = excluded.description, provider = excluded.provider, version = excluded.version, \
+             updated = excluded.updated",
+        )?;
+        st.execute(params![
+            s.name,
+            s.kind.as_str(),
+            s.scope.as_str(),
+            s.description,
+            s.provider,
+            s.version as i64,
+            s.created,
+            s.updated
+        ])?;
+        Ok(())
+    }
+
+    /// Delete a secret, its versions, grants and delivery records.
+    pub fn delete_secret(&self, name: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .execute("DELETE FROM secrets WHERE name = ?1", [name])?
+            > 0)
+    }
+
+    pub fn agent(&self, name: &str) -> Result<Option<AgentRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT name, description, created, last_run FROM agents WHERE name = ?1",
+        )?;
+        Ok(st
+            .query_row([name], |r| {
+                Ok(AgentRow {
+                    name: r.get(0)?,
+                    description: r.get(1)?,
+                    created: r.get(2)?,
+                    last_run: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn agents(&self) -> Result<Vec<AgentRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT name, description, created, last_run FROM agents ORDER BY name",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(AgentRow {
+                name: r.get(0)?,
+                description: r.get(1)?,
+                created: r.get(2)?,
+                last_run: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Returns false when the agent already exists.
+    pub fn create_agent(&self, name: &str, description: &str, now: &str) -> Result<bool> {
+        Ok(self.tx.execute(
+            "INSERT INTO agents(name, description, created) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO NOTHING",
+            params![name, description, now],
+        )? > 0)
+    }
+
+    pub fn set_agent_description(&self, name: &str, description: &str) -> Result<()> {
+        self.tx.execute(
+            "UPDATE agents SET description = ?2 WHERE name = ?1",
+            params![name, description],
+        )?;
+        Ok(())
+    }
+
+    /// Delete an agent with its grants and delivery records.
+    pub fn delete_agent(&self, name: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .execute("DELETE FROM agents WHERE name = ?1", [name])?
+            > 0)
+    }
+
+    /// Agents a secret is granted to.
+    pub fn grantees(&self, secret: &str) -> Result<Vec<String>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT agent FROM grants WHERE secret = ?1 ORDER BY agent")?;
+        let rows = st.query_map([secret], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// An agent's grants with delivery state.
+    pub fn grants(&self, agent: &str) -> Result<Vec<GrantRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT g.secret, s.version, d.version, d.delivered FROM grants g JOIN secrets s ON s.name = g.secret \
+             LEFT JOIN deliveries d ON d.agent = g.agent AND d.secret = g.secret WHERE g.agent = ?1 ORDER BY g.secret",
+        )?;
+        let rows = st.query_map([agent], |r| {
+            let cur: i64 = r.get(1)?;
+            let del: Option<i64> = r.get(2)?;
+            Ok(GrantRow {
+                secret: r.get(0)?,
+                current_version: cur.max(0) as u64,
+                delivered_version: del.map(|d| d.max(0) as u64),
+                delivered_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Returns false when the grant already existed.
+    pub fn grant(&self, agent: &str, secret: &str, now: &str) -> Result<bool> {
+        Ok(self.tx.execute(
+            "INSERT INTO grants(agent, secret, created) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![agent, secret, now],
+        )? > 0)
+    }
+
+    /// Returns false when there was no such grant.
+    pub fn revoke(&self, agent: &str, secret: &str) -> Result<bool> {
+        Ok(self.tx.execute(
+            "DELETE FROM grants WHERE agent = ?1 AND secret = ?2",
+            params![agent, secret],
+        )? > 0)
+    }
+
+    /// Every grant in the vault, as (agent, secret), sorted.
+    pub fn all_grants(&self) -> Result<Vec<(String, String)>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT agent, secret FROM grants ORDER BY agent, secret")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Delivered versions an agent last received, by secret name.
+    pub fn deliveries(&self, agent: &str) -> Result<Vec<(String, u64)>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT secret, version FROM deliveries WHERE agent = ?1")?;
+        let rows = st.query_map([agent], |r| {
+            let v: i64 = r.get(1)?;
+            Ok((r.get(0)?, v.max(0) as u64))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Record that `agent` received these versions now.
+    pub fn record_delivery(&self, agent: &str, delivered: &[(&str, u64)], now: &str) -> Result<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO deliveries(agent, secret, version, delivered) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(agent, secret) DO UPDATE SET version = excluded.version, delivered = excluded.delivered",
+        )?;
+        for (name, v) in delivered {
+            st.execute(params![agent, name, *v as i64, now])?;
+        }
+        self.tx.execute(
+            "UPDATE agents SET last_run = ?2 WHERE name = ?1",
+            params![agent, now],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+//! Schema and migrations, keyed by `PRAGMA user_version`. Each entry of
+//! [`MIGRATIONS`] takes the schema from version i to i+1; they run in the
+//! caller's transaction so a failed migration changes nothing.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE meta (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value ANY NOT NULL
+    ) STRICT;
+    CREATE TABLE slots (
+        id        INTEGER PRIMARY KEY,
+        kind      TEXT NOT NULL CHECK (kind IN ('keyfile', 'passphrase')),
+        kdf       TEXT,
+        salt      BLOB,
+        nonce     BLOB NOT NULL,
+        wrapped   BLOB NOT NULL,
+        key_check BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE secrets (
+        name        TEXT PRIMARY KEY NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('secret', 'variable')),
+        scope       TEXT NOT NULL CHECK (scope IN ('global', 'agent')),
+        description TEXT NOT NULL DEFAULT '',
+        provider    TEXT,
+        version     INTEGER NOT NULL,
+        created     TEXT NOT NULL,
+        updated     TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE versions (
+        name       TEXT NOT NULL REFERENCES secrets(name) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        version    INTEGER NOT NULL,
+        nonce      BLOB,
+        ciphertext BLOB,
+        plain      TEXT,
+        created    TEXT NOT NULL,
+        PRIMARY KEY (name, version),
+        CHECK ((nonce IS NOT NULL AND ciphertext IS NOT NULL AND plain IS NULL)
+            OR (nonce IS NULL AND ciphertext IS NULL AND plain IS NOT NULL))
+    ) STRICT;
+    CREATE TABLE agents (
+        name        TEXT PRIMARY KEY NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created     TEXT NOT NULL,
+        last_run    TEXT
+    ) STRICT;
+    CREATE TABLE grants (
+        agent   TEXT NOT NULL REFERENCES agents(name) ON DELETE CASCADE,
+        secret  TEXT NOT NULL REFERENCES secrets(name) ON DELETE CASCADE,
+        created TEXT NOT NULL,
+        PRIMARY KEY (agent, secret)
+    ) STRICT;
+    CREATE INDEX grants_by_secret ON grants(secret);
+    CREATE TABLE deliveries (
+        agent     TEXT NOT NULL REFERENCES agents(name) ON DELETE CASCADE,
+        secret    TEXT NOT NULL REFERENCES secrets(name) ON DELETE CASCADE,
+        version   INTEGER NOT NULL,
+        delivered TEXT NOT NULL,
+        PRIMARY KEY (agent, secret)
+    ) STRICT;",
+];
+
+/// Bring the schema from `from` to [`SCHEMA_VERSION`].
+pub fn migrate(conn: &Connection, from: u32) -> Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        conn.execute_batch(sql)?;
+        conn.pragma_update(None, "user_version", (i + 1) as u32)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,446 @@
+//! The vault as commands see it: open or create it, unlock it, seal and reveal
+//! values. This is the one place where the store (SQL, opaque bytes) and the
+//! crypto layer (keys, no SQL) meet.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, Argon2Params, KeyFileKey, MasterKey, ValueKey};
+use crate::error::{Error, Result};
+use crate::model::{Kind, SecretValue};
+use crate::paths::{self, Paths};
+use crate::store::{NewVault, SecretRow, SlotRow, Store, StoredValue};
+
+/// Environment variables vault reads for itself. `vault run` removes them from
+/// the command's environment: no agent ever receives unlock material.
+pub const OWN_ENV_VARS: &[&str] = &[
+    "VAULT_KEY",
+    "VAULT_PASSPHRASE",
+    "VAULT_KEY_FILE",
+    "VAULT_DIR",
+];
+
+/// Where unlock material may come from, gathered once by `main`.
+#[derive(Default)]
+pub struct KeySource {
+    /// `VAULT_KEY`: the key itself, in key-file text form.
+    pub key_text: Option<Zeroizing<String>>,
+    /// `VAULT_PASSPHRASE`.
+    pub passphrase: Option<Zeroizing<String>>,
+    /// `--passphrase-file F`.
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl KeySource {
+    pub fn from_env(passphrase_file: Option<PathBuf>) -> KeySource {
+        let var = |n: &str| {
+            std::env::var(n)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(Zeroizing::new)
+        };
+        KeySource {
+            key_text: var("VAULT_KEY"),
+            passphrase: var("VAULT_PASSPHRASE"),
+            passphrase_file,
+        }
+    }
+
+    /// A passphrase given without a prompt (`--passphrase-file` wins over the variable).
+    fn given_passphrase(&self) -> Result<Option<Zeroizing<String>>> {
+        if let Some(f) = &self.passphrase_file {
+            let bytes = Zeroizing::new(
+                std::fs::read(f).map_err(|e| Error::io("read the passphrase file", f, e))?,
+            );
+            let mut text = Zeroizing::new(String::from_utf8(bytes.to_vec()).map_err(|_| {
+                Error::locked(format!(
+                    "the passphrase file {} is not UTF-8 text",
+                    f.display()
+                ))
+            })?);
+            strip_one_newline(&mut text);
+            return Ok(Some(text));
+        }
+        Ok(self.passphrase.clone())
+    }
+}
+
+/// Remove one trailing `\n` (or `\r\n`).
+pub fn strip_one_newline(s: &mut Zeroizing<String>) {
+    if s.ends_with('\n') {
+        s.pop();
+        if s.ends_with('\r') {
+            s.pop();
+        }
+    }
+}
+
+pub struct Vault {
+    pub store: Store,
+    pub paths: Paths,
+    /// Keys and the vault id: seal and open values. A separate field so that
+    /// sealing can happen inside a `store.write` closure.
+    pub crypt: Crypt,
+}
+
+pub struct Crypt {
+    vault_id: Vec<u8>,
+    keys: Option<Keys>,
+}
+
+struct Keys {
+    value: ValueKey,
+}
+
+fn now() -> String {
+    crate::output::now()
+}
+
+fn no_vault(paths: &Paths) -> Error {
+    Error::not_found(format!("no vault at {}", paths.db.display()))
+        .hint("create one with `vault init` (or any `vault set`), or pass --vault-dir / set VAULT_DIR for the vault you mean")
+}
+
+impl Vault {
+    /// Open an existing vault; a missing one is "not found" (exit 3).
+    pub fn open(paths: &Paths) -> Result<Vault> {
+        if !paths.db.exists() {
+            return Err(no_vault(paths));
+        }
+        paths::check_dir_safe(&paths.dir)?;
+        let mut store = Store::open(&paths.db)?;
+        let vault_id = store.read(|tx| tx.vault_id())?;
+        Ok(Vault {
+            store,
+            paths: paths.clone(),
+            crypt: Crypt {
+                vault_id,
+                keys: None,
+            },
+        })
+    }
+
+    /// Open the vault for a write command, creating it (key file slot) if missing
+    /// and saying so on stderr.
+    pub fn open_or_create(paths: &Paths, keys: &KeySource) -> Result<Vault> {
+        if paths.db.exists() {
+            return Vault::open(paths);
+        }
+        match Vault::create(paths, keys, false)? {
+            Some(created) => {
+                eprintln!("{}", created.notice);
+                Ok(created.vault)
+            }
+            None => Vault::open(paths),
+        }
+    }
+
+    /// `vault init`: create a vault; refuses an existing one (exit 4).
+    pub fn init(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Created> {
+        let exists = || {
+            Error::conflict(format!("a vault already exists at {}", paths.db.display()))
+                .hint("nothing was changed; use --vault-dir DIR to create another vault elsewhere")
+        };
+        if paths.db.exists() {
+            return Err(exists());
+        }
+        Vault::create(paths, keys, passphrase)?.ok_or_else(exists)
+    }
+
+    /// Create a new vault. `Ok(None)` if another process created it first.
+    fn create(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Option<Created>> {
+        paths::ensure_private_dir(&paths.dir)?;
+        let mut vault_id = vec![0u8; crypto::VAULT_ID_LEN];
+        crypto::random_bytes(&mut vault_id)?;
+        let master = MasterKey::generate()?;
+        let (slot, notice) = if passphrase {
+            let pass = match keys.given_passphrase()? {
+                Some(p) => p,
+                None => prompt_new_passphrase()?,
+            };
+            if pass.is_empty() {
+                return Err(Error::invalid("the passphrase is empty").hint("choose a passphrase, or run `vault init` without --passphrase to use a key file"));
+            }
+            let params = Argon2Params::RFC9106_LOW_MEMORY;
+            let mut salt = vec![0u8; crypto::SALT_LEN];
+            crypto::random_bytes(&mut salt)?;
+            let kek = crypto::passphrase_kek(pass.as_bytes(), params, &salt)?;
+            let w = crypto::wrap_master(&master, &kek, &vault_id, "passphrase")?;
+            (
+                SlotRow {
+                    id: 0,
+                    kind: "passphrase".into(),
+                    kdf: Some(params.encode()),
+                    salt: Some(salt),
+                    nonce: w.nonce,
+                    wrapped: w.wrapped,
+                    check: w.check,
+                },
+                format!(
+                    "created a passphrase vault at {} (no key file; unlock with VAULT_PASSPHRASE, --passphrase-file or the prompt)",
+                    paths.db.display()
+                ),
+            )
+        } else {
+            let (key, notice) = match &keys.key_text {
+                Some(text) => (
+                    KeyFileKey::parse(text, "VAULT_KEY")?,
+                    format!("created a vault at {} unlocked by the key in VAULT_KEY (no key file written)", paths.db.display()),
+                ),
+                None => {
+                    let key = load_or_create_key_file(&paths.key_file)?;
+                    (
+                        key,
+                        format!(
+                            "created a vault at {} with its key in {} (back up that file: without it the secrets cannot be read)",
+                            paths.db.display(),
+                            paths.key_file.display()
+                        ),
+                    )
+                }
+            };
+            let w = crypto::wrap_master(&master, &key.kek(), &vault_id, "keyfile")?;
+            (
+                SlotRow {
+                    id: 0,
+                    kind: "keyfile".into(),
+                    kdf: None,
+                    salt: None,
+                    nonce: w.nonce,
+                    wrapped: w.wrapped,
+                    check: w.check,
+                },
+                notice,
+            )
+        };
+        let created = now();
+        let store = Store::create(
+            &paths.db,
+            &NewVault {
+                vault_id: &vault_id,
+                created: &created,
+            },
+            &slot,
+        )?;
+        let Some(store) = store else { return Ok(None) };
+        let value = ValueKey::derive(&master, &vault_id)?;
+        Ok(Some(Created {
+            vault: Vault {
+                store,
+                paths: paths.clone(),
+                crypt: Crypt {
+                    vault_id,
+                    keys: Some(Keys { value }),
+                },
+            },
+            notice,
+        }))
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.crypt.keys.is_some()
+    }
+
+    /// Unlock with the first source that applies: `VAULT_KEY`, a given
+    /// passphrase, the key file, or a passphrase prompt on a terminal.
+    pub fn unlock(&mut self, src: &KeySource) -> Result<()> {
+        if self.crypt.keys.is_some() {
+            return Ok(());
+        }
+        let slots = self.store.read(|tx| tx.slots())?;
+        let has = |k: &str| slots.iter().any(|s| s.kind == k);
+        let master = if let Some(text) = &src.key_text {
+            let key = KeyFileKey::parse(text, "VAULT_KEY")?;
+            self.open_slots(&slots, "keyfile", &key.kek(), "the key in VAULT_KEY")?
+        } else if let (true, Some(pass)) = (has("passphrase"), src.given_passphrase()?) {
+            self.open_passphrase(&slots, &pass)?
+        } else if has("keyfile") && self.paths.key_file.exists() {
+            let text = paths::read_key_file(&self.paths.key_file)?;
+            let key = KeyFileKey::parse(&text, &self.paths.key_file.display().to_string())?;
+            let what = format!("the key file {}", self.paths.key_file.display());
+            self.open_slots(&slots, "keyfile", &key.kek(), &what)?
+        } else if has("passphrase") && std::io::stdin().is_terminal() {
+            let pass = Zeroizing::new(
+                rpassword::prompt_password("Vault passphrase: ")
+                    .map_err(|e| Error::locked(format!("cannot read the passphrase: {e}")))?,
+            );
+            self.open_passphrase(&slots, &pass)?
+        } else if has("passphrase") {
+            return Err(Error::locked("this vault is locked by a passphrase and none was given")
+                .hint("set VAULT_PASSPHRASE, pass --passphrase-file FILE, or run from a terminal to be prompted"));
+        } else {
+            return Err(Error::locked(format!(
+                "no key to unlock the vault: VAULT_KEY is not set and there is no key file at {}",
+                self.paths.key_file.display()
+            ))
+            .hint("set VAULT_KEY or VAULT_KEY_FILE, or restore vault.key from your backup"));
+        };
+        self.crypt.keys = Some(Keys {
+            value: ValueKey::derive(&master, &self.crypt.vault_id)?,
+        });
+        Ok(())
+    }
+
+    fn open_passphrase(&self, slots: &[SlotRow], pass: &Zeroizing<String>) -> Result<MasterKey> {
+        let mut damaged = None;
+        for slot in slots.iter().filter(|s| s.kind == "passphrase") {
+            let params = Argon2Params::decode(slot.kdf.as_deref().unwrap_or(""))?;
+            let salt = slot.salt.as_deref().unwrap_or(&[]);
+            let kek = crypto::passphrase_kek(pass.as_bytes(), params, salt)?;
+            match crypto::unwrap_master(&kek, &self.crypt.vault_id, "passphrase", &wrapped(slot)) {
+                Ok(m) => return Ok(m),
+                Err(crypto::UnwrapError::Damaged) => damaged = Some(slot.id),
+                Err(crypto::UnwrapError::WrongKey) => {}
+            }
+        }
+        Err(match damaged {
+            Some(id) => slot_damaged(id),
+            None => {
+                Error::locked("wrong passphrase").hint("try again; passphrases are case-sensitive")
+            }
+        })
+    }
+
+    fn open_slots(
+        &self,
+        slots: &[SlotRow],
+        kind: &str,
+        kek: &crypto::Kek,
+        what: &str,
+    ) -> Result<MasterKey> {
+        let mut damaged = None;
+        for slot in slots.iter().filter(|s| s.kind == kind) {
+            match crypto::unwrap_master(kek, &self.crypt.vault_id, kind, &wrapped(slot)) {
+                Ok(m) => return Ok(m),
+                Err(crypto::UnwrapError::Damaged) => damaged = Some(slot.id),
+                Err(crypto::UnwrapError::WrongKey) => {}
+            }
+        }
+        Err(match damaged {
+            Some(id) => slot_damaged(id),
+            None => Error::locked(format!("{what} does not unlock the vault at {}", self.paths.db.display()))
+                .hint("use the key written when this vault was created (VAULT_KEY, VAULT_KEY_FILE or --vault-dir)"),
+        })
+    }
+}
+
+impl Crypt {
+    pub fn vault_id(&self) -> &[u8] {
+        &self.vault_id
+    }
+
+    fn keys(&self) -> Result<&Keys> {
+        self.keys
+            .as_ref()
+            .ok_or_else(|| Error::locked("the vault is not unlocked"))
+    }
+
+    /// Prepare `value` for storage as `version` of `name`.
+    pub fn seal(
+        &self,
+        name: &str,
+        version: u64,
+        kind: Kind,
+        value: &SecretValue,
+    ) -> Result<StoredValue> {
+        match kind {
+            Kind::Variable => Ok(StoredValue::Plain(Zeroizing::new(
+                value.as_str().to_owned(),
+            ))),
+            Kind::Secret => {
+                let s = self.keys()?.value.seal(name, version, value.as_bytes())?;
+                Ok(StoredValue::Sealed {
+                    nonce: s.nonce,
+                    ciphertext: s.ciphertext,
+                })
+            }
+        }
+    }
+
+    /// The plaintext of a stored value (`version` of `name`).
+    pub fn open_value(
+        &self,
+        name: &str,
+        version: u64,
+        stored: &StoredValue,
+    ) -> Result<SecretValue> {
+        match stored {
+            StoredValue::Plain(p) => SecretValue::new(p.clone()),
+            StoredValue::Sealed { nonce, ciphertext } => {
+                let plain = self.keys()?.value.open(name, version, nonce, ciphertext)?;
+                SecretValue::from_bytes(plain).map_err(|_| {
+                    Error::integrity(format!("{name} (version {version}) decrypted to something that is not a valid value"))
+                })
+            }
+        }
+    }
+
+    /// The current value of a secret row.
+    pub fn reveal(&self, row: &SecretRow) -> Result<SecretValue> {
+        self.open_value(&row.name, row.version, &row.value)
+    }
+}
+
+fn wrapped(slot: &SlotRow) -> crypto::WrappedKey {
+    crypto::WrappedKey {
+        nonce: slot.nonce.clone(),
+        wrapped: slot.wrapped.clone(),
+        check: slot.check.clone(),
+    }
+}
+
+fn slot_damaged(id: i64) -> Error {
+    Error::integrity(format!(
+        "key slot {id} matches your key but failed authentication: the slot was damaged or tampered with"
+    ))
+    .hint("restore vault.db from a backup")
+}
+
+/// A freshly created vault and the line that tells the user where it is.
+pub struct Created {
+    pub vault: Vault,
+    pub notice: String,
+}
+
+/// Load the key file, or create it (0600, atomically) if missing.
+fn load_or_create_key_file(path: &std::path::Path) -> Result<KeyFileKey> {
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            paths::ensure_private_dir(parent)?;
+        }
+    }
+    if !path.exists() {
+        let key = KeyFileKey::generate()?;
+        if paths::publish_new_file(path, key.to_text().as_bytes())? {
+            return Ok(key);
+        }
+    }
+    // Someone else's key file (or a concurrent creator's): use it.
+    let text = paths::read_key_file(path)?;
+    KeyFileKey::parse(&text, &path.display().to_string())
+}
+
+fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            Error::locked("no passphrase given and no terminal to ask for one")
+                .hint("set VAULT_PASSPHRASE or pass --passphrase-file FILE"),
+        );
+    }
+    let read = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|e| Error::other(format!("cannot read the passphrase: {e}")))
+    };
+    let a = read("New vault passphrase: ")?;
+    let b = read("Repeat the passphrase: ")?;
+    if a != b {
+        return Err(
+            Error::invalid("the two passphrases differ; nothing was created")
+                .hint("run `vault init --passphrase` again"),
+        );
+    }
+    Ok(a)
+}
