@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, Argon2Params, KeyFileKey, MasterKey, ValueKey};
+use crate::crypto::{self, Argon2Params, KeyFileKey, MasterKey, PolicyKey, ValueKey};
 use crate::error::{Error, Result};
 use crate::model::{Kind, SecretValue};
 use crate::paths::{self, Paths};
-use crate::store::{NewVault, SecretRow, SlotRow, Store, StoredValue};
+use crate::store::{NewVault, PolicyRow, SlotRow, Store, StoredValue, Tx};
 
 /// Environment variables vault reads for itself. `vault run` removes them from
 /// the command's environment: no agent ever receives unlock material.
@@ -92,6 +92,55 @@ pub struct Crypt {
 
 struct Keys {
     value: ValueKey,
+    policy: PolicyKey,
+}
+
+impl Keys {
+    fn derive(master: &MasterKey, vault_id: &[u8]) -> Result<Keys> {
+        Ok(Keys {
+            value: ValueKey::derive(master, vault_id)?,
+            policy: PolicyKey::derive(master, vault_id),
+        })
+    }
+}
+
+/// The canonical byte string the policy tag authenticates: every secret's
+/// name, kind, scope, current version, provider and (for variables) value,
+/// then every grant, each field length-prefixed, in a fixed order.
+fn policy_message(rows: &[PolicyRow], grants: &[(String, String)]) -> Zeroizing<Vec<u8>> {
+    fn field(out: &mut Vec<u8>, b: &[u8]) {
+        out.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        out.extend_from_slice(b);
+    }
+    let mut m = Zeroizing::new(Vec::with_capacity(64 + rows.len() * 64 + grants.len() * 32));
+    m.extend_from_slice(b"vault/v1/policy\0");
+    m.extend_from_slice(&(rows.len() as u64).to_be_bytes());
+    for r in rows {
+        field(&mut m, r.name.as_bytes());
+        field(&mut m, r.kind.as_bytes());
+        field(&mut m, r.scope.as_bytes());
+        m.extend_from_slice(&r.version.to_be_bytes());
+        match &r.provider {
+            Some(p) => {
+                m.push(1);
+                field(&mut m, p.as_bytes());
+            }
+            None => m.push(0),
+        }
+        match &r.plain {
+            Some(p) => {
+                m.push(1);
+                field(&mut m, p.as_bytes());
+            }
+            None => m.push(0),
+        }
+    }
+    m.extend_from_slice(&(grants.len() as u64).to_be_bytes());
+    for (agent, secret) in grants {
+        field(&mut m, agent.as_bytes());
+        field(&mut m, secret.as_bytes());
+    }
+    m
 }
 
 fn now() -> String {
@@ -216,31 +265,29 @@ impl Vault {
             )
         };
         let created = now();
+        let keys = Keys::derive(&master, &vault_id)?;
+        let policy_tag = keys.policy.tag(&policy_message(&[], &[]));
         let store = Store::create(
             &paths.db,
             &NewVault {
                 vault_id: &vault_id,
                 created: &created,
+                policy_tag: &policy_tag,
             },
             &slot,
         )?;
         let Some(store) = store else { return Ok(None) };
-        let value = ValueKey::derive(&master, &vault_id)?;
         Ok(Some(Created {
             vault: Vault {
                 store,
                 paths: paths.clone(),
                 crypt: Crypt {
                     vault_id,
-                    keys: Some(Keys { value }),
+                    keys: Some(keys),
                 },
             },
             notice,
         }))
-    }
-
-    pub fn is_unlocked(&self) -> bool {
-        self.crypt.keys.is_some()
     }
 
     /// Unlock with the first source that applies: `VAULT_KEY`, a given
@@ -277,10 +324,27 @@ impl Vault {
             ))
             .hint("set VAULT_KEY or VAULT_KEY_FILE, or restore vault.key from your backup"));
         };
-        self.crypt.keys = Some(Keys {
-            value: ValueKey::derive(&master, &self.crypt.vault_id)?,
-        });
+        self.crypt.keys = Some(Keys::derive(&master, &self.crypt.vault_id)?);
         Ok(())
+    }
+
+    /// A write transaction that changes policy (secrets, kinds, scopes,
+    /// versions, grants): unlocks, verifies the current policy first (so a
+    /// tampered vault is never blessed by resealing it), runs `f`, then
+    /// reseals the policy tag in the same transaction.
+    pub fn write<T>(
+        &mut self,
+        src: &KeySource,
+        f: impl FnOnce(&Tx<'_>, &Crypt) -> Result<T>,
+    ) -> Result<T> {
+        self.unlock(src)?;
+        let Vault { store, crypt, .. } = self;
+        store.write(|tx| {
+            crypt.verify_policy(tx)?;
+            let out = f(tx, crypt)?;
+            crypt.seal_policy(tx)?;
+            Ok(out)
+        })
     }
 
     fn open_passphrase(&self, slots: &[SlotRow], pass: &Zeroizing<String>) -> Result<MasterKey> {
@@ -327,8 +391,27 @@ impl Vault {
 }
 
 impl Crypt {
-    pub fn vault_id(&self) -> &[u8] {
-        &self.vault_id
+    /// Check the policy tag against the current rows (exit 6 on mismatch).
+    pub fn verify_policy(&self, tx: &Tx<'_>) -> Result<()> {
+        let keys = self.keys()?;
+        let (rows, grants) = tx.policy()?;
+        let tag = tx.meta("policy_tag")?.unwrap_or_default();
+        if keys.policy.verify(&policy_message(&rows, &grants), &tag) {
+            Ok(())
+        } else {
+            Err(Error::integrity(
+                "the vault's access policy failed authentication: a scope, kind, grant, variable or current-version pointer was changed outside vault",
+            )
+            .hint("someone with write access to vault.db may have widened who receives a secret; restore vault.db from a backup"))
+        }
+    }
+
+    /// Recompute and store the policy tag (inside the caller's write transaction).
+    pub fn seal_policy(&self, tx: &Tx<'_>) -> Result<()> {
+        let keys = self.keys()?;
+        let (rows, grants) = tx.policy()?;
+        let tag = keys.policy.tag(&policy_message(&rows, &grants));
+        tx.set_meta("policy_tag", &tag)
     }
 
     fn keys(&self) -> Result<&Keys> {
@@ -375,11 +458,6 @@ impl Crypt {
                 })
             }
         }
-    }
-
-    /// The current value of a secret row.
-    pub fn reveal(&self, row: &SecretRow) -> Result<SecretValue> {
-        self.open_value(&row.name, row.version, &row.value)
     }
 }
 

@@ -149,8 +149,8 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
 
 fn delete(ctx: &Ctx, name: &str) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let n = vault.store.write(|tx| {
-        model::check_agent_name(name)?;
+    model::check_agent_name(name)?;
+    let n = vault.write(&ctx.keys, |tx, _| {
         if tx.agent(name)?.is_none() {
             return Err(no_such_agent(tx, name));
         }
@@ -193,7 +193,7 @@ pub fn check_provider_conflict(tx: &Tx<'_>, agent: &str, secret: &str) -> Result
 pub fn grant(ctx: &Ctx, args: &GrantArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
     let now = output::now();
-    let added = vault.store.write(|tx| {
+    let added = vault.write(&ctx.keys, |tx, _| {
         require_agent(tx, &args.agent)?;
         let mut added = Vec::new();
         for name in &args.names {
@@ -220,7 +220,7 @@ pub fn grant(ctx: &Ctx, args: &GrantArgs) -> Result<()> {
 
 pub fn revoke(ctx: &Ctx, args: &RevokeArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let removed = vault.store.write(|tx| {
+    let removed = vault.write(&ctx.keys, |tx, _| {
         require_agent(tx, &args.agent)?;
         let mut removed = Vec::new();
         for name in &args.names {

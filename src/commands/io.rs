@@ -17,7 +17,7 @@ use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output;
-use crate::store::{SecretRow, StoredValue};
+use crate::store::{Audience, SecretRow, StoredValue};
 use crate::vault::Vault;
 
 /// One assignment that passed every check.
@@ -150,24 +150,14 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     } else {
         Vault::open_or_create(&ctx.paths, &ctx.keys)?
     };
-    let needs_key = vault.store.read(|tx| {
+    vault.store.read(|tx| {
         for a in &args.agents {
             require_agent(tx, a)?;
         }
-        let mut needs = false;
-        for e in &entries {
-            let existing = tx.secret(&e.name)?;
-            needs |= kind_for(existing.as_ref()) == Kind::Secret
-                || existing.is_some_and(|x| x.kind == Kind::Secret);
-        }
-        Ok(needs)
+        Ok(())
     })?;
-    if needs_key {
-        vault.unlock(&ctx.keys)?;
-    }
     let now = output::now();
-    let Vault { store, crypt, .. } = &mut vault;
-    let apply = |tx: &crate::store::Tx<'_>| -> Result<Summary> {
+    let apply = |tx: &crate::store::Tx<'_>, crypt: &crate::vault::Crypt| -> Result<Summary> {
         let mut s = Summary::default();
         for e in &entries {
             let existing = tx.secret(&e.name)?;
@@ -225,9 +215,11 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         Ok(s)
     };
     let summary = if args.dry_run {
-        store.read(apply)?
+        vault.unlock(&ctx.keys)?;
+        let Vault { store, crypt, .. } = &mut vault;
+        store.read(|tx| apply(tx, crypt))?
     } else {
-        store.write(apply)?
+        vault.write(&ctx.keys, apply)?
     };
     print_summary(&file, &summary, args)
 }
@@ -275,7 +267,10 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         if let Some(a) = &args.agent {
             require_agent(tx, a)?;
         }
-        tx.secrets(args.agent.as_deref())
+        tx.secrets(match args.agent.as_deref() {
+            Some(a) => Audience::Agent(a),
+            None => Audience::Everything,
+        })
     })?;
     if rows.iter().any(|r| r.kind == Kind::Secret) {
         vault.unlock(&ctx.keys)?;

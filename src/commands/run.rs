@@ -12,7 +12,7 @@ use crate::manifest::{self, Declared};
 use crate::model::{self, Kind, Scope};
 use crate::output;
 use crate::run::{self, Injected, Outcome};
-use crate::store::SecretRow;
+use crate::store::{Audience, SecretRow};
 use crate::vault::Vault;
 
 /// Exit codes of `vault run` itself.
@@ -85,16 +85,24 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     }
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
-    let (rows, all_names) = vault.store.read(|tx| {
+    // Unlock first, so the rows chosen are read in the same transaction that
+    // verifies the policy tag: what is injected is what was authenticated.
+    vault.unlock(&ctx.keys)?;
+    let Vault { store, crypt, .. } = &mut vault;
+    let (rows, all_names) = store.read(|tx| {
+        crypt.verify_policy(tx)?;
         if let Some(a) = agent {
             model::check_agent_name(a)?;
             if tx.agent(a)?.is_none() {
                 return Err(no_such_agent(tx, a));
             }
         }
-        let rows = tx.secrets(agent)?;
+        let rows = tx.secrets(match agent {
+            Some(a) => Audience::Agent(a),
+            None => Audience::Globals,
+        })?;
         let names = if manifest.is_some() || !args.only.is_empty() {
-            tx.secrets(None)?
+            tx.secrets(Audience::Everything)?
                 .into_iter()
                 .map(|r| (r.name.clone(), r.scope))
                 .collect()
@@ -104,10 +112,6 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         Ok((rows, names))
     })?;
     let chosen = choose(rows, &all_names, manifest.as_ref(), &args.only, agent)?;
-
-    if chosen.iter().any(|r| r.kind == Kind::Secret) {
-        vault.unlock(&ctx.keys)?;
-    }
     let mut secrets = Vec::with_capacity(chosen.len());
     for row in &chosen {
         if model::forbidden_name(&row.name).is_some() {

@@ -10,7 +10,7 @@ use crate::cli::{DeleteArgs, EditArgs, GetArgs, InitArgs, ListArgs, SetArgs};
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output::{self, escape, MASK};
-use crate::store::{SecretRow, StoredValue, Tx};
+use crate::store::{Audience, SecretRow, StoredValue, Tx};
 use crate::vault::{strip_one_newline, Vault};
 
 pub fn init(ctx: &Ctx, args: &InitArgs) -> Result<()> {
@@ -85,15 +85,9 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         (Some(e), false) => e.kind,
         (None, false) => Kind::Secret,
     };
-    let needs_key =
-        kind == Kind::Secret || existing.as_ref().is_some_and(|e| e.kind == Kind::Secret);
-    if needs_key {
-        vault.unlock(&ctx.keys)?;
-    }
     let now = output::now();
     let name = args.name.as_str();
-    let Vault { store, crypt, .. } = &mut vault;
-    let outcome = store.write(|tx| {
+    let outcome = vault.write(&ctx.keys, |tx, crypt| {
         // Re-read inside the write transaction: another process may have changed it.
         let existing = tx.secret(name)?;
         let current = match &existing {
@@ -209,9 +203,14 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         Ok((row, agents))
     })?;
     if args.reveal {
-        if row.kind == Kind::Secret {
-            vault.unlock(&ctx.keys)?;
-        }
+        vault.unlock(&ctx.keys)?;
+        // Re-read under a verified policy: the row shown is the row authenticated.
+        let Vault { store, crypt, .. } = &mut vault;
+        let row = store.read(|tx| {
+            crypt.verify_policy(tx)?;
+            tx.secret(&args.name)?
+                .ok_or_else(|| no_such_secret(tx, &args.name))
+        })?;
         let value = vault.crypt.open_value(&row.name, row.version, &row.value)?;
         if args.json {
             return output::print_json(&secret_json(&row, json!(value.as_str()), &agents));
@@ -251,7 +250,13 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         if let Some(a) = &args.agent {
             require_agent(tx, a)?;
         }
-        Ok((tx.secrets(args.agent.as_deref())?, tx.all_grants()?))
+        Ok((
+            tx.secrets(match args.agent.as_deref() {
+                Some(a) => Audience::Agent(a),
+                None => Audience::Everything,
+            })?,
+            tx.all_grants()?,
+        ))
     })?;
     let agents_of = |name: &str| -> Vec<String> {
         grants
@@ -328,12 +333,8 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
     } else {
         row.kind
     };
-    if new_kind != row.kind {
-        vault.unlock(&ctx.keys)?;
-    }
     let now = output::now();
-    let Vault { store, crypt, .. } = &mut vault;
-    store.write(|tx| {
+    vault.write(&ctx.keys, |tx, crypt| {
         let mut row = tx
             .secret(&args.name)?
             .ok_or_else(|| no_such_secret(tx, &args.name))?;
@@ -388,7 +389,7 @@ fn convert_kind(tx: &Tx<'_>, crypt: &crate::vault::Crypt, row: &SecretRow, to: K
 
 pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let deleted = vault.store.write(|tx| {
+    let deleted = vault.write(&ctx.keys, |tx, _| {
         for name in &args.names {
             if tx.secret(name)?.is_none() {
                 return Err(no_such_secret(tx, name).hint("nothing was deleted"));

@@ -348,6 +348,7 @@ impl Stream<'_> {
     }
 
     /// How many bytes are currently held back (for tests / diagnostics).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn pending_len(&self) -> usize {
         self.pending.len()
     }

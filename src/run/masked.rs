@@ -140,11 +140,11 @@ fn run_on_pty(
 ) -> Result<i32, Launch> {
     let stdin_tty = isatty(rustix::stdio::stdin());
     let stderr_tty = isatty(rustix::stdio::stderr());
-    let (master, slave) = open_pty().map_err(|e| {
-        Launch::Failed(format!(
-            "cannot open a pseudo-terminal to run {program}: {e}"
-        ))
-    })?;
+    let Ok((master, slave)) = open_pty() else {
+        // No pty to be had (a container without /dev/pts): masking matters
+        // more than colours, so run on pipes.
+        return run_on_pipes(cmd, redactor, signals, program);
+    };
     // The command sees the same terminal settings and size as vault's own.
     let user_tty = if stdin_tty {
         rustix::stdio::stdin()
@@ -230,9 +230,18 @@ fn launch_error(e: &io::Error, program: &str) -> Launch {
     }
 }
 
-/// The program as shown in messages: lossy UTF-8, control characters escaped.
+/// The program as shown in messages: lossy UTF-8, control characters escaped
+/// so that a name cannot play tricks on the terminal.
 fn program_name(program: &OsStr) -> String {
-    program.to_string_lossy().escape_debug().to_string()
+    let mut name = String::new();
+    for c in program.to_string_lossy().chars() {
+        if c.is_control() {
+            name.extend(c.escape_default());
+        } else {
+            name.push(c);
+        }
+    }
+    name
 }
 
 fn open_pty() -> io::Result<(OwnedFd, OwnedFd)> {
@@ -680,5 +689,42 @@ fn exit_code(status: ExitStatus) -> i32 {
         (Some(code), _) => code,
         (None, Some(sig)) => 128 + sig,
         (None, None) => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_code_is_the_status_or_128_plus_signal() {
+        assert_eq!(exit_code(ExitStatus::from_raw(3 << 8)), 3);
+        assert_eq!(exit_code(ExitStatus::from_raw(0)), 0);
+        assert_eq!(exit_code(ExitStatus::from_raw(9)), 137);
+        assert_eq!(exit_code(ExitStatus::from_raw(15)), 143);
+    }
+
+    #[test]
+    fn spawn_errors_map_to_env_exit_codes() {
+        let not_found = io::Error::from(io::ErrorKind::NotFound);
+        assert!(matches!(launch_error(&not_found, "x"), Launch::NotFound(m) if m.contains('x')));
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert!(matches!(
+            launch_error(&denied, "x"),
+            Launch::NotExecutable(_)
+        ));
+        let noexec = io::Error::from_raw_os_error(Errno::NOEXEC.raw_os_error());
+        assert!(matches!(
+            launch_error(&noexec, "x"),
+            Launch::NotExecutable(_)
+        ));
+        let other = io::Error::from_raw_os_error(Errno::NOMEM.raw_os_error());
+        assert!(matches!(launch_error(&other, "x"), Launch::Failed(_)));
+    }
+
+    #[test]
+    fn program_names_cannot_carry_control_characters() {
+        assert_eq!(program_name(OsStr::new("a\x1b[2Jb")), "a\\u{1b}[2Jb");
+        assert_eq!(program_name(OsStr::new("./my prog")), "./my prog");
     }
 }

@@ -101,10 +101,29 @@ pub fn start(
     let mut cmd = Command::new(program);
     cmd.args(args).env_clear().envs(env);
     let shown = program.to_string_lossy().into_owned();
+    // A terminal turns "\n" into "\r\n", so a multi-line value printed on a
+    // pty must also be matched in that form.
+    let crlf: Vec<(&str, zeroize::Zeroizing<Vec<u8>>)> = secrets
+        .iter()
+        .filter(|s| s.mask && s.value.as_bytes().contains(&b'\n'))
+        .map(|s| {
+            (
+                s.name.as_str(),
+                zeroize::Zeroizing::new(
+                    s.value
+                        .as_str()
+                        .replace("\r\n", "\n")
+                        .replace('\n', "\r\n")
+                        .into_bytes(),
+                ),
+            )
+        })
+        .collect();
     let redactor_input: Vec<(&str, &[u8])> = secrets
         .iter()
         .filter(|s| s.mask)
         .map(|s| (s.name.as_str(), s.value.as_bytes()))
+        .chain(crlf.iter().map(|(n, v)| (*n, v.as_slice())))
         .collect();
     let redactor = mask::Redactor::new(&redactor_input);
     if no_masking || redactor.is_empty() {

@@ -24,6 +24,17 @@ pub use schema::SCHEMA_VERSION;
 /// How long a command waits for another one holding the database.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Whose view of the secrets a query takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience<'a> {
+    /// Every secret (listing, backup export).
+    Everything,
+    /// What a run without `--agent` receives: global secrets only.
+    Globals,
+    /// What this agent receives: globals plus its grants.
+    Agent(&'a str),
+}
+
 /// A key slot as stored.
 #[derive(Debug, Clone)]
 pub struct SlotRow {
@@ -87,6 +98,21 @@ pub struct GrantRow {
 pub struct NewVault<'a> {
     pub vault_id: &'a [u8],
     pub created: &'a str,
+    /// Authentication tag of the (empty) policy.
+    pub policy_tag: &'a [u8],
+}
+
+/// The policy-relevant columns of one secret, as authenticated by the policy tag.
+#[derive(Debug, Clone)]
+pub struct PolicyRow {
+    pub name: String,
+    pub kind: String,
+    pub scope: String,
+    pub version: i64,
+    pub provider: Option<String>,
+    /// Current plain value of a variable (variables are policy too: a swapped
+    /// base URL would send an agent's key elsewhere).
+    pub plain: Option<Zeroizing<String>>,
 }
 
 pub struct Store {
@@ -118,8 +144,8 @@ impl Store {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             schema::migrate(&tx, 0)?;
             tx.execute(
-                "INSERT INTO meta(key, value) VALUES ('vault_id', ?1), ('created', ?2), ('format', ?3)",
-                params![init.vault_id, init.created, crate::crypto::FORMAT_VERSION],
+                "INSERT INTO meta(key, value) VALUES ('vault_id', ?1), ('created', ?2), ('format', ?3), ('policy_tag', ?4)",
+                params![init.vault_id, init.created, crate::crypto::FORMAT_VERSION, init.policy_tag],
             )?;
             insert_slot(&tx, first_slot)?;
             tx.commit()?;
@@ -307,8 +333,25 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn add_slot(&self, slot: &SlotRow) -> Result<i64> {
-        insert_slot(self.tx, slot)
+    /// Everything the policy tag covers: secrets (sorted by name) and grants (sorted).
+    pub fn policy(&self) -> Result<(Vec<PolicyRow>, Vec<(String, String)>)> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT s.name, s.kind, s.scope, s.version, s.provider, CASE WHEN s.kind = 'variable' THEN v.plain END \
+             FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(PolicyRow {
+                    name: r.get(0)?,
+                    kind: r.get(1)?,
+                    scope: r.get(2)?,
+                    version: r.get(3)?,
+                    provider: r.get(4)?,
+                    plain: r.get::<_, Option<String>>(5)?.map(Zeroizing::new),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((rows, self.all_grants()?))
     }
 
     pub fn secret(&self, name: &str) -> Result<Option<SecretRow>> {
@@ -319,25 +362,32 @@ impl Tx<'_> {
         Ok(st.query_row([name], secret_from_row).optional()?)
     }
 
-    /// Every secret, by name; with `agent`, only what that agent receives (globals and its grants).
-    pub fn secrets(&self, agent: Option<&str>) -> Result<Vec<SecretRow>> {
-        let sql = match agent {
-            None => format!(
-                "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name"
-            ),
-            Some(_) => format!(
-                "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version \
-                 WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name"
-            ),
-        };
-        let mut st = self.tx.prepare_cached(&sql)?;
-        let rows = match agent {
-            None => st
-                .query_map([], secret_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?,
-            Some(a) => st
-                .query_map([a], secret_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?,
+    /// Secrets by name, for an audience: everything, what a run without an
+    /// agent receives (globals), or what an agent receives (globals + grants).
+    pub fn secrets(&self, audience: Audience<'_>) -> Result<Vec<SecretRow>> {
+        let base = format!(
+            "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version"
+        );
+        let rows = match audience {
+            Audience::Everything => {
+                let mut st = self.tx.prepare_cached(&format!("{base} ORDER BY s.name"))?;
+                let rows = st.query_map([], secret_from_row)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+            Audience::Globals => {
+                let mut st = self
+                    .tx
+                    .prepare_cached(&format!("{base} WHERE s.scope = 'global' ORDER BY s.name"))?;
+                let rows = st.query_map([], secret_from_row)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+            Audience::Agent(a) => {
+                let mut st = self.tx.prepare_cached(&format!(
+                    "{base} WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name"
+                ))?;
+                let rows = st.query_map([a], secret_from_row)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            }
         };
         Ok(rows)
     }
@@ -499,14 +549,6 @@ impl Tx<'_> {
         )? > 0)
     }
 
-    pub fn set_agent_description(&self, name: &str, description: &str) -> Result<()> {
-        self.tx.execute(
-            "UPDATE agents SET description = ?2 WHERE name = ?1",
-            params![name, description],
-        )?;
-        Ok(())
-    }
-
     /// Delete an agent with its grants and delivery records.
     pub fn delete_agent(&self, name: &str) -> Result<bool> {
         Ok(self
@@ -565,18 +607,6 @@ impl Tx<'_> {
             .tx
             .prepare_cached("SELECT agent, secret FROM grants ORDER BY agent, secret")?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Delivered versions an agent last received, by secret name.
-    pub fn deliveries(&self, agent: &str) -> Result<Vec<(String, u64)>> {
-        let mut st = self
-            .tx
-            .prepare_cached("SELECT secret, version FROM deliveries WHERE agent = ?1")?;
-        let rows = st.query_map([agent], |r| {
-            let v: i64 = r.get(1)?;
-            Ok((r.get(0)?, v.max(0) as u64))
-        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

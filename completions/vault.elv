@@ -1,0 +1,338 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[vault] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'vault'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'vault'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create a new vault'
+            cand set 'Create or update a secret'
+            cand get 'Show a secret (value masked unless --reveal)'
+            cand list 'List secrets (values masked; variables shown)'
+            cand edit 'Change a secret''s metadata (never its value)'
+            cand delete 'Delete secrets (refused while granted to an agent, unless --force)'
+            cand import 'Import a .env file (all lines or none)'
+            cand import-env 'Import a .env file (all lines or none)'
+            cand export 'Print secrets with their values (dotenv, json or shell)'
+            cand agent 'Manage agents: the bots, scripts and services that receive secrets'
+            cand grant 'Let an agent receive secrets'
+            cand revoke 'Stop an agent from receiving secrets'
+            cand providers 'List the known AI providers and their conventional variable names'
+            cand run 'Run a command with its secrets in the environment'
+            cand completions 'Print a shell completion script'
+            cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;init'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --passphrase 'Protect the vault with a passphrase (Argon2id) instead of a key file'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;set'= {
+            cand -d 'A description (kept on update unless given)'
+            cand --description 'A description (kept on update unless given)'
+            cand --agent 'Make the secret agent-scoped and grant it to AGENT (repeatable)'
+            cand --provider 'Tag the secret as a credential of this AI provider (see `vault providers`)'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --variable 'Store as a non-sensitive variable: plain text, shown in listings, never masked'
+            cand --allow-code-loading-name 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;get'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --reveal 'Print only the value and a newline (with --json: include the value)'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;list'= {
+            cand --agent 'Only what this agent would receive (globals plus its grants)'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;edit'= {
+            cand -d 'New description'
+            cand --description 'New description'
+            cand --provider 'Tag it as a credential of this provider ("none" removes the tag)'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --variable 'Make it a non-sensitive variable (stored in plain text)'
+            cand --secret 'Make it a secret (encrypted, masked)'
+            cand --global 'Inject it into every run'
+            cand --agent-only 'Inject it only into runs of agents it is granted to'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;delete'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --force 'Revoke the secret from every agent, then delete it'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;import'= {
+            cand --agent 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --variable 'Import as non-sensitive variables'
+            cand --no-overwrite 'Skip names that already exist'
+            cand --dry-run 'Report what would change; write nothing'
+            cand --rename 'Map invalid keys to valid names (db.url -> DB_URL, api-key -> API_KEY)'
+            cand --allow-code-loading-name 'Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)'
+            cand --json 'One JSON document (the summary) on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;import-env'= {
+            cand --agent 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --variable 'Import as non-sensitive variables'
+            cand --no-overwrite 'Skip names that already exist'
+            cand --dry-run 'Report what would change; write nothing'
+            cand --rename 'Map invalid keys to valid names (db.url -> DB_URL, api-key -> API_KEY)'
+            cand --allow-code-loading-name 'Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)'
+            cand --json 'One JSON document (the summary) on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;export'= {
+            cand --agent 'Export what this agent would receive (globals plus its grants)'
+            cand --format 'Output format'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;agent'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Create an agent'
+            cand list 'List agents'
+            cand show 'Show an agent''s grants, each synced, stale or pending'
+            cand delete 'Delete an agent and its grants'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;agent;create'= {
+            cand -d 'd'
+            cand --description 'description'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;agent;list'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;agent;show'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;agent;delete'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;agent;help'= {
+            cand create 'Create an agent'
+            cand list 'List agents'
+            cand show 'Show an agent''s grants, each synced, stale or pending'
+            cand delete 'Delete an agent and its grants'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;agent;help;create'= {
+        }
+        &'vault;agent;help;list'= {
+        }
+        &'vault;agent;help;show'= {
+        }
+        &'vault;agent;help;delete'= {
+        }
+        &'vault;agent;help;help'= {
+        }
+        &'vault;grant'= {
+            cand --agent 'agent'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;revoke'= {
+            cand --agent 'agent'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;providers'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;run'= {
+            cand --agent 'Also inject the secrets granted to AGENT'
+            cand --manifest 'Manifest declaring the secrets the command needs (default: ./vault.toml if present)'
+            cand --only 'Inject only these names (comma-separated)'
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --clean-env 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM)'
+            cand --no-masking 'Exec the command directly: no output masking, no extra process'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;completions'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;man'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;help'= {
+            cand init 'Create a new vault'
+            cand set 'Create or update a secret'
+            cand get 'Show a secret (value masked unless --reveal)'
+            cand list 'List secrets (values masked; variables shown)'
+            cand edit 'Change a secret''s metadata (never its value)'
+            cand delete 'Delete secrets (refused while granted to an agent, unless --force)'
+            cand import 'Import a .env file (all lines or none)'
+            cand export 'Print secrets with their values (dotenv, json or shell)'
+            cand agent 'Manage agents: the bots, scripts and services that receive secrets'
+            cand grant 'Let an agent receive secrets'
+            cand revoke 'Stop an agent from receiving secrets'
+            cand providers 'List the known AI providers and their conventional variable names'
+            cand run 'Run a command with its secrets in the environment'
+            cand completions 'Print a shell completion script'
+            cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;help;init'= {
+        }
+        &'vault;help;set'= {
+        }
+        &'vault;help;get'= {
+        }
+        &'vault;help;list'= {
+        }
+        &'vault;help;edit'= {
+        }
+        &'vault;help;delete'= {
+        }
+        &'vault;help;import'= {
+        }
+        &'vault;help;export'= {
+        }
+        &'vault;help;agent'= {
+            cand create 'Create an agent'
+            cand list 'List agents'
+            cand show 'Show an agent''s grants, each synced, stale or pending'
+            cand delete 'Delete an agent and its grants'
+        }
+        &'vault;help;agent;create'= {
+        }
+        &'vault;help;agent;list'= {
+        }
+        &'vault;help;agent;show'= {
+        }
+        &'vault;help;agent;delete'= {
+        }
+        &'vault;help;grant'= {
+        }
+        &'vault;help;revoke'= {
+        }
+        &'vault;help;providers'= {
+        }
+        &'vault;help;run'= {
+        }
+        &'vault;help;completions'= {
+        }
+        &'vault;help;man'= {
+        }
+        &'vault;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

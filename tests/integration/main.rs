@@ -1,0 +1,14 @@
+//! One integration-test binary (faster to link than one per file) driving the
+//! real `vault` executable in temporary directories. Each module owns one
+//! capability; `util` is the harness.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+mod agents_run;
+mod core;
+mod docs;
+mod hardening;
+mod import_export;
+mod masking;
