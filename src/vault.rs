@@ -11,7 +11,7 @@ use crate::crypto::{self, Argon2Params, KeyFileKey, MasterKey, PolicyKey, ValueK
 use crate::error::{Error, Result};
 use crate::model::{Kind, SecretValue};
 use crate::paths::{self, Paths};
-use crate::store::{NewVault, PolicyRow, SlotRow, Store, StoredValue, Tx};
+use crate::store::{Audience, NewVault, SecretRow, SlotRow, Store, StoredValue, Tx};
 
 /// Environment variables vault reads for itself. `vault run` removes them from
 /// the command's environment: no agent ever receives unlock material.
@@ -107,7 +107,7 @@ impl Keys {
 /// The canonical byte string the policy tag authenticates: every secret's
 /// name, kind, scope, current version, provider and (for variables) value,
 /// then every grant, each field length-prefixed, in a fixed order.
-fn policy_message(rows: &[PolicyRow], grants: &[(String, String)]) -> Zeroizing<Vec<u8>> {
+fn policy_message(rows: &[SecretRow], grants: &[(String, String)]) -> Zeroizing<Vec<u8>> {
     fn field(out: &mut Vec<u8>, b: &[u8]) {
         out.extend_from_slice(&(b.len() as u32).to_be_bytes());
         out.extend_from_slice(b);
@@ -117,8 +117,8 @@ fn policy_message(rows: &[PolicyRow], grants: &[(String, String)]) -> Zeroizing<
     m.extend_from_slice(&(rows.len() as u64).to_be_bytes());
     for r in rows {
         field(&mut m, r.name.as_bytes());
-        field(&mut m, r.kind.as_bytes());
-        field(&mut m, r.scope.as_bytes());
+        field(&mut m, r.kind.as_str().as_bytes());
+        field(&mut m, r.scope.as_str().as_bytes());
         m.extend_from_slice(&r.version.to_be_bytes());
         match &r.provider {
             Some(p) => {
@@ -127,12 +127,12 @@ fn policy_message(rows: &[PolicyRow], grants: &[(String, String)]) -> Zeroizing<
             }
             None => m.push(0),
         }
-        match &r.plain {
-            Some(p) => {
+        match (&r.kind, &r.value) {
+            (Kind::Variable, StoredValue::Plain(p)) => {
                 m.push(1);
                 field(&mut m, p.as_bytes());
             }
-            None => m.push(0),
+            _ => m.push(0),
         }
     }
     m.extend_from_slice(&(grants.len() as u64).to_be_bytes());
@@ -393,11 +393,22 @@ impl Vault {
 impl Crypt {
     /// Check the policy tag against the current rows (exit 6 on mismatch).
     pub fn verify_policy(&self, tx: &Tx<'_>) -> Result<()> {
+        self.verified_snapshot(tx).map(|_| ())
+    }
+
+    /// Every secret row and grant, after checking them against the policy
+    /// tag: one read serves both the check and the caller, so what the caller
+    /// uses is exactly what was authenticated.
+    pub fn verified_snapshot(
+        &self,
+        tx: &Tx<'_>,
+    ) -> Result<(Vec<SecretRow>, Vec<(String, String)>)> {
         let keys = self.keys()?;
-        let (rows, grants) = tx.policy()?;
+        let rows = tx.secrets(Audience::Everything)?;
+        let grants = tx.all_grants()?;
         let tag = tx.meta("policy_tag")?.unwrap_or_default();
         if keys.policy.verify(&policy_message(&rows, &grants), &tag) {
-            Ok(())
+            Ok((rows, grants))
         } else {
             Err(Error::integrity(
                 "the vault's access policy failed authentication: a scope, kind, grant, variable or current-version pointer was changed outside vault",
@@ -409,7 +420,8 @@ impl Crypt {
     /// Recompute and store the policy tag (inside the caller's write transaction).
     pub fn seal_policy(&self, tx: &Tx<'_>) -> Result<()> {
         let keys = self.keys()?;
-        let (rows, grants) = tx.policy()?;
+        let rows = tx.secrets(Audience::Everything)?;
+        let grants = tx.all_grants()?;
         let tag = keys.policy.tag(&policy_message(&rows, &grants));
         tx.set_meta("policy_tag", &tag)
     }

@@ -12,7 +12,7 @@ use crate::manifest::{self, Declared};
 use crate::model::{self, Kind, Scope};
 use crate::output;
 use crate::run::{self, Injected, Outcome};
-use crate::store::{Audience, SecretRow};
+use crate::store::SecretRow;
 use crate::vault::Vault;
 
 /// Exit codes of `vault run` itself.
@@ -89,28 +89,23 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     // verifies the policy tag: what is injected is what was authenticated.
     vault.unlock(&ctx.keys)?;
     let Vault { store, crypt, .. } = &mut vault;
-    let (rows, all_names) = store.read(|tx| {
-        crypt.verify_policy(tx)?;
+    let (all, grants) = store.read(|tx| {
         if let Some(a) = agent {
             model::check_agent_name(a)?;
             if tx.agent(a)?.is_none() {
                 return Err(no_such_agent(tx, a));
             }
         }
-        let rows = tx.secrets(match agent {
-            Some(a) => Audience::Agent(a),
-            None => Audience::Globals,
-        })?;
-        let names = if manifest.is_some() || !args.only.is_empty() {
-            tx.secrets(Audience::Everything)?
-                .into_iter()
-                .map(|r| (r.name.clone(), r.scope))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Ok((rows, names))
+        crypt.verified_snapshot(tx)
     })?;
+    let all_names: Vec<(String, Scope)> = all.iter().map(|r| (r.name.clone(), r.scope)).collect();
+    let rows: Vec<SecretRow> = all
+        .into_iter()
+        .filter(|r| {
+            r.scope == Scope::Global
+                || agent.is_some_and(|a| grants.iter().any(|(ga, gs)| ga == a && gs == &r.name))
+        })
+        .collect();
     let chosen = choose(rows, &all_names, manifest.as_ref(), &args.only, agent)?;
     let mut secrets = Vec::with_capacity(chosen.len());
     for row in &chosen {

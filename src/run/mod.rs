@@ -101,6 +101,27 @@ pub fn start(
     let mut cmd = Command::new(program);
     cmd.args(args).env_clear().envs(env);
     let shown = program.to_string_lossy().into_owned();
+    if no_masking {
+        // exec only returns on failure.
+        let err = cmd.exec();
+        return launch_error(&shown, err);
+    }
+    let redactor = redactor_for(secrets);
+    if redactor.is_empty() {
+        // Nothing to mask: no reason to stay in between.
+        let err = cmd.exec();
+        return launch_error(&shown, err);
+    }
+    match masked::run_masked(cmd, &redactor) {
+        Ok(code) => Outcome::Exited(code),
+        Err(masked::Launch::NotFound(m)) => Outcome::NotFound(m),
+        Err(masked::Launch::NotExecutable(m)) => Outcome::NotExecutable(m),
+        Err(masked::Launch::Failed(m)) => Outcome::Failed(crate::error::Error::other(m)),
+    }
+}
+
+/// The redactor for the secrets to mask (kind `secret`; variables never).
+fn redactor_for(secrets: &[Injected]) -> mask::Redactor {
     // A terminal turns "\n" into "\r\n", so a multi-line value printed on a
     // pty must also be matched in that form.
     let crlf: Vec<(&str, zeroize::Zeroizing<Vec<u8>>)> = secrets
@@ -125,18 +146,7 @@ pub fn start(
         .map(|s| (s.name.as_str(), s.value.as_bytes()))
         .chain(crlf.iter().map(|(n, v)| (*n, v.as_slice())))
         .collect();
-    let redactor = mask::Redactor::new(&redactor_input);
-    if no_masking || redactor.is_empty() {
-        // exec only returns on failure.
-        let err = cmd.exec();
-        return launch_error(&shown, err);
-    }
-    match masked::run_masked(cmd, &redactor) {
-        Ok(code) => Outcome::Exited(code),
-        Err(masked::Launch::NotFound(m)) => Outcome::NotFound(m),
-        Err(masked::Launch::NotExecutable(m)) => Outcome::NotExecutable(m),
-        Err(masked::Launch::Failed(m)) => Outcome::Failed(crate::error::Error::other(m)),
-    }
+    mask::Redactor::new(&redactor_input)
 }
 
 fn launch_error(program: &str, err: std::io::Error) -> Outcome {

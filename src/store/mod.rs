@@ -29,8 +29,6 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum Audience<'a> {
     /// Every secret (listing, backup export).
     Everything,
-    /// What a run without `--agent` receives: global secrets only.
-    Globals,
     /// What this agent receives: globals plus its grants.
     Agent(&'a str),
 }
@@ -100,19 +98,6 @@ pub struct NewVault<'a> {
     pub created: &'a str,
     /// Authentication tag of the (empty) policy.
     pub policy_tag: &'a [u8],
-}
-
-/// The policy-relevant columns of one secret, as authenticated by the policy tag.
-#[derive(Debug, Clone)]
-pub struct PolicyRow {
-    pub name: String,
-    pub kind: String,
-    pub scope: String,
-    pub version: i64,
-    pub provider: Option<String>,
-    /// Current plain value of a variable (variables are policy too: a swapped
-    /// base URL would send an agent's key elsewhere).
-    pub plain: Option<Zeroizing<String>>,
 }
 
 pub struct Store {
@@ -333,27 +318,6 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Everything the policy tag covers: secrets (sorted by name) and grants (sorted).
-    pub fn policy(&self) -> Result<(Vec<PolicyRow>, Vec<(String, String)>)> {
-        let mut st = self.tx.prepare_cached(
-            "SELECT s.name, s.kind, s.scope, s.version, s.provider, CASE WHEN s.kind = 'variable' THEN v.plain END \
-             FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name",
-        )?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(PolicyRow {
-                    name: r.get(0)?,
-                    kind: r.get(1)?,
-                    scope: r.get(2)?,
-                    version: r.get(3)?,
-                    provider: r.get(4)?,
-                    plain: r.get::<_, Option<String>>(5)?.map(Zeroizing::new),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok((rows, self.all_grants()?))
-    }
-
     pub fn secret(&self, name: &str) -> Result<Option<SecretRow>> {
         let sql = format!(
             "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version WHERE s.name = ?1"
@@ -362,8 +326,8 @@ impl Tx<'_> {
         Ok(st.query_row([name], secret_from_row).optional()?)
     }
 
-    /// Secrets by name, for an audience: everything, what a run without an
-    /// agent receives (globals), or what an agent receives (globals + grants).
+    /// Secrets by name, for an audience: everything, or what an agent
+    /// receives (globals + grants).
     pub fn secrets(&self, audience: Audience<'_>) -> Result<Vec<SecretRow>> {
         let base = format!(
             "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version"
@@ -371,13 +335,6 @@ impl Tx<'_> {
         let rows = match audience {
             Audience::Everything => {
                 let mut st = self.tx.prepare_cached(&format!("{base} ORDER BY s.name"))?;
-                let rows = st.query_map([], secret_from_row)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()?
-            }
-            Audience::Globals => {
-                let mut st = self
-                    .tx
-                    .prepare_cached(&format!("{base} WHERE s.scope = 'global' ORDER BY s.name"))?;
                 let rows = st.query_map([], secret_from_row)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             }
