@@ -328,6 +328,23 @@ impl Vault {
         Ok(())
     }
 
+    /// Unlock only if that needs no prompt and no Argon2id (`VAULT_KEY` or a
+    /// key file); Ok(false) when no such key is at hand.
+    pub fn unlock_quietly(&mut self, src: &KeySource) -> Result<bool> {
+        if self.crypt.keys.is_some() {
+            return Ok(true);
+        }
+        if src.key_text.is_none() && !self.paths.key_file.exists() {
+            return Ok(false);
+        }
+        let slots = self.store.read(|tx| tx.slots())?;
+        if !slots.iter().any(|s| s.kind == "keyfile") {
+            return Ok(false);
+        }
+        self.unlock(src)?;
+        Ok(true)
+    }
+
     /// A write transaction that changes policy (secrets, kinds, scopes,
     /// versions, grants): unlocks, verifies the current policy first (so a
     /// tampered vault is never blessed by resealing it), runs `f`, then

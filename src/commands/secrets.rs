@@ -246,6 +246,22 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
 
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
+    // list needs no key; but when one is at hand without a prompt, check the
+    // policy it shows and say so when it could not be verified.
+    let verified = match vault.unlock_quietly(&ctx.keys) {
+        Ok(true) => {
+            let Vault { store, crypt, .. } = &mut vault;
+            Some(store.read(|tx| crypt.verify_policy(tx)).is_ok())
+        }
+        _ => None,
+    };
+    match verified {
+        Some(false) => eprintln!(
+            "warning: the access policy failed authentication: scopes and grants below (marked !) may have been changed outside vault; `vault run` and `get --reveal` will refuse"
+        ),
+        None if !args.json => eprintln!("note: scopes and grants are shown unverified (no key file or VAULT_KEY to check them)"),
+        _ => {}
+    }
     let (rows, grants) = vault.store.read(|tx| {
         if let Some(a) = &args.agent {
             require_agent(tx, a)?;
@@ -268,7 +284,11 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     if args.json {
         let items: Vec<_> = rows
             .iter()
-            .map(|r| secret_json(r, json!(shown_value(r)), &agents_of(&r.name)))
+            .map(|r| {
+                let mut v = secret_json(r, json!(shown_value(r)), &agents_of(&r.name));
+                v["policy_verified"] = json!(verified);
+                v
+            })
             .collect();
         return output::print_json(&serde_json::Value::Array(items));
     }
@@ -282,7 +302,11 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             vec![
                 r.name.clone(),
                 r.kind.as_str().to_owned(),
-                r.scope.as_str().to_owned(),
+                if verified == Some(false) {
+                    format!("{}!", r.scope.as_str())
+                } else {
+                    r.scope.as_str().to_owned()
+                },
                 escape(&shown_value(r)),
                 escape(&r.description),
                 r.created.clone(),
