@@ -437,7 +437,7 @@ impl Crypt {
     /// Recompute and store the policy tag (inside the caller's write transaction).
     pub fn seal_policy(&self, tx: &Tx<'_>) -> Result<()> {
         let keys = self.keys()?;
-        let rows = tx.secrets(Audience::Everything)?;
+        let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
         let tag = keys.policy.tag(&policy_message(&rows, &grants));
         tx.set_meta("policy_tag", &tag)

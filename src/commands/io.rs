@@ -17,7 +17,7 @@ use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output;
-use crate::store::{Audience, SecretRow, StoredValue};
+use crate::store::{Audience, SecretRow};
 use crate::vault::Vault;
 
 /// One assignment that passed every check.
@@ -166,37 +166,10 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
                 continue;
             }
             let kind = kind_for(existing.as_ref());
-            let same = match &existing {
-                Some(x) => {
-                    x.kind == kind && crypt.open_value(&x.name, x.version, &x.value)? == e.value
-                }
-                None => false,
-            };
             let scope_change = !args.agents.is_empty()
                 && existing.as_ref().is_some_and(|x| x.scope != Scope::Agent);
-            let mut row = match existing {
-                Some(x) => x,
-                None => SecretRow {
-                    name: e.name.clone(),
-                    kind,
-                    scope: Scope::Global,
-                    description: String::new(),
-                    provider: None,
-                    version: 0,
-                    created: now.clone(),
-                    updated: now.clone(),
-                    value: StoredValue::Plain(Zeroizing::new(String::new())),
-                },
-            };
-            let is_new = row.version == 0;
-            if !same {
-                let version = tx.max_version(&e.name)? + 1;
-                let stored = crypt.seal(&e.name, version, kind, &e.value)?;
-                tx.insert_version(&e.name, version, &stored, &now)?;
-                row.version = version;
-                row.kind = kind;
-                row.updated = now.clone();
-            }
+            let put = super::put_value(tx, crypt, existing, &e.name, kind, &e.value, &now)?;
+            let (is_new, same, mut row) = (put.created, !put.changed, put.row);
             if !args.agents.is_empty() {
                 row.scope = Scope::Agent;
             }

@@ -13,8 +13,10 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::model;
+use crate::model::{Kind, Scope, SecretValue};
 use crate::paths::Paths;
-use crate::store::Tx;
+use crate::store::{SecretRow, StoredValue, Tx};
+use crate::vault::Crypt;
 use crate::vault::KeySource;
 
 /// What every command gets: where the vault is and how to unlock it.
@@ -66,4 +68,61 @@ pub fn require_agent(tx: &Tx<'_>, name: &str) -> Result<()> {
         Some(_) => Ok(()),
         None => Err(no_such_agent(tx, name)),
     }
+}
+
+/// The result of [`put_value`]: the row to store (not yet written) and what happened.
+pub struct Put {
+    pub row: SecretRow,
+    /// The name did not exist before.
+    pub created: bool,
+    /// A new version was written (the value or the kind changed).
+    pub changed: bool,
+}
+
+/// Store `value` as the value of `name` (kind `kind`), given its current row:
+/// a new version when the value or kind differs, none when it is the same.
+/// The caller adjusts description/scope/provider and upserts `row`.
+pub fn put_value(
+    tx: &Tx<'_>,
+    crypt: &Crypt,
+    existing: Option<SecretRow>,
+    name: &str,
+    kind: Kind,
+    value: &SecretValue,
+    now: &str,
+) -> Result<Put> {
+    let same = match &existing {
+        Some(x) => x.kind == kind && crypt.open_value(&x.name, x.version, &x.value)? == *value,
+        None => false,
+    };
+    let created = existing.is_none();
+    let mut row = existing.unwrap_or_else(|| SecretRow {
+        name: name.to_owned(),
+        kind,
+        scope: Scope::Global,
+        description: String::new(),
+        provider: None,
+        version: 0,
+        created: now.to_owned(),
+        updated: now.to_owned(),
+        value: StoredValue::Plain(zeroize::Zeroizing::new(String::new())),
+    });
+    if !same {
+        // A new name has no versions (they are deleted with their secret).
+        let version = if created {
+            1
+        } else {
+            tx.max_version(name)? + 1
+        };
+        let stored = crypt.seal(name, version, kind, value)?;
+        tx.insert_version(name, version, &stored, now)?;
+        row.version = version;
+        row.kind = kind;
+        row.updated = now.to_owned();
+    }
+    Ok(Put {
+        row,
+        created,
+        changed: !same,
+    })
 }

@@ -99,30 +99,8 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
             (NewValue::KeepCurrent, Some(c)) => c.clone(),
             (NewValue::KeepCurrent, None) => SecretValue::new(Zeroizing::new(String::new()))?,
         };
-        let unchanged =
-            current.as_ref() == Some(&value) && existing.as_ref().is_some_and(|e| e.kind == kind);
-        let mut row = match existing {
-            Some(e) => e,
-            None => SecretRow {
-                name: name.to_owned(),
-                kind,
-                scope: Scope::Global,
-                description: String::new(),
-                provider: None,
-                version: 0,
-                created: now.clone(),
-                updated: now.clone(),
-                value: StoredValue::Plain(Zeroizing::new(String::new())),
-            },
-        };
-        let created = row.version == 0;
-        if !unchanged {
-            let version = tx.max_version(name)? + 1;
-            let stored = crypt.seal(name, version, kind, &value)?;
-            tx.insert_version(name, version, &stored, &now)?;
-            row.version = version;
-            row.kind = kind;
-        }
+        let put = super::put_value(tx, crypt, existing, name, kind, &value, &now)?;
+        let (created, unchanged, mut row) = (put.created, !put.changed, put.row);
         if let Some(d) = &args.description {
             row.description = d.clone();
         }

@@ -351,6 +351,18 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// Only what the policy tag covers, for resealing it cheaply: name,
+    /// kind, scope, provider, version, and the value of variables.
+    pub fn policy_rows(&self) -> Result<Vec<SecretRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', NULL, NULL, \
+             CASE WHEN s.kind = 'variable' THEN v.plain END \
+             FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name",
+        )?;
+        let rows = st.query_map([], secret_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     pub fn secret_names(&self) -> Result<Vec<String>> {
         let mut st = self
             .tx
@@ -361,11 +373,10 @@ impl Tx<'_> {
 
     /// Highest version ever stored for `name` (0 if none).
     pub fn max_version(&self, name: &str) -> Result<u64> {
-        let v: i64 = self.tx.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM versions WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM versions WHERE name = ?1")?;
+        let v: i64 = st.query_row([name], |r| r.get(0))?;
         Ok(v.max(0) as u64)
     }
 

@@ -32,7 +32,7 @@ const MIGRATIONS: &[&str] = &[
         version     INTEGER NOT NULL,
         created     TEXT NOT NULL,
         updated     TEXT NOT NULL
-    ) STRICT;
+    ) STRICT, WITHOUT ROWID;
     CREATE TABLE versions (
         name       TEXT NOT NULL REFERENCES secrets(name) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
         version    INTEGER NOT NULL,
@@ -43,7 +43,7 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (name, version),
         CHECK ((nonce IS NOT NULL AND ciphertext IS NOT NULL AND plain IS NULL)
             OR (nonce IS NULL AND ciphertext IS NULL AND plain IS NOT NULL))
-    ) STRICT;
+    ) STRICT, WITHOUT ROWID;
     CREATE TABLE agents (
         name        TEXT PRIMARY KEY NOT NULL,
         description TEXT NOT NULL DEFAULT '',
@@ -55,7 +55,7 @@ const MIGRATIONS: &[&str] = &[
         secret  TEXT NOT NULL REFERENCES secrets(name) ON DELETE CASCADE,
         created TEXT NOT NULL,
         PRIMARY KEY (agent, secret)
-    ) STRICT;
+    ) STRICT, WITHOUT ROWID;
     CREATE INDEX grants_by_secret ON grants(secret);
     CREATE TABLE deliveries (
         agent     TEXT NOT NULL REFERENCES agents(name) ON DELETE CASCADE,
@@ -63,7 +63,7 @@ const MIGRATIONS: &[&str] = &[
         version   INTEGER NOT NULL,
         delivered TEXT NOT NULL,
         PRIMARY KEY (agent, secret)
-    ) STRICT;",
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// Bring the schema from `from` to [`SCHEMA_VERSION`].
