@@ -83,7 +83,12 @@ pub fn resolve_program(program: &OsStr, path_var: Option<&OsStr>) -> Option<Path
                 dir.join(program)
             }
         })
-        .find(|candidate| candidate.is_file())
+        .find(|candidate| {
+            // Like execvp, skip files that are not executable and keep looking.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(candidate)
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 /// Start `argv` with `env`. Masked unless `no_masking`; exec replaces vault otherwise.
@@ -98,7 +103,21 @@ pub fn start(
             crate::error::Error::usage("no command given").hint("vault run -- COMMAND [ARGS...]"),
         );
     };
-    let mut cmd = Command::new(program);
+    // Exec the resolved path: execvp would otherwise try (and fail on) every
+    // PATH entry before the right one.
+    let path_var = env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone());
+    let resolved = resolve_program(program, path_var.as_deref());
+    let mut cmd = Command::new(
+        resolved
+            .as_deref()
+            .map_or(program.as_os_str(), |p| p.as_os_str()),
+    );
+    if resolved.is_some() {
+        cmd.arg0(program);
+    }
     cmd.args(args).env_clear().envs(env);
     let shown = program.to_string_lossy().into_owned();
     if no_masking {
