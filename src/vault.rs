@@ -11,7 +11,7 @@ use crate::crypto::{self, Argon2Params, KeyFileKey, MasterKey, PolicyKey, ValueK
 use crate::error::{Error, Result};
 use crate::model::{Kind, SecretValue};
 use crate::paths::{self, Paths};
-use crate::store::{Audience, NewVault, SecretRow, SlotRow, Store, StoredValue, Tx};
+use crate::store::{NewVault, SecretRow, SlotRow, Store, StoredValue, Tx};
 
 /// Environment variables vault reads for itself. `vault run` removes them from
 /// the command's environment: no agent ever receives unlock material.
@@ -413,15 +413,15 @@ impl Crypt {
         self.verified_snapshot(tx).map(|_| ())
     }
 
-    /// Every secret row and grant, after checking them against the policy
-    /// tag: one read serves both the check and the caller, so what the caller
-    /// uses is exactly what was authenticated.
+    /// Every secret row (without description and timestamps) and grant,
+    /// after checking them against the policy tag: one read serves both the
+    /// check and the caller, so what the caller uses is what was authenticated.
     pub fn verified_snapshot(
         &self,
         tx: &Tx<'_>,
     ) -> Result<(Vec<SecretRow>, Vec<(String, String)>)> {
         let keys = self.keys()?;
-        let rows = tx.secrets(Audience::Everything)?;
+        let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
         let tag = tx.meta("policy_tag")?.unwrap_or_default();
         if keys.policy.verify(&policy_message(&rows, &grants), &tag) {

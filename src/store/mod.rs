@@ -351,12 +351,12 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    /// Only what the policy tag covers, for resealing it cheaply: name,
-    /// kind, scope, provider, version, and the value of variables.
+    /// Every secret with only what the policy tag covers and what a run
+    /// injects — name, kind, scope, provider, version and the stored value —
+    /// leaving description and timestamps empty: cheap enough for the hot path.
     pub fn policy_rows(&self) -> Result<Vec<SecretRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', NULL, NULL, \
-             CASE WHEN s.kind = 'variable' THEN v.plain END \
+            "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain \
              FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name",
         )?;
         let rows = st.query_map([], secret_from_row)?;
