@@ -24,6 +24,9 @@ pub enum Kind {
     Invalid,
     /// A command line that makes no sense (clap's own errors also exit 2).
     Usage,
+    /// Whoever read our stdout went away (`vault list | head -1`): stop
+    /// quietly, like any Unix filter.
+    StdoutClosed,
 }
 
 impl Kind {
@@ -36,6 +39,7 @@ impl Kind {
             Kind::Integrity => 6,
             Kind::Invalid => 7,
             Kind::Usage => 2,
+            Kind::StdoutClosed => 0,
         }
     }
 }

@@ -32,6 +32,9 @@ fn main() {
 
 /// Print an error and its hint to stderr. Messages never carry values.
 pub fn report_error(e: &Error) {
+    if e.kind() == error::Kind::StdoutClosed {
+        return;
+    }
     eprintln!("error: {}", e.message());
     if let Some(h) = e.hint_text() {
         eprintln!("hint: {h}");

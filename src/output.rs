@@ -6,6 +6,26 @@ use std::io::{IsTerminal, Write};
 
 use crate::error::{Error, Result};
 
+/// `println!` that returns an error (quiet when stdout was closed) instead of
+/// panicking on a broken pipe. Only for functions returning `Result`.
+macro_rules! say {
+    () => {
+        $crate::output::say_fmt(format_args!(""))?
+    };
+    ($($t:tt)*) => {
+        $crate::output::say_fmt(format_args!($($t)*))?
+    };
+}
+pub(crate) use say;
+
+/// Write one line to stdout.
+pub fn say_fmt(args: std::fmt::Arguments<'_>) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)
+        .and_then(|_| out.write_all(b"\n"))
+        .map_err(stdout_err)
+}
+
 /// What a masked value looks like.
 pub const MASK: &str = "••••••••";
 
@@ -54,6 +74,9 @@ pub fn print_json(v: &serde_json::Value) -> Result<()> {
 
 /// Map a write failure on stdout (EPIPE when piped into `head`) to an error.
 pub fn stdout_err(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Error::new(crate::error::Kind::StdoutClosed, "stdout closed");
+    }
     Error::other(format!("cannot write to stdout: {e}"))
 }
 

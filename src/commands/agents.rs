@@ -6,6 +6,7 @@ use super::{no_such_agent, no_such_secret, require_agent, Ctx};
 use crate::cli::{AgentCommand, GrantArgs, RevokeArgs};
 use crate::error::{Error, Result};
 use crate::model;
+use crate::output::say;
 use crate::output::{self, escape};
 use crate::store::{GrantRow, Tx};
 use crate::vault::Vault;
@@ -33,7 +34,7 @@ fn create(ctx: &Ctx, name: &str, description: Option<&str>) -> Result<()> {
             )),
         );
     }
-    println!("{name}: agent created; grant it secrets with `vault grant NAME --agent {name}`");
+    say!("{name}: agent created; grant it secrets with `vault grant NAME --agent {name}`");
     Ok(())
 }
 
@@ -126,9 +127,9 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
             agent.last_run.clone().unwrap_or_else(|| "never".into()),
         ),
     ])?;
-    println!();
+    say!();
     if grants.is_empty() {
-        println!("no grants; add one with `vault grant NAME --agent {name}`");
+        say!("no grants; add one with `vault grant NAME --agent {name}`");
         return Ok(());
     }
     let rows: Vec<Vec<String>> = grants
@@ -158,7 +159,7 @@ fn delete(ctx: &Ctx, name: &str) -> Result<()> {
         tx.delete_agent(name)?;
         Ok(n)
     })?;
-    println!("{name}: agent deleted ({n} grants revoked)");
+    say!("{name}: agent deleted ({n} grants revoked)");
     Ok(())
 }
 
@@ -213,7 +214,7 @@ pub fn grant(ctx: &Ctx, args: &GrantArgs) -> Result<()> {
         } else {
             "already granted to"
         };
-        println!("{name}: {what} {}", args.agent);
+        say!("{name}: {what} {}", args.agent);
     }
     Ok(())
 }
@@ -239,7 +240,7 @@ pub fn revoke(ctx: &Ctx, args: &RevokeArgs) -> Result<()> {
         } else {
             "was not granted to"
         };
-        println!("{name}: {what} {}", args.agent);
+        say!("{name}: {what} {}", args.agent);
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs, Shell};
 use crate::error::{Error, Result};
+use crate::output::say;
 
 pub fn completions(args: &CompletionsArgs) -> Result<()> {
     let mut out = Vec::new();
@@ -61,6 +62,6 @@ pub fn man(dir: &Path) -> Result<()> {
         let path = dir.join(&name);
         std::fs::write(&path, contents).map_err(|e| Error::io("write", &path, e))?;
     }
-    println!("wrote man pages to {}", dir.display());
+    say!("wrote man pages to {}", dir.display());
     Ok(())
 }

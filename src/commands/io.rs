@@ -17,6 +17,7 @@ use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output;
+use crate::output::say;
 use crate::store::{Audience, SecretRow};
 use crate::vault::Vault;
 
@@ -213,7 +214,7 @@ fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
     } else {
         "imported"
     };
-    println!(
+    say!(
         "{verb} {file}: {} added, {} updated, {} unchanged, {} skipped",
         s.added.len(),
         s.updated.len(),
@@ -227,7 +228,7 @@ fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
             ("skip", &s.skipped),
         ] {
             for n in names.iter() {
-                println!("  would {label} {n}");
+                say!("  would {label} {n}");
             }
         }
     }

@@ -9,13 +9,14 @@ use super::{no_such_secret, require_agent, Ctx};
 use crate::cli::{DeleteArgs, EditArgs, GetArgs, InitArgs, ListArgs, SetArgs};
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
+use crate::output::say;
 use crate::output::{self, escape, MASK};
 use crate::store::{Audience, SecretRow, StoredValue, Tx};
 use crate::vault::{strip_one_newline, Vault};
 
 pub fn init(ctx: &Ctx, args: &InitArgs) -> Result<()> {
     let created = Vault::init(&ctx.paths, &ctx.keys, args.passphrase)?;
-    println!("{}", created.notice);
+    say!("{}", created.notice);
     Ok(())
 }
 
@@ -133,7 +134,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
     } else {
         "updated"
     };
-    println!(
+    say!(
         "{name}: {what}, {} {}, version {version}",
         scope.as_str(),
         kind.as_str()
@@ -365,7 +366,7 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
         }
         Ok(())
     })?;
-    println!("{}: metadata updated", args.name);
+    say!("{}: metadata updated", args.name);
     Ok(())
 }
 
@@ -421,10 +422,10 @@ pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
         Ok(revoked)
     })?;
     for (name, agents) in deleted {
-        println!("{name}: revoked from {}", agents.join(", "));
+        say!("{name}: revoked from {}", agents.join(", "));
     }
     for name in &args.names {
-        println!("{name}: deleted");
+        say!("{name}: deleted");
     }
     Ok(())
 }
