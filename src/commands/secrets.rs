@@ -73,14 +73,33 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         Some(p) => Some(super::providers::check_provider(p)?),
         None => None,
     };
-    let mut vault = Vault::open_or_create(&ctx.paths, &ctx.keys)?;
-    let existing = vault.store.read(|tx| {
-        for a in &args.agents {
-            require_agent(tx, a)?;
+    // Check everything (agents, the value) before a vault is created, so a
+    // failed first `set` leaves nothing behind.
+    let mut opened = if ctx.paths.db.exists() {
+        Some(Vault::open(&ctx.paths)?)
+    } else {
+        None
+    };
+    let existing = match &mut opened {
+        Some(v) => v.store.read(|tx| {
+            for a in &args.agents {
+                require_agent(tx, a)?;
+            }
+            tx.secret(&args.name)
+        })?,
+        None => {
+            if let Some(a) = args.agents.first() {
+                return Err(Error::not_found(format!("no agent named {a}"))
+                    .hint(format!("create it first with `vault agent create {a}`")));
+            }
+            None
         }
-        tx.secret(&args.name)
-    })?;
+    };
     let new_value = read_value(&args.name, args.value.as_deref(), existing.is_some())?;
+    let mut vault = match opened {
+        Some(v) => v,
+        None => Vault::open_or_create(&ctx.paths, &ctx.keys)?,
+    };
     let kind = match (&existing, args.variable) {
         (_, true) => Kind::Variable,
         (Some(e), false) => e.kind,
