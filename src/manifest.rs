@@ -111,11 +111,11 @@ mod tests {
         let e = parse("[[secrets]]\nname = \"A\n", "m.toml").unwrap_err();
         assert!(e.message().starts_with("m.toml:2:"), "{}", e.message());
         let e = parse(
-            "[[secrets]]\n\n[[secrets]]\nname = \"bad-name\"\n",
+            "[[secrets]]\nname = \"A\"\n\n[[secrets]]\nname = \"bad-name\"\n",
             "m.toml",
         )
         .unwrap_err();
-        assert!(e.message().starts_with("m.toml:4:"), "{}", e.message());
+        assert!(e.message().starts_with("m.toml:5:"), "{}", e.message());
         let e = parse("[[secrets]]\noptional = true\n", "m.toml").unwrap_err();
         assert!(e.message().contains("name"), "{}", e.message());
         let e = parse(

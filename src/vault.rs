@@ -85,6 +85,14 @@ pub struct Vault {
     pub crypt: Crypt,
 }
 
+/// Every secret row and grant, read and authenticated together.
+pub struct Snapshot {
+    /// Secrets by name (description and timestamps left empty).
+    pub rows: Vec<SecretRow>,
+    /// (agent, secret) pairs.
+    pub grants: Vec<(String, String)>,
+}
+
 pub struct Crypt {
     vault_id: Vec<u8>,
     keys: Option<Keys>,
@@ -416,16 +424,13 @@ impl Crypt {
     /// Every secret row (without description and timestamps) and grant,
     /// after checking them against the policy tag: one read serves both the
     /// check and the caller, so what the caller uses is what was authenticated.
-    pub fn verified_snapshot(
-        &self,
-        tx: &Tx<'_>,
-    ) -> Result<(Vec<SecretRow>, Vec<(String, String)>)> {
+    pub fn verified_snapshot(&self, tx: &Tx<'_>) -> Result<Snapshot> {
         let keys = self.keys()?;
         let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
         let tag = tx.meta("policy_tag")?.unwrap_or_default();
         if keys.policy.verify(&policy_message(&rows, &grants), &tag) {
-            Ok((rows, grants))
+            Ok(Snapshot { rows, grants })
         } else {
             Err(Error::integrity(
                 "the vault's access policy failed authentication: a scope, kind, grant, variable or current-version pointer was changed outside vault",
@@ -550,4 +555,105 @@ fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
         );
     }
     Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Scope;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    fn row(
+        name: &str,
+        kind: Kind,
+        scope: Scope,
+        version: u64,
+        provider: Option<&str>,
+        value: StoredValue,
+    ) -> SecretRow {
+        SecretRow {
+            name: name.into(),
+            kind,
+            scope,
+            description: "ignored".into(),
+            provider: provider.map(str::to_owned),
+            version,
+            created: "ignored".into(),
+            updated: "ignored".into(),
+            value,
+        }
+    }
+
+    /// The bytes docs/FORMAT.md §8 gives (computed by docs/kat.py from the text).
+    #[test]
+    fn policy_message_matches_the_documented_example() {
+        assert_eq!(
+            hex(&policy_message(&[], &[])),
+            "7661756c742f76312f706f6c6963790000000000000000000000000000000000"
+        );
+        let url = StoredValue::Plain(Zeroizing::new("https://api.example.com".into()));
+        let sealed = StoredValue::Sealed {
+            nonce: vec![1; 12],
+            ciphertext: vec![2; 40],
+        };
+        let rows = [
+            row("API_URL", Kind::Variable, Scope::Global, 1, None, url),
+            row(
+                "OPENAI_API_KEY",
+                Kind::Secret,
+                Scope::Agent,
+                3,
+                Some("openai"),
+                sealed,
+            ),
+        ];
+        let grants = [("support-bot".to_owned(), "OPENAI_API_KEY".to_owned())];
+        let expected = concat!(
+            "7661756c742f76312f706f6c69637900",
+            "0000000000000002",
+            "000000074150495f55524c",
+            "000000087661726961626c65",
+            "00000006676c6f62616c",
+            "0000000000000001",
+            "00",
+            "01",
+            "0000001768747470733a2f2f6170692e6578616d706c652e636f6d",
+            "0000000e4f50454e41495f4150495f4b4559",
+            "00000006736563726574",
+            "000000056167656e74",
+            "0000000000000003",
+            "01",
+            "000000066f70656e6169",
+            "00",
+            "0000000000000001",
+            "0000000b737570706f72742d626f74",
+            "0000000e4f50454e41495f4150495f4b4559",
+        );
+        assert_eq!(hex(&policy_message(&rows, &grants)), expected);
+    }
+
+    /// Descriptions and timestamps are not policy; scope, version and grants are.
+    #[test]
+    fn policy_message_covers_exactly_the_policy() {
+        let empty = || StoredValue::Plain(Zeroizing::new(String::new()));
+        let base = [row("A", Kind::Secret, Scope::Agent, 2, None, empty())];
+        let mut other = base.clone();
+        other[0].description = "changed".into();
+        other[0].updated = "changed".into();
+        assert_eq!(*policy_message(&base, &[]), *policy_message(&other, &[]));
+        let mut widened = base.clone();
+        widened[0].scope = Scope::Global;
+        assert_ne!(*policy_message(&base, &[]), *policy_message(&widened, &[]));
+        let mut rolled = base.clone();
+        rolled[0].version = 1;
+        assert_ne!(*policy_message(&base, &[]), *policy_message(&rolled, &[]));
+        let granted = [("bot".to_owned(), "A".to_owned())];
+        assert_ne!(
+            *policy_message(&base, &[]),
+            *policy_message(&base, &granted)
+        );
+    }
 }

@@ -89,7 +89,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     // verifies the policy tag: what is injected is what was authenticated.
     vault.unlock(&ctx.keys)?;
     let Vault { store, crypt, .. } = &mut vault;
-    let (all, grants) = store.read(|tx| {
+    let snapshot = store.read(|tx| {
         if let Some(a) = agent {
             model::check_agent_name(a)?;
             if tx.agent(a)?.is_none() {
@@ -98,6 +98,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         }
         crypt.verified_snapshot(tx)
     })?;
+    let (all, grants) = (snapshot.rows, snapshot.grants);
     let all_names: Vec<(String, Scope)> = all.iter().map(|r| (r.name.clone(), r.scope)).collect();
     let rows: Vec<SecretRow> = all
         .into_iter()

@@ -166,6 +166,11 @@ impl Argon2Params {
 /// Argon2id(passphrase, salt) → KEK.
 pub fn passphrase_kek(passphrase: &[u8], params: Argon2Params, salt: &[u8]) -> Result<Kek> {
     params.check_bounds()?;
+    // A salt Argon2id refuses (missing, or under 8 bytes) means a damaged slot (exit 6).
+    if salt.len() < argon2::MIN_SALT_LEN {
+        return Err(Error::integrity("a passphrase key slot has a missing or too short Argon2id salt")
+            .hint("the vault database is damaged; restore it from a backup or unlock with another key slot"));
+    }
     let p = argon2::Params::new(params.m_kib, params.t, params.p, Some(KEY_LEN))
         .map_err(|e| Error::integrity(format!("invalid Argon2id parameters in a key slot: {e}")))?;
     let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p);
