@@ -49,6 +49,9 @@ fn real_main() -> i32 {
             return e.exit_code();
         }
     };
+    // vault holds keys and values in memory: no core file, no same-user
+    // ptrace of it. (exec resets this for `run --no-masking`'s command.)
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     // Everything vault creates for a vault is private. `run` keeps the
     // user's umask for the command; generated docs keep normal modes.
     if !matches!(

@@ -79,8 +79,10 @@ pub fn check_dir_safe(dir: &Path) -> Result<()> {
                 .hint("point --vault-dir at a directory"),
         );
     }
+    // Root too: a directory another user owns lets that user swap in a
+    // vault (and the PATH or BASH_ENV it injects) that root would then run.
     let me = rustix::process::geteuid().as_raw();
-    if meta.uid() != me && me != 0 {
+    if meta.uid() != me {
         return Err(Error::locked(format!(
             "the vault directory {} belongs to another user (uid {})",
             dir.display(),
@@ -88,7 +90,8 @@ pub fn check_dir_safe(dir: &Path) -> Result<()> {
         ))
         .hint("use a vault directory that you own"));
     }
-    if meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0 {
+    // Sticky (1777, like /tmp) is no excuse: others can still plant files.
+    if meta.mode() & 0o022 != 0 {
         return Err(Error::locked(format!(
             "the vault directory {} is writable by other users",
             dir.display()

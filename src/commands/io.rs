@@ -237,18 +237,32 @@ fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
 
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let rows = vault.store.read(|tx| {
+    let audience = match args.agent.as_deref() {
+        Some(a) => Audience::Agent(a),
+        None => Audience::Everything,
+    };
+    let needs_key = vault.store.read(|tx| {
         if let Some(a) = &args.agent {
             require_agent(tx, a)?;
         }
-        tx.secrets(match args.agent.as_deref() {
-            Some(a) => Audience::Agent(a),
-            None => Audience::Everything,
-        })
+        Ok(tx.secrets(audience)?.iter().any(|r| r.kind == Kind::Secret))
     })?;
-    if rows.iter().any(|r| r.kind == Kind::Secret) {
+    // Export reveals values (and `--agent` says who would receive them), so
+    // like `run` it reads its rows under a verified policy; a variables-only
+    // export needs no key, but is verified when one is at hand.
+    let verify = if needs_key {
         vault.unlock(&ctx.keys)?;
-    }
+        true
+    } else {
+        vault.unlock_quietly(&ctx.keys)?
+    };
+    let Vault { store, crypt, .. } = &mut vault;
+    let rows = store.read(|tx| {
+        if verify {
+            crypt.verify_policy(tx)?;
+        }
+        tx.secrets(audience)
+    })?;
     let mut values = Vec::with_capacity(rows.len());
     for r in &rows {
         values.push((

@@ -119,14 +119,36 @@ fn connect(path: &Path) -> Result<Connection> {
 impl Store {
     /// Create the database file (which must not exist yet) and its schema.
     /// Returns `Ok(None)` when another process created it first.
+    ///
+    /// The vault is built complete under a private temporary name beside
+    /// `path` and only then published there with link(2), which fails if
+    /// `path` exists. So a crash (kill -9, power loss) during creation leaves
+    /// at most a stray temporary file, never a half-made vault.db that every
+    /// later command would have to refuse; and of concurrent creators exactly
+    /// one wins.
     pub fn create(path: &Path, init: &NewVault<'_>, first_slot: &SlotRow) -> Result<Option<Store>> {
-        match crate::paths::create_private_file(path) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
-            Err(e) => return Err(Error::io("create", path, e)),
+        let dir = path.parent().unwrap_or_else(|| Path::new("."));
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}",
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("vault.db"),
+            std::process::id()
+        ));
+        let remove_tmp = || {
+            // A stale WAL beside a new database would be replayed into it.
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut p = tmp.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        };
+        remove_tmp();
+        if let Err(e) = crate::paths::create_private_file(&tmp) {
+            return Err(Error::io("create", &tmp, e));
         }
-        let result = (|| {
-            let mut conn = connect(path)?;
+        let built = (|| {
+            let mut conn = connect(&tmp)?;
             conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             schema::migrate(&tx, 0)?;
@@ -136,37 +158,51 @@ impl Store {
             )?;
             insert_slot(&tx, first_slot)?;
             tx.commit()?;
-            Ok(Store { conn })
-        })();
-        match result {
-            Ok(s) => Ok(Some(s)),
-            Err(e) => {
-                // Nothing usable was committed: leave no empty vault behind.
-                let _ = std::fs::remove_file(path);
-                Err(e)
+            // Everything into the main file before it is published: no one
+            // else has it open, so the checkpoint cannot be held up.
+            let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            if busy != 0 {
+                return Err(
+                    Error::other("cannot finish writing the new vault database").hint("try again")
+                );
             }
+            conn.close().map_err(|(_, e)| Error::from(e))?;
+            Ok(())
+        })();
+        if let Err(e) = built {
+            remove_tmp();
+            return Err(e);
         }
+        let linked = std::fs::hard_link(&tmp, path);
+        remove_tmp();
+        match linked {
+            Ok(()) => {
+                if let Ok(d) = std::fs::File::open(dir) {
+                    let _ = d.sync_all();
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
+            Err(e) => return Err(Error::io("create", path, e)),
+        }
+        Ok(Some(Store {
+            conn: connect(path)?,
+        }))
     }
 
     /// Open an existing vault database, migrating its schema if it is older.
     pub fn open(path: &Path) -> Result<Store> {
         let conn = connect(path)?;
-        let mut version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version == 0 {
-            // Either another process is creating this vault right now, or a
-            // creation was interrupted. Wait a little for the former.
-            let deadline = std::time::Instant::now() + Duration::from_secs(5);
-            while version == 0 && std::time::Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-                version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            }
-            if version == 0 {
-                return Err(Error::other(format!(
-                    "{} exists but holds no vault (an interrupted `vault init`, or not a vault database)",
-                    path.display()
-                ))
-                .hint("if it is empty and you have no other copy, remove it and run `vault init` again"));
-            }
+            // `create` publishes only complete vaults, so this is not one
+            // being made right now: an empty file, or some other database.
+            return Err(Error::other(format!(
+                "{} exists but holds no vault (an empty file or another program's database)",
+                path.display()
+            ))
+            .hint(
+                "if it is empty and you have no other copy, remove it and run `vault init` again",
+            ));
         }
         if version > SCHEMA_VERSION {
             return Err(Error::other(format!(
