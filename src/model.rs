@@ -110,6 +110,18 @@ impl Scope {
     }
 }
 
+/// Whether a run (for `agent`, or without one) receives a secret: globals
+/// always, agent-scoped ones only when granted to that agent.
+pub fn receives(
+    agent: Option<&str>,
+    name: &str,
+    scope: Scope,
+    grants: &[(String, String)],
+) -> bool {
+    scope == Scope::Global
+        || agent.is_some_and(|a| grants.iter().any(|(ga, gs)| ga == a && gs == name))
+}
+
 /// Check a secret name against `^[A-Z_][A-Z0-9_]*$`, at most 128 characters.
 pub fn check_secret_name(name: &str) -> Result<()> {
     let valid_chars = name

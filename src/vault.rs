@@ -425,12 +425,24 @@ impl Crypt {
     /// after checking them against the policy tag: one read serves both the
     /// check and the caller, so what the caller uses is what was authenticated.
     pub fn verified_snapshot(&self, tx: &Tx<'_>) -> Result<Snapshot> {
-        let keys = self.keys()?;
         let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
+        self.check_policy(tx, &rows, &grants)?;
+        Ok(Snapshot { rows, grants })
+    }
+
+    /// Check rows and grants the caller read in this transaction (all of
+    /// them) against the stored policy tag.
+    pub fn check_policy(
+        &self,
+        tx: &Tx<'_>,
+        rows: &[SecretRow],
+        grants: &[(String, String)],
+    ) -> Result<()> {
+        let keys = self.keys()?;
         let tag = tx.meta("policy_tag")?.unwrap_or_default();
-        if keys.policy.verify(&policy_message(&rows, &grants), &tag) {
-            Ok(Snapshot { rows, grants })
+        if keys.policy.verify(&policy_message(rows, grants), &tag) {
+            Ok(())
         } else {
             Err(Error::integrity(
                 "the vault's access policy failed authentication: a scope, kind, grant, variable or current-version pointer was changed outside vault",

@@ -102,10 +102,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     let all_names: Vec<(String, Scope)> = all.iter().map(|r| (r.name.clone(), r.scope)).collect();
     let rows: Vec<SecretRow> = all
         .into_iter()
-        .filter(|r| {
-            r.scope == Scope::Global
-                || agent.is_some_and(|a| grants.iter().any(|(ga, gs)| ga == a && gs == &r.name))
-        })
+        .filter(|r| model::receives(agent, &r.name, r.scope, &grants))
         .collect();
     let chosen = choose(rows, &all_names, manifest.as_ref(), &args.only, agent)?;
     let mut secrets = Vec::with_capacity(chosen.len());

@@ -245,13 +245,24 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
     // list needs no key; but when one is at hand without a prompt, check the
-    // policy it shows and say so when it could not be verified.
-    let verified = match vault.unlock_quietly(&ctx.keys) {
-        Ok(true) => {
-            let Vault { store, crypt, .. } = &mut vault;
-            Some(store.read(|tx| crypt.verify_policy(tx)).is_ok())
+    // policy it shows (over the very rows it shows) and mark what failed.
+    let unlocked = matches!(vault.unlock_quietly(&ctx.keys), Ok(true));
+    let Vault { store, crypt, .. } = &mut vault;
+    let (all, grants, verified) = store.read(|tx| {
+        if let Some(a) = &args.agent {
+            require_agent(tx, a)?;
         }
-        _ => None,
+        let all = tx.secrets(Audience::Everything)?;
+        let grants = tx.all_grants()?;
+        let verified = unlocked.then(|| crypt.check_policy(tx, &all, &grants).is_ok());
+        Ok((all, grants, verified))
+    })?;
+    let rows: Vec<SecretRow> = match &args.agent {
+        Some(a) => all
+            .into_iter()
+            .filter(|r| model::receives(Some(a), &r.name, r.scope, &grants))
+            .collect(),
+        None => all,
     };
     match verified {
         Some(false) => eprintln!(
@@ -260,18 +271,6 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         None if !args.json => eprintln!("note: scopes and grants are shown unverified (no key file or VAULT_KEY to check them)"),
         _ => {}
     }
-    let (rows, grants) = vault.store.read(|tx| {
-        if let Some(a) = &args.agent {
-            require_agent(tx, a)?;
-        }
-        Ok((
-            tx.secrets(match args.agent.as_deref() {
-                Some(a) => Audience::Agent(a),
-                None => Audience::Everything,
-            })?,
-            tx.all_grants()?,
-        ))
-    })?;
     let agents_of = |name: &str| -> Vec<String> {
         grants
             .iter()
