@@ -158,7 +158,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         scope.as_str(),
         kind.as_str()
     );
-    if kind == Kind::Secret && len < crate::run::MIN_MASK_LEN && !unchanged {
+    if kind == Kind::Secret && len > 0 && len < crate::run::MIN_MASK_LEN && !unchanged {
         eprintln!(
             "warning: {name} is shorter than {} bytes, so `vault run` will not mask it in output (it would hide ordinary text)",
             crate::run::MIN_MASK_LEN

@@ -53,6 +53,28 @@ impl Env {
         c
     }
 
+    /// A plain std Command for `program` with the same contained environment
+    /// (for shells, pipelines and processes a test spawns itself).
+    pub fn std_cmd(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root().join("home"))
+            .env("XDG_DATA_HOME", self.root().join("home/.local/share"))
+            .env("XDG_CONFIG_HOME", self.root().join("home/.config"))
+            .env("LANG", "C.UTF-8")
+            .env("VAULT_DIR", self.dir())
+            .current_dir(self.root());
+        c
+    }
+
+    /// `sh -c SCRIPT` with `$0` = the vault binary, in the contained environment.
+    pub fn sh(&self, script: &str) -> std::process::Command {
+        let mut c = self.std_cmd("sh");
+        c.arg("-c").arg(script).arg(VAULT_BIN);
+        c
+    }
+
     /// `vault ARGS...`
     pub fn vault(&self, args: &[&str]) -> Command {
         let mut c = self.cmd();
