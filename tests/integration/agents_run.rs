@@ -1,1 +1,491 @@
-//! (filled in below)
+//! Issue 3: agents, grants, scopes, providers, manifests, and `vault run`'s
+//! process semantics (environment, exit statuses, argv, delivery records).
+
+use crate::util::*;
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
+}
+
+/// `vault run [flags] -- sh -c SCRIPT`
+fn run_sh(env: &Env, flags: &[&str], script: &str) -> std::process::Output {
+    let mut args = vec!["run"];
+    args.extend_from_slice(flags);
+    args.extend_from_slice(&["--", "sh", "-c", script]);
+    env.vault(&args).output().unwrap()
+}
+
+fn agent_env() -> Env {
+    let env = Env::new();
+    env.set("GLOBAL_TOKEN", "global-value-1");
+    env.ok(&["agent", "create", "support-bot", "-d", "answers tickets"]);
+    env.ok(&["agent", "create", "other-bot"]);
+    env.ok(&[
+        "set",
+        "BOT_TOKEN",
+        "bot-only-value",
+        "--agent",
+        "support-bot",
+    ]);
+    env
+}
+
+#[test]
+fn agents_are_created_listed_shown_and_deleted() {
+    let env = agent_env();
+    let out = env
+        .vault(&["agent", "create", "support-bot"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let v = json(&env.ok(&["agent", "list", "--json"]));
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[1]["name"], "support-bot");
+    assert_eq!(v[1]["grants"][0], "BOT_TOKEN");
+    let v = json(&env.ok(&["agent", "show", "support-bot", "--json"]));
+    assert_eq!(v["description"], "answers tickets");
+    assert_eq!(v["grants"][0]["state"], "pending");
+    let out = env
+        .vault(&["agent", "show", "support-bto"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("did you mean support-bot"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env
+        .vault(&["agent", "create", "Bad Name"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    env.ok(&["agent", "delete", "support-bot"]);
+    assert_eq!(env.sql_i64("SELECT COUNT(*) FROM grants"), 0);
+    // The secret survives its agent; deleting it is no longer refused.
+    env.ok(&["delete", "BOT_TOKEN"]);
+}
+
+#[test]
+fn set_with_agent_scopes_and_grants_and_needs_the_agent() {
+    let env = agent_env();
+    let v = json(&env.ok(&["get", "BOT_TOKEN", "--json"]));
+    assert_eq!(v["scope"], "agent");
+    assert_eq!(v["agents"][0], "support-bot");
+    let out = env
+        .vault(&["set", "X_TOKEN", "xx-value", "--agent", "ghost"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 3, &["xx-value"]);
+}
+
+#[test]
+fn list_for_an_agent_shows_globals_and_its_grants() {
+    let env = agent_env();
+    env.ok(&["set", "OTHER_TOKEN", "other-value", "--agent", "other-bot"]);
+    let names = |args: &[&str]| -> Vec<String> {
+        json(&env.ok(args))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(&["list", "--agent", "support-bot", "--json"]),
+        ["BOT_TOKEN", "GLOBAL_TOKEN"]
+    );
+    assert_eq!(
+        names(&["list", "--agent", "other-bot", "--json"]),
+        ["GLOBAL_TOKEN", "OTHER_TOKEN"]
+    );
+    assert_eq!(names(&["list", "--json"]).len(), 3);
+}
+
+#[test]
+fn delete_of_a_granted_secret_is_refused_unless_forced() {
+    let env = agent_env();
+    let out = env.vault(&["delete", "BOT_TOKEN"]).output().unwrap();
+    assert_code_no_leak(&out, 4, &["bot-only-value"]);
+    assert!(stderr(&out).contains("support-bot"), "{}", stderr(&out));
+    assert_eq!(env.reveal("BOT_TOKEN"), "bot-only-value");
+    env.ok(&["delete", "BOT_TOKEN", "--force"]);
+    assert_eq!(
+        env.vault(&["get", "BOT_TOKEN"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(3)
+    );
+}
+
+#[test]
+fn grant_and_revoke() {
+    let env = agent_env();
+    env.ok(&["grant", "GLOBAL_TOKEN", "--agent", "other-bot"]);
+    let out = env.ok(&["grant", "GLOBAL_TOKEN", "--agent", "other-bot"]);
+    assert!(stdout(&out).contains("already"));
+    env.ok(&["revoke", "GLOBAL_TOKEN", "--agent", "other-bot"]);
+    assert_eq!(
+        env.vault(&["grant", "NOPE", "--agent", "other-bot"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(3)
+    );
+    assert_eq!(
+        env.vault(&["grant", "GLOBAL_TOKEN", "--agent", "nope"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(3)
+    );
+}
+
+#[test]
+fn providers_are_listed_and_one_credential_per_provider_per_agent() {
+    let env = agent_env();
+    let v = json(&env.ok(&["providers", "--json"]));
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for id in ["anthropic", "openai", "openrouter", "venice", "custom"] {
+        assert!(ids.contains(&id), "{id}");
+    }
+    env.ok(&[
+        "set",
+        "OPENAI_API_KEY",
+        "sk-first-111",
+        "--provider",
+        "openai",
+        "--agent",
+        "support-bot",
+    ]);
+    env.ok(&[
+        "set",
+        "OPENAI_KEY_TWO",
+        "sk-second-222",
+        "--provider",
+        "openai",
+    ]);
+    let out = env
+        .vault(&["grant", "OPENAI_KEY_TWO", "--agent", "support-bot"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 4, &["sk-first-111", "sk-second-222"]);
+    assert!(stderr(&out).contains("OPENAI_API_KEY"), "{}", stderr(&out));
+    assert_eq!(
+        env.sql_i64("SELECT COUNT(*) FROM grants WHERE secret = 'OPENAI_KEY_TWO'"),
+        0,
+        "refused grant left nothing"
+    );
+    let out = env
+        .vault(&["set", "X_KEY", "v", "--provider", "opneai"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    assert!(
+        stderr(&out).contains("did you mean openai"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn run_injects_globals_and_only_the_agents_grants() {
+    let env = agent_env();
+    let script = "printf '%s|%s' \"${GLOBAL_TOKEN-unset}\" \"${BOT_TOKEN-unset}\"";
+    let out = run_sh(&env, &["--no-masking"], script);
+    assert_eq!(stdout(&out), "global-value-1|unset");
+    let out = run_sh(&env, &["--no-masking", "--agent", "support-bot"], script);
+    assert_eq!(stdout(&out), "global-value-1|bot-only-value");
+    let out = run_sh(&env, &["--no-masking", "--agent", "other-bot"], script);
+    assert_eq!(stdout(&out), "global-value-1|unset");
+}
+
+#[test]
+fn run_with_an_unknown_agent_exits_125_with_a_suggestion() {
+    let env = agent_env();
+    let out = run_sh(&env, &["--agent", "suport-bot"], "touch started");
+    assert_code_no_leak(&out, 125, &["global-value-1", "bot-only-value"]);
+    assert!(
+        stderr(&out).contains("did you mean support-bot"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.root().join("started").exists());
+}
+
+#[test]
+fn run_exit_statuses_follow_the_contract_in_both_modes() {
+    let env = agent_env();
+    let not_exec = env.root().join("not-executable.sh");
+    std::fs::write(&not_exec, "#!/bin/sh\necho hi\n").unwrap();
+    for mode in [&[][..], &["--no-masking"][..]] {
+        let code = |cmd: &[&str]| {
+            let mut args = vec!["run"];
+            args.extend_from_slice(mode);
+            args.push("--");
+            args.extend_from_slice(cmd);
+            let out = env.vault(&args).output().unwrap();
+            assert!(
+                !stdout(&out).contains("global-value-1")
+                    && !stderr(&out).contains("global-value-1")
+            );
+            // As a shell reports it: after exec (--no-masking) vault *is* the
+            // command, so a signal death is the process's own.
+            use std::os::unix::process::ExitStatusExt;
+            out.status.code().or(out.status.signal().map(|s| 128 + s))
+        };
+        assert_eq!(code(&["sh", "-c", "exit 42"]), Some(42), "{mode:?}");
+        assert_eq!(code(&["sh", "-c", "exit 0"]), Some(0));
+        assert_eq!(code(&[not_exec.to_str().unwrap()]), Some(126));
+        assert_eq!(code(&["definitely-not-a-command-xyz"]), Some(127));
+        assert_eq!(code(&["sh", "-c", "kill -TERM $$"]), Some(143));
+        assert_eq!(code(&["sh", "-c", "kill -KILL $$"]), Some(137));
+    }
+}
+
+#[test]
+fn run_passes_arguments_through_exactly() {
+    let env = agent_env();
+    let args = [
+        "two words",
+        "",
+        "'single'",
+        "\"double\"",
+        "--flag",
+        "-x",
+        "$HOME",
+        "back\\slash",
+        "ünï",
+        "a\nb",
+    ];
+    for mode in [&[][..], &["--no-masking"][..]] {
+        let mut cmd = vec!["run"];
+        cmd.extend_from_slice(mode);
+        cmd.extend_from_slice(&["--", "printf", "[%s]"]);
+        cmd.extend_from_slice(&args);
+        let out = env.ok(&cmd);
+        let expected: String = args.iter().map(|a| format!("[{a}]")).collect();
+        assert_eq!(stdout(&out), expected, "{mode:?}");
+    }
+}
+
+#[test]
+fn secrets_override_inherited_variables_and_unlock_material_is_removed() {
+    let env = agent_env();
+    let key = std::fs::read_to_string(env.key_file()).unwrap();
+    let out = env
+        .vault(&["run", "--no-masking", "--", "sh", "-c", "printf '%s|%s|%s' \"$GLOBAL_TOKEN\" \"${VAULT_KEY-none}\" \"${VAULT_PASSPHRASE-none}\""])
+        .env("GLOBAL_TOKEN", "inherited")
+        .env("VAULT_KEY", key.trim())
+        .env("VAULT_PASSPHRASE", "pp")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "global-value-1|none|none");
+}
+
+#[test]
+fn clean_env_keeps_only_the_basics_and_the_secrets() {
+    let env = agent_env();
+    let out = env
+        .vault(&["run", "--no-masking", "--clean-env", "--", "env"])
+        .env("SOME_LEAKY_VAR", "leak")
+        .env("USER", "tester")
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let mut names: Vec<String> = stdout(&out)
+        .lines()
+        .filter_map(|l| l.split('=').next())
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.retain(|n| n != "PWD" && n != "SHLVL" && n != "_");
+    assert_eq!(
+        names,
+        ["GLOBAL_TOKEN", "HOME", "LANG", "PATH", "TERM", "USER"]
+    );
+}
+
+#[test]
+fn loader_variables_are_refused_by_set() {
+    let env = Env::new();
+    let out = env
+        .vault(&["set", "LD_PRELOAD", "/tmp/evil.so"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let out = env
+        .vault(&["set", "DYLD_INSERT_LIBRARIES", "/tmp/evil.dylib"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+}
+
+fn write_manifest(env: &Env, name: &str, body: &str) -> std::path::PathBuf {
+    let p = env.root().join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+#[test]
+fn manifest_in_cwd_narrows_to_declared_names() {
+    let env = agent_env();
+    env.set("UNDECLARED", "undeclared-value");
+    write_manifest(&env, "vault.toml", "[[secrets]]\nname = \"GLOBAL_TOKEN\"\n\n[[secrets]]\nname = \"SENTRY_DSN\"\noptional = true\n");
+    let out = run_sh(
+        &env,
+        &["--no-masking"],
+        "printf '%s|%s' \"${GLOBAL_TOKEN-unset}\" \"${UNDECLARED-unset}\"",
+    );
+    assert_eq!(stdout(&out), "global-value-1|unset");
+}
+
+#[test]
+fn manifest_missing_required_names_stop_the_run_with_one_line_each() {
+    let env = agent_env();
+    write_manifest(
+        &env,
+        "vault.toml",
+        "[[secrets]]\nname = \"MISSING_ONE\"\n\n[[secrets]]\nname = \"BOT_TOKEN\"\n\n[[secrets]]\nname = \"GLOBAL_TOKEN\"\n",
+    );
+    let out = run_sh(&env, &["--agent", "other-bot"], "touch started");
+    assert_code_no_leak(&out, 125, &["global-value-1", "bot-only-value"]);
+    let err = stderr(&out);
+    assert!(err.contains("vault set MISSING_ONE"), "{err}");
+    assert!(
+        err.contains("vault grant BOT_TOKEN --agent other-bot"),
+        "{err}"
+    );
+    assert!(!env.root().join("started").exists());
+    let out = run_sh(&env, &["--agent", "support-bot"], "touch started");
+    assert_eq!(out.status.code(), Some(125));
+    env.set("MISSING_ONE", "now-here");
+    let out = run_sh(&env, &["--agent", "support-bot"], "touch started");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn malformed_manifest_exits_125_with_file_and_line() {
+    let env = agent_env();
+    write_manifest(
+        &env,
+        "vault.toml",
+        "[[secrets]]\nname = \"GLOBAL_TOKEN\"\noptinal = true\n",
+    );
+    let out = run_sh(&env, &[], "touch started");
+    assert_eq!(out.status.code(), Some(125));
+    assert!(stderr(&out).contains("vault.toml:3"), "{}", stderr(&out));
+    let m = write_manifest(&env, "other.toml", "[[secrets]\nname=\n");
+    let out = run_sh(&env, &["--manifest", m.to_str().unwrap()], "touch started");
+    assert_eq!(out.status.code(), Some(125));
+    assert!(stderr(&out).contains("other.toml:1"), "{}", stderr(&out));
+    let out = run_sh(&env, &["--manifest", "no-such.toml"], "true");
+    assert_eq!(out.status.code(), Some(125));
+    assert!(!env.root().join("started").exists());
+}
+
+#[test]
+fn only_narrows_further_and_unknown_names_stop_the_run() {
+    let env = agent_env();
+    env.set("SECOND_TOKEN", "second-value");
+    let out = run_sh(
+        &env,
+        &["--no-masking", "--only", "SECOND_TOKEN"],
+        "printf '%s|%s' \"${GLOBAL_TOKEN-unset}\" \"$SECOND_TOKEN\"",
+    );
+    assert_eq!(stdout(&out), "unset|second-value");
+    let out = run_sh(
+        &env,
+        &["--only", "SECOND_TOKEN,NOT_A_SECRET"],
+        "touch started",
+    );
+    assert_eq!(out.status.code(), Some(125));
+    assert!(stderr(&out).contains("NOT_A_SECRET"));
+    let out = run_sh(&env, &["--only", "BOT_TOKEN"], "touch started");
+    assert_eq!(out.status.code(), Some(125), "agent-scoped without --agent");
+    assert!(!env.root().join("started").exists());
+}
+
+#[test]
+fn agent_show_tracks_synced_stale_and_pending() {
+    let env = agent_env();
+    env.ok(&[
+        "set",
+        "LATER_TOKEN",
+        "later-value",
+        "--agent",
+        "support-bot",
+    ]);
+    let state = |name: &str| -> String {
+        let v = json(&env.ok(&["agent", "show", "support-bot", "--json"]));
+        v["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["secret"] == name)
+            .unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(state("BOT_TOKEN"), "pending");
+    env.ok(&[
+        "run",
+        "--agent",
+        "support-bot",
+        "--only",
+        "BOT_TOKEN",
+        "--",
+        "true",
+    ]);
+    assert_eq!(state("BOT_TOKEN"), "synced");
+    assert_eq!(state("LATER_TOKEN"), "pending");
+    env.set("BOT_TOKEN", "rotated-value");
+    assert_eq!(state("BOT_TOKEN"), "stale");
+    env.ok(&["run", "--agent", "support-bot", "--", "true"]);
+    assert_eq!(state("BOT_TOKEN"), "synced");
+    assert_eq!(state("LATER_TOKEN"), "synced");
+    let out = env.ok(&["agent", "show", "support-bot"]);
+    assert!(stdout(&out).contains("synced"));
+}
+
+#[test]
+fn values_never_appear_in_argv_or_vaults_own_output() {
+    let env = agent_env();
+    // The command looks at its own argv and its parent's (vault, when masking).
+    let script = "cat /proc/self/cmdline /proc/$PPID/cmdline | tr '\\0' ' '; echo";
+    for mode in [&[][..], &["--no-masking"][..]] {
+        let mut flags = vec!["--agent", "support-bot"];
+        flags.extend_from_slice(mode);
+        let out = run_sh(&env, &flags, script);
+        assert!(out.status.success());
+        assert!(
+            !stdout(&out).contains("bot-only-value") && !stdout(&out).contains("global-value-1")
+        );
+        assert!(!stderr(&out).contains("bot-only-value"));
+    }
+}
+
+#[test]
+fn masked_run_redacts_and_no_masking_does_not() {
+    let env = agent_env();
+    env.ok(&["set", "PUBLIC_URL", "https://public.example", "--variable"]);
+    let script = "echo \"$GLOBAL_TOKEN $PUBLIC_URL\"; echo \"$GLOBAL_TOKEN\" >&2";
+    let out = run_sh(&env, &[], script);
+    assert_eq!(
+        stdout(&out),
+        "<redacted:GLOBAL_TOKEN> https://public.example\n"
+    );
+    assert_eq!(stderr(&out), "<redacted:GLOBAL_TOKEN>\n");
+    let out = run_sh(&env, &["--no-masking"], script);
+    assert_eq!(stdout(&out), "global-value-1 https://public.example\n");
+}
