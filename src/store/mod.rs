@@ -230,13 +230,15 @@ impl Store {
         Ok(())
     }
 
-    /// Run `f` in a read transaction: a consistent snapshot.
+    /// Run `f` in a read transaction: a consistent snapshot. It always ends
+    /// in a rollback, so anything `f` writes (an import's `--dry-run`) is
+    /// discarded, never committed.
     pub fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)?;
         let out = f(&Tx { tx: &tx })?;
-        tx.commit()?;
+        tx.rollback()?;
         Ok(out)
     }
 
