@@ -107,7 +107,7 @@ while vault runs; prefer the prompt or stdin for real secrets.")]
 pub struct SetArgs {
     /// Name: A-Z, 0-9 and _, not starting with a digit (e.g. OPENAI_API_KEY)
     pub name: String,
-    /// The value; omitted: read it hidden from the terminal, or from stdin
+    /// The value (after `--` if it starts with -); omitted: read it hidden from the terminal, or from stdin
     pub value: Option<String>,
     /// A description (kept on update unless given)
     #[arg(short = 'd', long = "description", value_name = "DESC")]

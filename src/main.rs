@@ -41,11 +41,53 @@ pub fn report_error(e: &Error) {
     }
 }
 
+/// Print clap's error — but `vault set NAME VALUE` has a secret on its
+/// command line, and clap quotes arguments it rejects, so for `set` every
+/// argument that is not a well-formed flag is hidden from the message.
+fn print_usage_error(e: &clap::Error) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let is_set = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .is_some_and(|a| a == "set");
+    if !is_set
+        || matches!(
+            e.kind(),
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+        )
+    {
+        let _ = e.print();
+        return;
+    }
+    let flag_like = |a: &str| {
+        let body = a.trim_start_matches('-');
+        let body = body.split_once('=').map_or(body, |(f, _)| f);
+        a.starts_with('-')
+            && a.len() - body.len() <= 2
+            && !body.is_empty()
+            && body.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+    };
+    let mut text = e.render().to_string();
+    let mut hidden: Vec<&String> = args
+        .iter()
+        .filter(|a| *a != "set" && !a.is_empty() && !flag_like(a))
+        .collect();
+    hidden.sort_by_key(|a| std::cmp::Reverse(a.len()));
+    for a in hidden {
+        text = text.replace(a.as_str(), "<hidden>");
+    }
+    eprint!("{text}");
+    eprintln!("note: arguments of `vault set` are hidden from this message because one may be a secret value");
+    eprintln!(
+        "hint: a value that starts with '-' goes after `--` (vault set NAME -- VALUE), or on stdin"
+    );
+}
+
 fn real_main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            print_usage_error(&e);
             return e.exit_code();
         }
     };

@@ -462,3 +462,18 @@ fn a_prompt_is_never_needed_when_stdin_is_piped_empty() {
     assert!(c.wait().unwrap().success());
     assert_eq!(env.reveal("EMPTY_PIPED"), "");
 }
+
+#[test]
+fn usage_errors_of_set_never_echo_the_value() {
+    let env = Env::new();
+    for args in [
+        vec!["set", "PEM_KEY", "-----BEGIN-leaky-value"],
+        vec!["set", "PEM_KEY", "leaky-value-2", "extra-leaky-3"],
+        vec!["set", "PEM_KEY", "--bogus=leaky-value-4"],
+    ] {
+        let out = env.vault(&args).output().unwrap();
+        assert_code_no_leak(&out, 2, &["leaky"]);
+    }
+    env.ok(&["set", "PEM_KEY", "--", "-----BEGIN-ok"]);
+    assert_eq!(env.reveal("PEM_KEY"), "-----BEGIN-ok");
+}
