@@ -6,8 +6,8 @@
 //! Tampering goes through rusqlite directly, as an attacker with write access
 //! to vault.db would. Permission tests need an unprivileged user: run as root,
 //! they re-run vault as `nobody` through `setpriv`, or print a plain
-//! `skipped: ...` line when that is not possible. `VAULT_STRESS=1` runs the
-//! large variants (8 x 500 writes, the full busy timeout).
+//! `skipped: ...` line when that is not possible. The large variants
+//! (8 x 500 writes, the full 10 s busy timeout) run by default.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
@@ -1353,10 +1353,6 @@ fn locked_database_makes_a_writer_wait_not_fail() {
 
 #[test]
 fn lock_held_past_the_busy_timeout_says_vault_busy() {
-    if std::env::var_os("VAULT_STRESS").is_none() {
-        println!("skipped: lock_held_past_the_busy_timeout_says_vault_busy waits out the 10 s busy timeout; set VAULT_STRESS=1 to run it");
-        return;
-    }
     let e = Env::new();
     e.set("A_SECRET", "a-secret-value-1234");
     let (o, _) = set_while_locked(&e, Duration::from_secs(12));
@@ -1553,10 +1549,6 @@ fn kill_9_during_a_large_import_is_all_or_nothing() {
 // §8 Concurrent writers
 // ---------------------------------------------------------------------------
 
-fn stress() -> bool {
-    std::env::var_os("VAULT_STRESS").is_some_and(|v| v == "1")
-}
-
 /// Start `writers` shell loops at once; each must exit 0.
 fn run_writers(e: &Env, writers: usize, script: impl Fn(usize) -> String) {
     let children: Vec<Child> = (0..writers)
@@ -1574,7 +1566,7 @@ fn run_writers(e: &Env, writers: usize, script: impl Fn(usize) -> String) {
 
 #[test]
 fn eight_concurrent_writers_lose_no_write() {
-    let per = if stress() { 500 } else { 60 };
+    let per = 500;
     let e = Env::new();
     e.set("SEED_KEY", "seed-value-1234");
     run_writers(&e, 8, |p| {
