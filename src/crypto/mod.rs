@@ -313,6 +313,44 @@ pub struct Sealed {
 pub struct ValueKey {
     cipher: Aes256Gcm,
     vault_id: Vec<u8>,
+    nonces: std::cell::RefCell<NoncePool>,
+}
+
+/// Random nonces drawn from the OS CSPRNG a few hundred at a time: an import
+/// of 10,000 values otherwise makes 10,000 getrandom calls. Every nonce is
+/// still fresh OS randomness, used once.
+struct NoncePool {
+    buf: Vec<u8>,
+    used: usize,
+}
+
+impl NoncePool {
+    const NONCES: usize = 256;
+
+    fn new() -> NoncePool {
+        NoncePool {
+            buf: Vec::new(),
+            used: 0,
+        }
+    }
+
+    fn next(&mut self) -> Result<[u8; NONCE_LEN]> {
+        if self.used + NONCE_LEN > self.buf.len() {
+            self.buf.resize(NONCE_LEN * Self::NONCES, 0);
+            random_bytes(&mut self.buf)?;
+            self.used = 0;
+        }
+        let mut nonce = [0u8; NONCE_LEN];
+        if let Some(src) = self.buf.get(self.used..self.used + NONCE_LEN) {
+            nonce.copy_from_slice(src);
+        }
+        // Never hand out the same bytes twice.
+        if let Some(src) = self.buf.get_mut(self.used..self.used + NONCE_LEN) {
+            src.fill(0);
+        }
+        self.used += NONCE_LEN;
+        Ok(nonce)
+    }
 }
 
 impl ValueKey {
@@ -323,12 +361,12 @@ impl ValueKey {
         Ok(ValueKey {
             cipher,
             vault_id: vault_id.to_vec(),
+            nonces: std::cell::RefCell::new(NoncePool::new()),
         })
     }
 
     pub fn seal(&self, name: &str, version: u64, plaintext: &[u8]) -> Result<Sealed> {
-        let mut nonce = [0u8; NONCE_LEN];
-        random_bytes(&mut nonce)?;
+        let nonce = self.nonces.borrow_mut().next()?;
         self.seal_with_nonce(name, version, plaintext, nonce)
     }
 
