@@ -756,3 +756,16 @@ proptest! {
         prop_assert_eq!(&back.0[..], &master_bytes[..]);
     }
 }
+
+#[test]
+fn pooled_nonces_are_never_reused_across_refills() {
+    let k = ValueKey::derive(&MasterKey::from_bytes([9u8; 32]), &[3u8; 16]).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    // More than three pool refills' worth.
+    for i in 0..(NoncePool::NONCES * 3 + 17) {
+        let s = k.seal("NAME", i as u64, b"v").unwrap();
+        assert_eq!(s.nonce.len(), NONCE_LEN);
+        assert_ne!(s.nonce, vec![0u8; NONCE_LEN], "a consumed (zeroed) slot was handed out");
+        assert!(seen.insert(s.nonce), "nonce reused at seal {i}");
+    }
+}
