@@ -765,7 +765,11 @@ fn pooled_nonces_are_never_reused_across_refills() {
     for i in 0..(NoncePool::NONCES * 3 + 17) {
         let s = k.seal("NAME", i as u64, b"v").unwrap();
         assert_eq!(s.nonce.len(), NONCE_LEN);
-        assert_ne!(s.nonce, vec![0u8; NONCE_LEN], "a consumed (zeroed) slot was handed out");
+        assert_ne!(
+            s.nonce,
+            vec![0u8; NONCE_LEN],
+            "a consumed (zeroed) slot was handed out"
+        );
         assert!(seen.insert(s.nonce), "nonce reused at seal {i}");
     }
 }

@@ -3,10 +3,6 @@
 
 use crate::util::*;
 
-fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
-}
-
 /// `vault run [flags] -- sh -c SCRIPT`
 fn run_sh(env: &Env, flags: &[&str], script: &str) -> std::process::Output {
     let mut args = vec!["run"];

@@ -6,10 +6,6 @@ use std::process::Stdio;
 
 use crate::util::*;
 
-fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
-}
-
 /// Pipe `input` into `vault args...`.
 fn with_stdin(env: &Env, args: &[&str], input: &[u8]) -> std::process::Output {
     env.vault(args)

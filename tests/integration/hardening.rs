@@ -36,17 +36,7 @@ fn is_root() -> bool {
 /// cannot be spawned in the background or put in its own process group).
 /// `$VAULT` names the binary, for shell scripts.
 fn std_cmd(e: &Env, program: impl AsRef<OsStr>) -> std::process::Command {
-    let mut c = std::process::Command::new(program);
-    c.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", e.root().join("home"))
-        .env("XDG_DATA_HOME", e.root().join("home/.local/share"))
-        .env("XDG_CONFIG_HOME", e.root().join("home/.config"))
-        .env("LANG", "C.UTF-8")
-        .env("VAULT_DIR", e.dir())
-        .env("VAULT", VAULT_BIN)
-        .current_dir(e.root());
-    c
+    e.std_cmd(program)
 }
 
 /// `sh -c SCRIPT` in the test environment (`$VAULT` is the binary).

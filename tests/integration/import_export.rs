@@ -5,10 +5,6 @@ use proptest::prelude::*;
 
 use crate::util::*;
 
-fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
-}
-
 fn write(env: &Env, name: &str, bytes: &[u8]) -> String {
     let p = env.root().join(name);
     std::fs::write(&p, bytes).unwrap();

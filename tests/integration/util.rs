@@ -41,16 +41,7 @@ impl Env {
 
     /// A `vault` command with a clean, contained environment and VAULT_DIR set.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(VAULT_BIN);
-        c.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.root().join("home"))
-            .env("XDG_DATA_HOME", self.root().join("home/.local/share"))
-            .env("XDG_CONFIG_HOME", self.root().join("home/.config"))
-            .env("LANG", "C.UTF-8")
-            .env("VAULT_DIR", self.dir())
-            .current_dir(self.root());
-        c
+        Command::from_std(self.std_cmd(VAULT_BIN))
     }
 
     /// A plain std Command for `program` with the same contained environment
@@ -64,6 +55,7 @@ impl Env {
             .env("XDG_CONFIG_HOME", self.root().join("home/.config"))
             .env("LANG", "C.UTF-8")
             .env("VAULT_DIR", self.dir())
+            .env("VAULT", VAULT_BIN)
             .current_dir(self.root());
         c
     }
@@ -138,6 +130,11 @@ fn rusqlite_open(p: &Path) -> rusqlite::Connection {
     c.busy_timeout(std::time::Duration::from_secs(10))
         .expect("busy");
     c
+}
+
+/// Parse stdout as one JSON document.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).expect("valid JSON on stdout")
 }
 
 pub fn stdout(o: &Output) -> String {
