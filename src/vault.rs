@@ -83,6 +83,8 @@ pub struct Vault {
     /// Keys and the vault id: seal and open values. A separate field so that
     /// sealing can happen inside a `store.write` closure.
     pub crypt: Crypt,
+    /// Key slots as read when the vault was opened.
+    slots: Vec<SlotRow>,
 }
 
 /// Every secret row and grant, read and authenticated together.
@@ -168,10 +170,13 @@ impl Vault {
         }
         paths::check_dir_safe(&paths.dir)?;
         let mut store = Store::open(&paths.db)?;
-        let vault_id = store.read(|tx| tx.vault_id())?;
+        // One read for both: every unlock needs the slots, and each
+        // transaction costs a round of WAL-index locking.
+        let (vault_id, slots) = store.read(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
         Ok(Vault {
             store,
             paths: paths.clone(),
+            slots,
             crypt: Crypt {
                 vault_id,
                 keys: None,
@@ -289,6 +294,7 @@ impl Vault {
             vault: Vault {
                 store,
                 paths: paths.clone(),
+                slots: vec![slot],
                 crypt: Crypt {
                     vault_id,
                     keys: Some(keys),
@@ -304,7 +310,7 @@ impl Vault {
         if self.crypt.keys.is_some() {
             return Ok(());
         }
-        let slots = self.store.read(|tx| tx.slots())?;
+        let slots = self.slots.clone();
         let has = |k: &str| slots.iter().any(|s| s.kind == k);
         let master = if let Some(text) = &src.key_text {
             let key = KeyFileKey::parse(text, "VAULT_KEY")?;
@@ -345,7 +351,7 @@ impl Vault {
         if src.key_text.is_none() && !self.paths.key_file.exists() {
             return Ok(false);
         }
-        let slots = self.store.read(|tx| tx.slots())?;
+        let slots = self.slots.clone();
         if !slots.iter().any(|s| s.kind == "keyfile") {
             return Ok(false);
         }

@@ -276,8 +276,6 @@ pub struct Tx<'a> {
 const SECRET_COLUMNS: &str = "s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, v.nonce, v.ciphertext, v.plain";
 
 fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
-    let kind: String = r.get(1)?;
-    let scope: String = r.get(2)?;
     let bad = |what: &str, v: &str| {
         rusqlite::Error::FromSqlConversionFailure(
             0,
@@ -285,8 +283,11 @@ fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
             format!("unknown {what} {v:?} in the secrets table").into(),
         )
     };
-    let kind = Kind::parse(&kind).ok_or_else(|| bad("kind", &kind))?;
-    let scope = Scope::parse(&scope).ok_or_else(|| bad("scope", &scope))?;
+    // Borrowed, not allocated: this runs for every row on `vault run`'s path.
+    let kind = r.get_ref(1)?.as_str()?;
+    let kind = Kind::parse(kind).ok_or_else(|| bad("kind", kind))?;
+    let scope = r.get_ref(2)?.as_str()?;
+    let scope = Scope::parse(scope).ok_or_else(|| bad("scope", scope))?;
     let nonce: Option<Vec<u8>> = r.get(8)?;
     let ciphertext: Option<Vec<u8>> = r.get(9)?;
     let plain: Option<String> = r.get(10)?;
