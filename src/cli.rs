@@ -359,7 +359,9 @@ Examples:
 
 Chooses every global secret plus the agent's grants, narrowed by the manifest
 (--manifest F, or ./vault.toml) and --only. Output is copied through with every
-secret value replaced by <redacted:NAME>, unless --no-masking.
+secret value replaced by <redacted:NAME>, unless --no-masking. As with a
+pipe, copying goes on until every process the command started has closed its
+output (Ctrl-C or SIGTERM ends that wait).
 Exit status: the command's own, 128+N if it died of signal N; 125 if vault
 failed before starting it, 126 if it is not executable, 127 if not found.")]
 pub struct RunArgs {
@@ -379,12 +381,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_masking: bool,
     /// The command and its arguments (after --)
-    #[arg(
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "COMMAND"
-    )]
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
 }
 

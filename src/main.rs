@@ -42,45 +42,78 @@ pub fn report_error(e: &Error) {
 }
 
 /// Print clap's error — but `vault set NAME VALUE` has a secret on its
-/// command line, and clap quotes arguments it rejects, so for `set` every
-/// argument that is not a well-formed flag is hidden from the message.
+/// command line, and clap quotes the arguments it rejects (and suggests
+/// `-- ARG`), so for a command line holding `set` clap's text is not printed:
+/// vault says what kind of mistake it was, names a rejected flag only when it
+/// is a plain `--long-flag` given verbatim, and prints the usage.
 fn print_usage_error(e: &clap::Error) {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let is_set = args
-        .iter()
-        .find(|a| !a.starts_with('-'))
-        .is_some_and(|a| a == "set");
-    if !is_set
-        || matches!(
-            e.kind(),
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
-        )
-    {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let mentions_set = args.iter().any(|a| a == "set");
+    if !mentions_set || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         let _ = e.print();
         return;
     }
-    let flag_like = |a: &str| {
-        let body = a.trim_start_matches('-');
-        let body = body.split_once('=').map_or(body, |(f, _)| f);
-        a.starts_with('-')
-            && a.len() - body.len() <= 2
-            && !body.is_empty()
-            && body.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+    // A suggestion is one of vault's own flags, never the user's text; the
+    // rejected flag is named only when clap found a near flag for it (a typo
+    // like `--descrption`), since `--correct-horse` could be a passphrase.
+    let ours = |v: Option<&ContextValue>| match v {
+        Some(ContextValue::String(f))
+            if f.starts_with("--")
+                && f[2..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-') =>
+        {
+            Some(f.clone())
+        }
+        _ => None,
     };
-    let mut text = e.render().to_string();
-    let mut hidden: Vec<&String> = args
-        .iter()
-        .filter(|a| *a != "set" && !a.is_empty() && !flag_like(a))
-        .collect();
-    hidden.sort_by_key(|a| std::cmp::Reverse(a.len()));
-    for a in hidden {
-        text = text.replace(a.as_str(), "<hidden>");
+    let suggested = ours(e.get(ContextKind::SuggestedArg));
+    let typo = ours(e.get(ContextKind::InvalidArg))
+        .filter(|f| suggested.is_some() && args.iter().any(|a| a == f.as_str()));
+    let what = match (e.kind(), &typo, &suggested) {
+        (ErrorKind::UnknownArgument, Some(f), Some(s)) => {
+            format!("vault set has no flag {f}; did you mean {s}?")
+        }
+        (ErrorKind::UnknownArgument, _, _) => {
+            "an argument vault set does not take (a value that starts with '-' goes after `--`)"
+                .to_owned()
+        }
+        (ErrorKind::MissingRequiredArgument, _, _) => "NAME is missing".to_owned(),
+        (ErrorKind::InvalidUtf8, _, _) => "an argument is not valid UTF-8".to_owned(),
+        (ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues, _, _) => {
+            "too many arguments, or a value given to a flag that takes none".to_owned()
+        }
+        (ErrorKind::NoEquals | ErrorKind::InvalidValue | ErrorKind::ValueValidation, _, _) => {
+            "a flag was given a value it does not take".to_owned()
+        }
+        (ErrorKind::ArgumentConflict, _, _) => "two flags that exclude each other".to_owned(),
+        _ => "the command line could not be read".to_owned(),
+    };
+    eprintln!("error: {what}");
+    eprintln!("note: the arguments are not shown, as one may be a secret value");
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
+    if let Some(set) = cmd.find_subcommand_mut("set") {
+        eprintln!("\n{}", set.render_usage());
     }
-    eprint!("{text}");
-    eprintln!("note: arguments of `vault set` are hidden from this message because one may be a secret value");
     eprintln!(
-        "hint: a value that starts with '-' goes after `--` (vault set NAME -- VALUE), or on stdin"
+        "hint: vault set NAME VALUE, vault set NAME -- -VALUE, or the value on stdin; see vault set --help"
     );
+}
+
+/// The subcommand a command line names: the first argument that is not a
+/// global option or its value.
+fn subcommand_of(args: &[std::ffi::OsString]) -> Option<&str> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.to_str()? {
+            "--vault-dir" | "--passphrase-file" => {
+                it.next();
+            }
+            s if s.starts_with('-') => {}
+            s => return Some(s),
+        }
+    }
+    None
 }
 
 fn real_main() -> i32 {
@@ -88,7 +121,18 @@ fn real_main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             print_usage_error(&e);
-            return e.exit_code();
+            // `vault run` keeps 0-124 for the command's own statuses, so a
+            // mistake on its command line is "vault failed" (125), as `env`.
+            let shown_and_done = matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            );
+            let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+            return if !shown_and_done && subcommand_of(&args) == Some("run") {
+                commands::run::EXIT_VAULT_FAILED
+            } else {
+                e.exit_code()
+            };
         }
     };
     // vault holds keys and values in memory: no core file, no same-user

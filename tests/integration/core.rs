@@ -466,9 +466,50 @@ fn usage_errors_of_set_never_echo_the_value() {
         vec!["set", "PEM_KEY", "-----BEGIN-leaky-value"],
         vec!["set", "PEM_KEY", "leaky-value-2", "extra-leaky-3"],
         vec!["set", "PEM_KEY", "--bogus=leaky-value-4"],
+        vec!["set", "PEM_KEY", "--leaky-lowercase-words"],
+        vec!["set", "PEM_KEY", "--variable=leaky-value-5"],
+        vec!["set", "PEM_KEY", "-leaky-short"],
+        vec!["set", "PEM_KEY", "-d", "desc", "--bogus"],
+        vec!["--vault-dir", "set", "set", "PEM_KEY", "--leaky-6"],
     ] {
         let out = env.vault(&args).output().unwrap();
-        assert_code_no_leak(&out, 2, &["leaky"]);
+        assert_code_no_leak(&out, 2, &["leaky", "<hidden>"]);
+    }
+    // A typo of a real flag is named, with the flag it resembles.
+    let out = env
+        .vault(&["set", "PEM_KEY", "--descrption", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean --description?"),
+        "{}",
+        stderr(&out)
+    );
+    // `NAME=value` is a name error that never shows the argument.
+    let out = env
+        .vault(&["set", "PEM_KEY=leaky-value-7"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 7, &["leaky"]);
+    assert!(
+        stderr(&out).contains("vault set NAME VALUE"),
+        "{}",
+        stderr(&out)
+    );
+    // Bytes that are not UTF-8 are a usage error, not a panic that prints them.
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"leaky\xffvalue");
+    for args in [
+        vec![
+            std::ffi::OsStr::new("set"),
+            std::ffi::OsStr::new("PEM_KEY"),
+            bad,
+        ],
+        vec![std::ffi::OsStr::new("get"), bad],
+    ] {
+        let out = env.cmd().args(&args).output().unwrap();
+        assert_code_no_leak(&out, 2, &["leaky", "panicked"]);
     }
     env.ok(&["set", "PEM_KEY", "--", "-----BEGIN-ok"]);
     assert_eq!(env.reveal("PEM_KEY"), "-----BEGIN-ok");
