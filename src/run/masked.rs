@@ -74,9 +74,12 @@ pub enum Launch {
 
 /// Read size; also the pipe buffer size on Linux, so one read empties it.
 const CHUNK: usize = 64 * 1024;
-/// After the command exited, stop draining once nothing arrived for this long.
+/// On a pty, after the command exited (and the terminal hung up on its
+/// group), stop draining once nothing arrived for this long...
 const DRAIN_IDLE: Duration = Duration::from_millis(100);
-/// After the command exited, stop draining after this long in any case.
+/// ...or after this long in any case. On pipes vault drains to EOF instead,
+/// as a pipeline does: a background process the command left behind may
+/// still be writing, and its output is the command's output.
 const DRAIN_MAX: Duration = Duration::from_secs(1);
 /// Signals vault forwards to the command.
 const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
@@ -468,6 +471,9 @@ struct Supervisor<'r> {
     signals: SignalPipe,
     /// The command's exit code (128+N for signal N), once reaped.
     exit: Option<i32>,
+    /// A terminating signal arrived after the command exited: stop waiting
+    /// for processes it left behind to close their output.
+    stop_draining: bool,
 }
 
 impl<'r> Supervisor<'r> {
@@ -488,6 +494,7 @@ impl<'r> Supervisor<'r> {
             feed,
             signals,
             exit: None,
+            stop_draining: false,
         }
     }
 
@@ -496,11 +503,16 @@ impl<'r> Supervisor<'r> {
         let mut out = Vec::with_capacity(CHUNK + CHUNK / 4);
         let mut drain_until: Option<Instant> = None;
         loop {
+            if self.exit.is_some()
+                && (self.stop_draining || self.pumps.iter().all(|p| p.src.is_none()))
+            {
+                break;
+            }
             let timeout = match drain_until {
                 None => None,
                 Some(end) => {
                     let now = Instant::now();
-                    if now >= end || self.pumps.iter().all(|p| p.src.is_none()) {
+                    if now >= end {
                         break;
                     }
                     Some(DRAIN_IDLE.min(end - now))
@@ -539,7 +551,9 @@ impl<'r> Supervisor<'r> {
             if reap && self.exit.is_none() {
                 self.try_reap();
                 if self.exit.is_some() {
-                    drain_until = Some(Instant::now() + DRAIN_MAX);
+                    if self.group {
+                        drain_until = Some(Instant::now() + DRAIN_MAX);
+                    }
                     // Input typed after the command ended is not its to read.
                     self.feed = None;
                 }
@@ -611,7 +625,11 @@ impl<'r> Supervisor<'r> {
                 if let Some(master) = &self.master {
                     copy_window_size(master);
                 }
-            } else if self.exit.is_none() && (self.group || code <= 0) {
+            } else if self.exit.is_some() {
+                // Only processes the command left behind hold the output
+                // now; ^C or a kill ends vault's wait for them.
+                self.stop_draining |= matches!(signo, SIGINT | SIGTERM | SIGHUP | SIGQUIT);
+            } else if self.group || code <= 0 {
                 // si_code <= 0: sent by a process (kill, sigqueue). A positive
                 // code is the kernel, i.e. vault's terminal, which signalled
                 // the whole foreground group, the command included.
