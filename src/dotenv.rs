@@ -285,6 +285,14 @@ fn statement(src: &[u8], start: usize, line: usize) -> Step {
         Some(&q) if v < end && (q == b'"' || q == b'\'') => quoted(src, line, key, v, q, one_line),
         _ => {
             let raw = sub(src, v, end);
+            // Node's dotenv reads `...` as quotes (even across lines); reading
+            // it as a bare value would cut `p@ss #1` at the `#` without a word.
+            if raw.starts_with(b"`") {
+                return one_line(Outcome::Error(error(
+                    line,
+                    "backtick quotes are not supported; use single or double quotes".to_owned(),
+                )));
+            }
             // `#` starts a comment only after a space or tab (which may be the
             // one between `=` and the value): `URL=http://x/#frag` keeps it.
             let mut after_blank = v > eq.saturating_add(1);
@@ -297,12 +305,6 @@ fn statement(src: &[u8], start: usize, line: usize) -> Step {
                 after_blank = is_blank(b);
             }
             let value = trim_end_blanks(raw.get(..cut).unwrap_or(&[]));
-            if value.len() >= 2 && value.starts_with(b"`") && value.ends_with(b"`") {
-                return one_line(Outcome::Error(error(
-                    line,
-                    "backtick quotes are not supported; use single or double quotes".to_owned(),
-                )));
-            }
             one_line(make_entry(key, line, Zeroizing::new(value.to_vec())))
         }
     }
@@ -338,11 +340,15 @@ fn quoted(
 
     let rest = skip_blanks(src, close.saturating_add(1), end);
     if rest < end && src.get(rest) != Some(&b'#') {
-        let reason = if close_line == line {
+        let mut reason = if close_line == line {
             "unexpected text after the closing quote".to_owned()
         } else {
             format!("unexpected text after the closing quote (on line {close_line})")
         };
+        if quote == b'"' && body.windows(2).any(|w| w == b"\\\"") {
+            // `"C:\build\"` : the last quote was escaped, a later one closed.
+            reason.push_str("; note that \\\" inside double quotes is a quote, not the end: a backslash before the closing quote is written \\\\");
+        }
         return step(Outcome::Error(error(line, reason)));
     }
 
@@ -355,6 +361,11 @@ fn quoted(
         if b == b'\r' && next_b == Some(b'\n') {
             // CRLF inside a quoted value is a line ending, stored as `\n`.
             i += 1;
+            continue;
+        }
+        if quote == b'\'' && body.get(i..).is_some_and(|r| r.starts_with(SHELL_QUOTE)) {
+            value.push(b'\'');
+            i += SHELL_QUOTE.len();
             continue;
         }
         if quote == b'"' && b == b'\\' {
@@ -379,12 +390,21 @@ fn quoted(
     step(make_entry(key, line, value))
 }
 
+/// A shell's way to put `'` inside single quotes (close, escaped quote,
+/// reopen), as `export --format shell` writes it. Read as one `'`; a file
+/// holding it was an error before, so no other reading changes.
+const SHELL_QUOTE: &[u8] = b"'\\''";
+
 /// The offset of the quote closing a value whose body starts at `from`.
 /// In double quotes a backslash always pairs with the next byte, so `\"`
-/// never closes; single quotes have no escapes at all.
+/// never closes; in single quotes only [`SHELL_QUOTE`] is not a close.
 fn find_close(src: &[u8], from: usize, quote: u8) -> Option<usize> {
     let mut i = from;
     while let Some(&b) = src.get(i) {
+        if quote == b'\'' && src.get(i..).is_some_and(|r| r.starts_with(SHELL_QUOTE)) {
+            i = i.saturating_add(SHELL_QUOTE.len());
+            continue;
+        }
         if b == quote {
             return Some(i);
         }
@@ -427,15 +447,21 @@ fn is_valid_key(key: &[u8]) -> bool {
 /// (a base64 line of a key ending in `==`, say), so it is not echoed.
 fn invalid_key_reason(key: &[u8]) -> String {
     const RULE: &str = "keys use letters, digits, '_', '.' and '-', and start with a letter or '_'";
-    let shown = std::str::from_utf8(key).ok().filter(|k| {
-        k.chars().count() <= 40
-            && k.chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | ' ' | '\t'))
-    });
-    match shown {
+    match std::str::from_utf8(key).ok().filter(|k| showable_key(k)) {
         Some(k) => format!("invalid key {k:?} ({RULE})"),
+        None if key.starts_with("\u{feff}".as_bytes()) => format!(
+            "invalid key: it starts with an invisible byte order mark (U+FEFF), \
+             left by joining two files; delete it ({RULE})"
+        ),
         None => format!("invalid key, not shown as it may be part of a value ({RULE})"),
     }
+}
+
+/// Whether a key that is not a valid name may be quoted in an error: short,
+/// and looking like a name someone typed ([`crate::model::looks_typed`]).
+/// Anything else may be a piece of a value that lost its quotes.
+pub fn showable_key(key: &str) -> bool {
+    key.chars().count() <= 40 && crate::model::looks_typed(key)
 }
 
 /// Every physical line holding a NUL byte or invalid UTF-8, sorted by line.
@@ -559,6 +585,25 @@ mod tests {
         ok("single quotes keep spaces", "KEY='  padded  '", &[("KEY", "  padded  ", 1)]),
         ok("single quotes are literal", r#"KEY='a\nb\\c\"d\'"#, &[("KEY", r#"a\nb\\c\"d\"#, 1)]),
         ok("single quotes keep #", "KEY='a #b' # c", &[("KEY", "a #b", 1)]),
+        bad(
+            "an escaped quote where the value was meant to end",
+            "OUT_DIR=\"C:\\build\\\"\nNAME=\"app\"\n",
+            &[],
+            &[(1, "a backslash before the closing quote is written")],
+        ),
+        ok("shell's '\\'' is one quote", r"export K='it'\''s'", &[("K", "it's", 1)]),
+        ok("only '\\''", r"K=''\'''", &[("K", "'", 1)]),
+        ok(
+            "'\\'' in a multi-line value",
+            "K='a'\\''\nb'\nL=1",
+            &[("K", "a'\nb", 1), ("L", "1", 3)],
+        ),
+        bad(
+            "a lone quote-backslash after a closing quote",
+            "K='a'\\'\nL=1",
+            &[("L", "1", 2)],
+            &[(1, "unexpected text after the closing quote")],
+        ),
         ok("single quotes keep $", "KEY='$HOME ${X}'", &[("KEY", "$HOME ${X}", 1)]),
         ok("double quotes inside single", r#"KEY='say "hi"'"#, &[("KEY", r#"say "hi""#, 1)]),
         ok("single multi-line", "KEY='line1\nline2'\nNEXT=1", &[("KEY", "line1\nline2", 1), ("NEXT", "1", 3)]),
@@ -641,6 +686,25 @@ mod tests {
         ok("trailing blanks unquoted dropped", "KEY=b  \t", &[("KEY", "b", 1)]),
         bad("text after multi-line closing quote", "KEY=\"a\nb\" c\nD=1", &[("D", "1", 3)], &[(1, "unexpected text after the closing quote (on line 2)")]),
         bad("backtick quoted", "KEY=`abc`", &[], &[(1, "backtick quotes are not supported")]),
+        bad(
+            "backtick quoted, with a # inside",
+            "PASS=`p@ss #1`\nB=2",
+            &[("B", "2", 2)],
+            &[(1, "backtick quotes are not supported")],
+        ),
+        bad(
+            "backtick quoted, then a comment",
+            "K=`a #b` # c",
+            &[],
+            &[(1, "backtick quotes are not supported")],
+        ),
+        bad(
+            "backtick opening a multi-line value",
+            "MULTI=`line1\nLINE2=x`\n",
+            &[("LINE2", "x`", 2)],
+            &[(1, "backtick quotes are not supported")],
+        ),
+        bad("BOM inside the file", "A=1\n\u{feff}B=2", &[("A", "1", 1)], &[(2, "byte order mark")]),
         // --- encoding errors
         bytes("invalid UTF-8", b"A=\xff\nB=2\n", &[("B", "2", 2)], &[(1, "invalid UTF-8")]),
         bytes("invalid UTF-8 in a comment", b"# caf\xe9\nB=2", &[("B", "2", 2)], &[(1, "invalid UTF-8")]),
@@ -871,6 +935,22 @@ EMAIL_HOST_PASSWORD=\"quote\\\"inside\"
     }
 
     #[test]
+    fn only_keys_that_look_typed_are_shown() {
+        for k in ["db.url", "api-key", "1KEY", "my key", "CLÉ", "Api_Key"] {
+            assert!(showable_key(k), "{k}");
+        }
+        for k in [
+            "SeCrEtZ9abcdef",                            // base64: both cases and digits
+            "sk-ant-SeCrEtZ9-abcdef0123",                // a token
+            "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", // over 40 characters
+            "a+b/c",
+            "p@ss",
+        ] {
+            assert!(!showable_key(k), "{k}");
+        }
+    }
+
+    #[test]
     fn quote_dotenv_prefers_readable_forms() {
         let table = [
             ("", ""),
@@ -1035,6 +1115,18 @@ EMAIL_HOST_PASSWORD=\"quote\\\"inside\"
                     prop_assert!(e.line >= 1 && e.line <= lines, "{:?}", e);
                     prop_assert!(!e.value.contains('\0'));
                 }
+            }
+
+            #[test]
+            fn shell_export_round_trips(v in value()) {
+                // `vault export --format shell` output imports back exactly,
+                // but for CRLF inside quotes, which reads as a line ending.
+                prop_assume!(!v.contains("\r\n"));
+                let file = format!("export K={}\nNEXT=1\n", quote_shell(&v));
+                let parsed = parse(file.as_bytes());
+                prop_assert!(parsed.errors.is_empty(), "{:?} {:?}", file, parsed.errors);
+                prop_assert_eq!(parsed.entries.len(), 2);
+                prop_assert_eq!(parsed.entries[0].value.as_str(), v.as_str());
             }
 
             #[test]

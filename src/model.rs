@@ -132,12 +132,34 @@ pub fn check_secret_name(name: &str) -> Result<()> {
         .next()
         .is_some_and(|b| b.is_ascii_uppercase() || b == b'_');
     if name.is_empty() || !valid_chars || !valid_start || name.len() > MAX_NAME_LEN {
+        const RULE: &str =
+            "names are 1-128 characters of A-Z, 0-9 and _, not starting with a digit";
+        if name.contains('=') {
+            // `vault set KEY=value`: the argument holds the value itself.
+            return Err(Error::invalid(format!(
+                "invalid secret name (not shown: it holds a '=', so it may carry a value); {RULE}"
+            ))
+            .hint(
+                "give the name and the value apart: vault set NAME VALUE, or pipe the value in",
+            ));
+        }
+        if !looks_typed(name) {
+            return Err(Error::invalid(format!(
+                "invalid secret name (not shown: it looks like a token or part of a value); {RULE}"
+            ))
+            .hint("check the order of the arguments: the name comes first, e.g. vault set OPENAI_API_KEY"));
+        }
         let shown = crate::output::escape(name);
-        let mut e = Error::invalid(format!(
-            "invalid secret name \"{shown}\": names are 1-{MAX_NAME_LEN} characters of A-Z, 0-9 and _, not starting with a digit"
-        ));
+        let mut e = Error::invalid(format!("invalid secret name \"{shown}\": {RULE}"));
         if let Some(fixed) = suggest_secret_name(name) {
             e = e.hint(format!("did you mean {fixed}?"));
+        } else if name.len() > MAX_NAME_LEN {
+            e = e.hint(format!(
+                "shorten it to at most {MAX_NAME_LEN} characters (it has {})",
+                name.len()
+            ));
+        } else if name.is_empty() {
+            e = e.hint("give a name such as OPENAI_API_KEY");
         }
         return Err(e);
     }
@@ -146,6 +168,20 @@ pub fn check_secret_name(name: &str) -> Result<()> {
             .hint("vault never injects variables that change how programs load code"));
     }
     Ok(())
+}
+
+/// Whether a string that failed a name rule may be quoted back in an error:
+/// only when it looks like a name someone typed (`db.url`, `api-key`, `1KEY`,
+/// `CLÉ`). Letters of both cases mixed with digits, or any other punctuation,
+/// look like a token or a piece of base64 that lost its place, so such a
+/// string is never echoed.
+pub fn looks_typed(s: &str) -> bool {
+    let base64_like = s.chars().any(|c| c.is_lowercase())
+        && s.chars().any(|c| c.is_uppercase())
+        && s.chars().any(|c| c.is_ascii_digit());
+    !base64_like
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | ' ' | '\t'))
 }
 
 /// Names vault will never inject, whatever the user asks: they make the dynamic
@@ -225,9 +261,9 @@ pub fn is_code_loading_name(name: &str) -> bool {
 pub fn check_code_loading_name(name: &str, allowed: bool) -> Result<()> {
     if is_code_loading_name(name) && !allowed {
         return Err(Error::invalid(format!(
-            "{name} changes which code programs load; vault refuses to inject it by default"
+            "{name} can change what code programs load or how they start (a shell, an interpreter or the C library reads it), so vault does not store it by default"
         ))
-        .hint("if you really mean it, pass --allow-code-loading-name"));
+        .hint("if you mean it, pass --allow-code-loading-name (docs/SECURITY.md lists these names)"));
     }
     Ok(())
 }
