@@ -94,6 +94,11 @@ impl Error {
                 "check the permissions of {} and its parent directory",
                 path.display()
             )),
+            std::io::ErrorKind::NotFound => Some(format!(
+                "check the path (relative paths start at {})",
+                std::env::current_dir().map_or_else(|_| ".".into(), |d| d.display().to_string())
+            )),
+            std::io::ErrorKind::IsADirectory => Some("give a file, not a directory".into()),
             std::io::ErrorKind::StorageFull => Some("free some disk space and try again".into()),
             std::io::ErrorKind::ReadOnlyFilesystem => {
                 Some("the file system is read-only; point --vault-dir at a writable place".into())

@@ -34,7 +34,7 @@ struct File {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
-    name: String,
+    name: toml::Spanned<String>,
     #[serde(default)]
     optional: bool,
     #[serde(default)]
@@ -53,32 +53,36 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Declared>> {
             .hint("a manifest is a list of [[secrets]] tables with name = \"NAME\" and optional = true|false")
     })?;
     let mut out: Vec<Declared> = Vec::with_capacity(parsed.secrets.len());
+    let line_of = |offset: usize| {
+        text.get(..offset)
+            .map_or(1, |t| t.matches('\n').count() + 1)
+    };
+    let mut first_line: Vec<usize> = Vec::with_capacity(parsed.secrets.len());
     for s in parsed.secrets {
-        if let Err(e) = model::check_secret_name(&s.name) {
-            let line = find_line(text, &s.name);
-            return Err(Error::invalid(format!("{file}:{line}: {}", e.message())));
+        let line = line_of(s.name.span().start);
+        let name = s.name.into_inner();
+        if let Err(e) = model::check_secret_name(&name) {
+            let err = Error::invalid(format!("{file}:{line}: {}", e.message()));
+            return Err(match e.hint_text() {
+                Some(h) => err.hint(h.to_owned()),
+                None => err,
+            });
         }
-        if out.iter().any(|d| d.name == s.name) {
-            let line = find_line(text, &s.name);
+        if let Some(i) = out.iter().position(|d| d.name == name) {
+            let first = first_line.get(i).copied().unwrap_or(1);
             return Err(Error::invalid(format!(
-                "{file}:{line}: {} is declared twice",
-                s.name
-            )));
+                "{file}:{line}: {name} is declared twice (first on line {first})"
+            ))
+            .hint("keep one [[secrets]] entry per name"));
         }
+        first_line.push(line);
         out.push(Declared {
-            name: s.name,
+            name,
             optional: s.optional,
             description: s.description,
         });
     }
     Ok(out)
-}
-
-fn find_line(text: &str, name: &str) -> usize {
-    let quoted = format!("\"{name}\"");
-    text.lines()
-        .position(|l| l.contains(&quoted))
-        .map_or(1, |i| i + 1)
 }
 
 #[cfg(test)]
@@ -123,6 +127,11 @@ mod tests {
             "m.toml",
         )
         .unwrap_err();
-        assert!(e.message().contains("twice"));
+        assert!(
+            e.message()
+                .starts_with("m.toml:4: A is declared twice (first on line 2)"),
+            "{}",
+            e.message()
+        );
     }
 }

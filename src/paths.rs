@@ -58,6 +58,7 @@ impl Paths {
 
 /// Create `dir` (and missing parents) with mode 0700; check an existing one is safe.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+    let existed = fs::symlink_metadata(dir).is_ok();
     match fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -66,7 +67,22 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
         Ok(()) => {}
         Err(e) => return Err(Error::io("create the directory", dir, e)),
     }
-    check_dir_safe(dir)
+    check_dir_safe(dir)?;
+    // vault makes its own directories 0700. One the user made is theirs to
+    // change (it may be a project directory), so only say what others see.
+    if existed {
+        if let Ok(meta) = fs::metadata(dir) {
+            if meta.mode() & 0o077 != 0 {
+                eprintln!(
+                    "note: {} is readable by other users (mode {:o}): they cannot read the vault, but can see it is there; `chmod 700 {}` hides it",
+                    dir.display(),
+                    meta.mode() & 0o777,
+                    shell_quote_path(dir)
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuse a vault directory owned by someone else or writable by others: they

@@ -34,18 +34,27 @@ pub struct KeySource {
 }
 
 impl KeySource {
-    pub fn from_env(passphrase_file: Option<PathBuf>) -> KeySource {
-        let var = |n: &str| {
-            std::env::var(n)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .map(Zeroizing::new)
+    pub fn from_env(passphrase_file: Option<PathBuf>) -> Result<KeySource> {
+        // A variable that is set but not text is an error, never "not set":
+        // silently falling back to the key file would unlock another vault.
+        let var = |n: &str| match std::env::var(n) {
+            Ok(v) if v.is_empty() => Ok(None),
+            Ok(v) => Ok(Some(Zeroizing::new(v))),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(raw)) => {
+                use std::os::unix::ffi::OsStringExt;
+                zeroize::Zeroize::zeroize(&mut raw.into_vec());
+                Err(
+                    Error::locked(format!("{n} is set but is not valid UTF-8 text"))
+                        .hint(format!("set {n} to the exact text (or unset it)")),
+                )
+            }
         };
-        KeySource {
-            key_text: var("VAULT_KEY"),
-            passphrase: var("VAULT_PASSPHRASE"),
+        Ok(KeySource {
+            key_text: var("VAULT_KEY")?,
+            passphrase: var("VAULT_PASSPHRASE")?,
             passphrase_file,
-        }
+        })
     }
 
     /// A passphrase given without a prompt (`--passphrase-file` wins over the variable).
@@ -213,7 +222,8 @@ impl Vault {
 
     /// Create a new vault. `Ok(None)` if another process created it first.
     fn create(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Option<Created>> {
-        paths::ensure_private_dir(&paths.dir)?;
+        // The directory is made only once the key material is in hand, so a
+        // refused or mistyped passphrase leaves nothing behind.
         let mut vault_id = vec![0u8; crypto::VAULT_ID_LEN];
         crypto::random_bytes(&mut vault_id)?;
         let master = MasterKey::generate()?;
@@ -277,6 +287,7 @@ impl Vault {
                 notice,
             )
         };
+        paths::ensure_private_dir(&paths.dir)?;
         let created = now();
         let keys = Keys::derive(&master, &vault_id)?;
         let policy_tag = keys.policy.tag(&policy_message(&[], &[]));

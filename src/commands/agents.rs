@@ -6,9 +6,10 @@ use super::{no_such_agent, no_such_secret, require_agent, Ctx};
 use crate::cli::{AgentCommand, GrantArgs, RevokeArgs};
 use crate::error::{Error, Result};
 use crate::model;
+use crate::model::Scope;
 use crate::output::say;
 use crate::output::{self, escape};
-use crate::store::{GrantRow, Tx};
+use crate::store::{Audience, GrantRow, Tx};
 use crate::vault::Vault;
 
 pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
@@ -163,29 +164,47 @@ fn delete(ctx: &Ctx, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Refuse a grant that gives `agent` a second credential of the provider of `secret`.
-pub fn check_provider_conflict(tx: &Tx<'_>, agent: &str, secret: &str) -> Result<()> {
+/// One credential per provider per agent: for every agent that receives
+/// `secret` (all of them when it is global), refuse (exit 4) when it would
+/// also receive another credential of the same provider, granted or global.
+pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
     let Some(row) = tx.secret(secret)? else {
         return Ok(());
     };
     let Some(provider) = row.provider else {
         return Ok(());
     };
-    for g in tx.grants(agent)? {
-        if g.secret == secret {
-            continue;
-        }
-        if let Some(other) = tx.secret(&g.secret)? {
-            if other.provider.as_deref() == Some(provider.as_str()) {
-                return Err(Error::conflict(format!(
-                    "{agent} already has a {provider} credential ({}); an agent gets one credential per provider",
+    let agents = match row.scope {
+        Scope::Global => tx.agents()?.into_iter().map(|a| a.name).collect(),
+        Scope::Agent => tx.grantees(secret)?,
+    };
+    for agent in agents {
+        let other = tx
+            .secrets(Audience::Agent(&agent))?
+            .into_iter()
+            .find(|o| o.name != secret && o.provider.as_deref() == Some(provider.as_str()));
+        if let Some(other) = other {
+            let how = if row.scope == Scope::Global {
+                format!(
+                    "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {} from {agent}",
                     other.name
-                ))
-                .hint(format!(
+                )
+            } else if other.scope == Scope::Global {
+                format!(
+                    "{} is global, so every agent has it: make it agent-only (`vault edit {} --agent-only`) and grant it where it belongs",
+                    other.name, other.name
+                )
+            } else {
+                format!(
                     "revoke it first: `vault revoke {} --agent {agent}`",
                     other.name
-                )));
-            }
+                )
+            };
+            return Err(Error::conflict(format!(
+                "agent {agent} would receive two {provider} credentials, {} and {secret}; an agent gets one credential per provider",
+                other.name
+            ))
+            .hint(how));
         }
     }
     Ok(())
@@ -204,7 +223,7 @@ pub fn grant(ctx: &Ctx, args: &GrantArgs) -> Result<()> {
             if tx.grant(&args.agent, name, &now)? {
                 added.push(name.clone());
             }
-            check_provider_conflict(tx, &args.agent, name)?;
+            check_provider_rule(tx, name)?;
         }
         Ok(added)
     })?;

@@ -69,6 +69,16 @@ fn check_file(file: &str, bytes: &[u8], args: &ImportArgs) -> Result<Vec<Checked
             }
         }
         if let Err(e) = model::check_secret_name(&name) {
+            if !dotenv::showable_key(&name) {
+                // It may be a piece of a value that lost its quotes.
+                problems.push((
+                    entry.line,
+                    "invalid key, not shown as it may be part of a value \
+                     (names are A-Z, 0-9 and _, not starting with a digit)"
+                        .to_owned(),
+                ));
+                continue;
+            }
             let mut reason = e.message().to_owned();
             if let Some(fixed) = model::suggest_secret_name(&name) {
                 reason.push_str(&format!(
@@ -92,6 +102,12 @@ fn check_file(file: &str, bytes: &[u8], args: &ImportArgs) -> Result<Vec<Checked
                 continue;
             }
         };
+        if value.as_str().starts_with("encrypted:") {
+            eprintln!(
+                "warning: {file}:{}: {name} looks encrypted by dotenvx; vault stores it as written (run `dotenvx decrypt` first to import the real value)",
+                entry.line
+            );
+        }
         if let Some(prev) = seen.insert(name.clone(), entry.line) {
             eprintln!(
                 "warning: {file}:{}: {name} repeats line {prev}; the last one wins",
@@ -130,17 +146,21 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         (false, Some(e)) => e.kind,
         (false, None) => Kind::Secret,
     };
+    if !ctx.paths.db.exists() {
+        // A new vault has no agents: fail before creating anything.
+        if let Some(a) = args.agents.first() {
+            return Err(Error::not_found(format!(
+                "no vault at {} (so no agent {a})",
+                ctx.paths.db.display(),
+            ))
+            .hint(format!(
+                "create the agent first: `vault agent create {a}` (nothing was imported)"
+            )));
+        }
+    }
     let mut vault = if args.dry_run {
         if !ctx.paths.db.exists() {
             // Nothing exists, so everything would be added; never create a vault.
-            if !args.agents.is_empty() {
-                return Err(Error::not_found(format!(
-                    "no vault at {} (so no agent {})",
-                    ctx.paths.db.display(),
-                    args.agents[0]
-                ))
-                .hint("create the agent first with `vault agent create`"));
-            }
             let summary = Summary {
                 added: entries.iter().map(|e| e.name.clone()).collect(),
                 ..Summary::default()
@@ -174,13 +194,20 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
             if !args.agents.is_empty() {
                 row.scope = Scope::Agent;
             }
-            if !same || scope_change || is_new {
+            if !same || scope_change || put.converted || is_new {
                 tx.upsert_secret(&row)?;
             }
+            let mut granted = false;
             for a in &args.agents {
-                tx.grant(a, &e.name, &now)?;
+                granted |= tx.grant(a, &e.name, &now)?;
             }
-            match (is_new, same) {
+            if granted || scope_change {
+                super::agents::check_provider_rule(tx, &e.name)?;
+            }
+            // A value, kind, scope or grant that changed is an update: the
+            // report must not say "unchanged" of a secret whose audience moved.
+            let metadata_changed = scope_change || put.converted || granted;
+            match (is_new, same && !metadata_changed) {
                 (true, _) => s.added.push(e.name.clone()),
                 (false, false) => s.updated.push(e.name.clone()),
                 (false, true) => s.unchanged.push(e.name.clone()),

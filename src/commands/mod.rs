@@ -29,7 +29,7 @@ impl Ctx {
     pub fn new(vault_dir: Option<PathBuf>, passphrase_file: Option<PathBuf>) -> Result<Ctx> {
         Ok(Ctx {
             paths: Paths::resolve(vault_dir.as_deref())?,
-            keys: KeySource::from_env(passphrase_file),
+            keys: KeySource::from_env(passphrase_file)?,
         })
     }
 }
@@ -75,13 +75,18 @@ pub struct Put {
     pub row: SecretRow,
     /// The name did not exist before.
     pub created: bool,
-    /// A new version was written (the value or the kind changed).
+    /// A new version was written (the value changed).
     pub changed: bool,
+    /// The value was the same but the kind changed: its versions were
+    /// rewritten in the new form, without a new version.
+    pub converted: bool,
 }
 
 /// Store `value` as the value of `name` (kind `kind`), given its current row:
-/// a new version when the value or kind differs, none when it is the same.
-/// The caller adjusts description/scope/provider and upserts `row`.
+/// a new version when the value differs, none when it is the same (a kind
+/// change alone rewrites the stored form: agents that have the value are not
+/// made stale by it). The caller adjusts description/scope/provider and
+/// upserts `row`.
 pub fn put_value(
     tx: &Tx<'_>,
     crypt: &Crypt,
@@ -92,9 +97,10 @@ pub fn put_value(
     now: &str,
 ) -> Result<Put> {
     let same = match &existing {
-        Some(x) => x.kind == kind && crypt.open_value(&x.name, x.version, &x.value)? == *value,
+        Some(x) => crypt.open_value(&x.name, x.version, &x.value)? == *value,
         None => false,
     };
+    let converted = same && existing.as_ref().is_some_and(|x| x.kind != kind);
     let created = existing.is_none();
     let mut row = existing.unwrap_or_else(|| SecretRow {
         name: name.to_owned(),
@@ -107,6 +113,11 @@ pub fn put_value(
         updated: now.to_owned(),
         value: StoredValue::Plain(zeroize::Zeroizing::new(String::new())),
     });
+    if converted {
+        convert_kind(tx, crypt, &row, kind)?;
+        row.kind = kind;
+        row.updated = now.to_owned();
+    }
     if !same {
         // A new name has no versions (they are deleted with their secret).
         let version = if created {
@@ -124,5 +135,32 @@ pub fn put_value(
         row,
         created,
         changed: !same,
+        converted,
     })
+}
+
+/// Rewrite the stored versions of `row` for kind `to`: to `secret`, every
+/// plain-text version is sealed, so no plaintext history is left behind; to
+/// `variable`, only the current version becomes plain text (older versions
+/// stay sealed).
+pub fn convert_kind(
+    tx: &Tx<'_>,
+    crypt: &crate::vault::Crypt,
+    row: &SecretRow,
+    to: Kind,
+) -> Result<()> {
+    let versions = tx.versions(&row.name)?;
+    for (version, stored) in versions {
+        let is_plain = matches!(stored, StoredValue::Plain(_));
+        let rewrite = match to {
+            Kind::Secret => is_plain,
+            Kind::Variable => !is_plain && version == row.version,
+        };
+        if rewrite {
+            let value = crypt.open_value(&row.name, version, &stored)?;
+            let new = crypt.seal(&row.name, version, to, &value)?;
+            tx.replace_version(&row.name, version, &new)?;
+        }
+    }
+    Ok(())
 }

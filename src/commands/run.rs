@@ -80,8 +80,21 @@ fn load_manifest(args: &RunArgs) -> Result<Option<(String, Vec<Declared>)>> {
 
 fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     let manifest = load_manifest(args)?;
-    for n in &args.only {
-        model::check_secret_name(n)?;
+    // `--only 'A, B'` means A and B. An empty list must not mean "no
+    // narrowing": it would hand the command everything.
+    let only: Vec<String> = args.only.iter().map(|n| n.trim().to_owned()).collect();
+    if only.iter().any(String::is_empty) {
+        return Err(Error::invalid("--only has an empty name")
+            .hint("give names separated by commas, e.g. --only OPENAI_API_KEY,SENTRY_DSN"));
+    }
+    for n in &only {
+        model::check_secret_name(n).map_err(|e| {
+            let msg = format!("--only: {}", e.message());
+            match e.hint_text() {
+                Some(h) => Error::invalid(msg).hint(h.to_owned()),
+                None => Error::invalid(msg),
+            }
+        })?;
     }
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
@@ -104,7 +117,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         .into_iter()
         .filter(|r| model::receives(agent, &r.name, r.scope, &grants))
         .collect();
-    let chosen = choose(rows, &all_names, manifest.as_ref(), &args.only, agent)?;
+    let chosen = choose(rows, &all_names, manifest.as_ref(), &only, agent)?;
     let mut secrets = Vec::with_capacity(chosen.len());
     for row in &chosen {
         if model::forbidden_name(&row.name).is_some() {

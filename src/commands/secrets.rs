@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output::say;
 use crate::output::{self, escape, MASK};
-use crate::store::{Audience, SecretRow, StoredValue, Tx};
+use crate::store::{Audience, SecretRow, StoredValue};
 use crate::vault::{strip_one_newline, Vault};
 
 pub fn init(ctx: &Ctx, args: &InitArgs) -> Result<()> {
@@ -134,8 +134,8 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         tx.upsert_secret(&row)?;
         for a in &args.agents {
             tx.grant(a, name, &now)?;
-            super::agents::check_provider_conflict(tx, a, name)?;
         }
+        super::agents::check_provider_rule(tx, name)?;
         Ok((
             created,
             unchanged,
@@ -360,7 +360,7 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
             .secret(&args.name)?
             .ok_or_else(|| no_such_secret(tx, &args.name))?;
         if new_kind != row.kind {
-            convert_kind(tx, crypt, &row, new_kind)?;
+            super::convert_kind(tx, crypt, &row, new_kind)?;
             row.kind = new_kind;
         }
         if let Some(d) = &args.description {
@@ -377,34 +377,10 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
         }
         row.updated = now.clone();
         tx.upsert_secret(&row)?;
-        if row.provider.is_some() {
-            for a in tx.grantees(&row.name)? {
-                super::agents::check_provider_conflict(tx, &a, &row.name)?;
-            }
-        }
+        super::agents::check_provider_rule(tx, &row.name)?;
         Ok(())
     })?;
     say!("{}: metadata updated", args.name);
-    Ok(())
-}
-
-/// Rewrite stored versions for a kind change. To `secret`: every version is
-/// sealed, so no plaintext history is left behind. To `variable`: only the
-/// current version becomes plain text; older versions stay sealed.
-fn convert_kind(tx: &Tx<'_>, crypt: &crate::vault::Crypt, row: &SecretRow, to: Kind) -> Result<()> {
-    let versions = tx.versions(&row.name)?;
-    for (version, stored) in versions {
-        let is_plain = matches!(stored, StoredValue::Plain(_));
-        let rewrite = match to {
-            Kind::Secret => is_plain,
-            Kind::Variable => !is_plain && version == row.version,
-        };
-        if rewrite {
-            let value = crypt.open_value(&row.name, version, &stored)?;
-            let new = crypt.seal(&row.name, version, to, &value)?;
-            tx.replace_version(&row.name, version, &new)?;
-        }
-    }
     Ok(())
 }
 
@@ -416,28 +392,35 @@ pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
                 return Err(no_such_secret(tx, name).hint("nothing was deleted"));
             }
         }
-        let mut revoked = Vec::new();
+        let mut granted = Vec::new();
         for name in &args.names {
             let agents = tx.grantees(name)?;
-            if !agents.is_empty() {
-                if !args.force {
-                    return Err(Error::conflict(format!(
-                        "{name} is granted to {}; nothing was deleted",
-                        agents.join(", ")
-                    ))
-                    .hint(format!(
-                        "revoke it first (`vault revoke {name} --agent {}`) or delete with --force to revoke and delete",
-                        agents[0]
-                    )));
-                }
-                for a in &agents {
-                    tx.revoke(a, name)?;
-                }
-                revoked.push((name.clone(), agents));
+            if !agents.is_empty() && !granted.iter().any(|(n, _)| n == name) {
+                granted.push((name.clone(), agents));
             }
+        }
+        if !granted.is_empty() && !args.force {
+            // Name every blocker at once, not one per attempt.
+            let lines: Vec<String> = granted
+                .iter()
+                .map(|(name, agents)| format!("{name} is granted to {}", agents.join(", ")))
+                .collect();
+            let (name, agents) = &granted[0];
+            return Err(Error::conflict(format!("{}; nothing was deleted", lines.join("; ")))
+                .hint(format!(
+                    "revoke first (`vault revoke {name} --agent {}`), or delete with --force to revoke and delete",
+                    agents[0]
+                )));
+        }
+        for (name, agents) in &granted {
+            for a in agents {
+                tx.revoke(a, name)?;
+            }
+        }
+        for name in &args.names {
             tx.delete_secret(name)?;
         }
-        Ok(revoked)
+        Ok(granted)
     })?;
     for (name, agents) in deleted {
         say!("{name}: revoked from {}", agents.join(", "));

@@ -169,6 +169,8 @@ fn providers_are_listed_and_one_credential_per_provider_per_agent() {
         "sk-second-222",
         "--provider",
         "openai",
+        "--agent",
+        "other-bot",
     ]);
     let out = env
         .vault(&["grant", "OPENAI_KEY_TWO", "--agent", "support-bot"])
@@ -177,7 +179,9 @@ fn providers_are_listed_and_one_credential_per_provider_per_agent() {
     assert_code_no_leak(&out, 4, &["sk-first-111", "sk-second-222"]);
     assert!(stderr(&out).contains("OPENAI_API_KEY"), "{}", stderr(&out));
     assert_eq!(
-        env.sql_i64("SELECT COUNT(*) FROM grants WHERE secret = 'OPENAI_KEY_TWO'"),
+        env.sql_i64(
+            "SELECT COUNT(*) FROM grants WHERE secret = 'OPENAI_KEY_TWO' AND agent = 'support-bot'"
+        ),
         0,
         "refused grant left nothing"
     );

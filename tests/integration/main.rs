@@ -12,3 +12,4 @@ mod docs;
 mod hardening;
 mod import_export;
 mod masking;
+mod regressions;
