@@ -149,12 +149,19 @@ impl From<rusqlite::Error> for Error {
                         .hint("free some disk space and try again");
                 }
                 ErrorCode::ReadOnly => {
-                    return Error::other("the vault database is read-only; nothing was written")
-                        .hint("check the permissions of the vault directory and its files");
+                    // Reads hit this too: WAL needs vault.db-wal and -shm.
+                    return Error::other(
+                        "the vault database or its directory is read-only (vault needs to write vault.db-wal and vault.db-shm beside vault.db, even to read)",
+                    )
+                    .hint("make the vault directory and its files writable by you, or copy the vault to a writable place and use --vault-dir");
+                }
+                ErrorCode::SystemIoFailure => {
+                    return Error::other(format!("the vault database could not be read or written: {err}"))
+                        .hint("check that the disk is not full (`df -h` on the vault directory) and the file system is healthy; nothing was written");
                 }
                 ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
                     return Error::other("the vault database is damaged or is not a vault database")
-                        .hint("restore vault.db from a backup; vault never re-initialises a damaged vault on its own");
+                        .hint("restore vault.db from a backup (and remove vault.db-wal and vault.db-shm beside it); vault never re-initialises a damaged vault on its own");
                 }
                 ErrorCode::CannotOpen => {
                     return Error::other(format!("cannot open the vault database: {err}"))

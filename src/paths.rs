@@ -29,18 +29,25 @@ pub struct Paths {
 }
 
 impl Paths {
+    /// `--vault-dir`, else `VAULT_DIR` (empty counts as unset, as for every
+    /// variable vault reads), else the user's data and config directories.
     pub fn resolve(vault_dir: Option<&Path>) -> Result<Paths> {
-        let (dir, key_dir) = match vault_dir {
-            Some(d) => (d.to_path_buf(), d.to_path_buf()),
+        let from_env = std::env::var_os("VAULT_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from);
+        let (dir, key_dir) = match vault_dir.map(Path::to_path_buf).or(from_env) {
+            Some(d) => (d.clone(), d),
             None => {
-                let data = dirs::data_dir().ok_or_else(|| {
-                    Error::other("cannot find your data directory (is HOME set?)")
+                let absolute = |d: Option<PathBuf>, what: &str| {
+                    d.filter(|d| d.is_absolute()).ok_or_else(|| {
+                        Error::other(format!(
+                            "cannot find your {what} directory (HOME is unset or not an absolute path)"
+                        ))
                         .hint("pass --vault-dir DIR or set VAULT_DIR")
-                })?;
-                let config = dirs::config_dir().ok_or_else(|| {
-                    Error::other("cannot find your config directory (is HOME set?)")
-                        .hint("pass --vault-dir DIR or set VAULT_DIR")
-                })?;
+                    })
+                };
+                let data = absolute(dirs::data_dir(), "data")?;
+                let config = absolute(dirs::config_dir(), "config")?;
                 (data.join("vault"), config.join("vault"))
             }
         };
@@ -81,6 +88,32 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// Refuse a vault database (or its WAL files) that is a symbolic link, a
+/// directory or anything but a regular file, with a message saying which:
+/// SQLite's own "unable to open database file" says none of it.
+pub fn check_db_files(db: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let p = PathBuf::from(p);
+        let Ok(meta) = fs::symlink_metadata(&p) else {
+            continue;
+        };
+        let what = if meta.file_type().is_symlink() {
+            "a symbolic link; vault does not follow links for its database files"
+        } else if meta.is_dir() {
+            "a directory"
+        } else if !meta.is_file() {
+            "not a regular file (a FIFO, socket or device)"
+        } else {
+            continue;
+        };
+        return Err(Error::other(format!("{} is {what}", p.display()))
+            .hint("put the real vault.db there (or move the odd file aside), or point --vault-dir at your vault"));
     }
     Ok(())
 }
@@ -163,8 +196,9 @@ pub fn publish_new_file(path: &Path, contents: &[u8]) -> Result<bool> {
     }
 }
 
-/// Read a key file, refusing one that others can read or that is a symlink to
-/// someone else's file.
+/// Read a key file, refusing one that others can read or write, one owned by
+/// another user (through a symlink too: a link to a secrets mount is fine,
+/// as long as the file is yours), and anything that is not a regular file.
 pub fn read_key_file(path: &Path) -> Result<zeroize::Zeroizing<String>> {
     let f = OpenOptions::new()
         .read(true)
@@ -178,6 +212,22 @@ pub fn read_key_file(path: &Path) -> Result<zeroize::Zeroizing<String>> {
             _ => Error::io("read the key file", path, e),
         })?;
     let meta = f.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    if !meta.is_file() {
+        return Err(Error::locked(format!(
+            "the key file {} is not a regular file",
+            path.display()
+        ))
+        .hint("point VAULT_KEY_FILE (or --vault-dir) at the vault.key file written when the vault was created"));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return Err(Error::locked(format!(
+            "the key file {} belongs to another user (uid {})",
+            path.display(),
+            meta.uid()
+        ))
+        .hint("use a key file you own: whoever owns it can replace it"));
+    }
     if meta.permissions().mode() & 0o077 != 0 {
         return Err(Error::locked(format!(
             "the key file {} is readable or writable by other users (mode {:o})",

@@ -174,6 +174,7 @@ fn no_vault(paths: &Paths) -> Error {
 impl Vault {
     /// Open an existing vault; a missing one is "not found" (exit 3).
     pub fn open(paths: &Paths) -> Result<Vault> {
+        paths::check_db_files(&paths.db)?;
         if !paths.db.exists() {
             return Err(no_vault(paths));
         }
@@ -196,6 +197,7 @@ impl Vault {
     /// Open the vault for a write command, creating it (key file slot) if missing
     /// and saying so on stderr.
     pub fn open_or_create(paths: &Paths, keys: &KeySource) -> Result<Vault> {
+        paths::check_db_files(&paths.db)?;
         if paths.db.exists() {
             return Vault::open(paths);
         }
@@ -214,6 +216,7 @@ impl Vault {
             Error::conflict(format!("a vault already exists at {}", paths.db.display()))
                 .hint("nothing was changed; use --vault-dir DIR to create another vault elsewhere")
         };
+        paths::check_db_files(&paths.db)?;
         if paths.db.exists() {
             return Err(exists());
         }
@@ -322,6 +325,13 @@ impl Vault {
             return Ok(());
         }
         let slots = self.slots.clone();
+        if slots.is_empty() {
+            return Err(Error::integrity(format!(
+                "the vault at {} has no key slots: its database was damaged or edited",
+                self.paths.db.display()
+            ))
+            .hint("restore vault.db from a backup; no key can open a vault without slots"));
+        }
         let has = |k: &str| slots.iter().any(|s| s.kind == k);
         let master = if let Some(text) = &src.key_text {
             let key = KeyFileKey::parse(text, "VAULT_KEY")?;
@@ -334,14 +344,14 @@ impl Vault {
             let what = format!("the key file {}", self.paths.key_file.display());
             self.open_slots(&slots, "keyfile", &key.kek(), &what)?
         } else if has("passphrase") && std::io::stdin().is_terminal() {
-            let pass = Zeroizing::new(
-                rpassword::prompt_password("Vault passphrase: ")
-                    .map_err(|e| Error::locked(format!("cannot read the passphrase: {e}")))?,
-            );
+            let pass = crate::sys::prompt_hidden("Vault passphrase: ")
+                .map_err(|e| Error::locked(format!("cannot read the passphrase: {e}")))?;
             self.open_passphrase(&slots, &pass)?
         } else if has("passphrase") {
-            return Err(Error::locked("this vault is locked by a passphrase and none was given")
-                .hint("set VAULT_PASSPHRASE, pass --passphrase-file FILE, or run from a terminal to be prompted"));
+            return Err(Error::locked(
+                "this vault is locked by a passphrase and none was given (stdin is not a terminal, so vault cannot ask)",
+            )
+            .hint("set VAULT_PASSPHRASE or pass --passphrase-file FILE"));
         } else {
             return Err(Error::locked(format!(
                 "no key to unlock the vault: VAULT_KEY is not set and there is no key file at {}",
@@ -457,6 +467,19 @@ impl Crypt {
         grants: &[(String, String)],
     ) -> Result<()> {
         let keys = self.keys()?;
+        // The kind is authenticated by the tag; the form of the stored value
+        // must match it. vault seals every version of a secret, so plain text
+        // under a secret was put there to be read as the value (exit 6).
+        if let Some(r) = rows
+            .iter()
+            .find(|r| r.kind == Kind::Secret && matches!(r.value, StoredValue::Plain(_)))
+        {
+            return Err(Error::integrity(format!(
+                "{} is a secret, but its stored value is plain text: it was changed outside vault",
+                r.name
+            ))
+            .hint("someone with write access to vault.db replaced the value; restore vault.db from a backup"));
+        }
         let tag = tx.meta("policy_tag")?.unwrap_or_default();
         if keys.policy.verify(&policy_message(rows, grants), &tag) {
             Ok(())
@@ -571,8 +594,7 @@ fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
         );
     }
     let read = |prompt: &str| {
-        rpassword::prompt_password(prompt)
-            .map(Zeroizing::new)
+        crate::sys::prompt_hidden(prompt)
             .map_err(|e| Error::other(format!("cannot read the passphrase: {e}")))
     };
     let a = read("New vault passphrase: ")?;

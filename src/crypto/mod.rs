@@ -173,10 +173,26 @@ pub fn passphrase_kek(passphrase: &[u8], params: Argon2Params, salt: &[u8]) -> R
     }
     let p = argon2::Params::new(params.m_kib, params.t, params.p, Some(KEY_LEN))
         .map_err(|e| Error::integrity(format!("invalid Argon2id parameters in a key slot: {e}")))?;
+    // Argon2id's memory is allocated here, fallibly: a slot asking for more
+    // than this machine (or its ulimit) gives is an error, not an abort.
+    let blocks = p.block_count();
     let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p);
+    let mut memory: Vec<argon2::Block> = Vec::new();
+    if memory.try_reserve_exact(blocks).is_err() {
+        return Err(Error::locked(format!(
+            "not enough memory for this vault's passphrase: its key slot asks Argon2id for {} MiB",
+            params.m_kib / 1024
+        ))
+        .hint(
+            "free memory or raise the memory limit (ulimit -v), or unlock with a key file slot",
+        ));
+    }
+    memory.resize(blocks, argon2::Block::default());
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
-    a.hash_password_into(passphrase, salt, &mut out[..])
-        .map_err(|e| Error::other(format!("Argon2id failed: {e}")))?;
+    let hashed = a.hash_password_into_with_memory(passphrase, salt, &mut out[..], &mut memory);
+    // The blocks hold state derived from the passphrase.
+    zeroize::Zeroize::zeroize(&mut memory);
+    hashed.map_err(|e| Error::other(format!("Argon2id failed: {e}")))?;
     Ok(Kek(out))
 }
 

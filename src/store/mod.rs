@@ -202,14 +202,29 @@ impl Store {
         let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version == 0 {
             // `create` publishes only complete vaults, so this is not one
-            // being made right now: an empty file, or some other database.
+            // being made right now: an empty file, some other database, or
+            // a vault whose header was damaged (its tables are still there).
+            let tables: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('secrets', 'versions', 'slots')",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap_or(0);
+            if tables > 0 {
+                return Err(Error::integrity(format!(
+                    "{} has vault tables but no schema version: the database header was damaged",
+                    path.display()
+                ))
+                .hint(
+                    "do not delete it: restore vault.db from a backup, or keep it for recovery",
+                ));
+            }
             return Err(Error::other(format!(
                 "{} exists but holds no vault (an empty file or another program's database)",
                 path.display()
             ))
-            .hint(
-                "if it is empty and you have no other copy, remove it and run `vault init` again",
-            ));
+            .hint("move it aside (it may be another program's data) and run `vault init`, or point --vault-dir at your vault"));
         }
         if version > SCHEMA_VERSION {
             return Err(Error::other(format!(

@@ -305,3 +305,102 @@ fn a_refused_passphrase_init_leaves_no_directory_behind() {
     assert_ne!(out.status.code(), Some(0));
     assert!(!env.dir().exists(), "an empty vault dir was left behind");
 }
+
+#[test]
+fn a_secret_swapped_for_plain_text_fails_closed() {
+    let env = Env::new();
+    env.ok(&["agent", "create", "bot"]);
+    env.ok(&["set", "P", "real-secret", "--agent", "bot"]);
+    env.set("OTHER", "other-value");
+    env.sql("UPDATE versions SET nonce = NULL, ciphertext = NULL, plain = 'attacker-chosen' WHERE name = 'P'");
+    let out = env.vault(&["get", "P", "--reveal"]).output().unwrap();
+    assert_code_no_leak(&out, 6, &["attacker-chosen", "real-secret"]);
+    let marker = env.root().join("started");
+    let script = format!("touch '{}'; echo $P", marker.display());
+    let out = env
+        .vault(&["run", "--agent", "bot", "--", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 125, &["attacker-chosen"]);
+    assert!(!marker.exists(), "the command started");
+    let out = env.vault(&["export"]).output().unwrap();
+    assert_code_no_leak(&out, 6, &["attacker-chosen", "other-value"]);
+}
+
+#[test]
+fn argon2_memory_that_cannot_be_had_is_an_error_not_an_abort() {
+    let env = Env::new();
+    env.vault(&["init", "--passphrase"])
+        .env("VAULT_PASSPHRASE", "pw")
+        .assert()
+        .success();
+    env.vault(&["set", "A", "aaaa"])
+        .env("VAULT_PASSPHRASE", "pw")
+        .assert()
+        .success();
+    // 1 GiB, within the accepted bounds, under a 400 MB address-space limit.
+    env.sql("UPDATE slots SET kdf = 'argon2id:m=1048576,t=1,p=4'");
+    for args in [vec!["get", "A", "--reveal"], vec!["run", "--", "true"]] {
+        let out = env
+            .sh(&format!("ulimit -v 400000; exec \"$0\" {}", args.join(" ")))
+            .env("VAULT_PASSPHRASE", "pw")
+            .output()
+            .unwrap();
+        let want = if args[0] == "run" { 125 } else { 5 };
+        assert_code_no_leak(&out, want, &["panicked", "aaaa"]);
+        assert!(
+            stderr(&out).contains("not enough memory"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn odd_files_in_place_of_the_database_are_named() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.dir()).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", env.db()).unwrap();
+    for args in [vec!["list"], vec!["init"], vec!["set", "A", "aaaa"]] {
+        let out = env.vault(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("is a symbolic link"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    std::fs::remove_file(env.db()).unwrap();
+    std::fs::create_dir(env.db()).unwrap();
+    let out = env.vault(&["list"]).output().unwrap();
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_vault_without_key_slots_is_damaged_not_locked() {
+    let env = Env::new();
+    env.set("A", "aaaa");
+    env.sql("DELETE FROM slots");
+    let out = env.vault(&["get", "A", "--reveal"]).output().unwrap();
+    assert_code_no_leak(&out, 6, &["aaaa"]);
+    assert!(stderr(&out).contains("no key slots"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_empty_vault_dir_variable_counts_as_unset() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env("VAULT_DIR", "")
+        .args([
+            "--vault-dir",
+            env.dir().to_str().unwrap(),
+            "set",
+            "Q",
+            "qqqq",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env.reveal("Q"), "qqqq");
+}
