@@ -34,3 +34,48 @@ pub fn session_with_controlling_tty(cmd: &mut Command) {
         });
     }
 }
+
+/// Read a line from the terminal with echo off (`rpassword`), such that a
+/// signal ending vault meanwhile (^C, SIGTERM, SIGHUP, ^\) first turns the
+/// echo back on: otherwise the user's shell is left typing blind.
+pub fn prompt_hidden(prompt: &str) -> std::io::Result<zeroize::Zeroizing<String>> {
+    use std::os::fd::{AsRawFd, BorrowedFd};
+
+    use rustix::termios::{tcgetattr, tcsetattr, OptionalActions};
+    use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+
+    // rpassword reads /dev/tty; keep it open so the fd stays valid for the
+    // handlers until they are unregistered below.
+    let tty = std::fs::File::open("/dev/tty").ok();
+    let saved = tty.as_ref().and_then(|t| tcgetattr(t).ok());
+    let mut handlers = Vec::new();
+    if let (Some(tty), Some(saved)) = (&tty, saved) {
+        let fd = tty.as_raw_fd();
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+            let saved = saved.clone();
+            // SAFETY: the handler runs in signal context, so it must be
+            // async-signal-safe: it makes one ioctl (tcsetattr through
+            // rustix, no allocation: `saved` was cloned beforehand) and then
+            // restores the default action and re-raises the signal, which
+            // signal-hook documents as safe to call from a handler. `fd`
+            // stays open until the handler is unregistered (`tty` outlives
+            // the registration).
+            let id = unsafe {
+                signal_hook::low_level::register(sig, move || {
+                    let fd = BorrowedFd::borrow_raw(fd);
+                    let _ = tcsetattr(fd, OptionalActions::Now, &saved);
+                    let _ = signal_hook::low_level::emulate_default_handler(sig);
+                })
+            };
+            if let Ok(id) = id {
+                handlers.push(id);
+            }
+        }
+    }
+    let answer = rpassword::prompt_password(prompt).map(zeroize::Zeroizing::new);
+    for id in handlers {
+        signal_hook::low_level::unregister(id);
+    }
+    drop(tty);
+    answer
+}

@@ -39,10 +39,8 @@ fn read_value(name: &str, given: Option<&str>, exists: bool) -> Result<NewValue>
         } else {
             format!("Value for {name}: ")
         };
-        let answer = Zeroizing::new(
-            rpassword::prompt_password(prompt)
-                .map_err(|e| Error::other(format!("cannot read the value: {e}")))?,
-        );
+        let answer = crate::sys::prompt_hidden(&prompt)
+            .map_err(|e| Error::other(format!("cannot read the value: {e}")))?;
         if answer.is_empty() && exists {
             return Ok(NewValue::KeepCurrent);
         }

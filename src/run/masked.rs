@@ -50,10 +50,11 @@ use rustix::io::Errno;
 use rustix::process::{kill_process, kill_process_group, DumpableBehavior, Pid, Signal};
 use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
 use rustix::termios::{
-    isatty, tcgetattr, tcgetwinsize, tcsetattr, tcsetwinsize, OptionalActions, OutputModes, Termios,
+    isatty, tcgetattr, tcgetwinsize, tcsetattr, tcsetwinsize, LocalModes, OptionalActions,
+    OutputModes, SpecialCodeIndex, Termios,
 };
 use signal_hook::consts::signal::{
-    SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+    SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 use signal_hook::iterator::backend::SignalDelivery;
 use signal_hook::iterator::exfiltrator::WithRawSiginfo;
@@ -206,12 +207,11 @@ fn run_on_pty(
     } else {
         None
     };
-    let supervisor = Supervisor::new(child, true, pumps, control, feed, signals);
-    let code = supervisor.run();
-    if let Some(term) = &term {
-        term.restore();
-    }
-    Ok(code)
+    let mut supervisor = Supervisor::new(child, true, pumps, control, feed, signals);
+    // Owned by the supervisor from here: restored when it is dropped, at the
+    // end of the run however it ends.
+    supervisor.term = term;
+    Ok(supervisor.run())
 }
 
 /// Map a spawn error to the exit code `env(1)` would use.
@@ -273,6 +273,8 @@ fn copy_window_size(master: &OwnedFd) {
 struct TermMode {
     fd: BorrowedFd<'static>,
     saved: Termios,
+    /// The mode vault set, re-applied when vault is continued after a stop.
+    mode: Termios,
 }
 
 impl TermMode {
@@ -307,11 +309,26 @@ impl TermMode {
 
     fn set(fd: BorrowedFd<'static>, saved: Termios, mode: &Termios) -> Option<TermMode> {
         tcsetattr(fd, OptionalActions::Now, mode).ok()?;
-        Some(TermMode { fd, saved })
+        Some(TermMode {
+            fd,
+            saved,
+            mode: mode.clone(),
+        })
     }
 
     fn restore(&self) {
         let _ = tcsetattr(self.fd, OptionalActions::Now, &self.saved);
+    }
+
+    fn reapply(&self) {
+        let _ = tcsetattr(self.fd, OptionalActions::Now, &self.mode);
+    }
+
+    /// The suspend key (^Z) of the user's terminal, if it generates signals.
+    fn suspend_key(&self) -> Option<u8> {
+        let t = &self.saved;
+        let key = t.special_codes[SpecialCodeIndex::VSUSP];
+        (t.local_modes.contains(LocalModes::ISIG) && key != 0).then_some(key)
     }
 }
 
@@ -332,7 +349,13 @@ impl SignalPipe {
         let ignored = ignored_at_start();
         let mut wanted = vec![SIGCHLD];
         if on_pty {
+            // SIGTSTP/SIGCONT: job control, since the command lives in a
+            // session of its own on the pty, out of reach of the shell's.
             wanted.push(SIGWINCH);
+            wanted.push(SIGCONT);
+            if ignored & (1u64 << (SIGTSTP - 1)) == 0 {
+                wanted.push(SIGTSTP);
+            }
         }
         wanted.extend(
             FORWARDED
@@ -474,6 +497,9 @@ struct Supervisor<'r> {
     /// A terminating signal arrived after the command exited: stop waiting
     /// for processes it left behind to close their output.
     stop_draining: bool,
+    /// vault's terminal in raw mode (pty shape, interactive): restored on a
+    /// stop and on drop, re-applied on continue.
+    term: Option<TermMode>,
 }
 
 impl<'r> Supervisor<'r> {
@@ -495,6 +521,7 @@ impl<'r> Supervisor<'r> {
             signals,
             exit: None,
             stop_draining: false,
+            term: None,
         }
     }
 
@@ -625,6 +652,10 @@ impl<'r> Supervisor<'r> {
                 if let Some(master) = &self.master {
                     copy_window_size(master);
                 }
+            } else if signo == SIGTSTP {
+                self.suspend();
+            } else if signo == SIGCONT {
+                self.resume();
             } else if self.exit.is_some() {
                 // Only processes the command left behind hold the output
                 // now; ^C or a kill ends vault's wait for them.
@@ -637,6 +668,34 @@ impl<'r> Supervisor<'r> {
             }
         }
         reap
+    }
+
+    /// Stop like a job on the user's terminal: the command first, then
+    /// vault, with the user's terminal settings back for the shell. Returns
+    /// once continued (`fg`), with the run's mode re-applied.
+    fn suspend(&mut self) {
+        if self.exit.is_none() {
+            let _ = kill_process_group(self.pid, Signal::STOP);
+        }
+        if let Some(t) = &self.term {
+            t.restore();
+        }
+        let _ = kill_process(rustix::process::getpid(), Signal::STOP);
+        self.resume();
+    }
+
+    /// Continued after a stop: the run's terminal mode, the current window
+    /// size, and the command continued too.
+    fn resume(&mut self) {
+        if let Some(t) = &self.term {
+            t.reapply();
+        }
+        if let Some(master) = &self.master {
+            copy_window_size(master);
+        }
+        if self.exit.is_none() {
+            let _ = kill_process_group(self.pid, Signal::CONT);
+        }
     }
 
     fn forward(&self, signo: i32) {
@@ -668,9 +727,30 @@ impl<'r> Supervisor<'r> {
     fn read_stdin(&mut self, flags: PollFlags) {
         let Some(feed) = &mut self.feed else { return };
         let mut chunk = [0u8; 4096];
+        let mut suspend = false;
         match rustix::io::read(rustix::stdio::stdin(), &mut chunk) {
             Ok(0) => feed.stdin_closed = true,
-            Ok(n) => feed.buf.extend_from_slice(&chunk[..n]),
+            Ok(n) => {
+                let typed = &chunk[..n];
+                // ^Z while the command's terminal generates signals: the
+                // pty's own SIGTSTP would be discarded (the command's group
+                // is orphaned in its session), so vault stops the job itself.
+                let key = self.term.as_ref().and_then(TermMode::suspend_key);
+                let pty_isig = || {
+                    self.master.as_ref().is_some_and(|m| {
+                        tcgetattr(m).is_ok_and(|t| t.local_modes.contains(LocalModes::ISIG))
+                    })
+                };
+                match key.and_then(|k| typed.iter().position(|&b| b == k)) {
+                    Some(at) if pty_isig() => {
+                        feed.buf.extend_from_slice(&typed[..at]);
+                        feed.buf
+                            .extend_from_slice(typed.get(at + 1..).unwrap_or(&[]));
+                        suspend = true;
+                    }
+                    _ => feed.buf.extend_from_slice(typed),
+                }
+            }
             Err(Errno::INTR | Errno::AGAIN) => {
                 if flags.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL) {
                     feed.stdin_closed = true;
@@ -679,6 +759,9 @@ impl<'r> Supervisor<'r> {
             Err(_) => feed.stdin_closed = true,
         }
         self.write_master();
+        if suspend {
+            self.suspend();
+        }
     }
 
     fn write_master(&mut self) {

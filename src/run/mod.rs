@@ -141,23 +141,13 @@ pub fn start(
 
 /// The redactor for the secrets to mask (kind `secret`; variables never).
 fn redactor_for(secrets: &[Injected]) -> mask::Redactor {
-    // A terminal turns "\n" into "\r\n", so a multi-line value printed on a
-    // pty must also be matched in that form.
+    // A terminal (ONLCR) turns every "\n" into "\r\n" — also one that
+    // follows a "\r", so "a\r\nb" arrives as "a\r\r\nb" — and a multi-line
+    // value printed on a pty must also be matched in that form.
     let crlf: Vec<(&str, zeroize::Zeroizing<Vec<u8>>)> = secrets
         .iter()
         .filter(|s| s.mask && s.value.as_bytes().contains(&b'\n'))
-        .map(|s| {
-            (
-                s.name.as_str(),
-                zeroize::Zeroizing::new(
-                    s.value
-                        .as_str()
-                        .replace("\r\n", "\n")
-                        .replace('\n', "\r\n")
-                        .into_bytes(),
-                ),
-            )
-        })
+        .map(|s| (s.name.as_str(), onlcr(s.value.as_bytes())))
         .collect();
     let redactor_input: Vec<(&str, &[u8])> = secrets
         .iter()
@@ -166,6 +156,20 @@ fn redactor_for(secrets: &[Injected]) -> mask::Redactor {
         .chain(crlf.iter().map(|(n, v)| (*n, v.as_slice())))
         .collect();
     mask::Redactor::new(&redactor_input)
+}
+
+/// `value` as a terminal with ONLCR shows it: each `\n` becomes `\r\n`.
+/// Built in place in zeroizing memory, sized up front so no copy is left.
+fn onlcr(value: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
+    let lf = value.iter().filter(|&&b| b == b'\n').count();
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(value.len() + lf));
+    for &b in value {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
 }
 
 fn launch_error(program: &str, err: std::io::Error) -> Outcome {
@@ -221,6 +225,25 @@ mod tests {
         assert!(get("VAULT_KEY").is_empty());
         assert!(get("VAULT_PASSPHRASE").is_empty());
         assert_eq!(get("X"), vec![OsString::from("1")]);
+    }
+
+    #[test]
+    fn multi_line_values_are_masked_as_a_terminal_shows_them() {
+        let secrets = [inj("PEM", "line1\nline2"), inj("CRLF", "abc\r\ndef-crlf")];
+        let r = redactor_for(&secrets);
+        for (shown, name) in [
+            (&b"line1\nline2"[..], "PEM"),
+            (b"line1\r\nline2", "PEM"),
+            (b"abc\r\ndef-crlf", "CRLF"),
+            (b"abc\r\r\ndef-crlf", "CRLF"),
+        ] {
+            let mut st = r.stream();
+            let mut out = Vec::new();
+            st.push(shown, &mut out);
+            st.finish(&mut out);
+            assert_eq!(out, format!("<redacted:{name}>").into_bytes(), "{shown:?}");
+        }
+        assert_eq!(*onlcr(b"a\r\nb\n"), b"a\r\r\nb\r\n".to_vec());
     }
 
     #[test]

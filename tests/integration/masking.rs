@@ -644,3 +644,98 @@ fn on_a_terminal_a_multi_line_secret_is_still_redacted() {
         "a line of the key leaked: {got:?}"
     );
 }
+
+#[test]
+fn on_a_terminal_a_value_holding_crlf_is_masked_as_the_terminal_shows_it() {
+    // ONLCR turns the "\n" of "\r\n" into "\r\n" too: "abc\r\r\ndef".
+    let env = crate::util::Env::new();
+    env.ok(&["set", "CRV", "abc\r\ndef-crlf"]);
+    let mut cmd = env.std_cmd(crate::util::VAULT_BIN);
+    cmd.args([
+        "run",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s\\n' \"$CRV\"; echo done",
+    ]);
+    let (mut child, rx, _master, _slave) = spawn_on_pty(cmd);
+    assert_eq!(
+        wait_timeout(&mut child, Duration::from_secs(10)).code(),
+        Some(0)
+    );
+    let got = read_until(&rx, "done\r\n", Duration::from_secs(3));
+    assert_eq!(got, "<redacted:CRV>\r\ndone\r\n");
+}
+
+/// The state letter of a process in /proc (R, S, T for stopped, ...).
+fn proc_state(pid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(") ")
+        .next()
+        .and_then(|s| s.chars().next())
+        .unwrap_or('?')
+}
+
+fn wait_for_state(pid: u32, want: char) {
+    let end = Instant::now() + Duration::from_secs(5);
+    while proc_state(pid) != want {
+        assert!(Instant::now() < end, "state {} not {want}", proc_state(pid));
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn on_a_terminal_ctrl_z_stops_the_job_and_fg_brings_back_raw_mode() {
+    use std::io::Write;
+    let (mut child, rx, mut master, slave) =
+        spawn_on_pty(sh("printf 'ready\\n'; read x; echo \"got=$x\""));
+    read_until(&rx, "ready\r\n", Duration::from_secs(5));
+    // ^Z: vault stops the command and itself, the terminal back as it was.
+    master.write_all(b"\x1a").unwrap();
+    wait_for_state(child.id(), 'T');
+    assert_eq!(
+        termios_snapshot(&slave),
+        fresh_termios(),
+        "restored while stopped"
+    );
+    // `fg` sends SIGCONT: raw mode again, and the command reads on.
+    kill(child.id(), "CONT");
+    let end = Instant::now() + Duration::from_secs(5);
+    while termios_snapshot(&slave) == fresh_termios() {
+        assert!(Instant::now() < end, "raw mode not re-applied");
+        thread::sleep(Duration::from_millis(20));
+    }
+    master.write_all(b"abc\r").unwrap();
+    assert_eq!(
+        wait_timeout(&mut child, Duration::from_secs(10)).code(),
+        Some(0)
+    );
+    let got = read_until(&rx, "got=abc\r\n", Duration::from_secs(3));
+    assert!(
+        got.ends_with("abc\r\ngot=abc\r\n"),
+        "typed once, echoed once: {got:?}"
+    );
+    assert_eq!(termios_snapshot(&slave), fresh_termios());
+}
+
+#[test]
+fn ctrl_c_at_a_hidden_prompt_gives_the_echo_back() {
+    use std::io::Write;
+    let env = crate::util::Env::new();
+    env.set("PW", "old-value");
+    // setsid -c: the pty becomes vault's controlling terminal (/dev/tty).
+    let mut cmd = env.std_cmd("setsid");
+    cmd.args(["-c", crate::util::VAULT_BIN, "set", "PW"]);
+    let (mut child, rx, mut master, slave) = spawn_on_pty(cmd);
+    read_until(&rx, "Enter keeps the current value", Duration::from_secs(5));
+    let end = Instant::now() + Duration::from_secs(5);
+    while termios_snapshot(&slave) == fresh_termios() {
+        assert!(Instant::now() < end, "echo never turned off");
+        thread::sleep(Duration::from_millis(20));
+    }
+    master.write_all(b"half-typed\x03").unwrap();
+    let st = wait_timeout(&mut child, Duration::from_secs(10));
+    assert_eq!(st.signal(), Some(2), "{st:?}");
+    assert_eq!(termios_snapshot(&slave), fresh_termios(), "echo restored");
+    assert_eq!(env.reveal("PW"), "old-value");
+}
