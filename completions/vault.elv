@@ -18,7 +18,7 @@ set edit:completion:arg-completer[vault] = {|@words|
     }
     var completions = [
         &'vault'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -43,7 +43,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;init'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --passphrase 'Protect the vault with a passphrase (Argon2id) instead of a key file'
             cand -h 'Print help'
@@ -56,7 +56,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --description 'A description (kept on update unless given)'
             cand --agent 'Make the secret agent-scoped and grant it to AGENT (repeatable)'
             cand --provider 'Tag the secret as a credential of this AI provider (see `vault providers`)'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --variable 'Store as a non-sensitive variable: plain text, shown in listings, never masked'
             cand --allow-code-loading-name 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
@@ -66,7 +66,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;get'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --reveal 'Print only the value and a newline (with --json: include the value)'
             cand --json 'One JSON document on stdout'
@@ -77,7 +77,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;list'= {
             cand --agent 'Only what this agent would receive (globals plus its grants)'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
@@ -89,7 +89,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -d 'New description'
             cand --description 'New description'
             cand --provider 'Tag it as a credential of this provider ("none" removes the tag)'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --variable 'Make it a non-sensitive variable (stored in plain text)'
             cand --secret 'Make it a secret (encrypted, masked)'
@@ -101,7 +101,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;delete'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --force 'Revoke the secret from every agent, then delete it'
             cand -h 'Print help'
@@ -111,7 +111,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;import'= {
             cand --agent 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --variable 'Import as non-sensitive variables'
             cand --no-overwrite 'Skip names that already exist'
@@ -126,7 +126,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;import-env'= {
             cand --agent 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --variable 'Import as non-sensitive variables'
             cand --no-overwrite 'Skip names that already exist'
@@ -142,7 +142,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;export'= {
             cand --agent 'Export what this agent would receive (globals plus its grants)'
             cand --format 'Output format'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -150,7 +150,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;agent'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -165,7 +165,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;agent;create'= {
             cand -d 'd'
             cand --description 'description'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -173,7 +173,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;agent;list'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
@@ -182,7 +182,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;agent;show'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
@@ -191,7 +191,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;agent;delete'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -217,7 +217,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;grant'= {
             cand --agent 'agent'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -226,7 +226,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;revoke'= {
             cand --agent 'agent'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -234,7 +234,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;providers'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
@@ -246,7 +246,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --agent 'Also inject the secrets granted to AGENT'
             cand --manifest 'Manifest declaring the secrets the command needs (default: ./vault.toml if present)'
             cand --only 'Inject only these names (comma-separated)'
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --clean-env 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM)'
             cand --no-masking 'Exec the command directly: no output masking, no extra process'
@@ -256,7 +256,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;completions'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -264,7 +264,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;man'= {
-            cand --vault-dir 'Directory holding vault.db and vault.key'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'

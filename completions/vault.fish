@@ -24,7 +24,7 @@ function __fish_vault_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c vault -n "__fish_vault_needs_command" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_needs_command" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_needs_command" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_needs_command" -s V -l version -d 'Print version'
@@ -45,7 +45,7 @@ complete -c vault -n "__fish_vault_needs_command" -f -a "run" -d 'Run a command 
 complete -c vault -n "__fish_vault_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c vault -n "__fish_vault_needs_command" -f -a "man" -d 'Write man pages (vault.1 and one per subcommand) into DIR'
 complete -c vault -n "__fish_vault_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vault -n "__fish_vault_using_subcommand init" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand init" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand init" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand init" -l passphrase -d 'Protect the vault with a passphrase (Argon2id) instead of a key file'
 complete -c vault -n "__fish_vault_using_subcommand init" -s h -l help -d 'Print help'
@@ -53,27 +53,27 @@ complete -c vault -n "__fish_vault_using_subcommand init" -s V -l version -d 'Pr
 complete -c vault -n "__fish_vault_using_subcommand set" -s d -l description -d 'A description (kept on update unless given)' -r
 complete -c vault -n "__fish_vault_using_subcommand set" -l agent -d 'Make the secret agent-scoped and grant it to AGENT (repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand set" -l provider -d 'Tag the secret as a credential of this AI provider (see `vault providers`)' -r
-complete -c vault -n "__fish_vault_using_subcommand set" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand set" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand set" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand set" -l variable -d 'Store as a non-sensitive variable: plain text, shown in listings, never masked'
 complete -c vault -n "__fish_vault_using_subcommand set" -l allow-code-loading-name -d 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
 complete -c vault -n "__fish_vault_using_subcommand set" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand set" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand get" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand get" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand get" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand get" -l reveal -d 'Print only the value and a newline (with --json: include the value)'
 complete -c vault -n "__fish_vault_using_subcommand get" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand get" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand get" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand list" -l agent -d 'Only what this agent would receive (globals plus its grants)' -r
-complete -c vault -n "__fish_vault_using_subcommand list" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand list" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand list" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand list" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand list" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand list" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand edit" -s d -l description -d 'New description' -r
 complete -c vault -n "__fish_vault_using_subcommand edit" -l provider -d 'Tag it as a credential of this provider ("none" removes the tag)' -r
-complete -c vault -n "__fish_vault_using_subcommand edit" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand edit" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand edit" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand edit" -l variable -d 'Make it a non-sensitive variable (stored in plain text)'
 complete -c vault -n "__fish_vault_using_subcommand edit" -l secret -d 'Make it a secret (encrypted, masked)'
@@ -81,13 +81,13 @@ complete -c vault -n "__fish_vault_using_subcommand edit" -l global -d 'Inject i
 complete -c vault -n "__fish_vault_using_subcommand edit" -l agent-only -d 'Inject it only into runs of agents it is granted to'
 complete -c vault -n "__fish_vault_using_subcommand edit" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand edit" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand delete" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand delete" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand delete" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand delete" -l force -d 'Revoke the secret from every agent, then delete it'
 complete -c vault -n "__fish_vault_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand delete" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand import" -l agent -d 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)' -r
-complete -c vault -n "__fish_vault_using_subcommand import" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand import" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import" -l variable -d 'Import as non-sensitive variables'
 complete -c vault -n "__fish_vault_using_subcommand import" -l no-overwrite -d 'Skip names that already exist'
@@ -98,7 +98,7 @@ complete -c vault -n "__fish_vault_using_subcommand import" -l json -d 'One JSON
 complete -c vault -n "__fish_vault_using_subcommand import" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand import" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l agent -d 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)' -r
-complete -c vault -n "__fish_vault_using_subcommand import-env" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand import-env" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l variable -d 'Import as non-sensitive variables'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l no-overwrite -d 'Skip names that already exist'
@@ -112,11 +112,11 @@ complete -c vault -n "__fish_vault_using_subcommand export" -l agent -d 'Export 
 complete -c vault -n "__fish_vault_using_subcommand export" -l format -d 'Output format' -r -f -a "dotenv\t'KEY=value lines that `vault import` reads back byte for byte'
 json\t'One JSON object {NAME: value}'
 shell\t'export NAME=\'value\' lines for a POSIX shell'"
-complete -c vault -n "__fish_vault_using_subcommand export" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand export" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand export" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_using_subcommand export" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -s V -l version -d 'Print version'
@@ -126,21 +126,21 @@ complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_s
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "delete" -d 'Delete an agent and its grants'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s d -l description -r
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
@@ -150,16 +150,16 @@ complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subco
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete an agent and its grants'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand grant" -l agent -r
-complete -c vault -n "__fish_vault_using_subcommand grant" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand grant" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand grant" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand grant" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand grant" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand revoke" -l agent -r
-complete -c vault -n "__fish_vault_using_subcommand revoke" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand revoke" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand revoke" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand revoke" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand providers" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand providers" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand providers" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand providers" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand providers" -s h -l help -d 'Print help'
@@ -167,17 +167,17 @@ complete -c vault -n "__fish_vault_using_subcommand providers" -s V -l version -
 complete -c vault -n "__fish_vault_using_subcommand run" -l agent -d 'Also inject the secrets granted to AGENT' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l manifest -d 'Manifest declaring the secrets the command needs (default: ./vault.toml if present)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l only -d 'Inject only these names (comma-separated)' -r
-complete -c vault -n "__fish_vault_using_subcommand run" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand run" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l clean-env -d 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM)'
 complete -c vault -n "__fish_vault_using_subcommand run" -l no-masking -d 'Exec the command directly: no output masking, no extra process'
 complete -c vault -n "__fish_vault_using_subcommand run" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand run" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand completions" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand completions" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand completions" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand man" -l vault-dir -d 'Directory holding vault.db and vault.key' -r -F
+complete -c vault -n "__fish_vault_using_subcommand man" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand man" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand man" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand man" -s V -l version -d 'Print version'

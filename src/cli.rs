@@ -42,8 +42,8 @@ vault run: 125 vault failed, 126 not executable, 127 not found, else the command
     max_term_width = 100
 )]
 pub struct Cli {
-    /// Directory holding vault.db and vault.key
-    #[arg(long, global = true, value_name = "DIR", env = "VAULT_DIR")]
+    /// Directory holding vault.db and vault.key [env: VAULT_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
     pub vault_dir: Option<PathBuf>,
 
     /// Read the vault passphrase from FILE (one trailing newline is ignored)
