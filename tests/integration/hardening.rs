@@ -1609,3 +1609,28 @@ fn eight_concurrent_updates_of_one_name_get_gap_free_increasing_versions() {
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["version"], 160);
 }
+
+#[test]
+fn key_file_owned_by_another_user_is_refused() {
+    if !is_root() {
+        eprintln!(
+            "skipped: changing a file's owner needs root (run the suite as root to check it)"
+        );
+        return;
+    }
+    let e = Env::new();
+    e.set("A_TOKEN", "value-1234");
+    rustix::fs::chown(
+        &e.key_file(),
+        Some(rustix::fs::Uid::from_raw(NOBODY)),
+        Some(rustix::fs::Gid::from_raw(NOBODY)),
+    )
+    .unwrap();
+    let o = e.vault(&["get", "A_TOKEN", "--reveal"]).output().unwrap();
+    assert_code_no_leak(&o, 5, &["value-1234"]);
+    assert!(
+        stderr(&o).contains("belongs to another user"),
+        "{}",
+        stderr(&o)
+    );
+}
