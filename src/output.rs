@@ -80,14 +80,20 @@ pub fn stdout_err(e: std::io::Error) -> Error {
     Error::other(format!("cannot write to stdout: {e}"))
 }
 
+/// Columns a cell takes on a terminal: 2 for each CJK character or emoji,
+/// 0 for combining marks (cells are escaped, so no control characters).
+fn display_width(cell: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(cell)
+}
+
 /// An aligned table: header row plus rows, cells already escaped.
 pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let colour = colour();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.chars().count());
+                *w = (*w).max(display_width(cell));
             }
         }
     }
@@ -100,7 +106,7 @@ pub fn print_table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
                 .get(i)
                 .copied()
                 .unwrap_or(0)
-                .saturating_sub(cell.chars().count());
+                .saturating_sub(display_width(&cell));
             let text = if bold_it { bold(&cell, colour) } else { cell };
             s.push_str(&text);
             if i != last {
@@ -148,5 +154,12 @@ mod tests {
         assert_eq!(escape("plain text ünïcode"), "plain text ünïcode");
         assert_eq!(escape("a\nb\tc\x1b[31m"), "a\\nb\\tc\\u{1b}[31m");
         assert_eq!(escape("\u{7f}"), "\\u{7f}");
+    }
+
+    #[test]
+    fn columns_are_measured_as_a_terminal_shows_them() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("日本語"), 6);
+        assert_eq!(display_width("ü"), 1);
     }
 }
