@@ -1621,7 +1621,7 @@ fn key_file_owned_by_another_user_is_refused() {
     let e = Env::new();
     e.set("A_TOKEN", "value-1234");
     rustix::fs::chown(
-        &e.key_file(),
+        e.key_file(),
         Some(rustix::fs::Uid::from_raw(NOBODY)),
         Some(rustix::fs::Gid::from_raw(NOBODY)),
     )
