@@ -113,9 +113,10 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     })?;
     let (all, grants) = (snapshot.rows, snapshot.grants);
     let all_names: Vec<(String, Scope)> = all.iter().map(|r| (r.name.clone(), r.scope)).collect();
+    let receives = model::Receives::new(agent, &grants);
     let rows: Vec<SecretRow> = all
         .into_iter()
-        .filter(|r| model::receives(agent, &r.name, r.scope, &grants))
+        .filter(|r| receives.secret(&r.name, r.scope))
         .collect();
     let chosen = choose(rows, &all_names, manifest.as_ref(), &only, agent)?;
     let mut secrets = Vec::with_capacity(chosen.len());

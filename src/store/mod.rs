@@ -288,7 +288,15 @@ pub struct Tx<'a> {
     tx: &'a rusqlite::Transaction<'a>,
 }
 
-const SECRET_COLUMNS: &str = "s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, v.nonce, v.ciphertext, v.plain";
+/// The columns `secret_from_row` reads, as a literal so queries built from
+/// it are constants (no formatting and re-hashing per call on hot paths).
+macro_rules! secret_select {
+    () => {
+        "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
+         v.nonce, v.ciphertext, v.plain \
+         FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version"
+    };
+}
 
 fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
     let bad = |what: &str, v: &str| {
@@ -382,28 +390,27 @@ impl Tx<'_> {
     }
 
     pub fn secret(&self, name: &str) -> Result<Option<SecretRow>> {
-        let sql = format!(
-            "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version WHERE s.name = ?1"
-        );
-        let mut st = self.tx.prepare_cached(&sql)?;
+        let mut st = self
+            .tx
+            .prepare_cached(concat!(secret_select!(), " WHERE s.name = ?1"))?;
         Ok(st.query_row([name], secret_from_row).optional()?)
     }
 
     /// Secrets by name, for an audience: everything, or what an agent
     /// receives (globals + grants).
     pub fn secrets(&self, audience: Audience<'_>) -> Result<Vec<SecretRow>> {
-        let base = format!(
-            "SELECT {SECRET_COLUMNS} FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version"
-        );
         let rows = match audience {
             Audience::Everything => {
-                let mut st = self.tx.prepare_cached(&format!("{base} ORDER BY s.name"))?;
+                let mut st = self
+                    .tx
+                    .prepare_cached(concat!(secret_select!(), " ORDER BY s.name"))?;
                 let rows = st.query_map([], secret_from_row)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             }
             Audience::Agent(a) => {
-                let mut st = self.tx.prepare_cached(&format!(
-                    "{base} WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name"
+                let mut st = self.tx.prepare_cached(concat!(
+                    secret_select!(),
+                    " WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name"
                 ))?;
                 let rows = st.query_map([a], secret_from_row)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
