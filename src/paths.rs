@@ -118,6 +118,20 @@ pub fn check_db_files(db: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuse (exit 5) a file or directory that another user owns.
+fn check_owner(meta: &fs::Metadata, what: &str, path: &Path, fix: &str) -> Result<()> {
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() == me {
+        return Ok(());
+    }
+    Err(Error::locked(format!(
+        "{what} {} belongs to another user (uid {})",
+        path.display(),
+        meta.uid()
+    ))
+    .hint(fix.to_owned()))
+}
+
 /// Refuse a vault directory owned by someone else or writable by others: they
 /// could swap the database or key file under us.
 pub fn check_dir_safe(dir: &Path) -> Result<()> {
@@ -130,15 +144,12 @@ pub fn check_dir_safe(dir: &Path) -> Result<()> {
     }
     // Root too: a directory another user owns lets that user swap in a
     // vault (and the PATH or BASH_ENV it injects) that root would then run.
-    let me = rustix::process::geteuid().as_raw();
-    if meta.uid() != me {
-        return Err(Error::locked(format!(
-            "the vault directory {} belongs to another user (uid {})",
-            dir.display(),
-            meta.uid()
-        ))
-        .hint("use a vault directory that you own"));
-    }
+    check_owner(
+        &meta,
+        "the vault directory",
+        dir,
+        "use a vault directory that you own",
+    )?;
     // Sticky (1777, like /tmp) is no excuse: others can still plant files.
     if meta.mode() & 0o022 != 0 {
         return Err(Error::locked(format!(
@@ -219,15 +230,12 @@ pub fn read_key_file(path: &Path) -> Result<zeroize::Zeroizing<String>> {
         ))
         .hint("point VAULT_KEY_FILE (or --vault-dir) at the vault.key file written when the vault was created"));
     }
-    let me = rustix::process::geteuid().as_raw();
-    if meta.uid() != me {
-        return Err(Error::locked(format!(
-            "the key file {} belongs to another user (uid {})",
-            path.display(),
-            meta.uid()
-        ))
-        .hint("use a key file you own: whoever owns it can replace it"));
-    }
+    check_owner(
+        &meta,
+        "the key file",
+        path,
+        "use a key file you own: whoever owns it can replace it",
+    )?;
     if meta.permissions().mode() & 0o077 != 0 {
         return Err(Error::locked(format!(
             "the key file {} is readable or writable by other users (mode {:o})",
