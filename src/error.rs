@@ -87,6 +87,15 @@ impl Error {
         self.hint = Some(hint.into());
         self
     }
+    /// Add to the hint rather than replace it (a "did you mean" stays).
+    pub fn also(mut self, more: impl Into<String>) -> Error {
+        let more = more.into();
+        self.hint = Some(match self.hint.take() {
+            Some(h) => format!("{h} ({more})"),
+            None => more,
+        });
+        self
+    }
     /// An I/O failure on `path`, worded for a person.
     pub fn io(action: &str, path: &std::path::Path, err: std::io::Error) -> Error {
         let hint = match err.kind() {

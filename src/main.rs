@@ -41,19 +41,43 @@ pub fn report_error(e: &Error) {
     }
 }
 
-/// Print clap's error — but `vault set NAME VALUE` has a secret on its
-/// command line, and clap quotes the arguments it rejects (and suggests
-/// `-- ARG`), so for a command line holding `set` clap's text is not printed:
-/// vault says what kind of mistake it was, names a rejected flag only when it
-/// is a plain `--long-flag` given verbatim, and prints the usage.
+/// Print clap's error — unless it would quote an argument that may be a
+/// secret value. clap quotes what it rejects (and suggests `-- ARG`), and
+/// `vault set NAME VALUE` has a value on its command line, as has any
+/// command given one by mistake (`vault get NAME sk-...`). Then vault says
+/// what kind of mistake it was, names a rejected flag only when clap knows
+/// the flag it resembles, and prints the command's usage.
 fn print_usage_error(e: &clap::Error) {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let mentions_set = args.iter().any(|a| a == "set");
-    if !mentions_set || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         let _ = e.print();
         return;
     }
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let is_set = args.iter().any(|a| a == "set");
+    let rendered = e.render().to_string();
+    // An argument is safe to echo when it reads like a word someone typed
+    // (a subcommand, a flag, a name); anything else may be a value.
+    let quotes_a_value = args.iter().any(|a| {
+        let a = a.to_string_lossy();
+        let word = a.trim_start_matches('-');
+        let safe = model::looks_typed(word) && !a.contains('=');
+        !safe && a.len() >= 4 && rendered.contains(a.as_ref())
+    });
+    if !is_set && !quotes_a_value && e.kind() != ErrorKind::InvalidUtf8 {
+        eprint!("{rendered}");
+        return;
+    }
+    let sub = if is_set {
+        "set"
+    } else {
+        subcommand_of(&args).unwrap_or("")
+    };
+    let who = if sub.is_empty() {
+        "vault".to_owned()
+    } else {
+        format!("vault {sub}")
+    };
     // A suggestion is one of vault's own flags, never the user's text; the
     // rejected flag is named only when clap found a near flag for it (a typo
     // like `--descrption`), since `--correct-horse` could be a passphrase.
@@ -71,13 +95,14 @@ fn print_usage_error(e: &clap::Error) {
         .filter(|f| suggested.is_some() && args.iter().any(|a| a == f.as_str()));
     let what = match (e.kind(), &typo, &suggested) {
         (ErrorKind::UnknownArgument, Some(f), Some(s)) => {
-            format!("vault set has no flag {f}; did you mean {s}?")
+            format!("{who} has no flag {f}; did you mean {s}?")
         }
-        (ErrorKind::UnknownArgument, _, _) => {
+        (ErrorKind::UnknownArgument, _, _) if is_set => {
             "an argument vault set does not take (a value that starts with '-' goes after `--`)"
                 .to_owned()
         }
-        (ErrorKind::MissingRequiredArgument, _, _) => "NAME is missing".to_owned(),
+        (ErrorKind::UnknownArgument, _, _) => format!("an argument {who} does not take"),
+        (ErrorKind::MissingRequiredArgument, _, _) => "a required argument is missing".to_owned(),
         (ErrorKind::InvalidUtf8, _, _) => "an argument is not valid UTF-8".to_owned(),
         (ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues, _, _) => {
             "too many arguments, or a value given to a flag that takes none".to_owned()
@@ -92,12 +117,16 @@ fn print_usage_error(e: &clap::Error) {
     eprintln!("note: the arguments are not shown, as one may be a secret value");
     let mut cmd = <Cli as clap::CommandFactory>::command();
     cmd.build();
-    if let Some(set) = cmd.find_subcommand_mut("set") {
-        eprintln!("\n{}", set.render_usage());
+    if let Some(c) = cmd.find_subcommand_mut(sub) {
+        eprintln!("\n{}", c.render_usage());
     }
-    eprintln!(
-        "hint: vault set NAME VALUE, vault set NAME -- -VALUE, or the value on stdin; see vault set --help"
-    );
+    if is_set {
+        eprintln!(
+            "hint: vault set NAME VALUE, vault set NAME -- -VALUE, or the value on stdin; see vault set --help"
+        );
+    } else {
+        eprintln!("hint: see `{who} --help`");
+    }
 }
 
 /// The subcommand a command line names: the first argument that is not a

@@ -163,8 +163,7 @@ pub fn check_secret_name(name: &str) -> Result<()> {
             ))
             .hint("check the order of the arguments: the name comes first, e.g. vault set OPENAI_API_KEY"));
         }
-        let shown = crate::output::escape(name);
-        let mut e = Error::invalid(format!("invalid secret name \"{shown}\": {RULE}"));
+        let mut e = Error::invalid(format!("invalid secret name {}: {RULE}", shown(name)));
         if let Some(fixed) = suggest_secret_name(name) {
             e = e.hint(format!("did you mean {fixed}?"));
         } else if name.len() > MAX_NAME_LEN {
@@ -193,9 +192,32 @@ pub fn looks_typed(s: &str) -> bool {
     let base64_like = s.chars().any(|c| c.is_lowercase())
         && s.chars().any(|c| c.is_uppercase())
         && s.chars().any(|c| c.is_ascii_digit());
-    !base64_like
+    // Hex keys, UUIDs and long unbroken runs are tokens, not typos; words
+    // with spaces may be a passphrase.
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let longest_run = s
+        .split(|c: char| !c.is_alphanumeric())
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(0);
+    !s.is_empty()
+        && s.chars().count() <= 64
+        && !base64_like
+        && digits < 8
+        && longest_run <= 24
         && s.chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | ' ' | '\t'))
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// A name as it may appear in a message: quoted when it looks like a name
+/// someone typed, otherwise withheld (it may be a value typed in a name's
+/// place: `vault get OPENAI_API_KEY=sk-...`, a hex key, a passphrase).
+pub fn shown(name: &str) -> String {
+    if looks_typed(name) {
+        format!("\"{}\"", crate::output::escape(name))
+    } else {
+        "(not shown: it looks like a value, not a name)".to_owned()
+    }
 }
 
 /// Names vault will never inject, whatever the user asks: they make the dynamic
@@ -312,12 +334,12 @@ pub fn check_agent_name(name: &str) -> Result<()> {
         .next()
         .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     if !ok_chars || !ok_start || name.len() > 64 {
-        let shown = crate::output::escape(name);
         let mut e = Error::invalid(format!(
-            "invalid agent name \"{shown}\": agent names are 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit"
+            "invalid agent name {}: agent names are 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit",
+            shown(name)
         ));
         let lower = name.to_ascii_lowercase().replace([' ', '.'], "-");
-        if lower != name && check_agent_name(&lower).is_ok() {
+        if looks_typed(name) && lower != name && check_agent_name(&lower).is_ok() {
             e = e.hint(format!("did you mean {lower}?"));
         }
         return Err(e);

@@ -363,6 +363,11 @@ impl Vault {
         Ok(())
     }
 
+    /// Whether a passphrase key slot exists.
+    pub fn has_passphrase_slot(&self) -> bool {
+        self.slots.iter().any(|s| s.kind == "passphrase")
+    }
+
     /// Unlock only if that needs no prompt and no Argon2id (`VAULT_KEY` or a
     /// key file); Ok(false) when no such key is at hand.
     pub fn unlock_quietly(&mut self, src: &KeySource) -> Result<bool> {

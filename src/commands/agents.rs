@@ -164,16 +164,36 @@ fn delete(ctx: &Ctx, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// One credential per provider per agent: for every agent that receives
-/// `secret` (all of them when it is global), refuse (exit 4) when it would
-/// also receive another credential of the same provider, granted or global.
+/// One credential per provider per run. Global secrets reach every run, so
+/// a provider has at most one global credential, and an agent's grants may
+/// not add a second one of a provider it already receives (granted or
+/// global). Checked when `secret`'s provider, scope or grants change, so a
+/// rotation or a description edit is never blocked by the rule.
 pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
     let Some(row) = tx.secret(secret)? else {
         return Ok(());
     };
-    let Some(provider) = row.provider else {
+    let Some(provider) = row.provider.as_deref() else {
         return Ok(());
     };
+    let same =
+        |o: &crate::store::SecretRow| o.name != secret && o.provider.as_deref() == Some(provider);
+    if row.scope == Scope::Global {
+        if let Some(other) = tx
+            .secrets(Audience::Everything)?
+            .into_iter()
+            .find(|o| same(o) && o.scope == Scope::Global)
+        {
+            return Err(Error::conflict(format!(
+                "{} is already a global {provider} credential, and every run receives global secrets; a run gets one credential per provider",
+                other.name
+            ))
+            .hint(format!(
+                "scope one of them to the agents that use it: `vault edit {} --agent-only` and `vault grant {} --agent A`",
+                other.name, other.name
+            )));
+        }
+    }
     let agents = match row.scope {
         Scope::Global => tx.agents()?.into_iter().map(|a| a.name).collect(),
         Scope::Agent => tx.grantees(secret)?,
@@ -182,17 +202,17 @@ pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
         let other = tx
             .secrets(Audience::Agent(&agent))?
             .into_iter()
-            .find(|o| o.name != secret && o.provider.as_deref() == Some(provider.as_str()));
+            .find(|o| same(o));
         if let Some(other) = other {
-            let how = if row.scope == Scope::Global {
-                format!(
-                    "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {} from {agent}",
-                    other.name
-                )
-            } else if other.scope == Scope::Global {
+            let how = if other.scope == Scope::Global {
                 format!(
                     "{} is global, so every agent has it: make it agent-only (`vault edit {} --agent-only`) and grant it where it belongs",
                     other.name, other.name
+                )
+            } else if row.scope == Scope::Global {
+                format!(
+                    "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {} from {agent}",
+                    other.name
                 )
             } else {
                 format!(
@@ -216,17 +236,22 @@ pub fn grant(ctx: &Ctx, args: &GrantArgs) -> Result<()> {
     let added = vault.write(&ctx.keys, |tx, _| {
         require_agent(tx, &args.agent)?;
         let mut added = Vec::new();
+        let mut global = Vec::new();
         for name in &args.names {
-            if tx.secret(name)?.is_none() {
-                return Err(no_such_secret(tx, name).hint("nothing was granted"));
+            let Some(row) = tx.secret(name)? else {
+                return Err(no_such_secret(tx, name).also("nothing was granted"));
+            };
+            if row.scope == Scope::Global {
+                global.push(name.clone());
             }
             if tx.grant(&args.agent, name, &now)? {
                 added.push(name.clone());
+                check_provider_rule(tx, name)?;
             }
-            check_provider_rule(tx, name)?;
         }
-        Ok(added)
+        Ok((added, global))
     })?;
+    let (added, global) = added;
     for name in &args.names {
         let what = if added.contains(name) {
             "granted to"
@@ -234,6 +259,14 @@ pub fn grant(ctx: &Ctx, args: &GrantArgs) -> Result<()> {
             "already granted to"
         };
         say!("{name}: {what} {}", args.agent);
+    }
+    for name in &global {
+        // The grant is kept (it matters once the secret is agent-only), but
+        // on its own it changes nothing: say so rather than let it mislead.
+        eprintln!(
+            "note: {name} is global, so every run receives it, not only {}; to limit it to the agents it is granted to: vault edit {name} --agent-only",
+            args.agent
+        );
     }
     Ok(())
 }
@@ -245,7 +278,7 @@ pub fn revoke(ctx: &Ctx, args: &RevokeArgs) -> Result<()> {
         let mut removed = Vec::new();
         for name in &args.names {
             if tx.secret(name)?.is_none() {
-                return Err(no_such_secret(tx, name).hint("nothing was revoked"));
+                return Err(no_such_secret(tx, name).also("nothing was revoked"));
             }
             if tx.revoke(&args.agent, name)? {
                 removed.push(name.clone());

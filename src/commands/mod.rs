@@ -37,9 +37,13 @@ impl Ctx {
 /// "no secret named X", with a did-you-mean from the vault's names.
 pub fn no_such_secret(tx: &Tx<'_>, name: &str) -> Error {
     let names = tx.secret_names().unwrap_or_default();
-    let mut e = Error::not_found(format!("no secret named {}", crate::output::escape(name)));
+    let mut e = Error::not_found(format!("no secret named {}", model::shown(name)));
     if let Some(m) = model::did_you_mean(name, names.iter().map(String::as_str)) {
-        e = e.hint(format!("names are case-sensitive; did you mean {m}?"));
+        e = e.hint(if m.eq_ignore_ascii_case(name) {
+            format!("names are case-sensitive; did you mean {m}?")
+        } else {
+            format!("did you mean {m}?")
+        });
     } else {
         e = e.hint("`vault list` shows the names in this vault");
     }
@@ -49,9 +53,11 @@ pub fn no_such_secret(tx: &Tx<'_>, name: &str) -> Error {
 /// "no agent named X", with a did-you-mean.
 pub fn no_such_agent(tx: &Tx<'_>, name: &str) -> Error {
     let agents = tx.agents().unwrap_or_default();
-    let mut e = Error::not_found(format!("no agent named {}", crate::output::escape(name)));
+    let mut e = Error::not_found(format!("no agent named {}", model::shown(name)));
     if let Some(m) = model::did_you_mean(name, agents.iter().map(|a| a.name.as_str())) {
         e = e.hint(format!("did you mean {m}?"));
+    } else if !model::looks_typed(name) {
+        e = e.hint("`vault agent list` shows the agents");
     } else {
         e = e.hint(format!(
             "create it with `vault agent create {}`, or see `vault agent list`",

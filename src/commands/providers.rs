@@ -81,7 +81,7 @@ pub fn check_provider(p: &str) -> Result<&'static str> {
         return Ok(found.id);
     }
     let ids: Vec<&str> = PROVIDERS.iter().map(|x| x.id).collect();
-    let mut e = Error::invalid(format!("unknown provider \"{}\"", output::escape(p)));
+    let mut e = Error::invalid(format!("unknown provider {}", crate::model::shown(p)));
     e = match crate::model::did_you_mean(&lower, ids.iter().copied()) {
         Some(m) => e.hint(format!("did you mean {m}? (`vault providers` lists them; `custom` covers any OpenAI-compatible endpoint)")),
         None => e.hint(format!("known providers: {} (`custom` covers any OpenAI-compatible endpoint)", ids.join(", "))),

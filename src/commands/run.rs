@@ -118,7 +118,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         .into_iter()
         .filter(|r| receives.secret(&r.name, r.scope))
         .collect();
-    let chosen = choose(rows, &all_names, manifest.as_ref(), &only, agent)?;
+    let chosen = choose(rows, &all_names, manifest.as_ref(), &only, agent, &grants)?;
     let mut secrets = Vec::with_capacity(chosen.len());
     for row in &chosen {
         if model::forbidden_name(&row.name).is_some() {
@@ -177,17 +177,34 @@ fn choose(
     manifest: Option<&(String, Vec<Declared>)>,
     only: &[String],
     agent: Option<&str>,
+    grants: &[(String, String)],
 ) -> Result<Vec<SecretRow>> {
     let mut chosen = available;
     let mut problems: Vec<String> = Vec::new();
     let why_missing = |name: &str, who: &str| -> String {
         match all.iter().find(|(n, _)| n == name) {
-            None => format!("{name} {who} does not exist in the vault: add it with `vault set {name}`"),
+            None => match model::did_you_mean(name, all.iter().map(|(n, _)| n.as_str())) {
+                Some(near) => format!(
+                    "{name} {who} does not exist in the vault; did you mean {near}? (or add it with `vault set {name}`)"
+                ),
+                None => format!("{name} {who} does not exist in the vault: add it with `vault set {name}`"),
+            },
             Some(_) => match agent {
                 Some(a) => format!("{name} {who} is not granted to {a}: `vault grant {name} --agent {a}`"),
-                None => format!(
-                    "{name} {who} is agent-scoped: pass --agent AGENT for an agent it is granted to, or make it global with `vault edit {name} --global`"
-                ),
+                None => {
+                    let to: Vec<&str> = grants
+                        .iter()
+                        .filter(|(_, s)| s == name)
+                        .map(|(a, _)| a.as_str())
+                        .collect();
+                    let pass = match to.first() {
+                        Some(first) => format!("pass --agent {first} (it is granted to {})", to.join(", ")),
+                        None => "grant it to an agent and pass --agent".to_owned(),
+                    };
+                    format!(
+                        "{name} {who} is agent-only: {pass}, or make it global with `vault edit {name} --global`"
+                    )
+                }
             },
         }
     };

@@ -119,6 +119,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         };
         let put = super::put_value(tx, crypt, existing, name, kind, &value, &now)?;
         let (created, unchanged, mut row) = (put.created, !put.changed, put.row);
+        let before = (row.provider.clone(), row.scope);
         if let Some(d) = &args.description {
             row.description = d.clone();
         }
@@ -130,10 +131,15 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         }
         row.updated = now.clone();
         tx.upsert_secret(&row)?;
+        let mut granted = false;
         for a in &args.agents {
-            tx.grant(a, name, &now)?;
+            granted |= tx.grant(a, name, &now)?;
         }
-        super::agents::check_provider_rule(tx, name)?;
+        // Only a change of who receives it, or of its provider, can break
+        // the one-credential-per-provider rule: a rotation never does.
+        if created || granted || before != (row.provider.clone(), row.scope) {
+            super::agents::check_provider_rule(tx, name)?;
+        }
         Ok((
             created,
             unchanged,
@@ -244,7 +250,16 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
     // list needs no key; but when one is at hand without a prompt, check the
     // policy it shows (over the very rows it shows) and mark what failed.
-    let unlocked = matches!(vault.unlock_quietly(&ctx.keys), Ok(true));
+    let quiet = vault.unlock_quietly(&ctx.keys);
+    let unlocked = matches!(quiet, Ok(true));
+    let why_unverified = match &quiet {
+        Ok(true) => String::new(),
+        Ok(false) if vault.has_passphrase_slot() => {
+            "list does not unlock a passphrase vault (that costs an Argon2id); `vault get NAME --reveal` and `vault run` check them".to_owned()
+        }
+        Ok(false) => "no key file or VAULT_KEY to check them".to_owned(),
+        Err(e) => format!("the key could not be used: {}", e.message()),
+    };
     let Vault { store, crypt, .. } = &mut vault;
     let (all, grants, verified) = store.read(|tx| {
         if let Some(a) = &args.agent {
@@ -268,7 +283,9 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         Some(false) => eprintln!(
             "warning: the access policy failed authentication: scopes and grants below (marked !) may have been changed outside vault; `vault run` and `get --reveal` will refuse"
         ),
-        None if !args.json => eprintln!("note: scopes and grants are shown unverified (no key file or VAULT_KEY to check them)"),
+        None if !args.json => {
+            eprintln!("note: scopes and grants are shown unverified ({why_unverified})")
+        }
         _ => {}
     }
     // One pass over the grants, not one per row: 10,000 secrets with
@@ -365,6 +382,7 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
             super::convert_kind(tx, crypt, &row, new_kind)?;
             row.kind = new_kind;
         }
+        let before = (row.provider.clone(), row.scope);
         if let Some(d) = &args.description {
             row.description = d.clone();
         }
@@ -379,7 +397,9 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
         }
         row.updated = now.clone();
         tx.upsert_secret(&row)?;
-        super::agents::check_provider_rule(tx, &row.name)?;
+        if before != (row.provider.clone(), row.scope) {
+            super::agents::check_provider_rule(tx, &row.name)?;
+        }
         Ok(())
     })?;
     say!("{}: metadata updated", args.name);
@@ -391,7 +411,7 @@ pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
     let deleted = vault.write(&ctx.keys, |tx, _| {
         for name in &args.names {
             if tx.secret(name)?.is_none() {
-                return Err(no_such_secret(tx, name).hint("nothing was deleted"));
+                return Err(no_such_secret(tx, name).also("nothing was deleted"));
             }
         }
         let mut granted = Vec::new();

@@ -404,3 +404,33 @@ fn an_empty_vault_dir_variable_counts_as_unset() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(env.reveal("Q"), "qqqq");
 }
+
+#[test]
+fn values_typed_where_a_name_goes_are_never_echoed() {
+    let env = Env::new();
+    env.set("OPENAI_API_KEY", "real-value-1234");
+    env.ok(&["agent", "create", "bot"]);
+    let hex = "deadbeefc0ffee0123456789abcdef42";
+    let tok = "sk-LEAKCANARY-0123456789abcdef";
+    let eq = format!("OPENAI_API_KEY={tok}");
+    let leaks = [hex, tok, "DEADBEEF", "LEAKCANARY", "correct horse"];
+    for (args, code) in [
+        (vec!["set", hex, "OPENAI_API_KEY"], 7),
+        (vec!["set", "correct horse battery staple", "X"], 7),
+        (vec!["get", "OPENAI_API_KEY", tok], 2),
+        (vec!["edit", "OPENAI_API_KEY", tok], 2),
+        (vec!["get", &eq], 3),
+        (vec!["delete", hex], 3),
+        (vec!["grant", hex, "--agent", "bot"], 3),
+        (vec!["grant", "OPENAI_API_KEY", "--agent", tok], 7),
+        (vec!["set", "X", "v", "--provider", tok], 7),
+        (vec!["export", "--format", tok], 2),
+        (vec!["run", "--only", hex, "--", "true"], 125),
+    ] {
+        let out = env.vault(&args).output().unwrap();
+        assert_code_no_leak(&out, code, &leaks);
+    }
+    let file = write(&env, "k.env", format!("{hex}=x\n").as_bytes());
+    let out = env.vault(&["import", &file]).output().unwrap();
+    assert_code_no_leak(&out, 7, &leaks);
+}
