@@ -186,7 +186,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent)
-            opts="-h -V --vault-dir --passphrase-file --help --version create list show delete help"
+            opts="-h --vault-dir --passphrase-file --help create list show delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,7 +208,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__create)
-            opts="-d -h -V --description --vault-dir --passphrase-file --help --version"
+            opts="-d -h --description --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,7 +238,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__delete)
-            opts="-h -V --vault-dir --passphrase-file --help --version"
+            opts="-h --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -344,7 +344,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__list)
-            opts="-h -V --json --vault-dir --passphrase-file --help --version"
+            opts="-h --json --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,7 +366,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__show)
-            opts="-h -V --json --vault-dir --passphrase-file --help --version"
+            opts="-h --json --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -388,7 +388,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__completions)
-            opts="-h -V --vault-dir --passphrase-file --help --version bash zsh fish elvish powershell"
+            opts="-h --vault-dir --passphrase-file --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,7 +410,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__delete)
-            opts="-h -V --force --vault-dir --passphrase-file --help --version"
+            opts="-h --force --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,7 +432,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__edit)
-            opts="-d -h -V --description --variable --secret --global --agent-only --provider --vault-dir --passphrase-file --help --version"
+            opts="-d -h --description --variable --secret --global --agent-only --provider --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -466,7 +466,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__export)
-            opts="-h -V --agent --format --vault-dir --passphrase-file --help --version"
+            opts="-h --agent --format --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,7 +496,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__get)
-            opts="-h -V --reveal --json --vault-dir --passphrase-file --help --version"
+            opts="-h --reveal --json --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -518,7 +518,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__grant)
-            opts="-h -V --agent --vault-dir --passphrase-file --help --version"
+            opts="-h --agent --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -838,7 +838,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__import)
-            opts="-h -V --agent --variable --no-overwrite --dry-run --rename --allow-code-loading-name --json --vault-dir --passphrase-file --help --version"
+            opts="-h --agent --variable --no-overwrite --dry-run --rename --allow-code-loading-name --json --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -864,7 +864,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__init)
-            opts="-h -V --passphrase --vault-dir --passphrase-file --help --version"
+            opts="-h --passphrase --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -886,7 +886,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__list)
-            opts="-h -V --agent --json --vault-dir --passphrase-file --help --version"
+            opts="-h --agent --json --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -912,7 +912,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__man)
-            opts="-h -V --vault-dir --passphrase-file --help --version"
+            opts="-h --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -934,7 +934,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__providers)
-            opts="-h -V --json --vault-dir --passphrase-file --help --version"
+            opts="-h --json --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -956,7 +956,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__revoke)
-            opts="-h -V --agent --vault-dir --passphrase-file --help --version"
+            opts="-h --agent --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -982,7 +982,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__run)
-            opts="-h -V --agent --manifest --only --clean-env --no-masking --vault-dir --passphrase-file --help --version"
+            opts="-h --agent --manifest --only --clean-env --no-masking --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1016,7 +1016,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__set)
-            opts="-d -h -V --description --variable --agent --provider --allow-code-loading-name --vault-dir --passphrase-file --help --version"
+            opts="-d -h --description --variable --agent --provider --allow-code-loading-name --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -48,8 +48,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --passphrase 'Protect the vault with a passphrase (Argon2id) instead of a key file'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;set'= {
             cand -d 'A description (kept on update unless given)'
@@ -62,8 +60,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --allow-code-loading-name 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;get'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
@@ -72,8 +68,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;list'= {
             cand --agent 'Only what this agent would receive (globals plus its grants)'
@@ -82,8 +76,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;edit'= {
             cand -d 'New description'
@@ -97,8 +89,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --agent-only 'Inject it only into runs of agents it is granted to'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;delete'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
@@ -106,8 +96,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --force 'Revoke the secret from every agent, then delete it'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;import'= {
             cand --agent 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)'
@@ -121,8 +109,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --json 'One JSON document (the summary) on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;import-env'= {
             cand --agent 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)'
@@ -136,8 +122,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --json 'One JSON document (the summary) on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;export'= {
             cand --agent 'Export what this agent would receive (globals plus its grants)'
@@ -146,31 +130,25 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;agent'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand create 'Create an agent'
             cand list 'List agents'
-            cand show 'Show an agent''s grants, each synced, stale or pending'
+            cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;agent;create'= {
-            cand -d 'd'
-            cand --description 'description'
+            cand -d 'What the agent is (shown by agent list and agent show)'
+            cand --description 'What the agent is (shown by agent list and agent show)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;agent;list'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
@@ -178,8 +156,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;agent;show'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
@@ -187,21 +163,17 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;agent;delete'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;agent;help'= {
             cand create 'Create an agent'
             cand list 'List agents'
-            cand show 'Show an agent''s grants, each synced, stale or pending'
+            cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -216,22 +188,18 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;agent;help;help'= {
         }
         &'vault;grant'= {
-            cand --agent 'agent'
+            cand --agent 'The agent that may receive them'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;revoke'= {
-            cand --agent 'agent'
+            cand --agent 'The agent that may no longer receive them'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;providers'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
@@ -239,8 +207,6 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;run'= {
             cand --agent 'Also inject the secrets granted to AGENT'
@@ -252,24 +218,18 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --no-masking 'Exec the command directly: no output masking, no extra process'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;completions'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;man'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;help'= {
             cand init 'Create a new vault'
@@ -308,7 +268,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;agent'= {
             cand create 'Create an agent'
             cand list 'List agents'
-            cand show 'Show an agent''s grants, each synced, stale or pending'
+            cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
         }
         &'vault;help;agent;create'= {

@@ -49,7 +49,6 @@ complete -c vault -n "__fish_vault_using_subcommand init" -l vault-dir -d 'Direc
 complete -c vault -n "__fish_vault_using_subcommand init" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand init" -l passphrase -d 'Protect the vault with a passphrase (Argon2id) instead of a key file'
 complete -c vault -n "__fish_vault_using_subcommand init" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand init" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand set" -s d -l description -d 'A description (kept on update unless given)' -r
 complete -c vault -n "__fish_vault_using_subcommand set" -l agent -d 'Make the secret agent-scoped and grant it to AGENT (repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand set" -l provider -d 'Tag the secret as a credential of this AI provider (see `vault providers`)' -r
@@ -58,19 +57,16 @@ complete -c vault -n "__fish_vault_using_subcommand set" -l passphrase-file -d '
 complete -c vault -n "__fish_vault_using_subcommand set" -l variable -d 'Store as a non-sensitive variable: plain text, shown in listings, never masked'
 complete -c vault -n "__fish_vault_using_subcommand set" -l allow-code-loading-name -d 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
 complete -c vault -n "__fish_vault_using_subcommand set" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand set" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand get" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand get" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand get" -l reveal -d 'Print only the value and a newline (with --json: include the value)'
 complete -c vault -n "__fish_vault_using_subcommand get" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand get" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand get" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand list" -l agent -d 'Only what this agent would receive (globals plus its grants)' -r
 complete -c vault -n "__fish_vault_using_subcommand list" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand list" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand list" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand list" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand list" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand edit" -s d -l description -d 'New description' -r
 complete -c vault -n "__fish_vault_using_subcommand edit" -l provider -d 'Tag it as a credential of this provider ("none" removes the tag)' -r
 complete -c vault -n "__fish_vault_using_subcommand edit" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
@@ -80,12 +76,10 @@ complete -c vault -n "__fish_vault_using_subcommand edit" -l secret -d 'Make it 
 complete -c vault -n "__fish_vault_using_subcommand edit" -l global -d 'Inject it into every run'
 complete -c vault -n "__fish_vault_using_subcommand edit" -l agent-only -d 'Inject it only into runs of agents it is granted to'
 complete -c vault -n "__fish_vault_using_subcommand edit" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand edit" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand delete" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand delete" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand delete" -l force -d 'Revoke the secret from every agent, then delete it'
 complete -c vault -n "__fish_vault_using_subcommand delete" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand delete" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand import" -l agent -d 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand import" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
@@ -96,7 +90,6 @@ complete -c vault -n "__fish_vault_using_subcommand import" -l rename -d 'Map in
 complete -c vault -n "__fish_vault_using_subcommand import" -l allow-code-loading-name -d 'Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)'
 complete -c vault -n "__fish_vault_using_subcommand import" -l json -d 'One JSON document (the summary) on stdout'
 complete -c vault -n "__fish_vault_using_subcommand import" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand import" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l agent -d 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
@@ -107,7 +100,6 @@ complete -c vault -n "__fish_vault_using_subcommand import-env" -l rename -d 'Ma
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l allow-code-loading-name -d 'Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l json -d 'One JSON document (the summary) on stdout'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand import-env" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand export" -l agent -d 'Export what this agent would receive (globals plus its grants)' -r
 complete -c vault -n "__fish_vault_using_subcommand export" -l format -d 'Output format' -r -f -a "dotenv\t'KEY=value lines that `vault import` reads back byte for byte'
 json\t'One JSON object {NAME: value}'
@@ -115,55 +107,46 @@ shell\t'export NAME=\'value\' lines for a POSIX shell'"
 complete -c vault -n "__fish_vault_using_subcommand export" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand export" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vault -n "__fish_vault_using_subcommand export" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Create an agent'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "list" -d 'List agents'
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "show" -d 'Show an agent\'s grants, each synced, stale or pending'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "delete" -d 'Delete an agent and its grants'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s d -l description -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s d -l description -d 'What the agent is (shown by agent list and agent show)' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create an agent'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "list" -d 'List agents'
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an agent\'s grants, each synced, stale or pending'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete an agent and its grants'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vault -n "__fish_vault_using_subcommand grant" -l agent -r
+complete -c vault -n "__fish_vault_using_subcommand grant" -l agent -d 'The agent that may receive them' -r
 complete -c vault -n "__fish_vault_using_subcommand grant" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand grant" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand grant" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand grant" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand revoke" -l agent -r
+complete -c vault -n "__fish_vault_using_subcommand revoke" -l agent -d 'The agent that may no longer receive them' -r
 complete -c vault -n "__fish_vault_using_subcommand revoke" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand revoke" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand revoke" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand providers" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand providers" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand providers" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand providers" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand providers" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand run" -l agent -d 'Also inject the secrets granted to AGENT' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l manifest -d 'Manifest declaring the secrets the command needs (default: ./vault.toml if present)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l only -d 'Inject only these names (comma-separated)' -r
@@ -172,15 +155,12 @@ complete -c vault -n "__fish_vault_using_subcommand run" -l passphrase-file -d '
 complete -c vault -n "__fish_vault_using_subcommand run" -l clean-env -d 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM)'
 complete -c vault -n "__fish_vault_using_subcommand run" -l no-masking -d 'Exec the command directly: no output masking, no extra process'
 complete -c vault -n "__fish_vault_using_subcommand run" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand run" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand completions" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand completions" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand man" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand man" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand man" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand man" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "init" -d 'Create a new vault'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "set" -d 'Create or update a secret'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "get" -d 'Show a secret (value masked unless --reveal)'
@@ -199,5 +179,5 @@ complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_su
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "create" -d 'Create an agent'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "list" -d 'List agents'
-complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "show" -d 'Show an agent\'s grants, each synced, stale or pending'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "delete" -d 'Delete an agent and its grants'

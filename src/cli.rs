@@ -21,15 +21,16 @@ another key file, and VAULT_PASSPHRASE or --passphrase-file unlock a passphrase 
 
 const EXAMPLES: &str = "\
 Examples:
-  vault set OPENAI_API_KEY -d \"model calls\"        # prompts for the value, hidden
   vault agent create support-bot
-  vault grant OPENAI_API_KEY --agent support-bot
+  vault set OPENAI_API_KEY -d \"model calls\" --agent support-bot   # hidden prompt; agent-only
+  vault set SENTRY_DSN                          # global: every run receives it
   vault run --agent support-bot -- python bot.py
   vault import .env
   vault list
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 conflict, 5 locked, 6 integrity, 7 invalid input;
-vault run: 125 vault failed, 126 not executable, 127 not found, else the command's status.";
+Exit codes:
+  0 ok, 1 failure, 2 usage, 3 not found, 4 conflict, 5 locked, 6 integrity, 7 invalid input
+  vault run: 125 vault failed, 126 not executable, 127 not found, else the command's status";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,16 +39,25 @@ vault run: 125 vault failed, 126 not executable, 127 not found, else the command
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = EXAMPLES,
-    propagate_version = true,
     max_term_width = 100
 )]
 pub struct Cli {
     /// Directory holding vault.db and vault.key [env: VAULT_DIR]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     pub vault_dir: Option<PathBuf>,
 
     /// Read the vault passphrase from FILE (one trailing newline is ignored)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
     pub passphrase_file: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -135,6 +145,7 @@ Examples:
   curl -H \"Authorization: Bearer $(vault get API_TOKEN --reveal)\" ...
   vault get OPENAI_API_KEY --json")]
 pub struct GetArgs {
+    /// The secret's name
     pub name: String,
     /// Print only the value and a newline (with --json: include the value)
     #[arg(long)]
@@ -171,6 +182,7 @@ Examples:
   vault edit SLACK_TOKEN --agent-only       # only agents it is granted to receive it
   vault edit OPENAI_API_KEY --provider openai")]
 pub struct EditArgs {
+    /// The secret's name
     pub name: String,
     /// New description
     #[arg(short = 'd', long = "description", value_name = "DESC")]
@@ -201,6 +213,7 @@ Examples:
 
 Deletes every named secret or none. All versions are removed.")]
 pub struct DeleteArgs {
+    /// The secrets to delete
     #[arg(required = true)]
     pub names: Vec<String>,
     /// Revoke the secret from every agent, then delete it
@@ -277,12 +290,19 @@ pub struct ExportArgs {
 
 /// Manage agents: the bots, scripts and services that receive secrets
 #[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  vault agent create support-bot -d \"answers tickets\"
+  vault agent list
+  vault agent show support-bot              # each grant: synced, stale or pending
+  vault agent delete support-bot")]
 pub enum AgentCommand {
     /// Create an agent
     #[command(after_help = "Example:\n  vault agent create support-bot -d \"answers tickets\"")]
     Create {
         /// Name: a-z, 0-9, _ and -, starting with a letter or digit
         name: String,
+        /// What the agent is (shown by agent list and agent show)
         #[arg(short = 'd', long = "description", value_name = "DESC")]
         description: Option<String>,
     },
@@ -293,15 +313,16 @@ pub enum AgentCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show an agent's grants, each synced, stale or pending
+    /// Show what an agent receives (grants and global secrets), each synced, stale or pending
     #[command(after_help = "\
 Example:
   vault agent show support-bot
 
-For each grant: synced (the agent's last run received the current version),
-stale (the value changed after the agent's last run: restart it to pick it up),
-pending (never delivered).")]
+For each secret it receives: synced (the agent's last run received the current
+version), stale (the value changed after the agent's last run: restart it to
+pick it up), pending (never delivered).")]
     Show {
+        /// The agent's name
         name: String,
         /// One JSON document on stdout
         #[arg(long)]
@@ -309,7 +330,10 @@ pending (never delivered).")]
     },
     /// Delete an agent and its grants
     #[command(after_help = "Example:\n  vault agent delete support-bot")]
-    Delete { name: String },
+    Delete {
+        /// The agent's name
+        name: String,
+    },
 }
 
 /// Let an agent receive secrets
@@ -318,10 +342,14 @@ pending (never delivered).")]
 Examples:
   vault grant OPENAI_API_KEY SLACK_TOKEN --agent support-bot
 
-An agent may hold one credential per provider (exit 4 on a second).")]
+Grants decide who receives agent-only secrets; a global secret reaches every
+run anyway (make it agent-only with `vault edit NAME --agent-only`). A run gets
+one credential per provider (exit 4 on a second).")]
 pub struct GrantArgs {
+    /// The secrets to grant
     #[arg(required = true)]
     pub names: Vec<String>,
+    /// The agent that may receive them
     #[arg(long, value_name = "AGENT", required = true)]
     pub agent: String,
 }
@@ -330,8 +358,10 @@ pub struct GrantArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  vault revoke SLACK_TOKEN --agent support-bot")]
 pub struct RevokeArgs {
+    /// The secrets to revoke
     #[arg(required = true)]
     pub names: Vec<String>,
+    /// The agent that may no longer receive them
     #[arg(long, value_name = "AGENT", required = true)]
     pub agent: String,
 }
@@ -402,6 +432,7 @@ Examples:
   vault completions zsh > \"${fpath[1]}/_vault\"
   vault completions fish > ~/.config/fish/completions/vault.fish")]
 pub struct CompletionsArgs {
+    /// The shell to complete for
     pub shell: Shell,
 }
 
@@ -409,6 +440,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  vault man ./man && man ./man/vault-run.1")]
 pub struct ManArgs {
+    /// Directory to write the pages into (created if missing)
     pub dir: PathBuf,
 }
 

@@ -96,27 +96,28 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
     let (agent, grants) = vault.store.read(|tx| {
         model::check_agent_name(name)?;
         let a = tx.agent(name)?.ok_or_else(|| no_such_agent(tx, name))?;
-        Ok((a, tx.grants(name)?))
+        Ok((a, tx.received(name)?))
     })?;
+    let item = |g: &GrantRow| {
+        json!({
+            "secret": g.secret,
+            "via": if g.global { "global" } else { "grant" },
+            "state": sync_state(g),
+            "version": g.current_version,
+            "delivered_version": g.delivered_version,
+            "delivered_at": g.delivered_at,
+        })
+    };
     if json {
-        let g: Vec<_> = grants
-            .iter()
-            .map(|g| {
-                json!({
-                    "secret": g.secret,
-                    "state": sync_state(g),
-                    "version": g.current_version,
-                    "delivered_version": g.delivered_version,
-                    "delivered_at": g.delivered_at,
-                })
-            })
-            .collect();
+        // `grants`: what it receives through grants; `receives`: that plus
+        // the global secrets, each with its sync state.
         return output::print_json(&json!({
             "name": agent.name,
             "description": agent.description,
             "created": agent.created,
             "last_run": agent.last_run,
-            "grants": g,
+            "grants": grants.iter().filter(|g| !g.global).map(item).collect::<Vec<_>>(),
+            "receives": grants.iter().map(item).collect::<Vec<_>>(),
         }));
     }
     output::print_fields(&[
@@ -130,7 +131,7 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
     ])?;
     say!();
     if grants.is_empty() {
-        say!("no grants; add one with `vault grant NAME --agent {name}`");
+        say!("receives nothing yet; give it a secret with `vault set NAME --agent {name}` or `vault grant NAME --agent {name}`");
         return Ok(());
     }
     let rows: Vec<Vec<String>> = grants
@@ -138,6 +139,7 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
         .map(|g| {
             vec![
                 g.secret.clone(),
+                if g.global { "global" } else { "grant" }.to_owned(),
                 sync_state(g).to_owned(),
                 g.current_version.to_string(),
                 g.delivered_version
@@ -146,7 +148,11 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
             ]
         })
         .collect();
-    output::print_table(&["SECRET", "STATE", "VERSION", "DELIVERED"], &rows)
+    output::print_table(&["SECRET", "VIA", "STATE", "VERSION", "DELIVERED"], &rows)?;
+    if grants.iter().any(|g| sync_state(g) == "stale") {
+        say!("\nstale: changed since the agent's last run; restart it (vault run ...) to pick up the new value");
+    }
+    Ok(())
 }
 
 fn delete(ctx: &Ctx, name: &str) -> Result<()> {

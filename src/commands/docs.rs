@@ -34,16 +34,66 @@ pub fn write_completions(shell: Shell, out: &mut Vec<u8>) {
 /// Every man page as (file name, contents): vault.1 and one per subcommand.
 pub fn man_pages() -> Result<Vec<(String, Vec<u8>)>> {
     let mut pages = Vec::new();
-    let cmd = Cli::command();
+    // Built, so every page lists the global options too; no `help`
+    // subcommand, which would get a page of its own.
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
     collect(&cmd, "vault", &mut pages)?;
     Ok(pages)
 }
 
+/// One page: clap_mangen's sections, with the synopsis naming the command as
+/// it is typed (`vault agent create`) and the examples under EXAMPLES.
+fn render_page(cmd: &clap::Command, out: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Write;
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(out)?;
+    }
+    if cmd.get_subcommands().any(|c| !c.is_hide_set()) {
+        man.render_subcommands_section(out)?;
+    }
+    if let Some(after) = cmd.get_after_long_help().or(cmd.get_after_help()) {
+        let text = after.to_string();
+        let (heading, body) = match text.split_once('\n') {
+            Some((first, rest)) if first.trim_end().ends_with(':') => {
+                (first.trim_end().trim_end_matches(':').to_uppercase(), rest)
+            }
+            _ => ("NOTES".to_owned(), text.as_str()),
+        };
+        writeln!(out, ".SH {heading}\n.nf")?;
+        for line in body.lines() {
+            let line = line.replace('\\', "\\e");
+            let lead = if line.starts_with('.') || line.starts_with('\'') {
+                "\\&"
+            } else {
+                ""
+            };
+            writeln!(out, "{lead}{line}")?;
+        }
+        writeln!(out, ".fi")?;
+    }
+    if cmd
+        .get_version()
+        .or_else(|| cmd.get_long_version())
+        .is_some()
+    {
+        man.render_version_section(out)?;
+    }
+    Ok(())
+}
+
 fn collect(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
-    let cmd = cmd.clone().name(name.to_owned());
+    let cmd = cmd
+        .clone()
+        .name(name.to_owned())
+        .bin_name(name.replace('-', " "));
     let mut buf = Vec::new();
-    clap_mangen::Man::new(cmd.clone())
-        .render(&mut buf)
+    render_page(&cmd, &mut buf)
         .map_err(|e| Error::other(format!("cannot render the man page {name}: {e}")))?;
     pages.push((format!("{name}.1"), buf));
     for sub in cmd.get_subcommands() {

@@ -33,6 +33,8 @@ struct Summary {
     updated: Vec<String>,
     unchanged: Vec<String>,
     skipped: Vec<String>,
+    /// Secrets too short to be masked by `vault run` (not in the JSON).
+    short: Vec<String>,
 }
 
 fn read_input(args: &ImportArgs) -> Result<(String, Zeroizing<Vec<u8>>)> {
@@ -190,6 +192,9 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
                 continue;
             }
             let kind = kind_for(existing.as_ref());
+            if kind == Kind::Secret && (1..crate::run::MIN_MASK_LEN).contains(&e.value.len()) {
+                s.short.push(e.name.clone());
+            }
             let scope_change = !args.agents.is_empty()
                 && existing.as_ref().is_some_and(|x| x.scope != Scope::Agent);
             let put = super::put_value(tx, crypt, existing, &e.name, kind, &e.value, &now)?;
@@ -229,6 +234,15 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
 }
 
 fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
+    if !s.short.is_empty() {
+        eprintln!(
+            "warning: {} shorter than {} bytes, so `vault run` will not mask {} ({}); config values like these belong in variables (`vault edit NAME --variable`, or import them with --variable)",
+            if s.short.len() == 1 { "1 secret is".to_owned() } else { format!("{} secrets are", s.short.len()) },
+            crate::run::MIN_MASK_LEN,
+            if s.short.len() == 1 { "it" } else { "them" },
+            s.short.join(", ")
+        );
+    }
     if args.json {
         return output::print_json(&json!({
             "file": file,

@@ -2,7 +2,6 @@
 //! the manifest and `--only`), unlock, record what the agent receives, and
 //! hand over to `run::start`. Any failure before the command starts exits 125.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use super::{no_such_agent, Ctx};
@@ -154,15 +153,14 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     Ok(Prepared { env, secrets })
 }
 
-/// Record which version of each granted secret the agent now receives.
+/// Record which version of each secret (granted or global) the agent now
+/// receives, so `agent show` can tell a rotated one as stale.
 fn record_delivery(vault: &mut Vault, agent: &str, chosen: &[SecretRow]) -> Result<()> {
     vault.store.relax_durability()?;
     let now = output::now();
     vault.store.write(|tx| {
-        let granted: BTreeSet<String> = tx.grants(agent)?.into_iter().map(|g| g.secret).collect();
         let delivered: Vec<(&str, u64)> = chosen
             .iter()
-            .filter(|r| granted.contains(&r.name))
             .map(|r| (r.name.as_str(), r.version))
             .collect();
         tx.record_delivery(agent, &delivered, &now)

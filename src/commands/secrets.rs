@@ -52,12 +52,20 @@ fn read_value(name: &str, given: Option<&str>, exists: bool) -> Result<NewValue>
         .take(model::MAX_VALUE_LEN as u64 + 3)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::other(format!("cannot read the value from stdin: {e}")))?;
-    let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+    let text = String::from_utf8(std::mem::take(&mut *bytes)).map_err(|e| {
+        zeroize::Zeroize::zeroize(&mut e.into_bytes());
         Error::invalid("the value read from stdin is not valid UTF-8 text")
             .hint("vault stores text; base64-encode binary data first")
     })?;
     let mut text = Zeroizing::new(text);
     strip_one_newline(&mut text);
+    if text.is_empty() && exists {
+        // Allowed (an empty value is a value), but rarely meant when it
+        // replaces a real one: `vault set X < /dev/null` in a script.
+        eprintln!(
+            "warning: stdin was empty, so {name} becomes the empty value (the previous one stays in its version history)"
+        );
+    }
     Ok(NewValue::Value(SecretValue::new(text)?))
 }
 

@@ -90,6 +90,8 @@ pub struct GrantRow {
     pub current_version: u64,
     pub delivered_version: Option<u64>,
     pub delivered_at: Option<String>,
+    /// Received because it is global, not through a grant.
+    pub global: bool,
 }
 
 /// What a new vault starts with.
@@ -618,6 +620,30 @@ impl Tx<'_> {
                 current_version: cur.max(0) as u64,
                 delivered_version: del.map(|d| d.max(0) as u64),
                 delivered_at: r.get(3)?,
+                global: false,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Everything an agent receives (globals and grants) with delivery
+    /// state, so a rotated global secret shows as stale too.
+    pub fn received(&self, agent: &str) -> Result<Vec<GrantRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT s.name, s.version, d.version, d.delivered, s.scope = 'global' AND NOT EXISTS \
+             (SELECT 1 FROM grants g WHERE g.agent = ?1 AND g.secret = s.name) FROM secrets s \
+             LEFT JOIN deliveries d ON d.agent = ?1 AND d.secret = s.name \
+             WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name",
+        )?;
+        let rows = st.query_map([agent], |r| {
+            let cur: i64 = r.get(1)?;
+            let del: Option<i64> = r.get(2)?;
+            Ok(GrantRow {
+                secret: r.get(0)?,
+                current_version: cur.max(0) as u64,
+                delivered_version: del.map(|d| d.max(0) as u64),
+                delivered_at: r.get(3)?,
+                global: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -434,3 +434,83 @@ fn values_typed_where_a_name_goes_are_never_echoed() {
     let out = env.vault(&["import", &file]).output().unwrap();
     assert_code_no_leak(&out, 7, &leaks);
 }
+
+#[test]
+fn a_rotated_global_secret_shows_as_stale_for_the_agents_that_received_it() {
+    let env = Env::new();
+    env.ok(&["agent", "create", "bot"]);
+    env.set("GLOBAL_KEY", "first-value");
+    env.ok(&["run", "--agent", "bot", "--", "true"]);
+    let state = |env: &Env| {
+        let v = json(&env.ok(&["agent", "show", "bot", "--json"]));
+        let r = &v["receives"][0];
+        (
+            r["secret"].as_str().map(str::to_owned),
+            r["via"].as_str().map(str::to_owned),
+            r["state"].as_str().map(str::to_owned),
+        )
+    };
+    assert_eq!(
+        state(&env),
+        (
+            Some("GLOBAL_KEY".into()),
+            Some("global".into()),
+            Some("synced".into())
+        )
+    );
+    env.set("GLOBAL_KEY", "second-value");
+    assert_eq!(state(&env).2.as_deref(), Some("stale"));
+    let out = env.ok(&["agent", "show", "bot"]);
+    assert!(stdout(&out).contains("restart it"), "{}", stdout(&out));
+}
+
+#[test]
+fn quiet_surprises_get_a_word_on_stderr() {
+    let env = Env::new();
+    env.ok(&["agent", "create", "bot"]);
+    // Short secrets from a .env are never masked: say so.
+    let file = write(
+        &env,
+        "c.env",
+        b"PORT=80\nDEBUG=1\nAPI_TOKEN=long-enough-value\n",
+    );
+    let out = env.ok(&["import", &file]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("2 secrets are shorter than 4 bytes") && err.contains("DEBUG, PORT"),
+        "{err}"
+    );
+    // Granting a global secret changes nothing on its own.
+    let out = env.ok(&["grant", "API_TOKEN", "--agent", "bot"]);
+    assert!(
+        stderr(&out).contains("API_TOKEN is global"),
+        "{}",
+        stderr(&out)
+    );
+    // Empty stdin over an existing value.
+    let out = env
+        .vault(&["set", "API_TOKEN"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("stdin was empty"), "{}", stderr(&out));
+}
+
+#[test]
+fn man_pages_name_the_command_as_typed_and_show_examples() {
+    let env = Env::new();
+    let dir = env.root().join("man");
+    env.ok(&["man", dir.to_str().unwrap()]);
+    let page = std::fs::read_to_string(dir.join("vault-agent-create.1")).unwrap();
+    assert!(
+        page.contains(".SH SYNOPSIS") && page.contains("vault agent create"),
+        "{page}"
+    );
+    assert!(page.contains(".SH EXAMPLE"), "{page}");
+    assert!(
+        page.contains("\\-\\-vault\\-dir"),
+        "global options listed: {page}"
+    );
+    assert!(!dir.join("vault-help.1").exists());
+}
