@@ -54,7 +54,7 @@ fn print_usage_error(e: &clap::Error) {
         return;
     }
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let is_set = args.iter().any(|a| a == "set");
+    let is_set = subcommand_of(&args) == Some("set");
     let rendered = e.render().to_string();
     // An argument is safe to echo when it reads like a word someone typed
     // (a subcommand, a flag, a name); anything else may be a value.

@@ -62,11 +62,9 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Declared>> {
         let line = line_of(s.name.span().start);
         let name = s.name.into_inner();
         if let Err(e) = model::check_secret_name(&name) {
-            let err = Error::invalid(format!("{file}:{line}: {}", e.message()));
-            return Err(match e.hint_text() {
-                Some(h) => err.hint(h.to_owned()),
-                None => err,
-            });
+            // The name rule's own hints speak of `vault set`; not here.
+            return Err(Error::invalid(format!("{file}:{line}: {}", e.message()))
+                .hint("use the secret's name as `vault list` shows it"));
         }
         if let Some(i) = out.iter().position(|d| d.name == name) {
             let first = first_line.get(i).copied().unwrap_or(1);

@@ -77,9 +77,12 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     check_dir_safe(dir)?;
     // vault makes its own directories 0700. One the user made is theirs to
     // change (it may be a project directory), so only say what others see.
+    // Once per process: with --vault-dir the key file's directory is the
+    // same directory, checked twice.
+    static NOTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if existed {
         if let Ok(meta) = fs::metadata(dir) {
-            if meta.mode() & 0o077 != 0 {
+            if meta.mode() & 0o077 != 0 && !NOTED.swap(true, std::sync::atomic::Ordering::Relaxed) {
                 eprintln!(
                     "note: {} is readable by other users (mode {:o}): they cannot read the vault, but can see it is there; `chmod 700 {}` hides it",
                     dir.display(),

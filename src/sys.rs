@@ -35,47 +35,70 @@ pub fn session_with_controlling_tty(cmd: &mut Command) {
     }
 }
 
+/// The terminal settings to put back if a signal ends vault during a
+/// hidden prompt: the tty's fd and its settings before echo was turned off.
+/// Set once (before the first prompt's handlers are installed) and only
+/// read afterwards, so the signal handler's read is a plain atomic load.
+static PROMPT_TTY: std::sync::OnceLock<(std::fs::File, rustix::termios::Termios)> =
+    std::sync::OnceLock::new();
+
+/// The signals that end vault by default and may arrive at a prompt.
+const PROMPT_SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+extern "C" fn restore_tty_and_die(sig: libc::c_int) {
+    if let Some((tty, saved)) = PROMPT_TTY.get() {
+        // tcsetattr is one ioctl: async-signal-safe. The file lives in the
+        // static for the rest of the process, so its fd is always valid.
+        let _ = rustix::termios::tcsetattr(tty, rustix::termios::OptionalActions::Now, saved);
+    }
+    // SAFETY: signal(2) and raise(3) are async-signal-safe. With the default
+    // action back, raise ends vault by `sig`, as if no handler had been set.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
 /// Read a line from the terminal with echo off (`rpassword`), such that a
 /// signal ending vault meanwhile (^C, SIGTERM, SIGHUP, ^\) first turns the
-/// echo back on: otherwise the user's shell is left typing blind.
+/// echo back on: otherwise the user's shell is left typing blind. The
+/// signals' previous actions are put back afterwards, exactly (signal-hook
+/// cannot do that: it never gives a signal back once it has handled it).
 pub fn prompt_hidden(prompt: &str) -> std::io::Result<zeroize::Zeroizing<String>> {
-    use std::os::fd::{AsRawFd, BorrowedFd};
-
-    use rustix::termios::{tcgetattr, tcsetattr, OptionalActions};
-    use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-
-    // rpassword reads /dev/tty; keep it open so the fd stays valid for the
-    // handlers until they are unregistered below.
-    let tty = std::fs::File::open("/dev/tty").ok();
-    let saved = tty.as_ref().and_then(|t| tcgetattr(t).ok());
-    let mut handlers = Vec::new();
-    if let (Some(tty), Some(saved)) = (&tty, saved) {
-        let fd = tty.as_raw_fd();
-        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
-            let saved = saved.clone();
-            // SAFETY: the handler runs in signal context, so it must be
-            // async-signal-safe: it makes one ioctl (tcsetattr through
-            // rustix, no allocation: `saved` was cloned beforehand) and then
-            // restores the default action and re-raises the signal, which
-            // signal-hook documents as safe to call from a handler. `fd`
-            // stays open until the handler is unregistered (`tty` outlives
-            // the registration).
-            let id = unsafe {
-                signal_hook::low_level::register(sig, move || {
-                    let fd = BorrowedFd::borrow_raw(fd);
-                    let _ = tcsetattr(fd, OptionalActions::Now, &saved);
-                    let _ = signal_hook::low_level::emulate_default_handler(sig);
-                })
-            };
-            if let Ok(id) = id {
-                handlers.push(id);
+    // The terminal rpassword reads (/dev/tty) and its settings, recorded at
+    // the first prompt; later prompts in the process (init asks twice) are
+    // on the same terminal.
+    if PROMPT_TTY.get().is_none() {
+        if let Ok(tty) = std::fs::File::open("/dev/tty") {
+            if let Ok(saved) = rustix::termios::tcgetattr(&tty) {
+                let _ = PROMPT_TTY.set((tty, saved));
+            }
+        }
+    }
+    let mut previous: Vec<(libc::c_int, libc::sigaction)> = Vec::new();
+    let handler: extern "C" fn(libc::c_int) = restore_tty_and_die;
+    if PROMPT_TTY.get().is_some() {
+        for sig in PROMPT_SIGNALS {
+            // SAFETY: a zeroed sigaction is a valid "no flags, empty mask"
+            // value; sigaction(2) is given valid pointers and stores the old
+            // action in `old`, which is put back below.
+            unsafe {
+                let mut act: libc::sigaction = std::mem::zeroed();
+                act.sa_sigaction = handler as libc::sighandler_t;
+                libc::sigemptyset(&mut act.sa_mask);
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, &act, &mut old) == 0 {
+                    previous.push((sig, old));
+                }
             }
         }
     }
     let answer = rpassword::prompt_password(prompt).map(zeroize::Zeroizing::new);
-    for id in handlers {
-        signal_hook::low_level::unregister(id);
+    for (sig, old) in previous {
+        // SAFETY: restores exactly the action sigaction(2) reported above.
+        unsafe {
+            libc::sigaction(sig, &old, std::ptr::null_mut());
+        }
     }
-    drop(tty);
     answer
 }

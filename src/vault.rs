@@ -31,30 +31,45 @@ pub struct KeySource {
     pub passphrase: Option<Zeroizing<String>>,
     /// `--passphrase-file F`.
     pub passphrase_file: Option<PathBuf>,
+    /// An unlock variable that is set but is not UTF-8: refused when a key is
+    /// needed (never read as "not set", which would fall back to the key
+    /// file), but no reason to fail `list` or `providers`.
+    pub unreadable: Option<&'static str>,
 }
 
 impl KeySource {
-    pub fn from_env(passphrase_file: Option<PathBuf>) -> Result<KeySource> {
-        // A variable that is set but not text is an error, never "not set":
-        // silently falling back to the key file would unlock another vault.
-        let var = |n: &str| match std::env::var(n) {
-            Ok(v) if v.is_empty() => Ok(None),
-            Ok(v) => Ok(Some(Zeroizing::new(v))),
-            Err(std::env::VarError::NotPresent) => Ok(None),
+    pub fn from_env(passphrase_file: Option<PathBuf>) -> KeySource {
+        let mut unreadable = None;
+        let mut var = |n: &'static str| match std::env::var(n) {
+            Ok(v) if v.is_empty() => None,
+            Ok(v) => Some(Zeroizing::new(v)),
+            Err(std::env::VarError::NotPresent) => None,
             Err(std::env::VarError::NotUnicode(raw)) => {
                 use std::os::unix::ffi::OsStringExt;
                 zeroize::Zeroize::zeroize(&mut raw.into_vec());
-                Err(
-                    Error::locked(format!("{n} is set but is not valid UTF-8 text"))
-                        .hint(format!("set {n} to the exact text (or unset it)")),
-                )
+                unreadable = Some(n);
+                None
             }
         };
-        Ok(KeySource {
-            key_text: var("VAULT_KEY")?,
-            passphrase: var("VAULT_PASSPHRASE")?,
+        let key_text = var("VAULT_KEY");
+        let passphrase = var("VAULT_PASSPHRASE");
+        KeySource {
+            key_text,
+            passphrase,
             passphrase_file,
-        })
+            unreadable,
+        }
+    }
+
+    /// The error for an unlock variable that is not text, if there is one.
+    fn check_readable(&self) -> Result<()> {
+        match self.unreadable {
+            Some(n) => Err(
+                Error::locked(format!("{n} is set but is not valid UTF-8 text"))
+                    .hint(format!("set {n} to the exact text (or unset it)")),
+            ),
+            None => Ok(()),
+        }
     }
 
     /// A passphrase given without a prompt (`--passphrase-file` wins over the variable).
@@ -225,6 +240,7 @@ impl Vault {
 
     /// Create a new vault. `Ok(None)` if another process created it first.
     fn create(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Option<Created>> {
+        keys.check_readable()?;
         // The directory is made only once the key material is in hand, so a
         // refused or mistyped passphrase leaves nothing behind.
         let mut vault_id = vec![0u8; crypto::VAULT_ID_LEN];
@@ -324,6 +340,7 @@ impl Vault {
         if self.crypt.keys.is_some() {
             return Ok(());
         }
+        src.check_readable()?;
         let slots = self.slots.clone();
         if slots.is_empty() {
             return Err(Error::integrity(format!(
@@ -374,6 +391,7 @@ impl Vault {
         if self.crypt.keys.is_some() {
             return Ok(true);
         }
+        src.check_readable()?;
         if src.key_text.is_none() && !self.paths.key_file.exists() {
             return Ok(false);
         }

@@ -70,6 +70,19 @@ fn read_value(name: &str, given: Option<&str>, exists: bool) -> Result<NewValue>
 }
 
 pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
+    if model::check_secret_name(&args.name).is_err()
+        && args
+            .value
+            .as_deref()
+            .is_some_and(|v| model::check_secret_name(v).is_ok())
+    {
+        // `vault set hunter2 OPENAI_API_KEY`: the value came first. Echo
+        // neither: the "name" is the secret.
+        return Err(Error::invalid(
+            "the arguments look swapped: NAME comes first, then the value (neither is shown)",
+        )
+        .hint("vault set NAME VALUE, or `vault set NAME` to be asked for the value"));
+    }
     model::check_secret_name(&args.name)?;
     model::check_code_loading_name(&args.name, args.allow_code_loading_name)?;
     for a in &args.agents {
@@ -126,7 +139,8 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
             (NewValue::KeepCurrent, None) => SecretValue::new(Zeroizing::new(String::new()))?,
         };
         let put = super::put_value(tx, crypt, existing, name, kind, &value, &now)?;
-        let (created, unchanged, mut row) = (put.created, !put.changed, put.row);
+        // Same value under another kind is a change of kind, not "unchanged".
+        let (created, unchanged, mut row) = (put.created, !put.changed && !put.converted, put.row);
         let before = (row.provider.clone(), row.scope);
         if let Some(d) = &args.description {
             row.description = d.clone();

@@ -32,9 +32,11 @@
 //!
 //! When the command exits, everything it wrote is still in the pipes or the
 //! pty: it is drained, the streams are finished, and only then does vault
-//! return. A grandchild that keeps a pipe open cannot hold vault: after the
-//! command exits, vault stops once nothing arrived for [`DRAIN_IDLE`] or
-//! [`DRAIN_MAX`] passed.
+//! return. On pipes vault reads to EOF, as a pipeline would, so output of a
+//! background process the command left is not lost; on a pty the hang-up
+//! ends the session and vault stops once nothing arrived for [`DRAIN_IDLE`]
+//! or [`DRAIN_MAX`] passed. A terminating signal (^C, SIGTERM, SIGHUP, ^\)
+//! bounds the wait the same way, whenever it arrives.
 
 use std::ffi::OsStr;
 use std::io::{self, Write};
@@ -530,10 +532,15 @@ impl<'r> Supervisor<'r> {
         let mut out = Vec::with_capacity(CHUNK + CHUNK / 4);
         let mut drain_until: Option<Instant> = None;
         loop {
-            if self.exit.is_some()
-                && (self.stop_draining || self.pumps.iter().all(|p| p.src.is_none()))
-            {
-                break;
+            if self.exit.is_some() {
+                if self.pumps.iter().all(|p| p.src.is_none()) {
+                    break;
+                }
+                if self.stop_draining && drain_until.is_none() {
+                    // Asked to stop: a last drain of what is there, bounded
+                    // as on a pty, instead of waiting for EOF.
+                    drain_until = Some(Instant::now() + DRAIN_MAX);
+                }
             }
             let timeout = match drain_until {
                 None => None,
@@ -645,7 +652,15 @@ impl<'r> Supervisor<'r> {
             .pending()
             .map(|info| (info.si_signo, info.si_code))
             .collect();
+        // pending() yields by signal number, so SIGCONT (18) comes before a
+        // SIGTSTP (20) sent earlier: a stop already continued is skipped.
+        let continued = pending.iter().any(|&(s, _)| s == SIGCONT);
         for (signo, code) in pending {
+            if matches!(signo, SIGINT | SIGTERM | SIGHUP | SIGQUIT) {
+                // Whatever the command does with it, vault will not wait
+                // for processes it leaves behind beyond a last drain.
+                self.stop_draining = true;
+            }
             if signo == SIGCHLD {
                 reap = true;
             } else if signo == SIGWINCH {
@@ -653,13 +668,13 @@ impl<'r> Supervisor<'r> {
                     copy_window_size(master);
                 }
             } else if signo == SIGTSTP {
-                self.suspend();
+                if !continued {
+                    self.suspend();
+                }
             } else if signo == SIGCONT {
                 self.resume();
             } else if self.exit.is_some() {
-                // Only processes the command left behind hold the output
-                // now; ^C or a kill ends vault's wait for them.
-                self.stop_draining |= matches!(signo, SIGINT | SIGTERM | SIGHUP | SIGQUIT);
+                // Nothing left to forward to.
             } else if self.group || code <= 0 {
                 // si_code <= 0: sent by a process (kill, sigqueue). A positive
                 // code is the kernel, i.e. vault's terminal, which signalled
@@ -675,7 +690,7 @@ impl<'r> Supervisor<'r> {
     /// once continued (`fg`), with the run's mode re-applied.
     fn suspend(&mut self) {
         if self.exit.is_none() {
-            let _ = kill_process_group(self.pid, Signal::STOP);
+            self.signal_command(Signal::STOP);
         }
         if let Some(t) = &self.term {
             t.restore();
@@ -694,14 +709,18 @@ impl<'r> Supervisor<'r> {
             copy_window_size(master);
         }
         if self.exit.is_none() {
-            let _ = kill_process_group(self.pid, Signal::CONT);
+            self.signal_command(Signal::CONT);
         }
     }
 
     fn forward(&self, signo: i32) {
-        let Some(sig) = Signal::from_named_raw(signo) else {
-            return;
-        };
+        if let Some(sig) = Signal::from_named_raw(signo) {
+            self.signal_command(sig);
+        }
+    }
+
+    /// The command's whole group when it leads one (pty shape), else it.
+    fn signal_command(&self, sig: Signal) {
         if self.group && kill_process_group(self.pid, sig).is_ok() {
             return;
         }
@@ -736,9 +755,14 @@ impl<'r> Supervisor<'r> {
                 // pty's own SIGTSTP would be discarded (the command's group
                 // is orphaned in its session), so vault stops the job itself.
                 let key = self.term.as_ref().and_then(TermMode::suspend_key);
+                // Only while the command's own group is in the foreground
+                // of its terminal: a shell run as the command puts its jobs
+                // in groups of their own, and handles ^Z for them itself.
+                let pid = self.pid;
                 let pty_isig = || {
                     self.master.as_ref().is_some_and(|m| {
                         tcgetattr(m).is_ok_and(|t| t.local_modes.contains(LocalModes::ISIG))
+                            && rustix::termios::tcgetpgrp(m).is_ok_and(|g| g == pid)
                     })
                 };
                 match key.and_then(|k| typed.iter().position(|&b| b == k)) {

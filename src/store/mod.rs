@@ -208,12 +208,12 @@ impl Store {
             // a vault whose header was damaged (its tables are still there).
             let tables: i64 = conn
                 .query_row(
-                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('secrets', 'versions', 'slots')",
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('meta', 'slots', 'secrets', 'versions')",
                     [],
                     |r| r.get(0),
                 )
                 .unwrap_or(0);
-            if tables > 0 {
+            if tables == 4 {
                 return Err(Error::integrity(format!(
                     "{} has vault tables but no schema version: the database header was damaged",
                     path.display()

@@ -667,6 +667,15 @@ fn on_a_terminal_a_value_holding_crlf_is_masked_as_the_terminal_shows_it() {
     assert_eq!(got, "<redacted:CRV>\r\ndone\r\n");
 }
 
+/// The pids of a process's children (Linux /proc).
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
 /// The state letter of a process in /proc (R, S, T for stopped, ...).
 fn proc_state(pid: u32) -> char {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -691,8 +700,11 @@ fn on_a_terminal_ctrl_z_stops_the_job_and_fg_brings_back_raw_mode() {
         spawn_on_pty(sh("printf 'ready\\n'; read x; echo \"got=$x\""));
     read_until(&rx, "ready\r\n", Duration::from_secs(5));
     // ^Z: vault stops the command and itself, the terminal back as it was.
+    let command = children_of(child.id());
+    assert_eq!(command.len(), 1, "{command:?}");
     master.write_all(b"\x1a").unwrap();
     wait_for_state(child.id(), 'T');
+    wait_for_state(command[0], 'T');
     assert_eq!(
         termios_snapshot(&slave),
         fresh_termios(),
@@ -738,4 +750,57 @@ fn ctrl_c_at_a_hidden_prompt_gives_the_echo_back() {
     assert_eq!(st.signal(), Some(2), "{st:?}");
     assert_eq!(termios_snapshot(&slave), fresh_termios(), "echo restored");
     assert_eq!(env.reveal("PW"), "old-value");
+}
+
+#[test]
+fn after_a_hidden_prompt_signals_still_end_vault() {
+    use std::io::Write;
+    let env = crate::util::Env::new();
+    env.set("PW", "old-value");
+    // Another connection holds the write lock, so after the prompt vault
+    // waits (up to its 10 s busy timeout): SIGTERM must end it at once.
+    let lock = rusqlite::Connection::open(env.db()).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut cmd = env.std_cmd("setsid");
+    cmd.args(["-c", crate::util::VAULT_BIN, "set", "PW"]);
+    let (mut child, rx, mut master, _slave) = spawn_on_pty(cmd);
+    read_until(&rx, "Enter keeps the current value", Duration::from_secs(5));
+    master.write_all(b"new-value\r").unwrap();
+    thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "vault should be waiting for the lock"
+    );
+    let started = Instant::now();
+    kill(child.id(), "TERM");
+    let st = wait_timeout(&mut child, Duration::from_secs(15));
+    assert_eq!(st.signal(), Some(15), "{st:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    lock.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(env.reveal("PW"), "old-value");
+}
+
+#[test]
+fn sigterm_while_the_command_runs_bounds_the_wait_for_what_it_left_behind() {
+    // `docker stop`: the command dies of the forwarded SIGTERM; a background
+    // process it started still holds the pipe, but vault does not wait for it.
+    let mut child = sh("sleep 8 & sleep 5")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    kill(child.id(), "TERM");
+    let st = wait_timeout(&mut child, Duration::from_secs(15));
+    assert_eq!(st.code(), Some(143), "{st:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
 }
