@@ -339,6 +339,19 @@ fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
     })
 }
 
+/// (secret, current version, delivered version, delivered at, global).
+fn grant_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
+    let cur: i64 = r.get(1)?;
+    let del: Option<i64> = r.get(2)?;
+    Ok(GrantRow {
+        secret: r.get(0)?,
+        current_version: cur.max(0) as u64,
+        delivered_version: del.map(|d| d.max(0) as u64),
+        delivered_at: r.get(3)?,
+        global: r.get(4)?,
+    })
+}
+
 impl Tx<'_> {
     pub fn vault_id(&self) -> Result<Vec<u8>> {
         self.tx
@@ -609,20 +622,10 @@ impl Tx<'_> {
     /// An agent's grants with delivery state.
     pub fn grants(&self, agent: &str) -> Result<Vec<GrantRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT g.secret, s.version, d.version, d.delivered FROM grants g JOIN secrets s ON s.name = g.secret \
+            "SELECT g.secret, s.version, d.version, d.delivered, 0 FROM grants g JOIN secrets s ON s.name = g.secret \
              LEFT JOIN deliveries d ON d.agent = g.agent AND d.secret = g.secret WHERE g.agent = ?1 ORDER BY g.secret",
         )?;
-        let rows = st.query_map([agent], |r| {
-            let cur: i64 = r.get(1)?;
-            let del: Option<i64> = r.get(2)?;
-            Ok(GrantRow {
-                secret: r.get(0)?,
-                current_version: cur.max(0) as u64,
-                delivered_version: del.map(|d| d.max(0) as u64),
-                delivered_at: r.get(3)?,
-                global: false,
-            })
-        })?;
+        let rows = st.query_map([agent], grant_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -635,17 +638,7 @@ impl Tx<'_> {
              LEFT JOIN deliveries d ON d.agent = ?1 AND d.secret = s.name \
              WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name",
         )?;
-        let rows = st.query_map([agent], |r| {
-            let cur: i64 = r.get(1)?;
-            let del: Option<i64> = r.get(2)?;
-            Ok(GrantRow {
-                secret: r.get(0)?,
-                current_version: cur.max(0) as u64,
-                delivered_version: del.map(|d| d.max(0) as u64),
-                delivered_at: r.get(3)?,
-                global: r.get(4)?,
-            })
-        })?;
+        let rows = st.query_map([agent], grant_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
