@@ -115,7 +115,8 @@ impl Scope {
 /// command, so each check is a hash lookup rather than a scan of every grant
 /// (10,000 secrets and 10,000 grants would otherwise cost 10^8 steps).
 pub struct Receives<'g> {
-    granted: std::collections::HashSet<&'g str>,
+    // A BTreeSet: a HashSet's random seed costs `vault run` a getrandom(2).
+    granted: std::collections::BTreeSet<&'g str>,
 }
 
 impl<'g> Receives<'g> {
@@ -126,7 +127,7 @@ impl<'g> Receives<'g> {
                 .filter(|(ga, _)| ga == a)
                 .map(|(_, s)| s.as_str())
                 .collect(),
-            None => std::collections::HashSet::new(),
+            None => std::collections::BTreeSet::new(),
         };
         Receives { granted }
     }

@@ -189,12 +189,16 @@ fn no_vault(paths: &Paths) -> Error {
 impl Vault {
     /// Open an existing vault; a missing one is "not found" (exit 3).
     pub fn open(paths: &Paths) -> Result<Vault> {
-        paths::check_db_files(&paths.db)?;
         if !paths.db.exists() {
+            // A dangling symlink "does not exist" either: name it.
+            paths::check_db_files(&paths.db)?;
             return Err(no_vault(paths));
         }
         paths::check_dir_safe(&paths.dir)?;
-        let mut store = Store::open(&paths.db)?;
+        // SQLite refuses links (NOFOLLOW) with a vague message; find out
+        // which file is odd only then, off the hot path of `vault run`.
+        let mut store = Store::open(&paths.db)
+            .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e))?;
         // One read for both: every unlock needs the slots, and each
         // transaction costs a round of WAL-index locking.
         let (vault_id, slots) = store.read(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
