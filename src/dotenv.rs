@@ -445,7 +445,7 @@ fn is_valid_key(key: &[u8]) -> bool {
 /// Name the bad key only when it looks like a name someone typed (`db url`,
 /// `1KEY`, `CLÉ`); anything else may be part of a value that lost its quotes
 /// (a base64 line of a key ending in `==`, say), so it is not echoed.
-fn invalid_key_reason(key: &[u8]) -> String {
+pub fn invalid_key_reason(key: &[u8]) -> String {
     const RULE: &str = "keys use letters, digits, '_', '.' and '-', and start with a letter or '_'";
     match std::str::from_utf8(key).ok().filter(|k| showable_key(k)) {
         Some(k) => format!("invalid key {k:?} ({RULE})"),

@@ -47,14 +47,13 @@ pub fn report_error(e: &Error) {
 /// command given one by mistake (`vault get NAME sk-...`). Then vault says
 /// what kind of mistake it was, names a rejected flag only when clap knows
 /// the flag it resembles, and prints the command's usage.
-fn print_usage_error(e: &clap::Error) {
+fn print_usage_error(e: &clap::Error, args: &[std::ffi::OsString]) {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         let _ = e.print();
         return;
     }
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let is_set = subcommand_of(&args) == Some("set");
+    let is_set = subcommand_of(args) == Some("set");
     let rendered = e.render().to_string();
     // An argument is safe to echo when it reads like a word someone typed
     // (a subcommand, a flag, a name); anything else may be a value.
@@ -71,7 +70,7 @@ fn print_usage_error(e: &clap::Error) {
     let sub = if is_set {
         "set"
     } else {
-        subcommand_of(&args).unwrap_or("")
+        subcommand_of(args).unwrap_or("")
     };
     let who = if sub.is_empty() {
         "vault".to_owned()
@@ -149,14 +148,14 @@ fn real_main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            print_usage_error(&e);
+            let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+            print_usage_error(&e, &args);
             // `vault run` keeps 0-124 for the command's own statuses, so a
             // mistake on its command line is "vault failed" (125), as `env`.
             let shown_and_done = matches!(
                 e.kind(),
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
             );
-            let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
             return if !shown_and_done && subcommand_of(&args) == Some("run") {
                 commands::run::EXIT_VAULT_FAILED
             } else {

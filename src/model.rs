@@ -112,7 +112,7 @@ impl Scope {
 
 /// What a run (for `agent`, or without one) receives: globals always,
 /// agent-scoped secrets only when granted to that agent. Built once per
-/// command, so each check is a hash lookup rather than a scan of every grant
+/// command, so each check is a set lookup rather than a scan of every grant
 /// (10,000 secrets and 10,000 grants would otherwise cost 10^8 steps).
 pub struct Receives<'g> {
     // A BTreeSet: a HashSet's random seed costs `vault run` a getrandom(2).
@@ -146,13 +146,28 @@ pub fn check_secret_name(name: &str) -> Result<()> {
         .bytes()
         .next()
         .is_some_and(|b| b.is_ascii_uppercase() || b == b'_');
-    if name.is_empty() || !valid_chars || !valid_start || name.len() > MAX_NAME_LEN {
-        const RULE: &str =
-            "names are 1-128 characters of A-Z, 0-9 and _, not starting with a digit";
+    if name.is_empty() {
+        return Err(
+            Error::invalid("the secret name is empty").hint("give a name such as OPENAI_API_KEY")
+        );
+    }
+    if valid_chars && valid_start && name.len() > MAX_NAME_LEN {
+        // Long but well-formed: the length is the problem, and saying so
+        // needs no echo of a string that may be a token.
+        return Err(Error::invalid(format!(
+            "invalid secret name: it has {} characters, names have at most {MAX_NAME_LEN}",
+            name.len()
+        ))
+        .hint("shorten it"));
+    }
+    if !valid_chars || !valid_start {
+        let rule = format!(
+            "names are 1-{MAX_NAME_LEN} characters of A-Z, 0-9 and _, not starting with a digit"
+        );
         if name.contains('=') {
             // `vault set KEY=value`: the argument holds the value itself.
             return Err(Error::invalid(format!(
-                "invalid secret name (not shown: it holds a '=', so it may carry a value); {RULE}"
+                "invalid secret name (not shown: it holds a '=', so it may carry a value); {rule}"
             ))
             .hint(
                 "give the name and the value apart: vault set NAME VALUE, or pipe the value in",
@@ -160,20 +175,13 @@ pub fn check_secret_name(name: &str) -> Result<()> {
         }
         if !looks_typed(name) {
             return Err(Error::invalid(format!(
-                "invalid secret name (not shown: it looks like a token or part of a value); {RULE}"
+                "invalid secret name (not shown: it looks like a token or part of a value); {rule}"
             ))
             .hint("check the order of the arguments: the name comes first, e.g. vault set OPENAI_API_KEY"));
         }
-        let mut e = Error::invalid(format!("invalid secret name {}: {RULE}", shown(name)));
+        let mut e = Error::invalid(format!("invalid secret name {}: {rule}", shown(name)));
         if let Some(fixed) = suggest_secret_name(name) {
             e = e.hint(format!("did you mean {fixed}?"));
-        } else if name.len() > MAX_NAME_LEN {
-            e = e.hint(format!(
-                "shorten it to at most {MAX_NAME_LEN} characters (it has {})",
-                name.len()
-            ));
-        } else if name.is_empty() {
-            e = e.hint("give a name such as OPENAI_API_KEY");
         }
         return Err(e);
     }

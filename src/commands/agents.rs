@@ -9,7 +9,7 @@ use crate::model;
 use crate::model::Scope;
 use crate::output::say;
 use crate::output::{self, escape};
-use crate::store::{Audience, GrantRow, Tx};
+use crate::store::{Audience, GrantRow, SecretRow, Tx};
 use crate::vault::Vault;
 
 pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
@@ -182,14 +182,18 @@ pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
     let Some(provider) = row.provider.as_deref() else {
         return Ok(());
     };
-    let same =
-        |o: &crate::store::SecretRow| o.name != secret && o.provider.as_deref() == Some(provider);
+    // One read of the other credentials of this provider and of the grants;
+    // who receives what is then decided in memory, as `vault run` does.
+    let others: Vec<SecretRow> = tx
+        .secrets(Audience::Everything)?
+        .into_iter()
+        .filter(|o| o.name != secret && o.provider.as_deref() == Some(provider))
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
     if row.scope == Scope::Global {
-        if let Some(other) = tx
-            .secrets(Audience::Everything)?
-            .into_iter()
-            .find(|o| same(o) && o.scope == Scope::Global)
-        {
+        if let Some(other) = others.iter().find(|o| o.scope == Scope::Global) {
             return Err(Error::conflict(format!(
                 "{} is already a global {provider} credential, and every run receives global secrets; a run gets one credential per provider",
                 other.name
@@ -200,16 +204,14 @@ pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
             )));
         }
     }
-    let agents = match row.scope {
+    let grants = tx.all_grants()?;
+    let agents: Vec<String> = match row.scope {
         Scope::Global => tx.agents()?.into_iter().map(|a| a.name).collect(),
         Scope::Agent => tx.grantees(secret)?,
     };
     for agent in agents {
-        let other = tx
-            .secrets(Audience::Agent(&agent))?
-            .into_iter()
-            .find(|o| same(o));
-        if let Some(other) = other {
+        let receives = model::Receives::new(Some(&agent), &grants);
+        if let Some(other) = others.iter().find(|o| receives.secret(&o.name, o.scope)) {
             let how = if other.scope == Scope::Global {
                 format!(
                     "{} is global, so every agent has it: make it agent-only (`vault edit {} --agent-only`) and grant it where it belongs",

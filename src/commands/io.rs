@@ -72,13 +72,9 @@ fn check_file(file: &str, bytes: &[u8], args: &ImportArgs) -> Result<Vec<Checked
         }
         if let Err(e) = model::check_secret_name(&name) {
             if !dotenv::showable_key(&name) {
-                // It may be a piece of a value that lost its quotes.
-                problems.push((
-                    entry.line,
-                    "invalid key, not shown as it may be part of a value \
-                     (names are A-Z, 0-9 and _, not starting with a digit)"
-                        .to_owned(),
-                ));
+                // It may be a piece of a value that lost its quotes: the
+                // parser's own wording, which never quotes such a key.
+                problems.push((entry.line, dotenv::invalid_key_reason(name.as_bytes())));
                 continue;
             }
             let mut reason = e.message().to_owned();
