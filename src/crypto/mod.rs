@@ -17,7 +17,7 @@
 pub mod keyfile;
 
 use aes_gcm::aead::{Aead, Payload};
-use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
+use aes_gcm::{Aes256Gcm, KeyInit};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -44,7 +44,7 @@ const AAD_SLOT: &[u8] = b"vault/v1/slot\0";
 
 /// Fill `buf` from the operating system's CSPRNG.
 pub fn random_bytes(buf: &mut [u8]) -> Result<()> {
-    getrandom::getrandom(buf)
+    getrandom::fill(buf)
         .map_err(|e| Error::other(format!("the system random number generator failed: {e}")))
 }
 
@@ -76,6 +76,11 @@ impl Kek {
     pub fn from_bytes(b: Zeroizing<[u8; KEY_LEN]>) -> Kek {
         Kek(b)
     }
+}
+
+/// AES-GCM's 96-bit nonce from stored bytes; `None` when the length is wrong.
+fn gcm_nonce(bytes: &[u8]) -> Option<aes_gcm::aead::Nonce<Aes256Gcm>> {
+    aes_gcm::aead::Nonce::<Aes256Gcm>::try_from(bytes).ok()
 }
 
 fn hkdf32(ikm: &[u8], salt: &[u8], info: &[u8]) -> Zeroizing<[u8; KEY_LEN]> {
@@ -254,7 +259,7 @@ fn wrap_master_with_nonce(
     let aad = slot_aad(vault_id, slot_kind);
     let wrapped = cipher
         .encrypt(
-            Nonce::from_slice(&nonce),
+            &aes_gcm::aead::Nonce::<Aes256Gcm>::from(nonce),
             Payload {
                 msg: &master.0[..],
                 aad: &aad,
@@ -279,15 +284,13 @@ pub fn unwrap_master(
     if !ct_eq(&check, &slot.check) {
         return Err(UnwrapError::WrongKey);
     }
-    if slot.nonce.len() != NONCE_LEN {
-        return Err(UnwrapError::Damaged);
-    }
+    let nonce = gcm_nonce(&slot.nonce).ok_or(UnwrapError::Damaged)?;
     let cipher = Aes256Gcm::new_from_slice(&wrap[..]).map_err(|_| UnwrapError::Damaged)?;
     let aad = slot_aad(vault_id, slot_kind);
     let plain = Zeroizing::new(
         cipher
             .decrypt(
-                Nonce::from_slice(&slot.nonce),
+                &nonce,
                 Payload {
                     msg: &slot.wrapped,
                     aad: &aad,
@@ -397,7 +400,7 @@ impl ValueKey {
         let ciphertext = self
             .cipher
             .encrypt(
-                Nonce::from_slice(&nonce),
+                &aes_gcm::aead::Nonce::<Aes256Gcm>::from(nonce),
                 Payload {
                     msg: plaintext,
                     aad: &aad,
@@ -424,13 +427,11 @@ impl ValueKey {
             ))
             .hint("restore the vault database from a backup, or set the secret again with `vault set`")
         };
-        if nonce.len() != NONCE_LEN {
-            return Err(fail());
-        }
+        let nonce = gcm_nonce(nonce).ok_or_else(fail)?;
         let aad = value_aad(&self.vault_id, name, version);
         self.cipher
             .decrypt(
-                Nonce::from_slice(nonce),
+                &nonce,
                 Payload {
                     msg: ciphertext,
                     aad: &aad,
@@ -452,7 +453,7 @@ impl PolicyKey {
     pub fn tag(&self, message: &[u8]) -> [u8; 32] {
         // HMAC accepts keys of any length; 32 bytes cannot fail.
         let mut out = [0u8; 32];
-        if let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.0[..]) {
+        if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0[..]) {
             mac.update(message);
             out.copy_from_slice(&mac.finalize().into_bytes());
         }
