@@ -458,10 +458,10 @@ pub fn invalid_key_reason(key: &[u8]) -> String {
 }
 
 /// Whether a key that is not a valid name may be quoted in an error: short,
-/// and looking like a name someone typed ([`crate::model::looks_typed`]).
+/// and looking like a name someone typed ([`crate::typed::looks_typed`]).
 /// Anything else may be a piece of a value that lost its quotes.
 pub fn showable_key(key: &str) -> bool {
-    key.chars().count() <= 40 && crate::model::looks_typed(key)
+    key.chars().count() <= 40 && crate::typed::looks_typed(key)
 }
 
 /// Every physical line holding a NUL byte or invalid UTF-8, sorted by line.

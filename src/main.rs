@@ -17,6 +17,7 @@ mod paths;
 mod run;
 mod store;
 mod sys;
+mod typed;
 mod vault;
 
 use clap::Parser;
