@@ -197,7 +197,7 @@ impl Vault {
         paths::check_dir_safe(&paths.dir)?;
         // SQLite refuses links (NOFOLLOW) with a vague message; find out
         // which file is odd only then, off the hot path of `vault run`.
-        let mut store = Store::open(&paths.db)
+        let mut store = Store::open(&paths.db, crate::crypto::FORMAT_VERSION)
             .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e))?;
         // One read for both: every unlock needs the slots, and each
         // transaction costs a round of WAL-index locking.

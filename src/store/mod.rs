@@ -199,7 +199,9 @@ impl Store {
     }
 
     /// Open an existing vault database, migrating its schema if it is older.
-    pub fn open(path: &Path) -> Result<Store> {
+    /// `max_format` is the newest on-disk format the caller reads: a vault of
+    /// a newer one is refused before anything is written (no migration).
+    pub fn open(path: &Path, max_format: u32) -> Result<Store> {
         let conn = connect(path)?;
         let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version == 0 {
@@ -235,6 +237,7 @@ impl Store {
             ))
             .hint("upgrade vault"));
         }
+        check_format(&conn, path, max_format)?;
         let mut store = Store { conn };
         if version < SCHEMA_VERSION {
             let tx = store
@@ -337,6 +340,53 @@ fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
         updated: r.get(7)?,
         value,
     })
+}
+
+/// Refuse a vault whose `meta.format` is newer than this build reads. A
+/// newer vault records in `meta.reader` the first release that reads its
+/// format, so the message can name what to install.
+fn check_format(conn: &Connection, path: &Path, max_format: u32) -> Result<()> {
+    let row: Option<(rusqlite::types::Value, Option<String>)> = conn
+        .query_row(
+            "SELECT (SELECT value FROM meta WHERE key = 'format'), (SELECT value FROM meta WHERE key = 'reader')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1).ok().flatten())),
+        )
+        .optional()?;
+    let (format, reader) = match row {
+        Some((rusqlite::types::Value::Integer(f), reader)) => (f, reader),
+        Some((rusqlite::types::Value::Text(t), reader)) => match t.trim().parse::<i64>() {
+            Ok(f) => (f, reader),
+            Err(_) => return Err(bad_format(path)),
+        },
+        _ => return Err(bad_format(path)),
+    };
+    if format < 1 {
+        return Err(bad_format(path));
+    }
+    if format > i64::from(max_format) {
+        let who = reader
+            .filter(|r| !r.is_empty() && r.len() <= 32 && r.chars().all(|c| c.is_ascii_graphic()))
+            .map(|r| format!("vault {r} or newer"))
+            .unwrap_or_else(|| format!("a vault release that reads format {format}"));
+        return Err(Error::other(format!(
+            "{} is in vault format {format}, written by a newer vault; this vault ({}) reads format {max_format} and older",
+            path.display(),
+            env!("CARGO_PKG_VERSION")
+        ))
+        .hint(format!(
+            "install {who} to use it; nothing was changed"
+        )));
+    }
+    Ok(())
+}
+
+fn bad_format(path: &Path) -> Error {
+    Error::integrity(format!(
+        "{} has no readable format version in its metadata",
+        path.display()
+    ))
+    .hint("the database is damaged or was edited; restore vault.db from a backup")
 }
 
 /// (secret, current version, delivered version, delivered at, global).
