@@ -142,47 +142,6 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<rusqlite::Error> for Error {
-    fn from(err: rusqlite::Error) -> Error {
-        use rusqlite::ffi::ErrorCode;
-        if let rusqlite::Error::SqliteFailure(e, _) = &err {
-            match e.code {
-                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                    return Error::other(
-                        "vault busy: another vault command kept the database locked for too long",
-                    )
-                    .hint("wait for the other command to finish, then try again");
-                }
-                ErrorCode::DiskFull => {
-                    return Error::other("the disk is full; nothing was written")
-                        .hint("free some disk space and try again");
-                }
-                ErrorCode::ReadOnly => {
-                    // Reads hit this too: WAL needs vault.db-wal and -shm.
-                    return Error::other(
-                        "the vault database or its directory is read-only (vault needs to write vault.db-wal and vault.db-shm beside vault.db, even to read)",
-                    )
-                    .hint("make the vault directory and its files writable by you, or copy the vault to a writable place and use --vault-dir");
-                }
-                ErrorCode::SystemIoFailure => {
-                    return Error::other(format!("the vault database could not be read or written: {err}"))
-                        .hint("check that the disk is not full (`df -h` on the vault directory) and the file system is healthy; nothing was written");
-                }
-                ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
-                    return Error::other("the vault database is damaged or is not a vault database")
-                        .hint("restore vault.db from a backup (and remove vault.db-wal and vault.db-shm beside it); vault never re-initialises a damaged vault on its own");
-                }
-                ErrorCode::CannotOpen => {
-                    return Error::other(format!("cannot open the vault database: {err}"))
-                        .hint("check that the vault directory exists and is writable");
-                }
-                _ => {}
-            }
-        }
-        Error::other(format!("database error: {err}"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

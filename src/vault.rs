@@ -11,6 +11,7 @@ use crate::crypto::{self, Argon2Params, KeyFileKey, MasterKey, PolicyKey, ValueK
 use crate::error::{Error, Result};
 use crate::model::{Kind, SecretValue};
 use crate::paths::{self, Paths};
+use crate::store::Backend;
 use crate::store::{NewVault, SecretRow, SlotRow, Store, StoredValue, Tx};
 
 /// Environment variables vault reads for itself. `vault run` removes them from
@@ -198,7 +199,7 @@ impl Vault {
         // SQLite refuses links (NOFOLLOW) with a vague message; find out
         // which file is odd only then, off the hot path of `vault run`.
         let mut store = Store::open(&paths.db, crate::crypto::FORMAT_VERSION)
-            .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e))?;
+            .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e.into()))?;
         // One read for both: every unlock needs the slots, and each
         // transaction costs a round of WAL-index locking.
         let (vault_id, slots) = store.read(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
@@ -318,6 +319,7 @@ impl Vault {
             &paths.db,
             &NewVault {
                 vault_id: &vault_id,
+                format: crate::crypto::FORMAT_VERSION,
                 created: &created,
                 policy_tag: &policy_tag,
             },
@@ -414,7 +416,7 @@ impl Vault {
     pub fn write<T>(
         &mut self,
         src: &KeySource,
-        f: impl FnOnce(&Tx<'_>, &Crypt) -> Result<T>,
+        mut f: impl FnMut(&Tx<'_>, &Crypt) -> Result<T>,
     ) -> Result<T> {
         self.unlock(src)?;
         let Vault { store, crypt, .. } = self;
@@ -524,7 +526,7 @@ impl Crypt {
         let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
         let tag = keys.policy.tag(&policy_message(&rows, &grants));
-        tx.set_meta("policy_tag", &tag)
+        Ok(tx.set_meta("policy_tag", &tag)?)
     }
 
     fn keys(&self) -> Result<&Keys> {

@@ -9,6 +9,7 @@ use crate::model;
 use crate::model::Scope;
 use crate::output::say;
 use crate::output::{self, escape};
+use crate::store::Backend;
 use crate::store::{Audience, GrantRow, SecretRow, Tx};
 use crate::vault::Vault;
 
@@ -27,7 +28,7 @@ fn create(ctx: &Ctx, name: &str, description: Option<&str>) -> Result<()> {
     let now = output::now();
     let created = vault
         .store
-        .write(|tx| tx.create_agent(name, description.unwrap_or(""), &now))?;
+        .write(|tx| Ok(tx.create_agent(name, description.unwrap_or(""), &now)?))?;
     if !created {
         return Err(
             Error::conflict(format!("an agent named {name} already exists")).hint(format!(

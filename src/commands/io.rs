@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output;
 use crate::output::say;
+use crate::store::Backend;
 use crate::store::{Audience, SecretRow};
 use crate::vault::Vault;
 
@@ -301,7 +302,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         if verify {
             crypt.verify_policy(tx)?;
         }
-        tx.secrets(audience)
+        Ok(tx.secrets(audience)?)
     })?;
     let mut values = Vec::with_capacity(rows.len());
     for r in &rows {

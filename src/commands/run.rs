@@ -11,6 +11,7 @@ use crate::manifest::{self, Declared};
 use crate::model::{self, Kind, Scope};
 use crate::output;
 use crate::run::{self, Injected, Outcome};
+use crate::store::Backend;
 use crate::store::SecretRow;
 use crate::vault::Vault;
 
@@ -159,7 +160,7 @@ fn record_delivery(vault: &mut Vault, agent: &str, chosen: &[SecretRow]) -> Resu
             .iter()
             .map(|r| (r.name.as_str(), r.version))
             .collect();
-        tx.record_delivery(agent, &delivered, &now)
+        Ok(tx.record_delivery(agent, &delivered, &now)?)
     })
 }
 

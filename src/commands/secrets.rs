@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output::say;
 use crate::output::{self, escape, MASK};
+use crate::store::Backend;
 use crate::store::{Audience, SecretRow, StoredValue};
 use crate::vault::{strip_one_newline, Vault};
 
@@ -104,7 +105,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
             for a in &args.agents {
                 require_agent(tx, a)?;
             }
-            tx.secret(&args.name)
+            Ok(tx.secret(&args.name)?)
         })?,
         None => {
             if let Some(a) = args.agents.first() {

@@ -160,7 +160,7 @@ fn value_key() -> ValueKey {
 fn labels_and_versions_are_the_documented_ones() {
     assert_eq!(FORMAT_VERSION, 1);
     assert_eq!(
-        crate::store::SCHEMA_VERSION,
+        crate::store::sqlite::SCHEMA_VERSION,
         1,
         "docs/FORMAT.md describes schema user_version 1"
     );

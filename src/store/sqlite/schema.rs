@@ -4,7 +4,7 @@
 
 use rusqlite::Connection;
 
-use crate::error::Result;
+use super::StoreResult as Result;
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 

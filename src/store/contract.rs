@@ -1,0 +1,464 @@
+//! The storage contract: what every engine behind [`Backend`] must do, as
+//! tests written against the interface only. Each engine runs the whole
+//! suite through `contract_suite!` with a factory for a fresh, empty vault
+//! and a way to open a second connection to it; the SQLite engine's run is
+//! at the bottom. Nothing here knows SQL or cryptography: values are opaque
+//! bytes, as the store sees them.
+
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use super::{Audience, Backend, SecretRow, StoredValue, Tx};
+use crate::error::{Error, Result};
+use crate::model::{Kind, Scope};
+
+/// One engine under test: a fresh vault, and further connections to it.
+pub trait Engine: Send + Sync {
+    type Store: Backend;
+    /// A new, empty vault (one key slot, vault id `VAULT_ID`).
+    fn fresh(&self) -> Self::Store;
+    /// Another connection to the vault the last `fresh` made.
+    fn connect(&self) -> Self::Store;
+}
+
+pub const VAULT_ID: &[u8] = b"contract-vault-1";
+
+fn sealed(tag: u8) -> StoredValue {
+    StoredValue::Sealed {
+        nonce: vec![tag; 12],
+        ciphertext: vec![tag; 24],
+    }
+}
+
+fn row(name: &str, scope: Scope, version: u64) -> SecretRow {
+    SecretRow {
+        name: name.to_owned(),
+        kind: Kind::Secret,
+        scope,
+        description: format!("about {name}"),
+        provider: None,
+        version,
+        created: "2026-01-01T00:00:00Z".to_owned(),
+        updated: "2026-01-01T00:00:00Z".to_owned(),
+        value: sealed(0),
+    }
+}
+
+/// Create `name` at version 1 (or its next version) with a sealed value tagged `tag`.
+fn put(tx: &Tx<'_>, name: &str, scope: Scope, tag: u8) -> Result<u64> {
+    let v = tx.max_version(name)? + 1;
+    tx.insert_version(name, v, &sealed(tag), "2026-01-01T00:00:00Z")?;
+    tx.upsert_secret(&row(name, scope, v))?;
+    Ok(v)
+}
+
+fn names(rows: &[SecretRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.name.as_str()).collect()
+}
+
+pub fn fresh_vault_has_its_id_and_one_slot(e: &impl Engine) {
+    let mut s = e.fresh();
+    let (id, slots, format) = s
+        .read(|tx| Ok((tx.vault_id()?, tx.slots()?, tx.meta("format")?)))
+        .unwrap();
+    assert_eq!(id, VAULT_ID);
+    assert_eq!(slots.len(), 1);
+    assert_eq!(format.as_deref(), Some(&b"1"[..]));
+}
+
+pub fn meta_round_trips_and_overwrites(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| Ok(tx.set_meta("policy_tag", b"one")?))
+        .unwrap();
+    s.write(|tx| Ok(tx.set_meta("policy_tag", &[0, 1, 2, 255])?))
+        .unwrap();
+    let v = s.read(|tx| Ok(tx.meta("policy_tag")?)).unwrap();
+    assert_eq!(v.as_deref(), Some(&[0u8, 1, 2, 255][..]));
+    assert_eq!(s.read(|tx| Ok(tx.meta("no-such-key")?)).unwrap(), None);
+}
+
+pub fn versions_are_kept_and_the_current_one_is_served(e: &impl Engine) {
+    let mut s = e.fresh();
+    for tag in 1..=3 {
+        s.write(|tx| put(tx, "API_KEY", Scope::Global, tag))
+            .unwrap();
+    }
+    let (cur, all, max) = s
+        .read(|tx| {
+            Ok((
+                tx.secret("API_KEY")?,
+                tx.versions("API_KEY")?,
+                tx.max_version("API_KEY")?,
+            ))
+        })
+        .unwrap();
+    let cur = cur.unwrap();
+    assert_eq!(cur.version, 3);
+    assert_eq!(max, 3);
+    assert!(matches!(cur.value, StoredValue::Sealed { ref nonce, .. } if nonce == &vec![3u8; 12]));
+    assert_eq!(all.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        s.read(|tx| Ok(tx.secret("NOPE")?)).unwrap().map(|r| r.name),
+        None
+    );
+}
+
+pub fn plain_and_sealed_values_round_trip(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        tx.insert_version(
+            "LOG_LEVEL",
+            1,
+            &StoredValue::Plain(Zeroizing::new("debug".to_owned())),
+            "t",
+        )?;
+        let mut r = row("LOG_LEVEL", Scope::Global, 1);
+        r.kind = Kind::Variable;
+        tx.upsert_secret(&r)?;
+        Ok(())
+    })
+    .unwrap();
+    let got = s.read(|tx| Ok(tx.secret("LOG_LEVEL")?)).unwrap().unwrap();
+    assert_eq!(got.kind, Kind::Variable);
+    assert!(matches!(got.value, StoredValue::Plain(ref p) if p.as_str() == "debug"));
+    // A kind change rewrites the stored form of a version in place.
+    s.write(|tx| Ok(tx.replace_version("LOG_LEVEL", 1, &sealed(9))?))
+        .unwrap();
+    let got = s.read(|tx| Ok(tx.secret("LOG_LEVEL")?)).unwrap().unwrap();
+    assert!(
+        matches!(got.value, StoredValue::Sealed { ref ciphertext, .. } if ciphertext == &vec![9u8; 24])
+    );
+}
+
+pub fn metadata_update_keeps_created(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| put(tx, "K", Scope::Global, 1)).unwrap();
+    s.write(|tx| {
+        let mut r = row("K", Scope::Agent, 1);
+        r.created = "2030-01-01T00:00:00Z".to_owned();
+        r.updated = "2030-01-02T00:00:00Z".to_owned();
+        r.description = "changed".to_owned();
+        r.provider = Some("openai".to_owned());
+        Ok(tx.upsert_secret(&r)?)
+    })
+    .unwrap();
+    let got = s.read(|tx| Ok(tx.secret("K")?)).unwrap().unwrap();
+    assert_eq!(got.created, "2026-01-01T00:00:00Z");
+    assert_eq!(got.updated, "2030-01-02T00:00:00Z");
+    assert_eq!(got.scope, Scope::Agent);
+    assert_eq!(got.description, "changed");
+    assert_eq!(got.provider.as_deref(), Some("openai"));
+}
+
+pub fn an_agent_sees_globals_and_its_grants_only(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        put(tx, "GLOBAL_A", Scope::Global, 1)?;
+        put(tx, "MINE", Scope::Agent, 2)?;
+        put(tx, "THEIRS", Scope::Agent, 3)?;
+        assert!(tx.create_agent("bot", "", "t")?);
+        assert!(tx.create_agent("other", "", "t")?);
+        assert!(tx.grant("bot", "MINE", "t")?);
+        assert!(tx.grant("other", "THEIRS", "t")?);
+        Ok(())
+    })
+    .unwrap();
+    let (bot, everything) = s
+        .read(|tx| {
+            Ok((
+                tx.secrets(Audience::Agent("bot"))?,
+                tx.secrets(Audience::Everything)?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(names(&bot), ["GLOBAL_A", "MINE"]);
+    assert_eq!(names(&everything), ["GLOBAL_A", "MINE", "THEIRS"]);
+    let policy = s.read(|tx| Ok(tx.policy_rows()?)).unwrap();
+    assert_eq!(names(&policy), ["GLOBAL_A", "MINE", "THEIRS"]);
+    assert_eq!(
+        s.read(|tx| Ok(tx.all_grants()?)).unwrap(),
+        [
+            ("bot".to_owned(), "MINE".to_owned()),
+            ("other".to_owned(), "THEIRS".to_owned())
+        ]
+    );
+}
+
+pub fn grants_and_agents_report_what_changed(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        put(tx, "K", Scope::Agent, 1)?;
+        assert!(tx.create_agent("b-bot", "second", "t")?);
+        assert!(tx.create_agent("a-bot", "first", "t")?);
+        assert!(
+            !tx.create_agent("a-bot", "again", "t")?,
+            "a duplicate agent is refused"
+        );
+        assert!(tx.grant("b-bot", "K", "t")?);
+        assert!(tx.grant("a-bot", "K", "t")?);
+        assert!(
+            !tx.grant("a-bot", "K", "t")?,
+            "a duplicate grant changes nothing"
+        );
+        Ok(())
+    })
+    .unwrap();
+    let (grantees, agents) = s.read(|tx| Ok((tx.grantees("K")?, tx.agents()?))).unwrap();
+    assert_eq!(grantees, ["a-bot", "b-bot"]);
+    assert_eq!(
+        agents.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        ["a-bot", "b-bot"]
+    );
+    assert_eq!(agents[0].description, "first");
+    s.write(|tx| {
+        assert!(tx.revoke("a-bot", "K")?);
+        assert!(!tx.revoke("a-bot", "K")?);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(s.read(|tx| Ok(tx.grantees("K")?)).unwrap(), ["b-bot"]);
+    // Deleting an agent takes its grants with it.
+    s.write(|tx| {
+        assert!(tx.delete_agent("b-bot")?);
+        assert!(!tx.delete_agent("b-bot")?);
+        Ok(())
+    })
+    .unwrap();
+    assert!(s.read(|tx| Ok(tx.grantees("K")?)).unwrap().is_empty());
+    assert!(s.read(|tx| Ok(tx.agent("b-bot")?)).unwrap().is_none());
+}
+
+pub fn deliveries_track_what_an_agent_last_received(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        put(tx, "SHARED", Scope::Global, 1)?;
+        put(tx, "OWN", Scope::Agent, 1)?;
+        tx.create_agent("bot", "", "t")?;
+        tx.grant("bot", "OWN", "t")?;
+        Ok(())
+    })
+    .unwrap();
+    let pending = s.read(|tx| Ok(tx.received("bot")?)).unwrap();
+    assert!(pending.iter().all(|g| g.delivered_version.is_none()));
+    s.write(|tx| Ok(tx.record_delivery("bot", &[("SHARED", 1), ("OWN", 1)], "t2")?))
+        .unwrap();
+    s.write(|tx| put(tx, "OWN", Scope::Agent, 2)).unwrap();
+    let received = s.read(|tx| Ok(tx.received("bot")?)).unwrap();
+    let own = received.iter().find(|g| g.secret == "OWN").unwrap();
+    assert_eq!((own.current_version, own.delivered_version), (2, Some(1)));
+    assert!(!own.global);
+    let shared = received.iter().find(|g| g.secret == "SHARED").unwrap();
+    assert!(shared.global);
+    assert_eq!(shared.delivered_at.as_deref(), Some("t2"));
+    let grants = s.read(|tx| Ok(tx.grants("bot")?)).unwrap();
+    assert_eq!(
+        grants.iter().map(|g| g.secret.as_str()).collect::<Vec<_>>(),
+        ["OWN"]
+    );
+    let agent = s.read(|tx| Ok(tx.agent("bot")?)).unwrap().unwrap();
+    assert_eq!(agent.last_run.as_deref(), Some("t2"));
+}
+
+pub fn deleting_a_secret_takes_versions_grants_and_deliveries(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        put(tx, "GONE", Scope::Agent, 1)?;
+        put(tx, "GONE", Scope::Agent, 2)?;
+        tx.create_agent("bot", "", "t")?;
+        tx.grant("bot", "GONE", "t")?;
+        tx.record_delivery("bot", &[("GONE", 2)], "t")?;
+        Ok(())
+    })
+    .unwrap();
+    s.write(|tx| {
+        assert!(tx.delete_secret("GONE")?);
+        assert!(!tx.delete_secret("GONE")?);
+        Ok(())
+    })
+    .unwrap();
+    let (versions, grants, received, names) = s
+        .read(|tx| {
+            Ok((
+                tx.versions("GONE")?,
+                tx.all_grants()?,
+                tx.received("bot")?,
+                tx.secret_names()?,
+            ))
+        })
+        .unwrap();
+    assert!(versions.is_empty() && grants.is_empty() && received.is_empty() && names.is_empty());
+    // A name used again starts at version 1: history went with the secret.
+    s.write(|tx| put(tx, "GONE", Scope::Global, 5)).unwrap();
+    assert_eq!(s.read(|tx| Ok(tx.max_version("GONE")?)).unwrap(), 1);
+}
+
+pub fn a_failed_write_changes_nothing(e: &impl Engine) {
+    let mut s = e.fresh();
+    let r: Result<()> = s.write(|tx| {
+        put(tx, "HALF", Scope::Global, 1)?;
+        tx.create_agent("bot", "", "t")?;
+        Err(Error::invalid("stop half-way"))
+    });
+    assert_eq!(
+        r.unwrap_err().exit_code(),
+        7,
+        "the closure's error comes back as is"
+    );
+    let (names, agents) = s.read(|tx| Ok((tx.secret_names()?, tx.agents()?))).unwrap();
+    assert!(names.is_empty() && agents.is_empty());
+}
+
+pub fn a_read_never_commits(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.read(|tx| {
+        put(tx, "DRY_RUN", Scope::Global, 1)?;
+        Ok(())
+    })
+    .unwrap_or_default();
+    assert!(s.read(|tx| Ok(tx.secret_names()?)).unwrap().is_empty());
+}
+
+pub fn a_write_is_seen_by_another_connection(e: &impl Engine) {
+    let mut a = e.fresh();
+    let mut b = e.connect();
+    a.write(|tx| put(tx, "SEEN", Scope::Global, 1)).unwrap();
+    assert_eq!(b.read(|tx| Ok(tx.secret_names()?)).unwrap(), ["SEEN"]);
+}
+
+/// Writers on several connections, each reading the latest version and
+/// writing the next: with the write lock held for the whole closure, every
+/// write lands and the versions have no gaps (what BEGIN IMMEDIATE gives on
+/// SQLite, and row locks must give elsewhere).
+pub fn concurrent_writers_lose_nothing<E: Engine + 'static>(e: Arc<E>) {
+    const WRITERS: usize = 4;
+    const EACH: usize = 25;
+    e.fresh()
+        .write(|tx| put(tx, "COUNTER", Scope::Global, 0).map(|_| ()))
+        .unwrap();
+    let threads: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            let e = Arc::clone(&e);
+            std::thread::spawn(move || {
+                let mut s = e.connect();
+                for _ in 0..EACH {
+                    s.write(|tx| put(tx, "COUNTER", Scope::Global, 1).map(|_| ()))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let versions = e.connect().read(|tx| Ok(tx.versions("COUNTER")?)).unwrap();
+    let numbers: Vec<u64> = versions.iter().map(|(v, _)| *v).collect();
+    let expected: Vec<u64> = (1..=(1 + WRITERS * EACH) as u64).collect();
+    assert_eq!(numbers, expected);
+}
+
+/// Runs every contract test against one engine: `contract_suite!(module, engine_expr)`.
+macro_rules! contract_suite {
+    ($module:ident, $engine:expr) => {
+        mod $module {
+            use super::*;
+            #[test]
+            fn fresh_vault_has_its_id_and_one_slot() {
+                super::fresh_vault_has_its_id_and_one_slot(&$engine)
+            }
+            #[test]
+            fn meta_round_trips_and_overwrites() {
+                super::meta_round_trips_and_overwrites(&$engine)
+            }
+            #[test]
+            fn versions_are_kept_and_the_current_one_is_served() {
+                super::versions_are_kept_and_the_current_one_is_served(&$engine)
+            }
+            #[test]
+            fn plain_and_sealed_values_round_trip() {
+                super::plain_and_sealed_values_round_trip(&$engine)
+            }
+            #[test]
+            fn metadata_update_keeps_created() {
+                super::metadata_update_keeps_created(&$engine)
+            }
+            #[test]
+            fn an_agent_sees_globals_and_its_grants_only() {
+                super::an_agent_sees_globals_and_its_grants_only(&$engine)
+            }
+            #[test]
+            fn grants_and_agents_report_what_changed() {
+                super::grants_and_agents_report_what_changed(&$engine)
+            }
+            #[test]
+            fn deliveries_track_what_an_agent_last_received() {
+                super::deliveries_track_what_an_agent_last_received(&$engine)
+            }
+            #[test]
+            fn deleting_a_secret_takes_versions_grants_and_deliveries() {
+                super::deleting_a_secret_takes_versions_grants_and_deliveries(&$engine)
+            }
+            #[test]
+            fn a_failed_write_changes_nothing() {
+                super::a_failed_write_changes_nothing(&$engine)
+            }
+            #[test]
+            fn a_read_never_commits() {
+                super::a_read_never_commits(&$engine)
+            }
+            #[test]
+            fn a_write_is_seen_by_another_connection() {
+                super::a_write_is_seen_by_another_connection(&$engine)
+            }
+            #[test]
+            fn concurrent_writers_lose_nothing() {
+                super::concurrent_writers_lose_nothing(std::sync::Arc::new($engine))
+            }
+        }
+    };
+}
+
+/// The SQLite engine in a temporary directory.
+pub struct Sqlite {
+    dir: tempfile::TempDir,
+}
+
+impl Sqlite {
+    fn new() -> Sqlite {
+        Sqlite {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("vault.db")
+    }
+}
+
+impl Engine for Sqlite {
+    type Store = super::sqlite::SqliteStore;
+    fn fresh(&self) -> Self::Store {
+        let slot = super::SlotRow {
+            id: 0,
+            kind: "keyfile".to_owned(),
+            kdf: None,
+            salt: None,
+            nonce: vec![1; 12],
+            wrapped: vec![2; 48],
+            check: vec![3; 16],
+        };
+        let init = super::NewVault {
+            vault_id: VAULT_ID,
+            format: 1,
+            created: "2026-01-01T00:00:00Z",
+            policy_tag: &[0; 32],
+        };
+        super::sqlite::SqliteStore::create(&self.path(), &init, &slot)
+            .unwrap()
+            .unwrap()
+    }
+    fn connect(&self) -> Self::Store {
+        super::sqlite::SqliteStore::open(&self.path(), 1).unwrap()
+    }
+}
+
+contract_suite!(sqlite, Sqlite::new());

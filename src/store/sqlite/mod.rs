@@ -1,0 +1,764 @@
+//! The SQLite engine of the storage interface (`super`): schema, migrations
+//! and queries. No cryptography here, and no rusqlite type leaves this
+//! module: its errors become [`StoreError`]s below. Write transactions are
+//! `BEGIN IMMEDIATE`, so two writers queue on the busy timeout instead of
+//! failing half-way; every multi-row change of a command happens in one of
+//! them.
+
+mod schema;
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use super::{
+    AgentRow, Audience, Backend, GrantRow, NewVault, Records, SecretRow, SlotRow, StoreError,
+    StoreResult, StoredValue, Tx, BUSY_TIMEOUT,
+};
+use crate::error::Error;
+use crate::model::{Kind, Scope};
+
+pub use schema::SCHEMA_VERSION;
+
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn connect(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )?;
+    busy::watch(path);
+    conn.busy_handler(Some(busy::handler))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+    Ok(conn)
+}
+
+/// Waiting for the write lock, fairly. SQLite's own busy handler sleeps in
+/// growing steps (up to 100 ms) between attempts, so a writer that waits
+/// behind a steady stream of short writes keeps missing the gaps between
+/// them and fails with "busy" after the timeout while everyone else makes
+/// progress. This one tries again about every millisecond (jittered, so
+/// waiters do not move in step), and gives up only after [`BUSY_TIMEOUT`]
+/// in which nobody committed anything: progress is seen as a change of the
+/// write-ahead log's size or modification time.
+mod busy {
+    use std::cell::RefCell;
+    use std::path::{Path, PathBuf};
+    use std::time::{Duration, Instant, SystemTime};
+
+    use super::BUSY_TIMEOUT;
+
+    struct Wait {
+        wal: PathBuf,
+        last_change: Instant,
+        last_check: Instant,
+        seen: Option<(u64, SystemTime)>,
+    }
+
+    thread_local! {
+        static WAIT: RefCell<Option<Wait>> = const { RefCell::new(None) };
+    }
+
+    /// Watch `path`'s write-ahead log for progress while this thread waits.
+    pub fn watch(path: &Path) {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let now = Instant::now();
+        WAIT.with(|w| {
+            *w.borrow_mut() = Some(Wait {
+                wal: PathBuf::from(wal),
+                last_change: now,
+                last_check: now,
+                seen: None,
+            })
+        });
+    }
+
+    fn wal_state(wal: &Path) -> Option<(u64, SystemTime)> {
+        let m = std::fs::metadata(wal).ok()?;
+        Some((m.len(), m.modified().ok()?))
+    }
+
+    /// SQLite's busy callback: `attempt` counts the calls for this one
+    /// wait, from 0. `true` means "try again".
+    pub fn handler(attempt: i32) -> bool {
+        let now = Instant::now();
+        let go_on = WAIT.with(|w| {
+            let mut w = w.borrow_mut();
+            let Some(w) = w.as_mut() else {
+                return attempt < 10_000;
+            };
+            if attempt == 0 {
+                w.last_change = now;
+                w.last_check = now;
+                w.seen = wal_state(&w.wal);
+            } else if now.duration_since(w.last_check) >= Duration::from_millis(50) {
+                w.last_check = now;
+                let state = wal_state(&w.wal);
+                if state != w.seen {
+                    w.seen = state;
+                    w.last_change = now;
+                }
+            }
+            now.duration_since(w.last_change) < BUSY_TIMEOUT
+        });
+        if go_on {
+            // 0.5-1.5 ms, different per process and per attempt.
+            let spread = (std::process::id() as u64)
+                .wrapping_mul(7919)
+                .wrapping_add(attempt as u64 * 104_729)
+                % 1000;
+            std::thread::sleep(Duration::from_micros(500 + spread));
+        }
+        go_on
+    }
+}
+
+impl SqliteStore {
+    /// Create the database file (which must not exist yet) and its schema.
+    /// Returns `Ok(None)` when another process created it first.
+    ///
+    /// The vault is built complete under a private temporary name beside
+    /// `path` and only then published there with link(2), which fails if
+    /// `path` exists. So a crash (kill -9, power loss) during creation leaves
+    /// at most a stray temporary file, never a half-made vault.db that every
+    /// later command would have to refuse; and of concurrent creators exactly
+    /// one wins.
+    pub fn create(
+        path: &Path,
+        init: &NewVault<'_>,
+        first_slot: &SlotRow,
+    ) -> StoreResult<Option<SqliteStore>> {
+        let dir = path.parent().unwrap_or_else(|| Path::new("."));
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}",
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("vault.db"),
+            std::process::id()
+        ));
+        let remove_tmp = || {
+            // A stale WAL beside a new database would be replayed into it.
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut p = tmp.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        };
+        remove_tmp();
+        if let Err(e) = crate::paths::create_private_file(&tmp) {
+            return Err(StoreError::Refused(Error::io("create", &tmp, e)));
+        }
+        let built = (|| {
+            let mut conn = connect(&tmp)?;
+            // Nobody can see this file until it is linked into place, so no
+            // step of building it needs an fsync: the finished file is synced
+            // once below, before it is published.
+            conn.execute_batch("PRAGMA synchronous = OFF;")?;
+            conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            schema::migrate(&tx, 0)?;
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('vault_id', ?1), ('created', ?2), ('format', ?3), ('policy_tag', ?4)",
+                params![init.vault_id, init.created, init.format, init.policy_tag],
+            )?;
+            insert_slot(&tx, first_slot)?;
+            tx.commit()?;
+            // Everything into the main file before it is published: no one
+            // else has it open, so the checkpoint cannot be held up.
+            let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            if busy != 0 {
+                return Err(StoreError::Refused(
+                    Error::other("cannot finish writing the new vault database").hint("try again"),
+                ));
+            }
+            conn.close().map_err(|(_, e)| StoreError::from(e))?;
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| StoreError::Refused(Error::io("sync", &tmp, e)))?;
+            Ok(())
+        })();
+        if let Err(e) = built {
+            remove_tmp();
+            return Err(e);
+        }
+        let linked = std::fs::hard_link(&tmp, path);
+        remove_tmp();
+        match linked {
+            Ok(()) => {
+                if let Ok(d) = std::fs::File::open(dir) {
+                    let _ = d.sync_all();
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
+            Err(e) => return Err(StoreError::Refused(Error::io("create", path, e))),
+        }
+        Ok(Some(SqliteStore {
+            conn: connect(path)?,
+        }))
+    }
+
+    /// Open an existing vault database, migrating its schema if it is older.
+    /// `max_format` is the newest on-disk format the caller reads: a vault of
+    /// a newer one is refused before anything is written (no migration).
+    pub fn open(path: &Path, max_format: u32) -> StoreResult<SqliteStore> {
+        let conn = connect(path)?;
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version == 0 {
+            // `create` publishes only complete vaults, so this is not one
+            // being made right now: an empty file, some other database, or
+            // a vault whose header was damaged (its tables are still there).
+            let tables: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('meta', 'slots', 'secrets', 'versions')",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap_or(0);
+            if tables == 4 {
+                return Err(Error::integrity(format!(
+                    "{} has vault tables but no schema version: the database header was damaged",
+                    path.display()
+                ))
+                .hint("do not delete it: restore vault.db from a backup, or keep it for recovery")
+                .into());
+            }
+            return Err(Error::other(format!(
+                "{} exists but holds no vault (an empty file or another program's database)",
+                path.display()
+            ))
+            .hint("move it aside (it may be another program's data) and run `vault init`, or point --vault-dir at your vault").into());
+        }
+        if version > SCHEMA_VERSION {
+            return Err(Error::other(format!(
+                "{} was written by a newer vault (schema {version}; this vault understands up to {SCHEMA_VERSION})",
+                path.display()
+            ))
+            .hint("upgrade vault").into());
+        }
+        check_format(&conn, path, max_format)?;
+        let mut store = SqliteStore { conn };
+        if version < SCHEMA_VERSION {
+            let tx = store
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            schema::migrate(&tx, now)?;
+            tx.commit()?;
+        }
+        Ok(store)
+    }
+}
+
+impl Backend for SqliteStore {
+    fn relax_durability(&self) -> StoreResult<()> {
+        self.conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
+        Ok(())
+    }
+
+    fn read<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(StoreError::from)?;
+        let out = f(&SqliteTx { tx: &tx })?;
+        tx.rollback().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the
+    /// busy timeout), so the closure runs once: SQLite has no lost races to
+    /// retry.
+    fn write<T>(
+        &mut self,
+        mut f: impl FnMut(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let out = f(&SqliteTx { tx: &tx })?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+}
+
+fn insert_slot(conn: &Connection, s: &SlotRow) -> StoreResult<i64> {
+    conn.execute(
+        "INSERT INTO slots(kind, kdf, salt, nonce, wrapped, key_check) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![s.kind, s.kdf, s.salt, s.nonce, s.wrapped, s.check],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A transaction; all queries live here.
+struct SqliteTx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+/// The columns `secret_from_row` reads, as a literal so queries built from
+/// it are constants (no formatting and re-hashing per call on hot paths).
+macro_rules! secret_select {
+    () => {
+        "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
+         v.nonce, v.ciphertext, v.plain \
+         FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version"
+    };
+}
+
+fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
+    let bad = |what: &str, v: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {v:?} in the secrets table").into(),
+        )
+    };
+    // Borrowed, not allocated: this runs for every row on `vault run`'s path.
+    let kind = r.get_ref(1)?.as_str()?;
+    let kind = Kind::parse(kind).ok_or_else(|| bad("kind", kind))?;
+    let scope = r.get_ref(2)?.as_str()?;
+    let scope = Scope::parse(scope).ok_or_else(|| bad("scope", scope))?;
+    let nonce: Option<Vec<u8>> = r.get(8)?;
+    let ciphertext: Option<Vec<u8>> = r.get(9)?;
+    let plain: Option<String> = r.get(10)?;
+    let value = match (nonce, ciphertext, plain) {
+        (Some(nonce), Some(ciphertext), _) => StoredValue::Sealed { nonce, ciphertext },
+        (_, _, Some(p)) => StoredValue::Plain(Zeroizing::new(p)),
+        // A missing version row: surfaces as an integrity failure on open.
+        _ => StoredValue::Sealed {
+            nonce: Vec::new(),
+            ciphertext: Vec::new(),
+        },
+    };
+    let version: i64 = r.get(5)?;
+    Ok(SecretRow {
+        name: r.get(0)?,
+        kind,
+        scope,
+        description: r.get(3)?,
+        provider: r.get(4)?,
+        version: version.max(0) as u64,
+        created: r.get(6)?,
+        updated: r.get(7)?,
+        value,
+    })
+}
+
+/// Refuse a vault whose `meta.format` is newer than this build reads. A
+/// newer vault records in `meta.reader` the first release that reads its
+/// format, so the message can name what to install.
+fn check_format(conn: &Connection, path: &Path, max_format: u32) -> StoreResult<()> {
+    let row: Option<(rusqlite::types::Value, Option<String>)> = conn
+        .query_row(
+            "SELECT (SELECT value FROM meta WHERE key = 'format'), (SELECT value FROM meta WHERE key = 'reader')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1).ok().flatten())),
+        )
+        .optional()?;
+    let (format, reader) = match row {
+        Some((rusqlite::types::Value::Integer(f), reader)) => (f, reader),
+        Some((rusqlite::types::Value::Text(t), reader)) => match t.trim().parse::<i64>() {
+            Ok(f) => (f, reader),
+            Err(_) => return Err(bad_format(path)),
+        },
+        _ => return Err(bad_format(path)),
+    };
+    if format < 1 {
+        return Err(bad_format(path));
+    }
+    if format > i64::from(max_format) {
+        let who = reader
+            .filter(|r| !r.is_empty() && r.len() <= 32 && r.chars().all(|c| c.is_ascii_graphic()))
+            .map(|r| format!("vault {r} or newer"))
+            .unwrap_or_else(|| format!("a vault release that reads format {format}"));
+        return Err(Error::other(format!(
+            "{} is in vault format {format}, written by a newer vault; this vault ({}) reads format {max_format} and older",
+            path.display(),
+            env!("CARGO_PKG_VERSION")
+        ))
+        .hint(format!("install {who} to use it; nothing was changed"))
+        .into());
+    }
+    Ok(())
+}
+
+fn bad_format(path: &Path) -> StoreError {
+    StoreError::Damaged(format!(
+        "{} has no readable format version in its metadata",
+        path.display()
+    ))
+}
+
+/// (secret, current version, delivered version, delivered at, global).
+fn grant_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
+    let cur: i64 = r.get(1)?;
+    let del: Option<i64> = r.get(2)?;
+    Ok(GrantRow {
+        secret: r.get(0)?,
+        current_version: cur.max(0) as u64,
+        delivered_version: del.map(|d| d.max(0) as u64),
+        delivered_at: r.get(3)?,
+        global: r.get(4)?,
+    })
+}
+
+impl Records for SqliteTx<'_> {
+    fn vault_id(&self) -> StoreResult<Vec<u8>> {
+        self.tx
+            .query_row("SELECT value FROM meta WHERE key = 'vault_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::Damaged("the vault database has no vault id".to_owned()))
+    }
+
+    fn meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let v: Option<rusqlite::types::Value> = self
+            .tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?;
+        Ok(v.map(|v| match v {
+            rusqlite::types::Value::Blob(b) => b,
+            rusqlite::types::Value::Text(t) => t.into_bytes(),
+            rusqlite::types::Value::Integer(i) => i.to_string().into_bytes(),
+            _ => Vec::new(),
+        }))
+    }
+
+    fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        self.tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    fn slots(&self) -> StoreResult<Vec<SlotRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT id, kind, kdf, salt, nonce, wrapped, key_check FROM slots ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(SlotRow {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                kdf: r.get(2)?,
+                salt: r.get(3)?,
+                nonce: r.get(4)?,
+                wrapped: r.get(5)?,
+                check: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(concat!(secret_select!(), " WHERE s.name = ?1"))?;
+        Ok(st.query_row([name], secret_from_row).optional()?)
+    }
+
+    /// Secrets by name, for an audience: everything, or what an agent
+    /// receives (globals + grants).
+    fn secrets(&self, audience: Audience<'_>) -> StoreResult<Vec<SecretRow>> {
+        let rows = match audience {
+            Audience::Everything => {
+                let mut st = self
+                    .tx
+                    .prepare_cached(concat!(secret_select!(), " ORDER BY s.name"))?;
+                let rows = st.query_map([], secret_from_row)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+            Audience::Agent(a) => {
+                let mut st = self.tx.prepare_cached(concat!(
+                    secret_select!(),
+                    " WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name"
+                ))?;
+                let rows = st.query_map([a], secret_from_row)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Every secret with only what the policy tag covers and what a run
+    /// injects — name, kind, scope, provider, version and the stored value —
+    /// leaving description and timestamps empty: cheap enough for the hot path.
+    fn policy_rows(&self) -> StoreResult<Vec<SecretRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain \
+             FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name",
+        )?;
+        let rows = st.query_map([], secret_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn secret_names(&self) -> StoreResult<Vec<String>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT name FROM secrets ORDER BY name")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Highest version ever stored for `name` (0 if none).
+    fn max_version(&self, name: &str) -> StoreResult<u64> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM versions WHERE name = ?1")?;
+        let v: i64 = st.query_row([name], |r| r.get(0))?;
+        Ok(v.max(0) as u64)
+    }
+
+    /// Every stored version of `name`, oldest first.
+    fn versions(&self, name: &str) -> StoreResult<Vec<(u64, StoredValue)>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT version, nonce, ciphertext, plain FROM versions WHERE name = ?1 ORDER BY version")?;
+        let rows = st.query_map([name], |r| {
+            let v: i64 = r.get(0)?;
+            let nonce: Option<Vec<u8>> = r.get(1)?;
+            let ct: Option<Vec<u8>> = r.get(2)?;
+            let plain: Option<String> = r.get(3)?;
+            let value = match (nonce, ct, plain) {
+                (Some(nonce), Some(ciphertext), _) => StoredValue::Sealed { nonce, ciphertext },
+                (_, _, Some(p)) => StoredValue::Plain(Zeroizing::new(p)),
+                _ => StoredValue::Sealed {
+                    nonce: Vec::new(),
+                    ciphertext: Vec::new(),
+                },
+            };
+            Ok((v.max(0) as u64, value))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Store `value` as `version` of `name` (a new row; versions are never overwritten).
+    fn insert_version(
+        &self,
+        name: &str,
+        version: u64,
+        value: &StoredValue,
+        now: &str,
+    ) -> StoreResult<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        match value {
+            StoredValue::Sealed { nonce, ciphertext } => st.execute(params![
+                name,
+                version as i64,
+                nonce,
+                ciphertext,
+                None::<String>,
+                now
+            ])?,
+            StoredValue::Plain(p) => st.execute(params![
+                name,
+                version as i64,
+                None::<Vec<u8>>,
+                None::<Vec<u8>>,
+                p.as_str(),
+                now
+            ])?,
+        };
+        Ok(())
+    }
+
+    /// Rewrite an existing version in another form (kind change secret <-> variable).
+    fn replace_version(&self, name: &str, version: u64, value: &StoredValue) -> StoreResult<()> {
+        match value {
+            StoredValue::Sealed { nonce, ciphertext } => self.tx.execute(
+                "UPDATE versions SET nonce = ?3, ciphertext = ?4, plain = NULL WHERE name = ?1 AND version = ?2",
+                params![name, version as i64, nonce, ciphertext],
+            )?,
+            StoredValue::Plain(p) => self.tx.execute(
+                "UPDATE versions SET nonce = NULL, ciphertext = NULL, plain = ?3 WHERE name = ?1 AND version = ?2",
+                params![name, version as i64, p.as_str()],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Insert or update a secret's metadata row (the value lives in `versions`).
+    fn upsert_secret(&self, s: &SecretRow) -> StoreResult<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, scope = excluded.scope, \
+             description = excluded.description, provider = excluded.provider, version = excluded.version, \
+             updated = excluded.updated",
+        )?;
+        st.execute(params![
+            s.name,
+            s.kind.as_str(),
+            s.scope.as_str(),
+            s.description,
+            s.provider,
+            s.version as i64,
+            s.created,
+            s.updated
+        ])?;
+        Ok(())
+    }
+
+    /// Delete a secret, its versions, grants and delivery records.
+    fn delete_secret(&self, name: &str) -> StoreResult<bool> {
+        Ok(self
+            .tx
+            .execute("DELETE FROM secrets WHERE name = ?1", [name])?
+            > 0)
+    }
+
+    fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT name, description, created, last_run FROM agents WHERE name = ?1",
+        )?;
+        Ok(st
+            .query_row([name], |r| {
+                Ok(AgentRow {
+                    name: r.get(0)?,
+                    description: r.get(1)?,
+                    created: r.get(2)?,
+                    last_run: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn agents(&self) -> StoreResult<Vec<AgentRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT name, description, created, last_run FROM agents ORDER BY name",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(AgentRow {
+                name: r.get(0)?,
+                description: r.get(1)?,
+                created: r.get(2)?,
+                last_run: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Returns false when the agent already exists.
+    fn create_agent(&self, name: &str, description: &str, now: &str) -> StoreResult<bool> {
+        Ok(self.tx.execute(
+            "INSERT INTO agents(name, description, created) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO NOTHING",
+            params![name, description, now],
+        )? > 0)
+    }
+
+    /// Delete an agent with its grants and delivery records.
+    fn delete_agent(&self, name: &str) -> StoreResult<bool> {
+        Ok(self
+            .tx
+            .execute("DELETE FROM agents WHERE name = ?1", [name])?
+            > 0)
+    }
+
+    /// Agents a secret is granted to.
+    fn grantees(&self, secret: &str) -> StoreResult<Vec<String>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT agent FROM grants WHERE secret = ?1 ORDER BY agent")?;
+        let rows = st.query_map([secret], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// An agent's grants with delivery state.
+    fn grants(&self, agent: &str) -> StoreResult<Vec<GrantRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT g.secret, s.version, d.version, d.delivered, 0 FROM grants g JOIN secrets s ON s.name = g.secret \
+             LEFT JOIN deliveries d ON d.agent = g.agent AND d.secret = g.secret WHERE g.agent = ?1 ORDER BY g.secret",
+        )?;
+        let rows = st.query_map([agent], grant_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Everything an agent receives (globals and grants) with delivery
+    /// state, so a rotated global secret shows as stale too.
+    fn received(&self, agent: &str) -> StoreResult<Vec<GrantRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT s.name, s.version, d.version, d.delivered, s.scope = 'global' AND NOT EXISTS \
+             (SELECT 1 FROM grants g WHERE g.agent = ?1 AND g.secret = s.name) FROM secrets s \
+             LEFT JOIN deliveries d ON d.agent = ?1 AND d.secret = s.name \
+             WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name",
+        )?;
+        let rows = st.query_map([agent], grant_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Returns false when the grant already existed.
+    fn grant(&self, agent: &str, secret: &str, now: &str) -> StoreResult<bool> {
+        Ok(self.tx.execute(
+            "INSERT INTO grants(agent, secret, created) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![agent, secret, now],
+        )? > 0)
+    }
+
+    /// Returns false when there was no such grant.
+    fn revoke(&self, agent: &str, secret: &str) -> StoreResult<bool> {
+        Ok(self.tx.execute(
+            "DELETE FROM grants WHERE agent = ?1 AND secret = ?2",
+            params![agent, secret],
+        )? > 0)
+    }
+
+    /// Every grant in the vault, as (agent, secret), sorted.
+    fn all_grants(&self) -> StoreResult<Vec<(String, String)>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT agent, secret FROM grants ORDER BY agent, secret")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Record that `agent` received these versions now.
+    fn record_delivery(
+        &self,
+        agent: &str,
+        delivered: &[(&str, u64)],
+        now: &str,
+    ) -> StoreResult<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO deliveries(agent, secret, version, delivered) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(agent, secret) DO UPDATE SET version = excluded.version, delivered = excluded.delivered",
+        )?;
+        for (name, v) in delivered {
+            st.execute(params![agent, name, *v as i64, now])?;
+        }
+        self.tx.execute(
+            "UPDATE agents SET last_run = ?2 WHERE name = ?1",
+            params![agent, now],
+        )?;
+        Ok(())
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> StoreError {
+        use rusqlite::ffi::ErrorCode;
+        if let rusqlite::Error::SqliteFailure(e, _) = &err {
+            match e.code {
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return StoreError::Busy,
+                ErrorCode::DiskFull => return StoreError::DiskFull,
+                ErrorCode::ReadOnly => return StoreError::ReadOnly,
+                ErrorCode::SystemIoFailure => return StoreError::Io(err.to_string()),
+                ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => return StoreError::Corrupt,
+                ErrorCode::CannotOpen => return StoreError::CannotOpen(err.to_string()),
+                _ => {}
+            }
+        }
+        StoreError::Other(err.to_string())
+    }
+}
