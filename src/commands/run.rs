@@ -40,12 +40,12 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> i32 {
             crate::report_error(&e);
             EXIT_VAULT_FAILED
         }
-        Outcome::NotExecutable(m) => {
-            eprintln!("vault: {m}");
+        Outcome::NotExecutable(e) => {
+            crate::report_error(&e);
             EXIT_NOT_EXECUTABLE
         }
-        Outcome::NotFound(m) => {
-            eprintln!("vault: {m}");
+        Outcome::NotFound(e) => {
+            crate::report_error(&e);
             EXIT_NOT_FOUND
         }
     }

@@ -489,3 +489,151 @@ fn masked_run_redacts_and_no_masking_does_not() {
     let out = run_sh(&env, &["--no-masking"], script);
     assert_eq!(stdout(&out), "global-value-1 https://public.example\n");
 }
+
+/// `vault run [mode] -- argv` with `extra` environment; (code, stderr).
+fn run_in_mode(
+    env: &Env,
+    mode: &[&str],
+    argv: &[&str],
+    path: Option<&std::path::Path>,
+) -> std::process::Output {
+    let mut args = vec!["run"];
+    args.extend_from_slice(mode);
+    args.push("--");
+    args.extend_from_slice(argv);
+    let mut c = env.vault(&args);
+    if let Some(dir) = path {
+        let old = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![dir.to_path_buf()];
+        paths.extend(std::env::split_paths(&old));
+        c.env("PATH", std::env::join_paths(paths).unwrap());
+    }
+    c.output().unwrap()
+}
+
+fn write_exec(path: &std::path::Path, body: &[u8], mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, body).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+// See: issue 17 item 18
+#[test]
+fn a_missing_interpreter_is_not_reported_as_command_not_found() {
+    let env = agent_env();
+    let bin = env.root().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // CRLF line endings: the kernel looks for "/bin/sh\r".
+    write_exec(
+        &bin.join("fetch-report"),
+        b"#!/bin/sh\r\necho hi\r\n",
+        0o755,
+    );
+    write_exec(
+        &bin.join("train.rb"),
+        b"#!/opt/nowhere/ruby -w\nputs 1\n",
+        0o755,
+    );
+    for mode in [&[][..], &["--no-masking"][..]] {
+        for (argv, interp) in [
+            (bin.join("fetch-report"), "`/bin/sh\\r`"),
+            (std::path::PathBuf::from("fetch-report"), "`/bin/sh\\r`"),
+            (bin.join("train.rb"), "`/opt/nowhere/ruby`"),
+        ] {
+            let out = run_in_mode(&env, mode, &[argv.to_str().unwrap()], Some(&bin));
+            assert_code_no_leak(&out, 126, &["global-value-1"]);
+            let err = stderr(&out);
+            assert!(!err.contains("command not found"), "{mode:?} {err}");
+            assert!(
+                err.contains(&format!("interpreter {interp}")),
+                "{mode:?} {err}"
+            );
+            assert_eq!(
+                err.contains("dos2unix"),
+                interp.contains("\\r"),
+                "{mode:?} {err}"
+            );
+        }
+    }
+}
+
+// See: issue 17 item 18
+#[test]
+fn launch_errors_read_and_exit_the_same_masked_and_unmasked() {
+    let env = agent_env();
+    let dir = env.root().join("progs");
+    std::fs::create_dir(&dir).unwrap();
+    let no_hashbang = dir.join("no-hashbang");
+    write_exec(&no_hashbang, b"echo started > started\n", 0o755);
+    let broken = dir.join("broken-binary");
+    write_exec(&broken, b"\x7fELF\x02\x01\x01garbage", 0o755);
+    let not_exec = dir.join("tool.sh");
+    write_exec(&not_exec, b"#!/bin/sh\necho hi\n", 0o644);
+    let missing = dir.join("gone");
+    let cases: [(&std::path::Path, i32, &str); 5] = [
+        (&no_hashbang, 126, "#! line"),
+        (&broken, 126, "not a program this system can run"),
+        (&not_exec, 126, "chmod +x"),
+        (&dir, 126, "is a directory"),
+        (&missing, 127, "command not found"),
+    ];
+    for (program, code, words) in cases {
+        let p = program.to_str().unwrap();
+        let masked = run_in_mode(&env, &[], &[p], None);
+        let unmasked = run_in_mode(&env, &["--no-masking"], &[p], None);
+        assert_code_no_leak(&masked, code, &["global-value-1"]);
+        assert_code_no_leak(&unmasked, code, &["global-value-1"]);
+        assert_eq!(stderr(&masked), stderr(&unmasked), "{p}");
+        assert!(stderr(&masked).contains(words), "{p}: {}", stderr(&masked));
+        assert!(stderr(&masked).contains(p), "{}", stderr(&masked));
+    }
+    // execvp would have run it through /bin/sh in one mode only.
+    assert!(!env.root().join("started").exists());
+}
+
+// See: issue 17 item 20
+#[test]
+fn an_environment_too_large_to_exec_exits_125_with_sizes_and_names() {
+    let env = Env::new();
+    let mut values = Vec::new();
+    for (i, name) in [
+        "DATASET_A",
+        "DATASET_B",
+        "DATASET_C",
+        "DATASET_D",
+        "DATASET_E",
+    ]
+    .iter()
+    .enumerate()
+    {
+        // Distinct values of 60,000 bytes: 300 kB in all, over the 256 kB
+        // a 1 MiB stack allows (a quarter of it).
+        let v: String = format!("v{i}-").repeat(20_000);
+        let out = env
+            .vault(&["set", name])
+            .write_stdin(v.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        values.push(v);
+    }
+    let needles: Vec<&str> = values.iter().map(|v| &v[..40]).collect();
+    for mode in ["", "--no-masking"] {
+        let out = env
+            .sh(&format!(
+                "ulimit -s 1024 && exec \"$0\" run {mode} -- sh -c 'touch started'"
+            ))
+            .output()
+            .unwrap();
+        assert_code_no_leak(&out, 125, &needles);
+        let err = stderr(&out);
+        assert!(err.contains("too large"), "{mode}: {err}");
+        assert!(err.contains("DATASET_"), "{mode}: {err}");
+        assert!(err.contains("bytes"), "{mode}: {err}");
+        assert!(
+            err.contains("--only") && err.contains("--clean-env"),
+            "{err}"
+        );
+        assert!(!env.root().join("started").exists());
+    }
+}
