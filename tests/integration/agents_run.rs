@@ -637,3 +637,186 @@ fn an_environment_too_large_to_exec_exits_125_with_sizes_and_names() {
         assert!(!env.root().join("started").exists());
     }
 }
+
+/// `vault run --no-masking -- sh -c SCRIPT` from `dir`.
+fn run_sh_in(
+    env: &Env,
+    dir: &std::path::Path,
+    flags: &[&str],
+    script: &str,
+) -> std::process::Output {
+    let mut args = vec!["run", "--no-masking"];
+    args.extend_from_slice(flags);
+    args.extend_from_slice(&["--", "sh", "-c", script]);
+    env.vault(&args).current_dir(dir).output().unwrap()
+}
+
+// See: issue 17 item 3
+#[test]
+fn manifest_in_a_parent_directory_narrows_a_run_from_a_subdirectory() {
+    let env = agent_env();
+    env.set("UNDECLARED", "undeclared-value");
+    let script = "printf '%s|%s' \"${GLOBAL_TOKEN-unset}\" \"${UNDECLARED-unset}\"";
+    // Inside HOME (a project) and outside it (a server's /srv/app).
+    for project in [env.root().join("home/code/api"), env.root().join("srv/app")] {
+        let deep = project.join("src/handlers");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(
+            project.join("vault.toml"),
+            "[[secrets]]\nname = \"GLOBAL_TOKEN\"\n",
+        )
+        .unwrap();
+        let out = run_sh_in(&env, &deep, &[], script);
+        assert_code_no_leak(&out, 0, &["undeclared-value"]);
+        assert_eq!(stdout(&out), "global-value-1|unset");
+        let manifest = project.join("vault.toml");
+        assert!(
+            stderr(&out).contains(manifest.to_str().unwrap()),
+            "says which manifest narrowed the run: {}",
+            stderr(&out)
+        );
+        // Its required names are checked from there too.
+        std::fs::write(
+            project.join("vault.toml"),
+            "[[secrets]]\nname = \"GLOBAL_TOKEN\"\n[[secrets]]\nname = \"PAYMENTS_KEY\"\n",
+        )
+        .unwrap();
+        let out = run_sh_in(&env, &deep, &[], "touch started");
+        assert_code_no_leak(&out, 125, &["global-value-1", "undeclared-value"]);
+        assert!(stderr(&out).contains("PAYMENTS_KEY"), "{}", stderr(&out));
+        assert!(!deep.join("started").exists());
+        // In the current directory: no note, as before.
+        std::fs::write(
+            project.join("vault.toml"),
+            "[[secrets]]\nname = \"GLOBAL_TOKEN\"\n",
+        )
+        .unwrap();
+        let out = run_sh_in(&env, &project, &[], script);
+        assert_eq!(stdout(&out), "global-value-1|unset");
+        assert!(!stderr(&out).contains("manifest"), "{}", stderr(&out));
+    }
+}
+
+// See: issue 17 item 3
+#[test]
+fn manifest_search_stops_at_home() {
+    let env = agent_env();
+    // Above HOME (its parent): not the user's projects' manifest.
+    std::fs::write(
+        env.root().join("vault.toml"),
+        "[[secrets]]\nname = \"NOT_THERE\"\n",
+    )
+    .unwrap();
+    let dir = env.root().join("home/code/tool");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = run_sh_in(&env, &dir, &[], "printf '%s' \"${GLOBAL_TOKEN-unset}\"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "global-value-1");
+}
+
+// See: issue 17 item 11
+#[test]
+fn an_oversized_or_non_file_manifest_is_refused_before_the_run() {
+    let env = agent_env();
+    let big = env.root().join("big.toml");
+    let entry = "[[secrets]]\nname = \"GLOBAL_TOKEN\"\noptional = true\n";
+    std::fs::write(&big, entry.repeat(2 * 1024 * 1024 / entry.len())).unwrap();
+    for m in [big.as_path(), env.root()] {
+        let out = run_sh(&env, &["--manifest", m.to_str().unwrap()], "touch started");
+        assert_code_no_leak(&out, 125, &["global-value-1"]);
+        assert!(
+            stderr(&out).contains(m.to_str().unwrap()),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(stderr(&run_sh(
+        &env,
+        &["--manifest", big.to_str().unwrap()],
+        "true"
+    ))
+    .contains("1024 KiB"));
+    assert!(!env.root().join("started").exists());
+}
+
+// See: issue 17 item 11
+#[test]
+fn a_manifest_of_twenty_thousand_names_is_handled_quickly() {
+    let env = agent_env();
+    let mut text: String = (0..20_000)
+        .map(|i| format!("[[secrets]]\nname = \"UNUSED_{i}\"\nrequired = false\n"))
+        .collect();
+    text.push_str("[[secrets]]\nname = \"GLOBAL_TOKEN\"\n");
+    let m = write_manifest(&env, "many.toml", &text);
+    let start = std::time::Instant::now();
+    let out = run_sh(
+        &env,
+        &["--manifest", m.to_str().unwrap(), "--no-masking"],
+        "printf '%s' \"$GLOBAL_TOKEN\"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "global-value-1");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    // All required and all missing: counted past the first lines, quickly.
+    let text: String = (0..20_000)
+        .map(|i| format!("[[secrets]]\nname = \"MISSING_{i}\"\n"))
+        .collect();
+    let m = write_manifest(&env, "missing.toml", &text);
+    let start = std::time::Instant::now();
+    let out = run_sh(&env, &["--manifest", m.to_str().unwrap()], "touch started");
+    assert_code_no_leak(&out, 125, &["global-value-1"]);
+    assert!(
+        stderr(&out).contains("20000 secrets are not available"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).lines().count() < 100);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+// See: issue 17 item 26
+#[test]
+fn manifest_accepts_required_and_refuses_it_contradicting_optional() {
+    let env = agent_env();
+    let m = write_manifest(
+        &env,
+        "req.toml",
+        "[[secrets]]\nname = \"GLOBAL_TOKEN\"\nrequired = true\n\n[[secrets]]\nname = \"SENTRY_DSN\"\nrequired = false\n",
+    );
+    let out = run_sh(
+        &env,
+        &["--no-masking", "--manifest", m.to_str().unwrap()],
+        "printf '%s' \"$GLOBAL_TOKEN\"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "global-value-1");
+    let m = write_manifest(
+        &env,
+        "req.toml",
+        "[[secrets]]\nname = \"NEEDED_KEY\"\nrequired = true\n",
+    );
+    let out = run_sh(&env, &["--manifest", m.to_str().unwrap()], "touch started");
+    assert_eq!(out.status.code(), Some(125));
+    assert!(
+        stderr(&out).contains("vault set NEEDED_KEY"),
+        "{}",
+        stderr(&out)
+    );
+    let m = write_manifest(
+        &env,
+        "req.toml",
+        "[[secrets]]\nname = \"GLOBAL_TOKEN\"\noptional = true\nrequired = true\n",
+    );
+    let out = run_sh(&env, &["--manifest", m.to_str().unwrap()], "touch started");
+    assert_code_no_leak(&out, 125, &["global-value-1"]);
+    assert!(stderr(&out).contains("req.toml:4:"), "{}", stderr(&out));
+    assert!(!env.root().join("started").exists());
+}
