@@ -169,6 +169,21 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         model::check_secret_name(n)
             .map_err(|e| Error::invalid(format!("--only: {}", e.message())))?;
     }
+    for n in &args.keep {
+        if n.is_empty() || n.contains('=') {
+            return Err(Error::invalid(format!(
+                "--keep: `{}` is not a variable name",
+                crate::output::escape(n)
+            ))
+            .hint("give names separated by commas, e.g. --keep CI_JOB_ID,http_proxy"));
+        }
+        if crate::vault::OWN_ENV_VARS.contains(&n.as_str()) {
+            return Err(Error::invalid(format!(
+                "--keep {n}: vault never passes on its own unlock settings"
+            ))
+            .hint("a command that needs secrets gets them from vault run, not the vault's key"));
+        }
+    }
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
     // Unlock first, so the rows chosen are read in the same transaction that
@@ -191,7 +206,16 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         .into_iter()
         .filter(|r| receives.secret(&r.name, r.scope))
         .collect();
-    let chosen = choose(rows, &all_names, manifest.as_ref(), &only, agent, &grants)?;
+    let mut chosen = choose(rows, &all_names, manifest.as_ref(), &only, agent, &grants)?;
+    // --keep NAME: the caller's own NAME, when it has one, wins over the
+    // vault's; the secret is then neither opened nor delivered.
+    let caller_keeps: BTreeSet<&str> = args
+        .keep
+        .iter()
+        .map(String::as_str)
+        .filter(|n| std::env::var_os(n).is_some())
+        .collect();
+    chosen.retain(|r| !caller_keeps.contains(r.name.as_str()));
     let mut secrets = Vec::with_capacity(chosen.len());
     for row in &chosen {
         if model::forbidden_name(&row.name).is_some() {
@@ -216,7 +240,16 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
             record_delivery(&mut vault, a, &chosen)?;
         }
     }
-    let env = run::build_env(std::env::vars_os(), args.clean_env, &secrets);
+    for s in secrets.iter().filter(|s| s.value.as_bytes().is_empty()) {
+        let dropped = args.clean_env && !run::CLEAN_ENV_KEEP.contains(&s.name.as_str());
+        if !dropped && std::env::var_os(&s.name).is_some_and(|v| !v.is_empty()) {
+            eprintln!(
+                "vault: note: {0} is empty in the vault and replaces the caller's {0}; `--keep {0}` keeps the caller's",
+                s.name
+            );
+        }
+    }
+    let env = run::build_env(std::env::vars_os(), args.clean_env, &args.keep, &secrets);
     let Vault { store, .. } = vault;
     if args.no_masking {
         // exec is next: it closes the descriptors (CLOEXEC) and drops the

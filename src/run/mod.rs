@@ -6,6 +6,7 @@
 pub mod mask;
 pub mod masked;
 
+use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
@@ -40,21 +41,28 @@ pub enum Outcome {
     NotFound(Error),
 }
 
-/// The environment for the command: inherited (or the clean subset), minus
-/// vault's own unlock variables and loader variables, plus the secrets.
+/// The environment for the command: inherited (or the clean subset plus
+/// `keep`), minus vault's own unlock variables, plus the secrets. A secret
+/// replaces an inherited variable of its name; the caller decides which of
+/// its own win instead by leaving those out of `secrets` (`--keep`).
 pub fn build_env(
     inherited: impl Iterator<Item = (OsString, OsString)>,
     clean: bool,
+    keep: &[String],
     secrets: &[Injected],
 ) -> Vec<(OsString, OsString)> {
+    let kept: BTreeSet<&OsStr> = CLEAN_ENV_KEEP
+        .iter()
+        .copied()
+        .chain(keep.iter().map(String::as_str))
+        .map(OsStr::new)
+        .collect();
+    let own: BTreeSet<&OsStr> = crate::vault::OWN_ENV_VARS.iter().map(OsStr::new).collect();
+    let injected: BTreeSet<&OsStr> = secrets.iter().map(|s| OsStr::new(&s.name)).collect();
     let mut env: Vec<(OsString, OsString)> = inherited
-        .filter(|(k, _)| !clean || CLEAN_ENV_KEEP.iter().any(|keep| OsStr::new(keep) == k))
-        .filter(|(k, _)| {
-            !crate::vault::OWN_ENV_VARS
-                .iter()
-                .any(|own| OsStr::new(own) == k)
-        })
-        .filter(|(k, _)| !secrets.iter().any(|s| OsStr::new(&s.name) == k))
+        .filter(|(k, _)| !clean || kept.contains(k.as_os_str()))
+        .filter(|(k, _)| !own.contains(k.as_os_str()))
+        .filter(|(k, _)| !injected.contains(k.as_os_str()))
         .collect();
     for s in secrets {
         if crate::model::forbidden_name(&s.name).is_some() {
@@ -391,7 +399,7 @@ mod tests {
             ("VAULT_PASSPHRASE", "p"),
             ("X", "1"),
         ]);
-        let env = build_env(inherited.into_iter(), false, &[inj("TOKEN", "new")]);
+        let env = build_env(inherited.into_iter(), false, &[], &[inj("TOKEN", "new")]);
         let get = |k: &str| {
             env.iter()
                 .filter(|(n, _)| n == k)
@@ -431,17 +439,25 @@ mod tests {
             ("SECRET_LEAK", "x"),
             ("TERM", "xterm"),
         ]);
-        let env = build_env(inherited.into_iter(), true, &[inj("A_KEY", "v")]);
+        let env = build_env(inherited.into_iter(), true, &[], &[inj("A_KEY", "v")]);
         let names: Vec<_> = env
             .iter()
             .map(|(k, _)| k.to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, vec!["PATH", "HOME", "TERM", "A_KEY"]);
+        let inherited = env_of(&[("PATH", "/bin"), ("CI_JOB_ID", "7"), ("OTHER", "x")]);
+        let env = build_env(inherited.into_iter(), true, &["CI_JOB_ID".into()], &[]);
+        assert_eq!(env, env_of(&[("PATH", "/bin"), ("CI_JOB_ID", "7")]));
     }
 
     #[test]
     fn loader_variables_are_never_injected() {
-        let env = build_env(std::iter::empty(), true, &[inj("LD_PRELOAD", "/tmp/x.so")]);
+        let env = build_env(
+            std::iter::empty(),
+            true,
+            &[],
+            &[inj("LD_PRELOAD", "/tmp/x.so")],
+        );
         assert!(env.is_empty());
     }
 

@@ -820,3 +820,125 @@ fn manifest_accepts_required_and_refuses_it_contradicting_optional() {
     assert!(stderr(&out).contains("req.toml:4:"), "{}", stderr(&out));
     assert!(!env.root().join("started").exists());
 }
+
+// See: issue 17 item 17
+#[test]
+fn keep_lets_the_callers_variable_win_over_an_empty_or_stored_value() {
+    let env = agent_env();
+    env.ok(&["set", "HTTP_PROXY", ""]);
+    env.set("REGION", "stored-region");
+    let script = "printf '%s|%s|%s' \"${HTTP_PROXY-unset}\" \"${REGION-unset}\" \"$GLOBAL_TOKEN\"";
+    let run = |flags: &[&str]| {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&["--", "sh", "-c", script]);
+        env.vault(&args)
+            .env("HTTP_PROXY", "http://proxy.internal:3128")
+            .env("REGION", "caller-region")
+            .output()
+            .unwrap()
+    };
+    // By default a stored value wins, even an empty one; vault says so.
+    let out = run(&["--no-masking"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("global-value-1"));
+    assert_eq!(stdout(&out), "|stored-region|global-value-1");
+    assert!(
+        stderr(&out).contains("--keep HTTP_PROXY"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("proxy.internal"), "{}", stderr(&out));
+    for mode in [&["--no-masking"][..], &[][..]] {
+        let mut flags = mode.to_vec();
+        flags.extend_from_slice(&["--keep", "HTTP_PROXY,REGION"]);
+        let out = run(&flags);
+        assert_code_no_leak(&out, 0, &["stored-region"]);
+        let shown = if mode.is_empty() {
+            "<redacted:GLOBAL_TOKEN>"
+        } else {
+            "global-value-1"
+        };
+        assert_eq!(
+            stdout(&out),
+            format!("http://proxy.internal:3128|caller-region|{shown}")
+        );
+        assert!(!stderr(&out).contains("note"), "{}", stderr(&out));
+    }
+    // A name the caller does not have: the vault's value is injected.
+    let out = env
+        .vault(&[
+            "run",
+            "--no-masking",
+            "--keep",
+            "REGION",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s' \"$REGION\"",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "stored-region");
+    // Never vault's own unlock material.
+    let out = env
+        .vault(&[
+            "run",
+            "--keep",
+            "VAULT_KEY",
+            "--",
+            "sh",
+            "-c",
+            "touch started",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    assert!(!env.root().join("started").exists());
+}
+
+// See: issue 17 item 17
+#[test]
+fn clean_env_keeps_the_callers_variables_named_by_keep() {
+    let env = agent_env();
+    let out = env
+        .vault(&[
+            "run",
+            "--no-masking",
+            "--clean-env",
+            "--keep",
+            "CI_JOB_ID",
+            "--keep",
+            "http_proxy,GLOBAL_TOKEN",
+            "--",
+            "env",
+        ])
+        .env("CI_JOB_ID", "4711")
+        .env("http_proxy", "http://p:1")
+        .env("GLOBAL_TOKEN", "from-caller")
+        .env("SOME_LEAKY_VAR", "leak")
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 0, &["leak", "global-value-1"]);
+    let mut lines: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| !l.starts_with("PWD=") && !l.starts_with("SHLVL=") && !l.starts_with("_="))
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    let names: Vec<&str> = lines.iter().filter_map(|l| l.split('=').next()).collect();
+    assert_eq!(
+        names,
+        [
+            "CI_JOB_ID",
+            "GLOBAL_TOKEN",
+            "HOME",
+            "LANG",
+            "PATH",
+            "http_proxy"
+        ]
+    );
+    assert!(lines.contains(&"CI_JOB_ID=4711".to_owned()));
+    assert!(lines.contains(&"GLOBAL_TOKEN=from-caller".to_owned()));
+    assert!(lines.contains(&"http_proxy=http://p:1".to_owned()));
+}
