@@ -942,3 +942,62 @@ fn clean_env_keeps_the_callers_variables_named_by_keep() {
     assert!(lines.contains(&"GLOBAL_TOKEN=from-caller".to_owned()));
     assert!(lines.contains(&"http_proxy=http://p:1".to_owned()));
 }
+
+// See: issue 17 item 18
+#[test]
+fn on_a_terminal_a_missing_interpreter_exits_126_and_restores_the_terminal() {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use std::io::Read;
+    let env = agent_env();
+    let script = env.root().join("report.py");
+    write_exec(&script, b"#!/usr/bin/python3\r\nprint('hi')\r\n", 0o755);
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave = rustix::fs::open(
+        name.as_c_str(),
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let before = format!("{:?}", rustix::termios::tcgetattr(&slave).unwrap());
+    let mut cmd = env.std_cmd(VAULT_BIN);
+    cmd.args(["run", "--", script.to_str().unwrap()])
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave.try_clone().unwrap());
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    let mut reader = std::fs::File::from(master);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EIO once the last slave descriptor (vault's) closes.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        let _ = tx.send(all);
+    });
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(126));
+    let after = format!("{:?}", rustix::termios::tcgetattr(&slave).unwrap());
+    drop(slave);
+    let shown =
+        String::from_utf8_lossy(&rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap())
+            .into_owned();
+    assert!(
+        shown.contains("interpreter `/usr/bin/python3\\r`"),
+        "{shown}"
+    );
+    assert!(shown.contains("dos2unix"), "{shown}");
+    assert!(
+        !shown.contains("command not found") && !shown.contains("global-value-1"),
+        "{shown}"
+    );
+    assert_eq!(after, before, "terminal settings restored");
+}
