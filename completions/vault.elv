@@ -210,11 +210,12 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;run'= {
             cand --agent 'Also inject the secrets granted to AGENT'
-            cand --manifest 'Manifest declaring the secrets the command needs (default: ./vault.toml if present)'
+            cand --manifest 'Manifest declaring the secrets the command needs (default: the nearest vault.toml from here up to $HOME)'
             cand --only 'Inject only these names (comma-separated)'
+            cand --keep 'Keep the caller''s NAME as it is: passed on even with --clean-env, never replaced by a secret (comma-separated, repeatable)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
-            cand --clean-env 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM)'
+            cand --clean-env 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM and --keep names)'
             cand --no-masking 'Exec the command directly: no output masking, no extra process'
             cand -h 'Print help'
             cand --help 'Print help'

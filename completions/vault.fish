@@ -148,11 +148,12 @@ complete -c vault -n "__fish_vault_using_subcommand providers" -l passphrase-fil
 complete -c vault -n "__fish_vault_using_subcommand providers" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand providers" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand run" -l agent -d 'Also inject the secrets granted to AGENT' -r
-complete -c vault -n "__fish_vault_using_subcommand run" -l manifest -d 'Manifest declaring the secrets the command needs (default: ./vault.toml if present)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand run" -l manifest -d 'Manifest declaring the secrets the command needs (default: the nearest vault.toml from here up to $HOME)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l only -d 'Inject only these names (comma-separated)' -r
+complete -c vault -n "__fish_vault_using_subcommand run" -l keep -d 'Keep the caller\'s NAME as it is: passed on even with --clean-env, never replaced by a secret (comma-separated, repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
-complete -c vault -n "__fish_vault_using_subcommand run" -l clean-env -d 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM)'
+complete -c vault -n "__fish_vault_using_subcommand run" -l clean-env -d 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM and --keep names)'
 complete -c vault -n "__fish_vault_using_subcommand run" -l no-masking -d 'Exec the command directly: no output masking, no extra process'
 complete -c vault -n "__fish_vault_using_subcommand run" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand completions" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F

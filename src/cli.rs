@@ -385,28 +385,44 @@ Examples:
   vault run --agent support-bot -- python bot.py
   vault run --only OPENAI_API_KEY -- ./eval.sh
   vault run --clean-env --agent ci -- make deploy
+  vault run --clean-env --keep CI_JOB_ID -- make   # and the caller's CI_JOB_ID
+  vault run --keep HTTP_PROXY -- ./fetch.sh       # the caller's HTTP_PROXY wins
   vault run --no-masking -- ./server        # exec: no parent process, output untouched
 
 Chooses every global secret plus the agent's grants, narrowed by the manifest
-(--manifest F, or ./vault.toml) and --only. Output is copied through with every
-secret value replaced by <redacted:NAME>, unless --no-masking. As with a
-pipe, copying goes on until every process the command started has closed its
-output (Ctrl-C or SIGTERM ends that wait).
+and --only. The manifest is --manifest F, or else the nearest vault.toml in the
+current directory or above it (up to $HOME; one found above is named on
+stderr). A secret replaces a variable of the same name the command would
+inherit, even with an empty value (vault notes that on stderr), unless --keep
+names it. Output is copied through with every secret value replaced by
+<redacted:NAME>, unless --no-masking. As with a pipe, copying goes on until
+every process the command started has closed its output (Ctrl-C or SIGTERM
+ends that wait).
 Exit status: the command's own, 128+N if it died of signal N; 125 if vault
-failed before starting it, 126 if it is not executable, 127 if not found.")]
+failed before starting it (also when the environment is too large for the
+system to start it); 126 if it is not executable (also when its #! interpreter
+is missing); 127 if not found.")]
 pub struct RunArgs {
     /// Also inject the secrets granted to AGENT
     #[arg(long, value_name = "AGENT")]
     pub agent: Option<String>,
-    /// Manifest declaring the secrets the command needs (default: ./vault.toml if present)
+    /// Manifest declaring the secrets the command needs (default: the nearest vault.toml from here up to $HOME)
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
     /// Inject only these names (comma-separated)
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub only: Vec<String>,
-    /// Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM)
+    /// Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM and --keep names)
     #[arg(long)]
     pub clean_env: bool,
+    /// Keep the caller's NAME as it is: passed on even with --clean-env, never replaced by a secret (comma-separated, repeatable)
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        aliases = ["inherit", "keep-caller"]
+    )]
+    pub keep: Vec<String>,
     /// Exec the command directly: no output masking, no extra process
     #[arg(long)]
     pub no_masking: bool,

@@ -102,3 +102,54 @@ pub fn prompt_hidden(prompt: &str) -> std::io::Result<zeroize::Zeroizing<String>
     }
     answer
 }
+
+/// Replace vault with `file` (argv and environment exactly as given), as
+/// `cmd.exec()` would, but with execve(2) instead of std's execvp(3).
+/// Returns only on failure.
+///
+/// glibc's execvp runs a file the kernel refuses (ENOEXEC: no `#!` line, a
+/// broken binary) through /bin/sh, which reports it in its own words and
+/// exit codes, while a masked run (posix_spawn) gets ENOEXEC: one file
+/// would fail two ways. `cmd` still does std's preparation (signal mask and
+/// SIGPIPE reset) before this hook replaces its execvp.
+pub fn exec_file(
+    mut cmd: Command,
+    file: &std::path::Path,
+    argv: &[std::ffi::OsString],
+    env: &[(std::ffi::OsString, std::ffi::OsString)],
+) -> std::io::Error {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let file = CString::new(file.as_os_str().as_bytes());
+    let argv: Result<Vec<CString>, _> = argv.iter().map(|a| CString::new(a.as_bytes())).collect();
+    let env: Result<Vec<CString>, _> = env
+        .iter()
+        .map(|(k, v)| CString::new([k.as_bytes(), b"=", v.as_bytes()].concat()))
+        .collect();
+    let (Ok(file), Ok(argv), Ok(env)) = (file, argv, env) else {
+        // A NUL byte: std reports it in its own words.
+        return cmd.exec();
+    };
+    // SAFETY: with `exec()` (no fork) the hook runs in vault's own process,
+    // single-threaded at this point, just before std's execvp: allocating is
+    // fine. The pointer arrays are built inside the hook from CStrings the
+    // closure owns, are NULL-terminated as execve(2) requires, and outlive
+    // the call. execve only returns on failure, with errno set.
+    unsafe {
+        cmd.pre_exec(move || {
+            let argv_p: Vec<*const libc::c_char> = argv
+                .iter()
+                .map(|a| a.as_ptr())
+                .chain(std::iter::once(std::ptr::null()))
+                .collect();
+            let env_p: Vec<*const libc::c_char> = env
+                .iter()
+                .map(|e| e.as_ptr())
+                .chain(std::iter::once(std::ptr::null()))
+                .collect();
+            libc::execve(file.as_ptr(), argv_p.as_ptr(), env_p.as_ptr());
+            Err(std::io::Error::last_os_error())
+        });
+    }
+    cmd.exec()
+}

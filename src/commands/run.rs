@@ -2,7 +2,8 @@
 //! the manifest and `--only`), unlock, record what the agent receives, and
 //! hand over to `run::start`. Any failure before the command starts exits 125.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use super::{no_such_agent, Ctx};
 use crate::cli::RunArgs;
@@ -41,12 +42,12 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> i32 {
             crate::report_error(&e);
             EXIT_VAULT_FAILED
         }
-        Outcome::NotExecutable(m) => {
-            eprintln!("vault: {m}");
+        Outcome::NotExecutable(e) => {
+            crate::report_error(&e);
             EXIT_NOT_EXECUTABLE
         }
-        Outcome::NotFound(m) => {
-            eprintln!("vault: {m}");
+        Outcome::NotFound(e) => {
+            crate::report_error(&e);
             EXIT_NOT_FOUND
         }
     }
@@ -57,25 +58,102 @@ struct Prepared {
     secrets: Vec<Injected>,
 }
 
+/// The manifest's name: looked for like `.git` or `Cargo.toml`.
+const MANIFEST: &str = "vault.toml";
+
+/// The manifest that narrows the run: `--manifest F`, or the nearest
+/// `vault.toml` in the current directory or above it. A run from a
+/// subdirectory of a project is narrowed by the project's manifest, as git
+/// and cargo find theirs. The search stops at `$HOME` (a `vault.toml` above
+/// the user's home does not belong to their projects) and at the root.
 fn load_manifest(args: &RunArgs) -> Result<Option<(String, Vec<Declared>)>> {
-    let (path, explicit) = match &args.manifest {
-        Some(p) => (p.clone(), true),
-        None => (PathBuf::from("vault.toml"), false),
-    };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(
-                Error::not_found(format!("no manifest at {}", path.display()))
-                    .hint("check the path given to --manifest"),
-            )
+    let path = match &args.manifest {
+        Some(p) => {
+            if !p.exists() {
+                return Err(Error::not_found(format!("no manifest at {}", p.display()))
+                    .hint("check the path given to --manifest"));
+            }
+            p.clone()
         }
-        Err(e) => return Err(Error::io("read the manifest", &path, e)),
+        None => match find_manifest()? {
+            Some(p) => p,
+            None => return Ok(None),
+        },
     };
-    let shown = path.display().to_string();
+    let shown = crate::output::escape(&path.display().to_string());
+    if args.manifest.is_none() && path != Path::new(MANIFEST) {
+        eprintln!("vault: narrowed by the manifest {shown} (the nearest vault.toml above the current directory)");
+    }
+    let text = read_manifest(&path, &shown)?;
     let declared = manifest::parse(&text, &shown)?;
     Ok(Some((shown, declared)))
+}
+
+/// `vault.toml` in the current directory (returned as that relative name)
+/// or the nearest parent directory, up to `$HOME` or the root.
+fn find_manifest() -> Result<Option<PathBuf>> {
+    let here = Path::new(MANIFEST);
+    match std::fs::symlink_metadata(here) {
+        Ok(_) => return Ok(Some(here.to_path_buf())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io("look for the manifest", here, e)),
+    }
+    let cwd = std::env::current_dir().map_err(|e| {
+        Error::other(format!(
+            "cannot tell the current directory to look for a {MANIFEST} above it: {e}"
+        ))
+        .hint("run from an existing directory, or pass --manifest FILE")
+    })?;
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|h| h.is_absolute())
+        .map(|h| std::fs::canonicalize(&h).unwrap_or(h));
+    if home.as_deref() == Some(cwd.as_path()) {
+        return Ok(None);
+    }
+    for dir in cwd.ancestors().skip(1) {
+        let candidate = dir.join(MANIFEST);
+        match std::fs::symlink_metadata(&candidate) {
+            Ok(_) => return Ok(Some(candidate)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("look for the manifest", &candidate, e)),
+        }
+        if home.as_deref() == Some(dir) {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// The manifest's text, refusing what cannot be one: not a regular file,
+/// larger than [`manifest::MAX_BYTES`], not UTF-8.
+fn read_manifest(path: &Path, shown: &str) -> Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io("read the manifest", path, e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io("read the manifest", path, e))?;
+    if !meta.is_file() {
+        return Err(Error::invalid(format!("{shown} is not a file")).hint(
+            "a manifest is a TOML file of [[secrets]] tables; pass its path with --manifest",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(manifest::MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("read the manifest", path, e))?;
+    if bytes.len() as u64 > manifest::MAX_BYTES {
+        return Err(Error::invalid(format!(
+            "{shown} is larger than {} KiB, the most vault reads as a manifest",
+            manifest::MAX_BYTES / 1024
+        ))
+        .hint("a manifest only lists names: check that it is the right file, or split the program's needs"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Error::invalid(format!("{shown}: not UTF-8 text (byte {at})"))
+            .hint("save the manifest as UTF-8")
+    })
 }
 
 fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
@@ -91,6 +169,21 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         // The name rule's own hints speak of `vault set`; not here.
         model::check_secret_name(n)
             .map_err(|e| Error::invalid(format!("--only: {}", e.message())))?;
+    }
+    for n in &args.keep {
+        if n.is_empty() || n.contains('=') {
+            return Err(Error::invalid(format!(
+                "--keep: `{}` is not a variable name",
+                crate::output::escape(n)
+            ))
+            .hint("give names separated by commas, e.g. --keep CI_JOB_ID,http_proxy"));
+        }
+        if crate::vault::OWN_ENV_VARS.contains(&n.as_str()) {
+            return Err(Error::invalid(format!(
+                "--keep {n}: vault never passes on its own unlock settings"
+            ))
+            .hint("a command that needs secrets gets them from vault run, not the vault's key"));
+        }
     }
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
@@ -114,7 +207,16 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         .into_iter()
         .filter(|r| receives.secret(&r.name, r.scope))
         .collect();
-    let chosen = choose(rows, &all_names, manifest.as_ref(), &only, agent, &grants)?;
+    let mut chosen = choose(rows, &all_names, manifest.as_ref(), &only, agent, &grants)?;
+    // --keep NAME: the caller's own NAME, when it has one, wins over the
+    // vault's; the secret is then neither opened nor delivered.
+    let caller_keeps: BTreeSet<&str> = args
+        .keep
+        .iter()
+        .map(String::as_str)
+        .filter(|n| std::env::var_os(n).is_some())
+        .collect();
+    chosen.retain(|r| !caller_keeps.contains(r.name.as_str()));
     let mut secrets = Vec::with_capacity(chosen.len());
     for row in &chosen {
         if model::forbidden_name(&row.name).is_some() {
@@ -139,7 +241,16 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
             record_delivery(&mut vault, a, &chosen)?;
         }
     }
-    let env = run::build_env(std::env::vars_os(), args.clean_env, &secrets);
+    for s in secrets.iter().filter(|s| s.value.as_bytes().is_empty()) {
+        let dropped = args.clean_env && !run::CLEAN_ENV_KEEP.contains(&s.name.as_str());
+        if !dropped && std::env::var_os(&s.name).is_some_and(|v| !v.is_empty()) {
+            eprintln!(
+                "vault: note: {0} is empty in the vault and replaces the caller's {0}; `--keep {0}` keeps the caller's",
+                s.name
+            );
+        }
+    }
+    let env = run::build_env(std::env::vars_os(), args.clean_env, &args.keep, &secrets);
     let Vault { store, .. } = vault;
     if args.no_masking {
         // exec is next: it closes the descriptors (CLOEXEC) and drops the
@@ -176,8 +287,12 @@ fn choose(
 ) -> Result<Vec<SecretRow>> {
     let mut chosen = available;
     let mut problems: Vec<String> = Vec::new();
+    // Past this many, the rest are counted, not explained one by one.
+    const SHOWN_PROBLEMS: usize = 50;
+    let mut more = 0usize;
+    let known: BTreeSet<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
     let why_missing = |name: &str, who: &str| -> String {
-        match all.iter().find(|(n, _)| n == name) {
+        match known.get(name) {
             None => match model::did_you_mean(name, all.iter().map(|(n, _)| n.as_str())) {
                 Some(near) => format!(
                     "{name} {who} does not exist in the vault; did you mean {near}? (or add it with `vault set {name}`)"
@@ -204,20 +319,29 @@ fn choose(
         }
     };
     if let Some((file, declared)) = manifest {
+        let have: BTreeSet<&str> = chosen.iter().map(|r| r.name.as_str()).collect();
         for d in declared.iter().filter(|d| !d.optional) {
-            if !chosen.iter().any(|r| r.name == d.name) {
-                problems.push(why_missing(&d.name, &format!("(required by {file})")));
+            if !have.contains(d.name.as_str()) {
+                if problems.len() < SHOWN_PROBLEMS {
+                    problems.push(why_missing(&d.name, &format!("(required by {file})")));
+                } else {
+                    more += 1;
+                }
             }
         }
-        chosen.retain(|r| declared.iter().any(|d| d.name == r.name));
+        let wanted: BTreeSet<&str> = declared.iter().map(|d| d.name.as_str()).collect();
+        chosen.retain(|r| wanted.contains(r.name.as_str()));
     }
     if !only.is_empty() {
+        let have: BTreeSet<&str> = chosen.iter().map(|r| r.name.as_str()).collect();
+        let declared: Option<BTreeSet<&str>> =
+            manifest.map(|(_, d)| d.iter().map(|d| d.name.as_str()).collect());
         for n in only {
-            if !chosen.iter().any(|r| &r.name == n) {
-                let declared_out = manifest
-                    .map(|(_, d)| !d.iter().any(|d| &d.name == n))
-                    .unwrap_or(false);
-                if declared_out && all.iter().any(|(a, _)| a == n) {
+            if !have.contains(n.as_str()) {
+                let declared_out = declared.as_ref().is_some_and(|d| !d.contains(n.as_str()));
+                if problems.len() >= SHOWN_PROBLEMS {
+                    more += 1;
+                } else if declared_out && known.contains(n.as_str()) {
                     let file = manifest.map(|(f, _)| f.as_str()).unwrap_or("the manifest");
                     problems.push(format!(
                         "{n} (from --only) is not declared in {file}: declare it there"
@@ -227,10 +351,14 @@ fn choose(
                 }
             }
         }
-        chosen.retain(|r| only.contains(&r.name));
+        let only: BTreeSet<&str> = only.iter().map(String::as_str).collect();
+        chosen.retain(|r| only.contains(r.name.as_str()));
     }
     if !problems.is_empty() {
-        let n = problems.len();
+        let n = problems.len() + more;
+        if more > 0 {
+            problems.push(format!("... and {more} more"));
+        }
         return Err(Error::not_found(format!(
             "{} not available; the command was not started:\n  {}",
             if n == 1 {

@@ -63,16 +63,16 @@ use signal_hook::iterator::exfiltrator::WithRawSiginfo;
 
 use crate::run::mask::{Redactor, Stream};
 
-/// Why the command could not be started. Each message names the program,
+/// Why the command could not be started. A message names the program,
 /// never an environment value.
 #[derive(Debug)]
 pub enum Launch {
     /// vault's own failure before the command started: exit 125
     Failed(String),
-    /// command not found: exit 127
-    NotFound(String),
-    /// found but not executable / permission denied: exit 126
-    NotExecutable(String),
+    /// The system refused to start the command; the caller words it (and
+    /// picks the exit code) with [`crate::run::launch_error`], the same
+    /// function that words a failed exec under `--no-masking`.
+    Spawn(io::Error),
 }
 
 /// Read size; also the pipe buffer size on Linux, so one read empties it.
@@ -126,7 +126,7 @@ fn run_on_pipes(
     cmd.stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| launch_error(&e, program))?;
+    let mut child = cmd.spawn().map_err(|e| launch_error(e, program))?;
     drop(cmd);
     let out = child.stdout.take().map(OwnedFd::from);
     let err = child.stderr.take().map(OwnedFd::from);
@@ -193,7 +193,7 @@ fn run_on_pty(
     // the hang-up when the command exits.
     drop(cmd);
     drop(slave);
-    let mut child = spawned.map_err(|e| launch_error(&e, program))?;
+    let mut child = spawned.map_err(|e| launch_error(e, program))?;
 
     // Non-blocking master: a command that does not read its input must not
     // stop vault from reading the command's output.
@@ -216,23 +216,10 @@ fn run_on_pty(
     Ok(supervisor.run())
 }
 
-/// Map a spawn error to the exit code `env(1)` would use.
-fn launch_error(e: &io::Error, program: &str) -> Launch {
-    if e.kind() == io::ErrorKind::NotFound {
-        Launch::NotFound(format!(
-            "command not found: {program} (check the spelling, or that it is on the PATH given to the command)"
-        ))
-    } else if e.kind() == io::ErrorKind::PermissionDenied {
-        Launch::NotExecutable(format!(
-            "cannot execute {program}: permission denied (is it a directory, or missing `chmod +x`?)"
-        ))
-    } else if e.raw_os_error() == Some(Errno::NOEXEC.raw_os_error()) {
-        Launch::NotExecutable(format!(
-            "cannot execute {program}: not a program this system can run (a script needs a `#!` line)"
-        ))
-    } else {
-        Launch::Failed(format!("cannot start {program}: {e}"))
-    }
+/// A spawn error goes back to the caller as it is: one function words
+/// launch errors for masked and unmasked runs alike.
+fn launch_error(e: io::Error, _program: &str) -> Launch {
+    Launch::Spawn(e)
 }
 
 /// The program as shown in messages: lossy UTF-8, control characters escaped
@@ -830,21 +817,12 @@ mod tests {
     }
 
     #[test]
-    fn spawn_errors_map_to_env_exit_codes() {
+    fn spawn_errors_are_handed_back_unworded() {
         let not_found = io::Error::from(io::ErrorKind::NotFound);
-        assert!(matches!(launch_error(&not_found, "x"), Launch::NotFound(m) if m.contains('x')));
-        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
         assert!(matches!(
-            launch_error(&denied, "x"),
-            Launch::NotExecutable(_)
+            launch_error(not_found, "x"),
+            Launch::Spawn(e) if e.kind() == io::ErrorKind::NotFound
         ));
-        let noexec = io::Error::from_raw_os_error(Errno::NOEXEC.raw_os_error());
-        assert!(matches!(
-            launch_error(&noexec, "x"),
-            Launch::NotExecutable(_)
-        ));
-        let other = io::Error::from_raw_os_error(Errno::NOMEM.raw_os_error());
-        assert!(matches!(launch_error(&other, "x"), Launch::Failed(_)));
     }
 
     #[test]

@@ -6,12 +6,14 @@
 pub mod mask;
 pub mod masked;
 
+use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::error::Error;
 use crate::model::SecretValue;
 
 pub use mask::MIN_MASK_LEN;
@@ -32,26 +34,35 @@ pub enum Outcome {
     /// The command ran: its status, or 128+N.
     Exited(i32),
     /// vault failed before starting it (125), with the message.
-    Failed(crate::error::Error),
-    NotExecutable(String),
-    NotFound(String),
+    Failed(Error),
+    /// Found but the system would not run it (126).
+    NotExecutable(Error),
+    /// No such command (127).
+    NotFound(Error),
 }
 
-/// The environment for the command: inherited (or the clean subset), minus
-/// vault's own unlock variables and loader variables, plus the secrets.
+/// The environment for the command: inherited (or the clean subset plus
+/// `keep`), minus vault's own unlock variables, plus the secrets. A secret
+/// replaces an inherited variable of its name; the caller decides which of
+/// its own win instead by leaving those out of `secrets` (`--keep`).
 pub fn build_env(
     inherited: impl Iterator<Item = (OsString, OsString)>,
     clean: bool,
+    keep: &[String],
     secrets: &[Injected],
 ) -> Vec<(OsString, OsString)> {
+    let kept: BTreeSet<&OsStr> = CLEAN_ENV_KEEP
+        .iter()
+        .copied()
+        .chain(keep.iter().map(String::as_str))
+        .map(OsStr::new)
+        .collect();
+    let own: BTreeSet<&OsStr> = crate::vault::OWN_ENV_VARS.iter().map(OsStr::new).collect();
+    let injected: BTreeSet<&OsStr> = secrets.iter().map(|s| OsStr::new(&s.name)).collect();
     let mut env: Vec<(OsString, OsString)> = inherited
-        .filter(|(k, _)| !clean || CLEAN_ENV_KEEP.iter().any(|keep| OsStr::new(keep) == k))
-        .filter(|(k, _)| {
-            !crate::vault::OWN_ENV_VARS
-                .iter()
-                .any(|own| OsStr::new(own) == k)
-        })
-        .filter(|(k, _)| !secrets.iter().any(|s| OsStr::new(&s.name) == k))
+        .filter(|(k, _)| !clean || kept.contains(k.as_os_str()))
+        .filter(|(k, _)| !own.contains(k.as_os_str()))
+        .filter(|(k, _)| !injected.contains(k.as_os_str()))
         .collect();
     for s in secrets {
         if crate::model::forbidden_name(&s.name).is_some() {
@@ -100,7 +111,7 @@ pub fn start(
 ) -> Outcome {
     let Some((program, args)) = argv.split_first() else {
         return Outcome::Failed(
-            crate::error::Error::usage("no command given").hint("vault run -- COMMAND [ARGS...]"),
+            Error::usage("no command given").hint("vault run -- COMMAND [ARGS...]"),
         );
     };
     // Exec the resolved path: execvp would otherwise try (and fail on) every
@@ -118,24 +129,36 @@ pub fn start(
     if resolved.is_some() {
         cmd.arg0(program);
     }
-    cmd.args(args).env_clear().envs(env);
-    let shown = program.to_string_lossy().into_owned();
+    cmd.args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    let failed = |err: &std::io::Error| {
+        launch_error(&Launch {
+            argv,
+            file: resolved.as_deref(),
+            env: &env,
+            secrets,
+            err,
+        })
+    };
+    // exec only returns on failure. The resolved file is exec'd without
+    // execvp's /bin/sh retry, so it fails as it does when spawned masked.
+    let exec = |mut cmd: Command| match resolved.as_deref() {
+        Some(file) => crate::sys::exec_file(cmd, file, argv, &env),
+        None => cmd.exec(),
+    };
     if no_masking {
-        // exec only returns on failure.
-        let err = cmd.exec();
-        return launch_error(&shown, err);
+        return failed(&exec(cmd));
     }
     let redactor = redactor_for(secrets);
     if redactor.is_empty() {
         // Nothing to mask: no reason to stay in between.
-        let err = cmd.exec();
-        return launch_error(&shown, err);
+        return failed(&exec(cmd));
     }
     match masked::run_masked(cmd, &redactor) {
         Ok(code) => Outcome::Exited(code),
-        Err(masked::Launch::NotFound(m)) => Outcome::NotFound(m),
-        Err(masked::Launch::NotExecutable(m)) => Outcome::NotExecutable(m),
-        Err(masked::Launch::Failed(m)) => Outcome::Failed(crate::error::Error::other(m)),
+        Err(masked::Launch::Spawn(err)) => failed(&err),
+        Err(masked::Launch::Failed(m)) => Outcome::Failed(Error::other(m)),
     }
 }
 
@@ -172,17 +195,179 @@ fn onlcr(value: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
     out
 }
 
-fn launch_error(program: &str, err: std::io::Error) -> Outcome {
-    match err.kind() {
-        std::io::ErrorKind::NotFound => Outcome::NotFound(format!("{program}: command not found")),
-        std::io::ErrorKind::PermissionDenied => Outcome::NotExecutable(format!(
-            "{program}: permission denied (is it executable? `chmod +x {program}`)"
-        )),
-        _ if err.raw_os_error() == Some(8) => Outcome::NotExecutable(format!(
-            "{program}: not an executable format (a script needs a #! line)"
-        )),
-        _ => Outcome::NotExecutable(format!("{program}: cannot execute: {err}")),
+/// A command the system refused to start, with what is needed to say why.
+pub struct Launch<'a> {
+    /// The command line as given (argv[0] is what the user typed).
+    pub argv: &'a [OsString],
+    /// The file argv[0] resolved to, when one was found.
+    pub file: Option<&'a Path>,
+    /// The complete environment the command was given (only names and
+    /// sizes are ever shown).
+    pub env: &'a [(OsString, OsString)],
+    /// What vault injected, to tell its variables from inherited ones.
+    pub secrets: &'a [Injected],
+    pub err: &'a std::io::Error,
+}
+
+/// Linux refuses one argument or variable (`NAME=VALUE`) longer than this
+/// (MAX_ARG_STRLEN, 32 pages) with E2BIG, however small the rest is.
+const MAX_ARG_STRLEN: usize = 32 * 4096;
+
+/// The one wording of a failed start, for exec (`--no-masking`) and spawn
+/// (masked) alike, so both modes exit with the same code and message:
+///
+/// - no such command: 127;
+/// - the file exists but the system answers "not found" (its `#!`
+///   interpreter or ELF loader is missing): 126, as bash and zsh exit — the
+///   command was found, it cannot be executed; `env` would say 127, but
+///   "command not found" about a file that is there sends people looking in
+///   the wrong place;
+/// - permission denied, a directory, not an executable format: 126;
+/// - the environment and arguments too large for the system (E2BIG): 125,
+///   since it is what vault assembled that failed, and narrowing it is done
+///   with vault's own flags.
+///
+/// Messages name the program and variables, never a value.
+pub fn launch_error(l: &Launch<'_>) -> Outcome {
+    use std::io::ErrorKind;
+    let program = crate::output::escape(
+        &l.argv
+            .first()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    let file = l.file.filter(|f| f.exists());
+    let err = l.err;
+    if err.raw_os_error() == Some(rustix::io::Errno::TOOBIG.raw_os_error()) {
+        return Outcome::Failed(too_big(&program, l));
     }
+    if err.raw_os_error() == Some(rustix::io::Errno::NOEXEC.raw_os_error()) {
+        return Outcome::NotExecutable(
+            Error::other(format!(
+                "cannot execute {program}: not a program this system can run"
+            ))
+            .hint("a script needs a #! line first (e.g. #!/bin/sh); a binary must be built for this system"),
+        );
+    }
+    match (err.kind(), file) {
+        (ErrorKind::NotFound, None) => Outcome::NotFound(
+            Error::not_found(format!("{program}: command not found"))
+                .hint("check the spelling, or that it is on the PATH given to the command"),
+        ),
+        (ErrorKind::NotFound, Some(f)) => Outcome::NotExecutable(missing_interpreter(&program, f)),
+        (ErrorKind::PermissionDenied, Some(f)) if f.is_dir() => Outcome::NotExecutable(
+            Error::other(format!("cannot execute {program}: it is a directory"))
+                .hint("name the program inside it"),
+        ),
+        (ErrorKind::PermissionDenied, Some(f)) if !is_executable(f) => Outcome::NotExecutable(
+            Error::other(format!("cannot execute {program}: permission denied (it is not executable)"))
+                .hint(format!("make it executable: `chmod +x {}`", crate::output::escape(&f.to_string_lossy()))),
+        ),
+        (ErrorKind::PermissionDenied, _) => Outcome::NotExecutable(
+            Error::other(format!("cannot execute {program}: permission denied"))
+                .hint("check that its #! interpreter is executable and that its file system is not mounted noexec"),
+        ),
+        _ => Outcome::NotExecutable(Error::other(format!("cannot execute {program}: {err}"))),
+    }
+}
+
+fn is_executable(f: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(f).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+/// The file is there but exec said "not found": what it needs to start is
+/// missing. Its first line says what (a `#!` line, often with a CR from
+/// Windows line endings) or it is a binary whose loader is missing.
+fn missing_interpreter(program: &str, file: &Path) -> Error {
+    use std::io::Read;
+    let shown_file = crate::output::escape(&file.to_string_lossy());
+    let mut head = Vec::with_capacity(256);
+    let _ = std::fs::File::open(file).and_then(|f| f.take(256).read_to_end(&mut head));
+    if let Some(line) = head.strip_prefix(b"#!") {
+        let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
+        // The kernel splits the line on spaces and tabs only: a CR stays
+        // part of the interpreter's name.
+        let interp: Vec<u8> = line
+            .iter()
+            .copied()
+            .skip_while(|&b| b == b' ' || b == b'\t')
+            .take_while(|&b| b != b' ' && b != b'\t')
+            .collect();
+        let name: String = String::from_utf8_lossy(&interp)
+            .chars()
+            .flat_map(char::escape_debug)
+            .collect();
+        let e = Error::other(format!(
+            "cannot execute {program}: its interpreter `{name}` (the #! line of {shown_file}) was not found"
+        ));
+        return if line.contains(&b'\r') {
+            e.hint(format!(
+                "the file has Windows (CRLF) line endings: convert it with `dos2unix {shown_file}`"
+            ))
+        } else {
+            let base = name.rsplit('/').next().unwrap_or_default();
+            e.hint(format!(
+                "install it, or point the #! line at where it is (`command -v {base}`), e.g. #!/usr/bin/env {base}"
+            ))
+        };
+    }
+    if head.starts_with(b"\x7fELF") {
+        return Error::other(format!(
+            "cannot execute {program}: its loader (the ELF interpreter of {shown_file}) was not found"
+        ))
+        .hint("it was built for another system or C library; rebuild it here, or install that loader");
+    }
+    Error::other(format!(
+        "cannot execute {program}: {shown_file} exists but a file it needs to start was not found"
+    ))
+}
+
+/// E2BIG: say how big it was and what to drop, never what it held.
+fn too_big(program: &str, l: &Launch<'_>) -> Error {
+    // What execve counts: each string with its NUL.
+    let size = |k: &OsString, v: &OsString| k.len() + 1 + v.len() + 1;
+    let env_bytes: usize = l.env.iter().map(|(k, v)| size(k, v)).sum();
+    let arg_bytes: usize = l.argv.iter().map(|a| a.len() + 1).sum();
+    let mut by_size: Vec<(usize, &OsString)> = l.env.iter().map(|(k, v)| (size(k, v), k)).collect();
+    by_size.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let from = |k: &OsString| {
+        if l.secrets.iter().any(|s| OsStr::new(&s.name) == k) {
+            "from vault"
+        } else {
+            "inherited"
+        }
+    };
+    let largest: Vec<String> = by_size
+        .iter()
+        .take(3)
+        .map(|(n, k)| {
+            format!(
+                "{} ({n} bytes, {})",
+                crate::output::escape(&k.to_string_lossy()),
+                from(k)
+            )
+        })
+        .collect();
+    let mut msg = format!(
+        "cannot start {program}: its environment is too large for this system (Argument list too long): {} variables, {env_bytes} bytes, plus {arg_bytes} bytes of arguments; largest: {}",
+        l.env.len(),
+        largest.join(", ")
+    );
+    let over: Vec<String> = by_size
+        .iter()
+        .take_while(|(n, _)| *n > MAX_ARG_STRLEN)
+        .map(|(_, k)| crate::output::escape(&k.to_string_lossy()))
+        .collect();
+    if !over.is_empty() {
+        msg.push_str(&format!(
+            "; over the {MAX_ARG_STRLEN}-byte limit for one variable: {}",
+            over.join(", ")
+        ));
+    }
+    Error::other(msg).hint(
+        "give the command less: a vault.toml manifest or --only NAMES with just the names it needs, --clean-env to drop what it inherits, or make large secrets agent-only (`vault edit NAME --agent-only`) so that only runs with --agent receive them",
+    )
 }
 
 #[cfg(test)]
@@ -214,7 +399,7 @@ mod tests {
             ("VAULT_PASSPHRASE", "p"),
             ("X", "1"),
         ]);
-        let env = build_env(inherited.into_iter(), false, &[inj("TOKEN", "new")]);
+        let env = build_env(inherited.into_iter(), false, &[], &[inj("TOKEN", "new")]);
         let get = |k: &str| {
             env.iter()
                 .filter(|(n, _)| n == k)
@@ -254,17 +439,25 @@ mod tests {
             ("SECRET_LEAK", "x"),
             ("TERM", "xterm"),
         ]);
-        let env = build_env(inherited.into_iter(), true, &[inj("A_KEY", "v")]);
+        let env = build_env(inherited.into_iter(), true, &[], &[inj("A_KEY", "v")]);
         let names: Vec<_> = env
             .iter()
             .map(|(k, _)| k.to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, vec!["PATH", "HOME", "TERM", "A_KEY"]);
+        let inherited = env_of(&[("PATH", "/bin"), ("CI_JOB_ID", "7"), ("OTHER", "x")]);
+        let env = build_env(inherited.into_iter(), true, &["CI_JOB_ID".into()], &[]);
+        assert_eq!(env, env_of(&[("PATH", "/bin"), ("CI_JOB_ID", "7")]));
     }
 
     #[test]
     fn loader_variables_are_never_injected() {
-        let env = build_env(std::iter::empty(), true, &[inj("LD_PRELOAD", "/tmp/x.so")]);
+        let env = build_env(
+            std::iter::empty(),
+            true,
+            &[],
+            &[inj("LD_PRELOAD", "/tmp/x.so")],
+        );
         assert!(env.is_empty());
     }
 

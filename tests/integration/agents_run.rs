@@ -489,3 +489,515 @@ fn masked_run_redacts_and_no_masking_does_not() {
     let out = run_sh(&env, &["--no-masking"], script);
     assert_eq!(stdout(&out), "global-value-1 https://public.example\n");
 }
+
+/// `vault run [mode] -- argv` with `extra` environment; (code, stderr).
+fn run_in_mode(
+    env: &Env,
+    mode: &[&str],
+    argv: &[&str],
+    path: Option<&std::path::Path>,
+) -> std::process::Output {
+    let mut args = vec!["run"];
+    args.extend_from_slice(mode);
+    args.push("--");
+    args.extend_from_slice(argv);
+    let mut c = env.vault(&args);
+    if let Some(dir) = path {
+        let old = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![dir.to_path_buf()];
+        paths.extend(std::env::split_paths(&old));
+        c.env("PATH", std::env::join_paths(paths).unwrap());
+    }
+    c.output().unwrap()
+}
+
+fn write_exec(path: &std::path::Path, body: &[u8], mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, body).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+// See: issue 17 item 18
+#[test]
+fn a_missing_interpreter_is_not_reported_as_command_not_found() {
+    let env = agent_env();
+    let bin = env.root().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // CRLF line endings: the kernel looks for "/bin/sh\r".
+    write_exec(
+        &bin.join("fetch-report"),
+        b"#!/bin/sh\r\necho hi\r\n",
+        0o755,
+    );
+    write_exec(
+        &bin.join("train.rb"),
+        b"#!/opt/nowhere/ruby -w\nputs 1\n",
+        0o755,
+    );
+    for mode in [&[][..], &["--no-masking"][..]] {
+        for (argv, interp) in [
+            (bin.join("fetch-report"), "`/bin/sh\\r`"),
+            (std::path::PathBuf::from("fetch-report"), "`/bin/sh\\r`"),
+            (bin.join("train.rb"), "`/opt/nowhere/ruby`"),
+        ] {
+            let out = run_in_mode(&env, mode, &[argv.to_str().unwrap()], Some(&bin));
+            assert_code_no_leak(&out, 126, &["global-value-1"]);
+            let err = stderr(&out);
+            assert!(!err.contains("command not found"), "{mode:?} {err}");
+            assert!(
+                err.contains(&format!("interpreter {interp}")),
+                "{mode:?} {err}"
+            );
+            assert_eq!(
+                err.contains("dos2unix"),
+                interp.contains("\\r"),
+                "{mode:?} {err}"
+            );
+        }
+    }
+}
+
+// See: issue 17 item 18
+#[test]
+fn launch_errors_read_and_exit_the_same_masked_and_unmasked() {
+    let env = agent_env();
+    let dir = env.root().join("progs");
+    std::fs::create_dir(&dir).unwrap();
+    let no_hashbang = dir.join("no-hashbang");
+    write_exec(&no_hashbang, b"echo started > started\n", 0o755);
+    let broken = dir.join("broken-binary");
+    write_exec(&broken, b"\x7fELF\x02\x01\x01garbage", 0o755);
+    let not_exec = dir.join("tool.sh");
+    write_exec(&not_exec, b"#!/bin/sh\necho hi\n", 0o644);
+    let missing = dir.join("gone");
+    let cases: [(&std::path::Path, i32, &str); 5] = [
+        (&no_hashbang, 126, "#! line"),
+        (&broken, 126, "not a program this system can run"),
+        (&not_exec, 126, "chmod +x"),
+        (&dir, 126, "is a directory"),
+        (&missing, 127, "command not found"),
+    ];
+    for (program, code, words) in cases {
+        let p = program.to_str().unwrap();
+        let masked = run_in_mode(&env, &[], &[p], None);
+        let unmasked = run_in_mode(&env, &["--no-masking"], &[p], None);
+        assert_code_no_leak(&masked, code, &["global-value-1"]);
+        assert_code_no_leak(&unmasked, code, &["global-value-1"]);
+        assert_eq!(stderr(&masked), stderr(&unmasked), "{p}");
+        assert!(stderr(&masked).contains(words), "{p}: {}", stderr(&masked));
+        assert!(stderr(&masked).contains(p), "{}", stderr(&masked));
+    }
+    // execvp would have run it through /bin/sh in one mode only.
+    assert!(!env.root().join("started").exists());
+}
+
+// See: issue 17 item 20
+#[test]
+fn an_environment_too_large_to_exec_exits_125_with_sizes_and_names() {
+    let env = Env::new();
+    let mut values = Vec::new();
+    for (i, name) in [
+        "DATASET_A",
+        "DATASET_B",
+        "DATASET_C",
+        "DATASET_D",
+        "DATASET_E",
+    ]
+    .iter()
+    .enumerate()
+    {
+        // Distinct values of 60,000 bytes: 300 kB in all, over the 256 kB
+        // a 1 MiB stack allows (a quarter of it).
+        let v: String = format!("v{i}-").repeat(20_000);
+        let out = env
+            .vault(&["set", name])
+            .write_stdin(v.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        values.push(v);
+    }
+    let needles: Vec<&str> = values.iter().map(|v| &v[..40]).collect();
+    for mode in ["", "--no-masking"] {
+        let out = env
+            .sh(&format!(
+                "ulimit -s 1024 && exec \"$0\" run {mode} -- sh -c 'touch started'"
+            ))
+            .output()
+            .unwrap();
+        assert_code_no_leak(&out, 125, &needles);
+        let err = stderr(&out);
+        assert!(err.contains("too large"), "{mode}: {err}");
+        assert!(err.contains("DATASET_"), "{mode}: {err}");
+        assert!(err.contains("bytes"), "{mode}: {err}");
+        assert!(
+            err.contains("--only") && err.contains("--clean-env"),
+            "{err}"
+        );
+        assert!(!env.root().join("started").exists());
+    }
+}
+
+/// `vault run --no-masking -- sh -c SCRIPT` from `dir`.
+fn run_sh_in(
+    env: &Env,
+    dir: &std::path::Path,
+    flags: &[&str],
+    script: &str,
+) -> std::process::Output {
+    let mut args = vec!["run", "--no-masking"];
+    args.extend_from_slice(flags);
+    args.extend_from_slice(&["--", "sh", "-c", script]);
+    env.vault(&args).current_dir(dir).output().unwrap()
+}
+
+// See: issue 17 item 3
+#[test]
+fn manifest_in_a_parent_directory_narrows_a_run_from_a_subdirectory() {
+    let env = agent_env();
+    env.set("UNDECLARED", "undeclared-value");
+    let script = "printf '%s|%s' \"${GLOBAL_TOKEN-unset}\" \"${UNDECLARED-unset}\"";
+    // Inside HOME (a project) and outside it (a server's /srv/app).
+    for project in [env.root().join("home/code/api"), env.root().join("srv/app")] {
+        let deep = project.join("src/handlers");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(
+            project.join("vault.toml"),
+            "[[secrets]]\nname = \"GLOBAL_TOKEN\"\n",
+        )
+        .unwrap();
+        let out = run_sh_in(&env, &deep, &[], script);
+        assert_code_no_leak(&out, 0, &["undeclared-value"]);
+        assert_eq!(stdout(&out), "global-value-1|unset");
+        let manifest = project.join("vault.toml");
+        assert!(
+            stderr(&out).contains(manifest.to_str().unwrap()),
+            "says which manifest narrowed the run: {}",
+            stderr(&out)
+        );
+        // Its required names are checked from there too.
+        std::fs::write(
+            project.join("vault.toml"),
+            "[[secrets]]\nname = \"GLOBAL_TOKEN\"\n[[secrets]]\nname = \"PAYMENTS_KEY\"\n",
+        )
+        .unwrap();
+        let out = run_sh_in(&env, &deep, &[], "touch started");
+        assert_code_no_leak(&out, 125, &["global-value-1", "undeclared-value"]);
+        assert!(stderr(&out).contains("PAYMENTS_KEY"), "{}", stderr(&out));
+        assert!(!deep.join("started").exists());
+        // In the current directory: no note, as before.
+        std::fs::write(
+            project.join("vault.toml"),
+            "[[secrets]]\nname = \"GLOBAL_TOKEN\"\n",
+        )
+        .unwrap();
+        let out = run_sh_in(&env, &project, &[], script);
+        assert_eq!(stdout(&out), "global-value-1|unset");
+        assert!(!stderr(&out).contains("manifest"), "{}", stderr(&out));
+    }
+}
+
+// See: issue 17 item 3
+#[test]
+fn manifest_search_stops_at_home() {
+    let env = agent_env();
+    // Above HOME (its parent): not the user's projects' manifest.
+    std::fs::write(
+        env.root().join("vault.toml"),
+        "[[secrets]]\nname = \"NOT_THERE\"\n",
+    )
+    .unwrap();
+    let dir = env.root().join("home/code/tool");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = run_sh_in(&env, &dir, &[], "printf '%s' \"${GLOBAL_TOKEN-unset}\"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "global-value-1");
+}
+
+// See: issue 17 item 11
+#[test]
+fn an_oversized_or_non_file_manifest_is_refused_before_the_run() {
+    let env = agent_env();
+    let big = env.root().join("big.toml");
+    let entry = "[[secrets]]\nname = \"GLOBAL_TOKEN\"\noptional = true\n";
+    std::fs::write(&big, entry.repeat(2 * 1024 * 1024 / entry.len())).unwrap();
+    for m in [big.as_path(), env.root()] {
+        let out = run_sh(&env, &["--manifest", m.to_str().unwrap()], "touch started");
+        assert_code_no_leak(&out, 125, &["global-value-1"]);
+        assert!(
+            stderr(&out).contains(m.to_str().unwrap()),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(stderr(&run_sh(
+        &env,
+        &["--manifest", big.to_str().unwrap()],
+        "true"
+    ))
+    .contains("1024 KiB"));
+    assert!(!env.root().join("started").exists());
+}
+
+// See: issue 17 item 11
+#[test]
+fn a_manifest_of_twenty_thousand_names_is_handled_quickly() {
+    let env = agent_env();
+    let mut text: String = (0..20_000)
+        .map(|i| format!("[[secrets]]\nname = \"UNUSED_{i}\"\nrequired = false\n"))
+        .collect();
+    text.push_str("[[secrets]]\nname = \"GLOBAL_TOKEN\"\n");
+    let m = write_manifest(&env, "many.toml", &text);
+    let start = std::time::Instant::now();
+    let out = run_sh(
+        &env,
+        &["--manifest", m.to_str().unwrap(), "--no-masking"],
+        "printf '%s' \"$GLOBAL_TOKEN\"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "global-value-1");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    // All required and all missing: counted past the first lines, quickly.
+    let text: String = (0..20_000)
+        .map(|i| format!("[[secrets]]\nname = \"MISSING_{i}\"\n"))
+        .collect();
+    let m = write_manifest(&env, "missing.toml", &text);
+    let start = std::time::Instant::now();
+    let out = run_sh(&env, &["--manifest", m.to_str().unwrap()], "touch started");
+    assert_code_no_leak(&out, 125, &["global-value-1"]);
+    assert!(
+        stderr(&out).contains("20000 secrets are not available"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).lines().count() < 100);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+// See: issue 17 item 26
+#[test]
+fn manifest_accepts_required_and_refuses_it_contradicting_optional() {
+    let env = agent_env();
+    let m = write_manifest(
+        &env,
+        "req.toml",
+        "[[secrets]]\nname = \"GLOBAL_TOKEN\"\nrequired = true\n\n[[secrets]]\nname = \"SENTRY_DSN\"\nrequired = false\n",
+    );
+    let out = run_sh(
+        &env,
+        &["--no-masking", "--manifest", m.to_str().unwrap()],
+        "printf '%s' \"$GLOBAL_TOKEN\"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "global-value-1");
+    let m = write_manifest(
+        &env,
+        "req.toml",
+        "[[secrets]]\nname = \"NEEDED_KEY\"\nrequired = true\n",
+    );
+    let out = run_sh(&env, &["--manifest", m.to_str().unwrap()], "touch started");
+    assert_eq!(out.status.code(), Some(125));
+    assert!(
+        stderr(&out).contains("vault set NEEDED_KEY"),
+        "{}",
+        stderr(&out)
+    );
+    let m = write_manifest(
+        &env,
+        "req.toml",
+        "[[secrets]]\nname = \"GLOBAL_TOKEN\"\noptional = true\nrequired = true\n",
+    );
+    let out = run_sh(&env, &["--manifest", m.to_str().unwrap()], "touch started");
+    assert_code_no_leak(&out, 125, &["global-value-1"]);
+    assert!(stderr(&out).contains("req.toml:4:"), "{}", stderr(&out));
+    assert!(!env.root().join("started").exists());
+}
+
+// See: issue 17 item 17
+#[test]
+fn keep_lets_the_callers_variable_win_over_an_empty_or_stored_value() {
+    let env = agent_env();
+    env.ok(&["set", "HTTP_PROXY", ""]);
+    env.set("REGION", "stored-region");
+    let script = "printf '%s|%s|%s' \"${HTTP_PROXY-unset}\" \"${REGION-unset}\" \"$GLOBAL_TOKEN\"";
+    let run = |flags: &[&str]| {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&["--", "sh", "-c", script]);
+        env.vault(&args)
+            .env("HTTP_PROXY", "http://proxy.internal:3128")
+            .env("REGION", "caller-region")
+            .output()
+            .unwrap()
+    };
+    // By default a stored value wins, even an empty one; vault says so.
+    let out = run(&["--no-masking"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("global-value-1"));
+    assert_eq!(stdout(&out), "|stored-region|global-value-1");
+    assert!(
+        stderr(&out).contains("--keep HTTP_PROXY"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("proxy.internal"), "{}", stderr(&out));
+    for mode in [&["--no-masking"][..], &[][..]] {
+        let mut flags = mode.to_vec();
+        flags.extend_from_slice(&["--keep", "HTTP_PROXY,REGION"]);
+        let out = run(&flags);
+        assert_code_no_leak(&out, 0, &["stored-region"]);
+        let shown = if mode.is_empty() {
+            "<redacted:GLOBAL_TOKEN>"
+        } else {
+            "global-value-1"
+        };
+        assert_eq!(
+            stdout(&out),
+            format!("http://proxy.internal:3128|caller-region|{shown}")
+        );
+        assert!(!stderr(&out).contains("note"), "{}", stderr(&out));
+    }
+    // A name the caller does not have: the vault's value is injected.
+    let out = env
+        .vault(&[
+            "run",
+            "--no-masking",
+            "--keep",
+            "REGION",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s' \"$REGION\"",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "stored-region");
+    // Never vault's own unlock material.
+    let out = env
+        .vault(&[
+            "run",
+            "--keep",
+            "VAULT_KEY",
+            "--",
+            "sh",
+            "-c",
+            "touch started",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    assert!(!env.root().join("started").exists());
+}
+
+// See: issue 17 item 17
+#[test]
+fn clean_env_keeps_the_callers_variables_named_by_keep() {
+    let env = agent_env();
+    let out = env
+        .vault(&[
+            "run",
+            "--no-masking",
+            "--clean-env",
+            "--keep",
+            "CI_JOB_ID",
+            "--keep",
+            "http_proxy,GLOBAL_TOKEN",
+            "--",
+            "env",
+        ])
+        .env("CI_JOB_ID", "4711")
+        .env("http_proxy", "http://p:1")
+        .env("GLOBAL_TOKEN", "from-caller")
+        .env("SOME_LEAKY_VAR", "leak")
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 0, &["leak", "global-value-1"]);
+    let mut lines: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| !l.starts_with("PWD=") && !l.starts_with("SHLVL=") && !l.starts_with("_="))
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    let names: Vec<&str> = lines.iter().filter_map(|l| l.split('=').next()).collect();
+    assert_eq!(
+        names,
+        [
+            "CI_JOB_ID",
+            "GLOBAL_TOKEN",
+            "HOME",
+            "LANG",
+            "PATH",
+            "http_proxy"
+        ]
+    );
+    assert!(lines.contains(&"CI_JOB_ID=4711".to_owned()));
+    assert!(lines.contains(&"GLOBAL_TOKEN=from-caller".to_owned()));
+    assert!(lines.contains(&"http_proxy=http://p:1".to_owned()));
+}
+
+// See: issue 17 item 18
+#[test]
+fn on_a_terminal_a_missing_interpreter_exits_126_and_restores_the_terminal() {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use std::io::Read;
+    let env = agent_env();
+    let script = env.root().join("report.py");
+    write_exec(&script, b"#!/usr/bin/python3\r\nprint('hi')\r\n", 0o755);
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave = rustix::fs::open(
+        name.as_c_str(),
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let before = format!("{:?}", rustix::termios::tcgetattr(&slave).unwrap());
+    let mut cmd = env.std_cmd(VAULT_BIN);
+    cmd.args(["run", "--", script.to_str().unwrap()])
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave.try_clone().unwrap());
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    let mut reader = std::fs::File::from(master);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EIO once the last slave descriptor (vault's) closes.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        let _ = tx.send(all);
+    });
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(126));
+    let after = format!("{:?}", rustix::termios::tcgetattr(&slave).unwrap());
+    drop(slave);
+    let shown =
+        String::from_utf8_lossy(&rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap())
+            .into_owned();
+    assert!(
+        shown.contains("interpreter `/usr/bin/python3\\r`"),
+        "{shown}"
+    );
+    assert!(shown.contains("dos2unix"), "{shown}");
+    assert!(
+        !shown.contains("command not found") && !shown.contains("global-value-1"),
+        "{shown}"
+    );
+    assert_eq!(after, before, "terminal settings restored");
+}
