@@ -29,21 +29,6 @@ pub enum Kind {
     StdoutClosed,
 }
 
-impl Kind {
-    pub fn exit_code(self) -> i32 {
-        match self {
-            Kind::Other => 1,
-            Kind::NotFound => 3,
-            Kind::Conflict => 4,
-            Kind::Locked => 5,
-            Kind::Integrity => 6,
-            Kind::Invalid => 7,
-            Kind::Usage => 2,
-            Kind::StdoutClosed => 0,
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Error {
     kind: Kind,
@@ -129,8 +114,10 @@ impl Error {
     pub fn hint_text(&self) -> Option<&str> {
         self.hint.as_deref()
     }
+    /// The status this error ends vault with (the mapping lives in `exit`).
+    #[cfg(test)]
     pub fn exit_code(&self) -> i32 {
-        self.kind.exit_code()
+        i32::from(crate::exit::ExitCode::from(self.kind).code())
     }
 }
 
@@ -145,16 +132,6 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exit_codes_match_the_contract() {
-        assert_eq!(Kind::Other.exit_code(), 1);
-        assert_eq!(Kind::NotFound.exit_code(), 3);
-        assert_eq!(Kind::Conflict.exit_code(), 4);
-        assert_eq!(Kind::Locked.exit_code(), 5);
-        assert_eq!(Kind::Integrity.exit_code(), 6);
-        assert_eq!(Kind::Invalid.exit_code(), 7);
-    }
 
     #[test]
     fn hint_is_kept_apart_from_message() {

@@ -8,26 +8,23 @@ use std::path::{Path, PathBuf};
 use super::{no_such_agent, Ctx};
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
+use crate::exit::ExitCode;
 use crate::manifest::{self, Declared};
 use crate::model::{self, Kind, Scope};
 use crate::output;
+use crate::report;
 use crate::run::{self, Injected, Outcome};
 use crate::store::Backend;
 use crate::store::SecretRow;
 use crate::vault::Vault;
 
-/// Exit codes of `vault run` itself.
-pub const EXIT_VAULT_FAILED: i32 = 125;
-pub const EXIT_NOT_EXECUTABLE: i32 = 126;
-pub const EXIT_NOT_FOUND: i32 = 127;
-
-/// Run and return the exit code (never returns on a successful exec).
-pub fn run(ctx: &Ctx, args: &RunArgs) -> i32 {
+/// Run and return how vault exits (never returns on a successful exec).
+pub fn run(ctx: &Ctx, args: &RunArgs) -> ExitCode {
     let prepared = match prepare(ctx, args) {
         Ok(p) => p,
         Err(e) => {
-            crate::report_error(&e);
-            return EXIT_VAULT_FAILED;
+            report::error(&e);
+            return ExitCode::RunFailed;
         }
     };
     let outcome = run::start(
@@ -37,18 +34,18 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> i32 {
         args.no_masking,
     );
     match outcome {
-        Outcome::Exited(code) => code,
+        Outcome::Exited(code) => ExitCode::from_status(code),
         Outcome::Failed(e) => {
-            crate::report_error(&e);
-            EXIT_VAULT_FAILED
+            report::error(&e);
+            ExitCode::RunFailed
         }
         Outcome::NotExecutable(e) => {
-            crate::report_error(&e);
-            EXIT_NOT_EXECUTABLE
+            report::error(&e);
+            ExitCode::NotExecutable
         }
         Outcome::NotFound(e) => {
-            crate::report_error(&e);
-            EXIT_NOT_FOUND
+            report::error(&e);
+            ExitCode::CommandNotFound
         }
     }
 }

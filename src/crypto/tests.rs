@@ -220,7 +220,7 @@ fn key_file_text_must_fail() {
         let err = KeyFileKey::parse(text, "test").err();
         let err = err.unwrap_or_else(|| panic!("{text:?} must not parse"));
         assert_eq!(err.kind(), ErrorKind::Locked, "{text:?}");
-        assert_eq!(err.kind().exit_code(), 5);
+        assert_eq!(err.exit_code(), 5);
         assert!(
             !err.message().contains(b64),
             "the key must not appear in the error"
@@ -419,7 +419,7 @@ fn argon2_params_decoding() {
     for s in bad {
         let err = Argon2Params::decode(s).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Integrity, "{s}");
-        assert_eq!(err.kind().exit_code(), 6);
+        assert_eq!(err.exit_code(), 6);
     }
 }
 
@@ -562,7 +562,7 @@ fn value_must_fail() {
                 .err()
                 .unwrap_or_else(|| panic!("{} {what}: opened", v.name));
             assert_eq!(err.kind(), ErrorKind::Integrity, "{} {what}", v.name);
-            assert_eq!(err.kind().exit_code(), 6);
+            assert_eq!(err.exit_code(), 6);
         }
     }
 }

@@ -1,5 +1,8 @@
-//! Command-line types only (clap derive). No behaviour lives here: `main`
+//! Command-line types (clap derive), and in `usage` what vault prints when
+//! clap cannot read a command line. No other behaviour lives here: `main`
 //! dispatches each variant to `commands::*`.
+
+pub mod usage;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
