@@ -24,7 +24,7 @@ Examples:
   vault agent create support-bot
   vault set OPENAI_API_KEY -d \"model calls\" --agent support-bot   # hidden prompt; agent-only
   vault set SENTRY_DSN                          # global: every run receives it
-  vault run --agent support-bot -- python bot.py
+  vault run --agent support-bot -- python3 bot.py
   vault import .env
   vault list
 
@@ -382,7 +382,7 @@ pub struct ProvidersArgs {
 #[command(after_help = "\
 Examples:
   vault run -- env                          # global secrets only
-  vault run --agent support-bot -- python bot.py
+  vault run --agent support-bot -- python3 bot.py
   vault run --only OPENAI_API_KEY -- ./eval.sh
   vault run --clean-env --agent ci -- make deploy
   vault run --no-masking -- ./server        # exec: no parent process, output untouched
@@ -428,8 +428,10 @@ pub enum Shell {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
+  mkdir -p ~/.local/share/bash-completion/completions
   vault completions bash > ~/.local/share/bash-completion/completions/vault
-  vault completions zsh > \"${fpath[1]}/_vault\"
+  mkdir -p ~/.zfunc && vault completions zsh > ~/.zfunc/_vault   # fpath=(~/.zfunc $fpath) in ~/.zshrc
+  mkdir -p ~/.config/fish/completions
   vault completions fish > ~/.config/fish/completions/vault.fish")]
 pub struct CompletionsArgs {
     /// The shell to complete for

@@ -332,3 +332,61 @@ fn kill_9_during_import_is_all_or_nothing() {
         }
     }
 }
+
+// ------------------------------------------------------- README examples
+
+/// The fenced block that follows `heading` in the README.
+fn readme_block(heading: &str) -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let after = &readme[readme.find(heading).expect("heading in README")..];
+    let start = after.find("```sh\n").unwrap() + "```sh\n".len();
+    let len = after[start..].find("```").unwrap();
+    after[start..start + len].to_owned()
+}
+
+#[test]
+fn readme_completion_install_works_on_a_fresh_home() {
+    // See: issue 17 item 25
+    let env = Env::new();
+    let bin = env.root().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(VAULT_BIN, bin.join("vault")).unwrap();
+    let script = readme_block("### Shell completion");
+    assert!(!env.root().join("home").exists(), "the home must be fresh");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = env
+        .std_cmd("sh")
+        .arg("-ec")
+        .arg(&script)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{script}\n{}", stderr(&out));
+    let home = env.root().join("home");
+    for f in [
+        ".local/share/bash-completion/completions/vault",
+        ".zfunc/_vault",
+        ".config/fish/completions/vault.fish",
+    ] {
+        let len = std::fs::metadata(home.join(f)).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 0, "{f} not written by:\n{script}");
+    }
+}
+
+#[test]
+fn readme_and_help_examples_use_python3() {
+    // See: issue 17 item 26: many systems have no `python`, only `python3`.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let env = Env::new();
+    let mut texts = vec![readme];
+    for cmd in [&["--help"][..], &["run", "--help"]] {
+        texts.push(stdout(&env.ok(cmd)));
+    }
+    for t in texts {
+        assert!(!t.contains("python "), "{t}");
+    }
+}
