@@ -337,7 +337,8 @@ fn kill_9_during_import_is_all_or_nothing() {
 
 /// The fenced block that follows `heading` in the README.
 fn readme_block(heading: &str) -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let after = &readme[readme.find(heading).expect("heading in README")..];
     let start = after.find("```sh\n").unwrap() + "```sh\n".len();
     let len = after[start..].find("```").unwrap();
@@ -372,7 +373,9 @@ fn readme_completion_install_works_on_a_fresh_home() {
         ".zfunc/_vault",
         ".config/fish/completions/vault.fish",
     ] {
-        let len = std::fs::metadata(home.join(f)).map(|m| m.len()).unwrap_or(0);
+        let len = std::fs::metadata(home.join(f))
+            .map(|m| m.len())
+            .unwrap_or(0);
         assert!(len > 0, "{f} not written by:\n{script}");
     }
 }
@@ -380,7 +383,8 @@ fn readme_completion_install_works_on_a_fresh_home() {
 #[test]
 fn readme_and_help_examples_use_python3() {
     // See: issue 17 item 26: many systems have no `python`, only `python3`.
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let env = Env::new();
     let mut texts = vec![readme];
     for cmd in [&["--help"][..], &["run", "--help"]] {
@@ -389,4 +393,32 @@ fn readme_and_help_examples_use_python3() {
     for t in texts {
         assert!(!t.contains("python "), "{t}");
     }
+}
+
+#[test]
+fn old_mac_line_endings_import_as_separate_keys() {
+    // See: issue 17 item 19: a lone CR between lines swallowed the next lines.
+    let env = Env::new();
+    let f = write(
+        &env,
+        "mac.env",
+        b"# written on a classic Mac\rDB_PASSWORD=correct-horse-9\rAPI_TOKEN='tok en 42'\r\rLAST_ONE=\"q\"\r",
+    );
+    let v = json(&env.ok(&["import", &f, "--json"]));
+    assert_eq!(
+        v["added"],
+        serde_json::json!(["API_TOKEN", "DB_PASSWORD", "LAST_ONE"])
+    );
+    assert_eq!(env.reveal("DB_PASSWORD"), "correct-horse-9");
+    assert_eq!(env.reveal("API_TOKEN"), "tok en 42");
+    assert_eq!(env.reveal("LAST_ONE"), "q");
+    // Bad lines are reported at the line an editor shows.
+    let f = write(&env, "bad.env", b"A_OK=1\rnot a line\rB_OK=2\r");
+    let out = env.vault(&["import", &f]).output().unwrap();
+    assert_code_no_leak(&out, 7, &[]);
+    assert!(
+        stderr(&out).contains("bad.env:2: expected KEY=VALUE"),
+        "{}",
+        stderr(&out)
+    );
 }
