@@ -771,3 +771,75 @@ proptest! {
         }
     }
 }
+
+/// Run `vault ARGS` with stdout on a pseudo-terminal this test creates
+/// (stderr piped); returns the exit code, what reached the terminal, stderr.
+fn export_on_a_terminal(env: &Env, args: &[&str]) -> (Option<i32>, String, String) {
+    use rustix::fs::{Mode, OFlags};
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use std::io::Read;
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave = rustix::fs::open(
+        name.as_c_str(),
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .unwrap();
+    let mut reader = std::fs::File::from(master);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EIO once the last slave fd closes: the end.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            let _ = tx.send(seen.clone());
+        }
+    });
+    let mut cmd = env.std_cmd(VAULT_BIN);
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::from(slave))
+        .stderr(std::process::Stdio::piped());
+    let out = cmd.output().unwrap();
+    drop(cmd);
+    let mut screen = Vec::new();
+    while let Ok(s) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
+        screen = s;
+    }
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&screen).into_owned(),
+        stderr(&out),
+    )
+}
+
+#[test]
+fn export_to_a_terminal_needs_reveal() {
+    // See: issue 17 item 23: export printed every value to a terminal
+    // although `get` needs --reveal.
+    let env = Env::new();
+    env.set("DEPLOY_TOKEN", "dt-5e4d3c2b1a");
+    env.ok(&["set", "REGION", "eu-west-3", "--variable"]);
+    for format in ["dotenv", "shell", "json"] {
+        let (code, screen, err) = export_on_a_terminal(&env, &["export", "--format", format]);
+        assert_eq!(code, Some(2), "{format}: {screen}{err}");
+        assert!(
+            !screen.contains("dt-5e4d") && !err.contains("dt-5e4d"),
+            "{format}"
+        );
+        assert!(err.contains("--reveal") && err.contains("> FILE"), "{err}");
+    }
+    let (code, screen, _) = export_on_a_terminal(&env, &["export", "--reveal"]);
+    assert_eq!(code, Some(0));
+    assert!(screen.contains("DEPLOY_TOKEN=dt-5e4d3c2b1a"), "{screen}");
+    // Piped or redirected, as before.
+    let out = env.ok(&["export"]);
+    assert!(stdout(&out).contains("dt-5e4d3c2b1a"));
+}
