@@ -396,9 +396,8 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
                 continue;
             }
             if args.create_agents {
-                if !args.dry_run {
-                    tx.create_agent(name, description, &now)?;
-                }
+                // In a dry run the read transaction rolls this back.
+                tx.create_agent(name, description, &now)?;
                 s.agents_created.push(name.clone());
             } else if *granted {
                 missing.push(name.clone());

@@ -673,6 +673,24 @@ fn json_export_imports_into_a_fresh_vault_with_the_same_audience() {
     let third = Env::new();
     third.ok(&["agent", "create", "support-bot"]);
     let f3 = write(&third, "all.txt", &exported);
+    let before = policy(&third);
+    let out = third.ok(&[
+        "import",
+        &f3,
+        "--format",
+        "json",
+        "--dry-run",
+        "--create-agents",
+    ]);
+    assert!(
+        stdout(&out).contains("would create agents: idle"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(policy(&third), before);
+    assert!(stdout(&third.ok(&["agent", "list"]))
+        .lines()
+        .all(|l| !l.contains("idle")));
     third.ok(&["import", &f3, "--format", "json"]);
     assert_eq!(
         json(&third.ok(&["get", "SLACK_TOKEN", "--json"]))["scope"],

@@ -136,6 +136,12 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Doc> {
                 let name = a.get("name").and_then(Value::as_str);
                 let desc = a.get("description").and_then(Value::as_str).unwrap_or("");
                 match name.map(|n| (n, model::check_agent_name(n))) {
+                    Some((_, Ok(()))) if desc.contains('\0') => {
+                        return Err(not_an_export(
+                            file,
+                            "an agent's \"description\" holds a NUL byte",
+                        ))
+                    }
                     Some((n, Ok(()))) => doc.agents.push((n.to_owned(), desc.to_owned())),
                     Some((_, Err(e))) => {
                         return Err(not_an_export(
@@ -231,6 +237,9 @@ fn item(entry: Value, at: usize) -> std::result::Result<Item, String> {
             .ok_or_else(|| format!("{who}: \"scope\" must be \"global\" or \"agent\""))?,
     };
     let description = text("description")?.unwrap_or_default();
+    if description.contains('\0') {
+        return Err(format!("{who}: \"description\" holds a NUL byte"));
+    }
     let provider = match text("provider")? {
         None => None,
         Some(p) => Some(check_provider(&p).map_err(|e| format!("{who}: {}", e.message()))?),
