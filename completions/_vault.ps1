@@ -33,8 +33,8 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List secrets (values masked; variables shown)')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a secret''s metadata (never its value)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete secrets (refused while granted to an agent, unless --force)')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a .env file (all lines or none)')
-            [CompletionResult]::new('import-env', 'import-env', [CompletionResultType]::ParameterValue, 'Import a .env file (all lines or none)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a .env file or a JSON export (all entries or none)')
+            [CompletionResult]::new('import-env', 'import-env', [CompletionResultType]::ParameterValue, 'Import a .env file or a JSON export (all entries or none)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print secrets with their values (dotenv, json or shell)')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Manage agents: the bots, scripts and services that receive secrets')
             [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Let an agent receive secrets')
@@ -109,6 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;import' {
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The file''s format (default: JSON when it starts with {, else dotenv)')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--variable', '--variable', [CompletionResultType]::ParameterName, 'Import as non-sensitive variables')
@@ -116,13 +117,15 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Report what would change; write nothing')
             [CompletionResult]::new('--rename', '--rename', [CompletionResultType]::ParameterName, 'Map invalid keys to valid names (db.url -> DB_URL, api-key -> API_KEY)')
             [CompletionResult]::new('--allow-code-loading-name', '--allow-code-loading-name', [CompletionResultType]::ParameterName, 'Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)')
+            [CompletionResult]::new('--create-agents', '--create-agents', [CompletionResultType]::ParameterName, 'Create the agents a JSON export grants secrets to when they do not exist')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document (the summary) on stdout')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'vault;import-env' {
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The file''s format (default: JSON when it starts with {, else dotenv)')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--variable', '--variable', [CompletionResultType]::ParameterName, 'Import as non-sensitive variables')
@@ -130,9 +133,10 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Report what would change; write nothing')
             [CompletionResult]::new('--rename', '--rename', [CompletionResultType]::ParameterName, 'Map invalid keys to valid names (db.url -> DB_URL, api-key -> API_KEY)')
             [CompletionResult]::new('--allow-code-loading-name', '--allow-code-loading-name', [CompletionResultType]::ParameterName, 'Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)')
+            [CompletionResult]::new('--create-agents', '--create-agents', [CompletionResultType]::ParameterName, 'Create the agents a JSON export grants secrets to when they do not exist')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document (the summary) on stdout')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'vault;export' {
@@ -140,6 +144,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Print secret values even when stdout is a terminal')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -269,7 +274,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List secrets (values masked; variables shown)')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a secret''s metadata (never its value)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete secrets (refused while granted to an agent, unless --force)')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a .env file (all lines or none)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a .env file or a JSON export (all entries or none)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print secrets with their values (dotenv, json or shell)')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Manage agents: the bots, scripts and services that receive secrets')
             [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Let an agent receive secrets')

@@ -34,8 +34,8 @@ complete -c vault -n "__fish_vault_needs_command" -f -a "get" -d 'Show a secret 
 complete -c vault -n "__fish_vault_needs_command" -f -a "list" -d 'List secrets (values masked; variables shown)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "edit" -d 'Change a secret\'s metadata (never its value)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "delete" -d 'Delete secrets (refused while granted to an agent, unless --force)'
-complete -c vault -n "__fish_vault_needs_command" -f -a "import" -d 'Import a .env file (all lines or none)'
-complete -c vault -n "__fish_vault_needs_command" -f -a "import-env" -d 'Import a .env file (all lines or none)'
+complete -c vault -n "__fish_vault_needs_command" -f -a "import" -d 'Import a .env file or a JSON export (all entries or none)'
+complete -c vault -n "__fish_vault_needs_command" -f -a "import-env" -d 'Import a .env file or a JSON export (all entries or none)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "export" -d 'Print secrets with their values (dotenv, json or shell)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "agent" -d 'Manage agents: the bots, scripts and services that receive secrets'
 complete -c vault -n "__fish_vault_needs_command" -f -a "grant" -d 'Let an agent receive secrets'
@@ -81,6 +81,8 @@ complete -c vault -n "__fish_vault_using_subcommand delete" -l passphrase-file -
 complete -c vault -n "__fish_vault_using_subcommand delete" -l force -d 'Revoke the secret from every agent, then delete it'
 complete -c vault -n "__fish_vault_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand import" -l agent -d 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)' -r
+complete -c vault -n "__fish_vault_using_subcommand import" -l format -d 'The file\'s format (default: JSON when it starts with {, else dotenv)' -r -f -a "dotenv\t'KEY=value lines (docs/DOTENV.md)'
+json\t'The output of `vault export --format json`, or {"NAME": "value", ...}'"
 complete -c vault -n "__fish_vault_using_subcommand import" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import" -l variable -d 'Import as non-sensitive variables'
@@ -88,9 +90,12 @@ complete -c vault -n "__fish_vault_using_subcommand import" -l no-overwrite -d '
 complete -c vault -n "__fish_vault_using_subcommand import" -l dry-run -d 'Report what would change; write nothing'
 complete -c vault -n "__fish_vault_using_subcommand import" -l rename -d 'Map invalid keys to valid names (db.url -> DB_URL, api-key -> API_KEY)'
 complete -c vault -n "__fish_vault_using_subcommand import" -l allow-code-loading-name -d 'Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)'
+complete -c vault -n "__fish_vault_using_subcommand import" -l create-agents -d 'Create the agents a JSON export grants secrets to when they do not exist'
 complete -c vault -n "__fish_vault_using_subcommand import" -l json -d 'One JSON document (the summary) on stdout'
-complete -c vault -n "__fish_vault_using_subcommand import" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l agent -d 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)' -r
+complete -c vault -n "__fish_vault_using_subcommand import-env" -l format -d 'The file\'s format (default: JSON when it starts with {, else dotenv)' -r -f -a "dotenv\t'KEY=value lines (docs/DOTENV.md)'
+json\t'The output of `vault export --format json`, or {"NAME": "value", ...}'"
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l variable -d 'Import as non-sensitive variables'
@@ -98,14 +103,16 @@ complete -c vault -n "__fish_vault_using_subcommand import-env" -l no-overwrite 
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l dry-run -d 'Report what would change; write nothing'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l rename -d 'Map invalid keys to valid names (db.url -> DB_URL, api-key -> API_KEY)'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l allow-code-loading-name -d 'Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)'
+complete -c vault -n "__fish_vault_using_subcommand import-env" -l create-agents -d 'Create the agents a JSON export grants secrets to when they do not exist'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l json -d 'One JSON document (the summary) on stdout'
-complete -c vault -n "__fish_vault_using_subcommand import-env" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand import-env" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_using_subcommand export" -l agent -d 'Export what this agent would receive (globals plus its grants)' -r
-complete -c vault -n "__fish_vault_using_subcommand export" -l format -d 'Output format' -r -f -a "dotenv\t'KEY=value lines that `vault import` reads back byte for byte'
-json\t'One JSON object {NAME: value}'
-shell\t'export NAME=\'value\' lines for a POSIX shell'"
+complete -c vault -n "__fish_vault_using_subcommand export" -l format -d 'Output format' -r -f -a "dotenv\t'KEY=value lines that `vault import` reads back byte for byte (values only)'
+json\t'Values with kind, scope, description, provider and grants, for `vault import`'
+shell\t'export NAME=\'value\' lines for a POSIX shell (values only)'"
 complete -c vault -n "__fish_vault_using_subcommand export" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand export" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand export" -l reveal -d 'Print secret values even when stdout is a terminal'
 complete -c vault -n "__fish_vault_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
@@ -168,7 +175,7 @@ complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_su
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "list" -d 'List secrets (values masked; variables shown)'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "edit" -d 'Change a secret\'s metadata (never its value)'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "delete" -d 'Delete secrets (refused while granted to an agent, unless --force)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "import" -d 'Import a .env file (all lines or none)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "import" -d 'Import a .env file or a JSON export (all entries or none)'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "export" -d 'Print secrets with their values (dotenv, json or shell)'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "agent" -d 'Manage agents: the bots, scripts and services that receive secrets'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "grant" -d 'Let an agent receive secrets'

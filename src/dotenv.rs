@@ -195,23 +195,33 @@ fn sub(src: &[u8], a: usize, b: usize) -> &[u8] {
     src.get(a..b).unwrap_or(&[])
 }
 
-/// From `from`, the end of the line's content (before `\n` or `\r\n`) and the
-/// start of the next line.
+/// From `from`, the end of the line's content and the start of the next line.
+/// A line ends at `\n`, `\r\n` or a lone `\r` (old Mac files; python-dotenv
+/// and node's dotenv read it as a line break too).
 fn line_end(src: &[u8], from: usize) -> (usize, usize) {
     let rest = src.get(from..).unwrap_or(&[]);
-    let (nl, next) = match rest.iter().position(|&b| b == b'\n') {
+    match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
         Some(off) => {
-            let nl = from.saturating_add(off);
-            (nl, nl.saturating_add(1))
+            let end = from.saturating_add(off);
+            let crlf =
+                src.get(end) == Some(&b'\r') && src.get(end.saturating_add(1)) == Some(&b'\n');
+            (end, end.saturating_add(if crlf { 2 } else { 1 }))
         }
         None => (src.len(), src.len()),
-    };
-    let end = if nl > from && src.get(nl.wrapping_sub(1)) == Some(&b'\r') {
-        nl - 1
-    } else {
-        nl
-    };
-    (end, next)
+    }
+}
+
+/// How many line breaks `bytes` holds: each `\n`, and each `\r` not followed
+/// by `\n` (a `\r\n` counts once, at its `\n`).
+fn line_breaks(bytes: &[u8]) -> usize {
+    let mut n = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        let lone_cr = b == b'\r' && bytes.get(i.saturating_add(1)) != Some(&b'\n');
+        if b == b'\n' || lone_cr {
+            n = n.saturating_add(1);
+        }
+    }
+    n
 }
 
 fn skip_blanks(src: &[u8], mut i: usize, end: usize) -> usize {
@@ -330,7 +340,7 @@ fn quoted(
         )));
     };
     let body = sub(src, body_start, close);
-    let close_line = line.saturating_add(body.iter().filter(|&&b| b == b'\n').count());
+    let close_line = line.saturating_add(line_breaks(body));
     let (end, next) = line_end(src, close.saturating_add(1));
     let step = |outcome| Step {
         next,
@@ -470,8 +480,17 @@ fn encoding_errors(src: &[u8]) -> Vec<ParseError> {
         return Vec::new();
     }
     let mut errors = Vec::new();
-    for (idx, raw) in src.split(|&b| b == b'\n').enumerate() {
-        let line = idx.saturating_add(1);
+    let mut pos = 0;
+    let mut line = 0usize;
+    while pos <= src.len() {
+        line = line.saturating_add(1);
+        let (end, next) = line_end(src, pos);
+        let raw = sub(src, pos, end);
+        pos = if next > pos {
+            next
+        } else {
+            src.len().saturating_add(1)
+        };
         if raw.contains(&0) {
             errors.push(error(
                 line,
@@ -655,6 +674,14 @@ mod tests {
         ok("CRLF", "A=1\r\nB=2\r\n", &[("A", "1", 1), ("B", "2", 2)]),
         ok("CRLF with comment and blank", "# c\r\n\r\nA=1 # x\r\n", &[("A", "1", 3)]),
         ok("CR at EOF", "A=1\r", &[("A", "1", 1)]),
+        // Old Mac files: a lone CR ends a line, as in python-dotenv and node's dotenv.
+        ok("lone CR line endings", "A=1\rB=two words\r# c\rC='x'\r", &[("A", "1", 1), ("B", "two words", 2), ("C", "x", 4)]),
+        ok("lone CR, LF and CRLF mixed", "A=1\rB=2\nC=3\r\nD=4\r\rE=5", &[("A", "1", 1), ("B", "2", 2), ("C", "3", 3), ("D", "4", 4), ("E", "5", 6)]),
+        ok("lone CR ends an inline comment", "A=1 # note\rB=2", &[("A", "1", 1), ("B", "2", 2)]),
+        ok("lone CR after a closing quote", "A=\"x\"\rB='y'\rC=3", &[("A", "x", 1), ("B", "y", 2), ("C", "3", 3)]),
+        ok("lone CR inside quotes counts a line", "A=\"x\ry\"\rB=2", &[("A", "x\ry", 1), ("B", "2", 3)]),
+        bad("error lines counted across lone CRs", "A=1\rnot a line\rB=2\r1X=3", &[("A", "1", 1), ("B", "2", 3)], &[(2, NO_EQ), (4, "invalid key \"1X\"")]),
+        bytes("encoding error line counted across lone CRs", b"A=1\rB=\xff\rC=3", &[("A", "1", 1), ("C", "3", 3)], &[(2, "invalid UTF-8")]),
         ok("BOM", "\u{feff}A=1\n", &[("A", "1", 1)]),
         ok("BOM then export", "\u{feff}export A=1\nB=2", &[("A", "1", 1), ("B", "2", 2)]),
         ok("only a BOM", "\u{feff}", &[]),
@@ -1067,6 +1094,37 @@ EMAIL_HOST_PASSWORD=\"quote\\\"inside\"
         assert!(took.as_millis() < 500, "took {took:?}");
     }
 
+    /// Shapes that would make a careless parser quadratic: one huge line,
+    /// very many lines, lone-CR endings, runs of quotes and backslashes, many
+    /// bad lines. A quadratic pass over any of them would take hours.
+    #[test]
+    fn big_inputs_parse_in_linear_time() {
+        let mib = 1 << 20;
+        let huge_line = format!("K={}\n", "x #".repeat(2 * mib / 3));
+        let many_lines = "A=1\n".repeat(mib / 4);
+        let old_mac = "A=1\r".repeat(mib / 4);
+        let quotes = format!("K=\"{}", "\\\"".repeat(mib));
+        let singles = format!("K='{}", "'\\''".repeat(mib / 2));
+        let bad_lines = "not a line\n".repeat(mib / 8);
+        let unterminated = "A=\"\nB='\n".repeat(mib / 8);
+        for (what, input) in [
+            ("one 2 MiB line", huge_line),
+            ("a million lines", many_lines),
+            ("lone CR endings", old_mac),
+            ("escaped double quotes", quotes),
+            ("shell quotes", singles),
+            ("bad lines", bad_lines),
+            ("unterminated quotes", unterminated),
+        ] {
+            let start = std::time::Instant::now();
+            let parsed = parse(input.as_bytes());
+            let took = start.elapsed();
+            assert!(parsed.entries.len() + parsed.errors.len() > 0, "{what}");
+            // Linear in a debug build is well under a second per MiB.
+            assert!(took.as_secs() < 10, "{what}: {took:?}");
+        }
+    }
+
     mod props {
         use super::super::*;
         use proptest::prelude::*;
@@ -1111,7 +1169,7 @@ EMAIL_HOST_PASSWORD=\"quote\\\"inside\"
             #[test]
             fn never_panics_on_structured_bytes(input in structured_bytes()) {
                 let parsed = parse(&input);
-                let lines = input.iter().filter(|&&b| b == b'\n').count() + 1;
+                let lines = line_breaks(&input) + 1;
                 for e in &parsed.errors {
                     prop_assert!(e.line >= 1 && e.line <= lines, "{:?}", e);
                 }
@@ -1153,11 +1211,10 @@ EMAIL_HOST_PASSWORD=\"quote\\\"inside\"
             #[test]
             fn many_entries_round_trip(
                 pairs in prop::collection::vec((key(), value()), 0..12),
-                crlf in any::<bool>(),
+                eol in prop::sample::select(vec!["\n", "\r\n", "\r"]),
                 export in any::<bool>(),
                 comments in any::<bool>(),
             ) {
-                let eol = if crlf { "\r\n" } else { "\n" };
                 let mut file = String::from("\u{feff}");
                 let mut want = Vec::new();
                 let mut line = 1;

@@ -27,7 +27,7 @@ Examples:
   vault agent create support-bot
   vault set OPENAI_API_KEY -d \"model calls\" --agent support-bot   # hidden prompt; agent-only
   vault set SENTRY_DSN                          # global: every run receives it
-  vault run --agent support-bot -- python bot.py
+  vault run --agent support-bot -- python3 bot.py
   vault import .env
   vault list
 
@@ -224,7 +224,7 @@ pub struct DeleteArgs {
     pub force: bool,
 }
 
-/// Import a .env file (all lines or none)
+/// Import a .env file or a JSON export (all entries or none)
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -233,12 +233,23 @@ Examples:
   vault import .env --agent support-bot     # agent-scoped, granted to support-bot
   vault import .env --no-overwrite          # keep existing values
   cat prod.env | vault import -
+  vault export --format json > all.json && vault --vault-dir ./other import all.json --create-agents
 
 Format: KEY=VALUE lines, # comments, optional `export `, single quotes literal,
 double quotes with \\n \\r \\t \\\" \\\\ escapes (may span lines). $VAR is kept literally.
-A bad line fails the whole import, with FILE:LINE for every bad line.")]
+Lines end with LF, CRLF or a lone CR. A bad line fails the whole import, with
+FILE:LINE for every bad line. At most 64 MiB is read.
+
+A file starting with { is read as JSON: the output of `vault export --format json`,
+which restores kind, scope, description, provider and grants (an agent it grants
+to must exist, or give --create-agents), or an object of \"NAME\": \"value\" strings.
+
+Values are stored as given; import warns about empty values and about secrets
+so ordinary (false, 8000, postgres, http://localhost:3000) that masking them
+would redact common text in every log, and prints the `vault edit ... --variable`
+command that makes them variables.")]
 pub struct ImportArgs {
-    /// The .env file, or - for stdin
+    /// The .env or JSON file, or - for stdin
     pub file: PathBuf,
     /// Make the imported secrets agent-scoped and grant them to AGENT (repeatable)
     #[arg(long = "agent", value_name = "AGENT")]
@@ -258,18 +269,32 @@ pub struct ImportArgs {
     /// Allow names that make interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, ...)
     #[arg(long)]
     pub allow_code_loading_name: bool,
+    /// The file's format (default: JSON when it starts with {, else dotenv)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ImportFormat>,
+    /// Create the agents a JSON export grants secrets to when they do not exist
+    #[arg(long)]
+    pub create_agents: bool,
     /// One JSON document (the summary) on stdout
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// KEY=value lines that `vault import` reads back byte for byte
+pub enum ImportFormat {
+    /// KEY=value lines (docs/DOTENV.md)
     Dotenv,
-    /// One JSON object {NAME: value}
+    /// The output of `vault export --format json`, or {"NAME": "value", ...}
     Json,
-    /// export NAME='value' lines for a POSIX shell
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// KEY=value lines that `vault import` reads back byte for byte (values only)
+    Dotenv,
+    /// Values with kind, scope, description, provider and grants, for `vault import`
+    Json,
+    /// export NAME='value' lines for a POSIX shell (values only)
     Shell,
 }
 
@@ -277,11 +302,19 @@ pub enum ExportFormat {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
-  vault export > backup.env                 # plaintext! keep it somewhere safe
+  vault export > app.env                    # plain text! keep it private
+  vault export --format json > all.json     # also kinds, scopes, descriptions, providers, grants
   vault export --agent support-bot --format json
   eval \"$(vault export --format shell)\"
+  vault export --reveal                     # on a terminal: show the values here
 
-Values are revealed and quoted so that `vault import` of the output restores them byte for byte.")]
+Values are revealed and quoted so that `vault import` of the output restores them
+byte for byte. dotenv and shell carry names and values only: importing them makes
+new entries global secrets, without descriptions, providers or grants (a note on
+stderr says so). --format json carries those too, and `vault import` restores
+them. None of them is a backup (no history, no key slots): `vault backup` copies
+the whole vault. On a terminal, export refuses to print secret values without
+--reveal.")]
 pub struct ExportArgs {
     /// Export what this agent would receive (globals plus its grants)
     #[arg(long, value_name = "AGENT")]
@@ -289,6 +322,9 @@ pub struct ExportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ExportFormat::Dotenv)]
     pub format: ExportFormat,
+    /// Print secret values even when stdout is a terminal
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 /// Manage agents: the bots, scripts and services that receive secrets
@@ -385,7 +421,7 @@ pub struct ProvidersArgs {
 #[command(after_help = "\
 Examples:
   vault run -- env                          # global secrets only
-  vault run --agent support-bot -- python bot.py
+  vault run --agent support-bot -- python3 bot.py
   vault run --only OPENAI_API_KEY -- ./eval.sh
   vault run --clean-env --agent ci -- make deploy
   vault run --clean-env --keep CI_JOB_ID -- make   # and the caller's CI_JOB_ID
@@ -447,8 +483,10 @@ pub enum Shell {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
+  mkdir -p ~/.local/share/bash-completion/completions
   vault completions bash > ~/.local/share/bash-completion/completions/vault
-  vault completions zsh > \"${fpath[1]}/_vault\"
+  mkdir -p ~/.zfunc && vault completions zsh > ~/.zfunc/_vault   # fpath=(~/.zfunc $fpath) in ~/.zshrc
+  mkdir -p ~/.config/fish/completions
   vault completions fish > ~/.config/fish/completions/vault.fish")]
 pub struct CompletionsArgs {
     /// The shell to complete for

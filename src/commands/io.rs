@@ -1,18 +1,27 @@
-//! `import` (alias `import-env`) and `export`: .env files in and out.
+//! `import` (alias `import-env`) and `export`: .env and JSON files in and out.
 //!
-//! Import is all or nothing: every line is parsed and checked first, every bad
-//! line is reported as `FILE:LINE: reason`, and only a clean file is written,
-//! in one transaction. Export reveals values, quoted so that importing the
-//! output restores the same bytes.
+//! Import is all or nothing: every line (or JSON entry) is parsed and checked
+//! first, every bad one is reported as `FILE:LINE: reason`, and only a clean
+//! file is written, in one transaction. It reads at most
+//! [`MAX_IMPORT_BYTES`], and warns (lists capped at [`SHOWN`] names) about
+//! values it stores as asked but that the user probably did not mean: empty
+//! placeholders, and "secrets" so ordinary that masking them would redact
+//! common words in every log. Export reveals values, quoted so that importing
+//! the output restores the same bytes; only `--format json` carries kinds,
+//! scopes, descriptions, providers and grants, and only to a pipe or file
+//! unless `--reveal` is given.
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
+mod classify;
+mod json;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{IsTerminal, Read, Write};
 
 use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::{require_agent, Ctx};
-use crate::cli::{ExportArgs, ExportFormat, ImportArgs};
+use crate::cli::{ExportArgs, ExportFormat, ImportArgs, ImportFormat};
 use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
@@ -22,10 +31,18 @@ use crate::store::Backend;
 use crate::store::{Audience, SecretRow};
 use crate::vault::Vault;
 
+/// How many names a warning lists before "and N more".
+const SHOWN: usize = 10;
+
+/// How many names the printed `vault edit ... --variable` command holds at most.
+const IN_COMMAND: usize = 50;
+
 /// One assignment that passed every check.
 struct Checked {
     name: String,
     value: SecretValue,
+    /// What a JSON export says beyond the value.
+    meta: Option<json::Meta>,
 }
 
 #[derive(Default)]
@@ -34,38 +51,168 @@ struct Summary {
     updated: Vec<String>,
     unchanged: Vec<String>,
     skipped: Vec<String>,
-    /// Secrets too short to be masked by `vault run` (not in the JSON).
+    /// Agents created for a JSON export's grants (`--create-agents`).
+    agents_created: Vec<String>,
+    /// Secrets too short to be masked by `vault run`.
     short: Vec<String>,
+    /// Empty values (placeholders, as in a `.env.example`).
+    empty: Vec<String>,
+    /// Secrets whose value is ordinary text that masking would redact everywhere.
+    ordinary: Vec<(String, &'static str)>,
 }
 
+/// `A, B, C` or `A, B, C and 19,990 more`: a warning stays one readable line.
+fn capped(names: &[String]) -> String {
+    let mut s = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        s.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    s
+}
+
+/// The most `import` reads: far above any real .env file (a thousand values
+/// of the 64 KiB maximum), low enough that `vault import /dev/zero` or a
+/// wrong file stops at once instead of filling memory.
+pub const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
+
 fn read_input(args: &ImportArgs) -> Result<(String, Zeroizing<Vec<u8>>)> {
-    let mut bytes = Zeroizing::new(Vec::new());
+    let too_big = |shown: &str| {
+        Error::invalid(format!(
+            "{shown} is larger than {} MiB, the most `vault import` reads; nothing was imported",
+            MAX_IMPORT_BYTES >> 20
+        ))
+        .hint("is it the right file? split a real .env file and import the parts")
+    };
     if args.file.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::other(format!("cannot read stdin: {e}")))?;
-        return Ok(("<stdin>".into(), bytes));
+        let shown = "<stdin>";
+        let bytes = read_bounded(std::io::stdin().lock(), 0)
+            .map_err(|e| Error::other(format!("cannot read stdin: {e}")))?
+            .ok_or_else(|| too_big(shown))?;
+        return Ok((shown.into(), bytes));
     }
     let shown = args.file.display().to_string();
-    let mut f = std::fs::File::open(&args.file).map_err(|e| Error::io("open", &args.file, e))?;
-    f.read_to_end(&mut bytes)
-        .map_err(|e| Error::io("read", &args.file, e))?;
+    let f = std::fs::File::open(&args.file).map_err(|e| Error::io("open", &args.file, e))?;
+    // A regular file's size sizes the buffer once; devices and pipes say 0.
+    let hint = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let bytes = read_bounded(f, hint)
+        .map_err(|e| Error::io("read", &args.file, e))?
+        .ok_or_else(|| too_big(&shown))?;
     Ok((shown, bytes))
 }
 
-/// Parse and check a whole file; every problem as `FILE:LINE: reason`.
-fn check_file(file: &str, bytes: &[u8], args: &ImportArgs) -> Result<Vec<Checked>> {
+/// Read at most [`MAX_IMPORT_BYTES`]; `None` when there is more. The buffer
+/// grows by copying into a new one and zeroing the old (a `Vec`'s own growth
+/// would leave unzeroed copies of the values in freed memory).
+fn read_bounded(r: impl Read, size_hint: u64) -> std::io::Result<Option<Zeroizing<Vec<u8>>>> {
+    let limit = MAX_IMPORT_BYTES;
+    let mut r = r.take(limit.saturating_add(1));
+    let first = usize::try_from(size_hint.min(limit).saturating_add(1)).unwrap_or(1 << 16);
+    let mut buf = Zeroizing::new(Vec::with_capacity(first.max(1 << 12)));
+    let mut chunk = Zeroizing::new(vec![0u8; 1 << 16]);
+    loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let got = chunk.get(..n).unwrap_or(&[]);
+        if (buf.len().saturating_add(n) as u64) > limit {
+            return Ok(None);
+        }
+        if buf.len().saturating_add(n) > buf.capacity() {
+            // Doubling, but never past the limit.
+            let ceiling = usize::try_from(limit).unwrap_or(usize::MAX);
+            let want = buf
+                .len()
+                .saturating_add(n)
+                .max(buf.capacity().saturating_mul(2).min(ceiling));
+            let mut bigger = Zeroizing::new(Vec::with_capacity(want));
+            bigger.extend_from_slice(&buf);
+            buf = bigger;
+        }
+        buf.extend_from_slice(got);
+    }
+    Ok(Some(buf))
+}
+
+/// An agent a JSON export lists: (name, description).
+type AgentDesc = (String, String);
+
+/// The assignments of a file, whatever its format, before any check.
+struct Incoming {
+    /// (key, value, line or entry number, JSON metadata)
+    items: Vec<(String, Zeroizing<String>, usize, Option<json::Meta>)>,
+    errors: Vec<(usize, String)>,
+    agents: Vec<AgentDesc>,
+    json: bool,
+}
+
+fn read_entries(file: &str, bytes: &[u8], args: &ImportArgs) -> Result<Incoming> {
+    let is_json = match args.format {
+        Some(ImportFormat::Json) => true,
+        Some(ImportFormat::Dotenv) => false,
+        None => json::looks_like_json(bytes),
+    };
+    if is_json {
+        let doc = json::parse(file, bytes)?;
+        return Ok(Incoming {
+            items: doc
+                .items
+                .into_iter()
+                .map(|i| (i.key, i.value, i.at, i.meta))
+                .collect(),
+            errors: doc.errors,
+            agents: doc.agents,
+            json: true,
+        });
+    }
     let parsed = dotenv::parse(bytes);
-    let mut problems: Vec<(usize, String)> = parsed
-        .errors
-        .iter()
-        .map(|e| (e.line, e.reason.clone()))
-        .collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut out: Vec<Checked> = Vec::with_capacity(parsed.entries.len());
-    for entry in parsed.entries {
-        let mut name = entry.key.clone();
+    Ok(Incoming {
+        items: parsed
+            .entries
+            .into_iter()
+            .map(|e| (e.key, e.value, e.line, None))
+            .collect(),
+        errors: parsed
+            .errors
+            .into_iter()
+            .map(|e| (e.line, e.reason))
+            .collect(),
+        agents: Vec::new(),
+        json: false,
+    })
+}
+
+/// Parse and check a whole file; every problem as `FILE:LINE: reason` (JSON:
+/// `FILE: secret N: reason`). Returns the entries, last of duplicates kept, and
+/// a JSON export's agents.
+fn check_file(
+    file: &str,
+    bytes: &[u8],
+    args: &ImportArgs,
+) -> Result<(Vec<Checked>, Vec<AgentDesc>)> {
+    let incoming = read_entries(file, bytes, args)?;
+    let is_json = incoming.json;
+    let at = |n: usize| {
+        if is_json {
+            format!("{file}: secret {n}")
+        } else {
+            format!("{file}:{n}")
+        }
+    };
+    let mut problems = incoming.errors;
+    let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut out: Vec<Option<Checked>> = Vec::with_capacity(incoming.items.len());
+    let mut repeats: Vec<String> = Vec::new();
+    let mut encrypted: Vec<String> = Vec::new();
+    for (key, raw, line, meta) in incoming.items {
+        let mut name = key;
         if model::check_secret_name(&name).is_err() && args.rename {
             if let Some(fixed) = model::suggest_secret_name(&name) {
                 name = fixed;
@@ -75,7 +222,7 @@ fn check_file(file: &str, bytes: &[u8], args: &ImportArgs) -> Result<Vec<Checked
             if !dotenv::showable_key(&name) {
                 // It may be a piece of a value that lost its quotes: the
                 // parser's own wording, which never quotes such a key.
-                problems.push((entry.line, dotenv::invalid_key_reason(name.as_bytes())));
+                problems.push((line, dotenv::invalid_key_reason(name.as_bytes())));
                 continue;
             }
             let mut reason = e.message().to_owned();
@@ -84,71 +231,117 @@ fn check_file(file: &str, bytes: &[u8], args: &ImportArgs) -> Result<Vec<Checked
                     " (did you mean {fixed}? --rename maps such keys for you)"
                 ));
             }
-            problems.push((entry.line, reason));
+            problems.push((line, reason));
             continue;
         }
         if let Err(e) = model::check_code_loading_name(&name, args.allow_code_loading_name) {
             problems.push((
-                entry.line,
+                line,
                 format!("{} ({})", e.message(), e.hint_text().unwrap_or("")),
             ));
             continue;
         }
-        let value = match SecretValue::new(entry.value) {
+        let value = match SecretValue::new(raw) {
             Ok(v) => v,
             Err(e) => {
-                problems.push((entry.line, format!("{name}: {}", e.message())));
+                problems.push((line, format!("{name}: {}", e.message())));
                 continue;
             }
         };
         if value.as_str().starts_with("encrypted:") {
-            eprintln!(
-                "warning: {file}:{}: {name} looks encrypted by dotenvx; vault stores it as written (run `dotenvx decrypt` first to import the real value)",
-                entry.line
-            );
+            encrypted.push(format!("{}: {name}", at(line)));
         }
-        if let Some(prev) = seen.insert(name.clone(), entry.line) {
-            eprintln!(
-                "warning: {file}:{}: {name} repeats line {prev}; the last one wins",
-                entry.line
-            );
-            out.retain(|c| c.name != name);
+        let idx = out.len();
+        if let Some((prev, prev_idx)) = seen.insert(name.clone(), (line, idx)) {
+            let prev = if is_json {
+                format!("secret {prev}")
+            } else {
+                format!("line {prev}")
+            };
+            repeats.push(format!("{}: {name} repeats {prev}", at(line)));
+            if let Some(slot) = out.get_mut(prev_idx) {
+                *slot = None;
+            }
         }
-        out.push(Checked { name, value });
+        out.push(Some(Checked { name, value, meta }));
     }
     if !problems.is_empty() {
         problems.sort_by_key(|(line, _)| *line);
         let lines: Vec<String> = problems
             .iter()
-            .map(|(line, reason)| format!("{file}:{line}: {reason}"))
+            .map(|(line, reason)| format!("{}: {reason}", at(*line)))
             .collect();
         let n = lines.len();
+        let what = if is_json { "bad entr" } else { "bad line" };
+        let plural = match (is_json, n == 1) {
+            (true, true) => "y",
+            (true, false) => "ies",
+            (false, true) => "",
+            (false, false) => "s",
+        };
         return Err(Error::invalid(format!(
-            "{}\n{n} bad line{} in {file}; nothing was imported",
+            "{}\n{n} {what}{plural} in {file}; nothing was imported",
             lines.join("\n"),
-            if n == 1 { "" } else { "s" }
         ))
-        .hint("fix the lines above and import again (see docs/DOTENV.md for the format)"));
+        .hint(if is_json {
+            "fix the entries above and import again (`vault export --format json` writes this format)"
+        } else {
+            "fix the lines above and import again (see docs/DOTENV.md for the format)"
+        }));
     }
-    Ok(out)
+    for w in repeats.iter().take(SHOWN) {
+        eprintln!("warning: {w}; the last one wins");
+    }
+    if repeats.len() > SHOWN {
+        eprintln!(
+            "warning: and {} more repeated keys; the last of each wins",
+            repeats.len() - SHOWN
+        );
+    }
+    for w in encrypted.iter().take(SHOWN) {
+        eprintln!(
+            "warning: {w} looks encrypted by dotenvx; vault stores it as written (run `dotenvx decrypt` first to import the real value)"
+        );
+    }
+    if encrypted.len() > SHOWN {
+        eprintln!(
+            "warning: and {} more values that look encrypted by dotenvx",
+            encrypted.len() - SHOWN
+        );
+    }
+    Ok((out.into_iter().flatten().collect(), incoming.agents))
 }
 
 pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     let (file, bytes) = read_input(args)?;
-    let mut entries = check_file(&file, &bytes, args)?;
+    let (mut entries, listed_agents) = check_file(&file, &bytes, args)?;
+    drop(bytes);
     // In key order, rows go into the name-keyed B-trees mostly as appends
     // (fewer page splits); the report lists names in the same order.
     entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    drop(bytes);
     for a in &args.agents {
         model::check_agent_name(a)?;
     }
-    let kind_for = |existing: Option<&SecretRow>| match (args.variable, existing) {
-        (true, _) => Kind::Variable,
-        (false, Some(e)) => e.kind,
-        (false, None) => Kind::Secret,
-    };
-    if !ctx.paths.db.exists() {
+    // The agents a JSON export grants its secrets to, and every agent it
+    // lists (with its description, for --create-agents).
+    let mut doc_agents: BTreeMap<String, (String, bool)> = listed_agents
+        .into_iter()
+        .map(|(n, d)| (n, (d, false)))
+        .collect();
+    for e in &entries {
+        for a in e.meta.iter().flat_map(|m| m.agents.iter()) {
+            doc_agents.entry(a.clone()).or_default().1 = true;
+        }
+    }
+    let kind_for =
+        |e: &Checked, existing: Option<&SecretRow>| match (args.variable, &e.meta, existing) {
+            (true, _, _) => Kind::Variable,
+            (false, Some(m), _) => m.kind,
+            (false, None, Some(x)) => x.kind,
+            (false, None, None) => Kind::Secret,
+        };
+    let vault_exists = ctx.paths.db.exists();
+    if !vault_exists {
         // A new vault has no agents: fail before creating anything.
         if let Some(a) = args.agents.first() {
             return Err(Error::not_found(format!(
@@ -159,14 +352,30 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
                 "create the agent first: `vault agent create {a}` (nothing was imported)"
             )));
         }
+        let needed: Vec<String> = doc_agents
+            .iter()
+            .filter(|(_, (_, granted))| *granted)
+            .map(|(n, _)| n.clone())
+            .collect();
+        if !needed.is_empty() && !args.create_agents {
+            return Err(missing_agents(&file, &needed));
+        }
     }
     let mut vault = if args.dry_run {
-        if !ctx.paths.db.exists() {
+        if !vault_exists {
             // Nothing exists, so everything would be added; never create a vault.
-            let summary = Summary {
+            let mut summary = Summary {
                 added: entries.iter().map(|e| e.name.clone()).collect(),
+                agents_created: if args.create_agents {
+                    doc_agents.keys().cloned().collect()
+                } else {
+                    Vec::new()
+                },
                 ..Summary::default()
             };
+            for e in &entries {
+                note_value(&mut summary, e, kind_for(e, None));
+            }
             return print_summary(&file, &summary, args);
         }
         Vault::open(&ctx.paths)?
@@ -182,36 +391,63 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     let now = output::now();
     let apply = |tx: &crate::store::Tx<'_>, crypt: &crate::vault::Crypt| -> Result<Summary> {
         let mut s = Summary::default();
+        let mut missing = Vec::new();
+        for (name, (description, granted)) in &doc_agents {
+            if tx.agent(name)?.is_some() {
+                continue;
+            }
+            if args.create_agents {
+                // In a dry run the read transaction rolls this back.
+                tx.create_agent(name, description, &now)?;
+                s.agents_created.push(name.clone());
+            } else if *granted {
+                missing.push(name.clone());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(missing_agents(&file, &missing));
+        }
         for e in &entries {
             let existing = tx.secret(&e.name)?;
             if existing.is_some() && args.no_overwrite {
                 s.skipped.push(e.name.clone());
                 continue;
             }
-            let kind = kind_for(existing.as_ref());
-            if kind == Kind::Secret && (1..crate::run::MIN_MASK_LEN).contains(&e.value.len()) {
-                s.short.push(e.name.clone());
-            }
-            let scope_change = !args.agents.is_empty()
-                && existing.as_ref().is_some_and(|x| x.scope != Scope::Agent);
+            let kind = kind_for(e, existing.as_ref());
+            note_value(&mut s, e, kind);
+            let before = existing
+                .as_ref()
+                .map(|x| (x.scope, x.description.clone(), x.provider.clone()));
             let put = super::put_value(tx, crypt, existing, &e.name, kind, &e.value, &now)?;
             let (is_new, same, mut row) = (put.created, !put.changed, put.row);
+            if let Some(m) = &e.meta {
+                row.scope = m.scope;
+                row.description.clone_from(&m.description);
+                row.provider = m.provider.map(str::to_owned);
+            }
             if !args.agents.is_empty() {
                 row.scope = Scope::Agent;
             }
-            if !same || scope_change || put.converted || is_new {
+            let meta_changed = before
+                .is_some_and(|b| b != (row.scope, row.description.clone(), row.provider.clone()));
+            if meta_changed {
+                row.updated.clone_from(&now);
+            }
+            if !same || meta_changed || put.converted || is_new {
                 tx.upsert_secret(&row)?;
             }
             let mut granted = false;
-            for a in &args.agents {
+            let doc_grants = e.meta.iter().flat_map(|m| m.agents.iter());
+            for a in args.agents.iter().chain(doc_grants) {
                 granted |= tx.grant(a, &e.name, &now)?;
             }
-            if granted || scope_change {
+            if granted || meta_changed || (is_new && row.provider.is_some()) {
                 super::agents::check_provider_rule(tx, &e.name)?;
             }
-            // A value, kind, scope or grant that changed is an update: the
-            // report must not say "unchanged" of a secret whose audience moved.
-            let metadata_changed = scope_change || put.converted || granted;
+            // A value, kind, scope, description, provider or grant that
+            // changed is an update: the report must not say "unchanged" of a
+            // secret whose audience moved.
+            let metadata_changed = meta_changed || put.converted || granted;
             match (is_new, same && !metadata_changed) {
                 (true, _) => s.added.push(e.name.clone()),
                 (false, false) => s.updated.push(e.name.clone()),
@@ -230,14 +466,87 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     print_summary(&file, &summary, args)
 }
 
+/// A JSON export grants secrets to agents this vault does not have.
+fn missing_agents(file: &str, names: &[String]) -> Error {
+    let n = names.len();
+    Error::not_found(format!(
+        "{file} grants secrets to {} this vault does not have: {}; nothing was imported",
+        if n == 1 { "an agent".to_owned() } else { format!("{n} agents") },
+        capped(names)
+    ))
+    .hint(format!(
+        "import again with --create-agents to create {}, or create {} first (`vault agent create {}`)",
+        if n == 1 { "it" } else { "them" },
+        if n == 1 { "it" } else { "them" },
+        names.first().map_or("NAME", String::as_str)
+    ))
+}
+
+/// Remember the values that deserve a warning: empty placeholders, secrets
+/// too short to mask, and secrets so ordinary that masking them would redact
+/// common text everywhere.
+fn note_value(s: &mut Summary, e: &Checked, kind: Kind) {
+    let len = e.value.len();
+    if len == 0 {
+        s.empty.push(e.name.clone());
+        return;
+    }
+    if kind != Kind::Secret {
+        return;
+    }
+    if len < crate::run::MIN_MASK_LEN {
+        s.short.push(e.name.clone());
+    } else if let Some(why) = classify::ordinary(e.value.as_str()) {
+        s.ordinary.push((e.name.clone(), why));
+    }
+}
+
 fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
-    if !s.short.is_empty() {
+    let would = if args.dry_run { "would be " } else { "" };
+    if !s.empty.is_empty() {
+        let n = s.empty.len();
         eprintln!(
-            "warning: {} shorter than {} bytes, so `vault run` will not mask {} ({}); config values like these belong in variables (`vault edit NAME --variable`, or import them with --variable)",
-            if s.short.len() == 1 { "1 secret is".to_owned() } else { format!("{} secrets are", s.short.len()) },
+            "warning: {} {would}imported empty ({}), as placeholders in a .env.example are; give {} a value with `vault set NAME`",
+            if n == 1 { "1 value is".to_owned() } else { format!("{n} values are") },
+            capped(&s.empty),
+            if n == 1 { "it" } else { "each" },
+        );
+    }
+    if !s.short.is_empty() {
+        let n = s.short.len();
+        eprintln!(
+            "warning: {} shorter than {} bytes, so `vault run` will not mask {} ({}); config values like these belong in variables: {}",
+            if n == 1 { "1 secret is".to_owned() } else { format!("{n} secrets are") },
             crate::run::MIN_MASK_LEN,
-            if s.short.len() == 1 { "it" } else { "them" },
-            s.short.join(", ")
+            if n == 1 { "it" } else { "them" },
+            capped(&s.short),
+            edit_command(&s.short),
+        );
+    }
+    if !s.ordinary.is_empty() {
+        let n = s.ordinary.len();
+        let shown: Vec<String> = s
+            .ordinary
+            .iter()
+            .take(SHOWN)
+            .map(|(name, why)| format!("{name}: {why}"))
+            .collect();
+        let more = if n > SHOWN {
+            format!(" and {} more", n - SHOWN)
+        } else {
+            String::new()
+        };
+        let names: Vec<String> = s.ordinary.iter().map(|(n, _)| n.clone()).collect();
+        eprintln!(
+            "warning: {} ordinary text ({}{more}), and `vault run` masks a secret's value wherever it appears in output; {}:\n  {}",
+            if n == 1 { "1 secret holds".to_owned() } else { format!("{n} secrets hold") },
+            shown.join(", "),
+            if n == 1 {
+                "if it is not secret, make it a variable"
+            } else {
+                "if they are not secret, make them variables"
+            },
+            edit_command(&names),
         );
     }
     if args.json {
@@ -248,6 +557,12 @@ fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
             "updated": s.updated,
             "unchanged": s.unchanged,
             "skipped": s.skipped,
+            "agents_created": s.agents_created,
+            "warnings": {
+                "empty": s.empty,
+                "short": s.short,
+                "ordinary": s.ordinary.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            },
         }));
     }
     let verb = if args.dry_run {
@@ -262,6 +577,17 @@ fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
         s.unchanged.len(),
         s.skipped.len()
     );
+    if !s.agents_created.is_empty() {
+        say!(
+            "{} agents: {}",
+            if args.dry_run {
+                "would create"
+            } else {
+                "created"
+            },
+            capped(&s.agents_created)
+        );
+    }
     if args.dry_run {
         for (label, names) in [
             ("add", &s.added),
@@ -276,6 +602,27 @@ fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
+/// The one command that makes `names` variables (at most [`IN_COMMAND`] of
+/// them; `--json` lists every name under "warnings").
+fn edit_command(names: &[String]) -> String {
+    let mut cmd = format!(
+        "vault edit {} --variable",
+        names
+            .iter()
+            .take(IN_COMMAND)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    if names.len() > IN_COMMAND {
+        cmd.push_str(&format!(
+            "   # the first {IN_COMMAND} of {}; `vault import --json` lists them all",
+            names.len()
+        ));
+    }
+    cmd
+}
+
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
     let audience = match args.agent.as_deref() {
@@ -288,6 +635,14 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         }
         Ok(tx.secrets(audience)?.iter().any(|r| r.kind == Kind::Secret))
     })?;
+    // Like `get`, which needs --reveal: values on a terminal stay on screen
+    // and in its scrollback. A pipe or a file is the user's explicit choice.
+    if needs_key && !args.reveal && std::io::stdout().is_terminal() {
+        return Err(Error::usage(
+            "vault export prints every secret value, and stdout is a terminal",
+        )
+        .hint("add --reveal to show them here, or redirect to a file: `vault export > FILE` (plain text: keep it private)"));
+    }
     // Export reveals values (and `--agent` says who would receive them), so
     // like `run` it reads its rows under a verified policy; a variables-only
     // export needs no key, but is verified when one is at hand.
@@ -297,52 +652,67 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     } else {
         vault.unlock_quietly(&ctx.keys)?
     };
+    let with_policy = args.format == ExportFormat::Json;
     let Vault { store, crypt, .. } = &mut vault;
-    let rows = store.read(|tx| {
+    let (rows, agents, grants) = store.read(|tx| {
         if verify {
             crypt.verify_policy(tx)?;
         }
-        Ok(tx.secrets(audience)?)
+        let rows = tx.secrets(audience)?;
+        if !with_policy {
+            return Ok((rows, Vec::new(), Vec::new()));
+        }
+        // `--agent A` exports what A receives, and only A's part of the policy.
+        let mut agents = tx.agents()?;
+        let mut grants = tx.all_grants()?;
+        if let Some(a) = &args.agent {
+            agents.retain(|x| x.name == *a);
+            grants.retain(|(x, _)| x == a);
+        }
+        Ok((rows, agents, grants))
     })?;
     let mut values = Vec::with_capacity(rows.len());
     for r in &rows {
-        values.push((
-            r.name.as_str(),
-            vault.crypt.open_value(&r.name, r.version, &r.value)?,
-        ));
+        values.push(vault.crypt.open_value(&r.name, r.version, &r.value)?);
     }
     let mut text = Zeroizing::new(String::new());
     match args.format {
         ExportFormat::Dotenv => {
-            for (name, v) in &values {
-                text.push_str(name);
+            for (r, v) in rows.iter().zip(&values) {
+                text.push_str(&r.name);
                 text.push('=');
                 text.push_str(&dotenv::quote_dotenv(v.as_str()));
                 text.push('\n');
             }
         }
         ExportFormat::Shell => {
-            for (name, v) in &values {
+            for (r, v) in rows.iter().zip(&values) {
                 text.push_str("export ");
-                text.push_str(name);
+                text.push_str(&r.name);
                 text.push('=');
                 text.push_str(&dotenv::quote_shell(v.as_str()));
                 text.push('\n');
             }
         }
         ExportFormat::Json => {
-            let map: serde_json::Map<String, serde_json::Value> = values
-                .iter()
-                .map(|(n, v)| (n.to_string(), json!(v.as_str())))
-                .collect();
-            let s = serde_json::to_string_pretty(&map)
-                .map_err(|e| Error::other(format!("cannot encode JSON: {e}")))?;
-            text.push_str(&s);
-            text.push('\n');
+            let plain: Vec<&str> = values.iter().map(SecretValue::as_str).collect();
+            let doc = json::render(&rows, &plain, &agents, &grants)?;
+            let mut out = std::io::stdout().lock();
+            return out
+                .write_all(&doc)
+                .and_then(|_| out.flush())
+                .map_err(output::stdout_err);
         }
     }
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
-        .map_err(output::stdout_err)
+        .map_err(output::stdout_err)?;
+    if !rows.is_empty() {
+        eprintln!("note: {VALUES_ONLY}");
+    }
+    Ok(())
 }
+
+/// Said on stderr after a dotenv or shell export (and in `export --help`).
+const VALUES_ONLY: &str = "this export holds names and values only, not kinds, scopes, descriptions, providers or grants (its import makes new entries global secrets); `--format json` carries them, and `vault backup` copies the whole vault";

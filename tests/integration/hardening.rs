@@ -91,7 +91,17 @@ fn random_u64() -> u64 {
 /// Every value of the vault, through `vault export --format json`.
 fn export_all(e: &Env) -> BTreeMap<String, String> {
     let out = e.ok(&["export", "--format", "json"]);
-    serde_json::from_slice(&out.stdout).expect("export --format json is a JSON object")
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("export --format json is a JSON object");
+    doc["secrets"]
+        .as_array()
+        .expect("a list of secrets")
+        .iter()
+        .map(|s| {
+            let text = |k: &str| s[k].as_str().expect("a string").to_owned();
+            (text("name"), text("value"))
+        })
+        .collect()
 }
 
 /// `vault list --json`, parsed; fails the test if it does not parse.
@@ -1300,8 +1310,17 @@ fn disk_full_is_a_clear_error_and_keeps_acknowledged_writes() {
         out.contains("export 0"),
         "the vault does not open after a full disk: {out}"
     );
-    let exported: BTreeMap<String, String> =
+    let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(e.root().join("exported")).unwrap()).unwrap();
+    let exported: BTreeMap<String, String> = doc["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let text = |k: &str| s[k].as_str().unwrap().to_owned();
+            (text("name"), text("value"))
+        })
+        .collect();
     for i in acked {
         assert_eq!(exported[&format!("BIG_{i}")].len(), 40000, "BIG_{i}");
     }

@@ -242,7 +242,8 @@ fn export_formats() {
         stdout(&out)
     );
     let v = json(&env.ok(&["export", "--format", "json"]));
-    assert_eq!(v["B_KEY"], "it's \"quoted\"\n$x #y");
+    assert_eq!(v["secrets"][1]["name"], "B_KEY");
+    assert_eq!(v["secrets"][1]["value"], "it's \"quoted\"\n$x #y");
     let out = env.ok(&["export", "--format", "shell"]);
     let f = write(&env, "exports.sh", &out.stdout);
     let shell = env
@@ -266,8 +267,19 @@ fn export_for_an_agent_is_what_it_would_receive() {
     env.ok(&["set", "BOT_ONLY", "b", "--agent", "bot"]);
     env.ok(&["set", "OTHER_ONLY", "o", "--agent", "other"]);
     let v = json(&env.ok(&["export", "--agent", "bot", "--format", "json"]));
-    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    let keys: Vec<&str> = v["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(keys, ["BOT_ONLY", "GLOBAL_ONE"]);
+    // Only bot's part of the policy: other agents are not named.
+    assert_eq!(
+        v["agents"],
+        serde_json::json!([{"name": "bot", "description": ""}])
+    );
+    assert_eq!(v["secrets"][0]["agents"], serde_json::json!(["bot"]));
 }
 
 fn nasty_value() -> impl Strategy<Value = String> {
@@ -331,4 +343,521 @@ fn kill_9_during_import_is_all_or_nothing() {
             break;
         }
     }
+}
+
+// ------------------------------------------------------- README examples
+
+/// The fenced block that follows `heading` in the README.
+fn readme_block(heading: &str) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let after = &readme[readme.find(heading).expect("heading in README")..];
+    let start = after.find("```sh\n").unwrap() + "```sh\n".len();
+    let len = after[start..].find("```").unwrap();
+    after[start..start + len].to_owned()
+}
+
+#[test]
+fn readme_completion_install_works_on_a_fresh_home() {
+    // See: issue 17 item 25
+    let env = Env::new();
+    let bin = env.root().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(VAULT_BIN, bin.join("vault")).unwrap();
+    let script = readme_block("### Shell completion");
+    assert!(!env.root().join("home").exists(), "the home must be fresh");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = env
+        .std_cmd("sh")
+        .arg("-ec")
+        .arg(&script)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{script}\n{}", stderr(&out));
+    let home = env.root().join("home");
+    for f in [
+        ".local/share/bash-completion/completions/vault",
+        ".zfunc/_vault",
+        ".config/fish/completions/vault.fish",
+    ] {
+        let len = std::fs::metadata(home.join(f))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert!(len > 0, "{f} not written by:\n{script}");
+    }
+}
+
+#[test]
+fn readme_and_help_examples_use_python3() {
+    // See: issue 17 item 26: many systems have no `python`, only `python3`.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let env = Env::new();
+    let mut texts = vec![readme];
+    for cmd in [&["--help"][..], &["run", "--help"]] {
+        texts.push(stdout(&env.ok(cmd)));
+    }
+    for t in texts {
+        assert!(!t.contains("python "), "{t}");
+    }
+}
+
+#[test]
+fn old_mac_line_endings_import_as_separate_keys() {
+    // See: issue 17 item 19: a lone CR between lines swallowed the next lines.
+    let env = Env::new();
+    let f = write(
+        &env,
+        "mac.env",
+        b"# written on a classic Mac\rDB_PASSWORD=correct-horse-9\rAPI_TOKEN='tok en 42'\r\rLAST_ONE=\"q\"\r",
+    );
+    let v = json(&env.ok(&["import", &f, "--json"]));
+    assert_eq!(
+        v["added"],
+        serde_json::json!(["API_TOKEN", "DB_PASSWORD", "LAST_ONE"])
+    );
+    assert_eq!(env.reveal("DB_PASSWORD"), "correct-horse-9");
+    assert_eq!(env.reveal("API_TOKEN"), "tok en 42");
+    assert_eq!(env.reveal("LAST_ONE"), "q");
+    // Bad lines are reported at the line an editor shows.
+    let f = write(&env, "bad.env", b"A_OK=1\rnot a line\rB_OK=2\r");
+    let out = env.vault(&["import", &f]).output().unwrap();
+    assert_code_no_leak(&out, 7, &[]);
+    assert!(
+        stderr(&out).contains("bad.env:2: expected KEY=VALUE"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// ------------------------------------------------- issue 17: import limits
+
+#[test]
+fn import_of_an_endless_input_stops_at_the_size_limit() {
+    // See: issue 17 item 11: `vault import /dev/zero` grew without limit.
+    let env = Env::new();
+    let out = env.vault(&["import", "/dev/zero"]).output().unwrap();
+    assert_code_no_leak(&out, 7, &[]);
+    assert!(
+        stderr(&out).contains("larger than 64 MiB"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.dir().exists(), "a failed import created a vault");
+    // An endless stream of valid lines on stdin, from another program.
+    let out = env
+        .sh("yes 'ENDLESS_KEY=endless-value-7' | \"$0\" import -; echo \"rc=$?\"")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("rc=7"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("endless-value-7"));
+    assert!(!env.dir().exists());
+}
+
+#[test]
+fn many_repeated_keys_import_quickly_with_a_short_warning() {
+    // See: issue 17 items 11 and 26: repeats were removed by a scan of every
+    // earlier entry (quadratic), and each one warned on its own line.
+    let env = Env::new();
+    let mut body = String::new();
+    for round in 0..2 {
+        for i in 0..30_000 {
+            body.push_str(&format!("REPEATED_{i:05}=value-{round}-{i}-abcdef\n"));
+        }
+    }
+    let f = write(&env, "rep.env", body.as_bytes());
+    let start = std::time::Instant::now();
+    let out = env.ok(&["import", &f, "--dry-run", "--json"]);
+    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+    assert_eq!(json(&out)["added"].as_array().unwrap().len(), 30_000);
+    let err = stderr(&out);
+    assert!(
+        err.lines().count() <= 12,
+        "{} warning lines",
+        err.lines().count()
+    );
+    assert!(err.contains("and 29990 more repeated keys"), "{err}");
+}
+
+#[test]
+fn warnings_about_thousands_of_names_are_capped() {
+    // See: issue 17 item 26: 20,000 short values were all named on one line.
+    let env = Env::new();
+    let mut body = String::new();
+    for i in 0..20_000 {
+        body.push_str(&format!("SHORT_{i:05}=ab\nEMPTY_{i:05}=\n"));
+    }
+    let f = write(&env, "short.env", body.as_bytes());
+    let out = env.ok(&["import", &f, "--dry-run", "--json"]);
+    let err = stderr(&out);
+    for line in err.lines() {
+        assert!(line.len() < 2_000, "a {}-byte warning line", line.len());
+    }
+    assert!(
+        err.contains("SHORT_00009") && !err.contains("SHORT_00010,"),
+        "{err}"
+    );
+    assert!(err.contains("and 19990 more"), "{err}");
+    // The full lists are in the JSON summary, for scripts.
+    let v = json(&out);
+    assert_eq!(v["warnings"]["short"].as_array().unwrap().len(), 20_000);
+    assert_eq!(v["warnings"]["empty"].as_array().unwrap().len(), 20_000);
+}
+
+#[test]
+fn empty_placeholder_values_are_imported_with_a_warning_naming_them() {
+    // See: issue 17 item 17: an .env.example's empty values went in silently.
+    let env = Env::new();
+    let f = write(
+        &env,
+        ".env.example",
+        b"STRIPE_KEY=\nSENTRY_DSN=\"\"\nSMTP_PASSWORD=''\nREAL_TOKEN=tok-3f9a8b7c6d5e\n",
+    );
+    let out = env.ok(&["import", &f]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("3 values are imported empty (SENTRY_DSN, SMTP_PASSWORD, STRIPE_KEY)"),
+        "{err}"
+    );
+    assert!(err.contains("vault set NAME"), "{err}");
+    assert!(
+        !err.contains("REAL_TOKEN") && !err.contains("tok-3f9a"),
+        "{err}"
+    );
+    assert_eq!(env.reveal("STRIPE_KEY"), "");
+}
+
+#[test]
+fn ordinary_config_values_get_a_warning_and_the_command_that_makes_them_variables() {
+    // See: issue 17 item 15: masking then redacted `false`, `8000`,
+    // `postgres`, `latest` and local URLs everywhere in the logs.
+    let env = Env::new();
+    let f = write(
+        &env,
+        "app.env",
+        b"FEATURE_X=false\nHTTP_PORT=8000\nPG_USER=postgres\nIMAGE_TAG=latest\nBASE_URL=http://127.0.0.1:5000/api\nRUST_LOG=debug\nNODE_ENV=production\nGITHUB_TOKEN=ghp_Zx81kQ0pLm3NvB7cR2tY\nDATABASE_URL=postgres://app:Hx9-pw@localhost/app\n",
+    );
+    let out = env.ok(&["import", &f]);
+    let err = stderr(&out);
+    assert!(err.contains("7 secrets hold ordinary text"), "{err}");
+    assert!(
+        err.contains(
+            "\n  vault edit BASE_URL FEATURE_X HTTP_PORT IMAGE_TAG NODE_ENV PG_USER RUST_LOG --variable\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("FEATURE_X: a boolean") && err.contains("HTTP_PORT: a number"),
+        "{err}"
+    );
+    for v in [
+        "ghp_Zx81",
+        "Hx9-pw",
+        "postgres",
+        "latest",
+        "127.0.0.1",
+        "8000",
+    ] {
+        assert!(!err.contains(v), "stderr shows a value: {v}\n{err}");
+    }
+    // Stored as asked: never plain text without the user's word.
+    let v = json(&env.ok(&["get", "PG_USER", "--json"]));
+    assert_eq!(v["kind"], "secret");
+    // Imported as variables, nothing to warn about.
+    let other = Env::new();
+    let out = other.ok(&["import", &f, "--variable"]);
+    assert!(!stderr(&out).contains("ordinary"), "{}", stderr(&out));
+}
+
+// -------------------------------------------- issue 17: export's audience
+
+#[test]
+fn export_says_on_stderr_that_dotenv_and_shell_carry_values_only() {
+    // See: issue 17 item 4
+    let env = Env::new();
+    env.set("SOME_TOKEN", "tok-value-55aa");
+    for format in ["dotenv", "shell"] {
+        let out = env.ok(&["export", "--format", format]);
+        let err = stderr(&out);
+        assert!(
+            err.contains("names and values only") && err.contains("--format json"),
+            "{err}"
+        );
+        assert!(!err.contains("tok-value-55aa"));
+    }
+    let out = env.ok(&["export", "--format", "json"]);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    let help = stdout(&env.ok(&["export", "--help"]));
+    assert!(
+        help.contains("values only") && help.contains("vault backup"),
+        "{help}"
+    );
+}
+
+/// Every secret's policy and metadata as `list --json` shows it, without times.
+fn policy(env: &Env) -> Vec<serde_json::Value> {
+    let mut v = json(&env.ok(&["list", "--json"]));
+    for s in v.as_array_mut().unwrap() {
+        let o = s.as_object_mut().unwrap();
+        for k in ["created", "updated", "policy_verified", "version"] {
+            o.remove(k);
+        }
+    }
+    v.as_array().unwrap().clone()
+}
+
+#[test]
+fn json_export_imports_into_a_fresh_vault_with_the_same_audience() {
+    // See: issue 17 item 4: importing an export made agent-only secrets
+    // global, variables secrets, and dropped agents, grants, descriptions
+    // and providers.
+    let env = Env::new();
+    env.ok(&["agent", "create", "support-bot", "-d", "answers tickets"]);
+    env.ok(&["agent", "create", "idle"]);
+    env.ok(&[
+        "set",
+        "SLACK_TOKEN",
+        "xoxb-slack-9f8e",
+        "--agent",
+        "support-bot",
+        "-d",
+        "bot's Slack",
+    ]);
+    env.ok(&[
+        "set",
+        "OPENAI_API_KEY",
+        "sk-openai-7d6c5b",
+        "--provider",
+        "openai",
+        "-d",
+        "models",
+    ]);
+    env.ok(&["set", "PUBLIC_URL", "https://x.example", "--variable"]);
+    env.ok(&["set", "UNGRANTED", "lonely-secret-41", "--agent", "idle"]);
+    env.ok(&["revoke", "UNGRANTED", "--agent", "idle"]);
+    let exported = env.ok(&["export", "--format", "json"]).stdout;
+    let other = Env::new();
+    let f = write(&other, "all.json", &exported);
+    // Missing agents: say which, import nothing, create nothing.
+    let out = other.vault(&["import", &f]).output().unwrap();
+    assert_code_no_leak(&out, 3, &["xoxb-slack", "sk-openai", "lonely-secret"]);
+    assert!(
+        stderr(&out).contains("support-bot") && stderr(&out).contains("--create-agents"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!other.dir().exists());
+    let out = other.ok(&["import", &f, "--create-agents"]);
+    assert!(stdout(&out).contains("4 added"), "{}", stdout(&out));
+    assert_eq!(policy(&other), policy(&env));
+    for (n, v) in [
+        ("SLACK_TOKEN", "xoxb-slack-9f8e"),
+        ("OPENAI_API_KEY", "sk-openai-7d6c5b"),
+        ("UNGRANTED", "lonely-secret-41"),
+    ] {
+        assert_eq!(other.reveal(n), v);
+    }
+    let agents = json(&other.ok(&["agent", "show", "support-bot", "--json"]));
+    assert!(agents.to_string().contains("answers tickets"), "{agents}");
+    // `--format json` on import, and an existing agent needs no flag.
+    let third = Env::new();
+    third.ok(&["agent", "create", "support-bot"]);
+    let f3 = write(&third, "all.txt", &exported);
+    let before = policy(&third);
+    let out = third.ok(&[
+        "import",
+        &f3,
+        "--format",
+        "json",
+        "--dry-run",
+        "--create-agents",
+    ]);
+    assert!(
+        stdout(&out).contains("would create agents: idle"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(policy(&third), before);
+    assert!(stdout(&third.ok(&["agent", "list"]))
+        .lines()
+        .all(|l| !l.contains("idle")));
+    third.ok(&["import", &f3, "--format", "json"]);
+    assert_eq!(
+        json(&third.ok(&["get", "SLACK_TOKEN", "--json"]))["scope"],
+        "agent"
+    );
+}
+
+#[test]
+fn a_json_import_that_cannot_be_read_says_why_without_values() {
+    // See: issue 17 item 4: a JSON export could not be imported, and the
+    // error did not say why.
+    let env = Env::new();
+    for (body, why) in [
+        (
+            r#"{"secrets": [{"name": "A_KEY", "value": "sekrit-one-1", "scpoe": "agent"}]}"#,
+            "unknown field \"scpoe\"",
+        ),
+        (
+            r#"{"secrets": [{"name": "A_KEY", "value": 918273645}]}"#,
+            "\"value\" must be a string",
+        ),
+        (
+            r#"{"secrets": [{"name": "A_KEY", "value": "sekrit-two-2", "kind": "sekrit-two-2"}]}"#,
+            "\"kind\" must be",
+        ),
+        (
+            r#"{"A_KEY": "sekrit-three-3", "B_KEY": ["sekrit-four-4"]}"#,
+            "\"B_KEY\": the value must be a string",
+        ),
+        (r#"{"A_KEY": "sekrit-five-5""#, "invalid JSON"),
+        (
+            r#"{"format": "vault-export", "version": 9, "secrets": []}"#,
+            "version 9",
+        ),
+    ] {
+        let f = write(&env, "bad.json", body.as_bytes());
+        let out = env.vault(&["import", &f]).output().unwrap();
+        assert_code_no_leak(&out, 7, &["sekrit", "918273645"]);
+        assert!(stderr(&out).contains(why), "{body}\n{}", stderr(&out));
+        assert!(!env.dir().exists());
+    }
+    // A plain object of strings imports as values.
+    let f = write(
+        &env,
+        "plain.json",
+        br#"{"A_KEY": "value-a", "B_KEY": "value-b"}"#,
+    );
+    env.ok(&["import", &f]);
+    assert_eq!(env.reveal("B_KEY"), "value-b");
+}
+
+fn description() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "",
+        "model calls",
+        "it's \"quoted\" — é 🔑",
+        "tab\there",
+        "line\nbreak",
+    ])
+    .prop_map(str::to_owned)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10, .. ProptestConfig::default() })]
+
+    /// `export --format json` then `import` into a fresh vault restores names,
+    /// values, kind, scope, description, provider and grants.
+    #[test]
+    fn json_export_then_import_is_the_identity(
+        secrets in prop::collection::vec(
+            (nasty_value(), any::<bool>(), any::<bool>(), description(), any::<bool>()),
+            1..5,
+        )
+    ) {
+        // See: issue 17 item 4
+        let env = Env::new();
+        env.ok(&["agent", "create", "bot"]);
+        for (i, (value, variable, agent_only, desc, tagged)) in secrets.iter().enumerate() {
+            let name = format!("V_{i}");
+            let mut args = vec!["set", name.as_str(), "-d", desc.as_str()];
+            if *variable { args.push("--variable"); }
+            if *agent_only { args.extend(["--agent", "bot"]); }
+            // One credential per provider: each provider tags one secret at most.
+            let providers = ["openai", "anthropic", "openrouter", "venice"];
+            if *tagged && i < providers.len() { args.extend(["--provider", providers[i]]); }
+            args.extend(["--", value.as_str()]);
+            env.ok(&args);
+        }
+        let exported = env.ok(&["export", "--format", "json"]).stdout;
+        let other = Env::new();
+        let f = write(&other, "round.json", &exported);
+        other.ok(&["import", &f, "--create-agents"]);
+        prop_assert_eq!(policy(&other), policy(&env));
+        for (i, (value, ..)) in secrets.iter().enumerate() {
+            prop_assert_eq!(&other.reveal(&format!("V_{i}")), value);
+        }
+    }
+}
+
+/// Run `vault ARGS` with stdout on a pseudo-terminal this test creates
+/// (stderr piped); returns the exit code, what reached the terminal, stderr.
+fn export_on_a_terminal(env: &Env, args: &[&str]) -> (Option<i32>, String, String) {
+    use rustix::fs::{Mode, OFlags};
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use std::io::Read;
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave = rustix::fs::open(
+        name.as_c_str(),
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .unwrap();
+    let mut reader = std::fs::File::from(master);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EIO once the last slave fd closes: the end.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            let _ = tx.send(seen.clone());
+        }
+    });
+    let mut cmd = env.std_cmd(VAULT_BIN);
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::from(slave))
+        .stderr(std::process::Stdio::piped());
+    let out = cmd.output().unwrap();
+    drop(cmd);
+    let mut screen = Vec::new();
+    while let Ok(s) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
+        screen = s;
+    }
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&screen).into_owned(),
+        stderr(&out),
+    )
+}
+
+#[test]
+fn export_to_a_terminal_needs_reveal() {
+    // See: issue 17 item 23: export printed every value to a terminal
+    // although `get` needs --reveal.
+    let env = Env::new();
+    env.set("DEPLOY_TOKEN", "dt-5e4d3c2b1a");
+    env.ok(&["set", "REGION", "eu-west-3", "--variable"]);
+    for format in ["dotenv", "shell", "json"] {
+        let (code, screen, err) = export_on_a_terminal(&env, &["export", "--format", format]);
+        assert_eq!(code, Some(2), "{format}: {screen}{err}");
+        assert!(
+            !screen.contains("dt-5e4d") && !err.contains("dt-5e4d"),
+            "{format}"
+        );
+        assert!(err.contains("--reveal") && err.contains("> FILE"), "{err}");
+    }
+    let (code, screen, _) = export_on_a_terminal(&env, &["export", "--reveal"]);
+    assert_eq!(code, Some(0));
+    assert!(screen.contains("DEPLOY_TOKEN=dt-5e4d3c2b1a"), "{screen}");
+    // Piped or redirected, as before.
+    let out = env.ok(&["export"]);
+    assert!(stdout(&out).contains("dt-5e4d3c2b1a"));
 }
