@@ -39,10 +39,23 @@ fn read_value(name: &str, given: Option<&str>, exists: bool) -> Result<NewValue>
         } else {
             format!("Value for {name}: ")
         };
-        let answer = crate::sys::prompt_hidden(&prompt)
-            .map_err(|e| Error::other(format!("cannot read the value: {e}")))?;
+        let answer = crate::sys::prompt_hidden(&prompt, crate::sys::Lines::Many).map_err(|e| {
+            Error::other(format!(
+                "cannot read the value: {e}; nothing was stored (what was typed or pasted was discarded)"
+            ))
+            .hint(format!(
+                "or give the value on stdin: `vault set {name} < FILE` (multi-line values such as PEM keys work this way)"
+            ))
+        })?;
         if answer.is_empty() && exists {
             return Ok(NewValue::KeepCurrent);
+        }
+        let lines = answer.lines().count();
+        if lines > 1 {
+            // Say so: a paste may hold more than the user meant to give.
+            eprintln!(
+                "note: the value pasted for {name} has {lines} lines; all of them are the value"
+            );
         }
         return Ok(NewValue::Value(SecretValue::new(answer)?));
     }

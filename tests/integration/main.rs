@@ -12,4 +12,5 @@ mod docs;
 mod hardening;
 mod import_export;
 mod masking;
+mod prompts;
 mod regressions;
