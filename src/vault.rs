@@ -255,9 +255,7 @@ impl Vault {
                 Some(p) => p,
                 None => prompt_new_passphrase()?,
             };
-            if pass.is_empty() {
-                return Err(Error::invalid("the passphrase is empty").hint("choose a passphrase, or run `vault init` without --passphrase to use a key file"));
-            }
+            check_new_passphrase(&pass)?;
             let params = Argon2Params::RFC9106_LOW_MEMORY;
             let mut salt = vec![0u8; crypto::SALT_LEN];
             crypto::random_bytes(&mut salt)?;
@@ -365,8 +363,7 @@ impl Vault {
             let what = format!("the key file {}", self.paths.key_file.display());
             self.open_slots(&slots, "keyfile", &key.kek(), &what)?
         } else if has("passphrase") && std::io::stdin().is_terminal() {
-            let pass = crate::sys::prompt_hidden("Vault passphrase: ")
-                .map_err(|e| Error::locked(format!("cannot read the passphrase: {e}")))?;
+            let pass = read_passphrase("Vault passphrase: ", Error::locked)?;
             self.open_passphrase(&slots, &pass)?
         } else if has("passphrase") {
             return Err(Error::locked(
@@ -613,6 +610,56 @@ fn load_or_create_key_file(path: &std::path::Path) -> Result<KeyFileKey> {
     KeyFileKey::parse(&text, &path.display().to_string())
 }
 
+/// The fewest characters a new passphrase may have. Argon2id slows each
+/// guess down, but anyone who copies vault.db can guess offline for as long
+/// as they like: under 8 characters that search is short.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+/// Below this, a new passphrase is accepted with a warning.
+const GOOD_PASSPHRASE_CHARS: usize = 12;
+
+/// Refuse a new passphrase that is too short to resist an offline search
+/// (exit 7), and warn about a short one. Wherever a passphrase is chosen
+/// (prompt, VAULT_PASSPHRASE, --passphrase-file), the same rule.
+fn check_new_passphrase(pass: &str) -> Result<()> {
+    let n = pass.chars().count();
+    if n == 0 {
+        return Err(Error::invalid("the passphrase is empty").hint(
+            "choose a passphrase, or run `vault init` without --passphrase to use a key file",
+        ));
+    }
+    let distinct = pass
+        .chars()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if n < MIN_PASSPHRASE_CHARS || distinct < 4 {
+        return Err(Error::invalid(format!(
+            "the new passphrase is too weak: it has {n} characters ({distinct} different); a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters, of at least 4 different ones; nothing was created"
+        ))
+        .hint("choose a longer one (four or more random words make a strong passphrase), or run `vault init` without --passphrase to use a key file"));
+    }
+    if n < GOOD_PASSPHRASE_CHARS {
+        eprintln!(
+            "warning: a passphrase of {n} characters can be found by an offline search of a copied vault.db; {GOOD_PASSPHRASE_CHARS} or more (several random words) is much safer"
+        );
+    }
+    Ok(())
+}
+
+/// Read a passphrase at the hidden prompt (one line); `err` builds the
+/// error for an answer that cannot be used.
+fn read_passphrase(prompt: &str, err: fn(String) -> Error) -> Result<Zeroizing<String>> {
+    crate::sys::prompt_hidden(prompt, crate::sys::Lines::One).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            err(format!(
+                "the passphrase was not used: {e} (what was typed or pasted was discarded)"
+            ))
+            .hint("a passphrase is one line; or give it with --passphrase-file FILE or VAULT_PASSPHRASE")
+        } else {
+            err(format!("cannot read the passphrase: {e}"))
+        }
+    })
+}
+
 fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
     if !std::io::stdin().is_terminal() {
         return Err(
@@ -620,12 +667,10 @@ fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
                 .hint("set VAULT_PASSPHRASE or pass --passphrase-file FILE"),
         );
     }
-    let read = |prompt: &str| {
-        crate::sys::prompt_hidden(prompt)
-            .map_err(|e| Error::other(format!("cannot read the passphrase: {e}")))
-    };
-    let a = read("New vault passphrase: ")?;
-    let b = read("Repeat the passphrase: ")?;
+    let a = read_passphrase("New vault passphrase: ", Error::invalid)?;
+    // Refuse a weak one before asking again, not after.
+    check_new_passphrase(&a)?;
+    let b = read_passphrase("Repeat the passphrase: ", Error::invalid)?;
     if a != b {
         return Err(
             Error::invalid("the two passphrases differ; nothing was created")
