@@ -186,8 +186,12 @@ pub fn check_secret_name(name: &str) -> Result<()> {
         return Err(e);
     }
     if let Some(why) = forbidden_name(name) {
-        return Err(Error::invalid(format!("{name} cannot be stored: {why}"))
-            .hint("vault never injects variables that change how programs load code"));
+        let hint = if name.starts_with(RESERVED_PREFIX) {
+            "choose a name without the VAULT_ prefix (e.g. MY_VAULT_TOKEN); to point a nested vault at a vault, set VAULT_DIR / VAULT_KEY_FILE in its own environment"
+        } else {
+            "vault never injects variables that change how programs load code"
+        };
+        return Err(Error::invalid(format!("{name} cannot be stored: {why}")).hint(hint));
     }
     Ok(())
 }
@@ -229,10 +233,20 @@ pub fn shown(name: &str) -> String {
     }
 }
 
-/// Names vault will never inject, whatever the user asks: they make the dynamic
-/// loader run code of the attacker's choosing.
+/// The prefix of every variable vault reads for itself (`VAULT_KEY`,
+/// `VAULT_PASSPHRASE`, `VAULT_DIR`, `VAULT_KEY_FILE`, and whatever later
+/// versions add). The whole prefix is reserved, not a list: a list would
+/// let a name through the day a new version starts reading it.
+pub const RESERVED_PREFIX: &str = "VAULT_";
+
+/// Names vault will never store or inject, whatever the user asks: loader
+/// variables make the dynamic loader run code of the attacker's choosing;
+/// `VAULT_*` names are vault's own settings, so a secret of that name would
+/// steer (or unlock) a `vault` the command runs in turn.
 pub fn forbidden_name(name: &str) -> Option<&'static str> {
-    if name.starts_with("LD_") {
+    if name.starts_with(RESERVED_PREFIX) {
+        Some("VAULT_* names are reserved for vault's own settings (VAULT_KEY, VAULT_PASSPHRASE, VAULT_DIR, VAULT_KEY_FILE, ...), which a vault started by the command would read")
+    } else if name.starts_with("LD_") {
         Some("LD_* variables change how the dynamic loader loads code")
     } else if name.starts_with("DYLD_") {
         Some("DYLD_* variables change how the macOS loader loads code")
@@ -358,12 +372,15 @@ pub fn check_agent_name(name: &str) -> Result<()> {
 
 /// The closest candidate to `wanted`, if it is close enough to be a likely typo.
 /// Case differences count as near: names are case-sensitive and users forget.
+/// Otherwise at most one edit per five characters (at least one): two names
+/// that merely share a suffix (`DATABASE_URL`, `API_BASE_URL`) are different
+/// names, and suggesting one for the other sends the user the wrong way.
 pub fn did_you_mean<'a>(
     wanted: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let w = wanted.to_ascii_lowercase();
-    let limit = (wanted.chars().count() / 3).max(2);
+    let limit = (wanted.chars().count() / 5).max(1);
     candidates
         .into_iter()
         .map(|c| (levenshtein(&w, &c.to_ascii_lowercase()), c))
@@ -416,6 +433,24 @@ mod tests {
         assert!(check_secret_name("OLD_PRELOAD").is_ok());
     }
 
+    // See: issue 17 item 12b
+    #[test]
+    fn vault_own_names_are_reserved() {
+        for n in [
+            "VAULT_KEY",
+            "VAULT_PASSPHRASE",
+            "VAULT_DIR",
+            "VAULT_X",
+            "VAULT_",
+        ] {
+            let e = check_secret_name(n).unwrap_err();
+            assert_eq!(e.exit_code(), 7, "{n}");
+            assert!(e.hint_text().unwrap_or("").contains("VAULT_"), "{n}");
+        }
+        assert!(check_secret_name("MY_VAULT_KEY").is_ok());
+        assert!(check_secret_name("VAULTKEY").is_ok());
+    }
+
     #[test]
     fn name_suggestions() {
         assert_eq!(suggest_secret_name("db.url").as_deref(), Some("DB_URL"));
@@ -447,6 +482,18 @@ mod tests {
             Some("OPENAI_API_KEY")
         );
         assert_eq!(did_you_mean("SOMETHING_ELSE", names), None);
+    }
+
+    // See: issue 17 item 26
+    #[test]
+    fn did_you_mean_does_not_suggest_names_that_only_share_a_suffix() {
+        let names = ["API_BASE_URL", "OPENAI_API_KEY", "DB_URL", "GITHUB_TOKEN"];
+        assert_eq!(did_you_mean("DATABASE_URL", names), None);
+        assert_eq!(did_you_mean("DB_URI", names), Some("DB_URL"));
+        assert_eq!(did_you_mean("GITHUB_TOKNE", names), Some("GITHUB_TOKEN"));
+        assert_eq!(did_you_mean("api_base_url", names), Some("API_BASE_URL"));
+        assert_eq!(did_you_mean("SLACK_TOKEN", names), None);
+        assert_eq!(did_you_mean("AB", ["CD"]), None);
     }
 
     #[test]

@@ -14,3 +14,4 @@ mod import_export;
 mod masking;
 mod prompts;
 mod regressions;
+mod set_edit;
