@@ -267,3 +267,73 @@ fn ctrl_c_at_the_value_prompt_discards_the_rest_of_a_paste() {
     let out = env.vault(&["get", "HALF"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+// See: issue 17 item 22
+#[test]
+fn a_passphrase_vault_asks_for_the_passphrase_before_the_value() {
+    let env = Env::new();
+    env.vault(&["init", "--passphrase"])
+        .env("VAULT_PASSPHRASE", "correct horse battery staple")
+        .assert()
+        .success();
+    let mut t = Term::spawn(&env, &[VAULT_BIN, "set", "API_TOKEN"]);
+    t.expect("Vault passphrase:");
+    assert!(!t.text().contains("Value for"), "{}", t.text());
+    t.type_(b"wrong horse battery staple\r");
+    let st = t.wait();
+    assert_eq!(st.code(), Some(5), "{}", t.text());
+    assert!(!t.text().contains("Value for"), "{}", t.text());
+    // The right passphrase, then the value.
+    let mut t = Term::spawn(&env, &[VAULT_BIN, "set", "API_TOKEN"]);
+    t.expect("Vault passphrase:");
+    t.type_(b"correct horse battery staple\r");
+    t.expect("Value for API_TOKEN");
+    t.type_(b"tok-value-123\r");
+    assert!(t.wait().success(), "{}", t.text());
+    let out = env
+        .vault(&["get", "API_TOKEN", "--reveal"])
+        .env("VAULT_PASSPHRASE", "correct horse battery staple")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "tok-value-123\n");
+}
+
+// See: issue 17 item 16
+#[test]
+fn turning_a_secret_into_plain_text_asks_on_a_terminal() {
+    let env = Env::new();
+    env.ok(&[
+        "set",
+        "OPENAI_API_KEY",
+        "sk-plain-risk-1",
+        "--provider",
+        "openai",
+    ]);
+    // No: nothing changes.
+    let mut t = Term::spawn(&env, &[VAULT_BIN, "edit", "OPENAI_API_KEY", "--variable"]);
+    t.expect("[y/N]");
+    assert!(t.text().contains("openai"), "{}", t.text());
+    t.type_(b"n\r");
+    assert_eq!(t.wait().code(), Some(1), "{}", t.text());
+    assert!(!t.text().contains("sk-plain-risk-1"));
+    let v = json(&env.ok(&["get", "OPENAI_API_KEY", "--json"]));
+    assert_eq!(v["kind"], "secret");
+    // Yes: it becomes a variable.
+    let mut t = Term::spawn(&env, &[VAULT_BIN, "edit", "OPENAI_API_KEY", "--variable"]);
+    t.expect("[y/N]");
+    t.type_(b"y\r");
+    assert!(t.wait().success(), "{}", t.text());
+    let v = json(&env.ok(&["get", "OPENAI_API_KEY", "--json"]));
+    assert_eq!(v["kind"], "variable");
+}
+
+// See: issue 17 item 17
+#[test]
+fn enter_at_the_prompt_for_a_new_secret_warns_that_it_is_empty() {
+    let env = Env::new();
+    let mut t = Term::spawn(&env, &[VAULT_BIN, "set", "NEW_TOKEN"]);
+    t.expect("Value for NEW_TOKEN");
+    t.type_(b"\r");
+    assert!(t.wait().success(), "{}", t.text());
+    assert!(t.text().contains("empty value"), "{}", t.text());
+    assert_eq!(env.reveal("NEW_TOKEN"), "");
+}
