@@ -14,6 +14,7 @@ mod manifest;
 mod model;
 mod output;
 mod paths;
+mod prompt;
 mod run;
 mod store;
 mod sys;

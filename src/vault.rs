@@ -648,7 +648,7 @@ fn check_new_passphrase(pass: &str) -> Result<()> {
 /// Read a passphrase at the hidden prompt (one line); `err` builds the
 /// error for an answer that cannot be used.
 fn read_passphrase(prompt: &str, err: fn(String) -> Error) -> Result<Zeroizing<String>> {
-    crate::sys::prompt_hidden(prompt, crate::sys::Lines::One).map_err(|e| {
+    crate::prompt::prompt_hidden(prompt, crate::prompt::Lines::One).map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidData {
             err(format!(
                 "the passphrase was not used: {e} (what was typed or pasted was discarded)"

@@ -39,7 +39,7 @@ fn read_value(name: &str, given: Option<&str>, exists: bool) -> Result<NewValue>
         } else {
             format!("Value for {name}: ")
         };
-        let answer = crate::sys::prompt_hidden(&prompt, crate::sys::Lines::Many).map_err(|e| {
+        let answer = crate::prompt::prompt_hidden(&prompt, crate::prompt::Lines::Many).map_err(|e| {
             Error::other(format!(
                 "cannot read the value: {e}; nothing was stored (what was typed or pasted was discarded)"
             ))
@@ -304,7 +304,7 @@ fn confirm_plain_text(rows: &[&SecretRow], force: bool, command: &str) -> Result
     );
     if std::io::stdin().is_terminal() {
         eprintln!("{what}");
-        let yes = crate::sys::confirm("Make plain text? [y/N] ")
+        let yes = crate::prompt::confirm("Make plain text? [y/N] ")
             .map_err(|e| Error::other(format!("cannot read the answer: {e}")))?;
         if yes {
             return Ok(());
