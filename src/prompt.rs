@@ -13,7 +13,7 @@ const PASTE_MODE_ON: &[u8] = b"\x1b[?2004h";
 /// A line break followed by more input within this time is part of a paste
 /// the terminal did not bracket, not the Enter key: nobody types that fast,
 /// and a terminal delivers a paste in one burst.
-const PASTE_GAP: std::time::Duration = std::time::Duration::from_millis(60);
+const PASTE_GAP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// How many lines an answer at a hidden prompt may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,8 +239,16 @@ fn read_answer(
                     b"[201~" => {
                         in_paste = false;
                         // A paste that ends with its own line break is a
-                        // complete answer, as it would be unbracketed.
+                        // complete answer, as it would be unbracketed; an
+                        // Enter pressed right after it is part of it.
                         if answer.last() == Some(&b'\n') {
+                            if let Some(b'\r' | b'\n') = input.peek(short)? {
+                                if input.next(None)? == Some(b'\r')
+                                    && input.peek(Some(std::time::Duration::ZERO))? == Some(b'\n')
+                                {
+                                    input.next(None)?;
+                                }
+                            }
                             break;
                         }
                     }
@@ -283,6 +291,15 @@ fn read_answer(
         if answer.len() > KEEP {
             answer.truncate(KEEP);
         }
+    }
+    if input.peek(Some(std::time::Duration::ZERO))?.is_some() {
+        // More came after the answer had ended: a paste the terminal sent
+        // in pieces, slower than PASTE_GAP. Storing the part read so far
+        // would silently cut the value; the caller discards the rest.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "more input arrived after the answer had ended (a paste sent in pieces?); all of it was discarded",
+        ));
     }
     if answer.last() == Some(&b'\n') {
         answer.pop();
@@ -366,6 +383,7 @@ mod tests {
         assert_eq!(ok(b"l1\r\nl2\r\n"), "l1\nl2");
         assert_eq!(ok(b"\x1b[200~l1\rl2\r\x1b[201~"), "l1\nl2");
         assert_eq!(ok(b"\x1b[200~l1\nl2\x1b[201~\r"), "l1\nl2");
+        assert_eq!(ok(b"\x1b[200~l1\rl2\r\x1b[201~\r"), "l1\nl2");
         // Inside a paste, editing keys are text, not edits.
         assert_eq!(ok(b"\x1b[200~a\x7fb\x1b[201~\r"), "a\x7fb");
     }
@@ -377,6 +395,9 @@ mod tests {
         assert_eq!(answer(b"one\r", Lines::One).unwrap(), "one");
         let e = answer(b"\x04", Lines::Many).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
+        // Typed on after the answer ended: refused, never a cut value.
+        let e = answer(b"\x1b[200~l1\r\x1b[201~more", Lines::Many).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
         let e = answer(b"\xff\xfe\r", Lines::Many).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
     }
