@@ -187,7 +187,7 @@ pub fn check_secret_name(name: &str) -> Result<()> {
     }
     if let Some(why) = forbidden_name(name) {
         let hint = if name.starts_with(RESERVED_PREFIX) {
-            "choose a name without the VAULT_ prefix (e.g. MY_VAULT_TOKEN); to point a nested vault at a vault, set VAULT_DIR / VAULT_KEY_FILE in its own environment"
+            "choose a name without the VAULT_ prefix (e.g. HCV_TOKEN, not VAULT_TOKEN) and rename it for the command that needs it: vault run -- sh -c 'VAULT_TOKEN=\"$HCV_TOKEN\" exec CMD'"
         } else {
             "vault never injects variables that change how programs load code"
         };
