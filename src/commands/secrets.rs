@@ -185,9 +185,14 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         if !args.agents.is_empty() {
             row.scope = Scope::Agent;
         }
-        let mut granted = Vec::new();
+        let had = if created {
+            Vec::new()
+        } else {
+            tx.grantees(name)?
+        };
+        let mut granted: Vec<String> = Vec::new();
         for a in &args.agents {
-            if tx.grant(a, name, &now)? && !granted.contains(a) {
+            if !had.contains(a) && !granted.contains(a) {
                 granted.push(a.clone());
             }
         }
@@ -201,6 +206,9 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         if created || put.changed || !changes.is_empty() {
             row.updated = now.clone();
             tx.upsert_secret(&row)?;
+        }
+        for a in &granted {
+            tx.grant(a, name, &now)?;
         }
         // Only a change of who receives it, or of its provider, can break
         // the one-credential-per-provider rule: a rotation never does.
