@@ -129,7 +129,8 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
     };
     if args.variable {
         if let Some(e) = existing.as_ref().filter(|e| e.kind == Kind::Secret) {
-            confirm_plain_text(&[e], args.force, "set")?;
+            let retry = format!("vault set {} ... --variable --force", e.name);
+            confirm_plain_text(&[e], args.force, &retry)?;
         }
     }
     // Unlock before asking for the value: a mistyped passphrase must not
@@ -239,7 +240,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
     } else if o.changed {
         format!("updated (also changed: {})", o.changes.join(", "))
     } else if !o.changes.is_empty() {
-        format!("value unchanged; changed: {}", o.changes.join(", "))
+        format!("value unchanged (changed: {})", o.changes.join(", "))
     } else {
         "unchanged (same value)".to_owned()
     };
@@ -290,25 +291,25 @@ struct SetOutcome {
 /// or need `--force`; refuse otherwise (exit 7), naming `--force`.
 /// Plain text is stored unencrypted, shown by `list` and never masked, so
 /// the change must never happen by accident (a provider's API key least).
-fn confirm_plain_text(rows: &[&SecretRow], force: bool, command: &str) -> Result<()> {
+/// `retry` is the command that does it without a question.
+fn confirm_plain_text(rows: &[&SecretRow], force: bool, retry: &str) -> Result<()> {
     if rows.is_empty() || force {
         return Ok(());
     }
     let names: Vec<String> = rows
         .iter()
         .map(|r| match &r.provider {
-            Some(p) => format!("{} (a {p} credential)", r.name),
+            Some(p) => format!("{} (the {p} credential)", r.name),
             None => r.name.clone(),
         })
         .collect();
-    let (it, they) = if rows.len() == 1 {
-        ("it", "is a secret")
-    } else {
-        ("them", "are secrets")
-    };
+    let one = rows.len() == 1;
     let what = format!(
-        "{} {they}; as variables {it} would be stored unencrypted in vault.db, shown by `vault list` and never masked by `vault run`",
-        names.join(", ")
+        "{} {}; as {} {} would be stored unencrypted in vault.db, shown by `vault list` and never masked by `vault run`",
+        names.join(", "),
+        if one { "is a secret" } else { "are secrets" },
+        if one { "a variable" } else { "variables" },
+        if one { "it" } else { "they" },
     );
     if std::io::stdin().is_terminal() {
         eprintln!("{what}");
@@ -317,14 +318,15 @@ fn confirm_plain_text(rows: &[&SecretRow], force: bool, command: &str) -> Result
         if yes {
             return Ok(());
         }
-        return Err(Error::other("not changed: the answer was no").hint(format!(
-            "to change it without a question: `vault {command} ... --variable --force`"
-        )));
+        return Err(Error::other("nothing was changed: the answer was no")
+            .hint(format!("to do it without a question: `{retry}`")));
     }
-    Err(Error::invalid(format!("{what}; nothing was changed"))
-        .hint(format!(
-            "if {it} is not sensitive, repeat with --force (`vault {command} ... --variable --force`); otherwise leave {it} a secret"
-        )))
+    Err(
+        Error::invalid(format!("{what}; nothing was changed")).hint(format!(
+            "if {} not sensitive, repeat with --force: `{retry}`",
+            if one { "it is" } else { "they are" }
+        )),
+    )
 }
 
 /// The JSON form of a secret's metadata (value per `value`).
@@ -536,7 +538,8 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
     })?;
     if args.variable {
         let to_plain: Vec<&SecretRow> = rows.iter().filter(|r| r.kind == Kind::Secret).collect();
-        confirm_plain_text(&to_plain, args.force, "edit")?;
+        let retry = format!("vault edit {} --variable --force", names.join(" "));
+        confirm_plain_text(&to_plain, args.force, &retry)?;
     }
     let now = output::now();
     // Every name or none: one transaction, and any error undoes the lot.
