@@ -255,7 +255,7 @@ impl Vault {
                 Some(p) => p,
                 None => prompt_new_passphrase()?,
             };
-            check_new_passphrase(&pass)?;
+            check_new_passphrase(&pass, true)?;
             let params = Argon2Params::RFC9106_LOW_MEMORY;
             let mut salt = vec![0u8; crypto::SALT_LEN];
             crypto::random_bytes(&mut salt)?;
@@ -363,7 +363,7 @@ impl Vault {
             let what = format!("the key file {}", self.paths.key_file.display());
             self.open_slots(&slots, "keyfile", &key.kek(), &what)?
         } else if has("passphrase") && std::io::stdin().is_terminal() {
-            let pass = read_passphrase("Vault passphrase: ", Error::locked)?;
+            let pass = read_passphrase("Vault passphrase: ", true)?;
             self.open_passphrase(&slots, &pass)?
         } else if has("passphrase") {
             return Err(Error::locked(
@@ -620,7 +620,8 @@ const GOOD_PASSPHRASE_CHARS: usize = 12;
 /// Refuse a new passphrase that is too short to resist an offline search
 /// (exit 7), and warn about a short one. Wherever a passphrase is chosen
 /// (prompt, VAULT_PASSPHRASE, --passphrase-file), the same rule.
-fn check_new_passphrase(pass: &str) -> Result<()> {
+/// `warn`: also print the warning for a short one (once per passphrase).
+fn check_new_passphrase(pass: &str, warn: bool) -> Result<()> {
     let n = pass.chars().count();
     if n == 0 {
         return Err(Error::invalid("the passphrase is empty").hint(
@@ -637,7 +638,7 @@ fn check_new_passphrase(pass: &str) -> Result<()> {
         ))
         .hint("choose a longer one (four or more random words make a strong passphrase), or run `vault init` without --passphrase to use a key file"));
     }
-    if n < GOOD_PASSPHRASE_CHARS {
+    if warn && n < GOOD_PASSPHRASE_CHARS {
         eprintln!(
             "warning: a passphrase of {n} characters can be found by an offline search of a copied vault.db; {GOOD_PASSPHRASE_CHARS} or more (several random words) is much safer"
         );
@@ -645,17 +646,25 @@ fn check_new_passphrase(pass: &str) -> Result<()> {
     Ok(())
 }
 
-/// Read a passphrase at the hidden prompt (one line); `err` builds the
-/// error for an answer that cannot be used.
-fn read_passphrase(prompt: &str, err: fn(String) -> Error) -> Result<Zeroizing<String>> {
+/// Read a passphrase at the hidden prompt (one line). To unlock (`locked`),
+/// every failure is exit 5; for a new passphrase, an answer that cannot be
+/// used is exit 7 and a terminal that cannot be read exit 1.
+fn read_passphrase(prompt: &str, locked: bool) -> Result<Zeroizing<String>> {
     crate::prompt::prompt_hidden(prompt, crate::prompt::Lines::One).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::InvalidData {
-            err(format!(
+        // InvalidData: an answer was read but cannot be a passphrase.
+        let bad_answer = e.kind() == std::io::ErrorKind::InvalidData;
+        let error = |m: String| match (locked, bad_answer) {
+            (true, _) => Error::locked(m),
+            (false, true) => Error::invalid(m),
+            (false, false) => Error::other(m),
+        };
+        if bad_answer {
+            error(format!(
                 "the passphrase was not used: {e} (what was typed or pasted was discarded)"
             ))
             .hint("a passphrase is one line; or give it with --passphrase-file FILE or VAULT_PASSPHRASE")
         } else {
-            err(format!("cannot read the passphrase: {e}"))
+            error(format!("cannot read the passphrase: {e}"))
         }
     })
 }
@@ -667,10 +676,10 @@ fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
                 .hint("set VAULT_PASSPHRASE or pass --passphrase-file FILE"),
         );
     }
-    let a = read_passphrase("New vault passphrase: ", Error::invalid)?;
+    let a = read_passphrase("New vault passphrase: ", false)?;
     // Refuse a weak one before asking again, not after.
-    check_new_passphrase(&a)?;
-    let b = read_passphrase("Repeat the passphrase: ", Error::invalid)?;
+    check_new_passphrase(&a, false)?;
+    let b = read_passphrase("Repeat the passphrase: ", false)?;
     if a != b {
         return Err(
             Error::invalid("the two passphrases differ; nothing was created")

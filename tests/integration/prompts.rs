@@ -337,3 +337,25 @@ fn enter_at_the_prompt_for_a_new_secret_warns_that_it_is_empty() {
     assert!(t.text().contains("empty value"), "{}", t.text());
     assert_eq!(env.reveal("NEW_TOKEN"), "");
 }
+
+// See: issue 17 item 22
+#[test]
+fn a_weak_passphrase_at_the_init_prompt_is_refused_before_it_is_repeated() {
+    let env = Env::new();
+    let mut t = Term::spawn(&env, &[VAULT_BIN, "init", "--passphrase"]);
+    t.expect("New vault passphrase:");
+    t.type_(b"abc\r");
+    assert_eq!(t.wait().code(), Some(7), "{}", t.text());
+    assert!(!t.text().contains("Repeat"), "{}", t.text());
+    assert!(t.text().contains("at least 8"), "{}", t.text());
+    assert!(!env.dir().exists());
+    // A short but acceptable one: one warning, and the vault.
+    let mut t = Term::spawn(&env, &[VAULT_BIN, "init", "--passphrase"]);
+    t.expect("New vault passphrase:");
+    t.type_(b"tr0ub4dor&3\r");
+    t.expect("Repeat the passphrase:");
+    t.type_(b"tr0ub4dor&3\r");
+    assert!(t.wait().success(), "{}", t.text());
+    assert_eq!(t.text().matches("warning:").count(), 1, "{}", t.text());
+    assert!(!t.text().contains("tr0ub4dor"), "{}", t.text());
+}
