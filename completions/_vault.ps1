@@ -31,7 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Create or update a secret')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show a secret (value masked unless --reveal)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List secrets (values masked; variables shown)')
-            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a secret''s metadata (never its value)')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change secrets'' metadata (never their values)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete secrets (refused while granted to an agent, unless --force)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a .env file or a JSON export (all entries or none)')
             [CompletionResult]::new('import-env', 'import-env', [CompletionResultType]::ParameterValue, 'Import a .env file or a JSON export (all entries or none)')
@@ -63,6 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--variable', '--variable', [CompletionResultType]::ParameterName, 'Store as a non-sensitive variable: plain text, shown in listings, never masked')
             [CompletionResult]::new('--allow-code-loading-name', '--allow-code-loading-name', [CompletionResultType]::ParameterName, 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With --variable: turn an existing secret into plain text without asking')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -95,6 +96,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Make it a secret (encrypted, masked)')
             [CompletionResult]::new('--global', '--global', [CompletionResultType]::ParameterName, 'Inject it into every run')
             [CompletionResult]::new('--agent-only', '--agent-only', [CompletionResultType]::ParameterName, 'Inject it only into runs of agents it is granted to')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With --variable: turn secrets into plain text without asking')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -272,7 +274,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Create or update a secret')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show a secret (value masked unless --reveal)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List secrets (values masked; variables shown)')
-            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a secret''s metadata (never its value)')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change secrets'' metadata (never their values)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete secrets (refused while granted to an agent, unless --force)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a .env file or a JSON export (all entries or none)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Print secrets with their values (dotenv, json or shell)')

@@ -432,7 +432,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__edit)
-            opts="-d -h --description --variable --secret --global --agent-only --provider --vault-dir --passphrase-file --help"
+            opts="-d -h --description --variable --secret --global --agent-only --provider --force --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1024,7 +1024,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__set)
-            opts="-d -h --description --variable --agent --provider --allow-code-loading-name --vault-dir --passphrase-file --help"
+            opts="-d -h --description --variable --agent --provider --allow-code-loading-name --force --vault-dir --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -28,7 +28,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand set 'Create or update a secret'
             cand get 'Show a secret (value masked unless --reveal)'
             cand list 'List secrets (values masked; variables shown)'
-            cand edit 'Change a secret''s metadata (never its value)'
+            cand edit 'Change secrets'' metadata (never their values)'
             cand delete 'Delete secrets (refused while granted to an agent, unless --force)'
             cand import 'Import a .env file or a JSON export (all entries or none)'
             cand import-env 'Import a .env file or a JSON export (all entries or none)'
@@ -58,6 +58,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --variable 'Store as a non-sensitive variable: plain text, shown in listings, never masked'
             cand --allow-code-loading-name 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
+            cand --force 'With --variable: turn an existing secret into plain text without asking'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -87,6 +88,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --secret 'Make it a secret (encrypted, masked)'
             cand --global 'Inject it into every run'
             cand --agent-only 'Inject it only into runs of agents it is granted to'
+            cand --force 'With --variable: turn secrets into plain text without asking'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -242,7 +244,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand set 'Create or update a secret'
             cand get 'Show a secret (value masked unless --reveal)'
             cand list 'List secrets (values masked; variables shown)'
-            cand edit 'Change a secret''s metadata (never its value)'
+            cand edit 'Change secrets'' metadata (never their values)'
             cand delete 'Delete secrets (refused while granted to an agent, unless --force)'
             cand import 'Import a .env file or a JSON export (all entries or none)'
             cand export 'Print secrets with their values (dotenv, json or shell)'

@@ -32,7 +32,7 @@ complete -c vault -n "__fish_vault_needs_command" -f -a "init" -d 'Create a new 
 complete -c vault -n "__fish_vault_needs_command" -f -a "set" -d 'Create or update a secret'
 complete -c vault -n "__fish_vault_needs_command" -f -a "get" -d 'Show a secret (value masked unless --reveal)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "list" -d 'List secrets (values masked; variables shown)'
-complete -c vault -n "__fish_vault_needs_command" -f -a "edit" -d 'Change a secret\'s metadata (never its value)'
+complete -c vault -n "__fish_vault_needs_command" -f -a "edit" -d 'Change secrets\' metadata (never their values)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "delete" -d 'Delete secrets (refused while granted to an agent, unless --force)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "import" -d 'Import a .env file or a JSON export (all entries or none)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "import-env" -d 'Import a .env file or a JSON export (all entries or none)'
@@ -56,6 +56,7 @@ complete -c vault -n "__fish_vault_using_subcommand set" -l vault-dir -d 'Direct
 complete -c vault -n "__fish_vault_using_subcommand set" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand set" -l variable -d 'Store as a non-sensitive variable: plain text, shown in listings, never masked'
 complete -c vault -n "__fish_vault_using_subcommand set" -l allow-code-loading-name -d 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
+complete -c vault -n "__fish_vault_using_subcommand set" -l force -d 'With --variable: turn an existing secret into plain text without asking'
 complete -c vault -n "__fish_vault_using_subcommand set" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand get" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand get" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
@@ -75,6 +76,7 @@ complete -c vault -n "__fish_vault_using_subcommand edit" -l variable -d 'Make i
 complete -c vault -n "__fish_vault_using_subcommand edit" -l secret -d 'Make it a secret (encrypted, masked)'
 complete -c vault -n "__fish_vault_using_subcommand edit" -l global -d 'Inject it into every run'
 complete -c vault -n "__fish_vault_using_subcommand edit" -l agent-only -d 'Inject it only into runs of agents it is granted to'
+complete -c vault -n "__fish_vault_using_subcommand edit" -l force -d 'With --variable: turn secrets into plain text without asking'
 complete -c vault -n "__fish_vault_using_subcommand edit" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand delete" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand delete" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
@@ -173,7 +175,7 @@ complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_su
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "set" -d 'Create or update a secret'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "get" -d 'Show a secret (value masked unless --reveal)'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "list" -d 'List secrets (values masked; variables shown)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "edit" -d 'Change a secret\'s metadata (never its value)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "edit" -d 'Change secrets\' metadata (never their values)'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "delete" -d 'Delete secrets (refused while granted to an agent, unless --force)'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "import" -d 'Import a .env file or a JSON export (all entries or none)'
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "export" -d 'Print secrets with their values (dotenv, json or shell)'

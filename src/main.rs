@@ -16,6 +16,7 @@ mod manifest;
 mod model;
 mod output;
 mod paths;
+mod prompt;
 mod report;
 mod run;
 mod store;

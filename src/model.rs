@@ -186,8 +186,12 @@ pub fn check_secret_name(name: &str) -> Result<()> {
         return Err(e);
     }
     if let Some(why) = forbidden_name(name) {
-        return Err(Error::invalid(format!("{name} cannot be stored: {why}"))
-            .hint("vault never injects variables that change how programs load code"));
+        let hint = if name.starts_with(RESERVED_PREFIX) {
+            "choose a name without the VAULT_ prefix (e.g. HCV_TOKEN, not VAULT_TOKEN) and rename it for the command that needs it: vault run -- sh -c 'VAULT_TOKEN=\"$HCV_TOKEN\" exec CMD'"
+        } else {
+            "vault never injects variables that change how programs load code"
+        };
+        return Err(Error::invalid(format!("{name} cannot be stored: {why}")).hint(hint));
     }
     Ok(())
 }
@@ -205,10 +209,20 @@ pub fn shown(name: &str) -> String {
     }
 }
 
-/// Names vault will never inject, whatever the user asks: they make the dynamic
-/// loader run code of the attacker's choosing.
+/// The prefix of every variable vault reads for itself (`VAULT_KEY`,
+/// `VAULT_PASSPHRASE`, `VAULT_DIR`, `VAULT_KEY_FILE`, and whatever later
+/// versions add). The whole prefix is reserved, not a list: a list would
+/// let a name through the day a new version starts reading it.
+pub const RESERVED_PREFIX: &str = "VAULT_";
+
+/// Names vault will never store or inject, whatever the user asks: loader
+/// variables make the dynamic loader run code of the attacker's choosing;
+/// `VAULT_*` names are vault's own settings, so a secret of that name would
+/// steer (or unlock) a `vault` the command runs in turn.
 pub fn forbidden_name(name: &str) -> Option<&'static str> {
-    if name.starts_with("LD_") {
+    if name.starts_with(RESERVED_PREFIX) {
+        Some("VAULT_* names are reserved for vault's own settings (VAULT_KEY, VAULT_PASSPHRASE, VAULT_DIR, VAULT_KEY_FILE, ...), which a vault started by the command would read")
+    } else if name.starts_with("LD_") {
         Some("LD_* variables change how the dynamic loader loads code")
     } else if name.starts_with("DYLD_") {
         Some("DYLD_* variables change how the macOS loader loads code")
@@ -334,12 +348,15 @@ pub fn check_agent_name(name: &str) -> Result<()> {
 
 /// The closest candidate to `wanted`, if it is close enough to be a likely typo.
 /// Case differences count as near: names are case-sensitive and users forget.
+/// Otherwise at most one edit per five characters (at least one): two names
+/// that merely share a suffix (`DATABASE_URL`, `API_BASE_URL`) are different
+/// names, and suggesting one for the other sends the user the wrong way.
 pub fn did_you_mean<'a>(
     wanted: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let w = wanted.to_ascii_lowercase();
-    let limit = (wanted.chars().count() / 3).max(2);
+    let limit = (wanted.chars().count() / 5).max(1);
     candidates
         .into_iter()
         .map(|c| (levenshtein(&w, &c.to_ascii_lowercase()), c))
@@ -348,16 +365,25 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// Edit distance where swapping two neighbouring characters is one edit
+/// (optimal string alignment): `opneai` is one typo away from `openai`.
 fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    for i in 0..a.len() {
         cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        for j in 0..b.len() {
+            let sub = prev[j] + usize::from(a[i] != b[j]);
+            let mut d = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                d = d.min(before[j - 1] + 1);
+            }
+            cur[j + 1] = d;
         }
+        std::mem::swap(&mut before, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
@@ -392,6 +418,24 @@ mod tests {
         assert!(check_secret_name("OLD_PRELOAD").is_ok());
     }
 
+    // See: issue 17 item 12b
+    #[test]
+    fn vault_own_names_are_reserved() {
+        for n in [
+            "VAULT_KEY",
+            "VAULT_PASSPHRASE",
+            "VAULT_DIR",
+            "VAULT_X",
+            "VAULT_",
+        ] {
+            let e = check_secret_name(n).unwrap_err();
+            assert_eq!(e.exit_code(), 7, "{n}");
+            assert!(e.hint_text().unwrap_or("").contains("VAULT_"), "{n}");
+        }
+        assert!(check_secret_name("MY_VAULT_KEY").is_ok());
+        assert!(check_secret_name("VAULTKEY").is_ok());
+    }
+
     #[test]
     fn name_suggestions() {
         assert_eq!(suggest_secret_name("db.url").as_deref(), Some("DB_URL"));
@@ -423,6 +467,22 @@ mod tests {
             Some("OPENAI_API_KEY")
         );
         assert_eq!(did_you_mean("SOMETHING_ELSE", names), None);
+    }
+
+    // See: issue 17 item 26
+    #[test]
+    fn did_you_mean_does_not_suggest_names_that_only_share_a_suffix() {
+        let names = ["API_BASE_URL", "OPENAI_API_KEY", "DB_URL", "GITHUB_TOKEN"];
+        assert_eq!(did_you_mean("DATABASE_URL", names), None);
+        assert_eq!(did_you_mean("DB_URI", names), Some("DB_URL"));
+        assert_eq!(did_you_mean("GITHUB_TOKNE", names), Some("GITHUB_TOKEN"));
+        assert_eq!(did_you_mean("api_base_url", names), Some("API_BASE_URL"));
+        assert_eq!(did_you_mean("SLACK_TOKEN", names), None);
+        assert_eq!(did_you_mean("AB", ["CD"]), None);
+        assert_eq!(did_you_mean("opneai", ["openai", "venice"]), Some("openai"));
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("ab", "ba"), 1);
+        assert_eq!(levenshtein("", "abc"), 3);
     }
 
     #[test]

@@ -36,20 +36,28 @@ pub fn session_with_controlling_tty(cmd: &mut Command) {
 }
 
 /// The terminal settings to put back if a signal ends vault during a
-/// hidden prompt: the tty's fd and its settings before echo was turned off.
-/// Set once (before the first prompt's handlers are installed) and only
-/// read afterwards, so the signal handler's read is a plain atomic load.
+/// hidden prompt: the tty (opened for reading and writing) and its settings
+/// before the prompt changed them. Set once (before the first prompt's
+/// handlers are installed) and only read afterwards, so the signal
+/// handler's read is a plain atomic load.
 static PROMPT_TTY: std::sync::OnceLock<(std::fs::File, rustix::termios::Termios)> =
     std::sync::OnceLock::new();
 
 /// The signals that end vault by default and may arrive at a prompt.
 const PROMPT_SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
+/// What turns the terminal's bracketed-paste mode off (the prompt turns it on).
+pub const PASTE_MODE_OFF: &[u8] = b"\x1b[?2004l";
+
 extern "C" fn restore_tty_and_die(sig: libc::c_int) {
     if let Some((tty, saved)) = PROMPT_TTY.get() {
-        // tcsetattr is one ioctl: async-signal-safe. The file lives in the
-        // static for the rest of the process, so its fd is always valid.
+        // write, tcsetattr and tcflush are one system call each:
+        // async-signal-safe. The file lives in the static for the rest of
+        // the process, so its fd is always valid. Discarding the input
+        // queue keeps the rest of a paste away from the shell.
+        let _ = rustix::io::write(tty, PASTE_MODE_OFF);
         let _ = rustix::termios::tcsetattr(tty, rustix::termios::OptionalActions::Now, saved);
+        let _ = rustix::termios::tcflush(tty, rustix::termios::QueueSelector::IFlush);
     }
     // SAFETY: signal(2) and raise(3) are async-signal-safe. With the default
     // action back, raise ends vault by `sig`, as if no handler had been set.
@@ -59,22 +67,30 @@ extern "C" fn restore_tty_and_die(sig: libc::c_int) {
     }
 }
 
-/// Read a line from the terminal with echo off (`rpassword`), such that a
-/// signal ending vault meanwhile (^C, SIGTERM, SIGHUP, ^\) first turns the
-/// echo back on: otherwise the user's shell is left typing blind. The
+/// The terminal prompts read from, and its settings before any prompt
+/// changed them: opened by `open` at the first prompt and kept for the
+/// process (init asks twice, on the same terminal), so that the signal
+/// handler can always reach it.
+pub fn prompt_tty(
+    open: impl FnOnce() -> std::io::Result<std::fs::File>,
+) -> std::io::Result<&'static (std::fs::File, rustix::termios::Termios)> {
+    if PROMPT_TTY.get().is_none() {
+        let tty = open()?;
+        let saved = rustix::termios::tcgetattr(&tty)?;
+        let _ = PROMPT_TTY.set((tty, saved));
+    }
+    PROMPT_TTY
+        .get()
+        .ok_or_else(|| std::io::Error::other("no terminal to ask on"))
+}
+
+/// Run `f` (a prompt on [`prompt_tty`]) such that a signal ending vault
+/// meanwhile (^C, SIGTERM, SIGHUP, ^\) first puts the terminal's settings
+/// back, turns bracketed paste off and discards its input queue: otherwise
+/// the user's shell is left typing blind, or runs the rest of a paste. The
 /// signals' previous actions are put back afterwards, exactly (signal-hook
 /// cannot do that: it never gives a signal back once it has handled it).
-pub fn prompt_hidden(prompt: &str) -> std::io::Result<zeroize::Zeroizing<String>> {
-    // The terminal rpassword reads (/dev/tty) and its settings, recorded at
-    // the first prompt; later prompts in the process (init asks twice) are
-    // on the same terminal.
-    if PROMPT_TTY.get().is_none() {
-        if let Ok(tty) = std::fs::File::open("/dev/tty") {
-            if let Ok(saved) = rustix::termios::tcgetattr(&tty) {
-                let _ = PROMPT_TTY.set((tty, saved));
-            }
-        }
-    }
+pub fn during_prompt<T>(f: impl FnOnce() -> T) -> T {
     let mut previous: Vec<(libc::c_int, libc::sigaction)> = Vec::new();
     let handler: extern "C" fn(libc::c_int) = restore_tty_and_die;
     if PROMPT_TTY.get().is_some() {
@@ -93,14 +109,14 @@ pub fn prompt_hidden(prompt: &str) -> std::io::Result<zeroize::Zeroizing<String>
             }
         }
     }
-    let answer = rpassword::prompt_password(prompt).map(zeroize::Zeroizing::new);
+    let out = f();
     for (sig, old) in previous {
         // SAFETY: restores exactly the action sigaction(2) reported above.
         unsafe {
             libc::sigaction(sig, &old, std::ptr::null_mut());
         }
     }
-    answer
+    out
 }
 
 /// Replace vault with `file` (argv and environment exactly as given), as

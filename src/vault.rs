@@ -256,9 +256,7 @@ impl Vault {
                 Some(p) => p,
                 None => prompt_new_passphrase()?,
             };
-            if pass.is_empty() {
-                return Err(Error::invalid("the passphrase is empty").hint("choose a passphrase, or run `vault init` without --passphrase to use a key file"));
-            }
+            check_new_passphrase(&pass, true)?;
             let params = Argon2Params::RFC9106_LOW_MEMORY;
             let mut salt = vec![0u8; crypto::SALT_LEN];
             crypto::random_bytes(&mut salt)?;
@@ -367,8 +365,7 @@ impl Vault {
             let what = format!("the key file {}", self.paths.key_file.display());
             self.open_slots(&slots, "keyfile", &key.kek(), &what)?
         } else if has("passphrase") && std::io::stdin().is_terminal() {
-            let pass = crate::sys::prompt_hidden("Vault passphrase: ")
-                .map_err(|e| Error::locked(format!("cannot read the passphrase: {e}")))?;
+            let pass = read_passphrase("Vault passphrase: ", true)?;
             self.open_passphrase(&slots, &pass)?
         } else if has("passphrase") {
             return Err(Error::locked(
@@ -615,6 +612,65 @@ fn load_or_create_key_file(path: &std::path::Path) -> Result<KeyFileKey> {
     KeyFileKey::parse(&text, &path.display().to_string())
 }
 
+/// The fewest characters a new passphrase may have. Argon2id slows each
+/// guess down, but anyone who copies vault.db can guess offline for as long
+/// as they like: under 8 characters that search is short.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+/// Below this, a new passphrase is accepted with a warning.
+const GOOD_PASSPHRASE_CHARS: usize = 12;
+
+/// Refuse a new passphrase that is too short to resist an offline search
+/// (exit 7), and warn about a short one. Wherever a passphrase is chosen
+/// (prompt, VAULT_PASSPHRASE, --passphrase-file), the same rule.
+/// `warn`: also print the warning for a short one (once per passphrase).
+fn check_new_passphrase(pass: &str, warn: bool) -> Result<()> {
+    let n = pass.chars().count();
+    if n == 0 {
+        return Err(Error::invalid("the passphrase is empty").hint(
+            "choose a passphrase, or run `vault init` without --passphrase to use a key file",
+        ));
+    }
+    let distinct = pass
+        .chars()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if n < MIN_PASSPHRASE_CHARS || distinct < 4 {
+        return Err(Error::invalid(format!(
+            "the new passphrase is too weak: it has {n} characters ({distinct} different); a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters, of at least 4 different ones; nothing was created"
+        ))
+        .hint("choose a longer one (four or more random words make a strong passphrase), or run `vault init` without --passphrase to use a key file"));
+    }
+    if warn && n < GOOD_PASSPHRASE_CHARS {
+        eprintln!(
+            "warning: a passphrase of {n} characters can be found by an offline search of a copied vault.db; {GOOD_PASSPHRASE_CHARS} or more (several random words) is much safer"
+        );
+    }
+    Ok(())
+}
+
+/// Read a passphrase at the hidden prompt (one line). To unlock (`locked`),
+/// every failure is exit 5; for a new passphrase, an answer that cannot be
+/// used is exit 7 and a terminal that cannot be read exit 1.
+fn read_passphrase(prompt: &str, locked: bool) -> Result<Zeroizing<String>> {
+    crate::prompt::prompt_hidden(prompt, crate::prompt::Lines::One).map_err(|e| {
+        // InvalidData: an answer was read but cannot be a passphrase.
+        let bad_answer = e.kind() == std::io::ErrorKind::InvalidData;
+        let error = |m: String| match (locked, bad_answer) {
+            (true, _) => Error::locked(m),
+            (false, true) => Error::invalid(m),
+            (false, false) => Error::other(m),
+        };
+        if bad_answer {
+            error(format!(
+                "the passphrase was not used: {e} (what was typed or pasted was discarded)"
+            ))
+            .hint("a passphrase is one line; or give it with --passphrase-file FILE or VAULT_PASSPHRASE")
+        } else {
+            error(format!("cannot read the passphrase: {e}"))
+        }
+    })
+}
+
 fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
     if !std::io::stdin().is_terminal() {
         return Err(
@@ -622,12 +678,10 @@ fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
                 .hint("set VAULT_PASSPHRASE or pass --passphrase-file FILE"),
         );
     }
-    let read = |prompt: &str| {
-        crate::sys::prompt_hidden(prompt)
-            .map_err(|e| Error::other(format!("cannot read the passphrase: {e}")))
-    };
-    let a = read("New vault passphrase: ")?;
-    let b = read("Repeat the passphrase: ")?;
+    let a = read_passphrase("New vault passphrase: ", false)?;
+    // Refuse a weak one before asking again, not after.
+    check_new_passphrase(&a, false)?;
+    let b = read_passphrase("Repeat the passphrase: ", false)?;
     if a != b {
         return Err(
             Error::invalid("the two passphrases differ; nothing was created")

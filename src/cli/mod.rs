@@ -98,7 +98,9 @@ Examples:
   vault --vault-dir ./.vault init             # a vault for one project
 
 Refuses to overwrite an existing vault (exit 4). Any write command creates a vault
-with a key file on first use, so `vault init` is optional.")]
+with a key file on first use, so `vault init` is optional.
+A new passphrase needs at least 8 characters, of at least 4 different ones (exit 7
+otherwise); under 12 characters vault warns. Several random words are best.")]
 pub struct InitArgs {
     /// Protect the vault with a passphrase (Argon2id) instead of a key file
     #[arg(long)]
@@ -114,13 +116,19 @@ Examples:
   vault set OPENAI_API_KEY sk-... -d \"model calls\" --provider openai
   vault set API_BASE_URL https://api.example.com --variable
   vault set SLACK_TOKEN --agent support-bot     # only support-bot receives it
+  vault set TLS_KEY < key.pem                   # a multi-line value, from a file
 
-A value given as an argument is visible to other local users in the process list
-while vault runs; prefer the prompt or stdin for real secrets.")]
+A value given as an argument is written to your shell's history file and is
+visible to other local users in the process list while vault runs; for real
+secrets use the hidden prompt (`vault set NAME`) or stdin (`vault set NAME < FILE`).
+Multi-line values (PEM keys, certificates): stdin or a file, or paste them at the
+prompt (the whole paste is the value; nothing of it reaches the shell).
+Names starting with VAULT_ are reserved for vault's own settings.")]
 pub struct SetArgs {
-    /// Name: A-Z, 0-9 and _, not starting with a digit (e.g. OPENAI_API_KEY)
+    /// Name: A-Z, 0-9 and _, not starting with a digit or VAULT_ (e.g. OPENAI_API_KEY)
     pub name: String,
-    /// The value (after `--` if it starts with -); omitted: read it hidden from the terminal, or from stdin
+    /// The value (after `--` if it starts with -). Lands in your shell history and the
+    /// process list: prefer the hidden prompt (omit it) or stdin (`< FILE`)
     pub value: Option<String>,
     /// A description (kept on update unless given)
     #[arg(short = 'd', long = "description", value_name = "DESC")]
@@ -137,6 +145,9 @@ pub struct SetArgs {
     /// Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)
     #[arg(long)]
     pub allow_code_loading_name: bool,
+    /// With --variable: turn an existing secret into plain text without asking
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Show a secret (value masked unless --reveal)
@@ -176,17 +187,22 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-/// Change a secret's metadata (never its value)
+/// Change secrets' metadata (never their values)
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   vault edit OPENAI_API_KEY -d \"model calls for the support bot\"
   vault edit API_BASE_URL --variable        # show it in listings, never mask it
+  vault edit API_BASE_URL LOG_LEVEL REGION --variable   # several at once
   vault edit SLACK_TOKEN --agent-only       # only agents it is granted to receive it
-  vault edit OPENAI_API_KEY --provider openai")]
+  vault edit OPENAI_API_KEY --provider openai
+
+Changes every named secret or none (one transaction). Turning a secret into a
+plain-text variable asks first on a terminal; elsewhere it needs --force.")]
 pub struct EditArgs {
-    /// The secret's name
-    pub name: String,
+    /// The secrets' names
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
     /// New description
     #[arg(short = 'd', long = "description", value_name = "DESC")]
     pub description: Option<String>,
@@ -205,6 +221,9 @@ pub struct EditArgs {
     /// Tag it as a credential of this provider ("none" removes the tag)
     #[arg(long, value_name = "PROVIDER")]
     pub provider: Option<String>,
+    /// With --variable: turn secrets into plain text without asking
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Delete secrets (refused while granted to an agent, unless --force)

@@ -216,11 +216,8 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     chosen.retain(|r| !caller_keeps.contains(r.name.as_str()));
     let mut secrets = Vec::with_capacity(chosen.len());
     for row in &chosen {
-        if model::forbidden_name(&row.name).is_some() {
-            eprintln!(
-                "vault: warning: not injecting {}: loader variables are never injected",
-                row.name
-            );
+        if let Some(why) = model::forbidden_name(&row.name) {
+            eprintln!("vault: warning: not injecting {}: {why}", row.name);
             continue;
         }
         let value = vault.crypt.open_value(&row.name, row.version, &row.value)?;

@@ -40,10 +40,23 @@ fn read_value(name: &str, given: Option<&str>, exists: bool) -> Result<NewValue>
         } else {
             format!("Value for {name}: ")
         };
-        let answer = crate::sys::prompt_hidden(&prompt)
-            .map_err(|e| Error::other(format!("cannot read the value: {e}")))?;
+        let answer = crate::prompt::prompt_hidden(&prompt, crate::prompt::Lines::Many).map_err(|e| {
+            Error::other(format!(
+                "cannot read the value: {e}; nothing was stored (what was typed or pasted was discarded)"
+            ))
+            .hint(format!(
+                "or give the value on stdin: `vault set {name} < FILE` (multi-line values such as PEM keys work this way)"
+            ))
+        })?;
         if answer.is_empty() && exists {
             return Ok(NewValue::KeepCurrent);
+        }
+        let lines = answer.lines().count();
+        if lines > 1 {
+            // Say so: a paste may hold more than the user meant to give.
+            eprintln!(
+                "note: the value pasted for {name} has {lines} lines; all of them are the value"
+            );
         }
         return Ok(NewValue::Value(SecretValue::new(answer)?));
     }
@@ -115,6 +128,17 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
             None
         }
     };
+    if args.variable {
+        if let Some(e) = existing.as_ref().filter(|e| e.kind == Kind::Secret) {
+            let retry = format!("vault set {} ... --variable --force", e.name);
+            confirm_plain_text(&[e], args.force, &retry)?;
+        }
+    }
+    // Unlock before asking for the value: a mistyped passphrase must not
+    // cost the user the value they just typed or pasted.
+    if let Some(v) = &mut opened {
+        v.unlock(&ctx.keys)?;
+    }
     let new_value = read_value(&args.name, args.value.as_deref(), existing.is_some())?;
     let mut vault = match opened {
         Some(v) => v,
@@ -130,6 +154,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
     let outcome = vault.write(&ctx.keys, |tx, crypt| {
         // Re-read inside the write transaction: another process may have changed it.
         let existing = tx.secret(name)?;
+        let old_kind = existing.as_ref().map(|e| e.kind);
         let current = match &existing {
             Some(e) => Some(crypt.open_value(name, e.version, &e.value)?),
             None => None,
@@ -140,58 +165,169 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
             (NewValue::KeepCurrent, None) => SecretValue::new(Zeroizing::new(String::new()))?,
         };
         let put = super::put_value(tx, crypt, existing, name, kind, &value, &now)?;
-        // Same value under another kind is a change of kind, not "unchanged".
-        let (created, unchanged, mut row) = (put.created, !put.changed && !put.converted, put.row);
+        let (created, mut row) = (put.created, put.row);
+        // What changed besides the value, to say so: a same-value `set`
+        // that changes who receives the secret is not "unchanged".
+        let mut changes: Vec<String> = Vec::new();
+        if put.converted {
+            if let Some(k) = old_kind {
+                changes.push(format!("kind {} -> {}", k.as_str(), row.kind.as_str()));
+            }
+        }
         let before = (row.provider.clone(), row.scope);
-        if let Some(d) = &args.description {
+        if let Some(d) = args.description.as_ref().filter(|d| **d != row.description) {
             row.description = d.clone();
+            changes.push("description".to_owned());
         }
-        if provider.is_some() {
-            row.provider = provider.map(str::to_owned);
+        if let Some(p) = provider.filter(|p| row.provider.as_deref() != Some(*p)) {
+            row.provider = Some(p.to_owned());
+            changes.push(format!("provider {p}"));
         }
+        let was_global = row.scope == Scope::Global;
         if !args.agents.is_empty() {
             row.scope = Scope::Agent;
         }
-        row.updated = now.clone();
-        tx.upsert_secret(&row)?;
-        let mut granted = false;
+        let had = if created {
+            Vec::new()
+        } else {
+            tx.grantees(name)?
+        };
+        let mut granted: Vec<String> = Vec::new();
         for a in &args.agents {
-            granted |= tx.grant(a, name, &now)?;
+            if !had.contains(a) && !granted.contains(a) {
+                granted.push(a.clone());
+            }
+        }
+        if was_global && row.scope == Scope::Agent && !created {
+            changes.push("scope global -> agent".to_owned());
+        }
+        if !granted.is_empty() && !created {
+            changes.push(format!("granted to {}", granted.join(", ")));
+        }
+        // A no-op `set` leaves the row (and its `updated` time) alone.
+        if created || put.changed || !changes.is_empty() {
+            row.updated = now.clone();
+            tx.upsert_secret(&row)?;
+        }
+        for a in &granted {
+            tx.grant(a, name, &now)?;
         }
         // Only a change of who receives it, or of its provider, can break
         // the one-credential-per-provider rule: a rotation never does.
-        if created || granted || before != (row.provider.clone(), row.scope) {
+        if created || !granted.is_empty() || before != (row.provider.clone(), row.scope) {
             super::agents::check_provider_rule(tx, name)?;
         }
-        Ok((
+        let receivers = if was_global && row.scope == Scope::Agent && !created {
+            Some(tx.grantees(name)?)
+        } else {
+            None
+        };
+        Ok(SetOutcome {
             created,
-            unchanged,
-            row.version,
-            row.kind,
-            row.scope,
-            value.len(),
-        ))
+            changed: put.changed,
+            changes,
+            receivers,
+            version: row.version,
+            kind: row.kind,
+            scope: row.scope,
+            len: value.len(),
+        })
     })?;
-    let (created, unchanged, version, kind, scope, len) = outcome;
-    let what = if created {
-        "created"
-    } else if unchanged {
-        "unchanged (same value)"
+    let o = outcome;
+    let what = if o.created {
+        "created".to_owned()
+    } else if o.changed && o.changes.is_empty() {
+        "updated".to_owned()
+    } else if o.changed {
+        format!("updated (also changed: {})", o.changes.join(", "))
+    } else if !o.changes.is_empty() {
+        format!("value unchanged (changed: {})", o.changes.join(", "))
     } else {
-        "updated"
+        "unchanged (same value)".to_owned()
     };
     say!(
-        "{name}: {what}, {} {}, version {version}",
-        scope.as_str(),
-        kind.as_str()
+        "{name}: {what}, {} {}, version {}",
+        o.scope.as_str(),
+        o.kind.as_str(),
+        o.version
     );
-    if kind == Kind::Secret && len > 0 && len < crate::run::MIN_MASK_LEN && !unchanged {
+    if let Some(agents) = &o.receivers {
+        // `--agent` on a global secret narrows who receives it: every run
+        // without one of these agents loses it from now on.
+        eprintln!(
+            "warning: {name} was global and is now agent-only: only runs as {} receive it, every other `vault run` no longer does (undo: `vault edit {name} --global`)",
+            agents.join(", ")
+        );
+    }
+    if o.created && o.len == 0 {
+        eprintln!(
+            "warning: {name} was created with an empty value (a placeholder?); `vault run` injects it as an empty variable; set the real value with `vault set {name}`"
+        );
+    }
+    if o.kind == Kind::Secret && o.len > 0 && o.len < crate::run::MIN_MASK_LEN && o.changed {
         eprintln!(
             "warning: {name} is shorter than {} bytes, so `vault run` will not mask it in output (it would hide ordinary text)",
             crate::run::MIN_MASK_LEN
         );
     }
     Ok(())
+}
+
+/// What `set` did, for its report.
+struct SetOutcome {
+    created: bool,
+    /// A new version (the value changed).
+    changed: bool,
+    /// Metadata changes besides the value, in words.
+    changes: Vec<String>,
+    /// Who receives it, when a global secret became agent-only.
+    receivers: Option<Vec<String>>,
+    version: u64,
+    kind: Kind,
+    scope: Scope,
+    len: usize,
+}
+
+/// Secrets about to become plain-text variables: ask on a terminal (y/N),
+/// or need `--force`; refuse otherwise (exit 7), naming `--force`.
+/// Plain text is stored unencrypted, shown by `list` and never masked, so
+/// the change must never happen by accident (a provider's API key least).
+/// `retry` is the command that does it without a question.
+fn confirm_plain_text(rows: &[&SecretRow], force: bool, retry: &str) -> Result<()> {
+    if rows.is_empty() || force {
+        return Ok(());
+    }
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| match &r.provider {
+            Some(p) => format!("{} (the {p} credential)", r.name),
+            None => r.name.clone(),
+        })
+        .collect();
+    let one = rows.len() == 1;
+    let what = format!(
+        "{} {}; as {} {} would be stored unencrypted in vault.db, shown by `vault list` and never masked by `vault run`",
+        names.join(", "),
+        if one { "is a secret" } else { "are secrets" },
+        if one { "a variable" } else { "variables" },
+        if one { "it" } else { "they" },
+    );
+    if std::io::stdin().is_terminal() {
+        eprintln!("{what}");
+        let yes = crate::prompt::confirm("Make plain text? [y/N] ")
+            .map_err(|e| Error::other(format!("cannot read the answer: {e}")))?;
+        if yes {
+            return Ok(());
+        }
+        return Err(Error::other("nothing was changed: the answer was no")
+            .hint(format!("to do it without a question: `{retry}`")));
+    }
+    Err(
+        Error::invalid(format!("{what}; nothing was changed")).hint(format!(
+            "if {} not sensitive, repeat with --force: `{retry}`",
+            if one { "it is" } else { "they are" }
+        )),
+    )
 }
 
 /// The JSON form of a secret's metadata (value per `value`).
@@ -384,48 +520,104 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
         Some(p) => Some(Some(super::providers::check_provider(p)?)),
         None => None,
     };
+    let mut names: Vec<&str> = Vec::with_capacity(args.names.len());
+    for n in &args.names {
+        if !names.contains(&n.as_str()) {
+            names.push(n);
+        }
+    }
     let mut vault = Vault::open(&ctx.paths)?;
-    let row = vault.store.read(|tx| {
-        tx.secret(&args.name)?
-            .ok_or_else(|| no_such_secret(tx, &args.name))
+    let rows = vault.store.read(|tx| {
+        let mut rows = Vec::with_capacity(names.len());
+        for n in &names {
+            match tx.secret(n)? {
+                Some(r) => rows.push(r),
+                None => return Err(no_such_secret(tx, n).also("nothing was changed")),
+            }
+        }
+        Ok(rows)
     })?;
-    let new_kind = if args.variable {
-        Kind::Variable
-    } else if args.secret {
-        Kind::Secret
-    } else {
-        row.kind
-    };
+    if args.variable {
+        let to_plain: Vec<&SecretRow> = rows.iter().filter(|r| r.kind == Kind::Secret).collect();
+        let retry = format!("vault edit {} --variable --force", names.join(" "));
+        confirm_plain_text(&to_plain, args.force, &retry)?;
+    }
     let now = output::now();
-    vault.write(&ctx.keys, |tx, crypt| {
-        let mut row = tx
-            .secret(&args.name)?
-            .ok_or_else(|| no_such_secret(tx, &args.name))?;
-        if new_kind != row.kind {
-            super::convert_kind(tx, crypt, &row, new_kind)?;
-            row.kind = new_kind;
+    // Every name or none: one transaction, and any error undoes the lot.
+    let reports = vault.write(&ctx.keys, |tx, crypt| {
+        let mut reports = Vec::with_capacity(names.len());
+        for n in &names {
+            let mut row = tx
+                .secret(n)?
+                .ok_or_else(|| no_such_secret(tx, n).also("nothing was changed"))?;
+            let mut changes: Vec<String> = Vec::new();
+            let new_kind = if args.variable {
+                Kind::Variable
+            } else if args.secret {
+                Kind::Secret
+            } else {
+                row.kind
+            };
+            if new_kind != row.kind {
+                super::convert_kind(tx, crypt, &row, new_kind)?;
+                changes.push(format!(
+                    "kind {} -> {}",
+                    row.kind.as_str(),
+                    new_kind.as_str()
+                ));
+                row.kind = new_kind;
+            }
+            let before = (row.provider.clone(), row.scope);
+            if let Some(d) = args.description.as_ref().filter(|d| **d != row.description) {
+                row.description = d.clone();
+                changes.push("description".to_owned());
+            }
+            let scope = if args.global {
+                Scope::Global
+            } else if args.agent_only {
+                Scope::Agent
+            } else {
+                row.scope
+            };
+            if scope != row.scope {
+                changes.push(format!(
+                    "scope {} -> {}",
+                    row.scope.as_str(),
+                    scope.as_str()
+                ));
+                row.scope = scope;
+            }
+            if let Some(p) = provider.filter(|p| row.provider.as_deref() != *p) {
+                changes.push(match p {
+                    Some(p) => format!("provider {p}"),
+                    None => "provider removed".to_owned(),
+                });
+                row.provider = p.map(str::to_owned);
+            }
+            if !changes.is_empty() {
+                row.updated = now.clone();
+                tx.upsert_secret(&row)?;
+            }
+            if before != (row.provider.clone(), row.scope) {
+                super::agents::check_provider_rule(tx, &row.name)?;
+            }
+            let nobody = row.scope == Scope::Agent && tx.grantees(n)?.is_empty();
+            reports.push((n.to_string(), changes, nobody));
         }
-        let before = (row.provider.clone(), row.scope);
-        if let Some(d) = &args.description {
-            row.description = d.clone();
-        }
-        if args.global {
-            row.scope = Scope::Global;
-        }
-        if args.agent_only {
-            row.scope = Scope::Agent;
-        }
-        if let Some(p) = provider {
-            row.provider = p.map(str::to_owned);
-        }
-        row.updated = now.clone();
-        tx.upsert_secret(&row)?;
-        if before != (row.provider.clone(), row.scope) {
-            super::agents::check_provider_rule(tx, &row.name)?;
-        }
-        Ok(())
+        Ok(reports)
     })?;
-    say!("{}: metadata updated", args.name);
+    for (name, changes, nobody) in reports {
+        if changes.is_empty() {
+            say!("{name}: unchanged (it already was so)");
+        } else {
+            say!("{name}: metadata updated ({})", changes.join(", "));
+        }
+        if nobody && args.agent_only {
+            eprintln!(
+                "warning: {name} is agent-only and granted to no agent, so no `vault run` receives it now; grant it with `vault grant {name} --agent AGENT` (undo: `vault edit {name} --global`)"
+            );
+        }
+    }
     Ok(())
 }
 

@@ -461,6 +461,18 @@ mod tests {
         assert!(env.is_empty());
     }
 
+    // See: issue 17 item 12b
+    #[test]
+    fn vault_settings_stored_by_an_older_vault_are_never_injected() {
+        let stored = [
+            inj("VAULT_DIR", "/tmp/elsewhere"),
+            inj("VAULT_KEY", "vault-key-text"),
+            inj("VAULT_AGENT_KEY_FILE", "/tmp/k"),
+        ];
+        let env = build_env(std::iter::empty(), true, &[], &stored);
+        assert!(env.is_empty(), "{env:?}");
+    }
+
     #[test]
     fn resolves_programs_like_execvp() {
         assert!(resolve_program(

@@ -366,7 +366,7 @@ fn older_version_copied_over_the_current_one_fails_closed() {
 fn edit_changes_metadata_and_kind_never_the_value() {
     let env = Env::new();
     env.set("SETTING", "https://example.test");
-    env.ok(&["edit", "SETTING", "--variable", "-d", "base url"]);
+    env.ok(&["edit", "SETTING", "--variable", "--force", "-d", "base url"]);
     let v = json(&env.ok(&["get", "SETTING", "--json"]));
     assert_eq!(
         (v["kind"].as_str(), v["value"].as_str()),

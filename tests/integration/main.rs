@@ -13,4 +13,6 @@ mod format;
 mod hardening;
 mod import_export;
 mod masking;
+mod prompts;
 mod regressions;
+mod set_edit;

@@ -336,11 +336,11 @@ fn a_secret_swapped_for_plain_text_fails_closed() {
 fn argon2_memory_that_cannot_be_had_is_an_error_not_an_abort() {
     let env = Env::new();
     env.vault(&["init", "--passphrase"])
-        .env("VAULT_PASSPHRASE", "pw")
+        .env("VAULT_PASSPHRASE", "pw-long-enough")
         .assert()
         .success();
     env.vault(&["set", "A", "aaaa"])
-        .env("VAULT_PASSPHRASE", "pw")
+        .env("VAULT_PASSPHRASE", "pw-long-enough")
         .assert()
         .success();
     // 1 GiB, within the accepted bounds, under a 400 MB address-space limit.
@@ -348,7 +348,7 @@ fn argon2_memory_that_cannot_be_had_is_an_error_not_an_abort() {
     for args in [vec!["get", "A", "--reveal"], vec!["run", "--", "true"]] {
         let out = env
             .sh(&format!("ulimit -v 400000; exec \"$0\" {}", args.join(" ")))
-            .env("VAULT_PASSPHRASE", "pw")
+            .env("VAULT_PASSPHRASE", "pw-long-enough")
             .output()
             .unwrap();
         let want = if args[0] == "run" { 125 } else { 5 };
