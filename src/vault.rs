@@ -14,6 +14,11 @@ use crate::paths::{self, Paths};
 use crate::store::Backend;
 use crate::store::{NewVault, SecretRow, SlotRow, Store, StoredValue, Tx};
 
+mod history;
+mod keys;
+
+pub use history::History;
+
 /// Environment variables vault reads for itself. `vault run` removes them from
 /// the command's environment: no agent ever receives unlock material.
 pub const OWN_ENV_VARS: &[&str] = &[
@@ -110,6 +115,9 @@ pub struct Vault {
     pub crypt: Crypt,
     /// Key slots as read when the vault was opened.
     slots: Vec<SlotRow>,
+    /// The slot that unlocked the vault (`None` while locked, or for a vault
+    /// this process created).
+    unlocked_by: Option<i64>,
 }
 
 /// Every secret row and grant, read and authenticated together.
@@ -126,15 +134,18 @@ pub struct Crypt {
 }
 
 struct Keys {
+    /// Kept for wrapping new key slots (`keys add`, `rekey`); zeroed on drop.
+    master: MasterKey,
     value: ValueKey,
     policy: PolicyKey,
 }
 
 impl Keys {
-    fn derive(master: &MasterKey, vault_id: &[u8]) -> Result<Keys> {
+    fn derive(master: MasterKey, vault_id: &[u8]) -> Result<Keys> {
         Ok(Keys {
-            value: ValueKey::derive(master, vault_id)?,
-            policy: PolicyKey::derive(master, vault_id),
+            value: ValueKey::derive(&master, vault_id)?,
+            policy: PolicyKey::derive(&master, vault_id),
+            master,
         })
     }
 }
@@ -207,6 +218,7 @@ impl Vault {
             store,
             paths: paths.clone(),
             slots,
+            unlocked_by: None,
             crypt: Crypt {
                 vault_id,
                 keys: None,
@@ -313,7 +325,7 @@ impl Vault {
         };
         paths::ensure_private_dir(&paths.dir)?;
         let created = now();
-        let keys = Keys::derive(&master, &vault_id)?;
+        let keys = Keys::derive(master, &vault_id)?;
         let policy_tag = keys.policy.tag(&policy_message(&[], &[]));
         let store = Store::create(
             &paths.db,
@@ -331,6 +343,7 @@ impl Vault {
                 store,
                 paths: paths.clone(),
                 slots: vec![slot],
+                unlocked_by: None,
                 crypt: Crypt {
                     vault_id,
                     keys: Some(keys),
@@ -356,7 +369,7 @@ impl Vault {
             .hint("restore vault.db from a backup; no key can open a vault without slots"));
         }
         let has = |k: &str| slots.iter().any(|s| s.kind == k);
-        let master = if let Some(text) = &src.key_text {
+        let (master, slot_id) = if let Some(text) = &src.key_text {
             let key = KeyFileKey::parse(text, "VAULT_KEY")?;
             self.open_slots(&slots, "keyfile", &key.kek(), "the key in VAULT_KEY")?
         } else if let (true, Some(pass)) = (has("passphrase"), src.given_passphrase()?) {
@@ -365,7 +378,13 @@ impl Vault {
             let text = paths::read_key_file(&self.paths.key_file)?;
             let key = KeyFileKey::parse(&text, &self.paths.key_file.display().to_string())?;
             let what = format!("the key file {}", self.paths.key_file.display());
-            self.open_slots(&slots, "keyfile", &key.kek(), &what)?
+            match self.open_slots(&slots, "keyfile", &key.kek(), &what) {
+                Ok(opened) => opened,
+                Err(e) if e.kind() == crate::error::Kind::Locked => {
+                    self.recover_pending_key_file().ok_or(e)?
+                }
+                Err(e) => return Err(e),
+            }
         } else if has("passphrase") && std::io::stdin().is_terminal() {
             let pass = crate::sys::prompt_hidden("Vault passphrase: ")
                 .map_err(|e| Error::locked(format!("cannot read the passphrase: {e}")))?;
@@ -382,7 +401,8 @@ impl Vault {
             ))
             .hint("set VAULT_KEY or VAULT_KEY_FILE, or restore vault.key from your backup"));
         };
-        self.crypt.keys = Some(Keys::derive(&master, &self.crypt.vault_id)?);
+        self.crypt.keys = Some(Keys::derive(master, &self.crypt.vault_id)?);
+        self.unlocked_by = Some(slot_id);
         Ok(())
     }
 
@@ -428,14 +448,18 @@ impl Vault {
         })
     }
 
-    fn open_passphrase(&self, slots: &[SlotRow], pass: &Zeroizing<String>) -> Result<MasterKey> {
+    fn open_passphrase(
+        &self,
+        slots: &[SlotRow],
+        pass: &Zeroizing<String>,
+    ) -> Result<(MasterKey, i64)> {
         let mut damaged = None;
         for slot in slots.iter().filter(|s| s.kind == "passphrase") {
             let params = Argon2Params::decode(slot.kdf.as_deref().unwrap_or(""))?;
             let salt = slot.salt.as_deref().unwrap_or(&[]);
             let kek = crypto::passphrase_kek(pass.as_bytes(), params, salt)?;
             match crypto::unwrap_master(&kek, &self.crypt.vault_id, "passphrase", &wrapped(slot)) {
-                Ok(m) => return Ok(m),
+                Ok(m) => return Ok((m, slot.id)),
                 Err(crypto::UnwrapError::Damaged) => damaged = Some(slot.id),
                 Err(crypto::UnwrapError::WrongKey) => {}
             }
@@ -454,11 +478,11 @@ impl Vault {
         kind: &str,
         kek: &crypto::Kek,
         what: &str,
-    ) -> Result<MasterKey> {
+    ) -> Result<(MasterKey, i64)> {
         let mut damaged = None;
         for slot in slots.iter().filter(|s| s.kind == kind) {
             match crypto::unwrap_master(kek, &self.crypt.vault_id, kind, &wrapped(slot)) {
-                Ok(m) => return Ok(m),
+                Ok(m) => return Ok((m, slot.id)),
                 Err(crypto::UnwrapError::Damaged) => damaged = Some(slot.id),
                 Err(crypto::UnwrapError::WrongKey) => {}
             }
