@@ -1607,3 +1607,48 @@ if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERS
 else
     complete -F _vault -o bashdefault -o default vault
 fi
+
+# Names from the vault for NAME positions and --agent / --only values, by
+# asking the binary (`vault __complete`: no unlock, never a value); anything
+# else goes to the generated _vault above.
+_vault_names() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+    local sub="" sub2="" positional=0 dir=() i w what=""
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w="${COMP_WORDS[i]}"
+        case "$w" in
+            --vault-dir) dir=(--vault-dir "${COMP_WORDS[i+1]}"); ((i++)) ;;
+            --passphrase-file|--agent|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file) ((i++)) ;;
+            -*) ;;
+            *)
+                if [[ -z "$sub" ]]; then sub="$w"
+                elif [[ "$sub" == agent && -z "$sub2" ]]; then sub2="$w"
+                else ((positional++))
+                fi ;;
+        esac
+    done
+    case "$prev" in
+        --agent) what=agents ;;
+        --only) [[ "$sub" == run ]] && what=secrets ;;
+        *)
+            if [[ "$cur" != -* ]]; then
+                case "$sub" in
+                    get|set|edit|history|rollback) ((positional == 0)) && what=secrets ;;
+                    delete|grant|revoke) what=secrets ;;
+                    agent) [[ "$sub2" == show || "$sub2" == delete ]] && ((positional == 0)) && what=agents ;;
+                esac
+            fi ;;
+    esac
+    if [[ -n "$what" ]]; then
+        local IFS=$'\n'
+        COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "$what" "${dir[@]}" 2>/dev/null)" -- "$cur"))
+        return 0
+    fi
+    _vault "$@"
+}
+
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _vault_names -o nosort -o bashdefault -o default vault
+else
+    complete -F _vault_names -o bashdefault -o default vault
+fi

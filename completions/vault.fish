@@ -252,3 +252,16 @@ complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcom
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "add" -d 'Add a key slot: a new passphrase, or a new key file'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "remove" -d 'Remove a key slot (never the last one)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "passwd" -d 'Change the passphrase (same as `vault passwd`)'
+
+# Names from the vault (no unlock, never a value): `vault __complete`.
+function __vault_names
+    set -l dir
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- --vault-dir $tokens)
+    and set dir --vault-dir $tokens[(math $i + 1)]
+    vault __complete $argv[1] $dir 2>/dev/null
+end
+complete -c vault -n "__fish_seen_subcommand_from get set edit delete history rollback grant revoke" -f -a "(__vault_names secrets)"
+complete -c vault -n "__fish_seen_subcommand_from show delete; and __fish_seen_subcommand_from agent" -f -a "(__vault_names agents)"
+complete -c vault -l agent -x -a "(__vault_names agents)"
+complete -c vault -n "__fish_seen_subcommand_from run" -l only -x -a "(__vault_names secrets)"

@@ -34,6 +34,12 @@ fn main() -> std::process::ExitCode {
 }
 
 fn real_main() -> ExitCode {
+    // The completion scripts' helper: outside clap, so no generated script
+    // ever offers it as a command.
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == commands::complete::HELPER) {
+        return commands::complete::helper(args.collect());
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

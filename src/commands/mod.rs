@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod backup;
+pub mod complete;
 pub mod docs;
 pub mod history;
 pub mod io;

@@ -502,3 +502,87 @@ fn an_interrupted_rekey_rename_is_finished_on_the_next_unlock() {
     assert_ne!(std::fs::read(e.key_file()).unwrap(), old);
     assert_eq!(e.reveal("OPENAI_API_KEY"), V1);
 }
+
+/// Complete the command line `words` (the last word is being completed)
+/// with the committed bash script, in the test's vault; the offered words.
+fn bash_complete(e: &Env, words: &[&str]) -> Vec<String> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/vault.bash");
+    let bin_dir = std::path::Path::new(crate::util::VAULT_BIN)
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let driver = r#"source "$1"; shift
+complete -p vault | grep -q -- '-F _vault_names' || { echo "not registered" >&2; exit 9; }
+COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+_vault_names vault "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+printf '%s\n' "${COMPREPLY[@]}""#;
+    let out = e
+        .std_cmd("bash")
+        .env("PATH", path)
+        .arg("-c")
+        .arg(driver)
+        .arg("bash")
+        .arg(&script)
+        .args(words)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains(V1), "completion printed a value");
+    stdout(&out)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completion_of_get_op_offers_openai_api_key() {
+    let e = secret_vault();
+    e.set("OPENROUTER_API_KEY", V2);
+    e.set("SLACK_TOKEN", "xoxb-not-offered-here");
+    e.ok(&["agent", "create", "support-bot"]);
+    assert_eq!(
+        bash_complete(&e, &["vault", "get", "OP"]),
+        ["OPENAI_API_KEY", "OPENROUTER_API_KEY"]
+    );
+    assert_eq!(
+        bash_complete(&e, &["vault", "history", "OPENA"]),
+        ["OPENAI_API_KEY"]
+    );
+    assert_eq!(
+        bash_complete(&e, &["vault", "run", "--agent", "sup"]),
+        ["support-bot"]
+    );
+    assert_eq!(
+        bash_complete(&e, &["vault", "agent", "show", ""]),
+        ["support-bot"]
+    );
+    assert_eq!(
+        bash_complete(&e, &["vault", "grant", "OPENAI_API_KEY", "SL"]),
+        ["SLACK_TOKEN"]
+    );
+    // The value position of `set` is not a name.
+    assert!(
+        !bash_complete(&e, &["vault", "set", "OPENAI_API_KEY", "OP"])
+            .contains(&"OPENAI_API_KEY".to_owned())
+    );
+}
+
+#[test]
+fn the_completion_helper_prints_names_only_and_needs_no_key() {
+    let e = secret_vault();
+    std::fs::remove_file(e.key_file()).unwrap();
+    let out = e.ok(&["__complete", "secrets"]);
+    assert_code_no_leak(&out, 0, &[V1]);
+    assert_eq!(stdout(&out), "OPENAI_API_KEY\n");
+    let out = e.vault(&["__complete", "values"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let none = Env::new();
+    let out = none.ok(&["__complete", "agents"]);
+    assert_eq!(stdout(&out), "");
+    assert!(!none.db().exists(), "completion never creates a vault");
+}
