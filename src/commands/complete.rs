@@ -201,3 +201,49 @@ complete -c vault -n "__fish_seen_subcommand_from show delete; and __fish_seen_s
 complete -c vault -l agent -x -a "(__vault_names agents)"
 complete -c vault -n "__fish_seen_subcommand_from run" -l only -x -a "(__vault_names secrets)"
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zsh_script() -> String {
+        let mut out = Vec::new();
+        crate::commands::docs::write_completions(Shell::Zsh, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Every NAME position and --agent/--only value asks the vault, and the
+    /// helpers are defined before clap's dispatch at the end runs `_vault`.
+    #[test]
+    fn zsh_names_positions_ask_the_vault_and_helpers_come_first() {
+        let z = zsh_script();
+        for line in z.lines() {
+            let name_position = line.starts_with("':name -- The secret'")
+                || line.starts_with("'*::names -- The secrets to ")
+                || line.starts_with("':name -- The agent'")
+                || line.contains(":AGENT:");
+            if name_position {
+                assert!(!line.contains("_default"), "{line}");
+            }
+        }
+        assert!(z.contains(":NAMES:_sequence _vault_secret_names'"));
+        let helpers = z.find("_vault_secret_names() {").unwrap();
+        let dispatch = z.rfind("if [ \"$funcstack[1]\" = \"_vault\" ]").unwrap();
+        assert!(helpers < dispatch);
+        assert!(z.starts_with("#compdef vault"));
+    }
+
+    #[test]
+    fn bash_and_fish_register_the_name_completion() {
+        let mut bash = Vec::new();
+        crate::commands::docs::write_completions(Shell::Bash, &mut bash);
+        let bash = String::from_utf8(bash).unwrap();
+        assert!(bash.trim_end().ends_with("fi"));
+        assert!(bash.contains("complete -F _vault_names"));
+        let mut fish = Vec::new();
+        crate::commands::docs::write_completions(Shell::Fish, &mut fish);
+        assert!(String::from_utf8(fish)
+            .unwrap()
+            .contains("__vault_names secrets"));
+    }
+}

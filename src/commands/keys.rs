@@ -111,7 +111,14 @@ fn add(ctx: &Ctx, args: &KeysAddArgs) -> Result<()> {
     // VAULT_PASSPHRASE / --passphrase-file name the NEW passphrase here, so
     // they must not be tried as the current one.
     let unlock = ctx.keys.without_passphrase();
-    vault.unlock(&unlock)?;
+    vault.unlock(&unlock).map_err(|e| {
+        if e.kind() == crate::error::Kind::Locked && !vault.has_key_file_slot() {
+            Error::locked("this vault has only passphrase slots, so adding one needs the current passphrase at the prompt (VAULT_PASSPHRASE and --passphrase-file give the NEW passphrase here)")
+                .hint("run `vault keys add --passphrase` on a terminal, or replace the passphrase with `VAULT_PASSPHRASE=current vault passwd --new-passphrase-file FILE`")
+        } else {
+            e
+        }
+    })?;
     let pass = new_passphrase(None, ctx.keys.passphrase_given()?)?;
     let id = vault.add_passphrase_slot(&unlock, &pass)?;
     say!("added key slot {id} (passphrase): the new passphrase unlocks the vault");

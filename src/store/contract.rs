@@ -493,7 +493,7 @@ pub struct Sqlite {
 }
 
 impl Sqlite {
-    fn new() -> Sqlite {
+    pub fn new() -> Sqlite {
         Sqlite {
             dir: tempfile::tempdir().unwrap(),
         }

@@ -17,7 +17,7 @@ mod error;
 pub mod sqlite;
 
 #[cfg(test)]
-mod contract;
+pub(crate) mod contract;
 
 use std::time::Duration;
 

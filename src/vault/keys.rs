@@ -156,6 +156,11 @@ impl Vault {
             .collect()
     }
 
+    /// Whether a key-file slot exists.
+    pub fn has_key_file_slot(&self) -> bool {
+        self.slots.iter().any(|s| s.kind == "keyfile")
+    }
+
     /// The slot this process unlocked the vault with.
     pub fn unlocked_slot(&self) -> Option<i64> {
         self.unlocked_by
@@ -316,6 +321,25 @@ impl Vault {
             }
             None => (None, false),
         };
+        // The new key replaces the key file; one that holds some other key
+        // (VAULT_KEY unlocked, the file is not this vault's) is not ours to replace.
+        if was_env_key && self.paths.key_file.exists() {
+            let t = paths::read_key_file(&self.paths.key_file)?;
+            let ours = KeyFileKey::parse(&t, "").ok().is_some_and(|k| {
+                self.slots.iter().any(|s| {
+                    s.kind == "keyfile"
+                        && crypto::unwrap_master(&k.kek(), &vault_id, "keyfile", &wrapped(s))
+                            .is_ok()
+                })
+            });
+            if !ours {
+                return Err(Error::conflict(format!(
+                    "{} holds a key that does not open this vault, and rekey would replace it with the new key",
+                    self.paths.key_file.display()
+                ))
+                .hint("move that file aside (or point VAULT_KEY_FILE at where the new key should go), then run `vault rekey` again; nothing was changed"));
+            }
+        }
         let given = src.given_passphrase()?;
         let master = MasterKey::generate()?;
         let new_key = KeyFileKey::generate()?;

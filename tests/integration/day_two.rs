@@ -586,3 +586,64 @@ fn the_completion_helper_prints_names_only_and_needs_no_key() {
     assert_eq!(stdout(&out), "");
     assert!(!none.db().exists(), "completion never creates a vault");
 }
+
+#[test]
+fn rekey_unlocked_by_vault_key_writes_the_new_key_file_and_says_vault_key_is_old() {
+    let e = secret_vault();
+    let old = std::fs::read_to_string(e.key_file()).unwrap();
+    std::fs::remove_file(e.key_file()).unwrap();
+    let out = e
+        .vault(&["rekey"])
+        .env("VAULT_KEY", old.trim())
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 0, &[V1]);
+    assert!(stderr(&out).contains("VAULT_KEY still holds the old key"));
+    assert_eq!(e.reveal("OPENAI_API_KEY"), V1, "the new key file opens it");
+    let out = e
+        .vault(&["get", "OPENAI_API_KEY", "--reveal"])
+        .env("VAULT_KEY", old.trim())
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 5, &[V1]);
+}
+
+#[test]
+fn rekey_never_replaces_a_key_file_that_is_not_this_vaults() {
+    let e = secret_vault();
+    let old = std::fs::read_to_string(e.key_file()).unwrap();
+    let other = Env::new();
+    other.set("X", "other-vault-value");
+    std::fs::copy(other.key_file(), e.key_file()).unwrap();
+    let foreign = std::fs::read(e.key_file()).unwrap();
+    let out = e
+        .vault(&["rekey"])
+        .env("VAULT_KEY", old.trim())
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 4, &[V1]);
+    assert_eq!(std::fs::read(e.key_file()).unwrap(), foreign);
+    let out = e
+        .vault(&["get", "OPENAI_API_KEY", "--reveal"])
+        .env("VAULT_KEY", old.trim())
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), format!("{V1}\n"), "nothing changed");
+}
+
+#[test]
+fn keys_add_passphrase_to_a_passphrase_only_vault_without_a_terminal_says_how() {
+    let e = Env::new();
+    e.vault(&["init", "--passphrase"])
+        .env("VAULT_PASSPHRASE", "the only one")
+        .assert()
+        .success();
+    let out = e
+        .vault(&["keys", "add", "--passphrase"])
+        .env("VAULT_PASSPHRASE", "the only one")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 5, &["the only one"]);
+    assert!(stderr(&out).contains("vault passwd"), "{}", stderr(&out));
+}

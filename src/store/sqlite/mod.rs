@@ -860,3 +860,49 @@ impl From<rusqlite::Error> for StoreError {
         StoreError::Other(err.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::contract::{Engine, Sqlite};
+
+    #[test]
+    fn backup_is_a_complete_private_copy_and_never_overwrites() {
+        use std::os::unix::fs::PermissionsExt;
+        let engine = Sqlite::new();
+        let mut s = engine.fresh();
+        s.write(|tx| {
+            tx.insert_version("K", 1, &StoredValue::Plain(Zeroizing::new("v".into())), "t")?;
+            tx.upsert_secret(&SecretRow {
+                name: "K".into(),
+                kind: Kind::Variable,
+                scope: Scope::Global,
+                description: String::new(),
+                provider: None,
+                version: 1,
+                created: "t".into(),
+                updated: "t".into(),
+                value: StoredValue::Plain(Zeroizing::new("v".into())),
+            })?;
+            Ok(())
+        })
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("copy.db");
+        s.backup_to(&dest).unwrap();
+        let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let mut copy = SqliteStore::open(&dest, 1).unwrap();
+        let (names, slots) = copy
+            .read(|tx| Ok((tx.secret_names()?, tx.slots()?)))
+            .unwrap();
+        assert_eq!(names, ["K"]);
+        assert_eq!(slots.len(), 1);
+        let before = std::fs::read(&dest).unwrap();
+        let again = s.backup_to(&dest);
+        assert!(
+            matches!(again, Err(StoreError::Refused(ref e)) if e.kind() == crate::error::Kind::Conflict)
+        );
+        assert_eq!(std::fs::read(&dest).unwrap(), before);
+    }
+}
