@@ -38,6 +38,12 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand revoke 'Stop an agent from receiving secrets'
             cand providers 'List the known AI providers and their conventional variable names'
             cand run 'Run a command with its secrets in the environment'
+            cand history 'Show every version of a secret (values masked, variables shown)'
+            cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
+            cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
+            cand passwd 'Change the vault passphrase'
+            cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -227,6 +233,95 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vault;history'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;rollback'= {
+            cand --to 'The version whose value becomes current again'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;backup'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;keys'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List the key slots (never key material)'
+            cand add 'Add a key slot: a new passphrase, or a new key file'
+            cand remove 'Remove a key slot (never the last one)'
+            cand passwd 'Change the passphrase (same as `vault passwd`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;keys;list'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;keys;add'= {
+            cand --key-file 'Write a new key file at FILE and add its slot'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --passphrase 'Add a passphrase slot'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;keys;remove'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;keys;passwd'= {
+            cand --new-passphrase-file 'Read the new passphrase from FILE (one trailing newline is ignored) instead of asking'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;keys;help'= {
+            cand list 'List the key slots (never key material)'
+            cand add 'Add a key slot: a new passphrase, or a new key file'
+            cand remove 'Remove a key slot (never the last one)'
+            cand passwd 'Change the passphrase (same as `vault passwd`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;keys;help;list'= {
+        }
+        &'vault;keys;help;add'= {
+        }
+        &'vault;keys;help;remove'= {
+        }
+        &'vault;keys;help;passwd'= {
+        }
+        &'vault;keys;help;help'= {
+        }
+        &'vault;passwd'= {
+            cand --new-passphrase-file 'Read the new passphrase from FILE (one trailing newline is ignored) instead of asking'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;rekey'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'vault;completions'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
@@ -253,6 +348,12 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand revoke 'Stop an agent from receiving secrets'
             cand providers 'List the known AI providers and their conventional variable names'
             cand run 'Run a command with its secrets in the environment'
+            cand history 'Show every version of a secret (values masked, variables shown)'
+            cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
+            cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
+            cand passwd 'Change the vault passphrase'
+            cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -294,6 +395,30 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;providers'= {
         }
         &'vault;help;run'= {
+        }
+        &'vault;help;history'= {
+        }
+        &'vault;help;rollback'= {
+        }
+        &'vault;help;backup'= {
+        }
+        &'vault;help;keys'= {
+            cand list 'List the key slots (never key material)'
+            cand add 'Add a key slot: a new passphrase, or a new key file'
+            cand remove 'Remove a key slot (never the last one)'
+            cand passwd 'Change the passphrase (same as `vault passwd`)'
+        }
+        &'vault;help;keys;list'= {
+        }
+        &'vault;help;keys;add'= {
+        }
+        &'vault;help;keys;remove'= {
+        }
+        &'vault;help;keys;passwd'= {
+        }
+        &'vault;help;passwd'= {
+        }
+        &'vault;help;rekey'= {
         }
         &'vault;help;completions'= {
         }

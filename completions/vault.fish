@@ -42,6 +42,12 @@ complete -c vault -n "__fish_vault_needs_command" -f -a "grant" -d 'Let an agent
 complete -c vault -n "__fish_vault_needs_command" -f -a "revoke" -d 'Stop an agent from receiving secrets'
 complete -c vault -n "__fish_vault_needs_command" -f -a "providers" -d 'List the known AI providers and their conventional variable names'
 complete -c vault -n "__fish_vault_needs_command" -f -a "run" -d 'Run a command with its secrets in the environment'
+complete -c vault -n "__fish_vault_needs_command" -f -a "history" -d 'Show every version of a secret (values masked, variables shown)'
+complete -c vault -n "__fish_vault_needs_command" -f -a "rollback" -d 'Make an earlier version\'s value current again (as a new version)'
+complete -c vault -n "__fish_vault_needs_command" -f -a "backup" -d 'Write a consistent, still-encrypted copy of the vault to a new file'
+complete -c vault -n "__fish_vault_needs_command" -f -a "keys" -d 'Manage the key slots that unlock the vault (key files, passphrases)'
+complete -c vault -n "__fish_vault_needs_command" -f -a "passwd" -d 'Change the vault passphrase'
+complete -c vault -n "__fish_vault_needs_command" -f -a "rekey" -d 'Replace the master key: every value resealed, every slot wrapped again'
 complete -c vault -n "__fish_vault_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c vault -n "__fish_vault_needs_command" -f -a "man" -d 'Write man pages (vault.1 and one per subcommand) into DIR'
 complete -c vault -n "__fish_vault_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -165,29 +171,99 @@ complete -c vault -n "__fish_vault_using_subcommand run" -l passphrase-file -d '
 complete -c vault -n "__fish_vault_using_subcommand run" -l clean-env -d 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM and --keep names)'
 complete -c vault -n "__fish_vault_using_subcommand run" -l no-masking -d 'Exec the command directly: no output masking, no extra process'
 complete -c vault -n "__fish_vault_using_subcommand run" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand history" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand history" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand history" -l json -d 'One JSON document on stdout'
+complete -c vault -n "__fish_vault_using_subcommand history" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand rollback" -l to -d 'The version whose value becomes current again' -r
+complete -c vault -n "__fish_vault_using_subcommand rollback" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand rollback" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand rollback" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand backup" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand backup" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand backup" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -f -a "list" -d 'List the key slots (never key material)'
+complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -f -a "add" -d 'Add a key slot: a new passphrase, or a new key file'
+complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -f -a "remove" -d 'Remove a key slot (never the last one)'
+complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -f -a "passwd" -d 'Change the passphrase (same as `vault passwd`)'
+complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from list" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from list" -l json -d 'One JSON document on stdout'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -l key-file -d 'Write a new key file at FILE and add its slot' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -l passphrase -d 'Add a passphrase slot'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from remove" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from remove" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from passwd" -l new-passphrase-file -d 'Read the new passphrase from FILE (one trailing newline is ignored) instead of asking' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from passwd" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from passwd" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the key slots (never key material)'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a key slot: a new passphrase, or a new key file'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a key slot (never the last one)'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "passwd" -d 'Change the passphrase (same as `vault passwd`)'
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand passwd" -l new-passphrase-file -d 'Read the new passphrase from FILE (one trailing newline is ignored) instead of asking' -r -F
+complete -c vault -n "__fish_vault_using_subcommand passwd" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand passwd" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand passwd" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand rekey" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand rekey" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand rekey" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand completions" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand completions" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand man" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand man" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand man" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "init" -d 'Create a new vault'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "set" -d 'Create or update a secret'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "get" -d 'Show a secret (value masked unless --reveal)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "list" -d 'List secrets (values masked; variables shown)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "edit" -d 'Change secrets\' metadata (never their values)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "delete" -d 'Delete secrets (refused while granted to an agent, unless --force)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "import" -d 'Import a .env file or a JSON export (all entries or none)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "export" -d 'Print secrets with their values (dotenv, json or shell)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "agent" -d 'Manage agents: the bots, scripts and services that receive secrets'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "grant" -d 'Let an agent receive secrets'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "revoke" -d 'Stop an agent from receiving secrets'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "providers" -d 'List the known AI providers and their conventional variable names'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "run" -d 'Run a command with its secrets in the environment'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "man" -d 'Write man pages (vault.1 and one per subcommand) into DIR'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "init" -d 'Create a new vault'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "set" -d 'Create or update a secret'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "get" -d 'Show a secret (value masked unless --reveal)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "list" -d 'List secrets (values masked; variables shown)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "edit" -d 'Change secrets\' metadata (never their values)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "delete" -d 'Delete secrets (refused while granted to an agent, unless --force)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "import" -d 'Import a .env file or a JSON export (all entries or none)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "export" -d 'Print secrets with their values (dotenv, json or shell)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "agent" -d 'Manage agents: the bots, scripts and services that receive secrets'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "grant" -d 'Let an agent receive secrets'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "revoke" -d 'Stop an agent from receiving secrets'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "providers" -d 'List the known AI providers and their conventional variable names'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "run" -d 'Run a command with its secrets in the environment'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "history" -d 'Show every version of a secret (values masked, variables shown)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "rollback" -d 'Make an earlier version\'s value current again (as a new version)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "backup" -d 'Write a consistent, still-encrypted copy of the vault to a new file'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "keys" -d 'Manage the key slots that unlock the vault (key files, passphrases)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "passwd" -d 'Change the vault passphrase'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "rekey" -d 'Replace the master key: every value resealed, every slot wrapped again'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "man" -d 'Write man pages (vault.1 and one per subcommand) into DIR'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback backup keys passwd rekey completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "create" -d 'Create an agent'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "list" -d 'List agents'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "delete" -d 'Delete an agent and its grants'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'List the key slots (never key material)'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "add" -d 'Add a key slot: a new passphrase, or a new key file'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "remove" -d 'Remove a key slot (never the last one)'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "passwd" -d 'Change the passphrase (same as `vault passwd`)'
+
+# Names from the vault (no unlock, never a value): `vault __complete`.
+function __vault_names
+    set -l dir
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- --vault-dir $tokens)
+    and set dir --vault-dir $tokens[(math $i + 1)]
+    vault __complete $argv[1] $dir 2>/dev/null
+end
+complete -c vault -n "__fish_seen_subcommand_from get set edit delete history rollback grant revoke" -f -a "(__vault_names secrets)"
+complete -c vault -n "__fish_seen_subcommand_from show delete; and __fish_seen_subcommand_from agent" -f -a "(__vault_names agents)"
+complete -c vault -l agent -x -a "(__vault_names agents)"
+complete -c vault -n "__fish_seen_subcommand_from run" -l only -x -a "(__vault_names secrets)"

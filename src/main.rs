@@ -35,6 +35,12 @@ fn main() -> std::process::ExitCode {
 }
 
 fn real_main() -> ExitCode {
+    // The completion scripts' helper: outside clap, so no generated script
+    // ever offers it as a command.
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == commands::complete::HELPER) {
+        return commands::complete::helper(args.collect());
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -78,6 +84,12 @@ fn real_main() -> ExitCode {
         Command::Revoke(a) => commands::agents::revoke(&ctx, a),
         Command::Providers(a) => commands::providers::providers(a),
         Command::Run(a) => return commands::run::run(&ctx, a),
+        Command::History(a) => commands::history::history(&ctx, a),
+        Command::Rollback(a) => commands::history::rollback(&ctx, a),
+        Command::Backup(a) => commands::backup::backup(&ctx, a),
+        Command::Keys(a) => commands::keys::keys(&ctx, a),
+        Command::Passwd(a) => commands::keys::passwd(&ctx, a),
+        Command::Rekey(a) => commands::keys::rekey(&ctx, a),
         Command::Completions(a) => commands::docs::completions(a),
         Command::Man(a) => commands::docs::man(&a.dir),
     };

@@ -14,6 +14,11 @@ use crate::paths::{self, Paths};
 use crate::store::Backend;
 use crate::store::{NewVault, SecretRow, SlotRow, Store, StoredValue, Tx};
 
+mod history;
+mod keys;
+
+pub use history::History;
+
 /// Environment variables vault reads for itself. `vault run` removes them from
 /// the command's environment: no agent ever receives unlock material.
 pub const OWN_ENV_VARS: &[&str] = &[
@@ -110,6 +115,9 @@ pub struct Vault {
     pub crypt: Crypt,
     /// Key slots as read when the vault was opened.
     slots: Vec<SlotRow>,
+    /// The slot that unlocked the vault (`None` while locked, or for a vault
+    /// this process created).
+    unlocked_by: Option<i64>,
 }
 
 /// Every secret row and grant, read and authenticated together.
@@ -126,15 +134,18 @@ pub struct Crypt {
 }
 
 struct Keys {
+    /// Kept for wrapping new key slots (`keys add`, `rekey`); zeroed on drop.
+    master: MasterKey,
     value: ValueKey,
     policy: PolicyKey,
 }
 
 impl Keys {
-    fn derive(master: &MasterKey, vault_id: &[u8]) -> Result<Keys> {
+    fn derive(master: MasterKey, vault_id: &[u8]) -> Result<Keys> {
         Ok(Keys {
-            value: ValueKey::derive(master, vault_id)?,
-            policy: PolicyKey::derive(master, vault_id),
+            value: ValueKey::derive(&master, vault_id)?,
+            policy: PolicyKey::derive(&master, vault_id),
+            master,
         })
     }
 }
@@ -207,6 +218,7 @@ impl Vault {
             store,
             paths: paths.clone(),
             slots,
+            unlocked_by: None,
             crypt: Crypt {
                 vault_id,
                 keys: None,
@@ -252,11 +264,7 @@ impl Vault {
         crypto::random_bytes(&mut vault_id)?;
         let master = MasterKey::generate()?;
         let (slot, notice) = if passphrase {
-            let pass = match keys.given_passphrase()? {
-                Some(p) => p,
-                None => prompt_new_passphrase()?,
-            };
-            check_new_passphrase(&pass, true)?;
+            let pass = new_passphrase(keys.given_passphrase()?)?;
             let params = Argon2Params::RFC9106_LOW_MEMORY;
             let mut salt = vec![0u8; crypto::SALT_LEN];
             crypto::random_bytes(&mut salt)?;
@@ -311,7 +319,7 @@ impl Vault {
         };
         paths::ensure_private_dir(&paths.dir)?;
         let created = now();
-        let keys = Keys::derive(&master, &vault_id)?;
+        let keys = Keys::derive(master, &vault_id)?;
         let policy_tag = keys.policy.tag(&policy_message(&[], &[]));
         let store = Store::create(
             &paths.db,
@@ -329,6 +337,7 @@ impl Vault {
                 store,
                 paths: paths.clone(),
                 slots: vec![slot],
+                unlocked_by: None,
                 crypt: Crypt {
                     vault_id,
                     keys: Some(keys),
@@ -354,7 +363,7 @@ impl Vault {
             .hint("restore vault.db from a backup; no key can open a vault without slots"));
         }
         let has = |k: &str| slots.iter().any(|s| s.kind == k);
-        let master = if let Some(text) = &src.key_text {
+        let (master, slot_id) = if let Some(text) = &src.key_text {
             let key = KeyFileKey::parse(text, "VAULT_KEY")?;
             self.open_slots(&slots, "keyfile", &key.kek(), "the key in VAULT_KEY")?
         } else if let (true, Some(pass)) = (has("passphrase"), src.given_passphrase()?) {
@@ -363,7 +372,13 @@ impl Vault {
             let text = paths::read_key_file(&self.paths.key_file)?;
             let key = KeyFileKey::parse(&text, &self.paths.key_file.display().to_string())?;
             let what = format!("the key file {}", self.paths.key_file.display());
-            self.open_slots(&slots, "keyfile", &key.kek(), &what)?
+            match self.open_slots(&slots, "keyfile", &key.kek(), &what) {
+                Ok(opened) => opened,
+                Err(e) if e.kind() == crate::error::Kind::Locked => {
+                    self.recover_pending_key_file().ok_or(e)?
+                }
+                Err(e) => return Err(e),
+            }
         } else if has("passphrase") && std::io::stdin().is_terminal() {
             let pass = read_passphrase("Vault passphrase: ", true)?;
             self.open_passphrase(&slots, &pass)?
@@ -379,7 +394,8 @@ impl Vault {
             ))
             .hint("set VAULT_KEY or VAULT_KEY_FILE, or restore vault.key from your backup"));
         };
-        self.crypt.keys = Some(Keys::derive(&master, &self.crypt.vault_id)?);
+        self.crypt.keys = Some(Keys::derive(master, &self.crypt.vault_id)?);
+        self.unlocked_by = Some(slot_id);
         Ok(())
     }
 
@@ -425,14 +441,18 @@ impl Vault {
         })
     }
 
-    fn open_passphrase(&self, slots: &[SlotRow], pass: &Zeroizing<String>) -> Result<MasterKey> {
+    fn open_passphrase(
+        &self,
+        slots: &[SlotRow],
+        pass: &Zeroizing<String>,
+    ) -> Result<(MasterKey, i64)> {
         let mut damaged = None;
         for slot in slots.iter().filter(|s| s.kind == "passphrase") {
             let params = Argon2Params::decode(slot.kdf.as_deref().unwrap_or(""))?;
             let salt = slot.salt.as_deref().unwrap_or(&[]);
             let kek = crypto::passphrase_kek(pass.as_bytes(), params, salt)?;
             match crypto::unwrap_master(&kek, &self.crypt.vault_id, "passphrase", &wrapped(slot)) {
-                Ok(m) => return Ok(m),
+                Ok(m) => return Ok((m, slot.id)),
                 Err(crypto::UnwrapError::Damaged) => damaged = Some(slot.id),
                 Err(crypto::UnwrapError::WrongKey) => {}
             }
@@ -451,11 +471,11 @@ impl Vault {
         kind: &str,
         kek: &crypto::Kek,
         what: &str,
-    ) -> Result<MasterKey> {
+    ) -> Result<(MasterKey, i64)> {
         let mut damaged = None;
         for slot in slots.iter().filter(|s| s.kind == kind) {
             match crypto::unwrap_master(kek, &self.crypt.vault_id, kind, &wrapped(slot)) {
-                Ok(m) => return Ok(m),
+                Ok(m) => return Ok((m, slot.id)),
                 Err(crypto::UnwrapError::Damaged) => damaged = Some(slot.id),
                 Err(crypto::UnwrapError::WrongKey) => {}
             }
@@ -636,7 +656,7 @@ fn check_new_passphrase(pass: &str, warn: bool) -> Result<()> {
         .len();
     if n < MIN_PASSPHRASE_CHARS || distinct < 4 {
         return Err(Error::invalid(format!(
-            "the new passphrase is too weak: it has {n} characters ({distinct} different); a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters, of at least 4 different ones; nothing was created"
+            "the new passphrase is too weak: it has {n} characters ({distinct} different); a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters, of at least 4 different ones; nothing was written"
         ))
         .hint("choose a longer one (four or more random words make a strong passphrase), or run `vault init` without --passphrase to use a key file"));
     }
@@ -651,7 +671,7 @@ fn check_new_passphrase(pass: &str, warn: bool) -> Result<()> {
 /// Read a passphrase at the hidden prompt (one line). To unlock (`locked`),
 /// every failure is exit 5; for a new passphrase, an answer that cannot be
 /// used is exit 7 and a terminal that cannot be read exit 1.
-fn read_passphrase(prompt: &str, locked: bool) -> Result<Zeroizing<String>> {
+pub fn read_passphrase(prompt: &str, locked: bool) -> Result<Zeroizing<String>> {
     crate::prompt::prompt_hidden(prompt, crate::prompt::Lines::One).map_err(|e| {
         // InvalidData: an answer was read but cannot be a passphrase.
         let bad_answer = e.kind() == std::io::ErrorKind::InvalidData;
@@ -671,6 +691,19 @@ fn read_passphrase(prompt: &str, locked: bool) -> Result<Zeroizing<String>> {
     })
 }
 
+/// A new passphrase (`init --passphrase`, `keys add --passphrase`,
+/// `passwd`): `given` (VAULT_PASSPHRASE, a passphrase file) or asked twice at
+/// the terminal; the same strength rule either way.
+pub fn new_passphrase(given: Option<Zeroizing<String>>) -> Result<Zeroizing<String>> {
+    match given {
+        Some(p) => {
+            check_new_passphrase(&p, true)?;
+            Ok(p)
+        }
+        None => prompt_new_passphrase(),
+    }
+}
+
 fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
     if !std::io::stdin().is_terminal() {
         return Err(
@@ -684,8 +717,8 @@ fn prompt_new_passphrase() -> Result<Zeroizing<String>> {
     let b = read_passphrase("Repeat the passphrase: ", false)?;
     if a != b {
         return Err(
-            Error::invalid("the two passphrases differ; nothing was created")
-                .hint("run `vault init --passphrase` again"),
+            Error::invalid("the two passphrases differ; nothing was written")
+                .hint("run the command again"),
         );
     }
     Ok(a)

@@ -84,6 +84,13 @@ pub enum Command {
     Revoke(RevokeArgs),
     Providers(ProvidersArgs),
     Run(RunArgs),
+    History(HistoryArgs),
+    Rollback(RollbackArgs),
+    Backup(BackupArgs),
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    Passwd(PasswdArgs),
+    Rekey(RekeyArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -488,6 +495,147 @@ pub struct RunArgs {
     #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
 }
+
+/// Show every version of a secret (values masked, variables shown)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault history OPENAI_API_KEY
+  vault history OPENAI_API_KEY --json | jq '.versions[] | .version'
+
+One row per stored version, oldest first, with the time it was made; the
+current one (what `get` and `run` serve) is marked. Secret values are shown as
+•••••••• (`vault rollback` brings one back without showing it). Needs no key.")]
+pub struct HistoryArgs {
+    /// The secret's name
+    pub name: String,
+    /// One JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Make an earlier version's value current again (as a new version)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault history OPENAI_API_KEY              # find the version to go back to
+  vault rollback OPENAI_API_KEY --to 2
+
+History is never rewritten: the value of version N becomes a new version, so
+agents that received the newer value show as stale in `vault agent show`, and a
+later rollback can undo this one. Exit 3 if there is no version N.")]
+pub struct RollbackArgs {
+    /// The secret's name
+    pub name: String,
+    /// The version whose value becomes current again
+    #[arg(long, value_name = "N")]
+    pub to: u64,
+}
+
+/// Write a consistent, still-encrypted copy of the vault to a new file
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault backup ~/backups/vault-$(date +%F).db
+  mkdir -m 700 restored && cp ~/backups/vault-2026-12-01.db restored/vault.db
+  cp ~/.config/vault/vault.key restored/ && vault --vault-dir restored list
+
+The copy is taken with SQLite's online backup while other commands may write:
+one consistent moment, never a torn file. It is a complete vault.db, still
+encrypted, created with mode 0600; an existing FILE is never overwritten (exit 4).
+To restore, place it as DIR/vault.db beside the key file and use --vault-dir DIR.
+The key file (or the passphrase) is NOT in the backup: keep it separately, or the
+backup cannot be opened.")]
+pub struct BackupArgs {
+    /// The new file to write (must not exist)
+    pub file: PathBuf,
+}
+
+/// Manage the key slots that unlock the vault (key files, passphrases)
+#[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  vault keys list
+  vault keys add --passphrase               # a passphrase as a second way in
+  vault keys add --key-file /media/usb/vault.key
+  vault keys remove 2
+  vault keys passwd                         # change the passphrase (also `vault passwd`)
+
+Any one slot unlocks the vault; the last slot cannot be removed.")]
+pub enum KeysCommand {
+    /// List the key slots (never key material)
+    #[command(after_help = "Example:\n  vault keys list --json")]
+    List {
+        /// One JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a key slot: a new passphrase, or a new key file
+    #[command(after_help = "\
+Examples:
+  vault keys add --passphrase               # asks twice (or VAULT_PASSPHRASE / --passphrase-file)
+  vault keys add --key-file ~/vault-spare.key
+
+The vault itself is unlocked by its key file or VAULT_KEY (or, for a vault with
+only passphrases, the current passphrase at the prompt): VAULT_PASSPHRASE and
+--passphrase-file give the NEW passphrase here. --key-file writes a new random
+key to FILE (mode 0600; never overwrites a file, exit 4).")]
+    Add(KeysAddArgs),
+    /// Remove a key slot (never the last one)
+    #[command(after_help = "\
+Examples:
+  vault keys list
+  vault keys remove 1
+
+Refused for the last slot (exit 4). Removing the slot you unlocked with is
+allowed when another remains; vault says which one you used.")]
+    Remove {
+        /// The slot's id (see `vault keys list`)
+        id: i64,
+    },
+    /// Change the passphrase (same as `vault passwd`)
+    Passwd(PasswdArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct KeysAddArgs {
+    /// Add a passphrase slot
+    #[arg(long)]
+    pub passphrase: bool,
+    /// Write a new key file at FILE and add its slot
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+/// Change the vault passphrase
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault passwd                              # current passphrase, then the new one twice
+  VAULT_PASSPHRASE=old vault passwd --new-passphrase-file new.txt
+
+Adds a slot for the new passphrase and removes the old one in one transaction:
+the passphrase slot you unlocked with, or the only one.")]
+pub struct PasswdArgs {
+    /// Read the new passphrase from FILE (one trailing newline is ignored) instead of asking
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<PathBuf>,
+}
+
+/// Replace the master key: every value resealed, every slot wrapped again
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault rekey                               # key file vault: writes a new vault.key
+  VAULT_PASSPHRASE=... vault rekey          # passphrase vault: same passphrase, new master key
+
+Everything changes in one transaction. The key file is replaced by one holding a
+new key, so copies of the old key file (and an old VAULT_KEY) stop working
+(exit 5). Every slot needs its key: a passphrase slot its passphrase (VAULT_PASSPHRASE,
+--passphrase-file or the prompt), a key-file slot the key file or VAULT_KEY;
+remove a slot whose key you do not have first. Values are unchanged.")]
+pub struct RekeyArgs {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Shell {

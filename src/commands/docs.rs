@@ -29,6 +29,13 @@ pub fn write_completions(shell: Shell, out: &mut Vec<u8>) {
         Shell::Elvish => generate(shells::Elvish, &mut cmd, "vault", out),
         Shell::Powershell => generate(shells::PowerShell, &mut cmd, "vault", out),
     }
+    // Names (secrets, agents) come from the vault at completion time.
+    let dynamic = super::complete::dynamic_part(shell, out);
+    if shell == Shell::Zsh {
+        *out = dynamic;
+    } else {
+        out.extend_from_slice(&dynamic);
+    }
 }
 
 /// Every man page as (file name, contents): vault.1 and one per subcommand.

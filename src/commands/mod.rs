@@ -3,8 +3,12 @@
 //! do, in which transaction, and what to print.
 
 pub mod agents;
+pub mod backup;
+pub mod complete;
 pub mod docs;
+pub mod history;
 pub mod io;
+pub mod keys;
 pub mod providers;
 pub mod run;
 pub mod secrets;

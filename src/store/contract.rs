@@ -104,6 +104,67 @@ pub fn versions_are_kept_and_the_current_one_is_served(e: &impl Engine) {
     );
 }
 
+pub fn history_gives_every_version_with_its_time(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        tx.insert_version("K", 1, &sealed(1), "2026-01-01T00:00:00Z")?;
+        tx.insert_version(
+            "K",
+            2,
+            &StoredValue::Plain(Zeroizing::new("plain".to_owned())),
+            "2026-01-02T00:00:00Z",
+        )?;
+        tx.upsert_secret(&row("K", Scope::Global, 2))?;
+        Ok(())
+    })
+    .unwrap();
+    let h = s.read(|tx| Ok(tx.history("K")?)).unwrap();
+    assert_eq!(h.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(h[0].created, "2026-01-01T00:00:00Z");
+    assert_eq!(h[1].created, "2026-01-02T00:00:00Z");
+    assert!(matches!(h[0].value, StoredValue::Sealed { ref nonce, .. } if nonce == &vec![1u8; 12]));
+    assert!(matches!(h[1].value, StoredValue::Plain(ref p) if p.as_str() == "plain"));
+    assert!(s.read(|tx| Ok(tx.history("NOPE")?)).unwrap().is_empty());
+}
+
+pub fn slots_are_added_and_removed(e: &impl Engine) {
+    let mut s = e.fresh();
+    let slot = super::SlotRow {
+        id: 0,
+        kind: "passphrase".to_owned(),
+        kdf: Some("argon2id:m=64,t=2,p=2".to_owned()),
+        salt: Some(vec![7; 16]),
+        nonce: vec![8; 12],
+        wrapped: vec![9; 48],
+        check: vec![10; 16],
+    };
+    let id = s.write(|tx| Ok(tx.insert_slot(&slot)?)).unwrap();
+    let slots = s.read(|tx| Ok(tx.slots()?)).unwrap();
+    assert_eq!(slots.len(), 2);
+    let added = slots.iter().find(|x| x.id == id).unwrap();
+    assert_eq!(added.kind, "passphrase");
+    assert_eq!(added.kdf, slot.kdf);
+    assert_eq!(added.salt, slot.salt);
+    assert_eq!(
+        (&added.nonce, &added.wrapped, &added.check),
+        (&slot.nonce, &slot.wrapped, &slot.check)
+    );
+    let first = slots.iter().find(|x| x.id != id).unwrap().id;
+    assert!(s.write(|tx| Ok(tx.delete_slot(first)?)).unwrap());
+    assert!(!s.write(|tx| Ok(tx.delete_slot(first)?)).unwrap());
+    let left = s.read(|tx| Ok(tx.slots()?)).unwrap();
+    assert_eq!(left.iter().map(|x| x.id).collect::<Vec<_>>(), [id]);
+    // A failed write adds and removes nothing.
+    let failed: Result<()> = s.write(|tx| {
+        tx.insert_slot(&slot)?;
+        tx.delete_slot(id)?;
+        Err(Error::other("abort"))
+    });
+    assert!(failed.is_err());
+    let after = s.read(|tx| Ok(tx.slots()?)).unwrap();
+    assert_eq!(after.iter().map(|x| x.id).collect::<Vec<_>>(), [id]);
+}
+
 pub fn plain_and_sealed_values_round_trip(e: &impl Engine) {
     let mut s = e.fresh();
     s.write(|tx| {
@@ -379,6 +440,14 @@ macro_rules! contract_suite {
                 super::plain_and_sealed_values_round_trip(&$engine)
             }
             #[test]
+            fn history_gives_every_version_with_its_time() {
+                super::history_gives_every_version_with_its_time(&$engine)
+            }
+            #[test]
+            fn slots_are_added_and_removed() {
+                super::slots_are_added_and_removed(&$engine)
+            }
+            #[test]
             fn metadata_update_keeps_created() {
                 super::metadata_update_keeps_created(&$engine)
             }
@@ -424,7 +493,7 @@ pub struct Sqlite {
 }
 
 impl Sqlite {
-    fn new() -> Sqlite {
+    pub fn new() -> Sqlite {
         Sqlite {
             dir: tempfile::tempdir().unwrap(),
         }

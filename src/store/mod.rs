@@ -17,7 +17,7 @@ mod error;
 pub mod sqlite;
 
 #[cfg(test)]
-mod contract;
+pub(crate) mod contract;
 
 use std::time::Duration;
 
@@ -64,6 +64,10 @@ pub trait Records {
     fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()>;
     /// Key slots, oldest first.
     fn slots(&self) -> StoreResult<Vec<SlotRow>>;
+    /// Add a key slot (its `id` is ignored); returns the new slot's id.
+    fn insert_slot(&self, slot: &SlotRow) -> StoreResult<i64>;
+    /// Remove a key slot; false when there was none with this id.
+    fn delete_slot(&self, id: i64) -> StoreResult<bool>;
     fn secret(&self, name: &str) -> StoreResult<Option<SecretRow>>;
     /// Secrets by name, for an audience: everything, or what an agent
     /// receives (globals + grants).
@@ -77,6 +81,8 @@ pub trait Records {
     fn max_version(&self, name: &str) -> StoreResult<u64>;
     /// Every stored version of `name`, oldest first.
     fn versions(&self, name: &str) -> StoreResult<Vec<(u64, StoredValue)>>;
+    /// Every stored version of `name` with the time it was made, oldest first.
+    fn history(&self, name: &str) -> StoreResult<Vec<VersionRow>>;
     /// Store `value` as `version` of `name` (a new row; versions are never overwritten).
     fn insert_version(
         &self,
@@ -154,6 +160,14 @@ impl std::fmt::Debug for StoredValue {
             StoredValue::Plain(_) => f.write_str("Plain(<redacted>)"),
         }
     }
+}
+
+/// One stored version of a secret: its number, when it was made, its value as stored.
+#[derive(Debug, Clone)]
+pub struct VersionRow {
+    pub version: u64,
+    pub created: String,
+    pub value: StoredValue,
 }
 
 /// A secret's metadata, and its current value as stored.

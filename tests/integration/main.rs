@@ -8,6 +8,7 @@ mod util;
 
 mod agents_run;
 mod core;
+mod day_two;
 mod docs;
 mod format;
 mod hardening;

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::{
     AgentRow, Audience, Backend, GrantRow, NewVault, Records, SecretRow, SlotRow, StoreError,
-    StoreResult, StoredValue, Tx, BUSY_TIMEOUT,
+    StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -255,6 +255,71 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Write a consistent copy of the whole database to `dest`, a new file
+    /// (created 0600, never replacing anything: exit 4 if it exists).
+    ///
+    /// SQLite-specific, so not part of [`Backend`]: it uses the online
+    /// backup API, copying every page in one step inside one read
+    /// transaction. That is a snapshot of one moment, however many other
+    /// processes write meanwhile (WAL readers do not block writers, and the
+    /// copy includes whatever the WAL holds, which a file copy would miss
+    /// or tear). The copy stays encrypted exactly as the vault is: it holds
+    /// the key slots, never a key. A failed copy is removed.
+    pub fn backup_to(&self, dest: &Path) -> StoreResult<()> {
+        let file = crate::paths::create_private_file(dest).map_err(|e| {
+            StoreError::Refused(match e.kind() {
+                std::io::ErrorKind::AlreadyExists => {
+                    Error::conflict(format!("{} already exists", dest.display()))
+                        .hint("nothing was written; choose a new file name (a backup never overwrites a file)")
+                }
+                _ => Error::io("create", dest, e),
+            })
+        })?;
+        let copied = (|| -> StoreResult<()> {
+            let mut to = Connection::open_with_flags(
+                dest,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+            )?;
+            {
+                let backup = rusqlite::backup::Backup::new(&self.conn, &mut to)?;
+                let started = std::time::Instant::now();
+                loop {
+                    match backup.step(-1)? {
+                        rusqlite::backup::StepResult::Done => break,
+                        // Busy/Locked: a writer holds a lock this step needs
+                        // for a moment; try again within the busy timeout.
+                        _ if started.elapsed() < BUSY_TIMEOUT => {
+                            std::thread::sleep(std::time::Duration::from_millis(2))
+                        }
+                        _ => return Err(StoreError::Busy),
+                    }
+                }
+            }
+            to.close().map_err(|(_, e)| StoreError::from(e))?;
+            file.sync_all()
+                .map_err(|e| StoreError::Refused(Error::io("sync", dest, e)))?;
+            if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+                if let Ok(d) = std::fs::File::open(dir) {
+                    let _ = d.sync_all();
+                }
+            }
+            Ok(())
+        })();
+        if copied.is_err() {
+            // Only what this call created: the file it made exclusively.
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                let mut p = dest.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        copied
+    }
+}
+
 impl Backend for SqliteStore {
     fn relax_durability(&self) -> StoreResult<()> {
         self.conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
@@ -398,6 +463,24 @@ fn bad_format(path: &Path) -> StoreError {
     ))
 }
 
+/// A value from its stored columns. A row with neither form (impossible
+/// under the table's CHECK) reads as an empty sealed value, which fails to
+/// open (exit 6) instead of reading as some text.
+fn stored_value(
+    nonce: Option<Vec<u8>>,
+    ciphertext: Option<Vec<u8>>,
+    plain: Option<String>,
+) -> StoredValue {
+    match (nonce, ciphertext, plain) {
+        (Some(nonce), Some(ciphertext), _) => StoredValue::Sealed { nonce, ciphertext },
+        (_, _, Some(p)) => StoredValue::Plain(Zeroizing::new(p)),
+        _ => StoredValue::Sealed {
+            nonce: Vec::new(),
+            ciphertext: Vec::new(),
+        },
+    }
+}
+
 /// (secret, current version, delivered version, delivered at, global).
 fn grant_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
     let cur: i64 = r.get(1)?;
@@ -458,6 +541,14 @@ impl Records for SqliteTx<'_> {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn insert_slot(&self, slot: &SlotRow) -> StoreResult<i64> {
+        insert_slot(self.tx, slot)
+    }
+
+    fn delete_slot(&self, id: i64) -> StoreResult<bool> {
+        Ok(self.tx.execute("DELETE FROM slots WHERE id = ?1", [id])? > 0)
     }
 
     fn secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
@@ -526,18 +617,25 @@ impl Records for SqliteTx<'_> {
             .prepare_cached("SELECT version, nonce, ciphertext, plain FROM versions WHERE name = ?1 ORDER BY version")?;
         let rows = st.query_map([name], |r| {
             let v: i64 = r.get(0)?;
-            let nonce: Option<Vec<u8>> = r.get(1)?;
-            let ct: Option<Vec<u8>> = r.get(2)?;
-            let plain: Option<String> = r.get(3)?;
-            let value = match (nonce, ct, plain) {
-                (Some(nonce), Some(ciphertext), _) => StoredValue::Sealed { nonce, ciphertext },
-                (_, _, Some(p)) => StoredValue::Plain(Zeroizing::new(p)),
-                _ => StoredValue::Sealed {
-                    nonce: Vec::new(),
-                    ciphertext: Vec::new(),
-                },
-            };
-            Ok((v.max(0) as u64, value))
+            Ok((
+                v.max(0) as u64,
+                stored_value(r.get(1)?, r.get(2)?, r.get(3)?),
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn history(&self, name: &str) -> StoreResult<Vec<VersionRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT version, nonce, ciphertext, plain, created FROM versions WHERE name = ?1 ORDER BY version",
+        )?;
+        let rows = st.query_map([name], |r| {
+            let v: i64 = r.get(0)?;
+            Ok(VersionRow {
+                version: v.max(0) as u64,
+                value: stored_value(r.get(1)?, r.get(2)?, r.get(3)?),
+                created: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -760,5 +858,51 @@ impl From<rusqlite::Error> for StoreError {
             }
         }
         StoreError::Other(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::contract::{Engine, Sqlite};
+
+    #[test]
+    fn backup_is_a_complete_private_copy_and_never_overwrites() {
+        use std::os::unix::fs::PermissionsExt;
+        let engine = Sqlite::new();
+        let mut s = engine.fresh();
+        s.write(|tx| {
+            tx.insert_version("K", 1, &StoredValue::Plain(Zeroizing::new("v".into())), "t")?;
+            tx.upsert_secret(&SecretRow {
+                name: "K".into(),
+                kind: Kind::Variable,
+                scope: Scope::Global,
+                description: String::new(),
+                provider: None,
+                version: 1,
+                created: "t".into(),
+                updated: "t".into(),
+                value: StoredValue::Plain(Zeroizing::new("v".into())),
+            })?;
+            Ok(())
+        })
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("copy.db");
+        s.backup_to(&dest).unwrap();
+        let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let mut copy = SqliteStore::open(&dest, 1).unwrap();
+        let (names, slots) = copy
+            .read(|tx| Ok((tx.secret_names()?, tx.slots()?)))
+            .unwrap();
+        assert_eq!(names, ["K"]);
+        assert_eq!(slots.len(), 1);
+        let before = std::fs::read(&dest).unwrap();
+        let again = s.backup_to(&dest);
+        assert!(
+            matches!(again, Err(StoreError::Refused(ref e)) if e.kind() == crate::error::Kind::Conflict)
+        );
+        assert_eq!(std::fs::read(&dest).unwrap(), before);
     }
 }
