@@ -105,7 +105,12 @@ fn fresh_nonce() -> Result<[u8; NONCE_LEN]> {
 }
 
 /// nonce || AES-GCM(key, nonce, aad, msg).
-fn sym_seal(key: &[u8; KEY_LEN], nonce: [u8; NONCE_LEN], aad: &[u8], msg: &[u8]) -> Result<Vec<u8>> {
+fn sym_seal(
+    key: &[u8; KEY_LEN],
+    nonce: [u8; NONCE_LEN],
+    aad: &[u8],
+    msg: &[u8],
+) -> Result<Vec<u8>> {
     let ct = aes(key)?
         .encrypt(
             &aes_gcm::aead::Nonce::<Aes256Gcm>::from(nonce),
@@ -192,7 +197,12 @@ pub struct Slot<'a> {
 impl Slot<'_> {
     fn bind(&self, label: &[u8], extra: &[u64]) -> Vec<u8> {
         let mut aad = Vec::with_capacity(
-            label.len() + self.vault_id.len() + 8 + self.env.len() + self.name.len() + 8 * (1 + extra.len()),
+            label.len()
+                + self.vault_id.len()
+                + 8
+                + self.env.len()
+                + self.name.len()
+                + 8 * (1 + extra.len()),
         );
         aad.extend_from_slice(label);
         aad.extend_from_slice(self.vault_id);
@@ -300,7 +310,12 @@ impl KeyringKey {
         dek: &DataKey,
         nonce: [u8; NONCE_LEN],
     ) -> Result<Vec<u8>> {
-        sym_seal(&self.0, nonce, &slot.agent_wrap_aad(agent_id, epoch), &dek.0[..])
+        sym_seal(
+            &self.0,
+            nonce,
+            &slot.agent_wrap_aad(agent_id, epoch),
+            &dek.0[..],
+        )
     }
     /// Open an agent wrap. AK came out of an authenticated keyring wrap, so
     /// a failure means the wrap row was changed or moved: damage.
@@ -378,7 +393,7 @@ impl KemPublicKey {
     pub fn from_bytes(b: [u8; 32]) -> Option<KemPublicKey> {
         (!is_small_order(&b)).then_some(KemPublicKey(b))
     }
-    pub fn to_bytes(&self) -> [u8; 32] {
+    pub fn to_bytes(self) -> [u8; 32] {
         self.0
     }
 }
@@ -516,10 +531,17 @@ impl KeyringKey {
 }
 
 /// enc(32) || ct: RFC 9180 SealBase with empty aad.
-fn hpke_seal(pk: &[u8; 32], info: &[u8], msg: &[u8], ikm_e: Zeroizing<[u8; 32]>) -> Result<Vec<u8>> {
+fn hpke_seal(
+    pk: &[u8; 32],
+    info: &[u8],
+    msg: &[u8],
+    ikm_e: Zeroizing<[u8; 32]>,
+) -> Result<Vec<u8>> {
     let refuse = || {
-        Error::invalid("the recipient's public key is of small order; nothing sealed to it could be opened")
-            .hint("ask for a fresh enrollment request (`vault agent enroll`)")
+        Error::invalid(
+            "the recipient's public key is of small order; nothing sealed to it could be opened",
+        )
+        .hint("ask for a fresh enrollment request (`vault agent enroll`)")
     };
     if is_small_order(pk) {
         return Err(refuse());
@@ -547,9 +569,16 @@ fn hpke_seal(pk: &[u8; 32], info: &[u8], msg: &[u8], ikm_e: Zeroizing<[u8; 32]>)
 fn hpke_open(sk: &KemSecretKey, info: &[u8], blob: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     let (enc, ct) = blob.split_at_checked(32).ok_or(OpenError::Damaged)?;
     let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(enc).map_err(|_| OpenError::Damaged)?;
-    hpke::single_shot_open::<HpkeAead, Kdf, Kem>(&hpke::OpModeR::Base, &sk.hpke()?, &enc, info, ct, &[])
-        .map(Zeroizing::new)
-        .map_err(|_| OpenError::Damaged)
+    hpke::single_shot_open::<HpkeAead, Kdf, Kem>(
+        &hpke::OpModeR::Base,
+        &sk.hpke()?,
+        &enc,
+        info,
+        ct,
+        &[],
+    )
+    .map(Zeroizing::new)
+    .map_err(|_| OpenError::Damaged)
 }
 
 // ------------------------------------------------------------------ Ed25519
@@ -559,11 +588,14 @@ fn hpke_open(sk: &KemSecretKey, info: &[u8], blob: &[u8]) -> Result<Zeroizing<Ve
 pub struct SignPublicKey(VerifyingKey);
 
 impl SignPublicKey {
+    /// `None` for bytes that are not a point, a non-canonical encoding of
+    /// one (y not reduced mod p), or a weak (small-order) key.
     pub fn from_bytes(b: &[u8; 32]) -> Option<SignPublicKey> {
         let vk = VerifyingKey::from_bytes(b).ok()?;
-        (!vk.is_weak()).then_some(SignPublicKey(vk))
+        let canonical = vk.to_edwards().compress().to_bytes() == *b;
+        (canonical && !vk.is_weak()).then_some(SignPublicKey(vk))
     }
-    pub fn to_bytes(&self) -> [u8; 32] {
+    pub fn to_bytes(self) -> [u8; 32] {
         self.0.to_bytes()
     }
     /// Strict verification (RFC 8032 with canonical encodings, no small-order
@@ -578,7 +610,10 @@ impl SignPublicKey {
     }
     /// `vault-root:SHA256:` followed by the lowercase hex of SHA-256 of the key.
     pub fn fingerprint(&self) -> String {
-        format!("{ROOT_FPR_PREFIX}{}", hex(&Sha256::digest(self.0.as_bytes())))
+        format!(
+            "{ROOT_FPR_PREFIX}{}",
+            hex(&Sha256::digest(self.0.as_bytes()))
+        )
     }
 }
 
@@ -626,12 +661,16 @@ impl RootFingerprint {
     /// whitespace ignored. Anything else is invalid input (exit 7).
     pub fn parse(text: &str) -> Result<RootFingerprint> {
         let bad = || {
-            Error::invalid("the root fingerprint is not `vault-root:SHA256:` followed by 64 hex digits")
-                .hint("copy it from `vault info` on an owner's machine")
+            Error::invalid(
+                "the root fingerprint is not `vault-root:SHA256:` followed by 64 hex digits",
+            )
+            .hint("copy it from `vault info` on an owner's machine")
         };
         let digits = text.trim().strip_prefix(ROOT_FPR_PREFIX).ok_or_else(bad)?;
         let bytes = unhex(digits).ok_or_else(bad)?;
-        Ok(RootFingerprint(<[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| bad())?))
+        Ok(RootFingerprint(
+            <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| bad())?,
+        ))
     }
     pub fn matches(&self, pk: &SignPublicKey) -> bool {
         super::ct_eq(&self.0, &Sha256::digest(pk.0.as_bytes()))
@@ -769,7 +808,10 @@ impl Statement {
     pub fn encode(&self) -> Result<Vec<u8>> {
         let mut entries: Vec<&Entry> = self.entries.iter().collect();
         entries.sort_by(|a, b| (&a.name, &a.env).cmp(&(&b.name, &b.env)));
-        if entries.windows(2).any(|w| (&w[0].name, &w[0].env) == (&w[1].name, &w[1].env)) {
+        if entries
+            .windows(2)
+            .any(|w| (&w[0].name, &w[0].env) == (&w[1].name, &w[1].env))
+        {
             return Err(Error::other("a statement lists the same secret twice"));
         }
         let mut m = Vec::with_capacity(256 + 96 * entries.len());
@@ -832,7 +874,11 @@ impl Statement {
     /// Verify `sig` over `bytes` with `verify_strict`, then decode them.
     /// A bad signature and bytes that are not a canonical statement are both
     /// damage (exit 6): the statement was edited, replaced or truncated.
-    pub fn verify(signer: &SignPublicKey, bytes: &[u8], sig: &[u8]) -> Result<Statement, OpenError> {
+    pub fn verify(
+        signer: &SignPublicKey,
+        bytes: &[u8],
+        sig: &[u8],
+    ) -> Result<Statement, OpenError> {
         if !signer.verify(bytes, sig) {
             return Err(OpenError::Damaged);
         }
@@ -953,14 +999,15 @@ fn b64_decode(s: &str) -> Option<Zeroizing<Vec<u8>>> {
 
 fn hex(b: &[u8]) -> String {
     use std::fmt::Write;
-    b.iter().fold(String::with_capacity(2 * b.len()), |mut s, x| {
-        let _ = write!(s, "{x:02x}");
-        s
-    })
+    b.iter()
+        .fold(String::with_capacity(2 * b.len()), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        })
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.is_ascii() {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
     (0..s.len())
@@ -1084,7 +1131,9 @@ impl EnrollRequest {
     /// (proof that whoever made it holds the private key).
     pub fn to_text(&self, sign_sk: &SignSecretKey) -> Result<String> {
         if sign_sk.public_key() != self.sign_pk {
-            return Err(Error::other("an enrollment request must be signed by its own key"));
+            return Err(Error::other(
+                "an enrollment request must be signed by its own key",
+            ));
         }
         let mut raw = self.body();
         let sig = sign_sk.sign(&Self::signed_message(&raw));
@@ -1109,7 +1158,8 @@ impl EnrollRequest {
             .trim()
             .strip_prefix(ENROLL_PREFIX)
             .ok_or_else(|| bad(&format!("it does not start with `{ENROLL_PREFIX}`")))?;
-        let raw = b64_decode(b64.trim()).ok_or_else(|| bad("the text after the prefix is not canonical base64"))?;
+        let raw = b64_decode(b64.trim())
+            .ok_or_else(|| bad("the text after the prefix is not canonical base64"))?;
         let body_len = raw
             .len()
             .checked_sub(SIGNATURE_LEN)
@@ -1139,7 +1189,9 @@ impl EnrollRequest {
         let sign_pk = SignPublicKey::from_bytes(&sign)
             .ok_or_else(|| bad("its signing public key is not a valid, strong Ed25519 key"))?;
         if !sign_pk.verify(&Self::signed_message(body), sig) {
-            return Err(bad("its self-signature does not verify (it was altered or cut short)"));
+            return Err(bad(
+                "its self-signature does not verify (it was altered or cut short)",
+            ));
         }
         Ok(EnrollRequest {
             vault_id,
