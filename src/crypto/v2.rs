@@ -440,7 +440,27 @@ impl std::fmt::Debug for KemSecretKey {
 /// DeriveKeyPair). The operating system's generator can fail; drawing the bytes
 /// through our fallible `random_bytes` keeps that failure an error instead of
 /// hpke's panic, and lets the tests fix `ikmE` for known-answer vectors.
-struct IkmRng(Zeroizing<[u8; 32]>, usize);
+struct IkmRng {
+    ikm: Zeroizing<[u8; 32]>,
+    used: usize,
+    /// Set when more than the 32 bytes were asked for: the seal that asked
+    /// is then thrown away (a predictable filler must never reach a wrap).
+    overrun: bool,
+}
+
+impl IkmRng {
+    fn new(ikm: Zeroizing<[u8; 32]>) -> IkmRng {
+        IkmRng {
+            ikm,
+            used: 0,
+            overrun: false,
+        }
+    }
+    /// True when exactly the 32 bytes were consumed, once.
+    fn consumed_exactly(&self) -> bool {
+        !self.overrun && self.used == self.ikm.len()
+    }
+}
 
 impl hpke::rand_core::TryRng for IkmRng {
     type Error = std::convert::Infallible;
@@ -455,12 +475,15 @@ impl hpke::rand_core::TryRng for IkmRng {
         Ok(u64::from_le_bytes(b))
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> std::result::Result<(), Self::Error> {
-        // hpke asks for exactly one 32-byte ikm per seal. Anything more
-        // would be a change in hpke; hand out zeros, which make the seal
-        // deterministic but never reuse the ikm (it is consumed once).
-        for b in dst.iter_mut() {
-            *b = self.0.get(self.1).copied().unwrap_or(0);
-            self.1 += 1;
+        match self.ikm.get(self.used..self.used + dst.len()) {
+            Some(src) => {
+                dst.copy_from_slice(src);
+                self.used += dst.len();
+            }
+            None => {
+                self.overrun = true;
+                dst.fill(0);
+            }
         }
         Ok(())
     }
@@ -547,7 +570,7 @@ fn hpke_seal(
         return Err(refuse());
     }
     let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(pk).map_err(|_| refuse())?;
-    let mut rng = IkmRng(ikm_e, 0);
+    let mut rng = IkmRng::new(ikm_e);
     let (enc, ct) = hpke::single_shot_seal_with_rng::<HpkeAead, Kdf, Kem>(
         &hpke::OpModeS::Base,
         &pk,
@@ -560,6 +583,11 @@ fn hpke_seal(
         hpke::HpkeError::EncapError => refuse(),
         _ => Error::other(format!("HPKE failed to seal: {e}")),
     })?;
+    if !rng.consumed_exactly() {
+        return Err(Error::other(
+            "HPKE did not take exactly one 32-byte ephemeral seed; refusing to use its output",
+        ));
+    }
     let mut out = Vec::with_capacity(32 + ct.len());
     out.extend_from_slice(&enc.to_bytes());
     out.extend_from_slice(&ct);

@@ -208,12 +208,9 @@ fn kat_rfc9180_a11_base_mode() {
     let info = unhex("4f6465206f6e2061204772656369616e2055726e");
     let pt = unhex("4265617574792069732074727574682c20747275746820626561757479");
     let aad = unhex("436f756e742d30");
-    let mut rng = IkmRng(
-        Zeroizing::new(arr(
-            "7268600d403fce431561aef583ee1613527cff655c1343f29812e66706df3234",
-        )),
-        0,
-    );
+    let mut rng = IkmRng::new(Zeroizing::new(arr(
+        "7268600d403fce431561aef583ee1613527cff655c1343f29812e66706df3234",
+    )));
     let (enc, ct) = hpke::single_shot_seal_with_rng::<hpke::aead::AesGcm128, Kdf, Kem>(
         &hpke::OpModeS::Base,
         &pk_r,
@@ -223,6 +220,7 @@ fn kat_rfc9180_a11_base_mode() {
         &mut rng,
     )
     .unwrap();
+    assert!(rng.consumed_exactly());
     assert_eq!(
         hex(&enc.to_bytes()),
         "37fda3567bdbd628e88668c3c8d7e97d1d1253b6d4ea6d44c150f741f1bf4431"
@@ -674,7 +672,7 @@ fn small_order_public_keys_are_refused() {
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Invalid);
         let raw = <Kem as hpke::Kem>::PublicKey::from_bytes(&p).unwrap();
-        let mut rng = IkmRng(Zeroizing::new(arr(IKM_E)), 0);
+        let mut rng = IkmRng::new(Zeroizing::new(arr(IKM_E)));
         let r = hpke::single_shot_seal_with_rng::<HpkeAead, Kdf, Kem>(
             &hpke::OpModeS::Base,
             &raw,
@@ -687,6 +685,18 @@ fn small_order_public_keys_are_refused() {
     }
     assert!(!is_small_order(&arr(AGENT_KEM_PK)));
     assert!(!is_small_order(&arr(ROOT_KEM_PK)));
+}
+
+#[test]
+fn ikm_generator_flags_any_request_beyond_its_seed() {
+    let mut rng = IkmRng::new(Zeroizing::new(arr(IKM_E)));
+    let mut a = [0u8; 32];
+    hpke::rand_core::TryRng::try_fill_bytes(&mut rng, &mut a).unwrap();
+    assert_eq!(hex(&a), IKM_E);
+    assert!(rng.consumed_exactly());
+    let mut b = [0u8; 1];
+    hpke::rand_core::TryRng::try_fill_bytes(&mut rng, &mut b).unwrap();
+    assert!(!rng.consumed_exactly());
 }
 
 // ------------------------------------------------------------------ root keys
