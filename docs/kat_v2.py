@@ -29,7 +29,8 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 RAW = serialization.Encoding.Raw
 
@@ -62,7 +63,10 @@ def hkdf_expand(prk: bytes, info: bytes, length: int) -> bytes:
 
 
 def hkdf(ikm: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
-    return hkdf_expand(hkdf_extract(salt, ikm), info, length)
+    out = hkdf_expand(hkdf_extract(salt, ikm), info, length)
+    # Cross-check against a second implementation.
+    assert out == HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
+    return out
 
 
 def x25519_pk(sk: bytes) -> bytes:

@@ -1222,6 +1222,29 @@ proptest! {
         prop_assert_eq!(ak().unwrap(&slot(&v, "prod"), AGENT_ID, EPOCH, &w).err(), Some(OpenError::Damaged));
     }
 
+    /// The parsers of pasted or stored text never panic, and refuse with
+    /// their own exit code: any bytes as a statement, any text as an agent
+    /// key (5), an enrollment request (7) or a root fingerprint (7).
+    #[test]
+    fn parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400), text in ".{0,300}") {
+        let _ = Statement::decode(&bytes);
+        let mut prefixed = STATEMENT_PREFIX.to_vec();
+        prefixed.extend_from_slice(&bytes);
+        let _ = Statement::decode(&prefixed);
+        for t in [text.clone(), format!("{AGENT_KEY_PREFIX}{text}")] {
+            if let Err(e) = AgentKey::parse(&t, "f") {
+                prop_assert_eq!(e.exit_code(), 5);
+            }
+        }
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        for t in [text.clone(), format!("{ENROLL_PREFIX}{text}"), format!("{ENROLL_PREFIX}{b64}")] {
+            prop_assert_eq!(EnrollRequest::parse(&t).unwrap_err().exit_code(), 7);
+        }
+        if let Err(e) = RootFingerprint::parse(&text) {
+            prop_assert_eq!(e.exit_code(), 7);
+        }
+    }
+
     /// Statements round-trip: decode(encode(s)) is s with entries sorted,
     /// and decode refuses any strict prefix.
     #[test]
