@@ -4,7 +4,7 @@
 //!
 //! This module owns bytes and keys only: it never reads the database, a file
 //! or the environment, and it never decides policy (who receives what). The
-//! layouts are in docs/FORMAT.md §10–§16 with known-answer vectors computed by
+//! layouts are in docs/FORMAT.md §10–§17 with known-answer vectors computed by
 //! docs/kat_v2.py; `v2/tests.rs` checks them.
 //!
 //! Every wrap binds vault id, environment (empty for a shared value), name,
@@ -38,7 +38,7 @@ pub const FORMAT_VERSION: u32 = 2;
 pub const SYM_WRAP_LEN: usize = NONCE_LEN + KEY_LEN + 16;
 /// An HPKE wrap: enc(32) || ciphertext of a 32-byte key (32 + 16).
 pub const HPKE_WRAP_LEN: usize = 32 + KEY_LEN + 16;
-/// root_kem_sk || root_sign_sk || RWK.
+/// root_kem_sk || root_sign_seed || RWK.
 const ROOT_KEYS_LEN: usize = 3 * KEY_LEN;
 pub const SIGNATURE_LEN: usize = 64;
 
@@ -54,7 +54,7 @@ const ENROLL_SIG_PREFIX: &[u8] = b"vault/v2/enroll\0";
 pub const AGENT_KEY_PREFIX: &str = "vault-agent-v1:";
 pub const ENROLL_PREFIX: &str = "vault-enroll-v1:";
 pub const ROOT_FPR_PREFIX: &str = "vault-root:SHA256:";
-/// vault_id(16) || u64be(agent_id) || kem_sk(32) || sign_sk(32) || root_sign_pk(32).
+/// vault_id(16) || u64be(agent_id) || kem_sk(32) || sign_seed(32) || root_sign_pk(32).
 const AGENT_KEY_LEN: usize = VAULT_ID_LEN + 8 + 3 * KEY_LEN;
 /// Longer pasted text is refused before it is decoded.
 const MAX_TEXT_LEN: usize = 4096;
@@ -1075,6 +1075,19 @@ impl AgentKey {
         base64::engine::general_purpose::STANDARD.encode_string(&raw[..], &mut s);
         s.push('\n');
         s
+    }
+
+    /// A key made for another vault is refused (exit 5) before anything is
+    /// opened with it.
+    pub fn check_vault(&self, vault_id: &[u8], source: &str) -> Result<()> {
+        if super::ct_eq(&self.vault_id, vault_id) {
+            return Ok(());
+        }
+        Err(
+            Error::locked(format!("{source} is an agent key for another vault")).hint(
+                "use the key this vault gave the agent, or point --vault-dir / VAULT_DATABASE_URL at the vault that made it",
+            ),
+        )
     }
 
     /// Parse the text form. `source` names where it came from (a path or

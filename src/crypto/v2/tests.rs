@@ -957,6 +957,17 @@ fn kat_agent_key_text() {
 }
 
 #[test]
+fn agent_key_for_another_vault_is_locked() {
+    let key = AgentKey::parse(AGENT_KEY_TEXT, "VAULT_AGENT_KEY").unwrap();
+    assert!(key.check_vault(&vid(), "VAULT_AGENT_KEY").is_ok());
+    let e = key
+        .check_vault(&unhex(OTHER_VAULT), "VAULT_AGENT_KEY")
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 5);
+    assert!(e.message().contains("another vault"));
+}
+
+#[test]
 fn agent_key_text_must_fail() {
     let good = AGENT_KEY_TEXT.trim();
     let b64 = &good[AGENT_KEY_PREFIX.len()..];
