@@ -15,6 +15,7 @@
 //! the bottom check its known-answer vectors.
 
 pub mod keyfile;
+pub mod v2;
 
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit};
