@@ -9,6 +9,7 @@ mod util;
 mod agents_run;
 mod core;
 mod docs;
+mod files;
 mod hardening;
 mod import_export;
 mod masking;
