@@ -34,20 +34,59 @@ pub fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
-/// Escape control characters (and nothing else) for display.
+/// Characters that change how a terminal shows the text around them:
+/// controls (C0, DEL, C1: escape sequences, OSC 52 clipboard writes, a
+/// carriage return that overprints), the bidirectional overrides, isolates
+/// and marks (a name or description that reads differently than it is),
+/// and the line and paragraph separators.
+fn is_unsafe_for_display(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// Escape what could drive or deceive a terminal (and nothing else) for
+/// display: every string vault shows from the database goes through this
+/// (or [`secret_name`] / [`agent_name`]), since the file may have been
+/// edited outside vault.
 pub fn escape(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_unsafe_for_display) {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_control() {
+        if is_unsafe_for_display(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// A name read from the database, for display: as it is when it is a valid
+/// name, else marked `<invalid name "…">` and escaped, so that a name
+/// written outside vault can neither drive the terminal nor pass for a
+/// real one.
+fn checked_name(name: &str, valid: bool) -> String {
+    if valid {
+        name.to_owned()
+    } else {
+        let quoted: String = name.chars().flat_map(char::escape_debug).collect();
+        format!("<invalid name \"{}\">", escape(&quoted))
+    }
+}
+
+/// A secret name read from the database, for display.
+pub fn secret_name(name: &str) -> String {
+    checked_name(name, crate::model::check_secret_name(name).is_ok())
+}
+
+/// An agent name read from the database, for display.
+pub fn agent_name(name: &str) -> String {
+    checked_name(name, crate::model::check_agent_name(name).is_ok())
 }
 
 /// Whether stdout gets colour.
@@ -66,10 +105,34 @@ pub fn bold(s: &str, on: bool) -> String {
 /// Print one JSON document and a newline on stdout.
 pub fn print_json(v: &serde_json::Value) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    let text = serde_json::to_string_pretty(v)
-        .map_err(|e| Error::other(format!("cannot encode JSON: {e}")))?;
+    let text = json_for_terminal(
+        &serde_json::to_string_pretty(v)
+            .map_err(|e| Error::other(format!("cannot encode JSON: {e}")))?,
+    );
     writeln!(out, "{text}").map_err(stdout_err)?;
     Ok(())
+}
+
+/// JSON escapes only C0 controls, quotes and backslashes; the rest of what
+/// [`escape`] guards against (DEL, C1 controls, bidirectional overrides)
+/// would reach a terminal raw. Those characters can only occur inside JSON
+/// strings, where `\uXXXX` is the same character: the document means
+/// exactly what it meant, and stays valid JSON.
+fn json_for_terminal(text: &str) -> String {
+    if !text.chars().any(is_unsafe_for_display) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        // C0 controls outside strings are JSON's own whitespace (newlines of
+        // the pretty form); inside strings serde_json has escaped them.
+        if is_unsafe_for_display(c) && (c as u32) >= 0x7f {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Map a write failure on stdout (EPIPE when piped into `head`) to an error.
@@ -154,6 +217,31 @@ mod tests {
         assert_eq!(escape("plain text ünïcode"), "plain text ünïcode");
         assert_eq!(escape("a\nb\tc\x1b[31m"), "a\\nb\\tc\\u{1b}[31m");
         assert_eq!(escape("\u{7f}"), "\\u{7f}");
+        assert_eq!(escape("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(
+            escape("\u{2066}\u{200f}\u{61c}\u{9b}"),
+            "\\u{2066}\\u{200f}\\u{61c}\\u{9b}"
+        );
+    }
+
+    #[test]
+    fn names_from_the_database_that_are_not_names_are_marked() {
+        assert_eq!(secret_name("OPENAI_API_KEY"), "OPENAI_API_KEY");
+        assert_eq!(
+            secret_name("X\x1b[2J\x1b]52;c;aGk=\x07"),
+            "<invalid name \"X\\u{1b}[2J\\u{1b}]52;c;aGk=\\u{7}\">"
+        );
+        assert_eq!(agent_name("deploy-bot"), "deploy-bot");
+        assert_eq!(agent_name("bot\r"), "<invalid name \"bot\\r\">");
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_and_loses_terminal_controls() {
+        let v = serde_json::json!({"d": "a\u{202e}b\u{9b}c\u{7f}", "n": "x\n\u{1b}"});
+        let text = json_for_terminal(&serde_json::to_string_pretty(&v).unwrap());
+        assert!(!text.chars().any(|c| is_unsafe_for_display(c) && c != '\n'));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]

@@ -412,3 +412,76 @@ fn read_only_file_system_still_reads_and_names_the_mount_for_writes() {
     assert!(!err.contains("new-value-1234"));
     assert!(!read("ls.out").contains("NEW"), "{}", read("ls.out"));
 }
+
+/// Characters that drive or deceive a terminal, none of which may reach it raw.
+fn assert_inert(text: &str, what: &str) {
+    for c in text.chars() {
+        let bad = (c.is_control() && c != '\n')
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        assert!(!bad, "{what}: raw {:?} in {text:?}", c);
+    }
+}
+
+// See: issue 17 item 9
+#[test]
+fn names_and_text_edited_into_the_database_reach_the_terminal_escaped() {
+    let e = Env::new();
+    e.set("A_TOKEN", "a-value-1234");
+    e.ok(&["agent", "create", "bot"]);
+    e.ok(&["grant", "A_TOKEN", "--agent", "bot"]);
+    // Screen clear, an OSC 52 clipboard write, a carriage return; U+202E
+    // and the other bidirectional controls in descriptions.
+    let evil_secret = "char(27)||'[2J'||char(27)||']52;c;aGVsbG8='||char(7)||'EVIL'";
+    let evil_agent = "'bad'||char(13)||char(27)||'[2J'";
+    e.sql(&format!(
+        "INSERT INTO secrets VALUES ({evil_secret}, 'variable', 'global', 'x'||char(8238)||'exe.txt'||char(8294), 'open'||char(27)||'[5m', 1, 'now'||char(13), 'then'||char(155)||'2J');
+         INSERT INTO versions VALUES ({evil_secret}, 1, NULL, NULL, 'v'||char(27)||'[31m', 'now');
+         UPDATE secrets SET description = 'abc'||char(8238)||'fed'||char(8207)||char(1564) WHERE name = 'A_TOKEN';
+         INSERT INTO agents VALUES ({evil_agent}, 'd'||char(8234), char(27)||'[1m', char(27)||']52;c;eA=='||char(7));
+         INSERT INTO grants VALUES ('bot', {evil_secret}, 'now');
+         INSERT INTO grants VALUES ({evil_agent}, 'A_TOKEN', 'now');
+         UPDATE agents SET description = 'bot'||char(8238)||'txt' WHERE name = 'bot';"
+    ));
+    for args in [
+        &["list"][..],
+        &["agent", "list"][..],
+        &["agent", "show", "bot"][..],
+        &["get", "A_TOKEN"][..],
+        &["get", "A_TOKN"][..],
+        &["list", "--agent", "bot"][..],
+    ] {
+        let o = e.vault(args).output().unwrap();
+        assert_code_no_leak(&o, code(&o).unwrap(), &["a-value-1234"]);
+        assert_inert(&stdout(&o), &format!("{args:?} stdout"));
+        assert_inert(&stderr(&o), &format!("{args:?} stderr"));
+    }
+    let o = e.ok(&["list"]);
+    assert!(stdout(&o).contains("<invalid name \""), "{}", stdout(&o));
+    assert!(stdout(&o).contains("abc\\u{202e}fed"), "{}", stdout(&o));
+    let o = e.ok(&["agent", "list"]);
+    assert!(
+        stdout(&o).contains("<invalid name \"bad\\r"),
+        "{}",
+        stdout(&o)
+    );
+    let o = e.ok(&["agent", "show", "bot"]);
+    assert!(stdout(&o).contains("<invalid name"), "{}", stdout(&o));
+    // JSON stays valid JSON and means the same text; only the raw bytes change.
+    for args in [
+        &["list", "--json"][..],
+        &["agent", "list", "--json"][..],
+        &["agent", "show", "bot", "--json"][..],
+        &["get", "A_TOKEN", "--json"][..],
+    ] {
+        let o = e.ok(args);
+        assert_inert(&stdout(&o), &format!("{args:?}"));
+        let v = json(&o);
+        let text = v.to_string();
+        assert!(
+            text.contains("abc\u{202e}fed")
+                || text.contains("bot\u{202e}txt")
+                || text.contains("bad\r"),
+            "{args:?}: {text}"
+        );
+    }
+}
