@@ -79,7 +79,15 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
             ]
         })
         .collect();
-    output::print_table(&["AGENT", "GRANTS", "LAST RUN", "DESCRIPTION"], &rows)
+    use output::Fit;
+    output::print_table_fit(
+        &["AGENT", "GRANTS", "LAST RUN", "DESCRIPTION"],
+        &rows,
+        &[
+            Fit::Shrink { col: 3, min: 11 },
+            Fit::Shrink { col: 3, min: 5 },
+        ],
+    )
 }
 
 /// `synced`, `stale` or `pending` for one grant.

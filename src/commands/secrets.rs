@@ -353,7 +353,10 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             ]
         })
         .collect();
-    output::print_table(
+    // On a narrow terminal: descriptions give way first, then the creation
+    // time, then long variable values; names and masks are never cut.
+    use output::Fit;
+    output::print_table_fit(
         &[
             "NAME",
             "KIND",
@@ -364,6 +367,17 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             "UPDATED",
         ],
         &table,
+        &[
+            Fit::Shrink { col: 4, min: 16 },
+            Fit::Drop(5),
+            Fit::Shrink { col: 4, min: 11 },
+            Fit::Shrink {
+                col: 3,
+                min: MASK.chars().count(),
+            },
+            Fit::Drop(6),
+            Fit::Shrink { col: 4, min: 5 },
+        ],
     )
 }
 

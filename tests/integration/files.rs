@@ -485,3 +485,116 @@ fn names_and_text_edited_into_the_database_reach_the_terminal_escaped() {
         );
     }
 }
+
+/// Run vault with stdout on a pseudo-terminal `cols` wide (stderr piped);
+/// what the terminal received, lines without the pty's `\r`.
+fn on_pty(e: &Env, args: &[&str], cols: u16, columns_env: Option<&str>) -> (Option<i32>, String) {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use std::io::Read;
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(name.to_str().unwrap())
+        .unwrap();
+    rustix::termios::tcsetwinsize(
+        &slave,
+        rustix::termios::Winsize {
+            ws_row: 40,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        },
+    )
+    .unwrap();
+    let mut c = e.std_cmd(VAULT_BIN);
+    c.args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(std::process::Stdio::piped());
+    if let Some(v) = columns_env {
+        c.env("COLUMNS", v);
+    }
+    let child = c.spawn().unwrap();
+    // The Command holds its copy of the terminal until dropped: without
+    // this, reading the master never ends.
+    drop(c);
+    drop(slave);
+    let mut master = std::fs::File::from(master);
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EIO once the last holder of the terminal has gone.
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        all
+    });
+    let o = child.wait_with_output().unwrap();
+    let text = String::from_utf8(reader.join().unwrap())
+        .unwrap()
+        .replace('\r', "");
+    (o.status.code(), text)
+}
+
+fn widest(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+// See: issue 17 item 21
+#[test]
+fn list_fits_the_terminal_width_and_is_whole_when_piped() {
+    let e = Env::new();
+    let long = "rotated monthly by the platform team; the old one stays valid for a day so deploys in flight keep working";
+    for (name, value) in [
+        ("OPENAI_API_KEY", "sk-openai-value-1234"),
+        ("STRIPE_SECRET_KEY_LIVE", "sk-live-value-1234"),
+    ] {
+        e.ok(&["set", name, value, "--description", long]);
+    }
+    e.ok(&[
+        "set",
+        "API_BASE_URL",
+        "https://api.example.com/v1",
+        "--variable",
+    ]);
+    e.ok(&["agent", "create", "deploy-bot", "--description", long]);
+    e.ok(&["grant", "OPENAI_API_KEY", "--agent", "deploy-bot"]);
+    for (cols, env, limit) in [
+        (80, None, 80),
+        (100, None, 100),
+        (200, Some("60"), 60),
+        (120, Some("80"), 80),
+    ] {
+        let (status, text) = on_pty(&e, &["list"], cols, env);
+        assert_eq!(status, Some(0), "{text}");
+        assert!(widest(&text) <= limit, "{cols} {env:?}:\n{text}");
+        for name in ["OPENAI_API_KEY", "STRIPE_SECRET_KEY_LIVE", "API_BASE_URL"] {
+            assert!(text.contains(name), "a name was cut at {cols}:\n{text}");
+        }
+        // Masks whole, descriptions cut with an ellipsis, no value shown.
+        assert_eq!(text.matches("••••••••").count(), 2, "{text}");
+        assert!(text.contains('…'), "{text}");
+        assert!(!text.contains("sk-openai-value-1234") && !text.contains("sk-live-value-1234"));
+        let (status, text) = on_pty(&e, &["agent", "list"], cols, env);
+        assert_eq!(status, Some(0), "{text}");
+        assert!(
+            widest(&text) <= limit,
+            "agent list at {cols} {env:?}:\n{text}"
+        );
+        assert!(text.contains("deploy-bot"), "{text}");
+    }
+    // A wide terminal shows everything; piped output is always whole.
+    let (_, text) = on_pty(&e, &["list"], 250, None);
+    assert!(text.contains(long), "{text}");
+    let o = e.vault(&["list"]).env("COLUMNS", "40").output().unwrap();
+    assert!(stdout(&o).contains(long), "{}", stdout(&o));
+    assert!(stdout(&o).contains("CREATED"));
+}
