@@ -8,7 +8,10 @@
 //! Files are born private: directories are created 0700 and files 0600 in the
 //! same system call (plus a 077 umask set by `main`), never chmod-ed afterwards,
 //! and new files are created with O_EXCL|O_NOFOLLOW so a planted symlink is
-//! refused rather than followed.
+//! refused rather than followed. Existing files are opened by their real
+//! directory ([`real_path`]) with O_NOFOLLOW on the last name only: a link
+//! at vault.db or vault.key is refused, a link above them (a linked HOME or
+//! `--vault-dir`) is not.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
