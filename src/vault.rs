@@ -396,6 +396,9 @@ impl Vault {
         };
         let built = (|| -> Result<Option<Created>> {
             paths::ensure_private_dir(&paths.dir)?;
+            if let Some(mount) = paths::read_only_mount(&paths.dir) {
+                return Err(paths::read_only_fs_error(&paths.db, &mount));
+            }
             // One creator at a time: the others wait here, then find the vault.
             let _lock = paths::lock_dir(&paths.dir)?;
             paths::check_db_files(&paths.db)?;

@@ -394,6 +394,9 @@ fn read_only_file_system_still_reads_and_names_the_mount_for_writes() {
         "$VAULT" set NEW_TOKEN new-value-1234 >"$OUT/set.out" 2>"$OUT/set.err"; echo $? >"$OUT/set.code"
         ls -a "$VAULT_DIR" >"$OUT/ls.out"
         umount "$VAULT_DIR"
+        mount -t tmpfs -o mode=0700,ro tmpfs "$VAULT_DIR" || exit 94
+        "$VAULT" set FIRST_TOKEN first-value-1234 >/dev/null 2>"$OUT/first.err"; echo $? >"$OUT/first.code"
+        umount "$VAULT_DIR"
     "#;
     let Some(out_dir) = in_mount_namespace(&e, script) else {
         return;
@@ -411,6 +414,13 @@ fn read_only_file_system_still_reads_and_names_the_mount_for_writes() {
     assert!(err.contains("remount"), "{err}");
     assert!(!err.contains("new-value-1234"));
     assert!(!read("ls.out").contains("NEW"), "{}", read("ls.out"));
+    // A first use there says the same, not which temporary file failed.
+    assert_eq!(read("first.code").trim(), "1", "{}", read("first.err"));
+    assert!(
+        read("first.err").contains("read-only file system"),
+        "{}",
+        read("first.err")
+    );
 }
 
 /// Characters that drive or deceive a terminal, none of which may reach it raw.
