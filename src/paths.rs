@@ -8,7 +8,10 @@
 //! Files are born private: directories are created 0700 and files 0600 in the
 //! same system call (plus a 077 umask set by `main`), never chmod-ed afterwards,
 //! and new files are created with O_EXCL|O_NOFOLLOW so a planted symlink is
-//! refused rather than followed.
+//! refused rather than followed. Existing files are opened by their real
+//! directory ([`real_path`]) with O_NOFOLLOW on the last name only: a link
+//! at vault.db or vault.key is refused, a link above them (a linked HOME or
+//! `--vault-dir`) is not.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -26,6 +29,8 @@ pub struct Paths {
     pub dir: PathBuf,
     pub db: PathBuf,
     pub key_file: PathBuf,
+    /// The key file was named by `VAULT_KEY_FILE`, not found at its usual place.
+    pub key_file_given: bool,
 }
 
 impl Paths {
@@ -51,14 +56,15 @@ impl Paths {
                 (data.join("vault"), config.join("vault"))
             }
         };
-        let key_file = match std::env::var_os("VAULT_KEY_FILE") {
-            Some(p) if !p.is_empty() => PathBuf::from(p),
-            _ => key_dir.join(KEY_FILE),
+        let (key_file, key_file_given) = match std::env::var_os("VAULT_KEY_FILE") {
+            Some(p) if !p.is_empty() => (PathBuf::from(p), true),
+            _ => (key_dir.join(KEY_FILE), false),
         };
         Ok(Paths {
             db: dir.join(DB_FILE),
             dir,
             key_file,
+            key_file_given,
         })
     }
 }
@@ -210,20 +216,49 @@ pub fn publish_new_file(path: &Path, contents: &[u8]) -> Result<bool> {
     }
 }
 
+/// `path` with the directories above it resolved (symbolic links, `..`),
+/// the last component left as it is. Opening the result with O_NOFOLLOW
+/// (or SQLite's NOFOLLOW, which refuses a link in *any* component) then
+/// refuses a link at the file itself, and only there: a linked home
+/// (`/home -> /var/home`), data dir or `--vault-dir` works like a real one.
+pub fn real_path(path: &Path) -> std::io::Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file")
+    })?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Ok(fs::canonicalize(parent)?.join(name))
+}
+
+/// Whether an open failed because the last component is a symbolic link
+/// (O_NOFOLLOW gives ELOOP).
+fn is_link_refusal(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ELOOP)
+}
+
 /// Read a key file, refusing one that others can read or write, one owned by
-/// another user (through a symlink too: a link to a secrets mount is fine,
-/// as long as the file is yours), and anything that is not a regular file.
+/// another user, a symbolic link (a link planted at vault.key could lend
+/// this vault another vault's key) and anything that is not a regular file.
+/// Links in the directories above the file are fine.
 pub fn read_key_file(path: &Path) -> Result<zeroize::Zeroizing<String>> {
+    let not_found = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::locked(format!("no key file at {}", path.display()))
+            .hint("set VAULT_KEY or VAULT_KEY_FILE, or pass --vault-dir for the vault you mean"),
+        _ => Error::io("read the key file", path, e),
+    };
+    let real = real_path(path).map_err(not_found)?;
     let f = OpenOptions::new()
         .read(true)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                Error::locked(format!("no key file at {}", path.display())).hint(
-                    "set VAULT_KEY or VAULT_KEY_FILE, or pass --vault-dir for the vault you mean",
-                )
+        .custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32)
+        .open(&real)
+        .map_err(|e| {
+            if is_link_refusal(&e) {
+                key_file_is_link(path)
+            } else {
+                not_found(e)
             }
-            _ => Error::io("read the key file", path, e),
         })?;
     let meta = f.metadata().map_err(|e| Error::io("inspect", path, e))?;
     if !meta.is_file() {
@@ -256,11 +291,146 @@ pub fn read_key_file(path: &Path) -> Result<zeroize::Zeroizing<String>> {
             path.display()
         )));
     }
-    let mut s = zeroize::Zeroizing::new(String::new());
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(128));
     use std::io::Read;
-    (&f).read_to_string(&mut s)
+    (&f).take(4097)
+        .read_to_end(&mut bytes)
         .map_err(|e| Error::io("read the key file", path, e))?;
-    Ok(s)
+    // Not text is as malformed as a bad prefix: exit 5 (FORMAT.md), and
+    // the bytes are never shown.
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        Error::locked(format!(
+            "{} is not a vault key: it is not text",
+            path.display()
+        ))
+        .hint(format!(
+            "a key is one line `{}` followed by base64 of 32 bytes, as written by `vault init`; restore vault.key from your backup",
+            crate::crypto::keyfile::PREFIX
+        ))
+    })?;
+    Ok(zeroize::Zeroizing::new(text.to_owned()))
+}
+
+/// The refusal of a symbolic link at the key file's own name.
+pub fn key_file_is_link(path: &Path) -> Error {
+    let e = Error::locked(format!(
+        "the key file {} is a symbolic link; vault does not follow a link at the key file (a planted link could hand this vault another vault's key)",
+        path.display()
+    ));
+    match fs::canonicalize(path) {
+        Ok(target) => e.hint(format!(
+            "if {} is your key, name it directly: VAULT_KEY_FILE={}; otherwise remove the link",
+            target.display(),
+            shell_quote_path(&target)
+        )),
+        Err(_) => e.hint(format!(
+            "remove the link (`rm {}`) and restore vault.key from your backup",
+            shell_quote_path(path)
+        )),
+    }
+}
+
+/// Whether a symbolic link (dangling or not) is at `path`.
+pub fn is_link(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Whether something (a file, a link, even a dangling one) is at `path`.
+pub fn something_at(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// The directories `create_dir_all(dir)` would make, deepest first: what to
+/// remove again when a first use fails, so that it leaves nothing behind.
+pub fn missing_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut d = Some(dir);
+    while let Some(p) = d {
+        if p.as_os_str().is_empty() || something_at(p) {
+            break;
+        }
+        out.push(p.to_path_buf());
+        d = p.parent();
+    }
+    out
+}
+
+/// Remove directories listed by [`missing_dirs`] if they are still empty.
+pub fn remove_dirs(dirs: &[PathBuf]) {
+    for d in dirs {
+        let _ = fs::remove_dir(d);
+    }
+}
+
+/// Hold an exclusive lock on the vault directory while a vault is created
+/// there, so that a second process never sees the new key file without its
+/// database (and takes that for a lost vault.db). Released on drop.
+pub fn lock_dir(dir: &Path) -> Result<File> {
+    let f = File::open(dir).map_err(|e| Error::io("open the directory", dir, e))?;
+    rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|e| Error::io("lock the directory", dir, e.into()))?;
+    Ok(f)
+}
+
+/// The mount point of the read-only file system holding `dir`, if it is on one.
+pub fn read_only_mount(dir: &Path) -> Option<PathBuf> {
+    let st = rustix::fs::statvfs(dir).ok()?;
+    if !st.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY) {
+        return None;
+    }
+    Some(mount_point(dir))
+}
+
+/// The directory where the file system holding `dir` is mounted: the
+/// highest ancestor on the same device.
+pub fn mount_point(dir: &Path) -> PathBuf {
+    let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let Ok(dev) = fs::metadata(&dir).map(|m| m.dev()) else {
+        return dir;
+    };
+    let mut top = dir.clone();
+    while let Some(parent) = top.parent() {
+        match fs::metadata(parent) {
+            Ok(m) if m.dev() == dev => top = parent.to_path_buf(),
+            _ => break,
+        }
+    }
+    top
+}
+
+/// The error for a change to a vault on a read-only file system.
+pub fn read_only_fs_error(db: &Path, mount: &Path) -> Error {
+    Error::other(format!(
+        "the vault at {} is on a read-only file system (mounted at {}): vault can show it but not change it",
+        db.display(),
+        mount.display()
+    ))
+    .hint(format!(
+        "remount it read-write (`mount -o remount,rw {}`), or copy the vault directory to a writable place and pass --vault-dir",
+        shell_quote_path(mount)
+    ))
+}
+
+/// Say once (on stderr) that vault.db has more than one name. SQLite keeps
+/// its journal (`-wal`) and lock file (`-shm`) by name, so two names for one
+/// database let two processes miss each other's locks and lose or corrupt
+/// changes (SQLite's "How To Corrupt" guide, 2.5). A warning, not a refusal:
+/// the vault itself is fine, and refusing would lock the user out of it.
+pub fn warn_if_hard_linked(db: &Path, real: &Path) {
+    let Ok(meta) = fs::symlink_metadata(real) else {
+        return;
+    };
+    if meta.nlink() > 1 {
+        eprintln!(
+            "warning: {} has {} names (hard links); SQLite tracks its locks and journal by name, so using the vault under two names can lose or corrupt changes",
+            db.display(),
+            meta.nlink()
+        );
+        eprintln!(
+            "hint: keep one name: find the others with `find / -xdev -samefile {}` and remove them (copy the file instead if you need a second one)",
+            shell_quote_path(db)
+        );
+    }
 }
 
 /// Quote a path for a shell command shown in a hint.

@@ -194,8 +194,100 @@ fn now() -> String {
 }
 
 fn no_vault(paths: &Paths) -> Error {
+    if paths::is_link(&paths.key_file) {
+        return paths::key_file_is_link(&paths.key_file);
+    }
+    if !paths.key_file_given && paths::something_at(&paths.key_file) {
+        return orphan_key(paths);
+    }
     Error::not_found(format!("no vault at {}", paths.db.display()))
         .hint("create one with `vault init` (or any `vault set`), or pass --vault-dir / set VAULT_DIR for the vault you mean")
+}
+
+/// A key file without its database: the database was moved or lost, or this
+/// is the wrong `--vault-dir`. Never papered over with a new, empty vault on
+/// the old key (exit 3, like any missing vault).
+fn orphan_key(paths: &Paths) -> Error {
+    let fresh = if paths.key_file_given {
+        "to start a new, empty vault with this key on purpose, run `vault init`".to_owned()
+    } else {
+        format!(
+            "to start a new, empty vault on purpose, run `vault init` (it keeps the old key as {}.old-TIME)",
+            paths.key_file.display()
+        )
+    };
+    Error::not_found(format!(
+        "the key file {} exists but vault.db is missing at {}",
+        paths.key_file.display(),
+        paths.db.display()
+    ))
+    .hint(format!(
+        "restore vault.db from your backup to {} (or pass --vault-dir / set VAULT_DIR for the vault you mean); {fresh}",
+        paths.db.display()
+    ))
+}
+
+/// Marks a creation in progress in the vault directory (under its lock): a
+/// key file found beside this marker and no database was left by a first
+/// use that was killed, not by a lost vault.db, and is used, not refused.
+const CREATING_MARKER: &str = ".vault.creating";
+
+/// What a first use made before it failed, removed again so that a failed
+/// first use leaves nothing behind.
+#[derive(Default)]
+struct Undo {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    /// A key file moved aside by `init`: moved back.
+    moved: Option<(PathBuf, PathBuf)>,
+}
+
+impl Undo {
+    fn run(self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+        if let Some((from, to)) = &self.moved {
+            if std::fs::hard_link(to, from).is_ok() {
+                let _ = std::fs::remove_file(to);
+            }
+        }
+        paths::remove_dirs(&self.dirs);
+    }
+}
+
+/// Move a key file that has no database aside to `NAME.old-TIME`, never
+/// over another file: it may be the only key to a backup of vault.db.
+fn move_key_aside(key: &std::path::Path) -> Result<PathBuf> {
+    let stamp: String = now()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let mut name = key.as_os_str().to_owned();
+    name.push(format!(".old-{stamp}"));
+    let base = PathBuf::from(name);
+    for n in 0..100 {
+        let to = if n == 0 {
+            base.clone()
+        } else {
+            let mut p = base.clone().into_os_string();
+            p.push(format!("-{n}"));
+            PathBuf::from(p)
+        };
+        match std::fs::hard_link(key, &to) {
+            Ok(()) => {
+                std::fs::remove_file(key).map_err(|e| Error::io("move aside", key, e))?;
+                return Ok(to);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io("move aside", key, e)),
+        }
+    }
+    Err(Error::other(format!(
+        "cannot find a free name to move {} aside",
+        key.display()
+    ))
+    .hint("move the old key file away yourself, then run `vault init` again"))
 }
 
 impl Vault {
@@ -227,13 +319,13 @@ impl Vault {
     }
 
     /// Open the vault for a write command, creating it (key file slot) if missing
-    /// and saying so on stderr.
+    /// and saying so on stderr. A key file without a database is refused.
     pub fn open_or_create(paths: &Paths, keys: &KeySource) -> Result<Vault> {
         paths::check_db_files(&paths.db)?;
         if paths.db.exists() {
             return Vault::open(paths);
         }
-        match Vault::create(paths, keys, false)? {
+        match Vault::create(paths, keys, false, false)? {
             Some(created) => {
                 eprintln!("{}", created.notice);
                 Ok(created.vault)
@@ -242,7 +334,9 @@ impl Vault {
         }
     }
 
-    /// `vault init`: create a vault; refuses an existing one (exit 4).
+    /// `vault init`: create a vault; refuses an existing one (exit 4). A key
+    /// file at the usual place without a database is moved aside (never
+    /// deleted: it may unlock a backup); one named by VAULT_KEY_FILE is used.
     pub fn init(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Created> {
         let exists = || {
             Error::conflict(format!("a vault already exists at {}", paths.db.display()))
@@ -252,25 +346,31 @@ impl Vault {
         if paths.db.exists() {
             return Err(exists());
         }
-        Vault::create(paths, keys, passphrase)?.ok_or_else(exists)
+        Vault::create(paths, keys, passphrase, true)?.ok_or_else(exists)
     }
 
     /// Create a new vault. `Ok(None)` if another process created it first.
-    fn create(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Option<Created>> {
+    /// `on_purpose`: `vault init`, which may start anew beside an old key file.
+    fn create(
+        paths: &Paths,
+        keys: &KeySource,
+        passphrase: bool,
+        on_purpose: bool,
+    ) -> Result<Option<Created>> {
         keys.check_readable()?;
-        // The directory is made only once the key material is in hand, so a
-        // refused or mistyped passphrase leaves nothing behind.
+        // Key material first (a prompt, VAULT_KEY), so that a refused or
+        // mistyped passphrase touches no file.
         let mut vault_id = vec![0u8; crypto::VAULT_ID_LEN];
         crypto::random_bytes(&mut vault_id)?;
         let master = MasterKey::generate()?;
-        let (slot, notice) = if passphrase {
+        let given: Option<(SlotRow, String)> = if passphrase {
             let pass = new_passphrase(keys.given_passphrase()?)?;
             let params = Argon2Params::RFC9106_LOW_MEMORY;
             let mut salt = vec![0u8; crypto::SALT_LEN];
             crypto::random_bytes(&mut salt)?;
             let kek = crypto::passphrase_kek(pass.as_bytes(), params, &salt)?;
             let w = crypto::wrap_master(&master, &kek, &vault_id, "passphrase")?;
-            (
+            Some((
                 SlotRow {
                     id: 0,
                     kind: "passphrase".into(),
@@ -284,17 +384,71 @@ impl Vault {
                     "created a passphrase vault at {} (no key file; unlock with VAULT_PASSPHRASE, --passphrase-file or the prompt)",
                     paths.db.display()
                 ),
-            )
-        } else {
-            let (key, notice) = match &keys.key_text {
-                Some(text) => (
-                    KeyFileKey::parse(text, "VAULT_KEY")?,
-                    format!("created a vault at {} unlocked by the key in VAULT_KEY (no key file written)", paths.db.display()),
+            ))
+        } else if let Some(text) = &keys.key_text {
+            let key = KeyFileKey::parse(text, "VAULT_KEY")?;
+            Some((
+                keyfile_slot(&master, &key, &vault_id)?,
+                format!(
+                    "created a vault at {} unlocked by the key in VAULT_KEY (no key file written)",
+                    paths.db.display()
                 ),
+            ))
+        } else {
+            None
+        };
+        let mut undo = Undo {
+            dirs: paths::missing_dirs(&paths.dir),
+            ..Undo::default()
+        };
+        let built = (|| -> Result<Option<Created>> {
+            paths::ensure_private_dir(&paths.dir)?;
+            if let Some(mount) = paths::read_only_mount(&paths.dir) {
+                return Err(paths::read_only_fs_error(&paths.db, &mount));
+            }
+            // One creator at a time: the others wait here, then find the vault.
+            let _lock = paths::lock_dir(&paths.dir)?;
+            paths::check_db_files(&paths.db)?;
+            if paths::something_at(&paths.db) {
+                return Ok(None);
+            }
+            let marker = paths.dir.join(CREATING_MARKER);
+            let interrupted = paths::something_at(&marker);
+            let (slot, notice) = match given {
+                Some(g) => g,
                 None => {
-                    let key = load_or_create_key_file(&paths.key_file)?;
+                    if paths::is_link(&paths.key_file) {
+                        return Err(paths::key_file_is_link(&paths.key_file));
+                    }
+                    if paths::something_at(&paths.key_file) && !interrupted {
+                        if !on_purpose {
+                            return Err(orphan_key(paths));
+                        }
+                        if !paths.key_file_given {
+                            let to = move_key_aside(&paths.key_file)?;
+                            eprintln!(
+                                "note: moved the old key file {} (it had no vault.db) to {}; keep it until you are sure no backup of vault.db needs it",
+                                paths.key_file.display(),
+                                to.display()
+                            );
+                            undo.moved = Some((paths.key_file.clone(), to));
+                        }
+                    }
+                    match paths::create_private_file(&marker) {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                        Err(e) => return Err(Error::io("create", &marker, e)),
+                    }
+                    undo.files.push(marker.clone());
+                    if let Some(parent) = paths.key_file.parent() {
+                        undo.dirs.splice(0..0, paths::missing_dirs(parent));
+                    }
+                    let (key, made) = load_or_create_key_file(&paths.key_file)?;
+                    if made {
+                        undo.files.push(paths.key_file.clone());
+                    }
                     (
-                        key,
+                        keyfile_slot(&master, &key, &vault_id)?,
                         format!(
                             "created a vault at {} with its key in {} (back up that file: without it the secrets cannot be read)",
                             paths.db.display(),
@@ -303,48 +457,42 @@ impl Vault {
                     )
                 }
             };
-            let w = crypto::wrap_master(&master, &key.kek(), &vault_id, "keyfile")?;
-            (
-                SlotRow {
-                    id: 0,
-                    kind: "keyfile".into(),
-                    kdf: None,
-                    salt: None,
-                    nonce: w.nonce,
-                    wrapped: w.wrapped,
-                    check: w.check,
+            let created = now();
+            let keys = Keys::derive(master, &vault_id)?;
+            let policy_tag = keys.policy.tag(&policy_message(&[], &[]));
+            let store = Store::create(
+                &paths.db,
+                &NewVault {
+                    vault_id: &vault_id,
+                    format: crate::crypto::FORMAT_VERSION,
+                    created: &created,
+                    policy_tag: &policy_tag,
+                },
+                &slot,
+            )?;
+            let _ = std::fs::remove_file(&marker);
+            let Some(store) = store else { return Ok(None) };
+            Ok(Some(Created {
+                vault: Vault {
+                    store,
+                    paths: paths.clone(),
+                    slots: vec![slot],
+                    unlocked_by: None,
+                    crypt: Crypt {
+                        vault_id: vault_id.clone(),
+                        keys: Some(keys),
+                    },
                 },
                 notice,
-            )
-        };
-        paths::ensure_private_dir(&paths.dir)?;
-        let created = now();
-        let keys = Keys::derive(master, &vault_id)?;
-        let policy_tag = keys.policy.tag(&policy_message(&[], &[]));
-        let store = Store::create(
-            &paths.db,
-            &NewVault {
-                vault_id: &vault_id,
-                format: crate::crypto::FORMAT_VERSION,
-                created: &created,
-                policy_tag: &policy_tag,
-            },
-            &slot,
-        )?;
-        let Some(store) = store else { return Ok(None) };
-        Ok(Some(Created {
-            vault: Vault {
-                store,
-                paths: paths.clone(),
-                slots: vec![slot],
-                unlocked_by: None,
-                crypt: Crypt {
-                    vault_id,
-                    keys: Some(keys),
-                },
-            },
-            notice,
-        }))
+            }))
+        })();
+        match built {
+            Ok(c) => Ok(c),
+            Err(e) => {
+                undo.run();
+                Err(e)
+            }
+        }
     }
 
     /// Unlock with the first source that applies: `VAULT_KEY`, a given
@@ -368,7 +516,7 @@ impl Vault {
             self.open_slots(&slots, "keyfile", &key.kek(), "the key in VAULT_KEY")?
         } else if let (true, Some(pass)) = (has("passphrase"), src.given_passphrase()?) {
             self.open_passphrase(&slots, &pass)?
-        } else if has("keyfile") && self.paths.key_file.exists() {
+        } else if has("keyfile") && paths::something_at(&self.paths.key_file) {
             let text = paths::read_key_file(&self.paths.key_file)?;
             let key = KeyFileKey::parse(&text, &self.paths.key_file.display().to_string())?;
             let what = format!("the key file {}", self.paths.key_file.display());
@@ -411,7 +559,7 @@ impl Vault {
             return Ok(true);
         }
         src.check_readable()?;
-        if src.key_text.is_none() && !self.paths.key_file.exists() {
+        if src.key_text.is_none() && !paths::something_at(&self.paths.key_file) {
             return Ok(false);
         }
         let slots = self.slots.clone();
@@ -614,22 +762,42 @@ pub struct Created {
     pub notice: String,
 }
 
-/// Load the key file, or create it (0600, atomically) if missing.
-fn load_or_create_key_file(path: &std::path::Path) -> Result<KeyFileKey> {
+/// The key slot that `key` opens.
+fn keyfile_slot(master: &MasterKey, key: &KeyFileKey, vault_id: &[u8]) -> Result<SlotRow> {
+    let w = crypto::wrap_master(master, &key.kek(), vault_id, "keyfile")?;
+    Ok(SlotRow {
+        id: 0,
+        kind: "keyfile".into(),
+        kdf: None,
+        salt: None,
+        nonce: w.nonce,
+        wrapped: w.wrapped,
+        check: w.check,
+    })
+}
+
+/// Load the key file, or create it (0600, atomically) if missing; true when
+/// this call created it.
+fn load_or_create_key_file(path: &std::path::Path) -> Result<(KeyFileKey, bool)> {
     if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
             paths::ensure_private_dir(parent)?;
         }
     }
-    if !path.exists() {
+    // lstat, not stat: a dangling link planted at the name "does not exist"
+    // for stat, and must be refused below, not written through.
+    if !paths::something_at(path) {
         let key = KeyFileKey::generate()?;
         if paths::publish_new_file(path, key.to_text().as_bytes())? {
-            return Ok(key);
+            return Ok((key, true));
         }
     }
-    // Someone else's key file (or a concurrent creator's): use it.
+    // A key file left by an interrupted first use, or one VAULT_KEY_FILE names.
     let text = paths::read_key_file(path)?;
-    KeyFileKey::parse(&text, &path.display().to_string())
+    Ok((
+        KeyFileKey::parse(&text, &path.display().to_string())?,
+        false,
+    ))
 }
 
 /// The fewest characters a new passphrase may have. Argon2id slows each
@@ -695,13 +863,14 @@ pub fn read_passphrase(prompt: &str, locked: bool) -> Result<Zeroizing<String>> 
 /// `passwd`): `given` (VAULT_PASSPHRASE, a passphrase file) or asked twice at
 /// the terminal; the same strength rule either way.
 pub fn new_passphrase(given: Option<Zeroizing<String>>) -> Result<Zeroizing<String>> {
-    match given {
-        Some(p) => {
-            check_new_passphrase(&p, true)?;
-            Ok(p)
-        }
-        None => prompt_new_passphrase(),
-    }
+    let pass = match given {
+        Some(p) => p,
+        None => prompt_new_passphrase()?,
+    };
+    // The prompt refused a weak one before asking again; the warning about
+    // a short one comes once, here.
+    check_new_passphrase(&pass, true)?;
+    Ok(pass)
 }
 
 fn prompt_new_passphrase() -> Result<Zeroizing<String>> {

@@ -73,14 +73,22 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
         .iter()
         .map(|(a, g)| {
             vec![
-                a.name.clone(),
+                output::agent_name(&a.name),
                 g.len().to_string(),
-                a.last_run.clone().unwrap_or_else(|| "never".into()),
+                a.last_run.as_deref().map_or_else(|| "never".into(), escape),
                 escape(&a.description),
             ]
         })
         .collect();
-    output::print_table(&["AGENT", "GRANTS", "LAST RUN", "DESCRIPTION"], &rows)
+    use output::Fit;
+    output::print_table_fit(
+        &["AGENT", "GRANTS", "LAST RUN", "DESCRIPTION"],
+        &rows,
+        &[
+            Fit::Shrink { col: 3, min: 11 },
+            Fit::Shrink { col: 3, min: 5 },
+        ],
+    )
 }
 
 /// `synced`, `stale` or `pending` for one grant.
@@ -122,12 +130,15 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
         }));
     }
     output::print_fields(&[
-        ("agent", agent.name.clone()),
+        ("agent", output::agent_name(&agent.name)),
         ("description", escape(&agent.description)),
-        ("created", agent.created.clone()),
+        ("created", escape(&agent.created)),
         (
             "last run",
-            agent.last_run.clone().unwrap_or_else(|| "never".into()),
+            agent
+                .last_run
+                .as_deref()
+                .map_or_else(|| "never".into(), escape),
         ),
     ])?;
     say!();
@@ -139,7 +150,7 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
         .iter()
         .map(|g| {
             vec![
-                g.secret.clone(),
+                output::secret_name(&g.secret),
                 if g.global { "global" } else { "grant" }.to_owned(),
                 sync_state(g).to_owned(),
                 g.current_version.to_string(),

@@ -387,20 +387,21 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         return output::print_json(&secret_json(&row, json!(shown_value(&row)), &agents));
     }
     let mut fields = vec![
-        ("name", row.name.clone()),
+        ("name", output::secret_name(&row.name)),
         ("kind", row.kind.as_str().to_owned()),
         ("scope", row.scope.as_str().to_owned()),
         ("value", escape(&shown_value(&row))),
         ("description", escape(&row.description)),
     ];
     if let Some(p) = &row.provider {
-        fields.push(("provider", p.clone()));
+        fields.push(("provider", escape(p)));
     }
     fields.push(("version", row.version.to_string()));
-    fields.push(("created", row.created.clone()));
-    fields.push(("updated", row.updated.clone()));
+    fields.push(("created", escape(&row.created)));
+    fields.push(("updated", escape(&row.updated)));
     if !agents.is_empty() {
-        fields.push(("agents", agents.join(", ")));
+        let shown: Vec<String> = agents.iter().map(|a| output::agent_name(a)).collect();
+        fields.push(("agents", shown.join(", ")));
     }
     output::print_fields(&fields)
 }
@@ -475,7 +476,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         .iter()
         .map(|r| {
             vec![
-                r.name.clone(),
+                output::secret_name(&r.name),
                 r.kind.as_str().to_owned(),
                 if verified == Some(false) {
                     format!("{}!", r.scope.as_str())
@@ -484,12 +485,15 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
                 },
                 escape(&shown_value(r)),
                 escape(&r.description),
-                r.created.clone(),
-                r.updated.clone(),
+                escape(&r.created),
+                escape(&r.updated),
             ]
         })
         .collect();
-    output::print_table(
+    // On a narrow terminal: descriptions give way first, then the creation
+    // time, then long variable values; names and masks are never cut.
+    use output::Fit;
+    output::print_table_fit(
         &[
             "NAME",
             "KIND",
@@ -500,6 +504,17 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             "UPDATED",
         ],
         &table,
+        &[
+            Fit::Shrink { col: 4, min: 16 },
+            Fit::Drop(5),
+            Fit::Shrink { col: 4, min: 11 },
+            Fit::Shrink {
+                col: 3,
+                min: MASK.chars().count(),
+            },
+            Fit::Drop(6),
+            Fit::Shrink { col: 4, min: 5 },
+        ],
     )
 }
 

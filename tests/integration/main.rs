@@ -10,6 +10,7 @@ mod agents_run;
 mod core;
 mod day_two;
 mod docs;
+mod files;
 mod format;
 mod hardening;
 mod import_export;

@@ -7,7 +7,7 @@
 
 mod schema;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
@@ -23,11 +23,18 @@ pub use schema::SCHEMA_VERSION;
 
 pub struct SqliteStore {
     conn: Connection,
+    /// Opened read-only because the file system is: (vault.db, mount point).
+    read_only: Option<(PathBuf, PathBuf)>,
 }
 
+/// Open `path` read-write. The directories above it are resolved first:
+/// SQLite's NOFOLLOW refuses a link in any component of the path, and only
+/// a link at vault.db itself (or its -wal, -shm) is to be refused.
 fn connect(path: &Path) -> StoreResult<Connection> {
+    let real = crate::paths::real_path(path)
+        .map_err(|e| StoreError::Refused(Error::io("open", path, e)))?;
     let conn = Connection::open_with_flags(
-        path,
+        &real,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_NOFOLLOW,
@@ -36,6 +43,57 @@ fn connect(path: &Path) -> StoreResult<Connection> {
     conn.busy_handler(Some(busy::handler))?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
     Ok(conn)
+}
+
+/// Open `real` (directories already resolved) on a read-only file system.
+/// Nothing can change the file there, so it is opened `immutable` (no
+/// locks, no -shm to create), unless a -wal holds changes not yet in the
+/// main file: then SQLite reads it through the existing -shm.
+fn connect_read_only(real: &Path) -> StoreResult<Connection> {
+    let mut wal = real.as_os_str().to_owned();
+    wal.push("-wal");
+    let pending = std::fs::symlink_metadata(&wal).is_ok_and(|m| m.len() > 0);
+    let mut uri = String::from("file:");
+    use std::os::unix::ffi::OsStrExt;
+    for &b in real.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str(if pending { "?mode=ro" } else { "?immutable=1" });
+    let conn = Connection::open_with_flags(
+        &uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// Say what SQLite's "unable to open database file" means when the vault
+/// directory is the cause: WAL mode creates vault.db-wal and -shm beside
+/// vault.db, even to read.
+fn explain_open_failure(path: &Path, err: StoreError) -> StoreError {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_err() {
+        return StoreError::Refused(Error::other(format!(
+            "cannot open the vault at {}: its directory {} is read-only to you (not writable), and SQLite must create vault.db-wal and vault.db-shm beside vault.db, even to read",
+            path.display(),
+            dir.display()
+        ))
+        .hint(format!(
+            "make the directory writable (`chmod u+w {}`), or copy the vault directory to a writable place and pass --vault-dir",
+            crate::paths::shell_quote_path(dir)
+        )));
+    }
+    err
 }
 
 /// Waiting for the write lock, fairly. SQLite's own busy handler sleeps in
@@ -200,15 +258,32 @@ impl SqliteStore {
         }
         Ok(Some(SqliteStore {
             conn: connect(path)?,
+            read_only: None,
         }))
     }
 
     /// Open an existing vault database, migrating its schema if it is older.
     /// `max_format` is the newest on-disk format the caller reads: a vault of
     /// a newer one is refused before anything is written (no migration).
+    ///
+    /// On a read-only file system the vault is opened read-only: it can be
+    /// shown, and every write says which mount to remount.
     pub fn open(path: &Path, max_format: u32) -> StoreResult<SqliteStore> {
-        let conn = connect(path)?;
-        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let real = crate::paths::real_path(path)
+            .map_err(|e| StoreError::Refused(Error::io("open", path, e)))?;
+        let read_only = real
+            .parent()
+            .and_then(crate::paths::read_only_mount)
+            .map(|mount| (path.to_path_buf(), mount));
+        let conn = match &read_only {
+            None => connect(path),
+            Some(_) => connect_read_only(&real),
+        }
+        .map_err(|e| explain_open_failure(path, e))?;
+        crate::paths::warn_if_hard_linked(path, &real);
+        let version: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| explain_open_failure(path, e.into()))?;
         if version == 0 {
             // `create` publishes only complete vaults, so this is not one
             // being made right now: an empty file, some other database, or
@@ -242,8 +317,14 @@ impl SqliteStore {
             .hint("upgrade vault").into());
         }
         check_format(&conn, path, max_format)?;
-        let mut store = SqliteStore { conn };
+        let mut store = SqliteStore { conn, read_only };
         if version < SCHEMA_VERSION {
+            if let Some((db, mount)) = &store.read_only {
+                return Err(StoreError::Refused(
+                    crate::paths::read_only_fs_error(db, mount)
+                        .also("its schema must be upgraded first"),
+                ));
+            }
             let tx = store
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -346,6 +427,9 @@ impl Backend for SqliteStore {
         &mut self,
         mut f: impl FnMut(&Tx<'_>) -> crate::error::Result<T>,
     ) -> crate::error::Result<T> {
+        if let Some((db, mount)) = &self.read_only {
+            return Err(crate::paths::read_only_fs_error(db, mount));
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
