@@ -9,7 +9,6 @@ use crate::model;
 use crate::model::Scope;
 use crate::output::say;
 use crate::output::{self, escape};
-use crate::store::Backend;
 use crate::store::{Audience, GrantRow, SecretRow, Tx};
 use crate::vault::Vault;
 
@@ -26,9 +25,8 @@ fn create(ctx: &Ctx, name: &str, description: Option<&str>) -> Result<()> {
     model::check_agent_name(name)?;
     let mut vault = Vault::open_or_create(&ctx.paths, &ctx.keys)?;
     let now = output::now();
-    let created = vault
-        .store
-        .write(|tx| Ok(tx.create_agent(name, description.unwrap_or(""), &now)?))?;
+    let created =
+        vault.write_plain(|tx| Ok(tx.create_agent(name, description.unwrap_or(""), &now)?))?;
     if !created {
         return Err(
             Error::conflict(format!("an agent named {name} already exists")).hint(format!(
@@ -42,7 +40,7 @@ fn create(ctx: &Ctx, name: &str, description: Option<&str>) -> Result<()> {
 
 fn list(ctx: &Ctx, json: bool) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let agents = vault.store.read(|tx| {
+    let agents = vault.read(|tx, _| {
         let mut out = Vec::new();
         for a in tx.agents()? {
             let grants = tx.grants(&a.name)?;
@@ -102,7 +100,7 @@ pub fn sync_state(g: &GrantRow) -> &'static str {
 
 fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let (agent, grants) = vault.store.read(|tx| {
+    let (agent, grants) = vault.read(|tx, _| {
         model::check_agent_name(name)?;
         let a = tx.agent(name)?.ok_or_else(|| no_such_agent(tx, name))?;
         Ok((a, tx.received(name)?))

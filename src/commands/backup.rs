@@ -8,7 +8,7 @@ use crate::vault::Vault;
 
 pub fn backup(ctx: &Ctx, args: &crate::cli::BackupArgs) -> Result<()> {
     let vault = Vault::open(&ctx.paths)?;
-    vault.store.backup_to(&args.file)?;
+    vault.backup_to(&args.file)?;
     say!(
         "backed up the vault to {} (still encrypted, mode 0600). To restore: put it as DIR/vault.db beside the key file and run `vault --vault-dir DIR list`.",
         args.file.display()

@@ -14,7 +14,6 @@ use crate::cli::Shell;
 use crate::error::{Error, Result};
 use crate::exit::ExitCode;
 use crate::output::say;
-use crate::store::Backend;
 use crate::vault::Vault;
 
 /// The hidden first argument: `vault __complete secrets|agents [--vault-dir DIR]`.
@@ -65,7 +64,7 @@ fn complete(ctx: &Ctx, what: Names) -> Result<()> {
         return Ok(());
     }
     let mut vault = Vault::open(&ctx.paths)?;
-    let names = vault.store.read(|tx| {
+    let names = vault.read(|tx, _| {
         Ok(match what {
             Names::Secrets => tx.secret_names()?,
             Names::Agents => tx.agents()?.into_iter().map(|a| a.name).collect(),

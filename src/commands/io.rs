@@ -27,7 +27,6 @@ use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output;
 use crate::output::say;
-use crate::store::Backend;
 use crate::store::{Audience, SecretRow};
 use crate::vault::Vault;
 
@@ -382,7 +381,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     } else {
         Vault::open_or_create(&ctx.paths, &ctx.keys)?
     };
-    vault.store.read(|tx| {
+    vault.read(|tx, _| {
         for a in &args.agents {
             require_agent(tx, a)?;
         }
@@ -458,8 +457,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     };
     let summary = if args.dry_run {
         vault.unlock(&ctx.keys)?;
-        let Vault { store, crypt, .. } = &mut vault;
-        store.read(|tx| apply(tx, crypt))?
+        vault.read(|tx, crypt| apply(tx, crypt))?
     } else {
         vault.write(&ctx.keys, apply)?
     };
@@ -629,7 +627,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         Some(a) => Audience::Agent(a),
         None => Audience::Everything,
     };
-    let needs_key = vault.store.read(|tx| {
+    let needs_key = vault.read(|tx, _| {
         if let Some(a) = &args.agent {
             require_agent(tx, a)?;
         }
@@ -653,8 +651,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         vault.unlock_quietly(&ctx.keys)?
     };
     let with_policy = args.format == ExportFormat::Json;
-    let Vault { store, crypt, .. } = &mut vault;
-    let (rows, agents, grants) = store.read(|tx| {
+    let (rows, agents, grants) = vault.read(|tx, crypt| {
         if verify {
             crypt.verify_policy(tx)?;
         }
@@ -673,7 +670,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     })?;
     let mut values = Vec::with_capacity(rows.len());
     for r in &rows {
-        values.push(vault.crypt.open_value(&r.name, r.version, &r.value)?);
+        values.push(vault.crypt().open_value(&r.name, r.version, &r.value)?);
     }
     let mut text = Zeroizing::new(String::new());
     match args.format {

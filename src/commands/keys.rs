@@ -66,9 +66,9 @@ fn new_passphrase(
         strip_one_newline(&mut text);
         text
     } else {
-        return crate::vault::new_passphrase(given);
+        return crate::vault::new_passphrase(given, &super::terminal::TERMINAL);
     };
-    crate::vault::new_passphrase(Some(pass))
+    crate::vault::new_passphrase(Some(pass), &super::terminal::TERMINAL)
 }
 
 fn add(ctx: &Ctx, args: &KeysAddArgs) -> Result<()> {
@@ -135,7 +135,8 @@ pub fn rekey(ctx: &Ctx, _args: &RekeyArgs) -> Result<()> {
         if !std::io::stdin().is_terminal() {
             return Ok(None);
         }
-        crate::vault::read_passphrase(&format!("Passphrase of key slot {slot}: "), true).map(Some)
+        super::terminal::read_passphrase(&format!("Passphrase of key slot {slot}: "), true)
+            .map(Some)
     };
     let done = vault.rekey(&ctx.keys, &mut ask)?;
     say!(

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod providers;
 pub mod run;
 pub mod secrets;
+pub mod terminal;
 
 use std::path::PathBuf;
 
@@ -33,7 +34,7 @@ impl Ctx {
     pub fn new(vault_dir: Option<PathBuf>, passphrase_file: Option<PathBuf>) -> Result<Ctx> {
         Ok(Ctx {
             paths: Paths::resolve(vault_dir.as_deref())?,
-            keys: KeySource::from_env(passphrase_file),
+            keys: KeySource::from_env(passphrase_file, &terminal::TERMINAL),
         })
     }
 }

@@ -14,7 +14,6 @@ use crate::model::{self, Kind, Scope};
 use crate::output;
 use crate::report;
 use crate::run::{self, Injected, Outcome};
-use crate::store::Backend;
 use crate::store::SecretRow;
 use crate::vault::Vault;
 
@@ -187,8 +186,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     // Unlock first, so the rows chosen are read in the same transaction that
     // verifies the policy tag: what is injected is what was authenticated.
     vault.unlock(&ctx.keys)?;
-    let Vault { store, crypt, .. } = &mut vault;
-    let snapshot = store.read(|tx| {
+    let snapshot = vault.read(|tx, crypt| {
         if let Some(a) = agent {
             model::check_agent_name(a)?;
             if tx.agent(a)?.is_none() {
@@ -220,7 +218,9 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
             eprintln!("vault: warning: not injecting {}: {why}", row.name);
             continue;
         }
-        let value = vault.crypt.open_value(&row.name, row.version, &row.value)?;
+        let value = vault
+            .crypt()
+            .open_value(&row.name, row.version, &row.value)?;
         secrets.push(Injected {
             name: row.name.clone(),
             value,
@@ -245,12 +245,8 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         }
     }
     let env = run::build_env(std::env::vars_os(), args.clean_env, &args.keep, &secrets);
-    let Vault { store, .. } = vault;
     if args.no_masking {
-        // exec is next: it closes the descriptors (CLOEXEC) and drops the
-        // locks, so skip SQLite's orderly close (a checkpoint attempt and WAL
-        // housekeeping) on the hot path. The keys are still zeroed on drop.
-        std::mem::forget(store);
+        vault.close_for_exec();
     }
     Ok(Prepared { env, secrets })
 }
@@ -258,9 +254,9 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
 /// Record which version of each secret (granted or global) the agent now
 /// receives, so `agent show` can tell a rotated one as stale.
 fn record_delivery(vault: &mut Vault, agent: &str, chosen: &[SecretRow]) -> Result<()> {
-    vault.store.relax_durability()?;
+    vault.relax_durability()?;
     let now = output::now();
-    vault.store.write(|tx| {
+    vault.write_plain(|tx| {
         let delivered: Vec<(&str, u64)> = chosen
             .iter()
             .map(|r| (r.name.as_str(), r.version))

@@ -11,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output::say;
 use crate::output::{self, escape, MASK};
-use crate::store::Backend;
 use crate::store::{Audience, SecretRow, StoredValue};
 use crate::vault::{strip_one_newline, Vault};
 
@@ -114,7 +113,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         None
     };
     let existing = match &mut opened {
-        Some(v) => v.store.read(|tx| {
+        Some(v) => v.read(|tx, _| {
             for a in &args.agents {
                 require_agent(tx, a)?;
             }
@@ -356,7 +355,7 @@ fn shown_value(row: &SecretRow) -> String {
 
 pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let (row, agents) = vault.store.read(|tx| {
+    let (row, agents) = vault.read(|tx, _| {
         let row = tx
             .secret(&args.name)?
             .ok_or_else(|| no_such_secret(tx, &args.name))?;
@@ -366,13 +365,14 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     if args.reveal {
         vault.unlock(&ctx.keys)?;
         // Re-read under a verified policy: the row shown is the row authenticated.
-        let Vault { store, crypt, .. } = &mut vault;
-        let row = store.read(|tx| {
+        let row = vault.read(|tx, crypt| {
             crypt.verify_policy(tx)?;
             tx.secret(&args.name)?
                 .ok_or_else(|| no_such_secret(tx, &args.name))
         })?;
-        let value = vault.crypt.open_value(&row.name, row.version, &row.value)?;
+        let value = vault
+            .crypt()
+            .open_value(&row.name, row.version, &row.value)?;
         if args.json {
             return output::print_json(&secret_json(&row, json!(value.as_str()), &agents));
         }
@@ -420,8 +420,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         Ok(false) => "no key file or VAULT_KEY to check them".to_owned(),
         Err(e) => format!("the key could not be used: {}", e.message()),
     };
-    let Vault { store, crypt, .. } = &mut vault;
-    let (all, grants, verified) = store.read(|tx| {
+    let (all, grants, verified) = vault.read(|tx, crypt| {
         if let Some(a) = &args.agent {
             require_agent(tx, a)?;
         }
@@ -542,7 +541,7 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
         }
     }
     let mut vault = Vault::open(&ctx.paths)?;
-    let rows = vault.store.read(|tx| {
+    let rows = vault.read(|tx, _| {
         let mut rows = Vec::with_capacity(names.len());
         for n in &names {
             match tx.secret(n)? {

@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::{wrapped, Crypt, KeySource, Keys, Vault};
+use super::unlock::wrapped;
+use super::{Crypt, KeySource, Keys, Vault};
 use crate::crypto::{self, Argon2Params, KeyFileKey, MasterKey};
 use crate::error::{Error, Result};
 use crate::paths;
@@ -63,6 +64,7 @@ impl KeySource {
             passphrase: None,
             passphrase_file: None,
             unreadable: self.unreadable,
+            callbacks: self.callbacks,
         }
     }
 
@@ -272,7 +274,10 @@ impl Vault {
     /// The key file did not open the vault: if a rekey committed but did not
     /// get to rename `KEYFILE.new` into place, that file opens it; finish the
     /// rename and return the master key and slot.
-    pub(super) fn recover_pending_key_file(&self) -> Option<(MasterKey, i64)> {
+    pub(super) fn recover_pending_key_file(
+        &self,
+        callbacks: &dyn super::Callbacks,
+    ) -> Option<(MasterKey, i64)> {
         let pending = pending_path(&self.paths.key_file);
         let text = paths::read_key_file(&pending).ok()?;
         let key = KeyFileKey::parse(&text, "").ok()?;
@@ -288,11 +293,11 @@ impl Vault {
             })?;
         if std::fs::rename(&pending, &self.paths.key_file).is_ok() {
             sync_parent(&self.paths.key_file);
-            eprintln!(
+            callbacks.display_message(&format!(
                 "note: an interrupted `vault rekey` left the new key in {}; it is now {} (the old key file no longer opened the vault)",
                 pending.display(),
                 self.paths.key_file.display()
-            );
+            ));
         }
         Some(found)
     }

@@ -1,0 +1,451 @@
+//! The vault as commands see it: open or create it, unlock it, seal and reveal
+//! values. This is the one place where the store (SQL, opaque bytes) and the
+//! crypto layer (keys, no SQL) meet.
+
+use std::path::PathBuf;
+
+use crate::crypto::{self, Argon2Params, KeyFileKey, MasterKey};
+use crate::error::{Error, Result};
+use crate::paths::{self, Paths};
+use crate::store::Backend;
+use crate::store::{NewVault, SlotRow, Store, Tx};
+
+mod history;
+mod keys;
+mod policy;
+mod unlock;
+
+pub use history::History;
+pub use policy::Crypt;
+use policy::{policy_message, Keys};
+pub use unlock::{new_passphrase, strip_one_newline, Callbacks, KeySource};
+
+/// Environment variables vault reads for itself. `vault run` removes them from
+/// the command's environment: no agent ever receives unlock material.
+pub const OWN_ENV_VARS: &[&str] = &[
+    "VAULT_KEY",
+    "VAULT_PASSPHRASE",
+    "VAULT_KEY_FILE",
+    "VAULT_DIR",
+];
+
+pub struct Vault {
+    store: Store,
+    paths: Paths,
+    /// Keys and the vault id: seal and open values. A separate field so that
+    /// sealing can happen inside a `store.write` closure.
+    crypt: Crypt,
+    /// Key slots as read when the vault was opened.
+    slots: Vec<SlotRow>,
+    /// The slot that unlocked the vault (`None` while locked, or for a vault
+    /// this process created).
+    unlocked_by: Option<i64>,
+}
+
+fn now() -> String {
+    crate::output::now()
+}
+
+fn no_vault(paths: &Paths) -> Error {
+    if paths::is_link(&paths.key_file) {
+        return paths::key_file_is_link(&paths.key_file);
+    }
+    if !paths.key_file_given && paths::something_at(&paths.key_file) {
+        return orphan_key(paths);
+    }
+    Error::not_found(format!("no vault at {}", paths.db.display()))
+        .hint("create one with `vault init` (or any `vault set`), or pass --vault-dir / set VAULT_DIR for the vault you mean")
+}
+
+/// A key file without its database: the database was moved or lost, or this
+/// is the wrong `--vault-dir`. Never papered over with a new, empty vault on
+/// the old key (exit 3, like any missing vault).
+fn orphan_key(paths: &Paths) -> Error {
+    let fresh = if paths.key_file_given {
+        "to start a new, empty vault with this key on purpose, run `vault init`".to_owned()
+    } else {
+        format!(
+            "to start a new, empty vault on purpose, run `vault init` (it keeps the old key as {}.old-TIME)",
+            paths.key_file.display()
+        )
+    };
+    Error::not_found(format!(
+        "the key file {} exists but vault.db is missing at {}",
+        paths.key_file.display(),
+        paths.db.display()
+    ))
+    .hint(format!(
+        "restore vault.db from your backup to {} (or pass --vault-dir / set VAULT_DIR for the vault you mean); {fresh}",
+        paths.db.display()
+    ))
+}
+
+/// Marks a creation in progress in the vault directory (under its lock): a
+/// key file found beside this marker and no database was left by a first
+/// use that was killed, not by a lost vault.db, and is used, not refused.
+const CREATING_MARKER: &str = ".vault.creating";
+
+/// What a first use made before it failed, removed again so that a failed
+/// first use leaves nothing behind.
+#[derive(Default)]
+struct Undo {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    /// A key file moved aside by `init`: moved back.
+    moved: Option<(PathBuf, PathBuf)>,
+}
+
+impl Undo {
+    fn run(self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+        if let Some((from, to)) = &self.moved {
+            if std::fs::hard_link(to, from).is_ok() {
+                let _ = std::fs::remove_file(to);
+            }
+        }
+        paths::remove_dirs(&self.dirs);
+    }
+}
+
+/// Move a key file that has no database aside to `NAME.old-TIME`, never
+/// over another file: it may be the only key to a backup of vault.db.
+fn move_key_aside(key: &std::path::Path) -> Result<PathBuf> {
+    let stamp: String = now()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let mut name = key.as_os_str().to_owned();
+    name.push(format!(".old-{stamp}"));
+    let base = PathBuf::from(name);
+    for n in 0..100 {
+        let to = if n == 0 {
+            base.clone()
+        } else {
+            let mut p = base.clone().into_os_string();
+            p.push(format!("-{n}"));
+            PathBuf::from(p)
+        };
+        match std::fs::hard_link(key, &to) {
+            Ok(()) => {
+                std::fs::remove_file(key).map_err(|e| Error::io("move aside", key, e))?;
+                return Ok(to);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io("move aside", key, e)),
+        }
+    }
+    Err(Error::other(format!(
+        "cannot find a free name to move {} aside",
+        key.display()
+    ))
+    .hint("move the old key file away yourself, then run `vault init` again"))
+}
+
+impl Vault {
+    /// Open an existing vault; a missing one is "not found" (exit 3).
+    pub fn open(paths: &Paths) -> Result<Vault> {
+        if !paths.db.exists() {
+            // A dangling symlink "does not exist" either: name it.
+            paths::check_db_files(&paths.db)?;
+            return Err(no_vault(paths));
+        }
+        paths::check_dir_safe(&paths.dir)?;
+        // SQLite refuses links (NOFOLLOW) with a vague message; find out
+        // which file is odd only then, off the hot path of `vault run`.
+        let mut store = Store::open(&paths.db, crate::crypto::FORMAT_VERSION)
+            .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e.into()))?;
+        // One read for both: every unlock needs the slots, and each
+        // transaction costs a round of WAL-index locking.
+        let (vault_id, slots) = store.read(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
+        Ok(Vault {
+            store,
+            paths: paths.clone(),
+            slots,
+            unlocked_by: None,
+            crypt: Crypt {
+                vault_id,
+                keys: None,
+            },
+        })
+    }
+
+    /// Open the vault for a write command, creating it (key file slot) if missing
+    /// and saying so on stderr. A key file without a database is refused.
+    pub fn open_or_create(paths: &Paths, keys: &KeySource) -> Result<Vault> {
+        paths::check_db_files(&paths.db)?;
+        if paths.db.exists() {
+            return Vault::open(paths);
+        }
+        match Vault::create(paths, keys, false, false)? {
+            Some(created) => {
+                keys.callbacks.display_message(&created.notice);
+                Ok(created.vault)
+            }
+            None => Vault::open(paths),
+        }
+    }
+
+    /// `vault init`: create a vault; refuses an existing one (exit 4). A key
+    /// file at the usual place without a database is moved aside (never
+    /// deleted: it may unlock a backup); one named by VAULT_KEY_FILE is used.
+    pub fn init(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Created> {
+        let exists = || {
+            Error::conflict(format!("a vault already exists at {}", paths.db.display()))
+                .hint("nothing was changed; use --vault-dir DIR to create another vault elsewhere")
+        };
+        paths::check_db_files(&paths.db)?;
+        if paths.db.exists() {
+            return Err(exists());
+        }
+        Vault::create(paths, keys, passphrase, true)?.ok_or_else(exists)
+    }
+
+    /// Create a new vault. `Ok(None)` if another process created it first.
+    /// `on_purpose`: `vault init`, which may start anew beside an old key file.
+    fn create(
+        paths: &Paths,
+        keys: &KeySource,
+        passphrase: bool,
+        on_purpose: bool,
+    ) -> Result<Option<Created>> {
+        keys.check_readable()?;
+        // Key material first (a prompt, VAULT_KEY), so that a refused or
+        // mistyped passphrase touches no file.
+        let mut vault_id = vec![0u8; crypto::VAULT_ID_LEN];
+        crypto::random_bytes(&mut vault_id)?;
+        let master = MasterKey::generate()?;
+        let given: Option<(SlotRow, String)> = if passphrase {
+            let pass = new_passphrase(keys.given_passphrase()?, keys.callbacks)?;
+            let params = Argon2Params::RFC9106_LOW_MEMORY;
+            let mut salt = vec![0u8; crypto::SALT_LEN];
+            crypto::random_bytes(&mut salt)?;
+            let kek = crypto::passphrase_kek(pass.as_bytes(), params, &salt)?;
+            let w = crypto::wrap_master(&master, &kek, &vault_id, "passphrase")?;
+            Some((
+                SlotRow {
+                    id: 0,
+                    kind: "passphrase".into(),
+                    kdf: Some(params.encode()),
+                    salt: Some(salt),
+                    nonce: w.nonce,
+                    wrapped: w.wrapped,
+                    check: w.check,
+                },
+                format!(
+                    "created a passphrase vault at {} (no key file; unlock with VAULT_PASSPHRASE, --passphrase-file or the prompt)",
+                    paths.db.display()
+                ),
+            ))
+        } else if let Some(text) = &keys.key_text {
+            let key = KeyFileKey::parse(text, "VAULT_KEY")?;
+            Some((
+                keyfile_slot(&master, &key, &vault_id)?,
+                format!(
+                    "created a vault at {} unlocked by the key in VAULT_KEY (no key file written)",
+                    paths.db.display()
+                ),
+            ))
+        } else {
+            None
+        };
+        let mut undo = Undo {
+            dirs: paths::missing_dirs(&paths.dir),
+            ..Undo::default()
+        };
+        let built = (|| -> Result<Option<Created>> {
+            paths::ensure_private_dir(&paths.dir)?;
+            if let Some(mount) = paths::read_only_mount(&paths.dir) {
+                return Err(paths::read_only_fs_error(&paths.db, &mount));
+            }
+            // One creator at a time: the others wait here, then find the vault.
+            let _lock = paths::lock_dir(&paths.dir)?;
+            paths::check_db_files(&paths.db)?;
+            if paths::something_at(&paths.db) {
+                return Ok(None);
+            }
+            let marker = paths.dir.join(CREATING_MARKER);
+            let interrupted = paths::something_at(&marker);
+            let (slot, notice) = match given {
+                Some(g) => g,
+                None => {
+                    if paths::is_link(&paths.key_file) {
+                        return Err(paths::key_file_is_link(&paths.key_file));
+                    }
+                    if paths::something_at(&paths.key_file) && !interrupted {
+                        if !on_purpose {
+                            return Err(orphan_key(paths));
+                        }
+                        if !paths.key_file_given {
+                            let to = move_key_aside(&paths.key_file)?;
+                            keys.callbacks.display_message(&format!(
+                                "note: moved the old key file {} (it had no vault.db) to {}; keep it until you are sure no backup of vault.db needs it",
+                                paths.key_file.display(),
+                                to.display()
+                            ));
+                            undo.moved = Some((paths.key_file.clone(), to));
+                        }
+                    }
+                    match paths::create_private_file(&marker) {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                        Err(e) => return Err(Error::io("create", &marker, e)),
+                    }
+                    undo.files.push(marker.clone());
+                    if let Some(parent) = paths.key_file.parent() {
+                        undo.dirs.splice(0..0, paths::missing_dirs(parent));
+                    }
+                    let (key, made) = load_or_create_key_file(&paths.key_file)?;
+                    if made {
+                        undo.files.push(paths.key_file.clone());
+                    }
+                    (
+                        keyfile_slot(&master, &key, &vault_id)?,
+                        format!(
+                            "created a vault at {} with its key in {} (back up that file: without it the secrets cannot be read)",
+                            paths.db.display(),
+                            paths.key_file.display()
+                        ),
+                    )
+                }
+            };
+            let created = now();
+            let keys = Keys::derive(master, &vault_id)?;
+            let policy_tag = keys.policy.tag(&policy_message(&[], &[]));
+            let store = Store::create(
+                &paths.db,
+                &NewVault {
+                    vault_id: &vault_id,
+                    format: crate::crypto::FORMAT_VERSION,
+                    created: &created,
+                    policy_tag: &policy_tag,
+                },
+                &slot,
+            )?;
+            let _ = std::fs::remove_file(&marker);
+            let Some(store) = store else { return Ok(None) };
+            Ok(Some(Created {
+                vault: Vault {
+                    store,
+                    paths: paths.clone(),
+                    slots: vec![slot],
+                    unlocked_by: None,
+                    crypt: Crypt {
+                        vault_id: vault_id.clone(),
+                        keys: Some(keys),
+                    },
+                },
+                notice,
+            }))
+        })();
+        match built {
+            Ok(c) => Ok(c),
+            Err(e) => {
+                undo.run();
+                Err(e)
+            }
+        }
+    }
+
+    /// A write transaction that changes policy (secrets, kinds, scopes,
+    /// versions, grants): unlocks, verifies the current policy first (so a
+    /// tampered vault is never blessed by resealing it), runs `f`, then
+    /// reseals the policy tag in the same transaction.
+    pub fn write<T>(
+        &mut self,
+        src: &KeySource,
+        mut f: impl FnMut(&Tx<'_>, &Crypt) -> Result<T>,
+    ) -> Result<T> {
+        self.unlock(src)?;
+        let Vault { store, crypt, .. } = self;
+        store.write(|tx| {
+            crypt.verify_policy(tx)?;
+            let out = f(tx, crypt)?;
+            crypt.seal_policy(tx)?;
+            Ok(out)
+        })
+    }
+
+    /// A read transaction (one consistent snapshot, never committed), with
+    /// the keys as far as the vault is unlocked.
+    pub fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>, &Crypt) -> Result<T>) -> Result<T> {
+        let Vault { store, crypt, .. } = self;
+        store.read(|tx| f(tx, crypt))
+    }
+
+    /// A write transaction that changes no policy (agents, deliveries): no
+    /// key needed, no policy tag to reseal.
+    pub fn write_plain<T>(&mut self, f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.store.write(f)
+    }
+
+    /// Seal and open values with the keys unlocked so far.
+    pub fn crypt(&self) -> &Crypt {
+        &self.crypt
+    }
+
+    /// Lower durability for bookkeeping writes on the hot path (`vault run`'s
+    /// delivery record): survives a crash of vault, maybe not of the OS.
+    pub fn relax_durability(&self) -> Result<()> {
+        Ok(self.store.relax_durability()?)
+    }
+
+    /// `vault run --no-masking`: exec is next. It closes the descriptors
+    /// (CLOEXEC) and drops the locks, so skip SQLite's orderly close (a
+    /// checkpoint attempt and WAL housekeeping) on the hot path. The keys
+    /// are still zeroed on drop.
+    pub fn close_for_exec(self) {
+        let Vault { store, .. } = self;
+        std::mem::forget(store);
+    }
+
+    /// A consistent, still-encrypted copy of the database at `to`.
+    pub fn backup_to(&self, to: &std::path::Path) -> Result<()> {
+        Ok(self.store.backup_to(to)?)
+    }
+}
+
+/// A freshly created vault and the line that tells the user where it is.
+pub struct Created {
+    pub vault: Vault,
+    pub notice: String,
+}
+
+/// The key slot that `key` opens.
+fn keyfile_slot(master: &MasterKey, key: &KeyFileKey, vault_id: &[u8]) -> Result<SlotRow> {
+    let w = crypto::wrap_master(master, &key.kek(), vault_id, "keyfile")?;
+    Ok(SlotRow {
+        id: 0,
+        kind: "keyfile".into(),
+        kdf: None,
+        salt: None,
+        nonce: w.nonce,
+        wrapped: w.wrapped,
+        check: w.check,
+    })
+}
+
+/// Load the key file, or create it (0600, atomically) if missing; true when
+/// this call created it.
+fn load_or_create_key_file(path: &std::path::Path) -> Result<(KeyFileKey, bool)> {
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            paths::ensure_private_dir(parent)?;
+        }
+    }
+    // lstat, not stat: a dangling link planted at the name "does not exist"
+    // for stat, and must be refused below, not written through.
+    if !paths::something_at(path) {
+        let key = KeyFileKey::generate()?;
+        if paths::publish_new_file(path, key.to_text().as_bytes())? {
+            return Ok((key, true));
+        }
+    }
+    // A key file left by an interrupted first use, or one VAULT_KEY_FILE names.
+    let text = paths::read_key_file(path)?;
+    Ok((
+        KeyFileKey::parse(&text, &path.display().to_string())?,
+        false,
+    ))
+}

@@ -1,0 +1,290 @@
+//! Format 1's keys and access policy. `Crypt` holds the vault id and, once
+//! unlocked, the value key and policy key derived from the master key: it
+//! seals and opens values, and checks and reseals the policy tag (one HMAC
+//! over every secret's name, kind, scope, version pointer, provider and
+//! variable value, and every grant; docs/FORMAT.md §6).
+
+use zeroize::Zeroizing;
+
+use crate::crypto::{MasterKey, PolicyKey, ValueKey};
+use crate::error::{Error, Result};
+use crate::model::{Kind, SecretValue};
+use crate::store::{SecretRow, StoredValue, Tx};
+
+/// Every secret row and grant, read and authenticated together.
+pub struct Snapshot {
+    /// Secrets by name (description and timestamps left empty).
+    pub rows: Vec<SecretRow>,
+    /// (agent, secret) pairs.
+    pub grants: Vec<(String, String)>,
+}
+
+pub struct Crypt {
+    pub(super) vault_id: Vec<u8>,
+    pub(super) keys: Option<Keys>,
+}
+
+pub(super) struct Keys {
+    /// Kept for wrapping new key slots (`keys add`, `rekey`); zeroed on drop.
+    pub(super) master: MasterKey,
+    pub(super) value: ValueKey,
+    pub(super) policy: PolicyKey,
+}
+
+impl Keys {
+    pub(super) fn derive(master: MasterKey, vault_id: &[u8]) -> Result<Keys> {
+        Ok(Keys {
+            value: ValueKey::derive(&master, vault_id)?,
+            policy: PolicyKey::derive(&master, vault_id),
+            master,
+        })
+    }
+}
+
+/// The canonical byte string the policy tag authenticates: every secret's
+/// name, kind, scope, current version, provider and (for variables) value,
+/// then every grant, each field length-prefixed, in a fixed order.
+pub(super) fn policy_message(
+    rows: &[SecretRow],
+    grants: &[(String, String)],
+) -> Zeroizing<Vec<u8>> {
+    fn field(out: &mut Vec<u8>, b: &[u8]) {
+        out.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        out.extend_from_slice(b);
+    }
+    let mut m = Zeroizing::new(Vec::with_capacity(64 + rows.len() * 64 + grants.len() * 32));
+    m.extend_from_slice(b"vault/v1/policy\0");
+    m.extend_from_slice(&(rows.len() as u64).to_be_bytes());
+    for r in rows {
+        field(&mut m, r.name.as_bytes());
+        field(&mut m, r.kind.as_str().as_bytes());
+        field(&mut m, r.scope.as_str().as_bytes());
+        m.extend_from_slice(&r.version.to_be_bytes());
+        match &r.provider {
+            Some(p) => {
+                m.push(1);
+                field(&mut m, p.as_bytes());
+            }
+            None => m.push(0),
+        }
+        match (&r.kind, &r.value) {
+            (Kind::Variable, StoredValue::Plain(p)) => {
+                m.push(1);
+                field(&mut m, p.as_bytes());
+            }
+            _ => m.push(0),
+        }
+    }
+    m.extend_from_slice(&(grants.len() as u64).to_be_bytes());
+    for (agent, secret) in grants {
+        field(&mut m, agent.as_bytes());
+        field(&mut m, secret.as_bytes());
+    }
+    m
+}
+
+impl Crypt {
+    /// Check the policy tag against the current rows (exit 6 on mismatch).
+    pub fn verify_policy(&self, tx: &Tx<'_>) -> Result<()> {
+        self.verified_snapshot(tx).map(|_| ())
+    }
+
+    /// Every secret row (without description and timestamps) and grant,
+    /// after checking them against the policy tag: one read serves both the
+    /// check and the caller, so what the caller uses is what was authenticated.
+    pub fn verified_snapshot(&self, tx: &Tx<'_>) -> Result<Snapshot> {
+        let rows = tx.policy_rows()?;
+        let grants = tx.all_grants()?;
+        self.check_policy(tx, &rows, &grants)?;
+        Ok(Snapshot { rows, grants })
+    }
+
+    /// Check rows and grants the caller read in this transaction (all of
+    /// them) against the stored policy tag.
+    pub fn check_policy(
+        &self,
+        tx: &Tx<'_>,
+        rows: &[SecretRow],
+        grants: &[(String, String)],
+    ) -> Result<()> {
+        let keys = self.keys()?;
+        // The kind is authenticated by the tag; the form of the stored value
+        // must match it. vault seals every version of a secret, so plain text
+        // under a secret was put there to be read as the value (exit 6).
+        if let Some(r) = rows
+            .iter()
+            .find(|r| r.kind == Kind::Secret && matches!(r.value, StoredValue::Plain(_)))
+        {
+            return Err(Error::integrity(format!(
+                "{} is a secret, but its stored value is plain text: it was changed outside vault",
+                r.name
+            ))
+            .hint("someone with write access to vault.db replaced the value; restore vault.db from a backup"));
+        }
+        let tag = tx.meta("policy_tag")?.unwrap_or_default();
+        if keys.policy.verify(&policy_message(rows, grants), &tag) {
+            Ok(())
+        } else {
+            Err(Error::integrity(
+                "the vault's access policy failed authentication: a scope, kind, grant, variable or current-version pointer was changed outside vault",
+            )
+            .hint("someone with write access to vault.db may have widened who receives a secret; restore vault.db from a backup"))
+        }
+    }
+
+    /// Recompute and store the policy tag (inside the caller's write transaction).
+    pub fn seal_policy(&self, tx: &Tx<'_>) -> Result<()> {
+        let keys = self.keys()?;
+        let rows = tx.policy_rows()?;
+        let grants = tx.all_grants()?;
+        let tag = keys.policy.tag(&policy_message(&rows, &grants));
+        Ok(tx.set_meta("policy_tag", &tag)?)
+    }
+
+    pub(super) fn keys(&self) -> Result<&Keys> {
+        self.keys
+            .as_ref()
+            .ok_or_else(|| Error::locked("the vault is not unlocked"))
+    }
+
+    /// Prepare `value` for storage as `version` of `name`.
+    pub fn seal(
+        &self,
+        name: &str,
+        version: u64,
+        kind: Kind,
+        value: &SecretValue,
+    ) -> Result<StoredValue> {
+        match kind {
+            Kind::Variable => Ok(StoredValue::Plain(Zeroizing::new(
+                value.as_str().to_owned(),
+            ))),
+            Kind::Secret => {
+                let s = self.keys()?.value.seal(name, version, value.as_bytes())?;
+                Ok(StoredValue::Sealed {
+                    nonce: s.nonce,
+                    ciphertext: s.ciphertext,
+                })
+            }
+        }
+    }
+
+    /// The plaintext of a stored value (`version` of `name`).
+    pub fn open_value(
+        &self,
+        name: &str,
+        version: u64,
+        stored: &StoredValue,
+    ) -> Result<SecretValue> {
+        match stored {
+            StoredValue::Plain(p) => SecretValue::new(p.clone()),
+            StoredValue::Sealed { nonce, ciphertext } => {
+                let plain = self.keys()?.value.open(name, version, nonce, ciphertext)?;
+                SecretValue::from_bytes(plain).map_err(|_| {
+                    Error::integrity(format!("{name} (version {version}) decrypted to something that is not a valid value"))
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Scope;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    fn row(
+        name: &str,
+        kind: Kind,
+        scope: Scope,
+        version: u64,
+        provider: Option<&str>,
+        value: StoredValue,
+    ) -> SecretRow {
+        SecretRow {
+            name: name.into(),
+            kind,
+            scope,
+            description: "ignored".into(),
+            provider: provider.map(str::to_owned),
+            version,
+            created: "ignored".into(),
+            updated: "ignored".into(),
+            value,
+        }
+    }
+
+    /// The bytes docs/FORMAT.md §8 gives (computed by docs/kat.py from the text).
+    #[test]
+    fn policy_message_matches_the_documented_example() {
+        assert_eq!(
+            hex(&policy_message(&[], &[])),
+            "7661756c742f76312f706f6c6963790000000000000000000000000000000000"
+        );
+        let url = StoredValue::Plain(Zeroizing::new("https://api.example.com".into()));
+        let sealed = StoredValue::Sealed {
+            nonce: vec![1; 12],
+            ciphertext: vec![2; 40],
+        };
+        let rows = [
+            row("API_URL", Kind::Variable, Scope::Global, 1, None, url),
+            row(
+                "OPENAI_API_KEY",
+                Kind::Secret,
+                Scope::Agent,
+                3,
+                Some("openai"),
+                sealed,
+            ),
+        ];
+        let grants = [("support-bot".to_owned(), "OPENAI_API_KEY".to_owned())];
+        let expected = concat!(
+            "7661756c742f76312f706f6c69637900",
+            "0000000000000002",
+            "000000074150495f55524c",
+            "000000087661726961626c65",
+            "00000006676c6f62616c",
+            "0000000000000001",
+            "00",
+            "01",
+            "0000001768747470733a2f2f6170692e6578616d706c652e636f6d",
+            "0000000e4f50454e41495f4150495f4b4559",
+            "00000006736563726574",
+            "000000056167656e74",
+            "0000000000000003",
+            "01",
+            "000000066f70656e6169",
+            "00",
+            "0000000000000001",
+            "0000000b737570706f72742d626f74",
+            "0000000e4f50454e41495f4150495f4b4559",
+        );
+        assert_eq!(hex(&policy_message(&rows, &grants)), expected);
+    }
+
+    /// Descriptions and timestamps are not policy; scope, version and grants are.
+    #[test]
+    fn policy_message_covers_exactly_the_policy() {
+        let empty = || StoredValue::Plain(Zeroizing::new(String::new()));
+        let base = [row("A", Kind::Secret, Scope::Agent, 2, None, empty())];
+        let mut other = base.clone();
+        other[0].description = "changed".into();
+        other[0].updated = "changed".into();
+        assert_eq!(*policy_message(&base, &[]), *policy_message(&other, &[]));
+        let mut widened = base.clone();
+        widened[0].scope = Scope::Global;
+        assert_ne!(*policy_message(&base, &[]), *policy_message(&widened, &[]));
+        let mut rolled = base.clone();
+        rolled[0].version = 1;
+        assert_ne!(*policy_message(&base, &[]), *policy_message(&rolled, &[]));
+        let granted = [("bot".to_owned(), "A".to_owned())];
+        assert_ne!(
+            *policy_message(&base, &[]),
+            *policy_message(&base, &granted)
+        );
+    }
+}
