@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{no_such_agent, no_such_secret, require_agent, Ctx};
+use super::Ctx;
 use crate::cli::{AgentCommand, GrantArgs, RevokeArgs};
 use crate::error::{Error, Result};
 use crate::model;
@@ -11,6 +11,7 @@ use crate::output::say;
 use crate::output::{self, escape};
 use crate::store::{Audience, GrantRow, SecretRow, Tx};
 use crate::vault::Vault;
+use crate::vault::{no_such_agent, no_such_secret, require_agent};
 
 pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
     match cmd {

@@ -20,7 +20,7 @@ use std::io::{IsTerminal, Read, Write};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{require_agent, Ctx};
+use super::Ctx;
 use crate::cli::{ExportArgs, ExportFormat, ImportArgs, ImportFormat};
 use crate::dotenv;
 use crate::error::{Error, Result};
@@ -28,6 +28,7 @@ use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output;
 use crate::output::say;
 use crate::store::{Audience, SecretRow};
+use crate::vault::require_agent;
 use crate::vault::Vault;
 
 /// How many names a warning lists before "and N more".
@@ -417,7 +418,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
             let before = existing
                 .as_ref()
                 .map(|x| (x.scope, x.description.clone(), x.provider.clone()));
-            let put = super::put_value(tx, crypt, existing, &e.name, kind, &e.value, &now)?;
+            let put = crate::vault::put_value(tx, crypt, existing, &e.name, kind, &e.value, &now)?;
             let (is_new, same, mut row) = (put.created, !put.changed, put.row);
             if let Some(m) = &e.meta {
                 row.scope = m.scope;

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::{no_such_agent, Ctx};
+use super::Ctx;
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::exit::ExitCode;
@@ -15,6 +15,7 @@ use crate::output;
 use crate::report;
 use crate::run::{self, Injected, Outcome};
 use crate::store::SecretRow;
+use crate::vault::no_such_agent;
 use crate::vault::Vault;
 
 /// Run and return how vault exits (never returns on a successful exec).

@@ -5,13 +5,14 @@ use std::io::{IsTerminal, Read, Write};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{no_such_secret, require_agent, Ctx};
+use super::Ctx;
 use crate::cli::{DeleteArgs, EditArgs, GetArgs, InitArgs, ListArgs, SetArgs};
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output::say;
 use crate::output::{self, escape, MASK};
 use crate::store::{Audience, SecretRow, StoredValue};
+use crate::vault::{no_such_secret, require_agent};
 use crate::vault::{strip_one_newline, Vault};
 
 pub fn init(ctx: &Ctx, args: &InitArgs) -> Result<()> {
@@ -163,7 +164,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
             (NewValue::KeepCurrent, Some(c)) => c.clone(),
             (NewValue::KeepCurrent, None) => SecretValue::new(Zeroizing::new(String::new()))?,
         };
-        let put = super::put_value(tx, crypt, existing, name, kind, &value, &now)?;
+        let put = crate::vault::put_value(tx, crypt, existing, name, kind, &value, &now)?;
         let (created, mut row) = (put.created, put.row);
         // What changed besides the value, to say so: a same-value `set`
         // that changes who receives the secret is not "unchanged".
@@ -573,7 +574,7 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
                 row.kind
             };
             if new_kind != row.kind {
-                super::convert_kind(tx, crypt, &row, new_kind)?;
+                crate::vault::convert_kind(tx, crypt, &row, new_kind)?;
                 changes.push(format!(
                     "kind {} -> {}",
                     row.kind.as_str(),

@@ -33,7 +33,7 @@ impl Vault {
         self.store.read(|tx| {
             let row = tx
                 .secret(name)?
-                .ok_or_else(|| crate::commands::no_such_secret(tx, name))?;
+                .ok_or_else(|| super::no_such_secret(tx, name))?;
             let versions = tx
                 .history(name)?
                 .into_iter()
@@ -62,7 +62,7 @@ impl Vault {
         self.write(src, |tx, crypt| {
             let mut row = tx
                 .secret(name)?
-                .ok_or_else(|| crate::commands::no_such_secret(tx, name))?;
+                .ok_or_else(|| super::no_such_secret(tx, name))?;
             let versions = tx.versions(name)?;
             let Some((_, stored)) = versions.iter().find(|(v, _)| *v == to) else {
                 let have: Vec<String> = versions.iter().map(|(v, _)| v.to_string()).collect();

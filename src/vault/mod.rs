@@ -13,11 +13,13 @@ use crate::store::{NewVault, SlotRow, Store, Tx};
 mod history;
 mod keys;
 mod policy;
+mod rules;
 mod unlock;
 
 pub use history::History;
 pub use policy::Crypt;
 use policy::{policy_message, Keys};
+pub use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
 pub use unlock::{new_passphrase, strip_one_newline, Callbacks, KeySource};
 
 /// Environment variables vault reads for itself. `vault run` removes them from
