@@ -35,6 +35,37 @@ pub fn session_with_controlling_tty(cmd: &mut Command) {
     }
 }
 
+/// Make `cmd`'s child die with vault: if vault itself is killed (`kill -9`,
+/// the OOM killer), the kernel sends the child SIGKILL instead of leaving it
+/// to run on as an orphan whose output nobody reads or masks any more.
+///
+/// SIGKILL rather than SIGTERM: vault may have been started with SIGTERM
+/// ignored (which the child inherits), and a command that outlives its
+/// masking parent is exactly what this prevents. Processes the command
+/// started learn it from their closed output (SIGPIPE, or on a pty the
+/// hang-up the kernel sends to the session when its leader dies).
+///
+/// The death signal is armed in the child between fork and exec; if vault
+/// died before that (the parent is no longer the one that forked), the
+/// child ends itself at once, as the signal would have.
+pub fn die_with_parent(cmd: &mut Command) {
+    let parent = rustix::process::getpid();
+    // SAFETY: runs in the forked child before exec, where only
+    // async-signal-safe operations are allowed: prctl(2), getppid(2) and
+    // kill(2) through rustix, no lock, no allocation (the error is built
+    // with `io::Error::from(Errno)`), nothing sensitive read.
+    unsafe {
+        cmd.pre_exec(move || {
+            let kill = rustix::process::Signal::KILL;
+            rustix::process::set_parent_process_death_signal(Some(kill))?;
+            if rustix::process::getppid() != Some(parent) {
+                rustix::process::kill_process(rustix::process::getpid(), kill)?;
+            }
+            Ok(())
+        });
+    }
+}
+
 /// The terminal settings to put back if a signal ends vault during a
 /// hidden prompt: the tty's fd and its settings before echo was turned off.
 /// Set once (before the first prompt's handlers are installed) and only

@@ -91,7 +91,7 @@ const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
 /// caller with env_clear()+envs()) with stdout/stderr filtered through
 /// `redactor`, forward signals, wait, and return the exit code vault must
 /// exit with: the command's status, or 128+N when it died of signal N.
-pub fn run_masked(cmd: Command, redactor: &Redactor) -> Result<i32, Launch> {
+pub fn run_masked(mut cmd: Command, redactor: &Redactor) -> Result<i32, Launch> {
     let program = program_name(cmd.get_program());
     // vault holds plaintext values: no core dump, no ptrace or
     // /proc/PID/{mem,environ} by the command or anything else of this user.
@@ -100,6 +100,8 @@ pub fn run_masked(cmd: Command, redactor: &Redactor) -> Result<i32, Launch> {
             "cannot protect vault's memory before running {program}: {e}"
         ))
     })?;
+    // The command must not outlive vault (killed by -9 or the OOM killer).
+    crate::sys::die_with_parent(&mut cmd);
     // Anything vault printed through std must come before the command's output.
     let _ = io::stdout().flush();
     let _ = io::stderr().flush();

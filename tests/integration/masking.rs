@@ -804,3 +804,86 @@ fn sigterm_while_the_command_runs_bounds_the_wait_for_what_it_left_behind() {
         started.elapsed()
     );
 }
+
+// ------------------------------------------------- issue 17 (defects found from outside)
+
+/// True while `pid` is a live process (a zombie counts as gone: it runs no more).
+fn alive(pid: u32) -> bool {
+    !matches!(proc_state(pid), '?' | 'Z' | 'X')
+}
+
+/// Wait for `file` to hold a pid, written by the command once it runs.
+fn pid_from_file(file: &std::path::Path) -> u32 {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(pid) = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+        {
+            return pid;
+        }
+        assert!(Instant::now() < end, "the command never started");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn assert_gone_soon(pid: u32) {
+    let end = Instant::now() + Duration::from_secs(2);
+    while alive(pid) {
+        if Instant::now() > end {
+            kill(pid, "KILL");
+            panic!("the command ({pid}) outlived its killed vault");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A command that records its pid, then runs quietly until something ends
+/// it: no writes (no SIGPIPE) and a hang-up ignored, so only vault can.
+fn orphan_candidate(pid_file: &std::path::Path) -> Command {
+    let script = format!(
+        "trap '' HUP PIPE; echo \"$API_TOKEN\"; echo $$ > '{}'; while :; do sleep 0.1; done",
+        pid_file.display()
+    );
+    sh(&script)
+}
+
+#[test]
+fn command_dies_with_its_vault_killed_by_sigkill_on_pipes() {
+    // See: issue 17 item 5
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let mut vault = orphan_candidate(&pid_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = stdout_chunks(&mut vault);
+    let pid = pid_from_file(&pid_file);
+    let seen = read_until(&rx, "<redacted:API_TOKEN>", Duration::from_secs(5));
+    assert!(!seen.contains(SECRET.1), "{seen:?}");
+    kill(vault.id(), "KILL");
+    assert_eq!(
+        wait_timeout(&mut vault, Duration::from_secs(5)).signal(),
+        Some(9)
+    );
+    assert_gone_soon(pid);
+}
+
+#[test]
+fn command_dies_with_its_vault_killed_by_sigkill_on_a_terminal() {
+    // See: issue 17 item 5
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let (mut vault, rx, _master, _slave) = spawn_on_pty(orphan_candidate(&pid_file));
+    let pid = pid_from_file(&pid_file);
+    let seen = read_until(&rx, "<redacted:API_TOKEN>", Duration::from_secs(5));
+    assert!(!seen.contains(SECRET.1), "{seen:?}");
+    kill(vault.id(), "KILL");
+    assert_eq!(
+        wait_timeout(&mut vault, Duration::from_secs(5)).signal(),
+        Some(9)
+    );
+    assert_gone_soon(pid);
+}
