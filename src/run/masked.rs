@@ -11,7 +11,9 @@
 //!
 //! - **Pipes** (stdout is not a terminal): stdin is inherited; stdout and
 //!   stderr are two pipes, each with its own stream, pumped by one thread
-//!   with `poll(2)` over both pipes and a signal self-pipe.
+//!   with `poll(2)` over both pipes and a signal self-pipe. When vault's
+//!   stdout and stderr are one file or pipe (`> log 2>&1`), the command
+//!   gets one pipe as both, so its writes keep their order.
 //! - **Pseudo-terminal** (stdout is a terminal): the command runs on a new
 //!   pty in its own session (so `isatty()` is true and it colours and
 //!   line-buffers as usual), and the master's output goes through one stream
@@ -125,19 +127,49 @@ fn run_on_pipes(
     signals: SignalPipe,
     program: &str,
 ) -> Result<i32, Launch> {
-    cmd.stdin(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| launch_error(&e, program))?;
-    drop(cmd);
-    let out = child.stdout.take().map(OwnedFd::from);
-    let err = child.stderr.take().map(OwnedFd::from);
-    let pumps = vec![
-        Pump::new(out, rustix::stdio::stdout(), redactor.stream()),
-        Pump::new(err, rustix::stdio::stderr(), redactor.stream()),
-    ];
+    cmd.stdin(Stdio::inherit());
+    let (child, pumps) = if same_file(rustix::stdio::stdout(), rustix::stdio::stderr()) {
+        // `> log 2>&1`, `2>&1 | less`: one pipe as both fd 1 and fd 2, so
+        // the lines interleave in the order the command wrote them, as
+        // they would without vault. Two pipes read by poll cannot keep it.
+        let setup =
+            |e: Errno| Launch::Failed(format!("cannot set up the output of {program}: {e}"));
+        let (read, write) =
+            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(setup)?;
+        let write_err = write
+            .try_clone()
+            .map_err(|e| Launch::Failed(format!("cannot set up the output of {program}: {e}")))?;
+        cmd.stdout(Stdio::from(write))
+            .stderr(Stdio::from(write_err));
+        let spawned = cmd.spawn();
+        // The parent's write ends must go, or the pipe never reaches EOF.
+        drop(cmd);
+        let child = spawned.map_err(|e| launch_error(&e, program))?;
+        let pump = Pump::new(Some(read), rustix::stdio::stdout(), redactor.stream());
+        (child, vec![pump])
+    } else {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(|e| launch_error(&e, program))?;
+        drop(cmd);
+        let out = child.stdout.take().map(OwnedFd::from);
+        let err = child.stderr.take().map(OwnedFd::from);
+        let pumps = vec![
+            Pump::new(out, rustix::stdio::stdout(), redactor.stream()),
+            Pump::new(err, rustix::stdio::stderr(), redactor.stream()),
+        ];
+        (child, pumps)
+    };
     let supervisor = Supervisor::new(child, false, pumps, None, None, signals);
     Ok(supervisor.run())
+}
+
+/// Whether two of vault's outputs are the same file, pipe or device
+/// (`> log 2>&1`), so the command's two outputs must stay in one order.
+fn same_file(a: BorrowedFd<'_>, b: BorrowedFd<'_>) -> bool {
+    match (rustix::fs::fstat(a), rustix::fs::fstat(b)) {
+        (Ok(x), Ok(y)) => x.st_dev == y.st_dev && x.st_ino == y.st_ino,
+        _ => false,
+    }
 }
 
 fn run_on_pty(

@@ -887,3 +887,29 @@ fn command_dies_with_its_vault_killed_by_sigkill_on_a_terminal() {
     );
     assert_gone_soon(pid);
 }
+
+#[test]
+fn stdout_and_stderr_to_one_file_keep_the_commands_order() {
+    // See: issue 17 item 14
+    let dir = tempfile::tempdir().unwrap();
+    let script = "i=0; while [ $i -lt 2000 ]; do echo \"out $i $API_TOKEN\"; \
+                  echo \"err $i\" >&2; i=$((i+1)); done";
+    let log = dir.path().join("log");
+    let piped = dir.path().join("piped");
+    let run = format!(
+        "\"$0\" run -- sh -c '{script}' > '{}' 2>&1 && \
+         \"$0\" run -- sh -c '{script}' 2>&1 | cat > '{}'",
+        log.display(),
+        piped.display()
+    );
+    let out = vault_env().sh(&run).stdin(Stdio::null()).output().unwrap();
+    crate::util::assert_code_no_leak(&out, 0, &[SECRET.1]);
+    let expected: String = (0..2000)
+        .map(|i| format!("out {i} <redacted:API_TOKEN>\nerr {i}\n"))
+        .collect();
+    for file in [log, piped] {
+        let got = std::fs::read_to_string(&file).unwrap();
+        assert!(!got.contains(SECRET.1), "{file:?} leaked");
+        assert!(got == expected, "{file:?}: lines out of order");
+    }
+}
