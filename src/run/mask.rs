@@ -90,8 +90,13 @@ struct Engine {
     replacements: Vec<Box<[u8]>>,
     /// Normalised long values, along which a fragment match grows.
     sources: Vec<Box<[u8]>>,
-    /// Leftmost-longest matcher over `patterns`.
+    /// Leftmost-longest matcher over the whole (non-fragment) patterns, or
+    /// over all of them when `windows` is `None`.
     matcher: Matcher,
+    /// Matcher id -> index in `patterns`, when the matcher covers a subset.
+    matcher_ids: Option<Vec<usize>>,
+    /// Finds fragments (all of length [`FRAGMENT_LEN`]) by rolling hash.
+    windows: Option<Windows>,
     /// `first_bytes[b]`: some pattern starts with byte `b` (cheap reject for the prefix test).
     first_bytes: [bool; 256],
     /// Bit `256 * a + b` set: some pattern starts with bytes `a b` (the next cheap reject).
@@ -258,13 +263,31 @@ impl Engine {
             patterns.push(pattern);
             origins.push(origin);
         }
-        let matcher = Matcher::build(&patterns);
+        // Thousands of equal-length fragments would push the matcher off
+        // its SIMD path and slow it tenfold; a rolling hash finds them at
+        // the cost of a table lookup per byte, and only inside runs of
+        // bytes that occur in long values.
+        let (matcher, matcher_ids, windows) = if sources.is_empty() {
+            (Matcher::build(&patterns), None, None)
+        } else {
+            let whole: Vec<usize> = (0..patterns.len())
+                .filter(|&i| origins.get(i).is_some_and(|o| o.fragment.is_none()))
+                .collect();
+            let subset: Vec<Box<[u8]>> = whole
+                .iter()
+                .filter_map(|&i| patterns.get(i).cloned())
+                .collect();
+            let windows = Windows::new(&patterns, &origins);
+            (Matcher::build(&subset), Some(whole), Some(windows))
+        };
         Engine {
             patterns,
             origins,
             replacements,
             sources,
             matcher,
+            matcher_ids,
+            windows,
             first_bytes,
             first_pairs,
             max_len,
@@ -278,7 +301,22 @@ impl Engine {
         if from >= text.len() {
             return None;
         }
-        match &self.matcher {
+        let whole = self.find_whole(text, from);
+        let Some(windows) = &self.windows else {
+            return whole;
+        };
+        // A fragment wins if it starts first, or at the same place and is longer.
+        let until = whole.map_or(text.len(), |(start, _, _)| start + 1);
+        match (whole, windows.find(&self.patterns, text, from, until)) {
+            (Some(w), Some(f)) if f.0 < w.0 || (f.0 == w.0 && f.1 > w.1) => Some(f),
+            (None, f) => f,
+            (w, _) => w,
+        }
+    }
+
+    /// `find` among the patterns the matcher covers.
+    fn find_whole(&self, text: &[u8], from: usize) -> Option<(usize, usize, usize)> {
+        let found = match &self.matcher {
             Matcher::Packed(searcher) => searcher
                 .find_in(text, Span::from(from..text.len()))
                 .map(|m| (m.start(), m.end(), m.pattern().as_usize())),
@@ -286,7 +324,11 @@ impl Engine {
                 Ok(found) => found.map(|m| (m.start(), m.end(), m.pattern().as_usize())),
                 Err(_) => self.find_slow(text, from),
             },
-            Matcher::Slow => self.find_slow(text, from),
+            Matcher::Slow => return self.find_slow(text, from),
+        };
+        match &self.matcher_ids {
+            None => found,
+            Some(ids) => found.and_then(|(s, e, i)| ids.get(i).map(|&id| (s, e, id))),
         }
     }
 
@@ -405,6 +447,106 @@ impl Engine {
             .and_then(|o| self.replacements.get(o.label))
             .map_or(&[][..], |r| &r[..])
     }
+}
+
+/// Finds fragment patterns (all [`FRAGMENT_LEN`] bytes long) with a
+/// polynomial rolling hash over runs of bytes that occur in long values.
+struct Windows {
+    /// `in_values[b]`: byte `b` occurs in some fragment.
+    in_values: [bool; 256],
+    /// One bit per value of the hash's top 16 bits: a cheap first test.
+    filter: Vec<u64>,
+    /// (hash, pattern index), sorted.
+    table: Vec<(u64, usize)>,
+}
+
+/// Rolling-hash base (odd, from the golden ratio).
+const HASH_BASE: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl Windows {
+    fn new(patterns: &[Box<[u8]>], origins: &[Origin]) -> Windows {
+        let mut in_values = [false; 256];
+        let mut filter = vec![0u64; 1 << 10];
+        let mut table = Vec::new();
+        for (i, (p, o)) in patterns.iter().zip(origins).enumerate() {
+            if o.fragment.is_none() {
+                continue;
+            }
+            for &b in p.iter() {
+                if let Some(slot) = in_values.get_mut(usize::from(b)) {
+                    *slot = true;
+                }
+            }
+            let h = p
+                .iter()
+                .fold(0u64, |h, &b| h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b)));
+            set_bit(&mut filter, h);
+            table.push((h, i));
+        }
+        table.sort_unstable();
+        Windows {
+            in_values,
+            filter,
+            table,
+        }
+    }
+
+    /// The first fragment starting in `from..until`, as (start, end, pattern index).
+    fn find(
+        &self,
+        patterns: &[Box<[u8]>],
+        text: &[u8],
+        from: usize,
+        until: usize,
+    ) -> Option<(usize, usize, usize)> {
+        let f = FRAGMENT_LEN;
+        let stop = text.len().min(until.saturating_add(f - 1));
+        let out_factor = (0..f).fold(1u64, |p, _| p.wrapping_mul(HASH_BASE));
+        let mut h = 0u64;
+        let mut run = 0usize;
+        for i in from..stop {
+            let b = text.get(i).copied().unwrap_or(0);
+            if !self.in_values.get(usize::from(b)).copied().unwrap_or(false) {
+                run = 0;
+                h = 0;
+                continue;
+            }
+            h = h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b));
+            run += 1;
+            if run > f {
+                let gone = text.get(i - f).copied().unwrap_or(0);
+                h = h.wrapping_sub(u64::from(gone).wrapping_mul(out_factor));
+            }
+            if run >= f && test_bit(&self.filter, h) {
+                let start = i + 1 - f;
+                let window = bytes(text, start..i + 1);
+                let at = self.table.partition_point(|&(x, _)| x < h);
+                let hit = self
+                    .table
+                    .get(at..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&(x, _)| x == h)
+                    .find(|&&(_, id)| patterns.get(id).is_some_and(|p| p[..] == *window));
+                if let Some(&(_, id)) = hit {
+                    return Some((start, i + 1, id));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn set_bit(bits: &mut [u64], h: u64) {
+    let k = (h >> 48) as usize;
+    if let Some(word) = bits.get_mut(k / 64) {
+        *word |= 1 << (k % 64);
+    }
+}
+
+fn test_bit(bits: &[u64], h: u64) -> bool {
+    let k = (h >> 48) as usize;
+    bits.get(k / 64).is_some_and(|word| word & (1 << (k % 64)) != 0)
 }
 
 /// Which bytes of a stream are decoration, decided byte by byte as they
@@ -781,11 +923,16 @@ mod tests {
                     .build(&engine.patterns)
                     .unwrap();
                 engine.matcher = Matcher::Automaton(ac);
+                engine.matcher_ids = None;
+                engine.windows = None;
             }
         }
         let mut slow = Redactor::build(secrets, fragments);
-        slow.exact.matcher = Matcher::Slow;
-        slow.decorated.matcher = Matcher::Slow;
+        for engine in [&mut slow.exact, &mut slow.decorated] {
+            engine.matcher = Matcher::Slow;
+            engine.matcher_ids = None;
+            engine.windows = None;
+        }
         vec![best, automaton, slow]
     }
 
@@ -1163,10 +1310,13 @@ mod tests {
             bounds.push(text.len());
             bounds.sort_unstable();
             let chunks: Vec<&[u8]> = bounds.windows(2).map(|w| &text[w[0]..w[1]]).collect();
+            let mut first: Option<Vec<u8>> = None;
             for r in engines(&secrets) {
                 let whole = run(&r, &[&text]);
                 let chunked = run(&r, &chunks);
                 prop_assert_eq!(&chunked, &whole);
+                // The rolling-hash path finds what the automaton finds.
+                prop_assert_eq!(first.get_or_insert_with(|| whole.clone()), &whole);
                 let shown = normalised(&whole);
                 for v in &values {
                     let contains = |needle: &[u8]| shown.windows(needle.len()).any(|w| w == needle);
