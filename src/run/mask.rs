@@ -477,9 +477,9 @@ impl Windows {
                     *slot = true;
                 }
             }
-            let h = p
-                .iter()
-                .fold(0u64, |h, &b| h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b)));
+            let h = p.iter().fold(0u64, |h, &b| {
+                h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b))
+            });
             set_bit(&mut filter, h);
             table.push((h, i));
         }
@@ -501,39 +501,59 @@ impl Windows {
     ) -> Option<(usize, usize, usize)> {
         let f = FRAGMENT_LEN;
         let stop = text.len().min(until.saturating_add(f - 1));
-        let out_factor = (0..f).fold(1u64, |p, _| p.wrapping_mul(HASH_BASE));
-        let mut h = 0u64;
-        let mut run = 0usize;
-        for i in from..stop {
-            let b = text.get(i).copied().unwrap_or(0);
-            if !self.in_values.get(usize::from(b)).copied().unwrap_or(false) {
-                run = 0;
-                h = 0;
+        let text = bytes(text, 0..stop);
+        let inside = |i: usize| text.get(i).is_some_and(|&b| self.in_values[usize::from(b)]);
+        let out_factor = (1..f).fold(1u64, |p, _| p.wrapping_mul(HASH_BASE));
+        // A window of `f` bytes all inside values: look at its last byte
+        // first, so ordinary text is skipped `f` bytes at a time.
+        let mut start = from;
+        while start + f <= text.len() {
+            if !inside(start + f - 1) {
+                start += f;
                 continue;
             }
-            h = h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b));
-            run += 1;
-            if run > f {
-                let gone = text.get(i - f).copied().unwrap_or(0);
-                h = h.wrapping_sub(u64::from(gone).wrapping_mul(out_factor));
+            if let Some(k) = (start..start + f - 1).rev().find(|&k| !inside(k)) {
+                start = k + 1;
+                continue;
             }
-            if run >= f && test_bit(&self.filter, h) {
-                let start = i + 1 - f;
-                let window = bytes(text, start..i + 1);
-                let at = self.table.partition_point(|&(x, _)| x < h);
-                let hit = self
-                    .table
-                    .get(at..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take_while(|&&(x, _)| x == h)
-                    .find(|&&(_, id)| patterns.get(id).is_some_and(|p| p[..] == *window));
-                if let Some(&(_, id)) = hit {
-                    return Some((start, i + 1, id));
+            // Roll along the run from here.
+            let mut h = bytes(text, start..start + f).iter().fold(0u64, |h, &b| {
+                h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b))
+            });
+            loop {
+                if let Some(id) = self.lookup(patterns, h, bytes(text, start..start + f)) {
+                    return Some((start, start + f, id));
                 }
+                let next = start + f;
+                if !inside(next) {
+                    start = next + 1;
+                    break;
+                }
+                let gone = text.get(start).copied().unwrap_or(0);
+                let came = text.get(next).copied().unwrap_or(0);
+                h = h
+                    .wrapping_sub(u64::from(gone).wrapping_mul(out_factor))
+                    .wrapping_mul(HASH_BASE)
+                    .wrapping_add(u64::from(came));
+                start += 1;
             }
         }
         None
+    }
+
+    /// The fragment pattern equal to `window`, whose hash is `h`.
+    fn lookup(&self, patterns: &[Box<[u8]>], h: u64, window: &[u8]) -> Option<usize> {
+        if !test_bit(&self.filter, h) {
+            return None;
+        }
+        let at = self.table.partition_point(|&(x, _)| x < h);
+        self.table
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&(x, _)| x == h)
+            .find(|&&(_, id)| patterns.get(id).is_some_and(|p| p[..] == *window))
+            .map(|&(_, id)| id)
     }
 }
 
@@ -546,7 +566,8 @@ fn set_bit(bits: &mut [u64], h: u64) {
 
 fn test_bit(bits: &[u64], h: u64) -> bool {
     let k = (h >> 48) as usize;
-    bits.get(k / 64).is_some_and(|word| word & (1 << (k % 64)) != 0)
+    bits.get(k / 64)
+        .is_some_and(|word| word & (1 << (k % 64)) != 0)
 }
 
 /// Which bytes of a stream are decoration, decided byte by byte as they
@@ -674,81 +695,98 @@ impl<'a> Stage<'a> {
         if input.is_empty() && !at_end {
             return;
         }
-        let from = self.raw.len();
-        self.raw.extend_from_slice(input);
-        self.lex(from);
+        // Nothing held (the common case): work on the caller's buffer in
+        // place, and copy only what must be held.
+        let mut held = std::mem::take(&mut self.raw);
+        let in_place = held.is_empty();
+        if !in_place {
+            held.extend_from_slice(input);
+        }
+        let raw: &[u8] = if in_place { input } else { &held };
+        let normalise = self.engine.normalise;
+        if normalise {
+            self.lex(raw, raw.len() - input.len());
+        }
+        let view: &[u8] = if normalise { &self.view } else { raw };
         self.events.clear();
-        let hold = self.engine.scan(&self.view, at_end, &mut self.events);
-        let raw_hold = if hold < self.view.len() {
-            self.raw_of(hold)
+        let hold = self.engine.scan(view, at_end, &mut self.events);
+        let runs = &self.runs;
+        let raw_of = |v: usize| if normalise { raw_index(runs, v) } else { v };
+        let raw_hold = if hold < view.len() {
+            raw_of(hold)
         } else {
-            self.raw.len()
+            raw.len()
         };
         let mut at = self.shown.1;
         let mut last_end = 0;
         for &(start, end, id) in &self.events {
             // A match that began in bytes already shown: its rest is redacted.
-            let from = self.raw_of(start).max(at);
-            let to = (self.raw_of(end - 1) + 1).max(from);
-            out.extend_from_slice(bytes(&self.raw, at..from));
+            let from = raw_of(start).max(at);
+            let to = (raw_of(end - 1) + 1).max(from);
+            out.extend_from_slice(bytes(raw, at..from));
             out.extend_from_slice(self.engine.replacement(id));
             at = to;
             last_end = end;
         }
-        out.extend_from_slice(bytes(&self.raw, at..raw_hold.max(at)));
-        if !at_end {
-            self.keep_from(hold, raw_hold);
-            return;
-        }
-        // Everything is written; keep the undecided tail (after the last
-        // match, shorter than the longest pattern) as shown context.
-        let context = last_end.max(
-            self.view
-                .len()
-                .saturating_sub(self.engine.max_len.saturating_sub(1)),
-        );
-        let raw_context = if context < self.view.len() {
-            self.raw_of(context)
+        out.extend_from_slice(bytes(raw, at..raw_hold.max(at)));
+        let (keep, raw_keep) = if at_end {
+            // Everything is written; keep the undecided tail (after the last
+            // match, shorter than the longest pattern) as shown context.
+            let context = last_end.max(
+                view.len()
+                    .saturating_sub(self.engine.max_len.saturating_sub(1)),
+            );
+            let raw_context = if context < view.len() {
+                raw_of(context)
+            } else {
+                raw.len()
+            };
+            (context, raw_context)
         } else {
-            self.raw.len()
+            (hold, raw_hold)
         };
-        self.shown = (0, 0);
-        self.keep_from(context, raw_context);
-        self.shown = (self.view.len(), self.raw.len());
-    }
-
-    /// Raw bytes held back (not yet written).
-    fn held(&self) -> usize {
-        self.raw.len() - self.shown.1.min(self.raw.len())
+        let view_len = view.len();
+        if in_place {
+            held.extend_from_slice(bytes(input, raw_keep..input.len()));
+        } else {
+            held.drain(..raw_keep.min(held.len()));
+        }
+        self.raw = held;
+        if normalise {
+            self.keep_view_from(keep, raw_keep);
+        }
+        self.shown = if at_end {
+            (view_len - keep.min(view_len), self.raw.len())
+        } else {
+            (
+                self.shown.0.saturating_sub(keep),
+                self.shown.1.saturating_sub(raw_keep),
+            )
+        };
     }
 
     /// Extend the view with `raw[from..]`.
-    fn lex(&mut self, from: usize) {
-        if !self.engine.normalise {
-            self.add_run(from, self.raw.len());
-            return;
-        }
+    fn lex(&mut self, raw: &[u8], from: usize) {
         let mut i = from;
-        while i < self.raw.len() {
+        while i < raw.len() {
             if self.lexer.plain() {
-                let rest = bytes(&self.raw, i..self.raw.len());
-                let end =
-                    memchr::memchr3(0x1b, b'\r', b'\n', rest).map_or(self.raw.len(), |k| i + k);
+                let rest = bytes(raw, i..raw.len());
+                let end = memchr::memchr3(0x1b, b'\r', b'\n', rest).map_or(raw.len(), |k| i + k);
                 if end > i {
-                    self.add_run(i, end);
+                    self.add_run(raw, i, end);
                     i = end;
                     continue;
                 }
             }
-            let b = self.raw.get(i).copied().unwrap_or(0);
+            let b = raw.get(i).copied().unwrap_or(0);
             if !self.lexer.transparent(b) {
-                self.add_run(i, i + 1);
+                self.add_run(raw, i, i + 1);
             }
             i += 1;
         }
     }
 
-    fn add_run(&mut self, from: usize, to: usize) {
+    fn add_run(&mut self, raw: &[u8], from: usize, to: usize) {
         if from >= to {
             return;
         }
@@ -759,43 +797,42 @@ impl<'a> Stage<'a> {
         if !joins {
             self.runs.push((from, self.view.len()));
         }
-        self.view.extend_from_slice(bytes(&self.raw, from..to));
+        self.view.extend_from_slice(bytes(raw, from..to));
     }
 
-    /// Raw index of view byte `v`.
-    fn raw_of(&self, v: usize) -> usize {
-        let k = self.runs.partition_point(|&(_, start)| start <= v);
-        match k.checked_sub(1).and_then(|k| self.runs.get(k)) {
-            Some(&(r, start)) => r + (v - start),
-            None => 0,
-        }
+    /// Raw bytes held back (not yet written).
+    fn held(&self) -> usize {
+        self.raw.len() - self.shown.1.min(self.raw.len())
     }
 
-    /// Drop what was written: keep the view from `hold` and the raw bytes from `raw_hold`.
-    fn keep_from(&mut self, hold: usize, raw_hold: usize) {
-        self.shown = (
-            self.shown.0.saturating_sub(hold),
-            self.shown.1.saturating_sub(raw_hold),
-        );
-        if hold >= self.view.len() {
-            self.raw.clear();
+    /// Drop what was written: keep the view from `keep`, whose raw index is `raw_keep`.
+    fn keep_view_from(&mut self, keep: usize, raw_keep: usize) {
+        if keep >= self.view.len() {
             self.view.clear();
             self.runs.clear();
             return;
         }
-        let k = self.runs.partition_point(|&(_, start)| start <= hold);
+        let k = self.runs.partition_point(|&(_, start)| start <= keep);
         let later: Vec<(usize, usize)> = self
             .runs
             .get(k..)
             .unwrap_or_default()
             .iter()
-            .map(|&(r, v)| (r - raw_hold, v - hold))
+            .map(|&(r, v)| (r - raw_keep, v - keep))
             .collect();
         self.runs.clear();
         self.runs.push((0, 0));
         self.runs.extend(later);
-        self.raw.drain(..raw_hold);
-        self.view.drain(..hold);
+        self.view.drain(..keep);
+    }
+}
+
+/// Raw index of view byte `v`, given the view's runs.
+fn raw_index(runs: &[(usize, usize)], v: usize) -> usize {
+    let k = runs.partition_point(|&(_, start)| start <= v);
+    match k.checked_sub(1).and_then(|k| runs.get(k)) {
+        Some(&(r, start)) => r + (v - start),
+        None => 0,
     }
 }
 
