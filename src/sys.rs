@@ -62,7 +62,7 @@ pub fn session_with_controlling_tty(cmd: &mut Command) {
 /// executable, not a program) reaches the caller as one in every shape.
 /// Everything it needs is prepared here, before the fork. The caller has
 /// set the complete environment with `env_clear()` and `envs()`.
-pub fn die_with_parent(cmd: &mut Command) -> std::io::Result<()> {
+pub fn exec_dying_with_parent(cmd: &mut Command) -> std::io::Result<()> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
 
@@ -113,7 +113,7 @@ pub fn die_with_parent(cmd: &mut Command) -> std::io::Result<()> {
     Ok(())
 }
 
-/// What `die_with_parent`'s hook execs: NUL-terminated pointer arrays over
+/// What `exec_dying_with_parent`'s hook execs: NUL-terminated pointer arrays over
 /// strings that live as long as it does.
 struct Exec {
     candidates: Vec<std::ffi::CString>,

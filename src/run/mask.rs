@@ -183,7 +183,7 @@ impl Redactor {
             .collect();
 
         // Whole normalised values first, so that a fragment equal to a
-        // whole value is dropped as the duplicate.
+        // (shorter) whole value is dropped as the duplicate.
         let mut decorated = Vec::new();
         let mut fragment_list = Vec::new();
         let mut sources = Vec::new();
@@ -202,6 +202,11 @@ impl Redactor {
                     fragment_list.push((Box::<[u8]>::from(window), origin));
                 }
                 sources.push(Box::<[u8]>::from(norm.as_slice()));
+            }
+            // A long value is found by its first fragment, grown to its
+            // end: the same redaction without a second search for it.
+            if fragments && norm.len() >= FRAGMENT_MIN_VALUE {
+                continue;
             }
             let origin = Origin {
                 label,
@@ -316,6 +321,9 @@ impl Engine {
 
     /// `find` among the patterns the matcher covers.
     fn find_whole(&self, text: &[u8], from: usize) -> Option<(usize, usize, usize)> {
+        if self.matcher_ids.as_ref().is_some_and(Vec::is_empty) {
+            return None;
+        }
         let found = match &self.matcher {
             Matcher::Packed(searcher) => searcher
                 .find_in(text, Span::from(from..text.len()))

@@ -304,7 +304,7 @@ fn launch_error(e: &io::Error, program: &str) -> Launch {
 /// The command must not outlive vault (killed by -9 or the OOM killer);
 /// the last hook before the command runs.
 fn die_with_parent(cmd: &mut Command, program: &str) -> Result<(), Launch> {
-    crate::sys::die_with_parent(cmd)
+    crate::sys::exec_dying_with_parent(cmd)
         .map_err(|e| Launch::Failed(format!("cannot prepare to run {program}: {e}")))
 }
 
