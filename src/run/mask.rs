@@ -37,7 +37,8 @@
 //!   quiet moment); a value completed after that is no longer matched whole,
 //!   but the fragment rule still redacts the rest of a long one.
 //! - **Bounded memory.** The held-back tail is shorter than the longest value
-//!   plus the decorations inside it.
+//!   plus the decorations inside it, and at most [`MAX_HELD`] bytes past that
+//!   (then it is released as at the end of the stream).
 //! - **Binary safe.** Bytes that are not part of a value pass through unchanged.
 //!
 //! Values shorter than [`MIN_MASK_LEN`] bytes are not masked: they would hide
@@ -62,6 +63,10 @@ pub const FRAGMENT_LEN: usize = 16;
 /// API keys, JWTs, certificates. Shorter ones (passwords, PINs, short IDs)
 /// are matched whole only, so their pieces cannot hide ordinary words.
 pub const FRAGMENT_MIN_VALUE: usize = 32;
+
+/// A held tail longer than this (decorations after the start of a possible
+/// match) is written out as if the stream ended there.
+const MAX_HELD: usize = 64 * 1024;
 
 /// The set of values to mask, compiled once; hands out one [`Stream`] per output.
 pub struct Redactor {
@@ -854,6 +859,12 @@ impl Stream<'_> {
         self.between.clear();
         self.exact.push(input, &mut self.between, false);
         self.decorated.push(&self.between, out, false);
+        // Decorations inside a possible match are held with it; a stream of
+        // nothing else (endless blank lines after `sk-`) must not grow the
+        // held tail without bound.
+        if self.decorated.held() > MAX_HELD {
+            self.flush(out);
+        }
     }
 
     /// End of stream: flush everything held back (redacting what must be redacted).
@@ -1279,6 +1290,24 @@ mod tests {
             assert_eq!(s(&out), "\x1b[1mPassword:\x1b[0m \n  ");
             assert_eq!(st.pending_len(), 0);
         }
+    }
+
+    #[test]
+    fn endless_decorations_after_a_possible_start_are_not_held_forever() {
+        let r = Redactor::new(&[("T", TOKEN)]);
+        let mut st = r.stream();
+        let mut out = Vec::new();
+        st.push(b"x s3cr", &mut out);
+        let blank = vec![b'\n'; 1000];
+        for _ in 0..100 {
+            st.push(&blank, &mut out);
+        }
+        assert!(
+            st.pending_len() <= MAX_HELD + TOKEN.len(),
+            "{}",
+            st.pending_len()
+        );
+        assert!(out.len() > 50_000);
     }
 
     /// Decorations a program may put between the characters of a value.
