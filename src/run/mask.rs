@@ -46,6 +46,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{packed, AhoCorasick, Input, MatchKind, Span};
 
@@ -72,8 +73,12 @@ const MAX_HELD: usize = 64 * 1024;
 pub struct Redactor {
     /// Values exactly as given.
     exact: Engine,
-    /// Normalised values and fragments, matched on the normalised stream.
-    decorated: Engine,
+    /// Normalised values and fragments, matched on the normalised stream;
+    /// built when the first output arrives (a command that prints nothing
+    /// does not pay for it).
+    decorated: OnceLock<Engine>,
+    /// Whether long values get the fragment rule.
+    fragments: bool,
 }
 
 /// Where a pattern came from.
@@ -149,8 +154,10 @@ impl Matcher {
 
 /// Redaction state for one output stream: each stage's held-back tail.
 pub struct Stream<'a> {
+    redactor: &'a Redactor,
     exact: Stage<'a>,
-    decorated: Stage<'a>,
+    /// Made with the first output.
+    decorated: Option<Stage<'a>>,
     /// The exact stage's output on its way into the decorated stage.
     between: Vec<u8>,
 }
@@ -186,18 +193,31 @@ impl Redactor {
                 (Box::<[u8]>::from(*value), origin)
             })
             .collect();
+        Redactor {
+            exact: Engine::build(exact, replacements, Vec::new(), false),
+            decorated: OnceLock::new(),
+            fragments,
+        }
+    }
 
+    /// The decorated stage's engine, built on first use from the values.
+    fn decorated(&self) -> &Engine {
+        self.decorated.get_or_init(|| self.build_decorated())
+    }
+
+    fn build_decorated(&self) -> Engine {
         // Whole normalised values first, so that a fragment equal to a
         // (shorter) whole value is dropped as the duplicate.
         let mut decorated = Vec::new();
         let mut fragment_list = Vec::new();
         let mut sources = Vec::new();
-        for (label, (value, _)) in pairs.iter().enumerate() {
+        for (value, origin) in self.exact.patterns.iter().zip(&self.exact.origins) {
+            let label = origin.label;
             let norm = normalised(value);
             if norm.len() < MIN_MASK_LEN {
                 continue;
             }
-            if fragments && norm.len() >= FRAGMENT_MIN_VALUE {
+            if self.fragments && norm.len() >= FRAGMENT_MIN_VALUE {
                 let source = sources.len();
                 for (offset, window) in norm.windows(FRAGMENT_LEN).enumerate() {
                     let origin = Origin {
@@ -207,10 +227,8 @@ impl Redactor {
                     fragment_list.push((Box::<[u8]>::from(window), origin));
                 }
                 sources.push(Box::<[u8]>::from(norm.as_slice()));
-            }
-            // A long value is found by its first fragment, grown to its
-            // end: the same redaction without a second search for it.
-            if fragments && norm.len() >= FRAGMENT_MIN_VALUE {
+                // A long value is found by its first fragment, grown to its
+                // end: the same redaction without a second search for it.
                 continue;
             }
             let origin = Origin {
@@ -220,11 +238,7 @@ impl Redactor {
             decorated.push((norm.into_boxed_slice(), origin));
         }
         decorated.extend(fragment_list);
-
-        Redactor {
-            exact: Engine::build(exact, replacements.clone(), Vec::new(), false),
-            decorated: Engine::build(decorated, replacements, sources, true),
-        }
+        Engine::build(decorated, self.exact.replacements.clone(), sources, true)
     }
 
     /// True when there is nothing to mask (the caller may then skip masking entirely).
@@ -235,8 +249,9 @@ impl Redactor {
     /// A new independent stream state (one per output stream: stdout and stderr each get one).
     pub fn stream(&self) -> Stream<'_> {
         Stream {
+            redactor: self,
             exact: Stage::new(&self.exact),
-            decorated: Stage::new(&self.decorated),
+            decorated: None,
             between: Vec::new(),
         }
     }
@@ -858,11 +873,15 @@ impl Stream<'_> {
         }
         self.between.clear();
         self.exact.push(input, &mut self.between, false);
-        self.decorated.push(&self.between, out, false);
+        let redactor = self.redactor;
+        let decorated = self
+            .decorated
+            .get_or_insert_with(|| Stage::new(redactor.decorated()));
+        decorated.push(&self.between, out, false);
         // Decorations inside a possible match are held with it; a stream of
         // nothing else (endless blank lines after `sk-`) must not grow the
         // held tail without bound.
-        if self.decorated.held() > MAX_HELD {
+        if decorated.held() > MAX_HELD {
             self.flush(out);
         }
     }
@@ -882,14 +901,20 @@ impl Stream<'_> {
         }
         self.between.clear();
         self.exact.push(&[], &mut self.between, true);
-        self.decorated.push(&self.between, out, true);
+        if self.decorated.is_none() && self.between.is_empty() {
+            return; // nothing was ever written
+        }
+        let redactor = self.redactor;
+        self.decorated
+            .get_or_insert_with(|| Stage::new(redactor.decorated()))
+            .push(&self.between, out, true);
         wipe(&mut self.between);
         self.between.clear();
     }
 
     /// How many bytes are currently held back.
     pub fn pending_len(&self) -> usize {
-        self.exact.held() + self.decorated.held()
+        self.exact.held() + self.decorated.as_ref().map_or(0, Stage::held)
     }
 }
 
@@ -972,7 +997,9 @@ mod tests {
     fn engines_with(secrets: &[(&str, &[u8])], fragments: bool) -> Vec<Redactor> {
         let best = Redactor::build(secrets, fragments);
         let mut automaton = Redactor::build(secrets, fragments);
-        for engine in [&mut automaton.exact, &mut automaton.decorated] {
+        let _ = automaton.decorated();
+        let decorated = automaton.decorated.get_mut().unwrap();
+        for engine in [&mut automaton.exact, decorated] {
             if !engine.patterns.is_empty() {
                 let ac = AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostLongest)
@@ -984,7 +1011,9 @@ mod tests {
             }
         }
         let mut slow = Redactor::build(secrets, fragments);
-        for engine in [&mut slow.exact, &mut slow.decorated] {
+        let _ = slow.decorated();
+        let decorated = slow.decorated.get_mut().unwrap();
+        for engine in [&mut slow.exact, decorated] {
             engine.matcher = Matcher::Slow;
             engine.matcher_ids = None;
             engine.windows = None;
@@ -1540,7 +1569,7 @@ mod tests {
                     prop_assert!(so_far.starts_with(&out));
                     prop_assert_eq!(st.exact.held(), w[1] - hold);
                     prop_assert!(st.exact.held() < longest.max(1));
-                    prop_assert!(st.decorated.held() < longest.max(1));
+                    prop_assert!(st.decorated.as_ref().map_or(0, Stage::held) < longest.max(1));
                     if st.exact.held() == 0 {
                         prop_assert_eq!(&out, &so_far);
                     }
