@@ -1075,3 +1075,26 @@ fn on_a_terminal_a_prompt_ending_with_the_start_of_a_value_shows_after_a_pause()
     let rest = read_until(&rx, " y\r\n", Duration::from_secs(3));
     assert_eq!(rest, "<redacted:API_TOKEN> y\r\n");
 }
+
+#[test]
+fn on_a_terminal_the_commands_children_die_with_a_killed_vault_too() {
+    // See: issue 17 item 5
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let child_file = dir.path().join("child");
+    let script = format!(
+        "sleep 300 & echo $! > '{}'; echo $$ > '{}'; wait",
+        child_file.display(),
+        pid_file.display()
+    );
+    let (mut vault, _rx, _master, _slave) = spawn_on_pty(sh(&script));
+    let pid = pid_from_file(&pid_file);
+    let grandchild = pid_from_file(&child_file);
+    kill(vault.id(), "KILL");
+    assert_eq!(
+        wait_timeout(&mut vault, Duration::from_secs(5)).signal(),
+        Some(9)
+    );
+    assert_gone_soon(pid);
+    assert_gone_soon(grandchild);
+}
