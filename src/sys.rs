@@ -10,7 +10,8 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 /// Start `cmd`'s child as the leader of a new session whose controlling
-/// terminal is the pseudo-terminal slave the caller installed as its stdout.
+/// terminal is the pseudo-terminal slave the caller installed as its stdout
+/// (or as its stderr, when only vault's stderr is a terminal).
 ///
 /// This is what `script(1)` and `login_tty(3)` do: without a controlling
 /// terminal the child could not receive terminal signals (^C, ^Z, SIGWINCH,
@@ -23,15 +24,153 @@ pub fn session_with_controlling_tty(cmd: &mut Command) {
     // SAFETY: `pre_exec` closures run in the forked child, before exec, where
     // only async-signal-safe operations are allowed. This one makes two
     // system calls through rustix (setsid(2), ioctl(2) TIOCSCTTY on fd 1),
-    // touches no lock, no allocator and no global state, and converts a
+    // plus isatty's ioctl, touches no lock, no allocator and no global state, and converts a
     // failure with `io::Error::from(Errno)`, which does not allocate. It
     // reads nothing sensitive: the environment was already built by std.
     unsafe {
         cmd.pre_exec(|| {
             rustix::process::setsid()?;
-            rustix::process::ioctl_tiocsctty(rustix::stdio::stdout())?;
+            let tty = if rustix::termios::isatty(rustix::stdio::stdout()) {
+                rustix::stdio::stdout()
+            } else {
+                rustix::stdio::stderr()
+            };
+            rustix::process::ioctl_tiocsctty(tty)?;
             Ok(())
         });
+    }
+}
+
+/// Make `cmd`'s child die with vault, and exec the command from the child
+/// without a shell fallback. Register it last: it ends the child's hooks.
+///
+/// Dying with vault: if vault itself is killed (`kill -9`, the OOM killer),
+/// the kernel sends the child SIGKILL instead of leaving it to run on as an
+/// orphan whose output nobody reads or masks any more. SIGKILL rather than
+/// SIGTERM: vault may have been started with SIGTERM ignored (which the
+/// child inherits), and a command that outlives its masking parent is
+/// exactly what this prevents. Processes the command started learn it from
+/// their closed output (SIGPIPE, or on a pty the hang-up the kernel sends
+/// to the session when its leader dies). The death signal is armed between
+/// fork and exec; if vault died before that (the parent is no longer the
+/// one that forked), the child ends itself at once, as the signal would.
+///
+/// Exec: with a hook, std would exec through `execvp(3)`, which runs a file
+/// the kernel refuses (ENOEXEC) with `/bin/sh`; without one it uses
+/// `posix_spawnp`, which reports ENOEXEC. The hook execs itself, searching
+/// the command's `PATH` as `execvp` does, so a spawn error (not found, not
+/// executable, not a program) reaches the caller as one in every shape.
+/// Everything it needs is prepared here, before the fork. The caller has
+/// set the complete environment with `env_clear()` and `envs()`.
+pub fn exec_dying_with_parent(cmd: &mut Command) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+
+    let invalid = || std::io::Error::from(std::io::ErrorKind::InvalidInput);
+    let c = |bytes: &[u8]| CString::new(bytes).map_err(|_| invalid());
+    let program = cmd.get_program().as_bytes().to_vec();
+    let mut path: Vec<u8> = b"/bin:/usr/bin".to_vec();
+    let mut env = Vec::new();
+    for (key, value) in cmd.get_envs() {
+        let Some(value) = value else { continue };
+        if key.as_bytes() == b"PATH" {
+            path = value.as_bytes().to_vec();
+        }
+        env.push(c(&[key.as_bytes(), b"=", value.as_bytes()].concat())?);
+    }
+    let candidates = if program.contains(&b'/') {
+        vec![c(&program)?]
+    } else {
+        path.split(|&b| b == b':')
+            .map(|dir| match dir {
+                [] => c(&program),
+                dir => c(&[dir, b"/", program.as_slice()].concat()),
+            })
+            .collect::<std::io::Result<Vec<_>>>()?
+    };
+    let mut argv = vec![c(&program)?];
+    for arg in cmd.get_args() {
+        argv.push(c(arg.as_bytes())?);
+    }
+    let exec = Exec::new(candidates, argv, env);
+    let parent = rustix::process::getpid();
+    // SAFETY: runs in the forked child before exec, where only
+    // async-signal-safe operations are allowed: prctl(2), getppid(2),
+    // kill(2) and execve(2), and errno. Nothing is allocated (all strings
+    // and pointer arrays were built above and are only read; errors are
+    // `io::Error::from_raw_os_error`, which does not allocate), no lock is
+    // taken, nothing sensitive is read.
+    unsafe {
+        cmd.pre_exec(move || {
+            let kill = rustix::process::Signal::KILL;
+            rustix::process::set_parent_process_death_signal(Some(kill))?;
+            if rustix::process::getppid() != Some(parent) {
+                rustix::process::kill_process(rustix::process::getpid(), kill)?;
+            }
+            Err(exec.run())
+        });
+    }
+    Ok(())
+}
+
+/// What `exec_dying_with_parent`'s hook execs: NUL-terminated pointer arrays over
+/// strings that live as long as it does.
+struct Exec {
+    candidates: Vec<std::ffi::CString>,
+    _strings: Vec<std::ffi::CString>,
+    argv: Vec<*const libc::c_char>,
+    envp: Vec<*const libc::c_char>,
+}
+
+// SAFETY: the raw pointers point into `_strings`, owned by the same value
+// and never changed; they are only read, in the forked child.
+unsafe impl Send for Exec {}
+// SAFETY: as above; nothing is mutated through a shared reference.
+unsafe impl Sync for Exec {}
+
+impl Exec {
+    fn new(
+        candidates: Vec<std::ffi::CString>,
+        argv: Vec<std::ffi::CString>,
+        env: Vec<std::ffi::CString>,
+    ) -> Exec {
+        let pointers = |v: &[std::ffi::CString]| {
+            v.iter()
+                .map(|s| s.as_ptr())
+                .chain(std::iter::once(std::ptr::null()))
+                .collect::<Vec<_>>()
+        };
+        let argv_ptrs = pointers(&argv);
+        let envp_ptrs = pointers(&env);
+        let mut strings = argv;
+        strings.extend(env);
+        Exec {
+            candidates,
+            _strings: strings,
+            argv: argv_ptrs,
+            envp: envp_ptrs,
+        }
+    }
+
+    /// execve(2) each candidate as execvp(3) does; returns only on failure.
+    fn run(&self) -> std::io::Error {
+        let mut denied = false;
+        for path in &self.candidates {
+            // SAFETY: NUL-terminated strings and NULL-terminated arrays of
+            // them, all alive for `self`'s lifetime.
+            unsafe {
+                libc::execve(path.as_ptr(), self.argv.as_ptr(), self.envp.as_ptr());
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EACCES) => denied = true,
+                Some(
+                    libc::ENOENT | libc::ENOTDIR | libc::ESTALE | libc::ENODEV | libc::ETIMEDOUT,
+                ) => {}
+                _ => return err,
+            }
+        }
+        std::io::Error::from_raw_os_error(if denied { libc::EACCES } else { libc::ENOENT })
     }
 }
 

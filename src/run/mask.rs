@@ -5,18 +5,40 @@
 //! `<redacted:NAME>`. This module owns only the byte transformation: it does
 //! no I/O, never prints or logs a value, and has no `Debug` that could show one.
 //!
+//! Two stages, each a leftmost-longest matcher, run one after the other:
+//!
+//! 1. **Exact.** Values byte for byte, as injected.
+//! 2. **Decorated.** Programs decorate what they print: a logger colours
+//!    characters inside a token, `grep --color` highlights a match inside
+//!    it, a pretty printer hard-wraps a long one and indents the next line.
+//!    This stage matches on a *normalised view* of the stream in which
+//!    escape sequences (CSI such as SGR colours, and other `ESC` sequences),
+//!    line breaks (`\r`, `\n`) and the spaces and tabs that follow a line
+//!    break are transparent, and redacts the whole raw range from a match's
+//!    first to its last byte, decorations inside included. Its patterns are
+//!    the values normalised the same way and, for values of at least
+//!    [`FRAGMENT_MIN_VALUE`] bytes, every window of [`FRAGMENT_LEN`] bytes
+//!    (a *fragment*), grown as far as the value continues; so a long token
+//!    printed cut or in pieces does not reach the output in recognisable
+//!    parts. Labels are those of the value: `<redacted:NAME>`.
+//!
+//! The exact stage keeps the redaction of undecorated values exactly as it
+//! always was (an escape-looking byte before a value cannot hide it).
+//!
 //! Guarantees, for any way the output is cut into chunks:
 //!
 //! - **Same as whole-text redaction.** The concatenated output of `push` calls
-//!   and `finish` equals redacting the whole stream at once: scan left to
-//!   right, at each position replace the longest value that starts there, and
-//!   continue after it (leftmost-longest, non-overlapping). A value split
-//!   across two reads is still redacted.
+//!   and `finish` equals redacting the whole stream at once: in each stage,
+//!   scan left to right, at each position replace the longest pattern that
+//!   starts there (a fragment grown along its value), and continue after it.
 //! - **No lag.** After each `push` only the tail that could still become part
-//!   of a match is held back: the bytes from the first position (not inside an
-//!   already decided match) where the text so far is a proper prefix of some
-//!   value. A prompt such as `Password: ` is passed on at once.
-//! - **Bounded memory.** The held-back tail is shorter than the longest value.
+//!   of a match is held back. A prompt such as `Password: ` is passed on at
+//!   once. [`Stream::flush`] releases a held tail (the caller does so after a
+//!   quiet moment); a value completed after that is no longer matched whole,
+//!   but the fragment rule still redacts the rest of a long one.
+//! - **Bounded memory.** The held-back tail is shorter than the longest value
+//!   plus the decorations inside it, and at most [`MAX_HELD`] bytes past that
+//!   (then it is released as at the end of the stream).
 //! - **Binary safe.** Bytes that are not part of a value pass through unchanged.
 //!
 //! Values shorter than [`MIN_MASK_LEN`] bytes are not masked: they would hide
@@ -24,43 +46,91 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{packed, AhoCorasick, Input, MatchKind, Span};
 
 /// Values shorter than this many bytes are not masked (they would hide ordinary text).
 pub const MIN_MASK_LEN: usize = 4;
 
+/// Length of a fragment: a run of this many bytes of a long value is
+/// redacted wherever it appears. 16 characters of a random token carry 64
+/// bits or more (hex: 64, base64: 96), so they never occur by chance; in
+/// natural text a 16-byte window is a phrase or a host name, which only
+/// matches where the value's own words are printed.
+pub const FRAGMENT_LEN: usize = 16;
+
+/// Values at least this long (after normalisation) get the fragment rule:
+/// API keys, JWTs, certificates. Shorter ones (passwords, PINs, short IDs)
+/// are matched whole only, so their pieces cannot hide ordinary words.
+pub const FRAGMENT_MIN_VALUE: usize = 32;
+
+/// A held tail longer than this (decorations after the start of a possible
+/// match) is written out as if the stream ended there.
+const MAX_HELD: usize = 64 * 1024;
+
 /// The set of values to mask, compiled once; hands out one [`Stream`] per output.
 pub struct Redactor {
-    /// Distinct values, sorted bytewise (the prefix test relies on the order).
-    /// Index `i` is also the automaton's pattern id `i`.
-    values: Vec<Box<[u8]>>,
-    /// `<redacted:NAME>` for `values[i]`.
-    replacements: Vec<Box<[u8]>>,
-    /// Leftmost-longest matcher over `values`.
-    matcher: Matcher,
-    /// `first_bytes[b]`: some value starts with byte `b` (cheap reject for the prefix test).
-    first_bytes: [bool; 256],
-    /// Bit `256 * a + b` set: some value starts with bytes `a b` (the next cheap reject).
-    first_pairs: Vec<u64>,
-    /// Length of the longest value (0 when there is none).
-    max_len: usize,
+    /// Values exactly as given.
+    exact: Engine,
+    /// Normalised values and fragments, matched on the normalised stream;
+    /// built when the first output arrives (a command that prints nothing
+    /// does not pay for it).
+    decorated: OnceLock<Engine>,
+    /// Whether long values get the fragment rule.
+    fragments: bool,
 }
 
-/// How `Redactor::find` locates values; all give leftmost-longest matches.
+/// Where a pattern came from.
+#[derive(Clone, Copy)]
+struct Origin {
+    /// Index of the value's `<redacted:NAME>`.
+    label: usize,
+    /// A fragment: (index in `Engine::sources`, offset in that value).
+    fragment: Option<(usize, usize)>,
+}
+
+/// One leftmost-longest matcher over a set of patterns.
+struct Engine {
+    /// Distinct patterns, sorted bytewise (the prefix test relies on the order).
+    /// Index `i` is also the matcher's pattern id `i`.
+    patterns: Vec<Box<[u8]>>,
+    origins: Vec<Origin>,
+    /// `<redacted:NAME>` per label.
+    replacements: Vec<Box<[u8]>>,
+    /// Normalised long values, along which a fragment match grows.
+    sources: Vec<Box<[u8]>>,
+    /// Leftmost-longest matcher over the whole (non-fragment) patterns, or
+    /// over all of them when `windows` is `None`.
+    matcher: Matcher,
+    /// Matcher id -> index in `patterns`, when the matcher covers a subset.
+    matcher_ids: Option<Vec<usize>>,
+    /// Finds fragments (all of length [`FRAGMENT_LEN`]) by rolling hash.
+    windows: Option<Windows>,
+    /// `first_bytes[b]`: some pattern starts with byte `b` (cheap reject for the prefix test).
+    first_bytes: [bool; 256],
+    /// Bit `256 * a + b` set: some pattern starts with bytes `a b` (the next cheap reject).
+    first_pairs: Vec<u64>,
+    /// Length of the longest pattern (0 when there is none).
+    max_len: usize,
+    /// Match on the normalised view (decorations transparent).
+    normalise: bool,
+}
+
+/// How `Engine::find` locates patterns; all give leftmost-longest matches.
 enum Matcher {
-    /// SIMD "Teddy" search: several GB/s, up to 128 values on `x86_64`/`aarch64`.
+    /// SIMD "Teddy" search: several GB/s, up to 128 patterns on `x86_64`/`aarch64`.
     Packed(packed::Searcher),
-    /// Aho-Corasick automaton: any number of values, any platform, slower.
+    /// Aho-Corasick automaton: any number of patterns, any platform, slower.
     Automaton(AhoCorasick),
-    /// Exact naive scan: no values, or the automaton could not be built
+    /// Exact naive scan: no patterns, or the automaton could not be built
     /// (only for absurdly large input).
     Slow,
 }
 
 impl Matcher {
-    fn build(values: &[Box<[u8]>]) -> Matcher {
-        if values.is_empty() {
+    fn build(patterns: &[Box<[u8]>]) -> Matcher {
+        if patterns.is_empty() {
             return Matcher::Slow;
         }
         // Measured with 100 values of 20-100 bytes: Teddy runs at about
@@ -70,28 +140,35 @@ impl Matcher {
             .match_kind(packed::MatchKind::LeftmostLongest)
             .heuristic_pattern_limits(false)
             .builder()
-            .extend(values)
+            .extend(patterns)
             .build();
         if let Some(searcher) = packed {
             return Matcher::Packed(searcher);
         }
         AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(values)
+            .build(patterns)
             .map_or(Matcher::Slow, Matcher::Automaton)
     }
 }
 
-/// Redaction state for one output stream: the held-back tail.
+/// Redaction state for one output stream: each stage's held-back tail.
 pub struct Stream<'a> {
     redactor: &'a Redactor,
-    /// Bytes that could still become (part of) a value; shorter than the longest value.
-    pending: Vec<u8>,
+    exact: Stage<'a>,
+    /// Made with the first output.
+    decorated: Option<Stage<'a>>,
+    /// The exact stage's output on its way into the decorated stage.
+    between: Vec<u8>,
 }
 
 impl Redactor {
     /// `secrets`: (name, value) pairs. Values shorter than `MIN_MASK_LEN` are ignored; duplicate values: any one name.
     pub fn new(secrets: &[(&str, &[u8])]) -> Redactor {
+        Redactor::build(secrets, true)
+    }
+
+    fn build(secrets: &[(&str, &[u8])], fragments: bool) -> Redactor {
         let mut pairs: Vec<(&[u8], &str)> = secrets
             .iter()
             .filter(|(_, value)| value.len() >= MIN_MASK_LEN)
@@ -101,60 +178,173 @@ impl Redactor {
         pairs.sort_by(|a, b| a.0.cmp(b.0));
         pairs.dedup_by(|later, earlier| later.0 == earlier.0);
 
-        let mut first_bytes = [false; 256];
-        let mut first_pairs = vec![0u64; 65536 / 64];
-        let mut max_len = 0;
-        let mut values = Vec::with_capacity(pairs.len());
-        let mut replacements = Vec::with_capacity(pairs.len());
-        for (value, name) in pairs {
-            if let Some(&b) = value.first() {
-                if let Some(slot) = first_bytes.get_mut(usize::from(b)) {
-                    *slot = true;
-                }
-            }
-            if let [a, b, ..] = *value {
-                let pair = pair_index(a, b);
-                if let Some(word) = first_pairs.get_mut(pair / 64) {
-                    *word |= 1 << (pair % 64);
-                }
-            }
-            max_len = max_len.max(value.len());
-            values.push(Box::<[u8]>::from(value));
-            replacements.push(format!("<redacted:{name}>").into_bytes().into_boxed_slice());
-        }
-
-        let matcher = Matcher::build(&values);
-
+        let replacements: Vec<Box<[u8]>> = pairs
+            .iter()
+            .map(|(_, name)| format!("<redacted:{name}>").into_bytes().into_boxed_slice())
+            .collect();
+        let exact: Vec<(Box<[u8]>, Origin)> = pairs
+            .iter()
+            .enumerate()
+            .map(|(label, (value, _))| {
+                let origin = Origin {
+                    label,
+                    fragment: None,
+                };
+                (Box::<[u8]>::from(*value), origin)
+            })
+            .collect();
         Redactor {
-            values,
-            replacements,
-            matcher,
-            first_bytes,
-            first_pairs,
-            max_len,
+            exact: Engine::build(exact, replacements, Vec::new(), false),
+            decorated: OnceLock::new(),
+            fragments,
         }
+    }
+
+    /// The decorated stage's engine, built on first use from the values.
+    fn decorated(&self) -> &Engine {
+        self.decorated.get_or_init(|| self.build_decorated())
+    }
+
+    fn build_decorated(&self) -> Engine {
+        // Whole normalised values first, so that a fragment equal to a
+        // (shorter) whole value is dropped as the duplicate.
+        let mut decorated = Vec::new();
+        let mut fragment_list = Vec::new();
+        let mut sources = Vec::new();
+        for (value, origin) in self.exact.patterns.iter().zip(&self.exact.origins) {
+            let label = origin.label;
+            let norm = normalised(value);
+            if norm.len() < MIN_MASK_LEN {
+                continue;
+            }
+            if self.fragments && norm.len() >= FRAGMENT_MIN_VALUE {
+                let source = sources.len();
+                for (offset, window) in norm.windows(FRAGMENT_LEN).enumerate() {
+                    let origin = Origin {
+                        label,
+                        fragment: Some((source, offset)),
+                    };
+                    fragment_list.push((Box::<[u8]>::from(window), origin));
+                }
+                sources.push(Box::<[u8]>::from(norm.as_slice()));
+                // A long value is found by its first fragment, grown to its
+                // end: the same redaction without a second search for it.
+                continue;
+            }
+            let origin = Origin {
+                label,
+                fragment: None,
+            };
+            decorated.push((norm.into_boxed_slice(), origin));
+        }
+        decorated.extend(fragment_list);
+        Engine::build(decorated, self.exact.replacements.clone(), sources, true)
     }
 
     /// True when there is nothing to mask (the caller may then skip masking entirely).
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.exact.patterns.is_empty()
     }
 
     /// A new independent stream state (one per output stream: stdout and stderr each get one).
     pub fn stream(&self) -> Stream<'_> {
         Stream {
             redactor: self,
-            pending: Vec::new(),
+            exact: Stage::new(&self.exact),
+            decorated: None,
+            between: Vec::new(),
+        }
+    }
+}
+
+impl Engine {
+    fn build(
+        mut entries: Vec<(Box<[u8]>, Origin)>,
+        replacements: Vec<Box<[u8]>>,
+        sources: Vec<Box<[u8]>>,
+        normalise: bool,
+    ) -> Engine {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| later.0 == earlier.0);
+
+        let mut first_bytes = [false; 256];
+        let mut first_pairs = vec![0u64; 65536 / 64];
+        let mut max_len = 0;
+        let mut patterns = Vec::with_capacity(entries.len());
+        let mut origins = Vec::with_capacity(entries.len());
+        for (pattern, origin) in entries {
+            if let Some(&b) = pattern.first() {
+                if let Some(slot) = first_bytes.get_mut(usize::from(b)) {
+                    *slot = true;
+                }
+            }
+            if let [a, b, ..] = *pattern {
+                let pair = pair_index(a, b);
+                if let Some(word) = first_pairs.get_mut(pair / 64) {
+                    *word |= 1 << (pair % 64);
+                }
+            }
+            max_len = max_len.max(pattern.len());
+            patterns.push(pattern);
+            origins.push(origin);
+        }
+        // Thousands of equal-length fragments would push the matcher off
+        // its SIMD path and slow it tenfold; a rolling hash finds them at
+        // the cost of a table lookup per byte, and only inside runs of
+        // bytes that occur in long values.
+        let (matcher, matcher_ids, windows) = if sources.is_empty() {
+            (Matcher::build(&patterns), None, None)
+        } else {
+            let whole: Vec<usize> = (0..patterns.len())
+                .filter(|&i| origins.get(i).is_some_and(|o| o.fragment.is_none()))
+                .collect();
+            let subset: Vec<Box<[u8]>> = whole
+                .iter()
+                .filter_map(|&i| patterns.get(i).cloned())
+                .collect();
+            let windows = Windows::new(&patterns, &origins);
+            (Matcher::build(&subset), Some(whole), Some(windows))
+        };
+        Engine {
+            patterns,
+            origins,
+            replacements,
+            sources,
+            matcher,
+            matcher_ids,
+            windows,
+            first_bytes,
+            first_pairs,
+            max_len,
+            normalise,
         }
     }
 
     /// The leftmost-longest match in `text` starting at or after `from`, as
-    /// (start, end, value index). Only matches lying wholly inside `text` count.
+    /// (start, end, pattern index). Only matches lying wholly inside `text` count.
     fn find(&self, text: &[u8], from: usize) -> Option<(usize, usize, usize)> {
         if from >= text.len() {
             return None;
         }
-        match &self.matcher {
+        let whole = self.find_whole(text, from);
+        let Some(windows) = &self.windows else {
+            return whole;
+        };
+        // A fragment wins if it starts first, or at the same place and is longer.
+        let until = whole.map_or(text.len(), |(start, _, _)| start + 1);
+        match (whole, windows.find(&self.patterns, text, from, until)) {
+            (Some(w), Some(f)) if f.0 < w.0 || (f.0 == w.0 && f.1 > w.1) => Some(f),
+            (None, f) => f,
+            (w, _) => w,
+        }
+    }
+
+    /// `find` among the patterns the matcher covers.
+    fn find_whole(&self, text: &[u8], from: usize) -> Option<(usize, usize, usize)> {
+        if self.matcher_ids.as_ref().is_some_and(Vec::is_empty) {
+            return None;
+        }
+        let found = match &self.matcher {
             Matcher::Packed(searcher) => searcher
                 .find_in(text, Span::from(from..text.len()))
                 .map(|m| (m.start(), m.end(), m.pattern().as_usize())),
@@ -162,7 +352,11 @@ impl Redactor {
                 Ok(found) => found.map(|m| (m.start(), m.end(), m.pattern().as_usize())),
                 Err(_) => self.find_slow(text, from),
             },
-            Matcher::Slow => self.find_slow(text, from),
+            Matcher::Slow => return self.find_slow(text, from),
+        };
+        match &self.matcher_ids {
+            None => found,
+            Some(ids) => found.and_then(|(s, e, i)| ids.get(i).map(|&id| (s, e, id))),
         }
     }
 
@@ -170,7 +364,7 @@ impl Redactor {
     fn find_slow(&self, text: &[u8], from: usize) -> Option<(usize, usize, usize)> {
         (from..text.len()).find_map(|start| {
             let rest = bytes(text, start..text.len());
-            self.values
+            self.patterns
                 .iter()
                 .enumerate()
                 .filter(|(_, v)| rest.starts_with(v))
@@ -179,7 +373,7 @@ impl Redactor {
         })
     }
 
-    /// True when `x` is a proper prefix of some value, i.e. more input could
+    /// True when `x` is a proper prefix of some pattern, i.e. more input could
     /// complete a match (or a longer one) that starts with `x`.
     fn extends_to_value(&self, x: &[u8]) -> bool {
         // Most positions fail on the first byte or two; only the rest pay
@@ -201,33 +395,59 @@ impl Redactor {
         if !plausible {
             return false;
         }
-        // Values starting with `x` are contiguous in sorted order, `x` itself
-        // (if it is a value) first; so one of the first two decides.
-        let at = self.values.partition_point(|v| v.as_ref() < x);
-        self.values
+        // Patterns starting with `x` are contiguous in sorted order, `x` itself
+        // (if it is a pattern) first; so one of the first two decides.
+        let at = self.patterns.partition_point(|v| v.as_ref() < x);
+        self.patterns
             .iter()
             .skip(at)
             .take(2)
             .any(|v| v.len() > x.len() && v.starts_with(x))
     }
 
-    /// First position `p >= from` where `text[p..]` is a proper prefix of a value.
+    /// First position `p >= from` where `text[p..]` is a proper prefix of a pattern.
     fn first_partial(&self, text: &[u8], from: usize) -> Option<usize> {
         let start = from.max(text.len().saturating_sub(self.max_len.saturating_sub(1)));
         (start..text.len()).find(|&p| self.extends_to_value(bytes(text, p..text.len())))
     }
 
-    /// Redacts `text[from..]`, which is everything known so far, into `out`,
-    /// stopping where the future could still change the result. Returns the
-    /// position from which `text` must be held back (`text.len()` if none).
-    fn scan(&self, text: &[u8], from: usize, out: &mut Vec<u8>) -> usize {
+    /// Where the match `start..end` of pattern `id` ends: a fragment grows
+    /// as far as `text` goes on along its value. `None` when it reaches the
+    /// end of what is known and the value goes on (more input decides).
+    fn grow(
+        &self,
+        text: &[u8],
+        start: usize,
+        end: usize,
+        id: usize,
+        at_end: bool,
+    ) -> Option<usize> {
+        let Some((source, offset)) = self.origins.get(id).and_then(|o| o.fragment) else {
+            return Some(end);
+        };
+        let value = self.sources.get(source).map_or(&[][..], |v| &v[..]);
+        let ahead = bytes(value, offset + (end - start)..value.len());
+        let rest = bytes(text, end..text.len());
+        let same = ahead.iter().zip(rest).take_while(|(a, b)| a == b).count();
+        if same == rest.len() && same < ahead.len() && !at_end {
+            return None;
+        }
+        Some(end + same)
+    }
+
+    /// Redacts `text` (the normalised text known so far) into match
+    /// `events` (start, end, pattern), stopping where the future could still
+    /// change the result, unless `at_end`. Returns the position from which
+    /// `text` must be held back (`text.len()` if none).
+    fn scan(&self, text: &[u8], at_end: bool, events: &mut Vec<(usize, usize, usize)>) -> usize {
         // A partial match can only start in the last `max_len - 1` bytes;
         // matches before that are final without looking at the tail.
         let tail_start = text.len().saturating_sub(self.max_len.saturating_sub(1));
-        let mut pos = from;
+        let mut pos = 0;
         loop {
             let found = self.find(text, pos);
             let hold = match found {
+                _ if at_end => None,
                 Some((start, _, _)) if start < tail_start => None,
                 _ => self.first_partial(text, pos),
             };
@@ -238,127 +458,471 @@ impl Redactor {
                 (found, _) => found,
             };
             if let Some((start, end, id)) = decided {
-                self.emit_match(text, pos, start, end, id, out);
+                let Some(end) = self.grow(text, start, end, id, at_end) else {
+                    return start;
+                };
+                events.push((start, end, id));
                 pos = end;
                 continue;
             }
-            let stop = hold.unwrap_or(text.len());
-            out.extend_from_slice(bytes(text, pos..stop));
-            return stop;
+            return hold.unwrap_or(text.len());
         }
     }
 
-    /// Redacts the positions `0..limit` of `text` into `out`, where `text` is
-    /// not the end of the stream but extends at least `max_len - 1` bytes past
-    /// `limit`, so every match starting before `limit` is fully visible.
-    /// Returns the position (at least `limit`) where redaction must resume.
-    fn settle(&self, text: &[u8], limit: usize, out: &mut Vec<u8>) -> usize {
-        let mut pos = 0;
-        while pos < limit {
-            match self.find(text, pos) {
-                Some((start, end, id)) if start < limit => {
-                    self.emit_match(text, pos, start, end, id, out);
-                    pos = end;
-                }
-                _ => {
-                    out.extend_from_slice(bytes(text, pos..limit));
-                    pos = limit;
+    fn replacement(&self, id: usize) -> &[u8] {
+        self.origins
+            .get(id)
+            .and_then(|o| self.replacements.get(o.label))
+            .map_or(&[][..], |r| &r[..])
+    }
+}
+
+/// Finds fragment patterns (all [`FRAGMENT_LEN`] bytes long) with a
+/// polynomial rolling hash over runs of bytes that occur in long values.
+struct Windows {
+    /// `in_values[b]`: byte `b` occurs in some fragment.
+    in_values: [bool; 256],
+    /// One bit per value of the hash's top 16 bits: a cheap first test.
+    filter: Vec<u64>,
+    /// (hash, pattern index), sorted.
+    table: Vec<(u64, usize)>,
+}
+
+/// Rolling-hash base (odd, from the golden ratio).
+const HASH_BASE: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl Windows {
+    fn new(patterns: &[Box<[u8]>], origins: &[Origin]) -> Windows {
+        let mut in_values = [false; 256];
+        let mut filter = vec![0u64; 1 << 10];
+        let mut table = Vec::new();
+        for (i, (p, o)) in patterns.iter().zip(origins).enumerate() {
+            if o.fragment.is_none() {
+                continue;
+            }
+            for &b in p.iter() {
+                if let Some(slot) = in_values.get_mut(usize::from(b)) {
+                    *slot = true;
                 }
             }
+            let h = p.iter().fold(0u64, |h, &b| {
+                h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b))
+            });
+            set_bit(&mut filter, h);
+            table.push((h, i));
         }
-        pos
+        table.sort_unstable();
+        Windows {
+            in_values,
+            filter,
+            table,
+        }
     }
 
-    /// Redacts all of `text` as the end of the stream into `out`.
-    fn redact_final(&self, text: &[u8], out: &mut Vec<u8>) {
-        let mut pos = 0;
-        while let Some((start, end, id)) = self.find(text, pos) {
-            self.emit_match(text, pos, start, end, id, out);
-            pos = end;
-        }
-        out.extend_from_slice(bytes(text, pos..text.len()));
-    }
-
-    /// Writes the plain bytes `text[pos..start]` and then the replacement for value `id`.
-    fn emit_match(
+    /// The first fragment starting in `from..until`, as (start, end, pattern index).
+    fn find(
         &self,
+        patterns: &[Box<[u8]>],
         text: &[u8],
-        pos: usize,
-        start: usize,
-        end: usize,
-        id: usize,
-        out: &mut Vec<u8>,
-    ) {
-        debug_assert!(pos <= start && start < end);
-        out.extend_from_slice(bytes(text, pos..start));
-        if let Some(replacement) = self.replacements.get(id) {
-            out.extend_from_slice(replacement);
+        from: usize,
+        until: usize,
+    ) -> Option<(usize, usize, usize)> {
+        let f = FRAGMENT_LEN;
+        let stop = text.len().min(until.saturating_add(f - 1));
+        let text = bytes(text, 0..stop);
+        let inside = |i: usize| text.get(i).is_some_and(|&b| self.in_values[usize::from(b)]);
+        let out_factor = (1..f).fold(1u64, |p, _| p.wrapping_mul(HASH_BASE));
+        // A window of `f` bytes all inside values: look at its last byte
+        // first, so ordinary text is skipped `f` bytes at a time.
+        let mut start = from;
+        while start + f <= text.len() {
+            if !inside(start + f - 1) {
+                start += f;
+                continue;
+            }
+            if let Some(k) = (start..start + f - 1).rev().find(|&k| !inside(k)) {
+                start = k + 1;
+                continue;
+            }
+            // Roll along the run from here.
+            let mut h = bytes(text, start..start + f).iter().fold(0u64, |h, &b| {
+                h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b))
+            });
+            loop {
+                if let Some(id) = self.lookup(patterns, h, bytes(text, start..start + f)) {
+                    return Some((start, start + f, id));
+                }
+                let next = start + f;
+                if !inside(next) {
+                    start = next + 1;
+                    break;
+                }
+                let gone = text.get(start).copied().unwrap_or(0);
+                let came = text.get(next).copied().unwrap_or(0);
+                h = h
+                    .wrapping_sub(u64::from(gone).wrapping_mul(out_factor))
+                    .wrapping_mul(HASH_BASE)
+                    .wrapping_add(u64::from(came));
+                start += 1;
+            }
         }
+        None
+    }
+
+    /// The fragment pattern equal to `window`, whose hash is `h`.
+    fn lookup(&self, patterns: &[Box<[u8]>], h: u64, window: &[u8]) -> Option<usize> {
+        if !test_bit(&self.filter, h) {
+            return None;
+        }
+        let at = self.table.partition_point(|&(x, _)| x < h);
+        self.table
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&(x, _)| x == h)
+            .find(|&&(_, id)| patterns.get(id).is_some_and(|p| p[..] == *window))
+            .map(|&(_, id)| id)
+    }
+}
+
+fn set_bit(bits: &mut [u64], h: u64) {
+    let k = (h >> 48) as usize;
+    if let Some(word) = bits.get_mut(k / 64) {
+        *word |= 1 << (k % 64);
+    }
+}
+
+fn test_bit(bits: &[u64], h: u64) -> bool {
+    let k = (h >> 48) as usize;
+    bits.get(k / 64)
+        .is_some_and(|word| word & (1 << (k % 64)) != 0)
+}
+
+/// Which bytes of a stream are decoration, decided byte by byte as they
+/// arrive (no look-ahead, so the same whatever the chunking): `ESC` and the
+/// rest of its sequence (CSI `ESC [ params intermediates final`, or
+/// `ESC intermediates final`), `\r` and `\n`, and spaces and tabs after a
+/// line break. A byte that breaks off a sequence is ordinary.
+#[derive(Clone, Copy)]
+struct Lexer {
+    esc: Esc,
+    /// Only line breaks, spaces, tabs and escapes since the last line break
+    /// (or the start): indentation is transparent here.
+    line_start: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Esc {
+    None,
+    /// After `ESC`.
+    Start,
+    /// Inside `ESC [ ...`.
+    Csi,
+    /// After `ESC` and intermediate bytes.
+    Intermediate,
+}
+
+impl Lexer {
+    fn new() -> Lexer {
+        Lexer {
+            esc: Esc::None,
+            line_start: true,
+        }
+    }
+
+    /// No sequence open and not at a line start: only `ESC`, `\r`, `\n` change that.
+    fn plain(&self) -> bool {
+        matches!(self.esc, Esc::None) && !self.line_start
+    }
+
+    /// Whether `b` is decoration; advances the state.
+    fn transparent(&mut self, b: u8) -> bool {
+        let esc = self.esc;
+        self.esc = Esc::None;
+        match (esc, b) {
+            (Esc::Start, b'[') => {
+                self.esc = Esc::Csi;
+                return true;
+            }
+            (Esc::Start | Esc::Intermediate, 0x20..=0x2f) => {
+                self.esc = Esc::Intermediate;
+                return true;
+            }
+            (Esc::Start | Esc::Intermediate, 0x30..=0x7e) => return true,
+            (Esc::Csi, 0x20..=0x3f) => {
+                self.esc = Esc::Csi;
+                return true;
+            }
+            (Esc::Csi, 0x40..=0x7e) => return true,
+            _ => {}
+        }
+        match b {
+            0x1b => {
+                self.esc = Esc::Start;
+                true
+            }
+            b'\r' | b'\n' => {
+                self.line_start = true;
+                true
+            }
+            b' ' | b'\t' if self.line_start => true,
+            _ => {
+                self.line_start = false;
+                false
+            }
+        }
+    }
+}
+
+/// `value` as the decorated stage sees it: decorations removed.
+fn normalised(value: &[u8]) -> Vec<u8> {
+    let mut lexer = Lexer::new();
+    value
+        .iter()
+        .copied()
+        .filter(|&b| !lexer.transparent(b))
+        .collect()
+}
+
+/// One stage's state for one stream: the raw bytes held back, their
+/// normalised view and where each run of the view lies in the raw bytes.
+struct Stage<'a> {
+    engine: &'a Engine,
+    raw: Vec<u8>,
+    /// The bytes of `raw` the engine matches on (all of them in the exact stage).
+    view: Vec<u8>,
+    /// (raw index, view index) where a run of consecutive view bytes starts.
+    runs: Vec<(usize, usize)>,
+    lexer: Lexer,
+    events: Vec<(usize, usize, usize)>,
+    /// The first `shown.0` view bytes (`shown.1` raw bytes) were already
+    /// written by a `flush`: kept only so that a value they began is still
+    /// recognised when the rest arrives, and its rest redacted.
+    shown: (usize, usize),
+}
+
+impl<'a> Stage<'a> {
+    fn new(engine: &'a Engine) -> Stage<'a> {
+        Stage {
+            engine,
+            raw: Vec::new(),
+            view: Vec::new(),
+            runs: Vec::new(),
+            lexer: Lexer::new(),
+            events: Vec::new(),
+            shown: (0, 0),
+        }
+    }
+
+    /// Feed `input` (the end of the stream if `at_end`); append to `out` what can be written now.
+    fn push(&mut self, input: &[u8], out: &mut Vec<u8>, at_end: bool) {
+        if self.engine.patterns.is_empty() {
+            out.extend_from_slice(input);
+            return;
+        }
+        if input.is_empty() && !at_end {
+            return;
+        }
+        // Nothing held (the common case): work on the caller's buffer in
+        // place, and copy only what must be held.
+        let mut held = std::mem::take(&mut self.raw);
+        let in_place = held.is_empty();
+        if !in_place {
+            held.extend_from_slice(input);
+        }
+        let raw: &[u8] = if in_place { input } else { &held };
+        let normalise = self.engine.normalise;
+        if normalise {
+            self.lex(raw, raw.len() - input.len());
+        }
+        let view: &[u8] = if normalise { &self.view } else { raw };
+        self.events.clear();
+        let hold = self.engine.scan(view, at_end, &mut self.events);
+        let runs = &self.runs;
+        let raw_of = |v: usize| if normalise { raw_index(runs, v) } else { v };
+        let raw_hold = if hold < view.len() {
+            raw_of(hold)
+        } else {
+            raw.len()
+        };
+        let mut at = self.shown.1;
+        let mut last_end = 0;
+        for &(start, end, id) in &self.events {
+            // A match that began in bytes already shown: its rest is redacted.
+            let from = raw_of(start).max(at);
+            let to = (raw_of(end - 1) + 1).max(from);
+            out.extend_from_slice(bytes(raw, at..from));
+            out.extend_from_slice(self.engine.replacement(id));
+            at = to;
+            last_end = end;
+        }
+        out.extend_from_slice(bytes(raw, at..raw_hold.max(at)));
+        let (keep, raw_keep) = if at_end {
+            // Everything is written; keep the undecided tail (after the last
+            // match, shorter than the longest pattern) as shown context.
+            let context = last_end.max(
+                view.len()
+                    .saturating_sub(self.engine.max_len.saturating_sub(1)),
+            );
+            let raw_context = if context < view.len() {
+                raw_of(context)
+            } else {
+                raw.len()
+            };
+            (context, raw_context)
+        } else {
+            (hold, raw_hold)
+        };
+        let view_len = view.len();
+        if in_place {
+            held.extend_from_slice(bytes(input, raw_keep..input.len()));
+        } else {
+            held.drain(..raw_keep.min(held.len()));
+        }
+        self.raw = held;
+        if normalise {
+            self.keep_view_from(keep, raw_keep);
+        }
+        self.shown = if at_end {
+            (view_len - keep.min(view_len), self.raw.len())
+        } else {
+            (
+                self.shown.0.saturating_sub(keep),
+                self.shown.1.saturating_sub(raw_keep),
+            )
+        };
+    }
+
+    /// Extend the view with `raw[from..]`.
+    fn lex(&mut self, raw: &[u8], from: usize) {
+        let mut i = from;
+        while i < raw.len() {
+            if self.lexer.plain() {
+                let rest = bytes(raw, i..raw.len());
+                let end = memchr::memchr3(0x1b, b'\r', b'\n', rest).map_or(raw.len(), |k| i + k);
+                if end > i {
+                    self.add_run(raw, i, end);
+                    i = end;
+                    continue;
+                }
+            }
+            let b = raw.get(i).copied().unwrap_or(0);
+            if !self.lexer.transparent(b) {
+                self.add_run(raw, i, i + 1);
+            }
+            i += 1;
+        }
+    }
+
+    fn add_run(&mut self, raw: &[u8], from: usize, to: usize) {
+        if from >= to {
+            return;
+        }
+        let joins = self
+            .runs
+            .last()
+            .is_some_and(|&(r, v)| r + (self.view.len() - v) == from);
+        if !joins {
+            self.runs.push((from, self.view.len()));
+        }
+        self.view.extend_from_slice(bytes(raw, from..to));
+    }
+
+    /// Raw bytes held back (not yet written).
+    fn held(&self) -> usize {
+        self.raw.len() - self.shown.1.min(self.raw.len())
+    }
+
+    /// Drop what was written: keep the view from `keep`, whose raw index is `raw_keep`.
+    fn keep_view_from(&mut self, keep: usize, raw_keep: usize) {
+        if keep >= self.view.len() {
+            self.view.clear();
+            self.runs.clear();
+            return;
+        }
+        let k = self.runs.partition_point(|&(_, start)| start <= keep);
+        let later: Vec<(usize, usize)> = self
+            .runs
+            .get(k..)
+            .unwrap_or_default()
+            .iter()
+            .map(|&(r, v)| (r - raw_keep, v - keep))
+            .collect();
+        self.runs.clear();
+        self.runs.push((0, 0));
+        self.runs.extend(later);
+        self.view.drain(..keep);
+    }
+}
+
+/// Raw index of view byte `v`, given the view's runs.
+fn raw_index(runs: &[(usize, usize)], v: usize) -> usize {
+    let k = runs.partition_point(|&(_, start)| start <= v);
+    match k.checked_sub(1).and_then(|k| runs.get(k)) {
+        Some(&(r, start)) => r + (v - start),
+        None => 0,
     }
 }
 
 impl Stream<'_> {
     /// Feed the next chunk read from the command; append to `out` every byte that can be written now.
     pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        let r = self.redactor;
-        if r.is_empty() {
+        if self.exact.engine.patterns.is_empty() {
             out.extend_from_slice(input);
             return;
         }
-        if input.is_empty() {
-            return;
+        self.between.clear();
+        self.exact.push(input, &mut self.between, false);
+        let redactor = self.redactor;
+        let decorated = self
+            .decorated
+            .get_or_insert_with(|| Stage::new(redactor.decorated()));
+        decorated.push(&self.between, out, false);
+        // Decorations inside a possible match are held with it; a stream of
+        // nothing else (endless blank lines after `sk-`) must not grow the
+        // held tail without bound.
+        if decorated.held() > MAX_HELD {
+            self.flush(out);
         }
-        if self.pending.is_empty() {
-            // The common case: scan the caller's buffer in place.
-            let hold = r.scan(input, 0, out);
-            self.pending
-                .extend_from_slice(bytes(input, hold..input.len()));
-            return;
-        }
-        let held = self.pending.len();
-        let seam_len = r.max_len.saturating_sub(1);
-        let mut text = std::mem::take(&mut self.pending);
-        if input.len() <= seam_len {
-            // Small chunk: redact held tail + chunk together.
-            text.extend_from_slice(input);
-            let hold = r.scan(&text, 0, out);
-            text.drain(..hold.min(text.len()));
-            self.pending = text;
-            return;
-        }
-        // Large chunk: decide the held tail using only the chunk's first
-        // `max_len - 1` bytes (enough for any match starting in the tail),
-        // then scan the rest of the chunk in place without copying it.
-        text.extend_from_slice(bytes(input, 0..seam_len));
-        let resume = r.settle(&text, held, out);
-        wipe(&mut text);
-        text.clear();
-        self.pending = text;
-        let hold = r.scan(input, resume.saturating_sub(held), out);
-        self.pending
-            .extend_from_slice(bytes(input, hold..input.len()));
     }
 
     /// End of stream: flush everything held back (redacting what must be redacted).
     pub fn finish(&mut self, out: &mut Vec<u8>) {
-        let text = std::mem::take(&mut self.pending);
-        self.redactor.redact_final(&text, out);
-        let mut text = text;
-        wipe(&mut text);
+        self.flush(out);
     }
 
-    /// How many bytes are currently held back (for tests / diagnostics).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Write out everything held back, deciding matches as if the stream
+    /// ended here; the stream may go on afterwards. For a prompt that ends
+    /// with what could be the start of a value: after a quiet moment it must
+    /// be shown, even though a value completed later is then not matched whole.
+    pub fn flush(&mut self, out: &mut Vec<u8>) {
+        if self.exact.engine.patterns.is_empty() {
+            return;
+        }
+        self.between.clear();
+        self.exact.push(&[], &mut self.between, true);
+        if self.decorated.is_none() && self.between.is_empty() {
+            return; // nothing was ever written
+        }
+        let redactor = self.redactor;
+        self.decorated
+            .get_or_insert_with(|| Stage::new(redactor.decorated()))
+            .push(&self.between, out, true);
+        wipe(&mut self.between);
+        self.between.clear();
+    }
+
+    /// How many bytes are currently held back.
     pub fn pending_len(&self) -> usize {
-        self.pending.len()
+        self.exact.held() + self.decorated.as_ref().map_or(0, Stage::held)
     }
 }
 
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Redactor")
-            .field("values", &self.values.len())
-            .field("max_len", &self.max_len)
+            .field("values", &self.exact.patterns.len())
+            .field("max_len", &self.exact.max_len)
             .finish_non_exhaustive()
     }
 }
@@ -366,24 +930,32 @@ impl fmt::Debug for Redactor {
 impl fmt::Debug for Stream<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stream")
-            .field("pending_len", &self.pending.len())
+            .field("pending_len", &self.pending_len())
             .finish_non_exhaustive()
     }
 }
 
-impl Drop for Redactor {
+impl Drop for Engine {
     fn drop(&mut self) {
         // Best effort: the matcher's own copy cannot be reached.
-        for value in &mut self.values {
+        for value in self.patterns.iter_mut().chain(self.sources.iter_mut()) {
             value.fill(0);
         }
-        std::hint::black_box(&self.values);
+        std::hint::black_box(&self.patterns);
+        std::hint::black_box(&self.sources);
+    }
+}
+
+impl Drop for Stage<'_> {
+    fn drop(&mut self) {
+        wipe(&mut self.raw);
+        wipe(&mut self.view);
     }
 }
 
 impl Drop for Stream<'_> {
     fn drop(&mut self) {
-        wipe(&mut self.pending);
+        wipe(&mut self.between);
     }
 }
 
@@ -396,7 +968,7 @@ fn wipe(buf: &mut Vec<u8>) {
     std::hint::black_box(buf);
 }
 
-/// Index of the byte pair `a b` in `Redactor::first_pairs`.
+/// Index of the byte pair `a b` in `Engine::first_pairs`.
 fn pair_index(a: u8, b: u8) -> usize {
     usize::from(a) << 8 | usize::from(b)
 }
@@ -419,17 +991,33 @@ mod tests {
 
     /// The same secrets behind each matcher, so every path is held to one contract.
     fn engines(secrets: &[(&str, &[u8])]) -> Vec<Redactor> {
-        let best = Redactor::new(secrets);
-        let mut automaton = Redactor::new(secrets);
-        if !automaton.values.is_empty() {
-            let ac = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&automaton.values)
-                .unwrap();
-            automaton.matcher = Matcher::Automaton(ac);
+        engines_with(secrets, true)
+    }
+
+    fn engines_with(secrets: &[(&str, &[u8])], fragments: bool) -> Vec<Redactor> {
+        let best = Redactor::build(secrets, fragments);
+        let mut automaton = Redactor::build(secrets, fragments);
+        let _ = automaton.decorated();
+        let decorated = automaton.decorated.get_mut().unwrap();
+        for engine in [&mut automaton.exact, decorated] {
+            if !engine.patterns.is_empty() {
+                let ac = AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&engine.patterns)
+                    .unwrap();
+                engine.matcher = Matcher::Automaton(ac);
+                engine.matcher_ids = None;
+                engine.windows = None;
+            }
         }
-        let mut slow = Redactor::new(secrets);
-        slow.matcher = Matcher::Slow;
+        let mut slow = Redactor::build(secrets, fragments);
+        let _ = slow.decorated();
+        let decorated = slow.decorated.get_mut().unwrap();
+        for engine in [&mut slow.exact, decorated] {
+            engine.matcher = Matcher::Slow;
+            engine.matcher_ids = None;
+            engine.windows = None;
+        }
         vec![best, automaton, slow]
     }
 
@@ -646,6 +1234,206 @@ mod tests {
         assert!(!shown.contains("s3cr3t"), "{shown}");
     }
 
+    // ---- decorated values (issue 17 item 2) ----
+
+    const TOKEN: &[u8] = b"s3cr3t-token-1234";
+
+    #[test]
+    fn colour_inside_a_value_is_redacted_with_it() {
+        // See: issue 17 item 2
+        let text: &[u8] = b"key=\x1b[31ms3cr\x1b[1;32m3t-token\x1b[0m-1234\x1b[0m done";
+        let out = redact(&[("T", TOKEN)], &[text]);
+        assert_eq!(s(&out), "key=\x1b[31m<redacted:T>\x1b[0m done");
+    }
+
+    #[test]
+    fn grep_highlight_inside_a_value_is_redacted_with_it() {
+        // See: issue 17 item 2
+        let text: &[u8] = b"x s3cr\x1b[01;31m\x1b[K3t-tok\x1b[m\x1b[Ken-1234 y\n";
+        for cut in 0..=text.len() {
+            let (a, b) = text.split_at(cut);
+            assert_eq!(s(&redact(&[("T", TOKEN)], &[a, b])), "x <redacted:T> y\n");
+        }
+    }
+
+    #[test]
+    fn hard_wrapped_indented_value_is_one_redaction() {
+        // See: issue 17 item 2
+        let jwt: Vec<u8> = (0..200u32)
+            .map(|i| b"abcdefghijKLMNOP0123456789-_"[(i * 7 % 28) as usize])
+            .collect();
+        let mut text = b"token: {\n    ".to_vec();
+        for (i, line) in jwt.chunks(40).enumerate() {
+            if i > 0 {
+                text.extend_from_slice(if i % 2 == 0 { b"\r\n\t  " } else { b"\n    " });
+            }
+            text.extend_from_slice(line);
+        }
+        text.extend_from_slice(b"\n}\n");
+        let out = redact(&[("JWT", &jwt)], &[&text]);
+        assert_eq!(s(&out), "token: {\n    <redacted:JWT>\n}\n");
+    }
+
+    #[test]
+    fn long_fragments_of_long_values_are_redacted_short_ones_not() {
+        // See: issue 17 item 2
+        let value: &[u8] = b"sk-proj-0123456789abcdefghijklmnopqrstuvwxyz";
+        let piece = &value[10..30]; // 20 bytes
+        let text = [b"cut: ".as_slice(), piece, b"...".as_slice()].concat();
+        assert_eq!(
+            s(&redact(&[("K", value)], &[&text])),
+            "cut: <redacted:K>..."
+        );
+        let short = &value[10..10 + FRAGMENT_LEN - 1];
+        let text = [b"cut: ".as_slice(), short, b"...".as_slice()].concat();
+        assert_eq!(redact(&[("K", value)], &[&text]), text);
+        // A value below the fragment threshold is matched whole only.
+        let mid: &[u8] = b"0123456789abcdefghij"; // 20 bytes
+        assert_eq!(redact(&[("M", mid)], &[&mid[..18]]), mid[..18].to_vec());
+    }
+
+    #[test]
+    fn flush_releases_a_held_prefix_and_fragments_still_catch_the_rest() {
+        // See: issue 17 item 24
+        let value: &[u8] = b"sk-proj-0123456789abcdefghijklmnopqrstuvwxyz";
+        for r in engines(&[("K", value)]) {
+            let mut st = r.stream();
+            let mut out = Vec::new();
+            st.push(b"Token: sk-proj", &mut out);
+            assert_eq!(s(&out), "Token: ");
+            st.flush(&mut out);
+            assert_eq!(s(&out), "Token: sk-proj");
+            assert_eq!(st.pending_len(), 0);
+            st.push(&value[7..], &mut out);
+            st.finish(&mut out);
+            assert_eq!(s(&out), "Token: sk-proj<redacted:K>");
+        }
+    }
+
+    #[test]
+    fn decorations_alone_pass_at_once() {
+        for r in engines(&[("T", TOKEN)]) {
+            let mut st = r.stream();
+            let mut out = Vec::new();
+            st.push(b"\x1b[1mPassword:\x1b[0m \n  ", &mut out);
+            assert_eq!(s(&out), "\x1b[1mPassword:\x1b[0m \n  ");
+            assert_eq!(st.pending_len(), 0);
+        }
+    }
+
+    #[test]
+    fn endless_decorations_after_a_possible_start_are_not_held_forever() {
+        let r = Redactor::new(&[("T", TOKEN)]);
+        let mut st = r.stream();
+        let mut out = Vec::new();
+        st.push(b"x s3cr", &mut out);
+        let blank = vec![b'\n'; 1000];
+        for _ in 0..100 {
+            st.push(&blank, &mut out);
+        }
+        assert!(
+            st.pending_len() <= MAX_HELD + TOKEN.len(),
+            "{}",
+            st.pending_len()
+        );
+        assert!(out.len() > 50_000);
+    }
+
+    /// Decorations a program may put between the characters of a value.
+    const DECORATIONS: &[&[u8]] = &[
+        b"\x1b[31m",
+        b"\x1b[0m",
+        b"\x1b[1;38;5;196m",
+        b"\x1b[01;31m\x1b[K",
+        b"\x1b[m\x1b[K",
+        b"\x1b[2J",
+        b"\x1b(B",
+        b"\n",
+        b"\r\n",
+        b"\n    ",
+        b"\r\n\t",
+        b"\n  \x1b[2m  ",
+    ];
+
+    /// Values from a token alphabet (some long enough for fragments), and a
+    /// stream of values, pieces of values and filler, decorated at random
+    /// places, with random chunk boundaries.
+    fn decorated_case() -> impl Strategy<Value = (Vec<Vec<u8>>, Vec<u8>, Vec<usize>)> {
+        let alphabet: &'static [u8] = b"ABab01-_xy";
+        proptest::collection::vec(word(alphabet, 4..90), 1..4)
+            .prop_flat_map(move |values| {
+                let n = values.len();
+                let piece = (
+                    0..n,
+                    0usize..90,
+                    0usize..90,
+                    proptest::collection::vec((0usize..90, 0..DECORATIONS.len()), 0..5),
+                    word(b"ab01 .:xyz", 0..10),
+                );
+                (
+                    Just(values),
+                    proptest::collection::vec(piece, 0..12),
+                    proptest::collection::vec(0usize..2000, 0..12),
+                )
+            })
+            .prop_map(|(values, pieces, cuts)| {
+                let mut text = Vec::new();
+                for (i, a, b, decorations, filler) in pieces {
+                    let v = &values[i];
+                    // a == 0: the whole value; else the piece v[a..b].
+                    let (from, to) = if a % 3 == 0 {
+                        (0, v.len())
+                    } else {
+                        let from = a % v.len();
+                        (from, (from + b).min(v.len()))
+                    };
+                    let mut piece: Vec<Vec<u8>> = v[from..to].iter().map(|&c| vec![c]).collect();
+                    for (at, d) in decorations {
+                        if !piece.is_empty() {
+                            let at = at % piece.len();
+                            piece[at].extend_from_slice(DECORATIONS[d]);
+                        }
+                    }
+                    text.extend(piece.concat());
+                    text.extend_from_slice(&filler);
+                }
+                (values, text, cuts)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn decorated_values_and_long_fragments_never_reach_the_output((values, text, cuts) in decorated_case()) {
+            // See: issue 17 item 2
+            let named: Vec<(String, &[u8])> =
+                values.iter().enumerate().map(|(i, v)| (format!("S{i}"), v.as_slice())).collect();
+            let secrets: Vec<(&str, &[u8])> = named.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+            let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(text.len())).collect();
+            bounds.push(0);
+            bounds.push(text.len());
+            bounds.sort_unstable();
+            let chunks: Vec<&[u8]> = bounds.windows(2).map(|w| &text[w[0]..w[1]]).collect();
+            let mut first: Option<Vec<u8>> = None;
+            for r in engines(&secrets) {
+                let whole = run(&r, &[&text]);
+                let chunked = run(&r, &chunks);
+                prop_assert_eq!(&chunked, &whole);
+                // The rolling-hash path finds what the automaton finds.
+                prop_assert_eq!(first.get_or_insert_with(|| whole.clone()), &whole);
+                let shown = normalised(&whole);
+                for v in &values {
+                    let contains = |needle: &[u8]| shown.windows(needle.len()).any(|w| w == needle);
+                    prop_assert!(!contains(v), "a whole value reached the output");
+                    if v.len() >= FRAGMENT_MIN_VALUE {
+                        for window in v.windows(FRAGMENT_LEN) {
+                            prop_assert!(!contains(window), "a fragment reached the output");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // ---- property test against an obviously-correct whole-text reference ----
 
     fn name_of(values: &[Vec<u8>], v: &[u8]) -> String {
@@ -768,17 +1556,23 @@ mod tests {
             bounds.push(text.len());
             bounds.sort_unstable();
 
-            for r in engines(&secrets) {
+            for r in engines_with(&secrets, false) {
                 let mut st = r.stream();
                 let mut out = Vec::new();
                 for w in bounds.windows(2) {
                     st.push(&text[w[0]..w[1]], &mut out);
-                    // No lag: exactly the reference's undecided tail is held, and
-                    // it is shorter than the longest value.
+                    // No lag: the exact pass holds exactly the reference's
+                    // undecided tail, shorter than the longest value. The
+                    // second pass cannot see what the first holds, so it may
+                    // hold a little more meanwhile, never write anything early.
                     let (so_far, hold) = reference_prefix(&values, &text[..w[1]], false);
-                    prop_assert_eq!(&out, &so_far);
-                    prop_assert_eq!(st.pending_len(), w[1] - hold);
-                    prop_assert!(st.pending_len() < longest.max(1));
+                    prop_assert!(so_far.starts_with(&out));
+                    prop_assert_eq!(st.exact.held(), w[1] - hold);
+                    prop_assert!(st.exact.held() < longest.max(1));
+                    prop_assert!(st.decorated.as_ref().map_or(0, Stage::held) < longest.max(1));
+                    if st.exact.held() == 0 {
+                        prop_assert_eq!(&out, &so_far);
+                    }
                 }
                 st.finish(&mut out);
                 prop_assert_eq!(&out, &expected);

@@ -7,19 +7,25 @@
 //! plumbing only: it never sees a secret value (the redactor holds them),
 //! never prints one, and builds no environment (the caller did).
 //!
-//! Two shapes, chosen by whether vault's stdout is a terminal:
+//! Two shapes, chosen by whether vault's stdout or stderr is a terminal:
 //!
-//! - **Pipes** (stdout is not a terminal): stdin is inherited; stdout and
+//! - **Pipes** (neither is a terminal): stdin is inherited; stdout and
 //!   stderr are two pipes, each with its own stream, pumped by one thread
-//!   with `poll(2)` over both pipes and a signal self-pipe.
-//! - **Pseudo-terminal** (stdout is a terminal): the command runs on a new
-//!   pty in its own session (so `isatty()` is true and it colours and
-//!   line-buffers as usual), and the master's output goes through one stream
-//!   to stdout. If vault's stdin is a terminal it is put in raw mode
+//!   with `poll(2)` over both pipes and a signal self-pipe. When vault's
+//!   stdout and stderr are one file or pipe (`> log 2>&1`), the command
+//!   gets one pipe as both, so its writes keep their order.
+//! - **Pseudo-terminal** (stdout or stderr is a terminal): the command runs
+//!   on a new pty in its own session (so `isatty()` is true and it colours
+//!   and line-buffers as usual), and the master's output goes through one
+//!   stream to that terminal. If vault's stdin is a terminal it is put in raw mode
 //!   (restored on every path) and copied to the master; if it is not, the
 //!   command inherits it directly (binary-safe, EOF arrives as EOF, no ^D
-//!   or echo games). If vault's stderr is not a terminal, the command's
-//!   stderr is a pipe as in the first shape, so `2>log` still works.
+//!   or echo games). The side that is not a terminal (`2>log`, or
+//!   `>out.json` with errors on the screen) is a pipe as in the first
+//!   shape, masked by its own stream. A tail held back because it may
+//!   begin a value is written to the terminal after [`QUIET`] without new
+//!   output, so a prompt shows; the rest of a value completed later is
+//!   still redacted.
 //!
 //! Signals: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are
 //! forwarded (to the command's process group on a pty) until the command has
@@ -84,6 +90,10 @@ const DRAIN_IDLE: Duration = Duration::from_millis(100);
 /// as a pipeline does: a background process the command left behind may
 /// still be writing, and its output is the command's output.
 const DRAIN_MAX: Duration = Duration::from_secs(1);
+/// A held tail that may begin a value (`Password: hunt`) is written to a
+/// terminal after this long without new output: a prompt must show. If the
+/// value is completed later, what follows the shown part is still redacted.
+const QUIET: Duration = Duration::from_millis(75);
 /// Signals vault forwards to the command.
 const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
 
@@ -104,7 +114,9 @@ pub fn run_masked(cmd: Command, redactor: &Redactor) -> Result<i32, Launch> {
     let _ = io::stdout().flush();
     let _ = io::stderr().flush();
 
-    let on_pty = isatty(rustix::stdio::stdout());
+    // A terminal on either output: the command gets a pty for that side,
+    // so it colours and line-buffers there as it would without vault.
+    let on_pty = isatty(rustix::stdio::stdout()) || isatty(rustix::stdio::stderr());
     let signals = SignalPipe::register(on_pty).map_err(|e| {
         Launch::Failed(format!(
             "cannot set up signal forwarding for {program}: {e}"
@@ -123,19 +135,51 @@ fn run_on_pipes(
     signals: SignalPipe,
     program: &str,
 ) -> Result<i32, Launch> {
-    cmd.stdin(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| launch_error(e, program))?;
-    drop(cmd);
-    let out = child.stdout.take().map(OwnedFd::from);
-    let err = child.stderr.take().map(OwnedFd::from);
-    let pumps = vec![
-        Pump::new(out, rustix::stdio::stdout(), redactor.stream()),
-        Pump::new(err, rustix::stdio::stderr(), redactor.stream()),
-    ];
+    cmd.stdin(Stdio::inherit());
+    let (child, pumps) = if same_file(rustix::stdio::stdout(), rustix::stdio::stderr()) {
+        // `> log 2>&1`, `2>&1 | less`: one pipe as both fd 1 and fd 2, so
+        // the lines interleave in the order the command wrote them, as
+        // they would without vault. Two pipes read by poll cannot keep it.
+        let setup =
+            |e: Errno| Launch::Failed(format!("cannot set up the output of {program}: {e}"));
+        let (read, write) =
+            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(setup)?;
+        let write_err = write
+            .try_clone()
+            .map_err(|e| Launch::Failed(format!("cannot set up the output of {program}: {e}")))?;
+        cmd.stdout(Stdio::from(write))
+            .stderr(Stdio::from(write_err));
+        die_with_parent(&mut cmd, program)?;
+        let spawned = cmd.spawn();
+        // The parent's write ends must go, or the pipe never reaches EOF.
+        drop(cmd);
+        let child = spawned.map_err(|e| launch_error(e, program))?;
+        let pump = Pump::new(Some(read), rustix::stdio::stdout(), redactor.stream());
+        (child, vec![pump])
+    } else {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        die_with_parent(&mut cmd, program)?;
+        let mut child = cmd.spawn().map_err(|e| launch_error(e, program))?;
+        drop(cmd);
+        let out = child.stdout.take().map(OwnedFd::from);
+        let err = child.stderr.take().map(OwnedFd::from);
+        let pumps = vec![
+            Pump::new(out, rustix::stdio::stdout(), redactor.stream()),
+            Pump::new(err, rustix::stdio::stderr(), redactor.stream()),
+        ];
+        (child, pumps)
+    };
     let supervisor = Supervisor::new(child, false, pumps, None, None, signals);
     Ok(supervisor.run())
+}
+
+/// Whether two of vault's outputs are the same file, pipe or device
+/// (`> log 2>&1`), so the command's two outputs must stay in one order.
+fn same_file(a: BorrowedFd<'_>, b: BorrowedFd<'_>) -> bool {
+    match (rustix::fs::fstat(a), rustix::fs::fstat(b)) {
+        (Ok(x), Ok(y)) => x.st_dev == y.st_dev && x.st_ino == y.st_ino,
+        _ => false,
+    }
 }
 
 fn run_on_pty(
@@ -145,7 +189,14 @@ fn run_on_pty(
     program: &str,
 ) -> Result<i32, Launch> {
     let stdin_tty = isatty(rustix::stdio::stdin());
+    let stdout_tty = isatty(rustix::stdio::stdout());
     let stderr_tty = isatty(rustix::stdio::stderr());
+    // The terminal the pty's output goes to.
+    let screen = if stdout_tty {
+        rustix::stdio::stdout()
+    } else {
+        rustix::stdio::stderr()
+    };
     let Ok((master, slave)) = open_pty() else {
         // No pty to be had (a container without /dev/pts): masking matters
         // more than colours, so run on pipes.
@@ -155,7 +206,7 @@ fn run_on_pty(
     let user_tty = if stdin_tty {
         rustix::stdio::stdin()
     } else {
-        rustix::stdio::stdout()
+        screen
     };
     let saved = tcgetattr(user_tty).ok();
     if let Some(t) = &saved {
@@ -169,7 +220,11 @@ fn run_on_pty(
         })?;
         Ok(Stdio::from(fd))
     };
-    cmd.stdout(slave_stdio()?);
+    cmd.stdout(if stdout_tty {
+        slave_stdio()?
+    } else {
+        Stdio::piped()
+    });
     cmd.stdin(if stdin_tty {
         slave_stdio()?
     } else {
@@ -181,12 +236,13 @@ fn run_on_pty(
         Stdio::piped()
     });
     crate::sys::session_with_controlling_tty(&mut cmd);
+    die_with_parent(&mut cmd, program)?;
 
     // Raw before spawning, so keys typed early reach the command unechoed.
     let term = match (stdin_tty, saved) {
         (true, Some(saved)) => TermMode::raw(saved),
         (true, None) => None,
-        (false, _) => TermMode::no_output_processing(),
+        (false, _) => TermMode::no_output_processing(screen),
     };
     let spawned = cmd.spawn();
     // The parent's copies of the slave must go, or the master never sees
@@ -199,11 +255,21 @@ fn run_on_pty(
     // stop vault from reading the command's output.
     let _ = fcntl_getfl(&master).and_then(|f| fcntl_setfl(&master, f | OFlags::NONBLOCK));
     let control = master.try_clone().ok();
-    let err = child.stderr.take().map(OwnedFd::from);
-    let pumps = vec![
-        Pump::new(Some(master), rustix::stdio::stdout(), redactor.stream()),
-        Pump::new(err, rustix::stdio::stderr(), redactor.stream()),
-    ];
+    // The pty first (pump 0), then the side that is a pipe, if any.
+    let (piped, piped_dst) = if stdout_tty {
+        (
+            child.stderr.take().map(OwnedFd::from),
+            rustix::stdio::stderr(),
+        )
+    } else {
+        (
+            child.stdout.take().map(OwnedFd::from),
+            rustix::stdio::stdout(),
+        )
+    };
+    let mut on_screen = Pump::new(Some(master), screen, redactor.stream());
+    on_screen.quiet_flush = true;
+    let pumps = vec![on_screen, Pump::new(piped, piped_dst, redactor.stream())];
     let feed = if stdin_tty {
         Some(Feed::default())
     } else {
@@ -220,6 +286,13 @@ fn run_on_pty(
 /// launch errors for masked and unmasked runs alike.
 fn launch_error(e: io::Error, _program: &str) -> Launch {
     Launch::Spawn(e)
+}
+
+/// The command must not outlive vault (killed by -9 or the OOM killer);
+/// the last hook before the command runs.
+fn die_with_parent(cmd: &mut Command, program: &str) -> Result<(), Launch> {
+    crate::sys::exec_dying_with_parent(cmd)
+        .map_err(|e| Launch::Failed(format!("cannot prepare to run {program}: {e}")))
 }
 
 /// The program as shown in messages: lossy UTF-8, control characters escaped
@@ -249,9 +322,11 @@ fn open_pty() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok((master, slave))
 }
 
-/// Copy the window size of vault's terminal to the pty.
+/// Copy the window size of vault's terminal (its stdout, else its stderr) to the pty.
 fn copy_window_size(master: &OwnedFd) {
-    if let Ok(size) = tcgetwinsize(rustix::stdio::stdout()) {
+    let size =
+        tcgetwinsize(rustix::stdio::stdout()).or_else(|_| tcgetwinsize(rustix::stdio::stderr()));
+    if let Ok(size) = size {
         let _ = tcsetwinsize(master, size);
     }
 }
@@ -280,8 +355,7 @@ impl TermMode {
     /// the background of its controlling terminal, where changing it would
     /// stop vault with SIGTTOU (the output then shows `\r\r\n`, which looks
     /// the same on a screen).
-    fn no_output_processing() -> Option<TermMode> {
-        let fd = rustix::stdio::stdout();
+    fn no_output_processing(fd: BorrowedFd<'static>) -> Option<TermMode> {
         // ENOTTY: not vault's controlling terminal, so no job control applies.
         let background = matches!(
             rustix::termios::tcgetpgrp(fd),
@@ -383,6 +457,11 @@ struct Pump<'r> {
     stream: Stream<'r>,
     /// `finish` was called (or the destination is gone): nothing more to write.
     done: bool,
+    /// The destination is a terminal: a held tail is written after [`QUIET`]
+    /// without new bytes, since someone may be reading a prompt.
+    quiet_flush: bool,
+    /// When the stream last went from nothing held to something held.
+    held_since: Option<Instant>,
 }
 
 impl<'r> Pump<'r> {
@@ -393,6 +472,8 @@ impl<'r> Pump<'r> {
             dst,
             stream,
             done,
+            quiet_flush: false,
+            held_since: None,
         }
     }
 
@@ -406,11 +487,32 @@ impl<'r> Pump<'r> {
                 out.clear();
                 self.stream.push(&buf[..n], out);
                 self.write(out);
+                self.held_since =
+                    (self.quiet_flush && self.stream.pending_len() > 0).then(Instant::now);
             }
             Err(Errno::INTR | Errno::AGAIN) => {}
             // EIO: a pty master whose slave side is all closed. Anything
             // else is as final.
             Err(_) => self.finish(out),
+        }
+    }
+
+    /// When the held tail must be written if nothing more arrives.
+    fn quiet_deadline(&self) -> Option<Instant> {
+        self.held_since.map(|t| t + QUIET)
+    }
+
+    /// Write the held tail if the command has been quiet for [`QUIET`]; true if it was.
+    fn flush_if_quiet(&mut self, now: Instant, out: &mut Vec<u8>) -> bool {
+        match self.quiet_deadline() {
+            Some(due) if due <= now && !self.done => {
+                self.held_since = None;
+                out.clear();
+                self.stream.flush(out);
+                self.write(out);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -529,15 +631,21 @@ impl<'r> Supervisor<'r> {
                     drain_until = Some(Instant::now() + DRAIN_MAX);
                 }
             }
+            let now = Instant::now();
             let timeout = match drain_until {
                 None => None,
                 Some(end) => {
-                    let now = Instant::now();
                     if now >= end {
                         break;
                     }
                     Some(DRAIN_IDLE.min(end - now))
                 }
+            };
+            let quiet = self.pumps.iter().filter_map(Pump::quiet_deadline).min();
+            let timeout = match (timeout, quiet) {
+                (t, None) => t,
+                (None, Some(due)) => Some(due.saturating_duration_since(now)),
+                (Some(t), Some(due)) => Some(t.min(due.saturating_duration_since(now))),
             };
             let ready = match self.wait_ready(timeout) {
                 Ok(ready) => ready,
@@ -549,7 +657,12 @@ impl<'r> Supervisor<'r> {
                     break;
                 }
             };
-            if ready.is_empty() && drain_until.is_some() {
+            let now = Instant::now();
+            let mut flushed = false;
+            for p in &mut self.pumps {
+                flushed |= p.flush_if_quiet(now, &mut out);
+            }
+            if ready.is_empty() && drain_until.is_some() && !flushed {
                 break; // quiet for DRAIN_IDLE after the command exited
             }
             let mut reap = false;
@@ -559,7 +672,7 @@ impl<'r> Supervisor<'r> {
                         if let Some(p) = self.pumps.get_mut(i) {
                             p.pump(&mut buf, &mut out);
                             if p.src.is_none() && i == 0 && self.group {
-                                // stdout is gone: nothing can show input echo.
+                                // The pty is gone: nothing can show input echo.
                                 self.feed = None;
                             }
                         }
