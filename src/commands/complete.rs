@@ -14,7 +14,7 @@ use crate::cli::Shell;
 use crate::error::{Error, Result};
 use crate::exit::ExitCode;
 use crate::output::say;
-use crate::vault::Vault;
+use crate::vault::{NameKind, Vault};
 
 /// The hidden first argument: `vault __complete secrets|agents [--vault-dir DIR]`.
 pub const HELPER: &str = "__complete";
@@ -64,11 +64,9 @@ fn complete(ctx: &Ctx, what: Names) -> Result<()> {
         return Ok(());
     }
     let mut vault = Vault::open(&ctx.paths)?;
-    let names = vault.read(|tx, _| {
-        Ok(match what {
-            Names::Secrets => tx.secret_names()?,
-            Names::Agents => tx.agents()?.into_iter().map(|a| a.name).collect(),
-        })
+    let names = vault.names(match what {
+        Names::Secrets => NameKind::Secrets,
+        Names::Agents => NameKind::Agents,
     })?;
     for n in names {
         // Names are validated on the way in; a row edited into something

@@ -11,21 +11,13 @@ use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output::say;
 use crate::output::{self, escape, MASK};
-use crate::store::{Audience, SecretRow, StoredValue};
-use crate::vault::{no_such_secret, require_agent};
 use crate::vault::{strip_one_newline, Vault};
+use crate::vault::{EditRequest, NewValue, SecretInfo, SetRequest, Unverified};
 
 pub fn init(ctx: &Ctx, args: &InitArgs) -> Result<()> {
     let created = Vault::init(&ctx.paths, &ctx.keys, args.passphrase)?;
     say!("{}", created.notice);
     Ok(())
-}
-
-/// Where the new value comes from.
-enum NewValue {
-    Value(SecretValue),
-    /// Empty answer at the prompt for an existing secret.
-    KeepCurrent,
 }
 
 fn read_value(name: &str, given: Option<&str>, exists: bool) -> Result<NewValue> {
@@ -114,12 +106,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         None
     };
     let existing = match &mut opened {
-        Some(v) => v.read(|tx, _| {
-            for a in &args.agents {
-                require_agent(tx, a)?;
-            }
-            Ok(tx.secret(&args.name)?)
-        })?,
+        Some(v) => v.secret_before_set(&args.name, &args.agents)?,
         None => {
             if let Some(a) = args.agents.first() {
                 return Err(Error::not_found(format!("no agent named {a}"))
@@ -144,96 +131,20 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         Some(v) => v,
         None => Vault::open_or_create(&ctx.paths, &ctx.keys)?,
     };
-    let kind = match (&existing, args.variable) {
-        (_, true) => Kind::Variable,
-        (Some(e), false) => e.kind,
-        (None, false) => Kind::Secret,
-    };
     let now = output::now();
     let name = args.name.as_str();
-    let outcome = vault.write(&ctx.keys, |tx, crypt| {
-        // Re-read inside the write transaction: another process may have changed it.
-        let existing = tx.secret(name)?;
-        let old_kind = existing.as_ref().map(|e| e.kind);
-        let current = match &existing {
-            Some(e) => Some(crypt.open_value(name, e.version, &e.value)?),
-            None => None,
-        };
-        let value = match (&new_value, &current) {
-            (NewValue::Value(v), _) => v.clone(),
-            (NewValue::KeepCurrent, Some(c)) => c.clone(),
-            (NewValue::KeepCurrent, None) => SecretValue::new(Zeroizing::new(String::new()))?,
-        };
-        let put = crate::vault::put_value(tx, crypt, existing, name, kind, &value, &now)?;
-        let (created, mut row) = (put.created, put.row);
-        // What changed besides the value, to say so: a same-value `set`
-        // that changes who receives the secret is not "unchanged".
-        let mut changes: Vec<String> = Vec::new();
-        if put.converted {
-            if let Some(k) = old_kind {
-                changes.push(format!("kind {} -> {}", k.as_str(), row.kind.as_str()));
-            }
-        }
-        let before = (row.provider.clone(), row.scope);
-        if let Some(d) = args.description.as_ref().filter(|d| **d != row.description) {
-            row.description = d.clone();
-            changes.push("description".to_owned());
-        }
-        if let Some(p) = provider.filter(|p| row.provider.as_deref() != Some(*p)) {
-            row.provider = Some(p.to_owned());
-            changes.push(format!("provider {p}"));
-        }
-        let was_global = row.scope == Scope::Global;
-        if !args.agents.is_empty() {
-            row.scope = Scope::Agent;
-        }
-        let had = if created {
-            Vec::new()
-        } else {
-            tx.grantees(name)?
-        };
-        let mut granted: Vec<String> = Vec::new();
-        for a in &args.agents {
-            if !had.contains(a) && !granted.contains(a) {
-                granted.push(a.clone());
-            }
-        }
-        if was_global && row.scope == Scope::Agent && !created {
-            changes.push("scope global -> agent".to_owned());
-        }
-        if !granted.is_empty() && !created {
-            changes.push(format!("granted to {}", granted.join(", ")));
-        }
-        // A no-op `set` leaves the row (and its `updated` time) alone.
-        if created || put.changed || !changes.is_empty() {
-            row.updated = now.clone();
-            tx.upsert_secret(&row)?;
-        }
-        for a in &granted {
-            tx.grant(a, name, &now)?;
-        }
-        // Only a change of who receives it, or of its provider, can break
-        // the one-credential-per-provider rule: a rotation never does.
-        if created || !granted.is_empty() || before != (row.provider.clone(), row.scope) {
-            super::agents::check_provider_rule(tx, name)?;
-        }
-        let receivers = if was_global && row.scope == Scope::Agent && !created {
-            Some(tx.grantees(name)?)
-        } else {
-            None
-        };
-        Ok(SetOutcome {
-            created,
-            changed: put.changed,
-            changes,
-            receivers,
-            version: row.version,
-            kind: row.kind,
-            scope: row.scope,
-            len: value.len(),
-        })
-    })?;
-    let o = outcome;
+    let o = vault.set_secret(
+        &ctx.keys,
+        &SetRequest {
+            name,
+            value: new_value,
+            variable: args.variable,
+            description: args.description.as_deref(),
+            provider,
+            agents: &args.agents,
+            now: &now,
+        },
+    )?;
     let what = if o.created {
         "created".to_owned()
     } else if o.changed && o.changes.is_empty() {
@@ -273,27 +184,12 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
     Ok(())
 }
 
-/// What `set` did, for its report.
-struct SetOutcome {
-    created: bool,
-    /// A new version (the value changed).
-    changed: bool,
-    /// Metadata changes besides the value, in words.
-    changes: Vec<String>,
-    /// Who receives it, when a global secret became agent-only.
-    receivers: Option<Vec<String>>,
-    version: u64,
-    kind: Kind,
-    scope: Scope,
-    len: usize,
-}
-
 /// Secrets about to become plain-text variables: ask on a terminal (y/N),
 /// or need `--force`; refuse otherwise (exit 7), naming `--force`.
 /// Plain text is stored unencrypted, shown by `list` and never masked, so
 /// the change must never happen by accident (a provider's API key least).
 /// `retry` is the command that does it without a question.
-fn confirm_plain_text(rows: &[&SecretRow], force: bool, retry: &str) -> Result<()> {
+fn confirm_plain_text(rows: &[&SecretInfo], force: bool, retry: &str) -> Result<()> {
     if rows.is_empty() || force {
         return Ok(());
     }
@@ -331,7 +227,7 @@ fn confirm_plain_text(rows: &[&SecretRow], force: bool, retry: &str) -> Result<(
 }
 
 /// The JSON form of a secret's metadata (value per `value`).
-fn secret_json(row: &SecretRow, value: serde_json::Value, agents: &[String]) -> serde_json::Value {
+fn secret_json(row: &SecretInfo, value: serde_json::Value, agents: &[String]) -> serde_json::Value {
     json!({
         "name": row.name,
         "kind": row.kind.as_str(),
@@ -347,35 +243,18 @@ fn secret_json(row: &SecretRow, value: serde_json::Value, agents: &[String]) -> 
 }
 
 /// What listings show for the value: the mask for secrets, the text for variables.
-fn shown_value(row: &SecretRow) -> String {
-    match (&row.kind, &row.value) {
-        (Kind::Variable, StoredValue::Plain(p)) => p.to_string(),
-        _ => MASK.to_owned(),
-    }
+fn shown_value(row: &SecretInfo) -> String {
+    row.plain.clone().unwrap_or_else(|| MASK.to_owned())
 }
 
 pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let (row, agents) = vault.read(|tx, _| {
-        let row = tx
-            .secret(&args.name)?
-            .ok_or_else(|| no_such_secret(tx, &args.name))?;
-        let agents = tx.grantees(&args.name)?;
-        Ok((row, agents))
-    })?;
+    let row = vault.secret_info(&args.name)?;
+    let agents = &row.agents;
     if args.reveal {
-        vault.unlock(&ctx.keys)?;
-        // Re-read under a verified policy: the row shown is the row authenticated.
-        let row = vault.read(|tx, crypt| {
-            crypt.verify_policy(tx)?;
-            tx.secret(&args.name)?
-                .ok_or_else(|| no_such_secret(tx, &args.name))
-        })?;
-        let value = vault
-            .crypt()
-            .open_value(&row.name, row.version, &row.value)?;
+        let (authenticated, value) = vault.reveal_secret(&ctx.keys, &args.name)?;
         if args.json {
-            return output::print_json(&secret_json(&row, json!(value.as_str()), &agents));
+            return output::print_json(&secret_json(&authenticated, json!(value.as_str()), agents));
         }
         let mut out = std::io::stdout().lock();
         out.write_all(value.as_bytes())
@@ -385,7 +264,7 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         return Ok(());
     }
     if args.json {
-        return output::print_json(&secret_json(&row, json!(shown_value(&row)), &agents));
+        return output::print_json(&secret_json(&row, json!(shown_value(&row)), agents));
     }
     let mut fields = vec![
         ("name", output::secret_name(&row.name)),
@@ -409,59 +288,29 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
 
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    // list needs no key; but when one is at hand without a prompt, check the
-    // policy it shows (over the very rows it shows) and mark what failed.
-    let quiet = vault.unlock_quietly(&ctx.keys);
-    let unlocked = matches!(quiet, Ok(true));
-    let why_unverified = match &quiet {
-        Ok(true) => String::new(),
-        Ok(false) if vault.has_passphrase_slot() => {
-            "list does not unlock a passphrase vault (that costs an Argon2id); `vault get NAME --reveal` and `vault run` check them".to_owned()
-        }
-        Ok(false) => "no key file or VAULT_KEY to check them".to_owned(),
-        Err(e) => format!("the key could not be used: {}", e.message()),
-    };
-    let (all, grants, verified) = vault.read(|tx, crypt| {
-        if let Some(a) = &args.agent {
-            require_agent(tx, a)?;
-        }
-        let all = tx.secrets(Audience::Everything)?;
-        let grants = tx.all_grants()?;
-        let verified = unlocked.then(|| crypt.check_policy(tx, &all, &grants).is_ok());
-        Ok((all, grants, verified))
-    })?;
-    let rows: Vec<SecretRow> = match &args.agent {
-        Some(a) => {
-            let receives = model::Receives::new(Some(a), &grants);
-            all.into_iter()
-                .filter(|r| receives.secret(&r.name, r.scope))
-                .collect()
-        }
-        None => all,
-    };
-    match verified {
-        Some(false) => eprintln!(
+    // list needs no key; but when one is at hand without a prompt, the
+    // vault checks the policy it shows (over the very rows it shows).
+    let listing = vault.list_secrets(&ctx.keys, args.agent.as_deref())?;
+    let (rows, verified) = (listing.secrets, listing.verified);
+    match (verified, &listing.unverified) {
+        (Some(false), _) => eprintln!(
             "warning: the access policy failed authentication: scopes and grants below (marked !) may have been changed outside vault; `vault run` and `get --reveal` will refuse"
         ),
-        None if !args.json => {
+        (None, Some(why)) if !args.json => {
+            let why_unverified = match why {
+                Unverified::PassphraseVault => "list does not unlock a passphrase vault (that costs an Argon2id); `vault get NAME --reveal` and `vault run` check them".to_owned(),
+                Unverified::NoKey => "no key file or VAULT_KEY to check them".to_owned(),
+                Unverified::KeyUnusable(m) => format!("the key could not be used: {m}"),
+            };
             eprintln!("note: scopes and grants are shown unverified ({why_unverified})")
         }
         _ => {}
     }
-    // One pass over the grants, not one per row: 10,000 secrets with
-    // 10,000 grants would otherwise be 10^8 comparisons.
-    let mut by_secret: std::collections::HashMap<&str, Vec<String>> =
-        std::collections::HashMap::new();
-    for (a, s) in &grants {
-        by_secret.entry(s.as_str()).or_default().push(a.clone());
-    }
-    let agents_of =
-        |name: &str| -> Vec<String> { by_secret.get(name).cloned().unwrap_or_default() };
     if args.json {
         let items: Vec<_> = rows
             .iter()
             .map(|r| {
-                let mut v = secret_json(r, json!(shown_value(r)), &agents_of(&r.name));
+                let mut v = secret_json(r, json!(shown_value(r)), &r.agents);
                 v["policy_verified"] = json!(verified);
                 v
             })
@@ -542,86 +391,39 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
         }
     }
     let mut vault = Vault::open(&ctx.paths)?;
-    let rows = vault.read(|tx, _| {
-        let mut rows = Vec::with_capacity(names.len());
-        for n in &names {
-            match tx.secret(n)? {
-                Some(r) => rows.push(r),
-                None => return Err(no_such_secret(tx, n).also("nothing was changed")),
-            }
-        }
-        Ok(rows)
-    })?;
+    let rows = vault.secret_infos(&names)?;
     if args.variable {
-        let to_plain: Vec<&SecretRow> = rows.iter().filter(|r| r.kind == Kind::Secret).collect();
+        let to_plain: Vec<&SecretInfo> = rows.iter().filter(|r| r.kind == Kind::Secret).collect();
         let retry = format!("vault edit {} --variable --force", names.join(" "));
         confirm_plain_text(&to_plain, args.force, &retry)?;
     }
     let now = output::now();
     // Every name or none: one transaction, and any error undoes the lot.
-    let reports = vault.write(&ctx.keys, |tx, crypt| {
-        let mut reports = Vec::with_capacity(names.len());
-        for n in &names {
-            let mut row = tx
-                .secret(n)?
-                .ok_or_else(|| no_such_secret(tx, n).also("nothing was changed"))?;
-            let mut changes: Vec<String> = Vec::new();
-            let new_kind = if args.variable {
-                Kind::Variable
+    let reports = vault.edit_secrets(
+        &ctx.keys,
+        &EditRequest {
+            names: &names,
+            kind: if args.variable {
+                Some(Kind::Variable)
             } else if args.secret {
-                Kind::Secret
+                Some(Kind::Secret)
             } else {
-                row.kind
-            };
-            if new_kind != row.kind {
-                crate::vault::convert_kind(tx, crypt, &row, new_kind)?;
-                changes.push(format!(
-                    "kind {} -> {}",
-                    row.kind.as_str(),
-                    new_kind.as_str()
-                ));
-                row.kind = new_kind;
-            }
-            let before = (row.provider.clone(), row.scope);
-            if let Some(d) = args.description.as_ref().filter(|d| **d != row.description) {
-                row.description = d.clone();
-                changes.push("description".to_owned());
-            }
-            let scope = if args.global {
-                Scope::Global
+                None
+            },
+            description: args.description.as_deref(),
+            scope: if args.global {
+                Some(Scope::Global)
             } else if args.agent_only {
-                Scope::Agent
+                Some(Scope::Agent)
             } else {
-                row.scope
-            };
-            if scope != row.scope {
-                changes.push(format!(
-                    "scope {} -> {}",
-                    row.scope.as_str(),
-                    scope.as_str()
-                ));
-                row.scope = scope;
-            }
-            if let Some(p) = provider.filter(|p| row.provider.as_deref() != *p) {
-                changes.push(match p {
-                    Some(p) => format!("provider {p}"),
-                    None => "provider removed".to_owned(),
-                });
-                row.provider = p.map(str::to_owned);
-            }
-            if !changes.is_empty() {
-                row.updated = now.clone();
-                tx.upsert_secret(&row)?;
-            }
-            if before != (row.provider.clone(), row.scope) {
-                super::agents::check_provider_rule(tx, &row.name)?;
-            }
-            let nobody = row.scope == Scope::Agent && tx.grantees(n)?.is_empty();
-            reports.push((n.to_string(), changes, nobody));
-        }
-        Ok(reports)
-    })?;
-    for (name, changes, nobody) in reports {
+                None
+            },
+            provider,
+            now: &now,
+        },
+    )?;
+    for e in reports {
+        let (name, changes, nobody) = (e.name, e.changes, e.received_by_nobody);
         if changes.is_empty() {
             say!("{name}: unchanged (it already was so)");
         } else {
@@ -638,42 +440,7 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
 
 pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let deleted = vault.write(&ctx.keys, |tx, _| {
-        for name in &args.names {
-            if tx.secret(name)?.is_none() {
-                return Err(no_such_secret(tx, name).also("nothing was deleted"));
-            }
-        }
-        let mut granted = Vec::new();
-        for name in &args.names {
-            let agents = tx.grantees(name)?;
-            if !agents.is_empty() && !granted.iter().any(|(n, _)| n == name) {
-                granted.push((name.clone(), agents));
-            }
-        }
-        if !granted.is_empty() && !args.force {
-            // Name every blocker at once, not one per attempt.
-            let lines: Vec<String> = granted
-                .iter()
-                .map(|(name, agents)| format!("{name} is granted to {}", agents.join(", ")))
-                .collect();
-            let (name, agents) = &granted[0];
-            return Err(Error::conflict(format!("{}; nothing was deleted", lines.join("; ")))
-                .hint(format!(
-                    "revoke first (`vault revoke {name} --agent {}`), or delete with --force to revoke and delete",
-                    agents[0]
-                )));
-        }
-        for (name, agents) in &granted {
-            for a in agents {
-                tx.revoke(a, name)?;
-            }
-        }
-        for name in &args.names {
-            tx.delete_secret(name)?;
-        }
-        Ok(granted)
-    })?;
+    let deleted = vault.delete_secrets(&ctx.keys, &args.names, args.force)?;
     for (name, agents) in deleted {
         say!("{name}: revoked from {}", agents.join(", "));
     }

@@ -14,12 +14,14 @@ mod history;
 mod keys;
 mod policy;
 mod rules;
+mod secrets;
 mod unlock;
 
 pub use history::History;
 pub use policy::Crypt;
 use policy::{policy_message, Keys};
 pub use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
+pub use secrets::{EditRequest, NameKind, NewValue, SecretInfo, SetRequest, Unverified};
 pub use unlock::{new_passphrase, strip_one_newline, Callbacks, KeySource};
 
 /// Environment variables vault reads for itself. `vault run` removes them from
