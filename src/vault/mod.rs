@@ -10,12 +10,14 @@ use crate::paths::{self, Paths};
 use crate::store::Backend;
 use crate::store::{NewVault, SlotRow, Store, Tx};
 
+mod agents;
 mod history;
 mod keys;
 mod policy;
 mod rules;
 mod unlock;
 
+pub use agents::{check_provider_rule, GrantRequest, Receipt};
 pub use history::History;
 pub use policy::Crypt;
 use policy::{policy_message, Keys};
