@@ -97,9 +97,7 @@ impl Vault {
     /// Create agent `name` (already checked by the caller). Exit 4 if one
     /// by that name exists.
     pub fn create_agent(&mut self, name: &str, description: &str, now: &str) -> Result<()> {
-        let created = self
-            .store
-            .write(|tx| Ok(tx.create_agent(name, description, now)?))?;
+        let created = self.write_plain(|tx| Ok(tx.create_agent(name, description, now)?))?;
         if !created {
             return Err(
                 Error::conflict(format!("an agent named {name} already exists")).hint(format!(

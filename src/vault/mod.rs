@@ -15,6 +15,7 @@ mod history;
 mod keys;
 mod policy;
 mod rules;
+mod run;
 mod unlock;
 
 pub use agents::{check_provider_rule, GrantRequest, Receipt};
@@ -22,6 +23,7 @@ pub use history::History;
 pub use policy::Crypt;
 use policy::{policy_message, Keys};
 pub use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
+pub use run::RunRequest;
 pub use unlock::{new_passphrase, strip_one_newline, Callbacks, KeySource};
 
 /// Environment variables vault reads for itself. `vault run` removes them from
