@@ -1,4 +1,6 @@
 //! `agent create|list|show|delete`, `grant`, `revoke`: who may receive what.
+//! Argument checks and output are here; the transactions are in
+//! `vault/agents.rs`.
 
 use serde_json::json;
 

@@ -263,3 +263,25 @@ pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Receipt;
+
+    fn receipt(current: u64, delivered: Option<u64>) -> Receipt {
+        Receipt {
+            secret: "A".into(),
+            current_version: current,
+            delivered_version: delivered,
+            delivered_at: None,
+            global: false,
+        }
+    }
+
+    #[test]
+    fn sync_state_tells_pending_synced_and_stale() {
+        assert_eq!(receipt(1, None).sync_state(), "pending");
+        assert_eq!(receipt(2, Some(2)).sync_state(), "synced");
+        assert_eq!(receipt(3, Some(2)).sync_state(), "stale");
+    }
+}
