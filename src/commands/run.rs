@@ -1,6 +1,8 @@
-//! `vault run`: choose the secrets (globals + the agent's grants, narrowed by
-//! the manifest and `--only`), unlock, record what the agent receives, and
-//! hand over to `run::start`. Any failure before the command starts exits 125.
+//! `vault run`: read the manifest and check the arguments, ask the vault
+//! layer for the run's secrets (`Vault::plan_run`: globals + the agent's
+//! grants, narrowed by the manifest and `--only`), record what the agent
+//! receives, and hand over to `run::start`. Any failure before the command
+//! starts exits 125.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -10,13 +12,11 @@ use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::exit::ExitCode;
 use crate::manifest::{self, Declared};
-use crate::model::{self, Kind, Scope};
+use crate::model;
 use crate::output;
 use crate::report;
 use crate::run::{self, Injected, Outcome};
-use crate::store::SecretRow;
-use crate::vault::no_such_agent;
-use crate::vault::Vault;
+use crate::vault::{RunRequest, Vault};
 
 /// Run and return how vault exits (never returns on a successful exec).
 pub fn run(ctx: &Ctx, args: &RunArgs) -> ExitCode {
@@ -184,26 +184,6 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     }
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
-    // Unlock first, so the rows chosen are read in the same transaction that
-    // verifies the policy tag: what is injected is what was authenticated.
-    vault.unlock(&ctx.keys)?;
-    let snapshot = vault.read(|tx, crypt| {
-        if let Some(a) = agent {
-            model::check_agent_name(a)?;
-            if tx.agent(a)?.is_none() {
-                return Err(no_such_agent(tx, a));
-            }
-        }
-        crypt.verified_snapshot(tx)
-    })?;
-    let (all, grants) = (snapshot.rows, snapshot.grants);
-    let all_names: Vec<(String, Scope)> = all.iter().map(|r| (r.name.clone(), r.scope)).collect();
-    let receives = model::Receives::new(agent, &grants);
-    let rows: Vec<SecretRow> = all
-        .into_iter()
-        .filter(|r| receives.secret(&r.name, r.scope))
-        .collect();
-    let mut chosen = choose(rows, &all_names, manifest.as_ref(), &only, agent, &grants)?;
     // --keep NAME: the caller's own NAME, when it has one, wins over the
     // vault's; the secret is then neither opened nor delivered.
     let caller_keeps: BTreeSet<&str> = args
@@ -212,20 +192,26 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         .map(String::as_str)
         .filter(|n| std::env::var_os(n).is_some())
         .collect();
-    chosen.retain(|r| !caller_keeps.contains(r.name.as_str()));
-    let mut secrets = Vec::with_capacity(chosen.len());
-    for row in &chosen {
-        if let Some(why) = model::forbidden_name(&row.name) {
-            eprintln!("vault: warning: not injecting {}: {why}", row.name);
+    let plan = vault.plan_run(
+        &ctx.keys,
+        &RunRequest {
+            agent,
+            manifest: manifest.as_ref(),
+            only: &only,
+            caller_keeps: &caller_keeps,
+        },
+    )?;
+    let mut secrets = Vec::with_capacity(plan.secrets.len());
+    for planned in &plan.secrets {
+        if let Some(why) = planned.refused {
+            eprintln!("vault: warning: not injecting {}: {why}", planned.name);
             continue;
         }
-        let value = vault
-            .crypt()
-            .open_value(&row.name, row.version, &row.value)?;
+        let value = vault.open_planned(planned)?;
         secrets.push(Injected {
-            name: row.name.clone(),
+            name: planned.name.clone(),
             value,
-            mask: row.kind == Kind::Secret,
+            mask: planned.mask,
         });
     }
 
@@ -233,7 +219,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     let path_var = std::env::var_os("PATH");
     if let Some(a) = agent {
         if run::resolve_program(&program, path_var.as_deref()).is_some() {
-            record_delivery(&mut vault, a, &chosen)?;
+            vault.record_delivery(a, &plan, &output::now())?;
         }
     }
     for s in secrets.iter().filter(|s| s.value.as_bytes().is_empty()) {
@@ -250,115 +236,4 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         vault.close_for_exec();
     }
     Ok(Prepared { env, secrets })
-}
-
-/// Record which version of each secret (granted or global) the agent now
-/// receives, so `agent show` can tell a rotated one as stale.
-fn record_delivery(vault: &mut Vault, agent: &str, chosen: &[SecretRow]) -> Result<()> {
-    vault.relax_durability()?;
-    let now = output::now();
-    vault.write_plain(|tx| {
-        let delivered: Vec<(&str, u64)> = chosen
-            .iter()
-            .map(|r| (r.name.as_str(), r.version))
-            .collect();
-        Ok(tx.record_delivery(agent, &delivered, &now)?)
-    })
-}
-
-/// Narrow `available` (globals + grants) by the manifest and `--only`.
-/// `all` is every secret in the vault with its scope, to explain what is missing.
-fn choose(
-    available: Vec<SecretRow>,
-    all: &[(String, Scope)],
-    manifest: Option<&(String, Vec<Declared>)>,
-    only: &[String],
-    agent: Option<&str>,
-    grants: &[(String, String)],
-) -> Result<Vec<SecretRow>> {
-    let mut chosen = available;
-    let mut problems: Vec<String> = Vec::new();
-    // Past this many, the rest are counted, not explained one by one.
-    const SHOWN_PROBLEMS: usize = 50;
-    let mut more = 0usize;
-    let known: BTreeSet<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
-    let why_missing = |name: &str, who: &str| -> String {
-        match known.get(name) {
-            None => match model::did_you_mean(name, all.iter().map(|(n, _)| n.as_str())) {
-                Some(near) => format!(
-                    "{name} {who} does not exist in the vault; did you mean {near}? (or add it with `vault set {name}`)"
-                ),
-                None => format!("{name} {who} does not exist in the vault: add it with `vault set {name}`"),
-            },
-            Some(_) => match agent {
-                Some(a) => format!("{name} {who} is not granted to {a}: `vault grant {name} --agent {a}`"),
-                None => {
-                    let to: Vec<&str> = grants
-                        .iter()
-                        .filter(|(_, s)| s == name)
-                        .map(|(a, _)| a.as_str())
-                        .collect();
-                    let pass = match to.first() {
-                        Some(first) => format!("pass --agent {first} (it is granted to {})", to.join(", ")),
-                        None => "grant it to an agent and pass --agent".to_owned(),
-                    };
-                    format!(
-                        "{name} {who} is agent-only: {pass}, or make it global with `vault edit {name} --global`"
-                    )
-                }
-            },
-        }
-    };
-    if let Some((file, declared)) = manifest {
-        let have: BTreeSet<&str> = chosen.iter().map(|r| r.name.as_str()).collect();
-        for d in declared.iter().filter(|d| !d.optional) {
-            if !have.contains(d.name.as_str()) {
-                if problems.len() < SHOWN_PROBLEMS {
-                    problems.push(why_missing(&d.name, &format!("(required by {file})")));
-                } else {
-                    more += 1;
-                }
-            }
-        }
-        let wanted: BTreeSet<&str> = declared.iter().map(|d| d.name.as_str()).collect();
-        chosen.retain(|r| wanted.contains(r.name.as_str()));
-    }
-    if !only.is_empty() {
-        let have: BTreeSet<&str> = chosen.iter().map(|r| r.name.as_str()).collect();
-        let declared: Option<BTreeSet<&str>> =
-            manifest.map(|(_, d)| d.iter().map(|d| d.name.as_str()).collect());
-        for n in only {
-            if !have.contains(n.as_str()) {
-                let declared_out = declared.as_ref().is_some_and(|d| !d.contains(n.as_str()));
-                if problems.len() >= SHOWN_PROBLEMS {
-                    more += 1;
-                } else if declared_out && known.contains(n.as_str()) {
-                    let file = manifest.map(|(f, _)| f.as_str()).unwrap_or("the manifest");
-                    problems.push(format!(
-                        "{n} (from --only) is not declared in {file}: declare it there"
-                    ));
-                } else {
-                    problems.push(why_missing(n, "(from --only)"));
-                }
-            }
-        }
-        let only: BTreeSet<&str> = only.iter().map(String::as_str).collect();
-        chosen.retain(|r| only.contains(r.name.as_str()));
-    }
-    if !problems.is_empty() {
-        let n = problems.len() + more;
-        if more > 0 {
-            problems.push(format!("... and {more} more"));
-        }
-        return Err(Error::not_found(format!(
-            "{} not available; the command was not started:\n  {}",
-            if n == 1 {
-                "a secret is".to_owned()
-            } else {
-                format!("{n} secrets are")
-            },
-            problems.join("\n  ")
-        )));
-    }
-    Ok(chosen)
 }

@@ -10,17 +10,21 @@ use crate::paths::{self, Paths};
 use crate::store::Backend;
 use crate::store::{NewVault, SlotRow, Store, Tx};
 
+mod agents;
 mod history;
 mod keys;
 mod policy;
 mod rules;
+mod run;
 mod secrets;
 mod unlock;
 
+pub use agents::{check_provider_rule, GrantRequest, Receipt};
 pub use history::History;
 pub use policy::Crypt;
 use policy::{policy_message, Keys};
 pub use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
+pub use run::RunRequest;
 pub use secrets::{EditRequest, NameKind, NewValue, SecretInfo, SetRequest, Unverified};
 pub use unlock::{new_passphrase, strip_one_newline, Callbacks, KeySource};
 

@@ -271,7 +271,7 @@ impl Vault {
             // Only a change of who receives it, or of its provider, can break
             // the one-credential-per-provider rule: a rotation never does.
             if created || !granted.is_empty() || before != (row.provider.clone(), row.scope) {
-                crate::commands::agents::check_provider_rule(tx, name)?;
+                super::check_provider_rule(tx, name)?;
             }
             let receivers = if was_global && row.scope == Scope::Agent && !created {
                 Some(tx.grantees(name)?)
@@ -337,7 +337,7 @@ impl Vault {
                     tx.upsert_secret(&row)?;
                 }
                 if before != (row.provider.clone(), row.scope) {
-                    crate::commands::agents::check_provider_rule(tx, &row.name)?;
+                    super::check_provider_rule(tx, &row.name)?;
                 }
                 let nobody = row.scope == Scope::Agent && tx.grantees(n)?.is_empty();
                 edited.push(Edited {

@@ -1,0 +1,204 @@
+//! `vault run`'s plan: which secrets a run receives (the globals and the
+//! agent's grants, narrowed by the manifest and `--only`, minus what the
+//! caller keeps), read in the same transaction that verifies the policy tag,
+//! so what is injected is what was authenticated; then each value opened,
+//! and the delivery recorded for `agent show`. The hot path: one read
+//! transaction, and a write only when an agent's command will start.
+//! Reading the manifest, the environment and starting the command belong to
+//! the caller.
+
+use std::collections::BTreeSet;
+
+use super::{no_such_agent, KeySource, Vault};
+use crate::error::{Error, Result};
+use crate::manifest::Declared;
+use crate::model::{self, Kind, Scope, SecretValue};
+use crate::store::{Backend, SecretRow, StoredValue};
+
+/// What a run asks for.
+pub struct RunRequest<'a> {
+    pub agent: Option<&'a str>,
+    /// The manifest that narrows the run: its name as shown, and what it declares.
+    pub manifest: Option<&'a (String, Vec<Declared>)>,
+    /// `--only`, already trimmed and checked.
+    pub only: &'a [String],
+    /// `--keep` names the caller's environment has: the caller's own value
+    /// wins, so the secret is neither opened nor delivered.
+    pub caller_keeps: &'a BTreeSet<&'a str>,
+}
+
+/// The secrets a run receives, in order, still sealed.
+pub struct RunPlan {
+    pub secrets: Vec<Planned>,
+}
+
+/// One secret of a run.
+pub struct Planned {
+    pub name: String,
+    /// Why it is not injected (a name the command must not be given), if so.
+    /// It still counts as delivered.
+    pub refused: Option<&'static str>,
+    /// Secrets are masked in output; variables never are.
+    pub mask: bool,
+    version: u64,
+    value: StoredValue,
+}
+
+impl Vault {
+    /// Unlock, then in one read transaction check the agent and read the
+    /// verified policy, and choose the run's secrets (exit 3 listing every
+    /// one a manifest or `--only` asks for and the run cannot have).
+    pub fn plan_run(&mut self, src: &KeySource, req: &RunRequest<'_>) -> Result<RunPlan> {
+        // Unlock first, so the rows chosen are read in the same transaction
+        // that verifies the policy tag.
+        self.unlock(src)?;
+        let agent = req.agent;
+        let Vault { store, crypt, .. } = self;
+        let snapshot = store.read(|tx| {
+            if let Some(a) = agent {
+                model::check_agent_name(a)?;
+                if tx.agent(a)?.is_none() {
+                    return Err(no_such_agent(tx, a));
+                }
+            }
+            crypt.verified_snapshot(tx)
+        })?;
+        let (all, grants) = (snapshot.rows, snapshot.grants);
+        let all_names: Vec<(String, Scope)> =
+            all.iter().map(|r| (r.name.clone(), r.scope)).collect();
+        let receives = model::Receives::new(agent, &grants);
+        let rows: Vec<SecretRow> = all
+            .into_iter()
+            .filter(|r| receives.secret(&r.name, r.scope))
+            .collect();
+        let mut chosen = choose(rows, &all_names, req.manifest, req.only, agent, &grants)?;
+        chosen.retain(|r| !req.caller_keeps.contains(r.name.as_str()));
+        let secrets = chosen
+            .into_iter()
+            .map(|r| Planned {
+                refused: model::forbidden_name(&r.name),
+                mask: r.kind == Kind::Secret,
+                name: r.name,
+                version: r.version,
+                value: r.value,
+            })
+            .collect();
+        Ok(RunPlan { secrets })
+    }
+
+    /// The value of one planned secret.
+    pub fn open_planned(&self, s: &Planned) -> Result<SecretValue> {
+        self.crypt.open_value(&s.name, s.version, &s.value)
+    }
+
+    /// Record which version of each planned secret (granted or global)
+    /// `agent` now receives, so `agent show` can tell a rotated one as stale.
+    pub fn record_delivery(&mut self, agent: &str, plan: &RunPlan, now: &str) -> Result<()> {
+        self.relax_durability()?;
+        self.write_plain(|tx| {
+            let delivered: Vec<(&str, u64)> = plan
+                .secrets
+                .iter()
+                .map(|s| (s.name.as_str(), s.version))
+                .collect();
+            Ok(tx.record_delivery(agent, &delivered, now)?)
+        })
+    }
+}
+
+/// Narrow `available` (globals + grants) by the manifest and `--only`.
+/// `all` is every secret in the vault with its scope, to explain what is missing.
+fn choose(
+    available: Vec<SecretRow>,
+    all: &[(String, Scope)],
+    manifest: Option<&(String, Vec<Declared>)>,
+    only: &[String],
+    agent: Option<&str>,
+    grants: &[(String, String)],
+) -> Result<Vec<SecretRow>> {
+    let mut chosen = available;
+    let mut problems: Vec<String> = Vec::new();
+    // Past this many, the rest are counted, not explained one by one.
+    const SHOWN_PROBLEMS: usize = 50;
+    let mut more = 0usize;
+    let known: BTreeSet<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+    let why_missing = |name: &str, who: &str| -> String {
+        match known.get(name) {
+            None => match model::did_you_mean(name, all.iter().map(|(n, _)| n.as_str())) {
+                Some(near) => format!(
+                    "{name} {who} does not exist in the vault; did you mean {near}? (or add it with `vault set {name}`)"
+                ),
+                None => format!("{name} {who} does not exist in the vault: add it with `vault set {name}`"),
+            },
+            Some(_) => match agent {
+                Some(a) => format!("{name} {who} is not granted to {a}: `vault grant {name} --agent {a}`"),
+                None => {
+                    let to: Vec<&str> = grants
+                        .iter()
+                        .filter(|(_, s)| s == name)
+                        .map(|(a, _)| a.as_str())
+                        .collect();
+                    let pass = match to.first() {
+                        Some(first) => format!("pass --agent {first} (it is granted to {})", to.join(", ")),
+                        None => "grant it to an agent and pass --agent".to_owned(),
+                    };
+                    format!(
+                        "{name} {who} is agent-only: {pass}, or make it global with `vault edit {name} --global`"
+                    )
+                }
+            },
+        }
+    };
+    if let Some((file, declared)) = manifest {
+        let have: BTreeSet<&str> = chosen.iter().map(|r| r.name.as_str()).collect();
+        for d in declared.iter().filter(|d| !d.optional) {
+            if !have.contains(d.name.as_str()) {
+                if problems.len() < SHOWN_PROBLEMS {
+                    problems.push(why_missing(&d.name, &format!("(required by {file})")));
+                } else {
+                    more += 1;
+                }
+            }
+        }
+        let wanted: BTreeSet<&str> = declared.iter().map(|d| d.name.as_str()).collect();
+        chosen.retain(|r| wanted.contains(r.name.as_str()));
+    }
+    if !only.is_empty() {
+        let have: BTreeSet<&str> = chosen.iter().map(|r| r.name.as_str()).collect();
+        let declared: Option<BTreeSet<&str>> =
+            manifest.map(|(_, d)| d.iter().map(|d| d.name.as_str()).collect());
+        for n in only {
+            if !have.contains(n.as_str()) {
+                let declared_out = declared.as_ref().is_some_and(|d| !d.contains(n.as_str()));
+                if problems.len() >= SHOWN_PROBLEMS {
+                    more += 1;
+                } else if declared_out && known.contains(n.as_str()) {
+                    let file = manifest.map(|(f, _)| f.as_str()).unwrap_or("the manifest");
+                    problems.push(format!(
+                        "{n} (from --only) is not declared in {file}: declare it there"
+                    ));
+                } else {
+                    problems.push(why_missing(n, "(from --only)"));
+                }
+            }
+        }
+        let only: BTreeSet<&str> = only.iter().map(String::as_str).collect();
+        chosen.retain(|r| only.contains(r.name.as_str()));
+    }
+    if !problems.is_empty() {
+        let n = problems.len() + more;
+        if more > 0 {
+            problems.push(format!("... and {more} more"));
+        }
+        return Err(Error::not_found(format!(
+            "{} not available; the command was not started:\n  {}",
+            if n == 1 {
+                "a secret is".to_owned()
+            } else {
+                format!("{n} secrets are")
+            },
+            problems.join("\n  ")
+        )));
+    }
+    Ok(chosen)
+}
