@@ -11,12 +11,17 @@ use crate::store::Backend;
 use crate::store::{NewVault, SlotRow, Store, Tx};
 
 mod history;
+mod io;
 mod keys;
 mod policy;
 mod rules;
 mod unlock;
 
 pub use history::History;
+pub use io::{
+    capped, import_without_vault, ExportedAgent, ExportedSecret, ImportEntry, ImportMeta,
+    ImportRequest, ImportSummary, Mode, SHOWN,
+};
 pub use policy::Crypt;
 use policy::{policy_message, Keys};
 pub use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
