@@ -206,9 +206,8 @@ fn missing_agents(file: &str, names: &[String]) -> Error {
 }
 
 /// What the plan decided for one entry that is not skipped.
-struct Step {
-    /// Index into the request's entries.
-    entry: usize,
+struct Step<'r> {
+    entry: &'r ImportEntry,
     kind: Kind,
     existing: Option<SecretRow>,
     /// Scope, description and provider after the import.
@@ -222,9 +221,9 @@ struct Step {
     new_grants: Vec<String>,
 }
 
-struct Plan {
+struct Plan<'r> {
     create_agents: Vec<(String, String)>,
-    steps: Vec<Step>,
+    steps: Vec<Step<'r>>,
     summary: ImportSummary,
 }
 
@@ -305,7 +304,7 @@ impl Shape {
 
 /// Decide everything an import does, from what the vault holds now; writes
 /// nothing.
-fn plan(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'_>) -> Result<Plan> {
+fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Result<Plan<'r>> {
     let mut s = ImportSummary::default();
     let mut rows: BTreeMap<String, SecretRow> = tx
         .secrets(Audience::Everything)?
@@ -338,7 +337,7 @@ fn plan(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'_>) -> Result<Pl
         return Err(missing_agents(req.source, &missing));
     }
     let mut steps = Vec::new();
-    for (i, e) in req.entries.iter().enumerate() {
+    for e in req.entries {
         let existing = rows.remove(&e.name);
         if existing.is_some() && req.no_overwrite {
             s.skipped.push(e.name.clone());
@@ -393,7 +392,7 @@ fn plan(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'_>) -> Result<Pl
             (false, true) => s.unchanged.push(e.name.clone()),
         }
         steps.push(Step {
-            entry: i,
+            entry: e,
             kind,
             existing,
             scope,
@@ -412,14 +411,17 @@ fn plan(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'_>) -> Result<Pl
 }
 
 /// Carry out a plan made in the same transaction.
-fn apply(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'_>, plan: &Plan) -> Result<()> {
+fn apply(
+    tx: &Tx<'_>,
+    crypt: &super::Crypt,
+    req: &ImportRequest<'_>,
+    plan: &Plan<'_>,
+) -> Result<()> {
     for (name, description) in &plan.create_agents {
         tx.create_agent(name, description, req.now)?;
     }
     for step in &plan.steps {
-        let Some(e) = req.entries.get(step.entry) else {
-            continue;
-        };
+        let e = step.entry;
         if step.write {
             let put = super::put_value(
                 tx,
