@@ -11,10 +11,9 @@
 //! scopes, descriptions, providers and grants, and only to a pipe or file
 //! unless `--reveal` is given.
 
-mod classify;
 mod json;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
 
 use serde_json::json;
@@ -24,56 +23,13 @@ use super::Ctx;
 use crate::cli::{ExportArgs, ExportFormat, ImportArgs, ImportFormat};
 use crate::dotenv;
 use crate::error::{Error, Result};
-use crate::model::{self, Kind, Scope, SecretValue};
+use crate::model::{self, SecretValue};
 use crate::output;
 use crate::output::say;
-use crate::store::{Audience, SecretRow};
-use crate::vault::require_agent;
-use crate::vault::Vault;
-
-/// How many names a warning lists before "and N more".
-const SHOWN: usize = 10;
+use crate::vault::{self, capped, ImportEntry, ImportRequest, ImportSummary, Mode, Vault, SHOWN};
 
 /// How many names the printed `vault edit ... --variable` command holds at most.
 const IN_COMMAND: usize = 50;
-
-/// One assignment that passed every check.
-struct Checked {
-    name: String,
-    value: SecretValue,
-    /// What a JSON export says beyond the value.
-    meta: Option<json::Meta>,
-}
-
-#[derive(Default)]
-struct Summary {
-    added: Vec<String>,
-    updated: Vec<String>,
-    unchanged: Vec<String>,
-    skipped: Vec<String>,
-    /// Agents created for a JSON export's grants (`--create-agents`).
-    agents_created: Vec<String>,
-    /// Secrets too short to be masked by `vault run`.
-    short: Vec<String>,
-    /// Empty values (placeholders, as in a `.env.example`).
-    empty: Vec<String>,
-    /// Secrets whose value is ordinary text that masking would redact everywhere.
-    ordinary: Vec<(String, &'static str)>,
-}
-
-/// `A, B, C` or `A, B, C and 19,990 more`: a warning stays one readable line.
-fn capped(names: &[String]) -> String {
-    let mut s = names
-        .iter()
-        .take(SHOWN)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if names.len() > SHOWN {
-        s.push_str(&format!(" and {} more", names.len() - SHOWN));
-    }
-    s
-}
 
 /// The most `import` reads: far above any real .env file (a thousand values
 /// of the 64 KiB maximum), low enough that `vault import /dev/zero` or a
@@ -196,7 +152,7 @@ fn check_file(
     file: &str,
     bytes: &[u8],
     args: &ImportArgs,
-) -> Result<(Vec<Checked>, Vec<AgentDesc>)> {
+) -> Result<(Vec<ImportEntry>, Vec<AgentDesc>)> {
     let incoming = read_entries(file, bytes, args)?;
     let is_json = incoming.json;
     let at = |n: usize| {
@@ -208,7 +164,7 @@ fn check_file(
     };
     let mut problems = incoming.errors;
     let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
-    let mut out: Vec<Option<Checked>> = Vec::with_capacity(incoming.items.len());
+    let mut out: Vec<Option<ImportEntry>> = Vec::with_capacity(incoming.items.len());
     let mut repeats: Vec<String> = Vec::new();
     let mut encrypted: Vec<String> = Vec::new();
     for (key, raw, line, meta) in incoming.items {
@@ -263,7 +219,7 @@ fn check_file(
                 *slot = None;
             }
         }
-        out.push(Some(Checked { name, value, meta }));
+        out.push(Some(ImportEntry { name, value, meta }));
     }
     if !problems.is_empty() {
         problems.sort_by_key(|(line, _)| *line);
@@ -322,185 +278,37 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     for a in &args.agents {
         model::check_agent_name(a)?;
     }
-    // The agents a JSON export grants its secrets to, and every agent it
-    // lists (with its description, for --create-agents).
-    let mut doc_agents: BTreeMap<String, (String, bool)> = listed_agents
-        .into_iter()
-        .map(|(n, d)| (n, (d, false)))
-        .collect();
-    for e in &entries {
-        for a in e.meta.iter().flat_map(|m| m.agents.iter()) {
-            doc_agents.entry(a.clone()).or_default().1 = true;
-        }
-    }
-    let kind_for =
-        |e: &Checked, existing: Option<&SecretRow>| match (args.variable, &e.meta, existing) {
-            (true, _, _) => Kind::Variable,
-            (false, Some(m), _) => m.kind,
-            (false, None, Some(x)) => x.kind,
-            (false, None, None) => Kind::Secret,
-        };
+    let now = output::now();
+    let req = ImportRequest {
+        source: &file,
+        entries: &entries,
+        listed_agents: &listed_agents,
+        agents: &args.agents,
+        variable: args.variable,
+        no_overwrite: args.no_overwrite,
+        create_agents: args.create_agents,
+        now: &now,
+    };
+    let mode = if args.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Apply
+    };
     let vault_exists = ctx.paths.db.exists();
     if !vault_exists {
-        // A new vault has no agents: fail before creating anything.
-        if let Some(a) = args.agents.first() {
-            return Err(Error::not_found(format!(
-                "no vault at {} (so no agent {a})",
-                ctx.paths.db.display(),
-            ))
-            .hint(format!(
-                "create the agent first: `vault agent create {a}` (nothing was imported)"
-            )));
-        }
-        let needed: Vec<String> = doc_agents
-            .iter()
-            .filter(|(_, (_, granted))| *granted)
-            .map(|(n, _)| n.clone())
-            .collect();
-        if !needed.is_empty() && !args.create_agents {
-            return Err(missing_agents(&file, &needed));
-        }
-    }
-    let mut vault = if args.dry_run {
-        if !vault_exists {
-            // Nothing exists, so everything would be added; never create a vault.
-            let mut summary = Summary {
-                added: entries.iter().map(|e| e.name.clone()).collect(),
-                agents_created: if args.create_agents {
-                    doc_agents.keys().cloned().collect()
-                } else {
-                    Vec::new()
-                },
-                ..Summary::default()
-            };
-            for e in &entries {
-                note_value(&mut summary, e, kind_for(e, None));
-            }
+        if let Some(summary) = vault::import_without_vault(&ctx.paths, &req, mode)? {
             return print_summary(&file, &summary, args);
         }
-        Vault::open(&ctx.paths)?
-    } else {
-        Vault::open_or_create(&ctx.paths, &ctx.keys)?
+    }
+    let mut vault = match mode {
+        Mode::DryRun => Vault::open(&ctx.paths)?,
+        Mode::Apply => Vault::open_or_create(&ctx.paths, &ctx.keys)?,
     };
-    vault.read(|tx, _| {
-        for a in &args.agents {
-            require_agent(tx, a)?;
-        }
-        Ok(())
-    })?;
-    let now = output::now();
-    let apply = |tx: &crate::store::Tx<'_>, crypt: &crate::vault::Crypt| -> Result<Summary> {
-        let mut s = Summary::default();
-        let mut missing = Vec::new();
-        for (name, (description, granted)) in &doc_agents {
-            if tx.agent(name)?.is_some() {
-                continue;
-            }
-            if args.create_agents {
-                // In a dry run the read transaction rolls this back.
-                tx.create_agent(name, description, &now)?;
-                s.agents_created.push(name.clone());
-            } else if *granted {
-                missing.push(name.clone());
-            }
-        }
-        if !missing.is_empty() {
-            return Err(missing_agents(&file, &missing));
-        }
-        for e in &entries {
-            let existing = tx.secret(&e.name)?;
-            if existing.is_some() && args.no_overwrite {
-                s.skipped.push(e.name.clone());
-                continue;
-            }
-            let kind = kind_for(e, existing.as_ref());
-            note_value(&mut s, e, kind);
-            let before = existing
-                .as_ref()
-                .map(|x| (x.scope, x.description.clone(), x.provider.clone()));
-            let put = crate::vault::put_value(tx, crypt, existing, &e.name, kind, &e.value, &now)?;
-            let (is_new, same, mut row) = (put.created, !put.changed, put.row);
-            if let Some(m) = &e.meta {
-                row.scope = m.scope;
-                row.description.clone_from(&m.description);
-                row.provider = m.provider.map(str::to_owned);
-            }
-            if !args.agents.is_empty() {
-                row.scope = Scope::Agent;
-            }
-            let meta_changed = before
-                .is_some_and(|b| b != (row.scope, row.description.clone(), row.provider.clone()));
-            if meta_changed {
-                row.updated.clone_from(&now);
-            }
-            if !same || meta_changed || put.converted || is_new {
-                tx.upsert_secret(&row)?;
-            }
-            let mut granted = false;
-            let doc_grants = e.meta.iter().flat_map(|m| m.agents.iter());
-            for a in args.agents.iter().chain(doc_grants) {
-                granted |= tx.grant(a, &e.name, &now)?;
-            }
-            if granted || meta_changed || (is_new && row.provider.is_some()) {
-                super::agents::check_provider_rule(tx, &e.name)?;
-            }
-            // A value, kind, scope, description, provider or grant that
-            // changed is an update: the report must not say "unchanged" of a
-            // secret whose audience moved.
-            let metadata_changed = meta_changed || put.converted || granted;
-            match (is_new, same && !metadata_changed) {
-                (true, _) => s.added.push(e.name.clone()),
-                (false, false) => s.updated.push(e.name.clone()),
-                (false, true) => s.unchanged.push(e.name.clone()),
-            }
-        }
-        Ok(s)
-    };
-    let summary = if args.dry_run {
-        vault.unlock(&ctx.keys)?;
-        vault.read(|tx, crypt| apply(tx, crypt))?
-    } else {
-        vault.write(&ctx.keys, apply)?
-    };
+    let summary = vault.import(&ctx.keys, &req, mode)?;
     print_summary(&file, &summary, args)
 }
 
-/// A JSON export grants secrets to agents this vault does not have.
-fn missing_agents(file: &str, names: &[String]) -> Error {
-    let n = names.len();
-    Error::not_found(format!(
-        "{file} grants secrets to {} this vault does not have: {}; nothing was imported",
-        if n == 1 { "an agent".to_owned() } else { format!("{n} agents") },
-        capped(names)
-    ))
-    .hint(format!(
-        "import again with --create-agents to create {}, or create {} first (`vault agent create {}`)",
-        if n == 1 { "it" } else { "them" },
-        if n == 1 { "it" } else { "them" },
-        names.first().map_or("NAME", String::as_str)
-    ))
-}
-
-/// Remember the values that deserve a warning: empty placeholders, secrets
-/// too short to mask, and secrets so ordinary that masking them would redact
-/// common text everywhere.
-fn note_value(s: &mut Summary, e: &Checked, kind: Kind) {
-    let len = e.value.len();
-    if len == 0 {
-        s.empty.push(e.name.clone());
-        return;
-    }
-    if kind != Kind::Secret {
-        return;
-    }
-    if len < crate::run::MIN_MASK_LEN {
-        s.short.push(e.name.clone());
-    } else if let Some(why) = classify::ordinary(e.value.as_str()) {
-        s.ordinary.push((e.name.clone(), why));
-    }
-}
-
-fn print_summary(file: &str, s: &Summary, args: &ImportArgs) -> Result<()> {
+fn print_summary(file: &str, s: &ImportSummary, args: &ImportArgs) -> Result<()> {
     let would = if args.dry_run { "would be " } else { "" };
     if !s.empty.is_empty() {
         let n = s.empty.len();
@@ -624,16 +432,8 @@ fn edit_command(names: &[String]) -> String {
 
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let audience = match args.agent.as_deref() {
-        Some(a) => Audience::Agent(a),
-        None => Audience::Everything,
-    };
-    let needs_key = vault.read(|tx, _| {
-        if let Some(a) = &args.agent {
-            require_agent(tx, a)?;
-        }
-        Ok(tx.secrets(audience)?.iter().any(|r| r.kind == Kind::Secret))
-    })?;
+    let agent = args.agent.as_deref();
+    let needs_key = vault.export_needs_key(agent)?;
     // Like `get`, which needs --reveal: values on a terminal stay on screen
     // and in its scrollback. A pipe or a file is the user's explicit choice.
     if needs_key && !args.reveal && std::io::stdout().is_terminal() {
@@ -642,59 +442,30 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         )
         .hint("add --reveal to show them here, or redirect to a file: `vault export > FILE` (plain text: keep it private)"));
     }
-    // Export reveals values (and `--agent` says who would receive them), so
-    // like `run` it reads its rows under a verified policy; a variables-only
-    // export needs no key, but is verified when one is at hand.
-    let verify = if needs_key {
-        vault.unlock(&ctx.keys)?;
-        true
-    } else {
-        vault.unlock_quietly(&ctx.keys)?
-    };
     let with_policy = args.format == ExportFormat::Json;
-    let (rows, agents, grants) = vault.read(|tx, crypt| {
-        if verify {
-            crypt.verify_policy(tx)?;
-        }
-        let rows = tx.secrets(audience)?;
-        if !with_policy {
-            return Ok((rows, Vec::new(), Vec::new()));
-        }
-        // `--agent A` exports what A receives, and only A's part of the policy.
-        let mut agents = tx.agents()?;
-        let mut grants = tx.all_grants()?;
-        if let Some(a) = &args.agent {
-            agents.retain(|x| x.name == *a);
-            grants.retain(|(x, _)| x == a);
-        }
-        Ok((rows, agents, grants))
-    })?;
-    let mut values = Vec::with_capacity(rows.len());
-    for r in &rows {
-        values.push(vault.crypt().open_value(&r.name, r.version, &r.value)?);
-    }
+    let export = vault.export(&ctx.keys, agent, with_policy, needs_key)?;
+    let rows = &export.secrets;
     let mut text = Zeroizing::new(String::new());
     match args.format {
         ExportFormat::Dotenv => {
-            for (r, v) in rows.iter().zip(&values) {
+            for r in rows {
                 text.push_str(&r.name);
                 text.push('=');
-                text.push_str(&dotenv::quote_dotenv(v.as_str()));
+                text.push_str(&dotenv::quote_dotenv(r.value.as_str()));
                 text.push('\n');
             }
         }
         ExportFormat::Shell => {
-            for (r, v) in rows.iter().zip(&values) {
+            for r in rows {
                 text.push_str("export ");
                 text.push_str(&r.name);
                 text.push('=');
-                text.push_str(&dotenv::quote_shell(v.as_str()));
+                text.push_str(&dotenv::quote_shell(r.value.as_str()));
                 text.push('\n');
             }
         }
         ExportFormat::Json => {
-            let plain: Vec<&str> = values.iter().map(SecretValue::as_str).collect();
-            let doc = json::render(&rows, &plain, &agents, &grants)?;
+            let doc = json::render(rows, &export.agents, &export.grants)?;
             let mut out = std::io::stdout().lock();
             return out
                 .write_all(&doc)

@@ -12,6 +12,7 @@ use crate::store::{NewVault, SlotRow, Store, Tx};
 
 mod agents;
 mod history;
+mod io;
 mod keys;
 mod policy;
 mod rules;
@@ -21,6 +22,10 @@ mod unlock;
 
 pub use agents::{check_provider_rule, GrantRequest, Receipt};
 pub use history::History;
+pub use io::{
+    capped, import_without_vault, ExportedAgent, ExportedSecret, ImportEntry, ImportMeta,
+    ImportRequest, ImportSummary, Mode, SHOWN,
+};
 pub use policy::Crypt;
 use policy::{policy_message, Keys};
 pub use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};

@@ -125,6 +125,52 @@ fn summary_counts_added_updated_unchanged_skipped() {
 }
 
 #[test]
+fn dry_run_of_a_json_import_reports_what_the_import_then_does() {
+    // See: issue 11: a dry run plans in a read transaction instead of
+    // writing (agents, grants, kinds, metadata) and counting on a rollback.
+    let env = Env::new();
+    env.ok(&["agent", "create", "bot"]);
+    env.set("KEEP_ME", "keep-this-value-1");
+    env.set("PORT", "8000");
+    let doc = br#"{"format":"vault-export","version":1,
+      "agents":[{"name":"bot","description":""},{"name":"newbie","description":"n"}],
+      "secrets":[
+        {"name":"KEEP_ME","value":"keep-this-value-1","description":"now described","agents":["newbie"]},
+        {"name":"PORT","value":"8000","kind":"variable"},
+        {"name":"OPENAI_KEY","value":"sk-abcdefghijklmnop","scope":"agent","provider":"openai","agents":["bot"]},
+        {"name":"FRESH","value":"","kind":"variable"}
+      ]}"#;
+    let f = write(&env, "doc.json", doc);
+    let before = std::fs::read(env.db()).unwrap();
+    let dry = json(&env.ok(&["import", &f, "--create-agents", "--dry-run", "--json"]));
+    assert_eq!(std::fs::read(env.db()).unwrap(), before, "a dry run wrote");
+    let real = json(&env.ok(&["import", &f, "--create-agents", "--json"]));
+    for field in [
+        "added",
+        "updated",
+        "unchanged",
+        "skipped",
+        "agents_created",
+        "warnings",
+    ] {
+        assert_eq!(dry[field], real[field], "{field}: {dry} vs {real}");
+    }
+    assert_eq!(
+        real["updated"],
+        serde_json::json!(["KEEP_ME", "PORT"]),
+        "{real}"
+    );
+    assert_eq!(
+        real["agents_created"],
+        serde_json::json!(["newbie"]),
+        "{real}"
+    );
+    // A second dry run sees the import done: nothing left to change.
+    let again = json(&env.ok(&["import", &f, "--dry-run", "--json"]));
+    assert_eq!(again["unchanged"].as_array().unwrap().len(), 4, "{again}");
+}
+
+#[test]
 fn dry_run_writes_nothing_and_never_creates_a_vault() {
     let env = Env::new();
     let f = write(&env, "d.env", b"A_ONE=1\nB_TWO=2\n");

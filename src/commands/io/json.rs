@@ -19,7 +19,7 @@ use crate::commands::providers::check_provider;
 use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope};
-use crate::store::{AgentRow, SecretRow};
+use crate::vault::{ExportedAgent, ExportedSecret, ImportMeta};
 
 /// The `format` field of the document.
 pub const FORMAT: &str = "vault-export";
@@ -27,13 +27,7 @@ pub const FORMAT: &str = "vault-export";
 pub const VERSION: u64 = 1;
 
 /// What the document says about a secret beyond its value.
-pub struct Meta {
-    pub kind: Kind,
-    pub scope: Scope,
-    pub description: String,
-    pub provider: Option<&'static str>,
-    pub agents: Vec<String>,
-}
+pub type Meta = ImportMeta;
 
 /// One secret read from the document; `at` is its 1-based position.
 pub struct Item {
@@ -299,11 +293,10 @@ struct SecretOut<'a> {
 }
 
 /// The export document, written straight into zeroed-on-drop memory.
-/// `values` pairs with `rows`; `grants` are (agent, secret).
+/// `grants` are (agent, secret).
 pub fn render(
-    rows: &[SecretRow],
-    values: &[&str],
-    agents: &[AgentRow],
+    rows: &[ExportedSecret],
+    agents: &[ExportedAgent],
     grants: &[(String, String)],
 ) -> Result<Zeroizing<Vec<u8>>> {
     let mut granted: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -312,15 +305,14 @@ pub fn render(
     }
     let secrets: Vec<SecretOut<'_>> = rows
         .iter()
-        .zip(values)
-        .map(|(r, v)| SecretOut {
+        .map(|r| SecretOut {
             name: &r.name,
             kind: r.kind.as_str(),
             scope: r.scope.as_str(),
             description: &r.description,
             provider: r.provider.as_deref(),
             agents: granted.remove(r.name.as_str()).unwrap_or_default(),
-            value: v,
+            value: r.value.as_str(),
         })
         .collect();
     let doc = DocOut {
@@ -338,9 +330,9 @@ pub fn render(
     };
     // Sized up front so the buffer holding values never reallocates (which
     // would leave an unzeroed copy behind).
-    let room = values
+    let room = rows
         .iter()
-        .map(|v| escaped_len(v))
+        .map(|r| escaped_len(r.value.as_str()))
         .chain(rows.iter().map(|r| escaped_len(&r.description)))
         .chain(agents.iter().map(|a| escaped_len(&a.description)))
         .fold(4096usize, |sum, n| {

@@ -1,0 +1,583 @@
+//! Importing assignments into the vault and reading everything out for an
+//! export. Import works in two steps inside one transaction: a plan (which
+//! names are added, updated, unchanged or skipped, which agents and grants
+//! are new, which values deserve a warning, and whether the one-credential-
+//! per-provider rule still holds afterwards) computed from what the vault
+//! holds, then, only in [`Mode::Apply`], the writes that carry it out. A dry
+//! run computes the same plan in a read transaction and writes nothing.
+//! Parsing files, printing the summary and asking the terminal are the
+//! command's job.
+
+mod classify;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{KeySource, Vault};
+use crate::error::{Error, Result};
+use crate::model::{self, Kind, Scope, SecretValue};
+use crate::paths::Paths;
+use crate::store::{Audience, Backend, SecretRow, Tx};
+
+/// How many names a warning or an error lists before "and N more".
+pub const SHOWN: usize = 10;
+
+/// `A, B, C` or `A, B, C and 19,990 more`: a warning stays one readable line.
+pub fn capped(names: &[String]) -> String {
+    let mut s = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        s.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    s
+}
+
+/// What a JSON export says about a secret beyond its value.
+pub struct ImportMeta {
+    pub kind: Kind,
+    pub scope: Scope,
+    pub description: String,
+    pub provider: Option<&'static str>,
+    pub agents: Vec<String>,
+}
+
+/// One assignment that passed every check of the input.
+pub struct ImportEntry {
+    pub name: String,
+    pub value: SecretValue,
+    /// `None` for a .env file or a plain JSON object (values only).
+    pub meta: Option<ImportMeta>,
+}
+
+/// Whether an import writes, or only says what it would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Apply,
+    DryRun,
+}
+
+/// What to import and how.
+pub struct ImportRequest<'a> {
+    /// The input as the user named it (`<stdin>` for `-`), for messages.
+    pub source: &'a str,
+    /// The entries, at most one per name.
+    pub entries: &'a [ImportEntry],
+    /// The agents a JSON export lists: (name, description).
+    pub listed_agents: &'a [(String, String)],
+    /// `--agent`: grant every entry to these agents and scope it to them.
+    pub agents: &'a [String],
+    /// `--variable`: store every entry as a variable.
+    pub variable: bool,
+    /// `--no-overwrite`: leave existing names alone.
+    pub no_overwrite: bool,
+    /// `--create-agents`: create the agents a JSON export grants to.
+    pub create_agents: bool,
+    pub now: &'a str,
+}
+
+impl ImportRequest<'_> {
+    /// Every agent the document lists or grants to, with its description
+    /// and whether some entry is granted to it.
+    fn doc_agents(&self) -> BTreeMap<String, (String, bool)> {
+        let mut out: BTreeMap<String, (String, bool)> = self
+            .listed_agents
+            .iter()
+            .map(|(n, d)| (n.clone(), (d.clone(), false)))
+            .collect();
+        for e in self.entries {
+            for a in e.meta.iter().flat_map(|m| m.agents.iter()) {
+                out.entry(a.clone()).or_default().1 = true;
+            }
+        }
+        out
+    }
+
+    fn kind_for(&self, e: &ImportEntry, existing: Option<&SecretRow>) -> Kind {
+        match (self.variable, &e.meta, existing) {
+            (true, _, _) => Kind::Variable,
+            (false, Some(m), _) => m.kind,
+            (false, None, Some(x)) => x.kind,
+            (false, None, None) => Kind::Secret,
+        }
+    }
+}
+
+/// What an import did (or, in a dry run, would do), and the values that
+/// deserve a warning.
+#[derive(Default)]
+pub struct ImportSummary {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    pub skipped: Vec<String>,
+    /// Agents created for a JSON export's grants (`--create-agents`).
+    pub agents_created: Vec<String>,
+    /// Secrets too short to be masked by `vault run`.
+    pub short: Vec<String>,
+    /// Empty values (placeholders, as in a `.env.example`).
+    pub empty: Vec<String>,
+    /// Secrets whose value is ordinary text that masking would redact
+    /// everywhere, with why.
+    pub ordinary: Vec<(String, &'static str)>,
+}
+
+impl ImportSummary {
+    /// Remember the values that deserve a warning: empty placeholders,
+    /// secrets too short to mask, and secrets so ordinary that masking them
+    /// would redact common text everywhere.
+    fn note_value(&mut self, e: &ImportEntry, kind: Kind) {
+        let len = e.value.len();
+        if len == 0 {
+            self.empty.push(e.name.clone());
+            return;
+        }
+        if kind != Kind::Secret {
+            return;
+        }
+        if len < crate::run::MIN_MASK_LEN {
+            self.short.push(e.name.clone());
+        } else if let Some(why) = classify::ordinary(e.value.as_str()) {
+            self.ordinary.push((e.name.clone(), why));
+        }
+    }
+}
+
+/// An import into a vault that does not exist yet. Fails before anything is
+/// created when it could not succeed (a new vault has no agents); a dry run
+/// gets its summary (everything would be added) without creating a vault.
+pub fn import_without_vault(
+    paths: &Paths,
+    req: &ImportRequest<'_>,
+    mode: Mode,
+) -> Result<Option<ImportSummary>> {
+    if let Some(a) = req.agents.first() {
+        return Err(Error::not_found(format!(
+            "no vault at {} (so no agent {a})",
+            paths.db.display(),
+        ))
+        .hint(format!(
+            "create the agent first: `vault agent create {a}` (nothing was imported)"
+        )));
+    }
+    let doc_agents = req.doc_agents();
+    let needed: Vec<String> = doc_agents
+        .iter()
+        .filter(|(_, (_, granted))| *granted)
+        .map(|(n, _)| n.clone())
+        .collect();
+    if !needed.is_empty() && !req.create_agents {
+        return Err(missing_agents(req.source, &needed));
+    }
+    if mode == Mode::Apply {
+        return Ok(None);
+    }
+    let mut summary = ImportSummary {
+        added: req.entries.iter().map(|e| e.name.clone()).collect(),
+        agents_created: if req.create_agents {
+            doc_agents.keys().cloned().collect()
+        } else {
+            Vec::new()
+        },
+        ..ImportSummary::default()
+    };
+    for e in req.entries {
+        summary.note_value(e, req.kind_for(e, None));
+    }
+    Ok(Some(summary))
+}
+
+/// A JSON export grants secrets to agents this vault does not have.
+fn missing_agents(file: &str, names: &[String]) -> Error {
+    let n = names.len();
+    Error::not_found(format!(
+        "{file} grants secrets to {} this vault does not have: {}; nothing was imported",
+        if n == 1 { "an agent".to_owned() } else { format!("{n} agents") },
+        capped(names)
+    ))
+    .hint(format!(
+        "import again with --create-agents to create {}, or create {} first (`vault agent create {}`)",
+        if n == 1 { "it" } else { "them" },
+        if n == 1 { "it" } else { "them" },
+        names.first().map_or("NAME", String::as_str)
+    ))
+}
+
+/// What the plan decided for one entry that is not skipped.
+struct Step<'r> {
+    entry: &'r ImportEntry,
+    kind: Kind,
+    existing: Option<SecretRow>,
+    /// Scope, description and provider after the import.
+    scope: Scope,
+    description: String,
+    provider: Option<String>,
+    meta_changed: bool,
+    /// The row must be written (new, new value, new kind or new metadata).
+    write: bool,
+    /// Agents this entry is newly granted to.
+    new_grants: Vec<String>,
+}
+
+struct Plan<'r> {
+    create_agents: Vec<(String, String)>,
+    steps: Vec<Step<'r>>,
+    summary: ImportSummary,
+}
+
+/// Who holds what, as the import goes: enough to check the one-credential-
+/// per-provider rule after each entry, as if the entries before it were
+/// written.
+struct Shape {
+    /// name -> (scope, provider), every secret.
+    secrets: BTreeMap<String, (Scope, Option<String>)>,
+    agents: BTreeSet<String>,
+    /// (agent, secret)
+    grants: BTreeSet<(String, String)>,
+}
+
+impl Shape {
+    /// One credential per provider per run (the rule `vault grant` and
+    /// `vault edit` check): global secrets reach every run, so a provider
+    /// has at most one global credential, and an agent may not receive two
+    /// of one provider.
+    fn check_provider_rule(&self, secret: &str) -> Result<()> {
+        let Some((scope, Some(provider))) = self.secrets.get(secret) else {
+            return Ok(());
+        };
+        let (scope, provider) = (*scope, provider.as_str());
+        let others: Vec<(&str, Scope)> = self
+            .secrets
+            .iter()
+            .filter(|(n, (_, p))| n.as_str() != secret && p.as_deref() == Some(provider))
+            .map(|(n, (s, _))| (n.as_str(), *s))
+            .collect();
+        if others.is_empty() {
+            return Ok(());
+        }
+        if scope == Scope::Global {
+            if let Some((other, _)) = others.iter().find(|(_, s)| *s == Scope::Global) {
+                return Err(Error::conflict(format!(
+                    "{other} is already a global {provider} credential, and every run receives global secrets; a run gets one credential per provider"
+                ))
+                .hint(format!(
+                    "scope one of them to the agents that use it: `vault edit {other} --agent-only` and `vault grant {other} --agent A`"
+                )));
+            }
+        }
+        let grants: Vec<(String, String)> = self.grants.iter().cloned().collect();
+        let agents: Vec<&str> = match scope {
+            Scope::Global => self.agents.iter().map(String::as_str).collect(),
+            Scope::Agent => self
+                .grants
+                .iter()
+                .filter(|(_, s)| s == secret)
+                .map(|(a, _)| a.as_str())
+                .collect(),
+        };
+        for agent in agents {
+            let receives = model::Receives::new(Some(agent), &grants);
+            if let Some((other, other_scope)) = others.iter().find(|(o, s)| receives.secret(o, *s))
+            {
+                let how = if *other_scope == Scope::Global {
+                    format!(
+                        "{other} is global, so every agent has it: make it agent-only (`vault edit {other} --agent-only`) and grant it where it belongs"
+                    )
+                } else if scope == Scope::Global {
+                    format!(
+                        "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {other} from {agent}"
+                    )
+                } else {
+                    format!("revoke it first: `vault revoke {other} --agent {agent}`")
+                };
+                return Err(Error::conflict(format!(
+                    "agent {agent} would receive two {provider} credentials, {other} and {secret}; an agent gets one credential per provider"
+                ))
+                .hint(how));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Decide everything an import does, from what the vault holds now; writes
+/// nothing.
+fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Result<Plan<'r>> {
+    let mut s = ImportSummary::default();
+    let mut rows: BTreeMap<String, SecretRow> = tx
+        .secrets(Audience::Everything)?
+        .into_iter()
+        .map(|r| (r.name.clone(), r))
+        .collect();
+    let mut shape = Shape {
+        secrets: rows
+            .values()
+            .map(|r| (r.name.clone(), (r.scope, r.provider.clone())))
+            .collect(),
+        agents: tx.agents()?.into_iter().map(|a| a.name).collect(),
+        grants: tx.all_grants()?.into_iter().collect(),
+    };
+    let mut create_agents = Vec::new();
+    let mut missing = Vec::new();
+    for (name, (description, granted)) in req.doc_agents() {
+        if shape.agents.contains(&name) {
+            continue;
+        }
+        if req.create_agents {
+            s.agents_created.push(name.clone());
+            shape.agents.insert(name.clone());
+            create_agents.push((name, description));
+        } else if granted {
+            missing.push(name);
+        }
+    }
+    if !missing.is_empty() {
+        return Err(missing_agents(req.source, &missing));
+    }
+    let mut steps = Vec::new();
+    for e in req.entries {
+        let existing = rows.remove(&e.name);
+        if existing.is_some() && req.no_overwrite {
+            s.skipped.push(e.name.clone());
+            continue;
+        }
+        let kind = req.kind_for(e, existing.as_ref());
+        s.note_value(e, kind);
+        let same = match &existing {
+            Some(x) => crypt.open_value(&x.name, x.version, &x.value)? == e.value,
+            None => false,
+        };
+        let converted = same && existing.as_ref().is_some_and(|x| x.kind != kind);
+        let is_new = existing.is_none();
+        let before = existing
+            .as_ref()
+            .map(|x| (x.scope, x.description.clone(), x.provider.clone()));
+        let (mut scope, mut description, mut provider) =
+            before
+                .clone()
+                .unwrap_or((Scope::Global, String::new(), None));
+        if let Some(m) = &e.meta {
+            scope = m.scope;
+            description.clone_from(&m.description);
+            provider = m.provider.map(str::to_owned);
+        }
+        if !req.agents.is_empty() {
+            scope = Scope::Agent;
+        }
+        let meta_changed =
+            before.is_some_and(|b| b != (scope, description.clone(), provider.clone()));
+        let mut new_grants = Vec::new();
+        let doc_grants = e.meta.iter().flat_map(|m| m.agents.iter());
+        for a in req.agents.iter().chain(doc_grants) {
+            if shape.grants.insert((a.clone(), e.name.clone())) {
+                new_grants.push(a.clone());
+            }
+        }
+        let granted = !new_grants.is_empty();
+        shape
+            .secrets
+            .insert(e.name.clone(), (scope, provider.clone()));
+        if granted || meta_changed || (is_new && provider.is_some()) {
+            shape.check_provider_rule(&e.name)?;
+        }
+        // A value, kind, scope, description, provider or grant that changed
+        // is an update: the report must not say "unchanged" of a secret
+        // whose audience moved.
+        let metadata_changed = meta_changed || converted || granted;
+        match (is_new, same && !metadata_changed) {
+            (true, _) => s.added.push(e.name.clone()),
+            (false, false) => s.updated.push(e.name.clone()),
+            (false, true) => s.unchanged.push(e.name.clone()),
+        }
+        steps.push(Step {
+            entry: e,
+            kind,
+            existing,
+            scope,
+            description,
+            provider,
+            meta_changed,
+            write: !same || meta_changed || converted || is_new,
+            new_grants,
+        });
+    }
+    Ok(Plan {
+        create_agents,
+        steps,
+        summary: s,
+    })
+}
+
+/// Carry out a plan made in the same transaction.
+fn apply(
+    tx: &Tx<'_>,
+    crypt: &super::Crypt,
+    req: &ImportRequest<'_>,
+    plan: &Plan<'_>,
+) -> Result<()> {
+    for (name, description) in &plan.create_agents {
+        tx.create_agent(name, description, req.now)?;
+    }
+    for step in &plan.steps {
+        let e = step.entry;
+        if step.write {
+            let put = super::put_value(
+                tx,
+                crypt,
+                step.existing.clone(),
+                &e.name,
+                step.kind,
+                &e.value,
+                req.now,
+            )?;
+            let mut row = put.row;
+            row.scope = step.scope;
+            row.description.clone_from(&step.description);
+            row.provider.clone_from(&step.provider);
+            if step.meta_changed {
+                row.updated = req.now.to_owned();
+            }
+            tx.upsert_secret(&row)?;
+        }
+        for a in &step.new_grants {
+            tx.grant(a, &e.name, req.now)?;
+        }
+    }
+    Ok(())
+}
+
+impl Vault {
+    /// Import `req.entries`, all or nothing. `--agent` agents must exist
+    /// (checked before any key is asked for). [`Mode::DryRun`] reads only:
+    /// the summary is the one [`Mode::Apply`] would return.
+    pub fn import(
+        &mut self,
+        src: &KeySource,
+        req: &ImportRequest<'_>,
+        mode: Mode,
+    ) -> Result<ImportSummary> {
+        self.store.read(|tx| {
+            for a in req.agents {
+                super::require_agent(tx, a)?;
+            }
+            Ok(())
+        })?;
+        match mode {
+            Mode::DryRun => {
+                self.unlock(src)?;
+                let Vault { store, crypt, .. } = self;
+                store.read(|tx| Ok(plan(tx, crypt, req)?.summary))
+            }
+            Mode::Apply => self.write(src, |tx, crypt| {
+                let plan = plan(tx, crypt, req)?;
+                apply(tx, crypt, req, &plan)?;
+                Ok(plan.summary)
+            }),
+        }
+    }
+
+    /// Whether an export (of what `agent` receives, or of everything) holds
+    /// a secret, so needs the key and reveals values. Checks `agent` exists.
+    pub fn export_needs_key(&mut self, agent: Option<&str>) -> Result<bool> {
+        let audience = match agent {
+            Some(a) => Audience::Agent(a),
+            None => Audience::Everything,
+        };
+        self.store.read(|tx| {
+            if let Some(a) = agent {
+                super::require_agent(tx, a)?;
+            }
+            Ok(tx.secrets(audience)?.iter().any(|r| r.kind == Kind::Secret))
+        })
+    }
+
+    /// Every value `agent` receives (or every value), opened, in name order;
+    /// with `with_policy`, the agents and grants too (only `agent`'s part
+    /// when one is named). Export reveals values (and `--agent` says who
+    /// would receive them), so like `run` it reads under a verified policy;
+    /// a variables-only export (`needs_key` false) needs no key, but is
+    /// verified when one is at hand.
+    pub fn export(
+        &mut self,
+        src: &KeySource,
+        agent: Option<&str>,
+        with_policy: bool,
+        needs_key: bool,
+    ) -> Result<Export> {
+        let audience = match agent {
+            Some(a) => Audience::Agent(a),
+            None => Audience::Everything,
+        };
+        let verify = if needs_key {
+            self.unlock(src)?;
+            true
+        } else {
+            self.unlock_quietly(src)?
+        };
+        let Vault { store, crypt, .. } = self;
+        let (rows, agents, grants) = store.read(|tx| {
+            if verify {
+                crypt.verify_policy(tx)?;
+            }
+            let rows = tx.secrets(audience)?;
+            if !with_policy {
+                return Ok((rows, Vec::new(), Vec::new()));
+            }
+            let mut agents = tx.agents()?;
+            let mut grants = tx.all_grants()?;
+            if let Some(a) = agent {
+                agents.retain(|x| x.name == a);
+                grants.retain(|(x, _)| x == a);
+            }
+            Ok((rows, agents, grants))
+        })?;
+        let mut secrets = Vec::with_capacity(rows.len());
+        for r in rows {
+            let value = crypt.open_value(&r.name, r.version, &r.value)?;
+            secrets.push(ExportedSecret {
+                name: r.name,
+                kind: r.kind,
+                scope: r.scope,
+                description: r.description,
+                provider: r.provider,
+                value,
+            });
+        }
+        Ok(Export {
+            secrets,
+            agents: agents
+                .into_iter()
+                .map(|a| ExportedAgent {
+                    name: a.name,
+                    description: a.description,
+                })
+                .collect(),
+            grants,
+        })
+    }
+}
+
+/// What an export holds.
+pub struct Export {
+    pub secrets: Vec<ExportedSecret>,
+    /// Empty unless asked for with the policy.
+    pub agents: Vec<ExportedAgent>,
+    /// (agent, secret); empty unless asked for with the policy.
+    pub grants: Vec<(String, String)>,
+}
+
+pub struct ExportedSecret {
+    pub name: String,
+    pub kind: Kind,
+    pub scope: Scope,
+    pub description: String,
+    pub provider: Option<String>,
+    pub value: SecretValue,
+}
+
+pub struct ExportedAgent {
+    pub name: String,
+    pub description: String,
+}
