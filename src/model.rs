@@ -203,7 +203,7 @@ pub use crate::typed::looks_typed;
 /// place: `vault get OPENAI_API_KEY=sk-...`, a hex key, a passphrase).
 pub fn shown(name: &str) -> String {
     if looks_typed(name) {
-        format!("\"{}\"", crate::output::escape(name))
+        format!("\"{}\"", crate::typed::escape(name))
     } else {
         "(not shown: it looks like a value, not a name)".to_owned()
     }
@@ -387,6 +387,34 @@ fn levenshtein(a: &str, b: &str) -> usize {
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
+}
+
+/// Current time, RFC 3339 UTC to the second.
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// A name read from the database, for display: as it is when it is a valid
+/// name, else marked `<invalid name "…">` and escaped, so that a name
+/// written outside vault can neither drive the terminal nor pass for a
+/// real one.
+fn checked_name(name: &str, valid: bool) -> String {
+    if valid {
+        name.to_owned()
+    } else {
+        let quoted: String = name.chars().flat_map(char::escape_debug).collect();
+        format!("<invalid name \"{}\">", crate::typed::escape(&quoted))
+    }
+}
+
+/// A secret name read from the database, for display.
+pub fn secret_name(name: &str) -> String {
+    checked_name(name, check_secret_name(name).is_ok())
+}
+
+/// An agent name read from the database, for display.
+pub fn agent_name(name: &str) -> String {
+    checked_name(name, check_agent_name(name).is_ok())
 }
 
 #[cfg(test)]

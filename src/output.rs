@@ -29,66 +29,6 @@ pub fn say_fmt(args: std::fmt::Arguments<'_>) -> Result<()> {
 /// What a masked value looks like.
 pub const MASK: &str = "••••••••";
 
-/// Current time, RFC 3339 UTC to the second.
-pub fn now() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
-
-/// Characters that change how a terminal shows the text around them:
-/// controls (C0, DEL, C1: escape sequences, OSC 52 clipboard writes, a
-/// carriage return that overprints), the bidirectional overrides, isolates
-/// and marks (a name or description that reads differently than it is),
-/// and the line and paragraph separators.
-fn is_unsafe_for_display(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
-        )
-}
-
-/// Escape what could drive or deceive a terminal (and nothing else) for
-/// display: every string vault shows from the database goes through this
-/// (or [`secret_name`] / [`agent_name`]), since the file may have been
-/// edited outside vault.
-pub fn escape(s: &str) -> String {
-    if !s.chars().any(is_unsafe_for_display) {
-        return s.to_owned();
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if is_unsafe_for_display(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A name read from the database, for display: as it is when it is a valid
-/// name, else marked `<invalid name "…">` and escaped, so that a name
-/// written outside vault can neither drive the terminal nor pass for a
-/// real one.
-fn checked_name(name: &str, valid: bool) -> String {
-    if valid {
-        name.to_owned()
-    } else {
-        let quoted: String = name.chars().flat_map(char::escape_debug).collect();
-        format!("<invalid name \"{}\">", escape(&quoted))
-    }
-}
-
-/// A secret name read from the database, for display.
-pub fn secret_name(name: &str) -> String {
-    checked_name(name, crate::model::check_secret_name(name).is_ok())
-}
-
-/// An agent name read from the database, for display.
-pub fn agent_name(name: &str) -> String {
-    checked_name(name, crate::model::check_agent_name(name).is_ok())
-}
-
 /// Whether stdout gets colour.
 pub fn colour() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
@@ -119,14 +59,14 @@ pub fn print_json(v: &serde_json::Value) -> Result<()> {
 /// strings, where `\uXXXX` is the same character: the document means
 /// exactly what it meant, and stays valid JSON.
 fn json_for_terminal(text: &str) -> String {
-    if !text.chars().any(is_unsafe_for_display) {
+    if !text.chars().any(crate::typed::is_unsafe_for_display) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         // C0 controls outside strings are JSON's own whitespace (newlines of
         // the pretty form); inside strings serde_json has escaped them.
-        if is_unsafe_for_display(c) && (c as u32) >= 0x7f {
+        if crate::typed::is_unsafe_for_display(c) && (c as u32) >= 0x7f {
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
             out.push(c);
@@ -320,6 +260,8 @@ pub fn print_fields(fields: &[(&str, String)]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{agent_name, secret_name};
+    use crate::typed::escape;
 
     #[test]
     fn escape_only_touches_control_characters() {
@@ -348,7 +290,9 @@ mod tests {
     fn json_keeps_its_meaning_and_loses_terminal_controls() {
         let v = serde_json::json!({"d": "a\u{202e}b\u{9b}c\u{7f}", "n": "x\n\u{1b}"});
         let text = json_for_terminal(&serde_json::to_string_pretty(&v).unwrap());
-        assert!(!text.chars().any(|c| is_unsafe_for_display(c) && c != '\n'));
+        assert!(!text
+            .chars()
+            .any(|c| crate::typed::is_unsafe_for_display(c) && c != '\n'));
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, v);
     }

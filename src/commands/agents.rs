@@ -8,13 +8,10 @@ use super::Ctx;
 use crate::cli::{AgentCommand, GrantArgs, RevokeArgs};
 use crate::error::Result;
 use crate::model;
+use crate::output;
 use crate::output::say;
-use crate::output::{self, escape};
+use crate::typed::escape;
 use crate::vault::{GrantRequest, Receipt, Vault};
-
-/// The provider rule lives in the vault layer; set, edit and import still
-/// reach it here until their transactions move there too.
-pub use crate::vault::check_provider_rule;
 
 pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
     match cmd {
@@ -28,7 +25,7 @@ pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
 fn create(ctx: &Ctx, name: &str, description: Option<&str>) -> Result<()> {
     model::check_agent_name(name)?;
     let mut vault = Vault::open_or_create(&ctx.paths, &ctx.keys)?;
-    let now = output::now();
+    let now = crate::model::now();
     vault.create_agent(name, description.unwrap_or(""), &now)?;
     say!("{name}: agent created; grant it secrets with `vault grant NAME --agent {name}`");
     Ok(())
@@ -62,7 +59,7 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
         .map(|s| {
             let a = &s.agent;
             vec![
-                output::agent_name(&a.name),
+                crate::model::agent_name(&a.name),
                 s.grants.len().to_string(),
                 a.last_run.as_deref().map_or_else(|| "never".into(), escape),
                 escape(&a.description),
@@ -107,7 +104,7 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
         }));
     }
     output::print_fields(&[
-        ("agent", output::agent_name(&agent.name)),
+        ("agent", crate::model::agent_name(&agent.name)),
         ("description", escape(&agent.description)),
         ("created", escape(&agent.created)),
         (
@@ -127,7 +124,7 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
         .iter()
         .map(|g| {
             vec![
-                output::secret_name(&g.secret),
+                crate::model::secret_name(&g.secret),
                 if g.global { "global" } else { "grant" }.to_owned(),
                 g.sync_state().to_owned(),
                 g.current_version.to_string(),
@@ -153,7 +150,7 @@ fn delete(ctx: &Ctx, name: &str) -> Result<()> {
 
 pub fn grant(ctx: &Ctx, args: &GrantArgs) -> Result<()> {
     let mut vault = Vault::open(&ctx.paths)?;
-    let now = output::now();
+    let now = crate::model::now();
     let granted = vault.grant(
         &ctx.keys,
         &GrantRequest {

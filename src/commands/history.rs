@@ -7,7 +7,8 @@ use super::Ctx;
 use crate::cli::{HistoryArgs, RollbackArgs};
 use crate::error::Result;
 use crate::model;
-use crate::output::{self, escape, say, MASK};
+use crate::output::{self, say, MASK};
+use crate::typed::escape;
 use crate::vault::{History, Vault};
 
 /// What a version's value looks like here: a variable's text, else the mask.
@@ -63,7 +64,7 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
 pub fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
     model::check_secret_name(&args.name)?;
     let mut vault = Vault::open(&ctx.paths)?;
-    let version = vault.rollback(&ctx.keys, &args.name, args.to, &output::now())?;
+    let version = vault.rollback(&ctx.keys, &args.name, args.to, &crate::model::now())?;
     say!(
         "{}: version {version} now holds the value of version {} (history kept; agents that received a newer value show as stale until their next run)",
         args.name,

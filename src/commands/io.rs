@@ -278,7 +278,7 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     for a in &args.agents {
         model::check_agent_name(a)?;
     }
-    let now = output::now();
+    let now = crate::model::now();
     let req = ImportRequest {
         source: &file,
         entries: &entries,

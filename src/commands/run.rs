@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 use crate::exit::ExitCode;
 use crate::manifest::{self, Declared};
 use crate::model;
-use crate::output;
 use crate::report;
 use crate::run::{self, Injected, Outcome};
 use crate::vault::{RunRequest, Vault};
@@ -77,7 +76,7 @@ fn load_manifest(args: &RunArgs) -> Result<Option<(String, Vec<Declared>)>> {
             None => return Ok(None),
         },
     };
-    let shown = crate::output::escape(&path.display().to_string());
+    let shown = crate::typed::escape(&path.display().to_string());
     if args.manifest.is_none() && path != Path::new(MANIFEST) {
         eprintln!("vault: narrowed by the manifest {shown} (the nearest vault.toml above the current directory)");
     }
@@ -171,7 +170,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         if n.is_empty() || n.contains('=') {
             return Err(Error::invalid(format!(
                 "--keep: `{}` is not a variable name",
-                crate::output::escape(n)
+                crate::typed::escape(n)
             ))
             .hint("give names separated by commas, e.g. --keep CI_JOB_ID,http_proxy"));
         }
@@ -219,7 +218,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     let path_var = std::env::var_os("PATH");
     if let Some(a) = agent {
         if run::resolve_program(&program, path_var.as_deref()).is_some() {
-            vault.record_delivery(a, &plan, &output::now())?;
+            vault.record_delivery(a, &plan, &crate::model::now())?;
         }
     }
     for s in secrets.iter().filter(|s| s.value.as_bytes().is_empty()) {

@@ -10,7 +10,8 @@ use crate::cli::{DeleteArgs, EditArgs, GetArgs, InitArgs, ListArgs, SetArgs};
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::output::say;
-use crate::output::{self, escape, MASK};
+use crate::output::{self, MASK};
+use crate::typed::escape;
 use crate::vault::{strip_one_newline, Vault};
 use crate::vault::{EditRequest, NewValue, SecretInfo, SetRequest, Unverified};
 
@@ -131,7 +132,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         Some(v) => v,
         None => Vault::open_or_create(&ctx.paths, &ctx.keys)?,
     };
-    let now = output::now();
+    let now = crate::model::now();
     let name = args.name.as_str();
     let o = vault.set_secret(
         &ctx.keys,
@@ -267,7 +268,7 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         return output::print_json(&secret_json(&row, json!(shown_value(&row)), agents));
     }
     let mut fields = vec![
-        ("name", output::secret_name(&row.name)),
+        ("name", crate::model::secret_name(&row.name)),
         ("kind", row.kind.as_str().to_owned()),
         ("scope", row.scope.as_str().to_owned()),
         ("value", escape(&shown_value(&row))),
@@ -280,7 +281,7 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     fields.push(("created", escape(&row.created)));
     fields.push(("updated", escape(&row.updated)));
     if !agents.is_empty() {
-        let shown: Vec<String> = agents.iter().map(|a| output::agent_name(a)).collect();
+        let shown: Vec<String> = agents.iter().map(|a| crate::model::agent_name(a)).collect();
         fields.push(("agents", shown.join(", ")));
     }
     output::print_fields(&fields)
@@ -325,7 +326,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         .iter()
         .map(|r| {
             vec![
-                output::secret_name(&r.name),
+                crate::model::secret_name(&r.name),
                 r.kind.as_str().to_owned(),
                 if verified == Some(false) {
                     format!("{}!", r.scope.as_str())
@@ -397,7 +398,7 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
         let retry = format!("vault edit {} --variable --force", names.join(" "));
         confirm_plain_text(&to_plain, args.force, &retry)?;
     }
-    let now = output::now();
+    let now = crate::model::now();
     // Every name or none: one transaction, and any error undoes the lot.
     let reports = vault.edit_secrets(
         &ctx.keys,

@@ -230,7 +230,7 @@ const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// Messages name the program and variables, never a value.
 pub fn launch_error(l: &Launch<'_>) -> Outcome {
     use std::io::ErrorKind;
-    let program = crate::output::escape(
+    let program = crate::typed::escape(
         &l.argv
             .first()
             .map(|p| p.to_string_lossy().into_owned())
@@ -261,7 +261,7 @@ pub fn launch_error(l: &Launch<'_>) -> Outcome {
         ),
         (ErrorKind::PermissionDenied, Some(f)) if !is_executable(f) => Outcome::NotExecutable(
             Error::other(format!("cannot execute {program}: permission denied (it is not executable)"))
-                .hint(format!("make it executable: `chmod +x {}`", crate::output::escape(&f.to_string_lossy()))),
+                .hint(format!("make it executable: `chmod +x {}`", crate::typed::escape(&f.to_string_lossy()))),
         ),
         (ErrorKind::PermissionDenied, _) => Outcome::NotExecutable(
             Error::other(format!("cannot execute {program}: permission denied"))
@@ -281,7 +281,7 @@ fn is_executable(f: &Path) -> bool {
 /// Windows line endings) or it is a binary whose loader is missing.
 fn missing_interpreter(program: &str, file: &Path) -> Error {
     use std::io::Read;
-    let shown_file = crate::output::escape(&file.to_string_lossy());
+    let shown_file = crate::typed::escape(&file.to_string_lossy());
     let mut head = Vec::with_capacity(256);
     let _ = std::fs::File::open(file).and_then(|f| f.take(256).read_to_end(&mut head));
     if let Some(line) = head.strip_prefix(b"#!") {
@@ -344,7 +344,7 @@ fn too_big(program: &str, l: &Launch<'_>) -> Error {
         .map(|(n, k)| {
             format!(
                 "{} ({n} bytes, {})",
-                crate::output::escape(&k.to_string_lossy()),
+                crate::typed::escape(&k.to_string_lossy()),
                 from(k)
             )
         })
@@ -357,7 +357,7 @@ fn too_big(program: &str, l: &Launch<'_>) -> Error {
     let over: Vec<String> = by_size
         .iter()
         .take_while(|(n, _)| *n > MAX_ARG_STRLEN)
-        .map(|(_, k)| crate::output::escape(&k.to_string_lossy()))
+        .map(|(_, k)| crate::typed::escape(&k.to_string_lossy()))
         .collect();
     if !over.is_empty() {
         msg.push_str(&format!(

@@ -1,6 +1,10 @@
-//! The vault as commands see it: open or create it, unlock it, seal and reveal
-//! values. This is the one place where the store (SQL, opaque bytes) and the
-//! crypto layer (keys, no SQL) meet.
+//! The domain layer: every operation on a vault (open, create, unlock, set,
+//! grant, plan a run, import, history, keys, ...) as typed requests in and
+//! typed outcomes out. This is the one place where the store (SQL, opaque
+//! bytes) and the crypto layer (keys, no SQL) meet, and every change passes
+//! through [`Vault::write`] or [`Vault::write_plain`] here. Nothing in it
+//! prints or reads a terminal: questions go through [`Callbacks`], warnings
+//! come back as data. Commands never see a transaction.
 
 use std::path::PathBuf;
 
@@ -20,15 +24,16 @@ mod run;
 mod secrets;
 mod unlock;
 
-pub use agents::{check_provider_rule, GrantRequest, Receipt};
+use agents::check_provider_rule;
+pub use agents::{GrantRequest, Receipt};
 pub use history::History;
 pub use io::{
     capped, import_without_vault, ExportedAgent, ExportedSecret, ImportEntry, ImportMeta,
     ImportRequest, ImportSummary, Mode, SHOWN,
 };
-pub use policy::Crypt;
+use policy::Crypt;
 use policy::{policy_message, Keys};
-pub use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
+use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
 pub use run::RunRequest;
 pub use secrets::{EditRequest, NameKind, NewValue, SecretInfo, SetRequest, Unverified};
 pub use unlock::{new_passphrase, strip_one_newline, Callbacks, KeySource};
@@ -56,7 +61,7 @@ pub struct Vault {
 }
 
 fn now() -> String {
-    crate::output::now()
+    crate::model::now()
 }
 
 fn no_vault(paths: &Paths) -> Error {
@@ -365,7 +370,7 @@ impl Vault {
     /// versions, grants): unlocks, verifies the current policy first (so a
     /// tampered vault is never blessed by resealing it), runs `f`, then
     /// reseals the policy tag in the same transaction.
-    pub fn write<T>(
+    fn write<T>(
         &mut self,
         src: &KeySource,
         mut f: impl FnMut(&Tx<'_>, &Crypt) -> Result<T>,
@@ -382,20 +387,15 @@ impl Vault {
 
     /// A read transaction (one consistent snapshot, never committed), with
     /// the keys as far as the vault is unlocked.
-    pub fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>, &Crypt) -> Result<T>) -> Result<T> {
+    fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>, &Crypt) -> Result<T>) -> Result<T> {
         let Vault { store, crypt, .. } = self;
         store.read(|tx| f(tx, crypt))
     }
 
     /// A write transaction that changes no policy (agents, deliveries): no
     /// key needed, no policy tag to reseal.
-    pub fn write_plain<T>(&mut self, f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+    fn write_plain<T>(&mut self, f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
         self.store.write(f)
-    }
-
-    /// Seal and open values with the keys unlocked so far.
-    pub fn crypt(&self) -> &Crypt {
-        &self.crypt
     }
 
     /// Lower durability for bookkeeping writes on the hot path (`vault run`'s

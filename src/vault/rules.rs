@@ -15,7 +15,7 @@ pub fn no_such_secret(tx: &Tx<'_>, name: &str) -> Error {
     let mut e = Error::not_found(format!("no secret named {}", model::shown(name)));
     if let Some(m) = model::did_you_mean(name, names.iter().map(String::as_str)) {
         // A name from the database: escaped like every one vault prints.
-        let m = crate::output::secret_name(m);
+        let m = crate::model::secret_name(m);
         e = e.hint(if m.eq_ignore_ascii_case(name) {
             format!("names are case-sensitive; did you mean {m}?")
         } else {
@@ -32,13 +32,13 @@ pub fn no_such_agent(tx: &Tx<'_>, name: &str) -> Error {
     let agents = tx.agents().unwrap_or_default();
     let mut e = Error::not_found(format!("no agent named {}", model::shown(name)));
     if let Some(m) = model::did_you_mean(name, agents.iter().map(|a| a.name.as_str())) {
-        e = e.hint(format!("did you mean {}?", crate::output::agent_name(m)));
+        e = e.hint(format!("did you mean {}?", crate::model::agent_name(m)));
     } else if !model::looks_typed(name) {
         e = e.hint("`vault agent list` shows the agents");
     } else {
         e = e.hint(format!(
             "create it with `vault agent create {}`, or see `vault agent list`",
-            crate::output::escape(name)
+            crate::typed::escape(name)
         ));
     }
     e

@@ -93,7 +93,7 @@ impl Term {
     /// the last call); panic with the transcript if it does not come.
     fn expect(&mut self, want: &str) {
         let start = self.seen.len();
-        let end = Instant::now() + Duration::from_secs(20);
+        let end = Instant::now() + Duration::from_secs(60);
         while !String::from_utf8_lossy(&self.seen[start..]).contains(want) {
             let left = end.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {
@@ -109,7 +109,7 @@ impl Term {
     }
 
     fn wait(&mut self) -> std::process::ExitStatus {
-        let end = Instant::now() + Duration::from_secs(20);
+        let end = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {
                 // Collect what is left on the screen.
