@@ -40,6 +40,9 @@ use std::time::{Duration, Instant};
 const CARGO_VAULT: &str = env!("CARGO_BIN_EXE_vault");
 const STATIC_TRIPLE: &str = "x86_64-unknown-linux-gnu";
 
+/// What `BENCH_ONLY` selects from.
+const GROUPS: &[&str] = &["startup", "import", "list", "masking", "rss", "scale"];
+
 /// Peers of DESIGN §5b, by the executable name looked up on PATH.
 const PEERS: &[&str] = &[
     "envio",
@@ -356,6 +359,20 @@ fn main() {
     let mut rows: Vec<Row> = Vec::new();
     let mut t_true: Option<Duration> = None;
     let mut notes: Vec<String> = Vec::new();
+    if let Some(groups) = &only.0 {
+        let unknown: Vec<&str> = groups
+            .iter()
+            .map(String::as_str)
+            .filter(|g| !GROUPS.contains(g))
+            .collect();
+        if !unknown.is_empty() {
+            notes.push(format!(
+                "BENCH_ONLY: unknown group {}; groups: {}",
+                unknown.join(", "),
+                GROUPS.join(", ")
+            ));
+        }
+    }
 
     if only.wants("startup") {
         let floor = build_floor(root);
