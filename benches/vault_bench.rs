@@ -40,6 +40,12 @@ use std::time::{Duration, Instant};
 const CARGO_VAULT: &str = env!("CARGO_BIN_EXE_vault");
 const STATIC_TRIPLE: &str = "x86_64-unknown-linux-gnu";
 
+/// A command factory: each call gives a fresh command to time.
+type Make<'a> = Box<dyn Fn() -> Command + 'a>;
+
+/// A peer: executable name, where it is on PATH, the user's command line.
+type Peer = (&'static str, Option<PathBuf>, Option<Vec<String>>);
+
 /// What `BENCH_ONLY` selects from.
 const GROUPS: &[&str] = &["startup", "import", "list", "masking", "rss", "scale"];
 
@@ -376,7 +382,7 @@ fn main() {
 
     if only.wants("startup") {
         let floor = build_floor(root);
-        let peers: Vec<(&str, Option<PathBuf>, Option<Vec<String>>)> = PEERS
+        let peers: Vec<Peer> = PEERS
             .iter()
             .map(|p| {
                 let cmd = std::env::var(format!("BENCH_PEER_{}", p.to_ascii_uppercase()))
@@ -424,7 +430,7 @@ fn main() {
                         let mut c = quiet(Command::new(&argv[0]));
                         c.args(&argv[1..]);
                         c
-                    }) as Box<dyn Fn() -> Command>,
+                    }) as Make,
                 ))
             })
             .collect();
@@ -687,12 +693,7 @@ fn main() {
                 c
             }
         };
-        let pairs: [(
-            &str,
-            f64,
-            Box<dyn Fn() -> Command>,
-            Box<dyn Fn() -> Command>,
-        ); 3] = [
+        let pairs: [(&str, f64, Make, Make); 3] = [
             (
                 "get NAME --reveal",
                 2.0,
