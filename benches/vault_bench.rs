@@ -414,6 +414,17 @@ fn main() {
             c.args(["get", "SECRET_000042", "--reveal"]);
             c
         };
+        // When the binary under test is not cargo's own release build (the
+        // static-pie one), time cargo's too: the packaging lever, same rounds.
+        let dynamic = Bench {
+            bin: PathBuf::from(CARGO_VAULT),
+        };
+        let time_dynamic = b.bin != dynamic.bin && dynamic.bin.exists();
+        let c_dynamic = || {
+            let mut c = dynamic.vault(&small);
+            c.args(["run", "--no-masking", "--"]).arg(&true_bin);
+            c
+        };
         let mut cmds: Vec<&dyn Fn() -> Command> = vec![&c_true, &c_run, &c_masked, &c_get];
         if floor.is_ok() {
             cmds.push(&c_floor);
@@ -437,7 +448,11 @@ fn main() {
         for (_, f) in &peer_cmds {
             cmds.push(f.as_ref());
         }
+        if time_dynamic {
+            cmds.push(&c_dynamic);
+        }
         let m = rounds(runs, &cmds);
+        let dynamic_t = time_dynamic.then(|| m[m.len() - 1]);
         let (tt, run, masked, get) = (m[0], m[1], m[2], m[3]);
         t_true = Some(tt);
         let floor_t = floor.is_ok().then(|| m[4]);
@@ -498,6 +513,16 @@ fn main() {
                 .base(format!("+{} over true", ms(over)))
                 .target("<= true + 2 ms", over <= Duration::from_millis(2)),
         );
+        if let Some(d) = dynamic_t {
+            rows.push(
+                row("  the same, dynamic build (cargo)", ms(d))
+                    .x(d, t_true)
+                    .base(format!(
+                        "static-pie {:+.2} ms",
+                        (run.as_secs_f64() - d.as_secs_f64()) * 1e3
+                    )),
+            );
+        }
         if let Some(f) = floor_t {
             let r = run.as_secs_f64() / f.as_secs_f64();
             rows.push(
