@@ -16,7 +16,9 @@
 //! Binary: `BENCH_VAULT=PATH` if set; else the static-pie build of
 //! `scripts/build-release` (target/x86_64-unknown-linux-gnu/release/vault)
 //! when it is at least as new as the release binary cargo just built; else
-//! that release binary.
+//! that release binary. When the binary is not cargo's own, cargo's is timed
+//! in the same rounds too (the "dynamic build" row), which measures the
+//! packaging lever on every run.
 //!
 //! Knobs:
 //! - `BENCH_ONLY=group,...` runs a subset. Groups: `startup` (true, floor,
