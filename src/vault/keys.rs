@@ -101,19 +101,6 @@ fn passphrase_slot(master: &MasterKey, vault_id: &[u8], pass: &[u8]) -> Result<S
     })
 }
 
-fn key_file_slot(master: &MasterKey, vault_id: &[u8], key: &KeyFileKey) -> Result<SlotRow> {
-    let w = crypto::wrap_master(master, &key.kek(), vault_id, "keyfile")?;
-    Ok(SlotRow {
-        id: 0,
-        kind: "keyfile".into(),
-        kdf: None,
-        salt: None,
-        nonce: w.nonce,
-        wrapped: w.wrapped,
-        check: w.check,
-    })
-}
-
 /// Write a new key file at `path`: created 0600 and exclusive (exit 4 if
 /// anything is there), synced before it is used.
 fn write_new_key_file(path: &Path, key: &KeyFileKey) -> Result<()> {
@@ -189,7 +176,7 @@ impl Vault {
     pub fn add_key_file_slot(&mut self, src: &KeySource, path: &Path) -> Result<NewKeyFile> {
         self.unlock(src)?;
         let key = KeyFileKey::generate()?;
-        let slot = key_file_slot(self.master()?, &self.crypt.vault_id, &key)?;
+        let slot = super::keyfile_slot(self.master()?, &key, &self.crypt.vault_id)?;
         write_new_key_file(path, &key)?;
         match self.write(src, |tx, _| Ok(tx.insert_slot(&slot)?)) {
             Ok(id) => Ok(NewKeyFile {
@@ -367,7 +354,7 @@ impl Vault {
                         .hint(format!("rekey wraps every slot again and needs each slot's key; remove that slot first with `vault keys remove {}` (and add a new key file after the rekey); nothing was changed", slot.id)));
                     }
                     has_key_file_slot = true;
-                    new_slots.push(key_file_slot(&master, &vault_id, &new_key)?);
+                    new_slots.push(super::keyfile_slot(&master, &new_key, &vault_id)?);
                 }
                 _ => {
                     let params = Argon2Params::decode(slot.kdf.as_deref().unwrap_or(""))?;

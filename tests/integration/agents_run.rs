@@ -946,21 +946,11 @@ fn clean_env_keeps_the_callers_variables_named_by_keep() {
 // See: issue 17 item 18
 #[test]
 fn on_a_terminal_a_missing_interpreter_exits_126_and_restores_the_terminal() {
-    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
     use std::io::Read;
     let env = agent_env();
     let script = env.root().join("report.py");
     write_exec(&script, b"#!/usr/bin/python3\r\nprint('hi')\r\n", 0o755);
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
-    grantpt(&master).unwrap();
-    unlockpt(&master).unwrap();
-    let name = ptsname(&master, Vec::new()).unwrap();
-    let slave = rustix::fs::open(
-        name.as_c_str(),
-        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .unwrap();
+    let (master, slave) = crate::util::openpty(24, 80);
     let before = format!("{:?}", rustix::termios::tcgetattr(&slave).unwrap());
     let mut cmd = env.std_cmd(VAULT_BIN);
     cmd.args(["run", "--", script.to_str().unwrap()])

@@ -499,27 +499,9 @@ fn names_and_text_edited_into_the_database_reach_the_terminal_escaped() {
 /// Run vault with stdout on a pseudo-terminal `cols` wide (stderr piped);
 /// what the terminal received, lines without the pty's `\r`.
 fn on_pty(e: &Env, args: &[&str], cols: u16, columns_env: Option<&str>) -> (Option<i32>, String) {
-    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
     use std::io::Read;
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
-    grantpt(&master).unwrap();
-    unlockpt(&master).unwrap();
-    let name = ptsname(&master, Vec::new()).unwrap();
-    let slave = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(name.to_str().unwrap())
-        .unwrap();
-    rustix::termios::tcsetwinsize(
-        &slave,
-        rustix::termios::Winsize {
-            ws_row: 40,
-            ws_col: cols,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        },
-    )
-    .unwrap();
+    let (master, slave) = crate::util::openpty(40, cols);
+    let slave = std::fs::File::from(slave);
     let mut c = e.std_cmd(VAULT_BIN);
     c.args(args)
         .env("NO_COLOR", "1")

@@ -839,19 +839,8 @@ proptest! {
 /// Run `vault ARGS` with stdout on a pseudo-terminal this test creates
 /// (stderr piped); returns the exit code, what reached the terminal, stderr.
 fn export_on_a_terminal(env: &Env, args: &[&str]) -> (Option<i32>, String, String) {
-    use rustix::fs::{Mode, OFlags};
-    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
     use std::io::Read;
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
-    grantpt(&master).unwrap();
-    unlockpt(&master).unwrap();
-    let name = ptsname(&master, Vec::new()).unwrap();
-    let slave = rustix::fs::open(
-        name.as_c_str(),
-        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .unwrap();
+    let (master, slave) = crate::util::openpty(24, 80);
     let mut reader = std::fs::File::from(master);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

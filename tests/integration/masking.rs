@@ -2,6 +2,7 @@
 //! real (pipes and a pseudo-terminal made by the test), its signals, exit
 //! statuses and byte-exactness. (Ported from the supervisor's own suite.)
 
+use crate::util::openpty;
 use std::io::Read;
 use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
@@ -335,29 +336,6 @@ fn signal_ignored_at_start_stays_ignored_like_nohup() {
 }
 
 // ---------------------------------------------------------------- pty
-
-/// A pseudo-terminal made by the test: (master, slave).
-fn openpty(rows: u16, cols: u16) -> (OwnedFd, OwnedFd) {
-    use rustix::pty::*;
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
-    grantpt(&master).unwrap();
-    unlockpt(&master).unwrap();
-    let name = ptsname(&master, Vec::new()).unwrap();
-    let slave = rustix::fs::open(
-        name.as_c_str(),
-        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .unwrap();
-    let ws = rustix::termios::Winsize {
-        ws_row: rows,
-        ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    rustix::termios::tcsetwinsize(&master, ws).unwrap();
-    (master, slave)
-}
 
 /// Run `cmd` with the test's pty as stdin, stdout and stderr. Returns the
 /// child, a channel of what appears on the terminal, the master (to type) and

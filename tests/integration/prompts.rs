@@ -4,7 +4,6 @@
 //! for the shell afterwards, and the order of prompts.
 
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
 use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::thread;
@@ -21,26 +20,11 @@ struct Term {
     seen: Vec<u8>,
 }
 
-fn openpty() -> (OwnedFd, OwnedFd) {
-    use rustix::pty::*;
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
-    grantpt(&master).unwrap();
-    unlockpt(&master).unwrap();
-    let name = ptsname(&master, Vec::new()).unwrap();
-    let slave = rustix::fs::open(
-        name.as_c_str(),
-        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .unwrap();
-    (master, slave)
-}
-
 impl Term {
     /// Start `cmd` as a session leader (`setsid -c`) whose controlling
     /// terminal is the pty, so /dev/tty is the pty, as in a real login.
     fn spawn(env: &Env, args: &[&str]) -> Term {
-        let (master, slave) = openpty();
+        let (master, slave) = crate::util::openpty(24, 80);
         let mut cmd: Command = env.std_cmd("setsid");
         cmd.arg("-c")
             .args(args)
