@@ -209,6 +209,20 @@ pub fn shown(name: &str) -> String {
     }
 }
 
+/// Environment variables vault reads for itself: unlock material, where
+/// the vault is, an agent's key. `vault run` removes them from the
+/// command's environment, so no command ever receives them (DESIGN §4,
+/// §7.1).
+pub const OWN_ENV_VARS: &[&str] = &[
+    "VAULT_KEY",
+    "VAULT_PASSPHRASE",
+    "VAULT_KEY_FILE",
+    "VAULT_DIR",
+    "VAULT_AGENT_KEY",
+    "VAULT_AGENT_KEY_FILE",
+    "VAULT_DATABASE_URL",
+];
+
 /// The prefix of every variable vault reads for itself (`VAULT_KEY`,
 /// `VAULT_PASSPHRASE`, `VAULT_DIR`, `VAULT_KEY_FILE`, and whatever later
 /// versions add). The whole prefix is reserved, not a list: a list would

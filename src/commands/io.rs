@@ -324,7 +324,7 @@ fn print_summary(file: &str, s: &ImportSummary, args: &ImportArgs) -> Result<()>
         eprintln!(
             "warning: {} shorter than {} bytes, so `vault run` will not mask {} ({}); config values like these belong in variables: {}",
             if n == 1 { "1 secret is".to_owned() } else { format!("{n} secrets are") },
-            crate::run::MIN_MASK_LEN,
+            crate::run::mask::MIN_MASK_LEN,
             if n == 1 { "it" } else { "them" },
             capped(&s.short),
             edit_command(&s.short),

@@ -174,7 +174,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
             ))
             .hint("give names separated by commas, e.g. --keep CI_JOB_ID,http_proxy"));
         }
-        if crate::vault::OWN_ENV_VARS.contains(&n.as_str()) {
+        if crate::model::OWN_ENV_VARS.contains(&n.as_str()) {
             return Err(Error::invalid(format!(
                 "--keep {n}: vault never passes on its own unlock settings"
             ))

@@ -57,7 +57,7 @@ pub fn build_env(
         .chain(keep.iter().map(String::as_str))
         .map(OsStr::new)
         .collect();
-    let own: BTreeSet<&OsStr> = crate::vault::OWN_ENV_VARS.iter().map(OsStr::new).collect();
+    let own: BTreeSet<&OsStr> = crate::model::OWN_ENV_VARS.iter().map(OsStr::new).collect();
     let injected: BTreeSet<&OsStr> = secrets.iter().map(|s| OsStr::new(&s.name)).collect();
     let mut env: Vec<(OsString, OsString)> = inherited
         .filter(|(k, _)| !clean || kept.contains(k.as_os_str()))

@@ -137,7 +137,7 @@ impl ImportSummary {
         if kind != Kind::Secret {
             return;
         }
-        if len < crate::run::MIN_MASK_LEN {
+        if len < crate::run::mask::MIN_MASK_LEN {
             self.short.push(e.name.clone());
         } else if let Some(why) = classify::ordinary(e.value.as_str()) {
             self.ordinary.push((e.name.clone(), why));

@@ -38,15 +38,6 @@ pub use run::RunRequest;
 pub use secrets::{EditRequest, NameKind, NewValue, SecretInfo, SetRequest, Unverified};
 pub use unlock::{new_passphrase, strip_one_newline, Callbacks, KeySource};
 
-/// Environment variables vault reads for itself. `vault run` removes them from
-/// the command's environment: no agent ever receives unlock material.
-pub const OWN_ENV_VARS: &[&str] = &[
-    "VAULT_KEY",
-    "VAULT_PASSPHRASE",
-    "VAULT_KEY_FILE",
-    "VAULT_DIR",
-];
-
 pub struct Vault {
     store: Store,
     paths: Paths,

@@ -991,3 +991,27 @@ fn on_a_terminal_a_missing_interpreter_exits_126_and_restores_the_terminal() {
     );
     assert_eq!(after, before, "terminal settings restored");
 }
+
+// See: issue 12 (VAULT_AGENT_KEY, VAULT_AGENT_KEY_FILE are removed from
+// every child, like VAULT_KEY).
+#[test]
+fn agent_key_variables_never_reach_the_command() {
+    let env = Env::new();
+    env.set("PLAIN_TOKEN", "plain-token-value-1234");
+    for masking in [true, false] {
+        let mut c = env.vault(&["run"]);
+        if !masking {
+            c.arg("--no-masking");
+        }
+        let o = c
+            .args(["--", "env"])
+            .env("VAULT_AGENT_KEY", "vault-agent-v1:not-a-real-key")
+            .env("VAULT_AGENT_KEY_FILE", "/nonexistent/agent.key")
+            .output()
+            .unwrap();
+        assert_code_no_leak(&o, 0, &["not-a-real-key"]);
+        let out = stdout(&o);
+        assert!(!out.contains("VAULT_AGENT_KEY"), "{out}");
+        assert!(out.contains("PLAIN_TOKEN="), "{out}");
+    }
+}
