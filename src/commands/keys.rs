@@ -13,7 +13,7 @@ use super::Ctx;
 use crate::cli::{KeysAddArgs, KeysCommand, PasswdArgs, RekeyArgs};
 use crate::error::{Error, Result};
 use crate::output::{self, say};
-use crate::vault::{strip_one_newline, Vault};
+use crate::vault::Vault;
 
 pub fn keys(ctx: &Ctx, cmd: &KeysCommand) -> Result<()> {
     match cmd {
@@ -53,22 +53,11 @@ fn new_passphrase(
     file: Option<&Path>,
     given: Option<Zeroizing<String>>,
 ) -> Result<Zeroizing<String>> {
-    let pass = if let Some(f) = file {
-        let bytes = Zeroizing::new(
-            std::fs::read(f).map_err(|e| Error::io("read the new passphrase file", f, e))?,
-        );
-        let mut text = Zeroizing::new(String::from_utf8(bytes.to_vec()).map_err(|_| {
-            Error::invalid(format!(
-                "the passphrase file {} is not UTF-8 text",
-                f.display()
-            ))
-        })?);
-        strip_one_newline(&mut text);
-        text
-    } else {
-        return crate::vault::new_passphrase(given, &super::terminal::TERMINAL);
+    let given = match file {
+        Some(f) => Some(crate::vault::read_passphrase_file(f, false)?),
+        None => given,
     };
-    crate::vault::new_passphrase(Some(pass), &super::terminal::TERMINAL)
+    crate::vault::new_passphrase(given, &super::terminal::TERMINAL)
 }
 
 fn add(ctx: &Ctx, args: &KeysAddArgs) -> Result<()> {

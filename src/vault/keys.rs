@@ -29,7 +29,7 @@ use super::{Crypt, KeySource, Keys, Vault};
 use crate::crypto::{self, Argon2Params, KeyFileKey, MasterKey};
 use crate::error::{Error, Result};
 use crate::paths;
-use crate::store::{Backend, SlotRow, StoredValue};
+use crate::store::{Backend, StoredValue};
 
 /// A key slot as `vault keys list` shows it: never key material.
 pub struct SlotInfo {
@@ -79,26 +79,6 @@ fn pending_path(key_file: &Path) -> PathBuf {
     let mut p = key_file.as_os_str().to_owned();
     p.push(".new");
     PathBuf::from(p)
-}
-
-fn passphrase_slot(master: &MasterKey, vault_id: &[u8], pass: &[u8]) -> Result<SlotRow> {
-    if pass.is_empty() {
-        return Err(Error::invalid("the passphrase is empty").hint("choose a non-empty passphrase"));
-    }
-    let params = Argon2Params::RFC9106_LOW_MEMORY;
-    let mut salt = vec![0u8; crypto::SALT_LEN];
-    crypto::random_bytes(&mut salt)?;
-    let kek = crypto::passphrase_kek(pass, params, &salt)?;
-    let w = crypto::wrap_master(master, &kek, vault_id, "passphrase")?;
-    Ok(SlotRow {
-        id: 0,
-        kind: "passphrase".into(),
-        kdf: Some(params.encode()),
-        salt: Some(salt),
-        nonce: w.nonce,
-        wrapped: w.wrapped,
-        check: w.check,
-    })
 }
 
 /// Write a new key file at `path`: created 0600 and exclusive (exit 4 if
@@ -166,7 +146,7 @@ impl Vault {
         pass: &Zeroizing<String>,
     ) -> Result<i64> {
         self.unlock(src)?;
-        let slot = passphrase_slot(self.master()?, &self.crypt.vault_id, pass.as_bytes())?;
+        let slot = super::passphrase_slot(self.master()?, &self.crypt.vault_id, pass.as_bytes())?;
         self.write(src, |tx, _| Ok(tx.insert_slot(&slot)?))
     }
 
@@ -243,7 +223,7 @@ impl Vault {
                 .hint("unlock with the passphrase to change (VAULT_PASSPHRASE or --passphrase-file), or use `vault keys add --passphrase` and `vault keys remove ID`"))
             }
         };
-        let slot = passphrase_slot(self.master()?, &self.crypt.vault_id, new.as_bytes())?;
+        let slot = super::passphrase_slot(self.master()?, &self.crypt.vault_id, new.as_bytes())?;
         let id = self.write(src, |tx, _| {
             if !tx.slots()?.iter().any(|s| s.id == old) {
                 return Err(Error::conflict(format!(
@@ -386,7 +366,7 @@ impl Vault {
                             }
                         },
                     };
-                    new_slots.push(passphrase_slot(&master, &vault_id, pass.as_bytes())?);
+                    new_slots.push(super::passphrase_slot(&master, &vault_id, pass.as_bytes())?);
                 }
             }
         }

@@ -36,7 +36,7 @@ use policy::{policy_message, Keys};
 use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
 pub use run::RunRequest;
 pub use secrets::{EditRequest, NameKind, NewValue, SecretInfo, SetRequest, Unverified};
-pub use unlock::{new_passphrase, strip_one_newline, Callbacks, KeySource};
+pub use unlock::{new_passphrase, read_passphrase_file, strip_one_newline, Callbacks, KeySource};
 
 pub struct Vault {
     store: Store,
@@ -227,21 +227,8 @@ impl Vault {
         let master = MasterKey::generate()?;
         let given: Option<(SlotRow, String)> = if passphrase {
             let pass = new_passphrase(keys.given_passphrase()?, keys.callbacks)?;
-            let params = Argon2Params::RFC9106_LOW_MEMORY;
-            let mut salt = vec![0u8; crypto::SALT_LEN];
-            crypto::random_bytes(&mut salt)?;
-            let kek = crypto::passphrase_kek(pass.as_bytes(), params, &salt)?;
-            let w = crypto::wrap_master(&master, &kek, &vault_id, "passphrase")?;
             Some((
-                SlotRow {
-                    id: 0,
-                    kind: "passphrase".into(),
-                    kdf: Some(params.encode()),
-                    salt: Some(salt),
-                    nonce: w.nonce,
-                    wrapped: w.wrapped,
-                    check: w.check,
-                },
+                passphrase_slot(&master, &vault_id, pass.as_bytes())?,
                 format!(
                     "created a passphrase vault at {} (no key file; unlock with VAULT_PASSPHRASE, --passphrase-file or the prompt)",
                     paths.db.display()
@@ -414,6 +401,27 @@ impl Vault {
 pub struct Created {
     pub vault: Vault,
     pub notice: String,
+}
+
+/// A key slot that the passphrase `pass` opens (Argon2id, RFC 9106 parameters).
+fn passphrase_slot(master: &MasterKey, vault_id: &[u8], pass: &[u8]) -> Result<SlotRow> {
+    if pass.is_empty() {
+        return Err(Error::invalid("the passphrase is empty").hint("choose a non-empty passphrase"));
+    }
+    let params = Argon2Params::RFC9106_LOW_MEMORY;
+    let mut salt = vec![0u8; crypto::SALT_LEN];
+    crypto::random_bytes(&mut salt)?;
+    let kek = crypto::passphrase_kek(pass, params, &salt)?;
+    let w = crypto::wrap_master(master, &kek, vault_id, "passphrase")?;
+    Ok(SlotRow {
+        id: 0,
+        kind: "passphrase".into(),
+        kdf: Some(params.encode()),
+        salt: Some(salt),
+        nonce: w.nonce,
+        wrapped: w.wrapped,
+        check: w.check,
+    })
 }
 
 /// The key slot that `key` opens.

@@ -109,20 +109,27 @@ impl KeySource {
     /// A passphrase given without a prompt (`--passphrase-file` wins over the variable).
     pub(super) fn given_passphrase(&self) -> Result<Option<Zeroizing<String>>> {
         if let Some(f) = &self.passphrase_file {
-            let bytes = Zeroizing::new(
-                std::fs::read(f).map_err(|e| Error::io("read the passphrase file", f, e))?,
-            );
-            let mut text = Zeroizing::new(String::from_utf8(bytes.to_vec()).map_err(|_| {
-                Error::locked(format!(
-                    "the passphrase file {} is not UTF-8 text",
-                    f.display()
-                ))
-            })?);
-            strip_one_newline(&mut text);
-            return Ok(Some(text));
+            return read_passphrase_file(f, true).map(Some);
         }
         Ok(self.passphrase.clone())
     }
+}
+
+/// A passphrase from a file, without one trailing line break. Not text:
+/// exit 5 when it is to unlock (`locked`), else exit 7 (a new passphrase).
+pub fn read_passphrase_file(f: &std::path::Path, locked: bool) -> Result<Zeroizing<String>> {
+    let bytes =
+        Zeroizing::new(std::fs::read(f).map_err(|e| Error::io("read the passphrase file", f, e))?);
+    let mut text = Zeroizing::new(String::from_utf8(bytes.to_vec()).map_err(|_| {
+        let m = format!("the passphrase file {} is not UTF-8 text", f.display());
+        if locked {
+            Error::locked(m)
+        } else {
+            Error::invalid(m)
+        }
+    })?);
+    strip_one_newline(&mut text);
+    Ok(text)
 }
 
 /// Remove one trailing `\n` (or `\r\n`).
