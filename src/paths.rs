@@ -26,6 +26,9 @@ pub struct Paths {
     pub dir: PathBuf,
     pub db: PathBuf,
     pub key_file: PathBuf,
+    /// `--database-url` / `VAULT_DATABASE_URL`: the vault is in PostgreSQL
+    /// (only the key file stays local).
+    pub database: Option<crate::store::DbUrl>,
 }
 
 impl Paths {
@@ -59,7 +62,25 @@ impl Paths {
             db: dir.join(DB_FILE),
             dir,
             key_file,
+            database: None,
         })
+    }
+}
+
+impl Paths {
+    /// Where the vault is, for messages: the file, or the PostgreSQL vault
+    /// (never a password).
+    pub fn location(&self) -> String {
+        match &self.database {
+            Some(u) => u.shown(),
+            None => self.db.display().to_string(),
+        }
+    }
+
+    /// The vault may exist: its file does, or it is on a server (which only
+    /// opening it tells).
+    pub fn vault_may_exist(&self) -> bool {
+        self.database.is_some() || self.db.exists()
     }
 }
 

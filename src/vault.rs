@@ -26,6 +26,8 @@ pub const OWN_ENV_VARS: &[&str] = &[
     "VAULT_PASSPHRASE",
     "VAULT_KEY_FILE",
     "VAULT_DIR",
+    "VAULT_DATABASE_URL",
+    "VAULT_DATABASE_CA",
 ];
 
 /// Where unlock material may come from, gathered once by `main`.
@@ -194,23 +196,27 @@ fn now() -> String {
 }
 
 fn no_vault(paths: &Paths) -> Error {
-    Error::not_found(format!("no vault at {}", paths.db.display()))
+    Error::not_found(format!("no vault at {}", paths.location()))
         .hint("create one with `vault init` (or any `vault set`), or pass --vault-dir / set VAULT_DIR for the vault you mean")
 }
 
 impl Vault {
     /// Open an existing vault; a missing one is "not found" (exit 3).
     pub fn open(paths: &Paths) -> Result<Vault> {
-        if !paths.db.exists() {
-            // A dangling symlink "does not exist" either: name it.
-            paths::check_db_files(&paths.db)?;
-            return Err(no_vault(paths));
-        }
-        paths::check_dir_safe(&paths.dir)?;
-        // SQLite refuses links (NOFOLLOW) with a vague message; find out
-        // which file is odd only then, off the hot path of `vault run`.
-        let mut store = Store::open(&paths.db, crate::crypto::FORMAT_VERSION)
-            .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e.into()))?;
+        let mut store = if let Some(url) = &paths.database {
+            Store::open_at(&paths.db, Some(url), crate::crypto::FORMAT_VERSION)?
+        } else {
+            if !paths.db.exists() {
+                // A dangling symlink "does not exist" either: name it.
+                paths::check_db_files(&paths.db)?;
+                return Err(no_vault(paths));
+            }
+            paths::check_dir_safe(&paths.dir)?;
+            // SQLite refuses links (NOFOLLOW) with a vague message; find out
+            // which file is odd only then, off the hot path of `vault run`.
+            Store::open_at(&paths.db, None, crate::crypto::FORMAT_VERSION)
+                .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e.into()))?
+        };
         // One read for both: every unlock needs the slots, and each
         // transaction costs a round of WAL-index locking.
         let (vault_id, slots) = store.read(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
@@ -229,9 +235,16 @@ impl Vault {
     /// Open the vault for a write command, creating it (key file slot) if missing
     /// and saying so on stderr.
     pub fn open_or_create(paths: &Paths, keys: &KeySource) -> Result<Vault> {
-        paths::check_db_files(&paths.db)?;
-        if paths.db.exists() {
-            return Vault::open(paths);
+        if paths.database.is_some() {
+            match Vault::open(paths) {
+                Err(e) if e.kind() == crate::error::Kind::NotFound => {}
+                opened => return opened,
+            }
+        } else {
+            paths::check_db_files(&paths.db)?;
+            if paths.db.exists() {
+                return Vault::open(paths);
+            }
         }
         match Vault::create(paths, keys, false)? {
             Some(created) => {
@@ -245,12 +258,14 @@ impl Vault {
     /// `vault init`: create a vault; refuses an existing one (exit 4).
     pub fn init(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Created> {
         let exists = || {
-            Error::conflict(format!("a vault already exists at {}", paths.db.display()))
-                .hint("nothing was changed; use --vault-dir DIR to create another vault elsewhere")
+            Error::conflict(format!("a vault already exists at {}", paths.location()))
+                .hint("nothing was changed; use --vault-dir DIR to create another vault elsewhere (on PostgreSQL: another vault=NAME in the URL)")
         };
-        paths::check_db_files(&paths.db)?;
-        if paths.db.exists() {
-            return Err(exists());
+        if paths.database.is_none() {
+            paths::check_db_files(&paths.db)?;
+            if paths.db.exists() {
+                return Err(exists());
+            }
         }
         Vault::create(paths, keys, passphrase)?.ok_or_else(exists)
     }
@@ -282,14 +297,14 @@ impl Vault {
                 },
                 format!(
                     "created a passphrase vault at {} (no key file; unlock with VAULT_PASSPHRASE, --passphrase-file or the prompt)",
-                    paths.db.display()
+                    paths.location()
                 ),
             )
         } else {
             let (key, notice) = match &keys.key_text {
                 Some(text) => (
                     KeyFileKey::parse(text, "VAULT_KEY")?,
-                    format!("created a vault at {} unlocked by the key in VAULT_KEY (no key file written)", paths.db.display()),
+                    format!("created a vault at {} unlocked by the key in VAULT_KEY (no key file written)", paths.location()),
                 ),
                 None => {
                     let key = load_or_create_key_file(&paths.key_file)?;
@@ -297,7 +312,7 @@ impl Vault {
                         key,
                         format!(
                             "created a vault at {} with its key in {} (back up that file: without it the secrets cannot be read)",
-                            paths.db.display(),
+                            paths.location(),
                             paths.key_file.display()
                         ),
                     )
@@ -317,12 +332,15 @@ impl Vault {
                 notice,
             )
         };
-        paths::ensure_private_dir(&paths.dir)?;
+        if paths.database.is_none() {
+            paths::ensure_private_dir(&paths.dir)?;
+        }
         let created = now();
         let keys = Keys::derive(master, &vault_id)?;
         let policy_tag = keys.policy.tag(&policy_message(&[], &[]));
-        let store = Store::create(
+        let store = Store::create_at(
             &paths.db,
+            paths.database.as_ref(),
             &NewVault {
                 vault_id: &vault_id,
                 format: crate::crypto::FORMAT_VERSION,
@@ -358,7 +376,7 @@ impl Vault {
         if slots.is_empty() {
             return Err(Error::integrity(format!(
                 "the vault at {} has no key slots: its database was damaged or edited",
-                self.paths.db.display()
+                self.paths.location()
             ))
             .hint("restore vault.db from a backup; no key can open a vault without slots"));
         }
@@ -482,7 +500,7 @@ impl Vault {
         }
         Err(match damaged {
             Some(id) => slot_damaged(id),
-            None => Error::locked(format!("{what} does not unlock the vault at {}", self.paths.db.display()))
+            None => Error::locked(format!("{what} does not unlock the vault at {}", self.paths.location()))
                 .hint("use the key written when this vault was created (VAULT_KEY, VAULT_KEY_FILE or --vault-dir)"),
         })
     }

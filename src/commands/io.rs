@@ -340,13 +340,13 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
             (false, None, Some(x)) => x.kind,
             (false, None, None) => Kind::Secret,
         };
-    let vault_exists = ctx.paths.db.exists();
+    let vault_exists = ctx.paths.vault_may_exist();
     if !vault_exists {
         // A new vault has no agents: fail before creating anything.
         if let Some(a) = args.agents.first() {
             return Err(Error::not_found(format!(
                 "no vault at {} (so no agent {a})",
-                ctx.paths.db.display(),
+                ctx.paths.location(),
             ))
             .hint(format!(
                 "create the agent first: `vault agent create {a}` (nothing was imported)"
