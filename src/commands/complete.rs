@@ -49,7 +49,7 @@ pub fn helper(args: Vec<OsString>) -> ExitCode {
         eprintln!("usage: vault {HELPER} secrets|agents [--vault-dir DIR] (used by the completion scripts)");
         return ExitCode::Usage;
     };
-    let result = Ctx::new(dir, None).and_then(|ctx| complete(&ctx, what));
+    let result = Ctx::new(dir, None, None).and_then(|ctx| complete(&ctx, what));
     match result {
         Ok(()) => ExitCode::Success,
         Err(e) => {
@@ -61,7 +61,7 @@ pub fn helper(args: Vec<OsString>) -> ExitCode {
 
 fn complete(ctx: &Ctx, what: Names) -> Result<()> {
     // No vault yet: nothing to offer, and nothing to say on a completion line.
-    if !ctx.paths.db.exists() {
+    if !ctx.paths.vault_may_exist() {
         return Ok(());
     }
     let mut vault = Vault::open(&ctx.paths)?;
