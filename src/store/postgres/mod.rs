@@ -1142,3 +1142,6 @@ mod tests {
         assert!(bytea(Some("\\xzz")).is_err());
     }
 }
+
+#[cfg(test)]
+mod contract_tests;
