@@ -584,7 +584,7 @@ fn the_completion_helper_prints_names_only_and_needs_no_key() {
     let none = Env::new();
     let out = none.ok(&["__complete", "agents"]);
     assert_eq!(stdout(&out), "");
-    assert!(!none.db().exists(), "completion never creates a vault");
+    assert!(!none.vault_exists(), "completion never creates a vault");
 }
 
 #[test]

@@ -612,7 +612,7 @@ fn loader_variables_are_refused_even_with_the_flag() {
         .unwrap();
     assert_code_no_leak(&o, 7, &["/tmp/evil.so"]);
     assert!(stderr(&o).contains("loader.env:2:"), "{}", stderr(&o));
-    assert!(!e.db().exists() || e.sql_i64("SELECT COUNT(*) FROM secrets") == 0);
+    assert!(!e.vault_exists() || e.sql_i64("SELECT COUNT(*) FROM secrets") == 0);
 }
 
 #[test]
@@ -632,7 +632,7 @@ fn import_of_code_loading_name_fails_naming_the_line_unless_allowed() {
     assert!(stderr(&o).contains("app.env:3:"), "{}", stderr(&o));
     assert!(stderr(&o).contains("NODE_OPTIONS"), "{}", stderr(&o));
     assert!(
-        !e.db().exists() || e.sql_i64("SELECT COUNT(*) FROM secrets") == 0,
+        !e.vault_exists() || e.sql_i64("SELECT COUNT(*) FROM secrets") == 0,
         "nothing may be imported"
     );
 
@@ -679,7 +679,7 @@ fn malicious_env_file_is_refused_whole_and_never_echoes_values() {
             stderr(&o)
         );
     }
-    assert!(!e.db().exists(), "a refused import created a vault");
+    assert!(!e.vault_exists(), "a refused import created a vault");
 
     // Shell syntax is data, never run: `$(...)` and backticks are kept literally.
     let env2 = e.root().join("literal.env");
@@ -952,7 +952,7 @@ fn planted_symlink_at_key_file_is_refused_and_nothing_is_written_through_it() {
         assert!(std::fs::symlink_metadata(e.key_file())
             .unwrap()
             .is_symlink());
-        assert!(!e.db().exists(), "a vault was created with a planted key");
+        assert!(!e.vault_exists(), "a vault was created with a planted key");
     }
 }
 
@@ -1056,7 +1056,7 @@ fn sticky_world_writable_vault_dir_is_refused_too() {
     assert_code_no_leak(&o, 5, &["a-secret-value-1234"]);
     assert!(stderr(&o).contains("chmod 700"), "{}", stderr(&o));
     assert!(
-        !e.key_file().exists() && !e.db().exists(),
+        !e.key_file().exists() && !e.vault_exists(),
         "files were created"
     );
 }

@@ -12,7 +12,7 @@ fn write(env: &Env, name: &str, bytes: &[u8]) -> String {
 }
 
 fn names(env: &Env) -> Vec<String> {
-    if !env.db().exists() {
+    if !env.vault_exists() {
         return Vec::new();
     }
     json(&env.ok(&["list", "--json"]))

@@ -136,7 +136,7 @@ fn a_failed_import_into_a_missing_vault_creates_nothing() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(!env.db().exists() && !env.key_file().exists());
+    assert!(!env.vault_exists() && !env.key_file().exists());
     assert!(!stderr(&out).contains("created a vault"));
 }
 
@@ -194,7 +194,7 @@ fn backtick_values_are_refused_not_cut_at_a_hash() {
         "{}",
         stderr(&out)
     );
-    assert!(!env.db().exists());
+    assert!(!env.vault_exists());
 }
 
 #[test]

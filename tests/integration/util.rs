@@ -25,14 +25,14 @@ pub struct Env {
     pub pg_schema: Option<String>,
 }
 
-fn pg_base_url() -> String {
+pub fn pg_base_url() -> String {
     std::env::var("VAULT_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "postgres://root@127.0.0.1:5432/test?sslmode=disable".to_owned())
 }
 
-fn pg_admin() -> Option<postgres::Client> {
+pub fn pg_admin() -> Option<postgres::Client> {
     postgres::Client::connect(&pg_base_url(), postgres::NoTls).ok()
 }
 
@@ -97,6 +97,18 @@ impl Env {
             let sep = if base.contains('?') { '&' } else { '?' };
             format!("{base}{sep}vault={s}")
         })
+    }
+
+    /// The vault exists: its file, or its schema's tables on PostgreSQL.
+    pub fn vault_exists(&self) -> bool {
+        match &self.pg_schema {
+            Some(schema) => pg_admin()
+                .expect("postgres")
+                .query_one(&format!("SELECT to_regclass('{schema}.meta') IS NOT NULL"), &[])
+                .expect("query")
+                .get(0),
+            None => self.db().exists(),
+        }
     }
 
     /// True (and says so) when this test is about the SQLite file itself
