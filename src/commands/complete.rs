@@ -64,7 +64,10 @@ fn complete(ctx: &Ctx, what: Names) -> Result<()> {
     if !ctx.paths.vault_may_exist() {
         return Ok(());
     }
-    let mut vault = Vault::open(&ctx.paths)?;
+    let mut vault = match Vault::open(&ctx.paths) {
+        Err(e) if e.kind() == crate::error::Kind::NotFound => return Ok(()),
+        opened => opened?,
+    };
     let names = vault.store.read(|tx| {
         Ok(match what {
             Names::Secrets => tx.secret_names()?,

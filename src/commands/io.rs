@@ -340,7 +340,15 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
             (false, None, Some(x)) => x.kind,
             (false, None, None) => Kind::Secret,
         };
-    let vault_exists = ctx.paths.vault_may_exist();
+    // On PostgreSQL only opening the vault tells whether it exists.
+    let vault_exists = match &ctx.paths.database {
+        None => ctx.paths.db.exists(),
+        Some(_) => match Vault::open(&ctx.paths) {
+            Ok(_) => true,
+            Err(e) if e.kind() == crate::error::Kind::NotFound => false,
+            Err(e) => return Err(e),
+        },
+    };
     if !vault_exists {
         // A new vault has no agents: fail before creating anything.
         if let Some(a) = args.agents.first() {

@@ -60,6 +60,16 @@ pub fn on_postgres() -> bool {
     })
 }
 
+/// True (and says so) when a test is about the SQLite file itself (or its
+/// directory) and the run is on PostgreSQL: the caller returns early.
+pub fn sqlite_only(why: &str) -> bool {
+    if on_postgres() {
+        eprintln!("skipped on postgres: {why}");
+        return true;
+    }
+    false
+}
+
 impl Default for Env {
     fn default() -> Env {
         Env::new()
@@ -111,15 +121,6 @@ impl Env {
         }
     }
 
-    /// True (and says so) when this test is about the SQLite file itself
-    /// and the run is on PostgreSQL: the caller returns early.
-    pub fn sqlite_only(&self, why: &str) -> bool {
-        if self.pg_schema.is_some() {
-            eprintln!("skipped on postgres: {why}");
-            return true;
-        }
-        false
-    }
 
     pub fn root(&self) -> &Path {
         self.tmp.path()
