@@ -11,7 +11,8 @@
 //!   ends a wait as [`StoreError::Busy`]. A transaction that fails with a
 //!   deadlock (40P01) or serialization failure (40001) is run again, up to
 //!   three more times (write closures are re-runnable by contract).
-//! * Reads: REPEATABLE READ READ ONLY (one snapshot). A read that asks for
+//! * Reads: REPEATABLE READ (one snapshot; a dry run may write in it, and
+//!   is rolled back at once). A read that asks for
 //!   the policy (meta, slots, agents, every current value, every grant: what
 //!   `vault run` needs) gets all of it with its `BEGIN` in one
 //!   `simple_query` batch, one round trip; the transaction is ended together
@@ -321,9 +322,9 @@ struct Prefetch {
 /// The statement that begins a read transaction, ending an earlier one.
 fn begin_read(end_previous: bool) -> &'static str {
     if end_previous {
-        "ROLLBACK; BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        "ROLLBACK; BEGIN ISOLATION LEVEL REPEATABLE READ"
     } else {
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        "BEGIN ISOLATION LEVEL REPEATABLE READ"
     }
 }
 
@@ -337,6 +338,9 @@ struct PgTx<'a> {
     prefetch: RefCell<Option<Prefetch>>,
     /// The SQLSTATE of the last failed statement, to decide on a retry.
     failed: RefCell<Option<SqlState>>,
+    /// A statement changed rows (a dry run inside `read`): its row locks
+    /// must go at once, so that read is rolled back right away.
+    wrote: Cell<bool>,
 }
 
 type Param<'p> = (&'p (dyn ToSql + Sync), Type);
@@ -371,6 +375,7 @@ impl PgTx<'_> {
 
     fn exec(&self, sql: &str, params: &[Param<'_>]) -> StoreResult<u64> {
         self.ensure_begun()?;
+        self.wrote.set(true);
         let stmt = sql;
         let r = self
             .client
@@ -732,13 +737,18 @@ impl Backend for PgStore {
             end_previous: Cell::new(self.read_open),
             prefetch: RefCell::new(None),
             failed: RefCell::new(None),
+            wrote: Cell::new(false),
         };
         let out = f(&tx);
-        let begun = tx.begun.get();
+        let (begun, wrote) = (tx.begun.get(), tx.wrote.get());
         drop(tx);
-        if begun {
-            // Ended with the next transaction's first batch: a read-only
-            // snapshot has nothing to commit, and the round trip is saved.
+        if wrote {
+            self.client.batch_execute("ROLLBACK").map_err(StoreError::from)?;
+            self.read_open = false;
+        } else if begun {
+            // Ended with the next transaction's first batch: a snapshot
+            // that changed nothing has nothing to undo, and the round trip
+            // is saved.
             self.read_open = true;
         }
         out
@@ -768,6 +778,7 @@ impl Backend for PgStore {
                 end_previous: Cell::new(false),
                 prefetch: RefCell::new(None),
                 failed: RefCell::new(None),
+                wrote: Cell::new(false),
             };
             let out = f(&tx);
             let failed = tx.failed.borrow().clone();
@@ -837,6 +848,7 @@ impl Records for PgTx<'_> {
     }
 
     fn insert_slot(&self, s: &SlotRow) -> StoreResult<i64> {
+        self.wrote.set(true);
         let rows = self.q(
             "INSERT INTO slots(kind, kdf, salt, nonce, wrapped, key_check) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             &[
