@@ -445,7 +445,10 @@ macro_rules! contract_suite {
             }
             #[test]
             fn versions_are_kept_and_the_current_one_is_served() {
-                super::with($engine, super::versions_are_kept_and_the_current_one_is_served)
+                super::with(
+                    $engine,
+                    super::versions_are_kept_and_the_current_one_is_served,
+                )
             }
             #[test]
             fn plain_and_sealed_values_round_trip() {
@@ -477,7 +480,10 @@ macro_rules! contract_suite {
             }
             #[test]
             fn deleting_a_secret_takes_versions_grants_and_deliveries() {
-                super::with($engine, super::deleting_a_secret_takes_versions_grants_and_deliveries)
+                super::with(
+                    $engine,
+                    super::deleting_a_secret_takes_versions_grants_and_deliveries,
+                )
             }
             #[test]
             fn a_failed_write_changes_nothing() {

@@ -42,7 +42,11 @@ pub enum AnyStore {
 
 impl AnyStore {
     /// Open an existing vault: the PostgreSQL one `url` names, else `db`.
-    pub fn open_at(db: &std::path::Path, url: Option<&DbUrl>, max_format: u32) -> StoreResult<AnyStore> {
+    pub fn open_at(
+        db: &std::path::Path,
+        url: Option<&DbUrl>,
+        max_format: u32,
+    ) -> StoreResult<AnyStore> {
         Ok(match url {
             Some(u) => AnyStore::Postgres(Box::new(PgStore::open(u, max_format)?)),
             None => AnyStore::Sqlite(SqliteStore::open(db, max_format)?),
@@ -57,7 +61,9 @@ impl AnyStore {
         first_slot: &SlotRow,
     ) -> StoreResult<Option<AnyStore>> {
         Ok(match url {
-            Some(u) => PgStore::create(u, init, first_slot)?.map(|s| AnyStore::Postgres(Box::new(s))),
+            Some(u) => {
+                PgStore::create(u, init, first_slot)?.map(|s| AnyStore::Postgres(Box::new(s)))
+            }
             None => SqliteStore::create(db, init, first_slot)?.map(AnyStore::Sqlite),
         })
     }

@@ -541,7 +541,9 @@ fn empty_placeholder_values_are_imported_with_a_warning_naming_them() {
 
 #[test]
 fn ordinary_config_values_get_a_warning_and_the_command_that_makes_them_variables() {
-    if crate::util::sqlite_only("a test value is 127.0.0.1, which the creation notice names as the server's address") {
+    if crate::util::sqlite_only(
+        "a test value is 127.0.0.1, which the creation notice names as the server's address",
+    ) {
         return;
     }
     // See: issue 17 item 15: masking then redacted `false`, `8000`,

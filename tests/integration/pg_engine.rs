@@ -66,8 +66,16 @@ fn push_copies_a_local_vault_as_ciphertext_and_refuses_a_second_time() {
     let e = Env::new();
     let o = local(&e, &["set", "API_KEY", "pushed-value-8812"]);
     assert_code_no_leak(&o, 0, &["pushed-value-8812"]);
-    assert_eq!(local(&e, &["agent", "create", "bot"]).status.code(), Some(0));
-    assert_eq!(local(&e, &["set", "BOT_ONLY", "bot-value-7731", "--agent", "bot"]).status.code(), Some(0));
+    assert_eq!(
+        local(&e, &["agent", "create", "bot"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        local(&e, &["set", "BOT_ONLY", "bot-value-7731", "--agent", "bot"])
+            .status
+            .code(),
+        Some(0)
+    );
     let o = e
         .vault(&["push", "--database-url", &s.url()])
         .env_remove("VAULT_DATABASE_URL")
@@ -79,7 +87,10 @@ fn push_copies_a_local_vault_as_ciphertext_and_refuses_a_second_time() {
     let mut c = pg_admin().unwrap();
     let dumped: String = c
         .query_one(
-            &format!("SELECT string_agg(encode(ciphertext, 'escape'), '') FROM {}.versions", s.0),
+            &format!(
+                "SELECT string_agg(encode(ciphertext, 'escape'), '') FROM {}.versions",
+                s.0
+            ),
             &[],
         )
         .unwrap()
@@ -88,7 +99,20 @@ fn push_copies_a_local_vault_as_ciphertext_and_refuses_a_second_time() {
     // Same key file, same values, same grants.
     let o = on(&e, &s, &["get", "API_KEY", "--reveal"]);
     assert_eq!(stdout(&o), "pushed-value-8812\n", "{}", stderr(&o));
-    let o = on(&e, &s, &["run", "--agent", "bot", "--no-masking", "--", "sh", "-c", "echo $BOT_ONLY"]);
+    let o = on(
+        &e,
+        &s,
+        &[
+            "run",
+            "--agent",
+            "bot",
+            "--no-masking",
+            "--",
+            "sh",
+            "-c",
+            "echo $BOT_ONLY",
+        ],
+    );
     assert_eq!(stdout(&o), "bot-value-7731\n", "{}", stderr(&o));
     // A second push finds the vault there: exit 4, nothing changed.
     let o = e
@@ -102,17 +126,25 @@ fn push_copies_a_local_vault_as_ciphertext_and_refuses_a_second_time() {
 
 #[test]
 fn init_refuses_an_existing_vault_and_vaults_in_one_database_are_isolated() {
-    let (Some(a), Some(b)) = (Schema::new(), Schema::new()) else { return };
+    let (Some(a), Some(b)) = (Schema::new(), Schema::new()) else {
+        return;
+    };
     let e = Env::new();
     assert_eq!(on(&e, &a, &["init"]).status.code(), Some(0));
     let o = on(&e, &a, &["init"]);
     assert_code_no_leak(&o, 4, &[]);
-    assert_eq!(on(&e, &a, &["set", "ONLY_A", "a-value-5521"]).status.code(), Some(0));
+    assert_eq!(
+        on(&e, &a, &["set", "ONLY_A", "a-value-5521"]).status.code(),
+        Some(0)
+    );
     // b does not exist yet: reading is "not found"; the first set creates it.
     let o = on(&e, &b, &["list"]);
     assert_code_no_leak(&o, 3, &[]);
     assert!(stderr(&o).contains(&b.0), "{}", stderr(&o));
-    assert_eq!(on(&e, &b, &["set", "ONLY_B", "b-value-5522"]).status.code(), Some(0));
+    assert_eq!(
+        on(&e, &b, &["set", "ONLY_B", "b-value-5522"]).status.code(),
+        Some(0)
+    );
     let o = on(&e, &b, &["get", "ONLY_A"]);
     assert_code_no_leak(&o, 3, &["a-value-5521"]);
 }
@@ -131,7 +163,11 @@ fn an_unreachable_server_is_exit_1_naming_it_and_run_is_125_without_the_password
         assert!(stderr(&o).contains("127.0.0.1:1"), "{}", stderr(&o));
     }
     let o = e
-        .vault(&["--database-url", "postgres://u:hunter2-pw@h/db?sslmode=bogus", "list"])
+        .vault(&[
+            "--database-url",
+            "postgres://u:hunter2-pw@h/db?sslmode=bogus",
+            "list",
+        ])
         .output()
         .unwrap();
     assert_code_no_leak(&o, 2, &["hunter2-pw"]);
@@ -141,8 +177,24 @@ fn an_unreachable_server_is_exit_1_naming_it_and_run_is_125_without_the_password
 fn run_keeps_the_database_url_from_the_command() {
     let Some(s) = Schema::new() else { return };
     let e = Env::new();
-    assert_eq!(on(&e, &s, &["set", "TOKEN", "tok-value-3310"]).status.code(), Some(0));
-    let o = on(&e, &s, &["run", "--no-masking", "--", "sh", "-c", "echo \"[$VAULT_DATABASE_URL]$TOKEN\""]);
+    assert_eq!(
+        on(&e, &s, &["set", "TOKEN", "tok-value-3310"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = on(
+        &e,
+        &s,
+        &[
+            "run",
+            "--no-masking",
+            "--",
+            "sh",
+            "-c",
+            "echo \"[$VAULT_DATABASE_URL]$TOKEN\"",
+        ],
+    );
     assert_eq!(stdout(&o), "[]tok-value-3310\n", "{}", stderr(&o));
 }
 
@@ -150,7 +202,12 @@ fn run_keeps_the_database_url_from_the_command() {
 fn a_backend_terminated_in_the_middle_of_an_import_leaves_all_or_nothing() {
     let Some(s) = Schema::new() else { return };
     let e = Env::new();
-    assert_eq!(on(&e, &s, &["set", "SEED", "seed-value-0001"]).status.code(), Some(0));
+    assert_eq!(
+        on(&e, &s, &["set", "SEED", "seed-value-0001"])
+            .status
+            .code(),
+        Some(0)
+    );
     let lines: String = (0..3000).map(|i| format!("IMP_{i}=value-{i}\n")).collect();
     std::fs::write(e.root().join("big.env"), lines).unwrap();
     let mut child = e
@@ -183,11 +240,22 @@ fn a_backend_terminated_in_the_middle_of_an_import_leaves_all_or_nothing() {
         assert_eq!(count, 3000);
     } else {
         assert_eq!(count, 0, "half an import landed");
-        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    eprintln!("terminated {killed} backend(s); import exit {:?}, {count} rows", out.status.code());
+    eprintln!(
+        "terminated {killed} backend(s); import exit {:?}, {count} rows",
+        out.status.code()
+    );
     // The vault still opens and verifies.
-    assert_eq!(on(&e, &s, &["get", "SEED", "--reveal"]).status.code(), Some(0));
+    assert_eq!(
+        on(&e, &s, &["get", "SEED", "--reveal"]).status.code(),
+        Some(0)
+    );
 }
 
 trait Count {
@@ -197,7 +265,8 @@ trait Count {
 impl Count for Env {
     fn sql_count(&self, s: &Schema, sql: &str) -> i64 {
         let mut c = pg_admin().unwrap();
-        c.batch_execute(&format!("SET search_path = {}", s.0)).unwrap();
+        c.batch_execute(&format!("SET search_path = {}", s.0))
+            .unwrap();
         c.query_one(sql, &[]).unwrap().get(0)
     }
 }

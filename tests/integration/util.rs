@@ -114,13 +114,15 @@ impl Env {
         match &self.pg_schema {
             Some(schema) => pg_admin()
                 .expect("postgres")
-                .query_one(&format!("SELECT to_regclass('{schema}.meta') IS NOT NULL"), &[])
+                .query_one(
+                    &format!("SELECT to_regclass('{schema}.meta') IS NOT NULL"),
+                    &[],
+                )
                 .expect("query")
                 .get(0),
             None => self.db().exists(),
         }
     }
-
 
     pub fn root(&self) -> &Path {
         self.tmp.path()

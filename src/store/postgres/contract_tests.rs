@@ -191,13 +191,13 @@ fn a_writer_waiting_past_the_lock_timeout_is_busy() {
     let mut other = admin();
     let schema = e.schema();
     let mut tx = other.transaction().unwrap();
-    tx.batch_execute(&format!(
-        "SELECT seq FROM {schema}.policy_head FOR UPDATE"
-    ))
-    .unwrap();
+    tx.batch_execute(&format!("SELECT seq FROM {schema}.policy_head FOR UPDATE"))
+        .unwrap();
     let mut s = e.connect();
     // A shorter wait than the 10 s default keeps the test quick.
-    s.client.batch_execute("SET lock_timeout = '300ms'").unwrap();
+    s.client
+        .batch_execute("SET lock_timeout = '300ms'")
+        .unwrap();
     let started = std::time::Instant::now();
     let r = s.write(|tx| put(tx, "X", 1));
     let err = r.unwrap_err();
@@ -228,9 +228,7 @@ fn a_deadlock_victim_write_is_run_again() {
         .unwrap();
         locked_tx.send(()).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(300));
-        let r = tx.batch_execute(&format!(
-            "SELECT seq FROM {schema}.policy_head FOR UPDATE"
-        ));
+        let r = tx.batch_execute(&format!("SELECT seq FROM {schema}.policy_head FOR UPDATE"));
         match r {
             Ok(()) => tx.commit().map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
@@ -294,7 +292,11 @@ fn a_newer_schema_or_format_is_refused_and_an_older_schema_migrated() {
     ))
     .unwrap();
     let err = crate::error::Error::from(PgStore::open(&e.url(), 1).err().unwrap());
-    assert!(err.message().contains("newer vault (schema 99"), "{}", err.message());
+    assert!(
+        err.message().contains("newer vault (schema 99"),
+        "{}",
+        err.message()
+    );
     c.batch_execute(&format!(
         "UPDATE {schema}.meta SET value = '\\x30'::bytea WHERE key = 'schema'; DROP TABLE {schema}.deliveries, {schema}.grants, {schema}.agents, {schema}.versions, {schema}.secrets, {schema}.slots, {schema}.policy_head; DELETE FROM {schema}.meta WHERE key <> 'schema'; DROP TABLE {schema}.meta"
     ))
@@ -310,7 +312,11 @@ fn a_newer_schema_or_format_is_refused_and_an_older_schema_migrated() {
     ))
     .unwrap();
     let err = crate::error::Error::from(PgStore::open(&e.url(), 1).err().unwrap());
-    assert!(err.message().contains("vault format 2"), "{}", err.message());
+    assert!(
+        err.message().contains("vault format 2"),
+        "{}",
+        err.message()
+    );
     assert!(s.read(|tx| Ok(tx.vault_id()?)).is_ok());
 }
 
@@ -328,7 +334,9 @@ fn a_second_create_in_the_same_schema_is_refused_and_vaults_are_isolated() {
         created: "t",
         policy_tag: &[0; 32],
     };
-    assert!(PgStore::create(&url, &init, &first_slot()).unwrap().is_none());
+    assert!(PgStore::create(&url, &init, &first_slot())
+        .unwrap()
+        .is_none());
     a.write(|tx| put(tx, "ONLY_IN_A", 1)).unwrap();
     let mut b = e.fresh();
     assert!(b.read(|tx| Ok(tx.secret_names()?)).unwrap().is_empty());

@@ -201,15 +201,13 @@ fn int(r: &postgres::SimpleQueryRow, i: usize) -> StoreResult<i64> {
 }
 
 fn parse_kind(s: &str) -> StoreResult<Kind> {
-    Kind::parse(s).ok_or_else(|| {
-        StoreError::Damaged(format!("unknown kind {s:?} in the secrets table"))
-    })
+    Kind::parse(s)
+        .ok_or_else(|| StoreError::Damaged(format!("unknown kind {s:?} in the secrets table")))
 }
 
 fn parse_scope(s: &str) -> StoreResult<Scope> {
-    Scope::parse(s).ok_or_else(|| {
-        StoreError::Damaged(format!("unknown scope {s:?} in the secrets table"))
-    })
+    Scope::parse(s)
+        .ok_or_else(|| StoreError::Damaged(format!("unknown scope {s:?} in the secrets table")))
 }
 
 /// A value from its stored columns; neither form reads as an empty sealed
@@ -237,8 +235,7 @@ macro_rules! secret_select {
 
 const POLICY_ROWS: &str = "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain \
      FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name COLLATE \"C\"";
-const SLOTS: &str =
-    "SELECT id, kind, kdf, salt, nonce, wrapped, key_check FROM slots ORDER BY id";
+const SLOTS: &str = "SELECT id, kind, kdf, salt, nonce, wrapped, key_check FROM slots ORDER BY id";
 const AGENTS: &str =
     "SELECT name, description, created, last_run FROM agents ORDER BY name COLLATE \"C\"";
 const ALL_GRANTS: &str =
@@ -269,11 +266,7 @@ fn secret_from_text(r: &postgres::SimpleQueryRow) -> StoreResult<SecretRow> {
         version: int(r, 5)?.max(0) as u64,
         created: text_req(r, 6)?,
         updated: text_req(r, 7)?,
-        value: stored_value(
-            bytea(r.try_get(8)?)?,
-            bytea(r.try_get(9)?)?,
-            text(r, 10)?,
-        ),
+        value: stored_value(bytea(r.try_get(8)?)?, bytea(r.try_get(9)?)?, text(r, 10)?),
     })
 }
 
@@ -405,7 +398,11 @@ impl PgTx<'_> {
         let r = self.client.borrow_mut().simple_query(&batch);
         let msgs = self.note(r)?;
         self.begun.set(true);
-        let mut sets = result_sets(msgs).into_iter().rev().take(5).collect::<Vec<_>>();
+        let mut sets = result_sets(msgs)
+            .into_iter()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>();
         let (Some(meta), Some(slots), Some(agents), Some(rows), Some(grants)) =
             (sets.pop(), sets.pop(), sets.pop(), sets.pop(), sets.pop())
         else {
@@ -638,7 +635,8 @@ fn lock_vault(tx: &mut postgres::Transaction<'_>, vault: &str) -> StoreResult<()
 
 type Versions = (Option<i64>, Option<i64>, Option<String>);
 
-const VERSIONS_SQL: &str = "SELECT key, value FROM meta WHERE key IN ('schema', 'format', 'reader')";
+const VERSIONS_SQL: &str =
+    "SELECT key, value FROM meta WHERE key IN ('schema', 'format', 'reader')";
 
 fn versions_from(rows: Vec<(String, Vec<u8>)>) -> Versions {
     let mut out: Versions = (None, None, None);
@@ -743,7 +741,9 @@ impl Backend for PgStore {
         let (begun, wrote) = (tx.begun.get(), tx.wrote.get());
         drop(tx);
         if wrote {
-            self.client.batch_execute("ROLLBACK").map_err(StoreError::from)?;
+            self.client
+                .batch_execute("ROLLBACK")
+                .map_err(StoreError::from)?;
             self.read_open = false;
         } else if begun {
             // Ended with the next transaction's first batch: a snapshot
@@ -898,7 +898,10 @@ impl Records for PgTx<'_> {
         if let Some(v) = self.with_prefetch(|p| p.policy_rows.clone())? {
             return Ok(v);
         }
-        self.q(POLICY_ROWS, &[])?.iter().map(secret_from_row).collect()
+        self.q(POLICY_ROWS, &[])?
+            .iter()
+            .map(secret_from_row)
+            .collect()
     }
 
     fn secret_names(&self) -> StoreResult<Vec<String>> {
@@ -1023,11 +1026,15 @@ impl Records for PgTx<'_> {
     }
 
     fn delete_secret(&self, name: &str) -> StoreResult<bool> {
-        Ok(self.exec("DELETE FROM secrets WHERE name = $1", &[(&name, Type::TEXT)])? > 0)
+        Ok(self.exec(
+            "DELETE FROM secrets WHERE name = $1",
+            &[(&name, Type::TEXT)],
+        )? > 0)
     }
 
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>> {
-        if let Some(v) = self.with_prefetch(|p| p.agents.iter().find(|a| a.name == name).cloned())?
+        if let Some(v) =
+            self.with_prefetch(|p| p.agents.iter().find(|a| a.name == name).cloned())?
         {
             return Ok(v);
         }
@@ -1095,7 +1102,11 @@ impl Records for PgTx<'_> {
     fn grant(&self, agent: &str, secret: &str, now: &str) -> StoreResult<bool> {
         Ok(self.exec(
             "INSERT INTO grants(agent, secret, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[(&agent, Type::TEXT), (&secret, Type::TEXT), (&now, Type::TEXT)],
+            &[
+                (&agent, Type::TEXT),
+                (&secret, Type::TEXT),
+                (&now, Type::TEXT),
+            ],
         )? > 0)
     }
 

@@ -219,7 +219,10 @@ mod tests {
         assert_eq!(u.config.get_application_name(), Some("x"));
         assert_eq!(u.server(), "db.example:6543");
         let shown = u.shown();
-        assert!(!shown.contains("s3cr3t") && !shown.contains("alice"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("alice"),
+            "{shown}"
+        );
         assert!(!format!("{u:?}").contains("s3cr3t"));
     }
 
@@ -227,8 +230,8 @@ mod tests {
     fn defaults_are_prefer_and_the_vault_schema() {
         let u = DbUrl::parse("postgres://127.0.0.1/test").unwrap();
         assert_eq!((u.vault.as_str(), u.sslmode), ("vault", SslMode::Prefer));
-        let kv = DbUrl::parse("host=127.0.0.1 port=5432 dbname=test vault=t1 sslmode=disable")
-            .unwrap();
+        let kv =
+            DbUrl::parse("host=127.0.0.1 port=5432 dbname=test vault=t1 sslmode=disable").unwrap();
         assert_eq!((kv.vault.as_str(), kv.sslmode), ("t1", SslMode::Disable));
         assert_eq!(kv.server(), "127.0.0.1:5432");
     }

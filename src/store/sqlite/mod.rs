@@ -361,7 +361,8 @@ impl SqliteStore {
                 ))
             })?;
             d.versions = rows.collect::<rusqlite::Result<_>>()?;
-            let mut st = tx.prepare("SELECT agent, secret, created FROM grants ORDER BY agent, secret")?;
+            let mut st =
+                tx.prepare("SELECT agent, secret, created FROM grants ORDER BY agent, secret")?;
             let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             d.grants = rows.collect::<rusqlite::Result<_>>()?;
             let mut st = tx.prepare(
