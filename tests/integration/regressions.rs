@@ -363,6 +363,9 @@ fn argon2_memory_that_cannot_be_had_is_an_error_not_an_abort() {
 
 #[test]
 fn odd_files_in_place_of_the_database_are_named() {
+    if crate::util::sqlite_only("a symlink in place of vault.db") {
+        return;
+    }
     let env = Env::new();
     std::fs::create_dir_all(env.dir()).unwrap();
     std::os::unix::fs::symlink("/etc/passwd", env.db()).unwrap();

@@ -178,3 +178,40 @@ impl ServerCertVerifier for Unchecked {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mode_builds_and_a_ca_file_without_certificates_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("ca.pem");
+        std::fs::write(&bad, "not a certificate").unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        for mode in ["prefer", "disable"] {
+            let u = DbUrl::parse(&format!("postgres://h/db?sslmode={mode}")).unwrap();
+            assert!(client_config(&u).is_ok(), "{mode}");
+        }
+        for mode in ["require", "verify-ca", "verify-full"] {
+            let u = DbUrl::parse(&format!(
+                "postgres://h/db?sslmode={mode}&sslrootcert={}",
+                bad.display()
+            ))
+            .unwrap();
+            assert!(client_config(&u).is_err(), "{mode}");
+            let u = DbUrl::parse(&format!(
+                "postgres://h/db?sslmode={mode}&sslrootcert={}",
+                empty.display()
+            ))
+            .unwrap();
+            let e = client_config(&u).err().unwrap();
+            assert!(
+                e.message().contains("trusted CA"),
+                "{mode}: {}",
+                e.message()
+            );
+        }
+    }
+}
