@@ -51,6 +51,8 @@ pub struct PgStore {
     url: DbUrl,
     /// A read transaction is still open: the next batch ends it first.
     read_open: bool,
+    /// Commits need not wait for the server's disk (`relax_durability`).
+    relaxed: Cell<bool>,
 }
 
 /// Everything a whole-vault copy needs, table by table (`vault push`).
@@ -493,6 +495,7 @@ impl PgStore {
             client,
             url: url.clone(),
             read_open: false,
+            relaxed: Cell::new(false),
         };
         if schema < SCHEMA_VERSION as i64 {
             let mut tx = store.client.transaction()?;
@@ -608,6 +611,7 @@ impl PgStore {
             client,
             url: url.clone(),
             read_open: false,
+            relaxed: Cell::new(false),
         }))
     }
 
@@ -719,9 +723,11 @@ fn check_format(
 }
 
 impl Backend for PgStore {
+    /// `synchronous_commit = off` for the following write transactions: a
+    /// server crash may lose the last delivery records, never corrupt
+    /// anything (SQLite's `synchronous = NORMAL` for the same records).
     fn relax_durability(&self) -> StoreResult<()> {
-        // Needs `&mut` on the connection; `vault run`'s delivery record is
-        // one small commit, so the synchronous one costs little here.
+        self.relaxed.set(true);
         Ok(())
     }
 
@@ -761,12 +767,16 @@ impl Backend for PgStore {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let begin = if self.read_open {
-                "ROLLBACK; BEGIN ISOLATION LEVEL READ COMMITTED; SELECT seq FROM policy_head WHERE id = 1 FOR UPDATE"
-            } else {
-                "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT seq FROM policy_head WHERE id = 1 FOR UPDATE"
-            };
-            let started = self.client.simple_query(begin);
+            let begin = format!(
+                "{}BEGIN ISOLATION LEVEL READ COMMITTED; {}SELECT seq FROM policy_head WHERE id = 1 FOR UPDATE",
+                if self.read_open { "ROLLBACK; " } else { "" },
+                if self.relaxed.get() {
+                    "SET LOCAL synchronous_commit = off; "
+                } else {
+                    ""
+                }
+            );
+            let started = self.client.simple_query(&begin);
             self.read_open = false;
             if let Err(e) = started {
                 let _ = self.client.batch_execute("ROLLBACK");
