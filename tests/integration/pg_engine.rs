@@ -270,3 +270,54 @@ impl Count for Env {
         c.query_one(sql, &[]).unwrap().get(0)
     }
 }
+
+#[test]
+fn a_grant_added_by_a_database_superuser_is_refused() {
+    let Some(s) = Schema::new() else { return };
+    let e = Env::new();
+    for args in [
+        &["agent", "create", "billing-bot"][..],
+        &["agent", "create", "support-bot"],
+        &[
+            "set",
+            "BILLING_KEY",
+            "billing-value-6620",
+            "--agent",
+            "billing-bot",
+        ],
+    ] {
+        assert_eq!(on(&e, &s, args).status.code(), Some(0), "{args:?}");
+    }
+    // Someone with the server but not the key widens the grants.
+    let mut c = pg_admin().unwrap();
+    c.batch_execute(&format!(
+        "INSERT INTO {}.grants(agent, secret, created) VALUES ('support-bot', 'BILLING_KEY', 'x')",
+        s.0
+    ))
+    .unwrap();
+    let o = on(
+        &e,
+        &s,
+        &[
+            "run",
+            "--agent",
+            "support-bot",
+            "--no-masking",
+            "--",
+            "sh",
+            "-c",
+            "echo $BILLING_KEY",
+        ],
+    );
+    assert_code_no_leak(&o, 125, &["billing-value-6620"]);
+    let o = on(&e, &s, &["get", "BILLING_KEY", "--reveal"]);
+    assert_code_no_leak(&o, 6, &["billing-value-6620"]);
+    // `list` still works and marks what changed.
+    let o = on(&e, &s, &["list"]);
+    assert_code_no_leak(&o, 0, &["billing-value-6620"]);
+    assert!(
+        stderr(&o).contains("failed authentication"),
+        "{}",
+        stderr(&o)
+    );
+}
