@@ -49,7 +49,9 @@ type Make<'a> = Box<dyn Fn() -> Command + 'a>;
 type Peer = (&'static str, Option<PathBuf>, Option<Vec<String>>);
 
 /// What `BENCH_ONLY` selects from.
-const GROUPS: &[&str] = &["startup", "import", "list", "masking", "rss", "scale"];
+const GROUPS: &[&str] = &[
+    "startup", "import", "list", "masking", "rss", "scale", "postgres",
+];
 
 /// Peers of DESIGN §5b, by the executable name looked up on PATH.
 const PEERS: &[&str] = &[
@@ -128,6 +130,7 @@ impl Bench {
             .env_remove("VAULT_KEY")
             .env_remove("VAULT_PASSPHRASE")
             .env_remove("VAULT_KEY_FILE")
+            .env_remove("VAULT_DATABASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -654,6 +657,53 @@ fn main() {
             .target(">= 0.5x cat|cat", r >= 0.5),
         );
         let _ = std::fs::remove_file(&stream);
+    }
+
+    // The same 100-secret vault pushed to PostgreSQL (BENCH_DATABASE_URL,
+    // default the local test server; left out when none answers), timed
+    // against the SQLite run in the same rounds: DESIGN §5b's "at most 5 ms
+    // over the SQLite run on the same machine".
+    if only.wants("postgres") {
+        let pg_base = std::env::var("BENCH_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test?sslmode=disable".into());
+        match postgres::Client::connect(&pg_base, postgres::NoTls) {
+            Ok(mut admin) => {
+                let schema = format!("bench_{}", std::process::id());
+                let sep = if pg_base.contains('?') { '&' } else { '?' };
+                let url = format!("{pg_base}{sep}vault={schema}");
+                let mut push = b.vault(&small);
+                push.args(["push", "--database-url", &url]);
+                time(push);
+                let sqlite = || {
+                    let mut c = b.vault(&small);
+                    c.args(["run", "--no-masking", "--"]).arg(&true_bin);
+                    c
+                };
+                let pg = || {
+                    let mut c = b.vault(&small);
+                    c.env("VAULT_DATABASE_URL", &url)
+                        .args(["run", "--no-masking", "--"])
+                        .arg(&true_bin);
+                    c
+                };
+                let t = rounds(runs.min(100), &[&sqlite, &pg]);
+                let (t_sqlite, t_pg) = (t[0], t[1]);
+                rows.push(
+                    row("run --no-masking, 100 secrets, PostgreSQL", ms(t_pg))
+                        .x(t_pg, t_true)
+                        .base(format!("SQLite {}", ms(t_sqlite)))
+                        .target(
+                            "<= SQLite + 5 ms",
+                            t_pg <= t_sqlite + Duration::from_millis(5),
+                        ),
+                );
+                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+            Err(_) => notes.push(format!(
+                "PostgreSQL rows left out: no server answers at BENCH_DATABASE_URL ({})",
+                pg_base.split('@').next_back().unwrap_or("")
+            )),
+        }
     }
 
     if only.wants("rss") {

@@ -20,6 +20,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -41,6 +42,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
+            cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
@@ -51,6 +53,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;init'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --passphrase 'Protect the vault with a passphrase (Argon2id) instead of a key file'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -62,6 +65,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --provider 'Tag the secret as a credential of this AI provider (see `vault providers`)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --variable 'Store as a non-sensitive variable: plain text, shown in listings, never masked'
             cand --allow-code-loading-name 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
             cand --force 'With --variable: turn an existing secret into plain text without asking'
@@ -71,6 +75,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;get'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --reveal 'Print only the value and a newline (with --json: include the value)'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
@@ -80,6 +85,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --agent 'Only what this agent would receive (globals plus its grants)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -90,6 +96,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --provider 'Tag it as a credential of this provider ("none" removes the tag)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --variable 'Make it a non-sensitive variable (stored in plain text)'
             cand --secret 'Make it a secret (encrypted, masked)'
             cand --global 'Inject it into every run'
@@ -101,6 +108,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;delete'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --force 'Revoke the secret from every agent, then delete it'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -110,6 +118,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --format 'The file''s format (default: JSON when it starts with {, else dotenv)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --variable 'Import as non-sensitive variables'
             cand --no-overwrite 'Skip names that already exist'
             cand --dry-run 'Report what would change; write nothing'
@@ -125,6 +134,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --format 'The file''s format (default: JSON when it starts with {, else dotenv)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --variable 'Import as non-sensitive variables'
             cand --no-overwrite 'Skip names that already exist'
             cand --dry-run 'Report what would change; write nothing'
@@ -140,6 +150,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --format 'Output format'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --reveal 'Print secret values even when stdout is a terminal'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -147,6 +158,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;agent'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand create 'Create an agent'
@@ -160,12 +172,14 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --description 'What the agent is (shown by agent list and agent show)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;agent;list'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -173,6 +187,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;agent;show'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -180,6 +195,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;agent;delete'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -204,6 +220,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --agent 'The agent that may receive them'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -211,12 +228,14 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --agent 'The agent that may no longer receive them'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;providers'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -228,6 +247,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --keep 'Keep the caller''s NAME as it is: passed on even with --clean-env, never replaced by a secret (comma-separated, repeatable)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --clean-env 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM and --keep names)'
             cand --no-masking 'Exec the command directly: no output masking, no extra process'
             cand -h 'Print help'
@@ -236,6 +256,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;history'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -244,18 +265,28 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --to 'The version whose value becomes current again'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;backup'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;push'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;keys'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand list 'List the key slots (never key material)'
@@ -267,6 +298,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;keys;list'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --json 'One JSON document on stdout'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -275,6 +307,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --key-file 'Write a new key file at FILE and add its slot'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --passphrase 'Add a passphrase slot'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -282,6 +315,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;keys;remove'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -289,6 +323,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --new-passphrase-file 'Read the new passphrase from FILE (one trailing newline is ignored) instead of asking'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -313,24 +348,28 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --new-passphrase-file 'Read the new passphrase from FILE (one trailing newline is ignored) instead of asking'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;rekey'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;completions'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;man'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -351,6 +390,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
+            cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
@@ -401,6 +441,8 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;rollback'= {
         }
         &'vault;help;backup'= {
+        }
+        &'vault;help;push'= {
         }
         &'vault;help;keys'= {
             cand list 'List the key slots (never key material)'

@@ -59,7 +59,11 @@ fn real_main() -> ExitCode {
     ) {
         rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     }
-    let ctx = match Ctx::new(cli.vault_dir.clone(), cli.passphrase_file.clone()) {
+    let ctx = match Ctx::new(
+        cli.vault_dir.clone(),
+        cli.passphrase_file.clone(),
+        cli.database_url.clone(),
+    ) {
         Ok(c) => c,
         Err(e) => {
             report::error(&e);
@@ -87,6 +91,7 @@ fn real_main() -> ExitCode {
         Command::History(a) => commands::history::history(&ctx, a),
         Command::Rollback(a) => commands::history::rollback(&ctx, a),
         Command::Backup(a) => commands::backup::backup(&ctx, a),
+        Command::Push(a) => commands::push::push(&ctx, a),
         Command::Keys(a) => commands::keys::keys(&ctx, a),
         Command::Passwd(a) => commands::keys::passwd(&ctx, a),
         Command::Rekey(a) => commands::keys::rekey(&ctx, a),

@@ -221,6 +221,7 @@ pub const OWN_ENV_VARS: &[&str] = &[
     "VAULT_AGENT_KEY",
     "VAULT_AGENT_KEY_FILE",
     "VAULT_DATABASE_URL",
+    "VAULT_DATABASE_CA",
 ];
 
 /// The prefix of every variable vault reads for itself (`VAULT_KEY`,

@@ -31,6 +31,9 @@ pub struct Paths {
     pub key_file: PathBuf,
     /// The key file was named by `VAULT_KEY_FILE`, not found at its usual place.
     pub key_file_given: bool,
+    /// `--database-url` / `VAULT_DATABASE_URL`: the vault is in PostgreSQL
+    /// (only the key file stays local).
+    pub database: Option<crate::store::DbUrl>,
 }
 
 impl Paths {
@@ -65,7 +68,25 @@ impl Paths {
             dir,
             key_file,
             key_file_given,
+            database: None,
         })
+    }
+}
+
+impl Paths {
+    /// Where the vault is, for messages: the file, or the PostgreSQL vault
+    /// (never a password).
+    pub fn location(&self) -> String {
+        match &self.database {
+            Some(u) => u.shown(),
+            None => self.db.display().to_string(),
+        }
+    }
+
+    /// The vault may exist: its file does, or it is on a server (which only
+    /// opening it tells).
+    pub fn vault_may_exist(&self) -> bool {
+        self.database.is_some() || self.db.exists()
     }
 }
 

@@ -20,7 +20,11 @@ echoed into their logs.
 The vault lives in ~/.local/share/vault/vault.db with its key in \
 ~/.config/vault/vault.key, or in DIR with --vault-dir DIR (or VAULT_DIR). \
 VAULT_KEY holds the key itself (for CI and containers), VAULT_KEY_FILE names \
-another key file, and VAULT_PASSPHRASE or --passphrase-file unlock a passphrase vault.";
+another key file, and VAULT_PASSPHRASE or --passphrase-file unlock a passphrase vault.
+
+With --database-url URL (or VAULT_DATABASE_URL) the vault is in PostgreSQL \
+instead of vault.db (vault=NAME in the URL picks one of several vaults in a \
+database); the key file stays local, and the server holds only ciphertext.";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -63,6 +67,15 @@ pub struct Cli {
     )]
     pub passphrase_file: Option<PathBuf>,
 
+    /// The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = "Global options"
+    )]
+    pub database_url: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -87,6 +100,7 @@ pub enum Command {
     History(HistoryArgs),
     Rollback(RollbackArgs),
     Backup(BackupArgs),
+    Push(PushArgs),
     #[command(subcommand)]
     Keys(KeysCommand),
     Passwd(PasswdArgs),
@@ -550,6 +564,21 @@ pub struct BackupArgs {
     /// The new file to write (must not exist)
     pub file: PathBuf,
 }
+
+/// Copy the local vault into a new, empty vault in PostgreSQL (--database-url)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault push --database-url 'postgres://alice@db.example/team?vault=billing&sslmode=verify-full'
+  VAULT_DATABASE_URL='postgres://127.0.0.1/test?vault=dev' vault --vault-dir ./local push
+
+Every row of the local vault (--vault-dir, or the default one) is copied as
+stored: values stay ciphertext, the vault id and the key slots are the same,
+so the same key file or passphrase unlocks the copy. It happens in one
+transaction: all or nothing. The target must not hold a vault yet (exit 4);
+the local vault is left as it is. Afterwards keep VAULT_DATABASE_URL set (or
+pass --database-url) to use the PostgreSQL vault.")]
+pub struct PushArgs {}
 
 /// Manage the key slots that unlock the vault (key files, passphrases)
 #[derive(Debug, Subcommand)]

@@ -48,7 +48,7 @@ pub fn helper(args: Vec<OsString>) -> ExitCode {
         eprintln!("usage: vault {HELPER} secrets|agents [--vault-dir DIR] (used by the completion scripts)");
         return ExitCode::Usage;
     };
-    let result = Ctx::new(dir, None).and_then(|ctx| complete(&ctx, what));
+    let result = Ctx::new(dir, None, None).and_then(|ctx| complete(&ctx, what));
     match result {
         Ok(()) => ExitCode::Success,
         Err(e) => {
@@ -60,10 +60,13 @@ pub fn helper(args: Vec<OsString>) -> ExitCode {
 
 fn complete(ctx: &Ctx, what: Names) -> Result<()> {
     // No vault yet: nothing to offer, and nothing to say on a completion line.
-    if !ctx.paths.db.exists() {
+    if !ctx.paths.vault_may_exist() {
         return Ok(());
     }
-    let mut vault = Vault::open(&ctx.paths)?;
+    let mut vault = match Vault::open(&ctx.paths) {
+        Err(e) if e.kind() == crate::error::Kind::NotFound => return Ok(()),
+        opened => opened?,
+    };
     let names = vault.names(match what {
         Names::Secrets => NameKind::Secrets,
         Names::Agents => NameKind::Agents,

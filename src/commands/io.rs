@@ -294,7 +294,15 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     } else {
         Mode::Apply
     };
-    let vault_exists = ctx.paths.db.exists();
+    // On PostgreSQL only opening the vault tells whether it exists.
+    let vault_exists = match &ctx.paths.database {
+        None => ctx.paths.db.exists(),
+        Some(_) => match Vault::open(&ctx.paths) {
+            Ok(_) => true,
+            Err(e) if e.kind() == crate::error::Kind::NotFound => false,
+            Err(e) => return Err(e),
+        },
+    };
     if !vault_exists {
         if let Some(summary) = vault::import_without_vault(&ctx.paths, &req, mode)? {
             return print_summary(&file, &summary, args);

@@ -10,6 +10,7 @@ pub mod history;
 pub mod io;
 pub mod keys;
 pub mod providers;
+pub mod push;
 pub mod run;
 pub mod secrets;
 pub mod terminal;
@@ -27,9 +28,20 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(vault_dir: Option<PathBuf>, passphrase_file: Option<PathBuf>) -> Result<Ctx> {
+    /// `database_url`: `--database-url`, else `VAULT_DATABASE_URL` (empty
+    /// counts as unset); the vault is then in PostgreSQL.
+    pub fn new(
+        vault_dir: Option<PathBuf>,
+        passphrase_file: Option<PathBuf>,
+        database_url: Option<String>,
+    ) -> Result<Ctx> {
+        let mut paths = Paths::resolve(vault_dir.as_deref())?;
+        let url = database_url.or_else(|| std::env::var("VAULT_DATABASE_URL").ok());
+        if let Some(u) = url.filter(|u| !u.is_empty()) {
+            paths.database = Some(crate::store::DbUrl::parse(&u)?);
+        }
         Ok(Ctx {
-            paths: Paths::resolve(vault_dir.as_deref())?,
+            paths,
             keys: KeySource::from_env(passphrase_file, &terminal::TERMINAL),
         })
     }

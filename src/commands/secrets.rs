@@ -103,6 +103,12 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
     // failed first `set` leaves nothing behind.
     let mut opened = if ctx.paths.db.exists() {
         Some(Vault::open(&ctx.paths)?)
+    } else if ctx.paths.database.is_some() {
+        match Vault::open(&ctx.paths) {
+            Ok(v) => Some(v),
+            Err(e) if e.kind() == crate::error::Kind::NotFound => None,
+            Err(e) => return Err(e),
+        }
     } else {
         None
     };

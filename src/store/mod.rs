@@ -14,6 +14,7 @@
 //! same behaviour.
 
 mod error;
+pub mod postgres;
 pub mod sqlite;
 
 #[cfg(test)]
@@ -26,7 +27,90 @@ use zeroize::Zeroizing;
 use crate::model::{Kind, Scope};
 
 pub use error::StoreError;
-pub use sqlite::SqliteStore as Store;
+pub use postgres::{DbUrl, PgStore};
+pub use sqlite::SqliteStore;
+
+/// The vault's store, whichever engine holds it.
+pub type Store = AnyStore;
+
+/// One of the engines: SQLite (`vault.db`) or PostgreSQL
+/// (`VAULT_DATABASE_URL` / `--database-url`).
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(Box<PgStore>),
+}
+
+impl AnyStore {
+    /// Open an existing vault: the PostgreSQL one `url` names, else `db`.
+    pub fn open_at(
+        db: &std::path::Path,
+        url: Option<&DbUrl>,
+        max_format: u32,
+    ) -> StoreResult<AnyStore> {
+        Ok(match url {
+            Some(u) => AnyStore::Postgres(Box::new(PgStore::open(u, max_format)?)),
+            None => AnyStore::Sqlite(SqliteStore::open(db, max_format)?),
+        })
+    }
+
+    /// Create a vault; `Ok(None)` when one already exists there.
+    pub fn create_at(
+        db: &std::path::Path,
+        url: Option<&DbUrl>,
+        init: &NewVault<'_>,
+        first_slot: &SlotRow,
+    ) -> StoreResult<Option<AnyStore>> {
+        Ok(match url {
+            Some(u) => {
+                PgStore::create(u, init, first_slot)?.map(|s| AnyStore::Postgres(Box::new(s)))
+            }
+            None => SqliteStore::create(db, init, first_slot)?.map(AnyStore::Sqlite),
+        })
+    }
+
+    /// A consistent copy of the whole vault in a new file (SQLite only).
+    pub fn backup_to(&self, dest: &std::path::Path) -> StoreResult<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.backup_to(dest),
+            AnyStore::Postgres(p) => Err(StoreError::Refused(
+                crate::error::Error::usage(format!(
+                    "`vault backup` copies a local vault file; the {} is backed up by PostgreSQL",
+                    p.shown()
+                ))
+                .hint("use pg_dump --schema=NAME (the vault=NAME of the URL) or your server's backups; the dump holds ciphertext only"),
+            )),
+        }
+    }
+}
+
+impl Backend for AnyStore {
+    fn read<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        match self {
+            AnyStore::Sqlite(s) => s.read(f),
+            AnyStore::Postgres(p) => p.read(f),
+        }
+    }
+
+    fn write<T>(
+        &mut self,
+        f: impl FnMut(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        match self {
+            AnyStore::Sqlite(s) => s.write(f),
+            AnyStore::Postgres(p) => p.write(f),
+        }
+    }
+
+    fn relax_durability(&self) -> StoreResult<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.relax_durability(),
+            AnyStore::Postgres(p) => p.relax_durability(),
+        }
+    }
+}
 
 /// What a store operation returns.
 pub type StoreResult<T> = std::result::Result<T, StoreError>;

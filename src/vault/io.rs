@@ -156,7 +156,7 @@ pub fn import_without_vault(
     if let Some(a) = req.agents.first() {
         return Err(Error::not_found(format!(
             "no vault at {} (so no agent {a})",
-            paths.db.display(),
+            paths.location(),
         ))
         .hint(format!(
             "create the agent first: `vault agent create {a}` (nothing was imported)"

@@ -19,6 +19,7 @@ mod history;
 mod io;
 mod keys;
 mod policy;
+mod push;
 mod rules;
 mod run;
 mod secrets;
@@ -62,7 +63,7 @@ fn no_vault(paths: &Paths) -> Error {
     if !paths.key_file_given && paths::something_at(&paths.key_file) {
         return orphan_key(paths);
     }
-    Error::not_found(format!("no vault at {}", paths.db.display()))
+    Error::not_found(format!("no vault at {}", paths.location()))
         .hint("create one with `vault init` (or any `vault set`), or pass --vault-dir / set VAULT_DIR for the vault you mean")
 }
 
@@ -155,16 +156,20 @@ fn move_key_aside(key: &std::path::Path) -> Result<PathBuf> {
 impl Vault {
     /// Open an existing vault; a missing one is "not found" (exit 3).
     pub fn open(paths: &Paths) -> Result<Vault> {
-        if !paths.db.exists() {
-            // A dangling symlink "does not exist" either: name it.
-            paths::check_db_files(&paths.db)?;
-            return Err(no_vault(paths));
-        }
-        paths::check_dir_safe(&paths.dir)?;
-        // SQLite refuses links (NOFOLLOW) with a vague message; find out
-        // which file is odd only then, off the hot path of `vault run`.
-        let mut store = Store::open(&paths.db, crate::crypto::FORMAT_VERSION)
-            .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e.into()))?;
+        let mut store = if let Some(url) = &paths.database {
+            Store::open_at(&paths.db, Some(url), crate::crypto::FORMAT_VERSION)?
+        } else {
+            if !paths.db.exists() {
+                // A dangling symlink "does not exist" either: name it.
+                paths::check_db_files(&paths.db)?;
+                return Err(no_vault(paths));
+            }
+            paths::check_dir_safe(&paths.dir)?;
+            // SQLite refuses links (NOFOLLOW) with a vague message; find out
+            // which file is odd only then, off the hot path of `vault run`.
+            Store::open_at(&paths.db, None, crate::crypto::FORMAT_VERSION)
+                .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e.into()))?
+        };
         // One read for both: every unlock needs the slots, and each
         // transaction costs a round of WAL-index locking.
         let (vault_id, slots) = store.read(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
@@ -183,9 +188,16 @@ impl Vault {
     /// Open the vault for a write command, creating it (key file slot) if missing
     /// and saying so on stderr. A key file without a database is refused.
     pub fn open_or_create(paths: &Paths, keys: &KeySource) -> Result<Vault> {
-        paths::check_db_files(&paths.db)?;
-        if paths.db.exists() {
-            return Vault::open(paths);
+        if paths.database.is_some() {
+            match Vault::open(paths) {
+                Err(e) if e.kind() == crate::error::Kind::NotFound => {}
+                opened => return opened,
+            }
+        } else {
+            paths::check_db_files(&paths.db)?;
+            if paths.db.exists() {
+                return Vault::open(paths);
+            }
         }
         match Vault::create(paths, keys, false, false)? {
             Some(created) => {
@@ -201,12 +213,14 @@ impl Vault {
     /// deleted: it may unlock a backup); one named by VAULT_KEY_FILE is used.
     pub fn init(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Created> {
         let exists = || {
-            Error::conflict(format!("a vault already exists at {}", paths.db.display()))
-                .hint("nothing was changed; use --vault-dir DIR to create another vault elsewhere")
+            Error::conflict(format!("a vault already exists at {}", paths.location()))
+                .hint("nothing was changed; use --vault-dir DIR to create another vault elsewhere (on PostgreSQL: another vault=NAME in the URL)")
         };
-        paths::check_db_files(&paths.db)?;
-        if paths.db.exists() {
-            return Err(exists());
+        if paths.database.is_none() {
+            paths::check_db_files(&paths.db)?;
+            if paths.db.exists() {
+                return Err(exists());
+            }
         }
         Vault::create(paths, keys, passphrase, true)?.ok_or_else(exists)
     }
@@ -231,7 +245,7 @@ impl Vault {
                 passphrase_slot(&master, &vault_id, pass.as_bytes())?,
                 format!(
                     "created a passphrase vault at {} (no key file; unlock with VAULT_PASSPHRASE, --passphrase-file or the prompt)",
-                    paths.db.display()
+                    paths.location()
                 ),
             ))
         } else if let Some(text) = &keys.key_text {
@@ -240,7 +254,7 @@ impl Vault {
                 keyfile_slot(&master, &key, &vault_id)?,
                 format!(
                     "created a vault at {} unlocked by the key in VAULT_KEY (no key file written)",
-                    paths.db.display()
+                    paths.location()
                 ),
             ))
         } else {
@@ -257,9 +271,12 @@ impl Vault {
             }
             // One creator at a time: the others wait here, then find the vault.
             let _lock = paths::lock_dir(&paths.dir)?;
-            paths::check_db_files(&paths.db)?;
-            if paths::something_at(&paths.db) {
-                return Ok(None);
+            // On PostgreSQL the server decides whether the vault exists.
+            if paths.database.is_none() {
+                paths::check_db_files(&paths.db)?;
+                if paths::something_at(&paths.db) {
+                    return Ok(None);
+                }
             }
             let marker = paths.dir.join(CREATING_MARKER);
             let interrupted = paths::something_at(&marker);
@@ -300,7 +317,7 @@ impl Vault {
                         keyfile_slot(&master, &key, &vault_id)?,
                         format!(
                             "created a vault at {} with its key in {} (back up that file: without it the secrets cannot be read)",
-                            paths.db.display(),
+                            paths.location(),
                             paths.key_file.display()
                         ),
                     )
@@ -309,8 +326,9 @@ impl Vault {
             let created = now();
             let keys = Keys::derive(master, &vault_id)?;
             let policy_tag = keys.policy.tag(&policy_message(&[], &[]));
-            let store = Store::create(
+            let store = Store::create_at(
                 &paths.db,
+                paths.database.as_ref(),
                 &NewVault {
                     vault_id: &vault_id,
                     format: crate::crypto::FORMAT_VERSION,

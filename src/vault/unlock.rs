@@ -154,7 +154,7 @@ impl Vault {
         if slots.is_empty() {
             return Err(Error::integrity(format!(
                 "the vault at {} has no key slots: its database was damaged or edited",
-                self.paths.db.display()
+                self.paths.location()
             ))
             .hint("restore vault.db from a backup; no key can open a vault without slots"));
         }
@@ -261,7 +261,7 @@ impl Vault {
         }
         Err(match damaged {
             Some(id) => slot_damaged(id),
-            None => Error::locked(format!("{what} does not unlock the vault at {}", self.paths.db.display()))
+            None => Error::locked(format!("{what} does not unlock the vault at {}", self.paths.location()))
                 .hint("use the key written when this vault was created (VAULT_KEY, VAULT_KEY_FILE or --vault-dir)"),
         })
     }
@@ -392,6 +392,7 @@ mod tests {
             db: dir.path().join("v/vault.db"),
             key_file: dir.path().join("v/vault.key"),
             key_file_given: false,
+            database: None,
         };
         Vault::init(
             &paths,

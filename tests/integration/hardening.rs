@@ -292,6 +292,9 @@ fn assert_policy_fails_closed(e: &Env, reveal: &str) {
 
 #[test]
 fn policy_tamper_agent_secret_switched_to_global_fails_closed() {
+    if crate::util::sqlite_only("tampers with SQLite SQL") {
+        return;
+    }
     let e = policy_fixture();
     e.sql("UPDATE secrets SET scope = 'global' WHERE name = 'OTHER_KEY'");
     assert_policy_fails_closed(&e, "OTHER_KEY");
@@ -299,6 +302,9 @@ fn policy_tamper_agent_secret_switched_to_global_fails_closed() {
 
 #[test]
 fn policy_tamper_added_grant_fails_closed() {
+    if crate::util::sqlite_only("tampers with SQLite SQL") {
+        return;
+    }
     let e = policy_fixture();
     e.sql("INSERT INTO grants(agent, secret, created) VALUES ('bot', 'OTHER_KEY', '2024-01-01T00:00:00Z')");
     assert_policy_fails_closed(&e, "OTHER_KEY");
@@ -306,6 +312,9 @@ fn policy_tamper_added_grant_fails_closed() {
 
 #[test]
 fn policy_tamper_rollback_to_older_version_fails_closed() {
+    if crate::util::sqlite_only("tampers with SQLite SQL") {
+        return;
+    }
     let e = policy_fixture();
     e.sql("UPDATE secrets SET version = 1 WHERE name = 'GLOBAL_KEY'");
     assert_policy_fails_closed(&e, "GLOBAL_KEY");
@@ -313,6 +322,9 @@ fn policy_tamper_rollback_to_older_version_fails_closed() {
 
 #[test]
 fn policy_tamper_changed_variable_value_fails_closed() {
+    if crate::util::sqlite_only("tampers with SQLite SQL") {
+        return;
+    }
     let e = policy_fixture();
     e.sql("UPDATE versions SET plain = 'https://attacker.test' WHERE name = 'PUBLIC_URL'");
     assert_policy_fails_closed(&e, "GLOBAL_KEY");
@@ -387,6 +399,9 @@ fn wrong_key_is_locked_not_integrity() {
 
 #[test]
 fn damaged_key_slot_is_integrity_not_wrong_key() {
+    if crate::util::sqlite_only("tampers with SQLite blob literals") {
+        return;
+    }
     let e = Env::new();
     e.set("A_SECRET", "a-secret-value-1234");
     for column in ["wrapped", "nonce"] {
@@ -612,7 +627,7 @@ fn loader_variables_are_refused_even_with_the_flag() {
         .unwrap();
     assert_code_no_leak(&o, 7, &["/tmp/evil.so"]);
     assert!(stderr(&o).contains("loader.env:2:"), "{}", stderr(&o));
-    assert!(!e.db().exists() || e.sql_i64("SELECT COUNT(*) FROM secrets") == 0);
+    assert!(!e.vault_exists() || e.sql_i64("SELECT COUNT(*) FROM secrets") == 0);
 }
 
 #[test]
@@ -632,7 +647,7 @@ fn import_of_code_loading_name_fails_naming_the_line_unless_allowed() {
     assert!(stderr(&o).contains("app.env:3:"), "{}", stderr(&o));
     assert!(stderr(&o).contains("NODE_OPTIONS"), "{}", stderr(&o));
     assert!(
-        !e.db().exists() || e.sql_i64("SELECT COUNT(*) FROM secrets") == 0,
+        !e.vault_exists() || e.sql_i64("SELECT COUNT(*) FROM secrets") == 0,
         "nothing may be imported"
     );
 
@@ -679,7 +694,7 @@ fn malicious_env_file_is_refused_whole_and_never_echoes_values() {
             stderr(&o)
         );
     }
-    assert!(!e.db().exists(), "a refused import created a vault");
+    assert!(!e.vault_exists(), "a refused import created a vault");
 
     // Shell syntax is data, never run: `$(...)` and backticks are kept literally.
     let env2 = e.root().join("literal.env");
@@ -735,6 +750,9 @@ fn agent_receives_only_globals_and_its_own_grants() {
 
 #[test]
 fn stolen_database_without_the_key_reveals_no_value() {
+    if crate::util::sqlite_only("copies vault.db") {
+        return;
+    }
     let e = Env::new();
     let values = ["stolen-db-value-one-1111", "stolen-db-value-two-2222"];
     e.set("ONE_KEY", values[0]);
@@ -780,6 +798,9 @@ fn stolen_database_without_the_key_reveals_no_value() {
 
 #[test]
 fn default_layout_keeps_the_key_file_apart_from_the_database() {
+    if crate::util::sqlite_only("the layout of vault.db on disk") {
+        return;
+    }
     // A backup of the data directory alone does not carry the key.
     let e = Env::new();
     e.vault(&["set", "A_SECRET", "a-secret-value-1234"])
@@ -814,6 +835,9 @@ fn ciphertext_copied_onto_another_secret_fails_closed() {
 
 #[test]
 fn one_flipped_bit_in_nonce_body_or_tag_fails_only_that_secret() {
+    if crate::util::sqlite_only("flips bits with SQLite blob functions") {
+        return;
+    }
     let values = [
         ("FIRST_KEY", "first-value-aaaa-1111"),
         ("SECOND_KEY", "second-value-bbbb-2222"),
@@ -874,6 +898,9 @@ fn one_flipped_bit_in_nonce_body_or_tag_fails_only_that_secret() {
 
 #[test]
 fn files_are_private_under_umask_000() {
+    if crate::util::sqlite_only("modes of vault.db and its WAL") {
+        return;
+    }
     let e = Env::new();
     let o = run(sh(
         &e,
@@ -952,12 +979,15 @@ fn planted_symlink_at_key_file_is_refused_and_nothing_is_written_through_it() {
         assert!(std::fs::symlink_metadata(e.key_file())
             .unwrap()
             .is_symlink());
-        assert!(!e.db().exists(), "a vault was created with a planted key");
+        assert!(!e.vault_exists(), "a vault was created with a planted key");
     }
 }
 
 #[test]
 fn planted_symlink_at_database_is_refused_and_nothing_is_written_through_it() {
+    if crate::util::sqlite_only("a symlink in place of vault.db") {
+        return;
+    }
     // A dangling link, a link to an empty file, and a link to a real vault.
     let real = Env::new();
     real.set("REAL_KEY", "real-value-1234");
@@ -1004,6 +1034,9 @@ fn planted_symlink_at_database_is_refused_and_nothing_is_written_through_it() {
 
 #[test]
 fn vault_dir_writable_by_others_is_refused_with_a_chmod_hint() {
+    if crate::util::sqlite_only("modes of the directory holding vault.db") {
+        return;
+    }
     let e = Env::new();
     e.set("A_SECRET", "a-secret-value-1234");
     std::fs::set_permissions(e.dir(), std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -1056,13 +1089,16 @@ fn sticky_world_writable_vault_dir_is_refused_too() {
     assert_code_no_leak(&o, 5, &["a-secret-value-1234"]);
     assert!(stderr(&o).contains("chmod 700"), "{}", stderr(&o));
     assert!(
-        !e.key_file().exists() && !e.db().exists(),
+        !e.key_file().exists() && !e.vault_exists(),
         "files were created"
     );
 }
 
 #[test]
 fn vault_dir_owned_by_another_user_is_refused_even_for_root() {
+    if crate::util::sqlite_only("ownership of the directory holding vault.db") {
+        return;
+    }
     let e = Env::new();
     if is_root() {
         // Root is not exempt: another user's directory lets that user swap
@@ -1121,6 +1157,9 @@ fn vault_dir_owned_by_another_user_is_refused_even_for_root() {
 
 #[test]
 fn concurrent_first_use_creates_exactly_one_vault() {
+    if crate::util::sqlite_only("lists the files of the vault directory") {
+        return;
+    }
     for round in 0..3 {
         let e = Env::new();
         let children: Vec<Child> = (0..8)
@@ -1183,6 +1222,9 @@ fn assert_not_a_vault_is_refused(e: &Env, case: &str) {
 
 #[test]
 fn random_bytes_database_is_a_clear_error_not_a_panic() {
+    if crate::util::sqlite_only("a damaged vault.db file") {
+        return;
+    }
     let e = Env::new();
     e.set("A_SECRET", "a-secret-value-1234");
     let mut junk = vec![0u8; 8192];
@@ -1200,6 +1242,9 @@ fn random_bytes_database_is_a_clear_error_not_a_panic() {
 
 #[test]
 fn truncated_database_is_a_clear_error_not_a_panic() {
+    if crate::util::sqlite_only("a damaged vault.db file") {
+        return;
+    }
     let e = Env::new();
     e.set("A_SECRET", "a-secret-value-1234");
     let db = std::fs::read(e.db()).unwrap();
@@ -1209,6 +1254,9 @@ fn truncated_database_is_a_clear_error_not_a_panic() {
 
 #[test]
 fn empty_database_file_is_an_error_not_a_silent_reinit() {
+    if crate::util::sqlite_only("a damaged vault.db file") {
+        return;
+    }
     let e = Env::new();
     e.set("A_SECRET", "a-secret-value-1234");
     std::fs::write(e.db(), b"").unwrap();
@@ -1230,6 +1278,9 @@ fn empty_database_file_is_an_error_not_a_silent_reinit() {
 
 #[test]
 fn read_only_vault_dir_is_a_clear_error() {
+    if crate::util::sqlite_only("a read-only directory holding vault.db") {
+        return;
+    }
     let e = Env::new();
     let Some(who) = unprivileged(&e, "read_only_vault_dir_is_a_clear_error") else {
         return;
@@ -1267,6 +1318,9 @@ fn read_only_vault_dir_is_a_clear_error() {
 
 #[test]
 fn disk_full_is_a_clear_error_and_keeps_acknowledged_writes() {
+    if crate::util::sqlite_only("a full disk under vault.db") {
+        return;
+    }
     // A 300 KiB tmpfs in a private mount namespace (root, or an unprivileged
     // user namespace), filled with 40 KB secrets until a write fails.
     let e = Env::new();
@@ -1352,6 +1406,9 @@ fn set_while_locked(e: &Env, hold: Duration) -> (Output, Duration) {
 
 #[test]
 fn locked_database_makes_a_writer_wait_not_fail() {
+    if crate::util::sqlite_only("holds a SQLite lock") {
+        return;
+    }
     let e = Env::new();
     e.set("A_SECRET", "a-secret-value-1234");
     let (o, took) = set_while_locked(&e, Duration::from_millis(1200));
@@ -1362,6 +1419,9 @@ fn locked_database_makes_a_writer_wait_not_fail() {
 
 #[test]
 fn lock_held_past_the_busy_timeout_says_vault_busy() {
+    if crate::util::sqlite_only("holds a SQLite lock (store test a_writer_waiting_past_the_lock_timeout_is_busy covers PostgreSQL)") {
+        return;
+    }
     let e = Env::new();
     e.set("A_SECRET", "a-secret-value-1234");
     let (o, _) = set_while_locked(&e, Duration::from_secs(12));
@@ -1592,6 +1652,9 @@ fn eight_concurrent_writers_lose_no_write() {
 
 #[test]
 fn eight_concurrent_updates_of_one_name_get_gap_free_increasing_versions() {
+    if crate::util::sqlite_only("reads vault.db with rusqlite (store test eight_writers_times_fifty_updates covers PostgreSQL)") {
+        return;
+    }
     let e = Env::new();
     e.set("SEED_KEY", "seed-value-1234");
     run_writers(&e, 8, |p| {

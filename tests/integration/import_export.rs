@@ -12,7 +12,7 @@ fn write(env: &Env, name: &str, bytes: &[u8]) -> String {
 }
 
 fn names(env: &Env) -> Vec<String> {
-    if !env.db().exists() {
+    if !env.vault_exists() {
         return Vec::new();
     }
     json(&env.ok(&["list", "--json"]))
@@ -176,9 +176,9 @@ fn dry_run_writes_nothing_and_never_creates_a_vault() {
     let f = write(&env, "d.env", b"A_ONE=1\nB_TWO=2\n");
     let out = env.ok(&["import", &f, "--dry-run"]);
     assert!(stdout(&out).contains("2 added"), "{}", stdout(&out));
-    assert!(!env.dir().exists(), "dry run created a vault");
+    assert!(!env.vault_exists(), "dry run created a vault");
     env.set("A_ONE", "1");
-    let before = std::fs::read(env.db()).unwrap();
+    let before = (!crate::util::on_postgres()).then(|| std::fs::read(env.db()).unwrap());
     let out = env.ok(&["import", &f, "--dry-run"]);
     assert!(
         stdout(&out).contains("1 added, 0 updated, 1 unchanged"),
@@ -186,7 +186,9 @@ fn dry_run_writes_nothing_and_never_creates_a_vault() {
         stdout(&out)
     );
     assert_eq!(names(&env), ["A_ONE"]);
-    assert_eq!(std::fs::read(env.db()).unwrap(), before);
+    if let Some(before) = before {
+        assert_eq!(std::fs::read(env.db()).unwrap(), before);
+    }
 }
 
 #[test]
@@ -585,6 +587,11 @@ fn empty_placeholder_values_are_imported_with_a_warning_naming_them() {
 
 #[test]
 fn ordinary_config_values_get_a_warning_and_the_command_that_makes_them_variables() {
+    if crate::util::sqlite_only(
+        "a test value is 127.0.0.1, which the creation notice names as the server's address",
+    ) {
+        return;
+    }
     // See: issue 17 item 15: masking then redacted `false`, `8000`,
     // `postgres`, `latest` and local URLs everywhere in the logs.
     let env = Env::new();

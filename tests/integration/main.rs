@@ -15,6 +15,7 @@ mod format;
 mod hardening;
 mod import_export;
 mod masking;
+mod pg_engine;
 mod prompts;
 mod regressions;
 mod set_edit;

@@ -136,7 +136,7 @@ fn a_failed_import_into_a_missing_vault_creates_nothing() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(!env.db().exists() && !env.key_file().exists());
+    assert!(!env.vault_exists() && !env.key_file().exists());
     assert!(!stderr(&out).contains("created a vault"));
 }
 
@@ -194,7 +194,7 @@ fn backtick_values_are_refused_not_cut_at_a_hash() {
         "{}",
         stderr(&out)
     );
-    assert!(!env.db().exists());
+    assert!(!env.vault_exists());
 }
 
 #[test]
@@ -363,6 +363,9 @@ fn argon2_memory_that_cannot_be_had_is_an_error_not_an_abort() {
 
 #[test]
 fn odd_files_in_place_of_the_database_are_named() {
+    if crate::util::sqlite_only("a symlink in place of vault.db") {
+        return;
+    }
     let env = Env::new();
     std::fs::create_dir_all(env.dir()).unwrap();
     std::os::unix::fs::symlink("/etc/passwd", env.db()).unwrap();

@@ -1,6 +1,14 @@
 //! Test harness: a temporary vault directory and a `vault` command with a
 //! sealed-off environment (HOME, XDG_*, VAULT_* all inside the temp dir, no
 //! inherited VAULT_* variables), plus helpers for asserting on output.
+//!
+//! `VAULT_TEST_BACKEND=postgres` runs every test against PostgreSQL: each
+//! `Env` gets its own vault (a fresh schema, `vault=it_<pid>_<n>` in
+//! `VAULT_DATABASE_URL`, dropped at the end) while the key file stays in the
+//! temp dir. The server is `VAULT_TEST_DATABASE_URL` (default
+//! `postgres://root@127.0.0.1:5432/test`). Without a server the runs use
+//! SQLite and say so (`skipped:`), except under `CI=true`, where they fail.
+//! Tests about the SQLite file itself call [`Env::sqlite_only`].
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -13,12 +21,106 @@ pub const VAULT_BIN: &str = env!("CARGO_BIN_EXE_vault");
 
 pub struct Env {
     pub tmp: TempDir,
+    /// The PostgreSQL schema holding this test's vault (postgres backend).
+    pub pg_schema: Option<String>,
+}
+
+pub fn pg_base_url() -> String {
+    std::env::var("VAULT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "postgres://root@127.0.0.1:5432/test?sslmode=disable".to_owned())
+}
+
+pub fn pg_admin() -> Option<postgres::Client> {
+    postgres::Client::connect(&pg_base_url(), postgres::NoTls).ok()
+}
+
+/// Does this run use PostgreSQL? Decided once per test binary.
+pub fn on_postgres() -> bool {
+    static PG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PG.get_or_init(|| {
+        if std::env::var("VAULT_TEST_BACKEND").as_deref() != Ok("postgres") {
+            return false;
+        }
+        if pg_admin().is_some() {
+            return true;
+        }
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!(
+                "VAULT_TEST_BACKEND=postgres but PostgreSQL is not answering at {} and CI=true: start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)",
+                pg_base_url()
+            );
+        }
+        eprintln!(
+            "skipped: the PostgreSQL runs (VAULT_TEST_BACKEND=postgres, but no server at {}); these tests ran on SQLite",
+            pg_base_url()
+        );
+        false
+    })
+}
+
+/// True (and says so) when a test is about the SQLite file itself (or its
+/// directory) and the run is on PostgreSQL: the caller returns early.
+pub fn sqlite_only(why: &str) -> bool {
+    if on_postgres() {
+        eprintln!("skipped on postgres: {why}");
+        return true;
+    }
+    false
+}
+
+impl Default for Env {
+    fn default() -> Env {
+        Env::new()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let (Some(s), Some(mut c)) = (&self.pg_schema, pg_admin()) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {s} CASCADE"));
+        }
+    }
 }
 
 impl Env {
     pub fn new() -> Env {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let pg_schema = on_postgres().then(|| {
+            format!(
+                "it_{}_{}",
+                std::process::id(),
+                N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            )
+        });
         Env {
             tmp: tempfile::tempdir().expect("tempdir"),
+            pg_schema,
+        }
+    }
+
+    /// `VAULT_DATABASE_URL` of this test's vault (postgres backend).
+    pub fn database_url(&self) -> Option<String> {
+        self.pg_schema.as_ref().map(|s| {
+            let base = pg_base_url();
+            let sep = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{sep}vault={s}")
+        })
+    }
+
+    /// The vault exists: its file, or its schema's tables on PostgreSQL.
+    pub fn vault_exists(&self) -> bool {
+        match &self.pg_schema {
+            Some(schema) => pg_admin()
+                .expect("postgres")
+                .query_one(
+                    &format!("SELECT to_regclass('{schema}.meta') IS NOT NULL"),
+                    &[],
+                )
+                .expect("query")
+                .get(0),
+            None => self.db().exists(),
         }
     }
 
@@ -57,6 +159,9 @@ impl Env {
             .env("VAULT_DIR", self.dir())
             .env("VAULT", VAULT_BIN)
             .current_dir(self.root());
+        if let Some(url) = self.database_url() {
+            c.env("VAULT_DATABASE_URL", url);
+        }
         c
     }
 
@@ -112,14 +217,31 @@ impl Env {
         all
     }
 
-    /// Run SQL against the vault database directly (to simulate tampering).
+    /// Run SQL against the vault database directly (to simulate tampering),
+    /// on whichever engine holds it (SQL both engines read the same way).
     pub fn sql(&self, sql: &str) {
+        if let Some(schema) = &self.pg_schema {
+            let mut c = pg_admin().expect("postgres");
+            c.batch_execute(&format!("SET search_path = {schema}; {sql}"))
+                .expect("sql");
+            return;
+        }
         let conn = rusqlite_open(&self.db());
         conn.execute_batch(sql).expect("sql");
     }
 
     /// Run a query returning one integer.
     pub fn sql_i64(&self, sql: &str) -> i64 {
+        if let Some(schema) = &self.pg_schema {
+            let mut c = pg_admin().expect("postgres");
+            c.batch_execute(&format!("SET search_path = {schema}"))
+                .expect("search_path");
+            let row = c.query_one(sql, &[]).expect("query");
+            return row
+                .try_get::<_, i64>(0)
+                .or_else(|_| row.try_get::<_, i32>(0).map(i64::from))
+                .expect("an integer");
+        }
         let conn = rusqlite_open(&self.db());
         conn.query_row(sql, [], |r| r.get(0)).expect("query")
     }

@@ -401,6 +401,65 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Every row of every table, from one snapshot, as stored (ciphertext
+    /// stays ciphertext): what `vault push` copies to another engine.
+    pub fn dump(&mut self) -> StoreResult<super::postgres::Dump> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let mut d = super::postgres::Dump::default();
+        {
+            let mut st = tx.prepare("SELECT key, value FROM meta ORDER BY key")?;
+            let rows = st.query_map([], |r| {
+                let v: rusqlite::types::Value = r.get(1)?;
+                Ok((
+                    r.get::<_, String>(0)?,
+                    match v {
+                        rusqlite::types::Value::Blob(b) => b,
+                        rusqlite::types::Value::Text(t) => t.into_bytes(),
+                        rusqlite::types::Value::Integer(i) => i.to_string().into_bytes(),
+                        rusqlite::types::Value::Real(f) => f.to_string().into_bytes(),
+                        rusqlite::types::Value::Null => Vec::new(),
+                    },
+                ))
+            })?;
+            d.meta = rows.collect::<rusqlite::Result<_>>()?;
+            let tx2 = SqliteTx { tx: &tx };
+            d.slots = tx2.slots()?;
+            d.secrets = tx2.secrets(Audience::Everything)?;
+            d.agents = tx2.agents()?;
+            let mut st = tx.prepare(
+                "SELECT name, version, created, nonce, ciphertext, plain FROM versions ORDER BY name, version",
+            )?;
+            let rows = st.query_map([], |r| {
+                let v: i64 = r.get(1)?;
+                Ok((
+                    r.get::<_, String>(0)?,
+                    v.max(0) as u64,
+                    r.get::<_, String>(2)?,
+                    stored_value(r.get(3)?, r.get(4)?, r.get(5)?),
+                ))
+            })?;
+            d.versions = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st =
+                tx.prepare("SELECT agent, secret, created FROM grants ORDER BY agent, secret")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            d.grants = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st = tx.prepare(
+                "SELECT agent, secret, version, delivered FROM deliveries ORDER BY agent, secret",
+            )?;
+            let rows = st.query_map([], |r| {
+                let v: i64 = r.get(2)?;
+                Ok((r.get(0)?, r.get(1)?, v.max(0) as u64, r.get(3)?))
+            })?;
+            d.deliveries = rows.collect::<rusqlite::Result<_>>()?;
+        }
+        tx.rollback()?;
+        Ok(d)
+    }
+}
+
 impl Backend for SqliteStore {
     fn relax_durability(&self) -> StoreResult<()> {
         self.conn.execute_batch("PRAGMA synchronous = NORMAL;")?;

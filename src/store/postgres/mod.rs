@@ -1,0 +1,1180 @@
+//! The PostgreSQL engine of the storage interface (`super`), chosen by
+//! `VAULT_DATABASE_URL` / `--database-url`. Same records and meaning as the
+//! SQLite engine; no postgres type leaves this module.
+//!
+//! * One vault is one PostgreSQL schema (`vault=NAME` in the URL, default
+//!   `vault`), reached through `search_path`, so one database holds several
+//!   isolated vaults (`url.rs`).
+//! * Writes: READ COMMITTED, and every write transaction first locks the one
+//!   row of `policy_head` (`SELECT ... FOR UPDATE`), so writers queue as
+//!   under SQLite's `BEGIN IMMEDIATE`; `lock_timeout` = [`BUSY_TIMEOUT`]
+//!   ends a wait as [`StoreError::Busy`]. A transaction that fails with a
+//!   deadlock (40P01) or serialization failure (40001) is run again, up to
+//!   three more times (write closures are re-runnable by contract).
+//! * Reads: REPEATABLE READ (one snapshot; a dry run may write in it, and
+//!   is rolled back at once). A read that asks for
+//!   the policy (meta, slots, agents, every current value, every grant: what
+//!   `vault run` needs) gets all of it with its `BEGIN` in one
+//!   `simple_query` batch, one round trip; the transaction is ended together
+//!   with the next one's first batch (or when the connection closes).
+//!
+//! Values are `bytea` ciphertext (or plain text for `variable`s): the server
+//! never sees a key or a secret's plaintext.
+
+mod schema;
+mod tls;
+pub mod url;
+
+use std::cell::{Cell, RefCell};
+
+use postgres::error::SqlState;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, Row, SimpleQueryMessage};
+use zeroize::Zeroizing;
+
+use super::{
+    AgentRow, Audience, Backend, GrantRow, NewVault, Records, SecretRow, SlotRow, StoreError,
+    StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+};
+use crate::error::Error;
+use crate::model::{Kind, Scope};
+
+pub use schema::SCHEMA_VERSION;
+pub use url::DbUrl;
+
+/// How many times a write is tried when PostgreSQL aborts it as a deadlock
+/// victim or serialization failure.
+const WRITE_ATTEMPTS: usize = 4;
+
+pub struct PgStore {
+    client: Client,
+    url: DbUrl,
+    /// A read transaction is still open: the next batch ends it first.
+    read_open: bool,
+    /// Commits need not wait for the server's disk (`relax_durability`).
+    relaxed: Cell<bool>,
+}
+
+/// Everything a whole-vault copy needs, table by table (`vault push`).
+#[derive(Default)]
+pub struct Dump {
+    /// meta (key, value as bytes; integers as decimal text).
+    pub meta: Vec<(String, Vec<u8>)>,
+    pub slots: Vec<SlotRow>,
+    pub secrets: Vec<SecretRow>,
+    /// (name, version, created, value)
+    pub versions: Vec<(String, u64, String, StoredValue)>,
+    pub agents: Vec<AgentRow>,
+    /// (agent, secret, created)
+    pub grants: Vec<(String, String, String)>,
+    /// (agent, secret, version, delivered)
+    pub deliveries: Vec<(String, String, u64, String)>,
+}
+
+fn unreachable(url: &DbUrl, e: &postgres::Error) -> StoreError {
+    // The driver's text names the failure (refused, timed out, auth), never
+    // the password; its first line is enough.
+    let detail = match e.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => e.to_string().lines().next().unwrap_or("").to_owned(),
+    };
+    StoreError::Refused(
+        Error::other(format!(
+            "cannot connect to the PostgreSQL server at {}: {detail}",
+            url.server()
+        ))
+        .hint("check that the server is running and reachable, and VAULT_DATABASE_URL / --database-url (host, port, user, sslmode)"),
+    )
+}
+
+fn connect(url: &DbUrl) -> StoreResult<Client> {
+    let mut cfg = url.config.clone();
+    let mut options = cfg.get_options().unwrap_or("").to_owned();
+    options.push_str(&format!(
+        " -c search_path={} -c lock_timeout={}",
+        url.vault,
+        BUSY_TIMEOUT.as_millis()
+    ));
+    cfg.options(options.trim_start());
+    if cfg.get_application_name().is_none() {
+        cfg.application_name("vault");
+    }
+    if cfg.get_connect_timeout().is_none() {
+        cfg.connect_timeout(BUSY_TIMEOUT);
+    }
+    use url::SslMode;
+    let conn = match url.sslmode {
+        SslMode::Disable => {
+            cfg.ssl_mode(postgres::config::SslMode::Disable);
+            cfg.connect(postgres::NoTls)
+        }
+        mode => {
+            cfg.ssl_mode(if mode == SslMode::Prefer {
+                postgres::config::SslMode::Prefer
+            } else {
+                postgres::config::SslMode::Require
+            });
+            let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls::client_config(url)?);
+            cfg.connect(tls)
+        }
+    };
+    conn.map_err(|e| unreachable(url, &e))
+}
+
+fn code(e: &postgres::Error) -> Option<&SqlState> {
+    e.code()
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> StoreError {
+        if let Some(db) = e.as_db_error() {
+            let c = db.code();
+            return if *c == SqlState::LOCK_NOT_AVAILABLE || *c == SqlState::QUERY_CANCELED {
+                StoreError::Busy
+            } else if *c == SqlState::DISK_FULL {
+                StoreError::DiskFull
+            } else if *c == SqlState::READ_ONLY_SQL_TRANSACTION {
+                StoreError::ReadOnly
+            } else if *c == SqlState::DATA_CORRUPTED || *c == SqlState::INDEX_CORRUPTED {
+                StoreError::Corrupt
+            } else {
+                // The primary message only: DETAIL can quote a row.
+                StoreError::Other(format!("{} (SQLSTATE {})", db.message(), c.code()))
+            };
+        }
+        if e.is_closed() {
+            return StoreError::Other(
+                "the connection to the PostgreSQL server was lost; the transaction did not complete"
+                    .to_owned(),
+            );
+        }
+        StoreError::Other(e.to_string().lines().next().unwrap_or("").to_owned())
+    }
+}
+
+/// The simple-query results, one `Vec` of rows per statement.
+fn result_sets(msgs: Vec<SimpleQueryMessage>) -> Vec<Vec<postgres::SimpleQueryRow>> {
+    let mut sets = Vec::new();
+    let mut cur = Vec::new();
+    for m in msgs {
+        match m {
+            SimpleQueryMessage::Row(r) => cur.push(r),
+            SimpleQueryMessage::CommandComplete(_) => sets.push(std::mem::take(&mut cur)),
+            _ => {}
+        }
+    }
+    sets
+}
+
+/// `bytea` in text form (`\x` + hex), as the simple query protocol sends it.
+fn bytea(s: Option<&str>) -> StoreResult<Option<Vec<u8>>> {
+    let Some(s) = s else { return Ok(None) };
+    let hex = s
+        .strip_prefix("\\x")
+        .ok_or_else(|| StoreError::Other("unexpected bytea encoding".to_owned()))?;
+    let b = hex.as_bytes();
+    if b.len() % 2 != 0 {
+        return Err(StoreError::Other("unexpected bytea encoding".to_owned()));
+    }
+    let nib = |c: u8| -> StoreResult<u8> {
+        (c as char)
+            .to_digit(16)
+            .map(|d| d as u8)
+            .ok_or_else(|| StoreError::Other("unexpected bytea encoding".to_owned()))
+    };
+    b.chunks(2)
+        .map(|p| Ok(nib(p[0])? << 4 | nib(p[1])?))
+        .collect::<StoreResult<Vec<u8>>>()
+        .map(Some)
+}
+
+fn text(r: &postgres::SimpleQueryRow, i: usize) -> StoreResult<Option<String>> {
+    Ok(r.try_get(i)?.map(str::to_owned))
+}
+
+fn text_req(r: &postgres::SimpleQueryRow, i: usize) -> StoreResult<String> {
+    text(r, i)?.ok_or_else(|| StoreError::Damaged("a required column is NULL".to_owned()))
+}
+
+fn int(r: &postgres::SimpleQueryRow, i: usize) -> StoreResult<i64> {
+    text_req(r, i)?
+        .parse()
+        .map_err(|_| StoreError::Other("unexpected integer encoding".to_owned()))
+}
+
+fn parse_kind(s: &str) -> StoreResult<Kind> {
+    Kind::parse(s)
+        .ok_or_else(|| StoreError::Damaged(format!("unknown kind {s:?} in the secrets table")))
+}
+
+fn parse_scope(s: &str) -> StoreResult<Scope> {
+    Scope::parse(s)
+        .ok_or_else(|| StoreError::Damaged(format!("unknown scope {s:?} in the secrets table")))
+}
+
+/// A value from its stored columns; neither form reads as an empty sealed
+/// value, which fails to open (exit 6), as on SQLite.
+fn stored_value(nonce: Option<Vec<u8>>, ct: Option<Vec<u8>>, plain: Option<String>) -> StoredValue {
+    match (nonce, ct, plain) {
+        (Some(nonce), Some(ciphertext), _) => StoredValue::Sealed { nonce, ciphertext },
+        (_, _, Some(p)) => StoredValue::Plain(Zeroizing::new(p)),
+        _ => StoredValue::Sealed {
+            nonce: Vec::new(),
+            ciphertext: Vec::new(),
+        },
+    }
+}
+
+/// Columns of a secret row: name, kind, scope, description, provider,
+/// version, created, updated, nonce, ciphertext, plain.
+macro_rules! secret_select {
+    () => {
+        "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
+         v.nonce, v.ciphertext, v.plain \
+         FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version"
+    };
+}
+
+const POLICY_ROWS: &str = "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain \
+     FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name COLLATE \"C\"";
+const SLOTS: &str = "SELECT id, kind, kdf, salt, nonce, wrapped, key_check FROM slots ORDER BY id";
+const AGENTS: &str =
+    "SELECT name, description, created, last_run FROM agents ORDER BY name COLLATE \"C\"";
+const ALL_GRANTS: &str =
+    "SELECT agent, secret FROM grants ORDER BY agent COLLATE \"C\", secret COLLATE \"C\"";
+
+fn secret_from_row(r: &Row) -> StoreResult<SecretRow> {
+    let version: i64 = r.try_get(5)?;
+    Ok(SecretRow {
+        name: r.try_get(0)?,
+        kind: parse_kind(r.try_get(1)?)?,
+        scope: parse_scope(r.try_get(2)?)?,
+        description: r.try_get(3)?,
+        provider: r.try_get(4)?,
+        version: version.max(0) as u64,
+        created: r.try_get(6)?,
+        updated: r.try_get(7)?,
+        value: stored_value(r.try_get(8)?, r.try_get(9)?, r.try_get(10)?),
+    })
+}
+
+fn secret_from_text(r: &postgres::SimpleQueryRow) -> StoreResult<SecretRow> {
+    Ok(SecretRow {
+        name: text_req(r, 0)?,
+        kind: parse_kind(&text_req(r, 1)?)?,
+        scope: parse_scope(&text_req(r, 2)?)?,
+        description: text_req(r, 3)?,
+        provider: text(r, 4)?,
+        version: int(r, 5)?.max(0) as u64,
+        created: text_req(r, 6)?,
+        updated: text_req(r, 7)?,
+        value: stored_value(bytea(r.try_get(8)?)?, bytea(r.try_get(9)?)?, text(r, 10)?),
+    })
+}
+
+fn agent_from_row(r: &Row) -> StoreResult<AgentRow> {
+    Ok(AgentRow {
+        name: r.try_get(0)?,
+        description: r.try_get(1)?,
+        created: r.try_get(2)?,
+        last_run: r.try_get(3)?,
+    })
+}
+
+fn slot_from_row(r: &Row) -> StoreResult<SlotRow> {
+    Ok(SlotRow {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        kdf: r.try_get(2)?,
+        salt: r.try_get(3)?,
+        nonce: r.try_get(4)?,
+        wrapped: r.try_get(5)?,
+        check: r.try_get(6)?,
+    })
+}
+
+fn grant_from_row(r: &Row) -> StoreResult<GrantRow> {
+    let cur: i64 = r.try_get(1)?;
+    let del: Option<i64> = r.try_get(2)?;
+    Ok(GrantRow {
+        secret: r.try_get(0)?,
+        current_version: cur.max(0) as u64,
+        delivered_version: del.map(|d| d.max(0) as u64),
+        delivered_at: r.try_get(3)?,
+        global: r.try_get(4)?,
+    })
+}
+
+/// What a read transaction fetched with its `BEGIN`.
+struct Prefetch {
+    meta: Vec<(String, Vec<u8>)>,
+    slots: Vec<SlotRow>,
+    agents: Vec<AgentRow>,
+    policy_rows: Vec<SecretRow>,
+    grants: Vec<(String, String)>,
+}
+
+/// The statement that begins a read transaction, ending an earlier one.
+fn begin_read(end_previous: bool) -> &'static str {
+    if end_previous {
+        "ROLLBACK; BEGIN ISOLATION LEVEL REPEATABLE READ"
+    } else {
+        "BEGIN ISOLATION LEVEL REPEATABLE READ"
+    }
+}
+
+/// One transaction.
+struct PgTx<'a> {
+    client: RefCell<&'a mut Client>,
+    /// `BEGIN` is sent with the first query (reads only).
+    begun: Cell<bool>,
+    /// A read transaction left open by an earlier `read` must be ended first.
+    end_previous: Cell<bool>,
+    prefetch: RefCell<Option<Prefetch>>,
+    /// The SQLSTATE of the last failed statement, to decide on a retry.
+    failed: RefCell<Option<SqlState>>,
+    /// A statement changed rows (a dry run inside `read`): its row locks
+    /// must go at once, so that read is rolled back right away.
+    wrote: Cell<bool>,
+}
+
+type Param<'p> = (&'p (dyn ToSql + Sync), Type);
+
+impl PgTx<'_> {
+    fn note<T>(&self, r: Result<T, postgres::Error>) -> StoreResult<T> {
+        r.map_err(|e| {
+            if let Some(c) = code(&e) {
+                *self.failed.borrow_mut() = Some(c.clone());
+            }
+            StoreError::from(e)
+        })
+    }
+
+    /// Send the pending `BEGIN` alone (a query that is not prefetched came first).
+    fn ensure_begun(&self) -> StoreResult<()> {
+        if !self.begun.get() {
+            let sql = begin_read(self.end_previous.get());
+            let r = self.client.borrow_mut().batch_execute(sql);
+            self.note(r)?;
+            self.begun.set(true);
+        }
+        Ok(())
+    }
+
+    /// One round trip, parameters typed up front (no separate prepare).
+    fn q(&self, sql: &str, params: &[Param<'_>]) -> StoreResult<Vec<Row>> {
+        self.ensure_begun()?;
+        let r = self.client.borrow_mut().query_typed(sql, params);
+        self.note(r)
+    }
+
+    fn exec(&self, sql: &str, params: &[Param<'_>]) -> StoreResult<u64> {
+        self.ensure_begun()?;
+        self.wrote.set(true);
+        let stmt = sql;
+        let r = self
+            .client
+            .borrow_mut()
+            .query_typed_raw(stmt, params.iter().map(|(v, t)| (*v, t.clone())))
+            .and_then(|mut it| {
+                use postgres::fallible_iterator::FallibleIterator;
+                while it.next()?.is_some() {}
+                Ok(it.rows_affected().unwrap_or(0))
+            });
+        self.note(r)
+    }
+
+    /// The policy and everything `vault run` reads, with the `BEGIN`: one
+    /// round trip. `None` when the transaction had already begun.
+    fn with_prefetch<T>(&self, f: impl FnOnce(&Prefetch) -> T) -> StoreResult<Option<T>> {
+        if let Some(p) = self.prefetch.borrow().as_ref() {
+            return Ok(Some(f(p)));
+        }
+        if self.begun.get() {
+            return Ok(None);
+        }
+        let batch = format!(
+            "{}; SELECT key, value FROM meta; {SLOTS}; {AGENTS}; {POLICY_ROWS}; {ALL_GRANTS}",
+            begin_read(self.end_previous.get())
+        );
+        let r = self.client.borrow_mut().simple_query(&batch);
+        let msgs = self.note(r)?;
+        self.begun.set(true);
+        let mut sets = result_sets(msgs)
+            .into_iter()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>();
+        let (Some(meta), Some(slots), Some(agents), Some(rows), Some(grants)) =
+            (sets.pop(), sets.pop(), sets.pop(), sets.pop(), sets.pop())
+        else {
+            return Err(StoreError::Other("unexpected reply to a batch".to_owned()));
+        };
+        let p = Prefetch {
+            meta: meta
+                .iter()
+                .map(|r| Ok((text_req(r, 0)?, bytea(r.try_get(1)?)?.unwrap_or_default())))
+                .collect::<StoreResult<_>>()?,
+            slots: slots
+                .iter()
+                .map(|r| {
+                    Ok(SlotRow {
+                        id: int(r, 0)?,
+                        kind: text_req(r, 1)?,
+                        kdf: text(r, 2)?,
+                        salt: bytea(r.try_get(3)?)?,
+                        nonce: bytea(r.try_get(4)?)?.unwrap_or_default(),
+                        wrapped: bytea(r.try_get(5)?)?.unwrap_or_default(),
+                        check: bytea(r.try_get(6)?)?.unwrap_or_default(),
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+            agents: agents
+                .iter()
+                .map(|r| {
+                    Ok(AgentRow {
+                        name: text_req(r, 0)?,
+                        description: text_req(r, 1)?,
+                        created: text_req(r, 2)?,
+                        last_run: text(r, 3)?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+            policy_rows: rows
+                .iter()
+                .map(secret_from_text)
+                .collect::<StoreResult<_>>()?,
+            grants: grants
+                .iter()
+                .map(|r| Ok((text_req(r, 0)?, text_req(r, 1)?)))
+                .collect::<StoreResult<_>>()?,
+        };
+        let out = f(&p);
+        *self.prefetch.borrow_mut() = Some(p);
+        Ok(Some(out))
+    }
+}
+
+fn is_retryable(c: &Option<SqlState>) -> bool {
+    matches!(c, Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE)
+}
+
+impl PgStore {
+    fn not_found(url: &DbUrl) -> StoreError {
+        StoreError::Refused(
+            Error::not_found(format!("no {}", url.shown())).hint(
+                "create it with `vault init --database-url URL`, or copy a local vault there with `vault push --database-url URL`; vault=NAME in the URL picks one of several vaults",
+            ),
+        )
+    }
+
+    /// Open an existing vault, migrating its schema if it is older; a vault
+    /// of a newer schema or format is refused before anything is written.
+    pub fn open(url: &DbUrl, max_format: u32) -> StoreResult<PgStore> {
+        let mut client = connect(url)?;
+        let (schema, format, reader) = match read_versions(&mut client) {
+            Ok(v) => v,
+            Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => {
+                return Err(PgStore::not_found(url))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let schema = schema.ok_or_else(|| {
+            StoreError::Damaged(format!("the {} has no schema version", url.shown()))
+        })?;
+        if schema > SCHEMA_VERSION as i64 {
+            return Err(Error::other(format!(
+                "the {} was written by a newer vault (schema {schema}; this vault understands up to {SCHEMA_VERSION})",
+                url.shown()
+            ))
+            .hint("upgrade vault; nothing was changed")
+            .into());
+        }
+        check_format(url, format, reader, max_format)?;
+        let mut store = PgStore {
+            client,
+            url: url.clone(),
+            read_open: false,
+            relaxed: Cell::new(false),
+        };
+        if schema < SCHEMA_VERSION as i64 {
+            let mut tx = store.client.transaction()?;
+            lock_vault(&mut tx, &url.vault)?;
+            let (now, _, _) = read_versions_tx(&mut tx)?;
+            migrate(&mut tx, now.unwrap_or(0).max(0) as usize)?;
+            tx.commit()?;
+        }
+        Ok(store)
+    }
+
+    /// Create the vault (its schema, tables and first rows) in one
+    /// transaction. `Ok(None)` when a vault already exists there.
+    pub fn create(
+        url: &DbUrl,
+        init: &NewVault<'_>,
+        first_slot: &SlotRow,
+    ) -> StoreResult<Option<PgStore>> {
+        let dump = Dump {
+            meta: vec![
+                ("vault_id".into(), init.vault_id.to_vec()),
+                ("created".into(), init.created.as_bytes().to_vec()),
+                ("format".into(), init.format.to_string().into_bytes()),
+                ("policy_tag".into(), init.policy_tag.to_vec()),
+            ],
+            slots: vec![first_slot.clone()],
+            ..Dump::default()
+        };
+        PgStore::load(url, &dump, false)
+    }
+
+    /// Create the vault from a complete copy of another one (`vault push`):
+    /// every row as is, slot ids kept. `Ok(None)` if a vault exists there.
+    pub fn create_from(url: &DbUrl, dump: &Dump) -> StoreResult<Option<PgStore>> {
+        PgStore::load(url, dump, true)
+    }
+
+    fn load(url: &DbUrl, d: &Dump, keep_slot_ids: bool) -> StoreResult<Option<PgStore>> {
+        let mut client = connect(url)?;
+        let mut tx = client.transaction()?;
+        lock_vault(&mut tx, &url.vault)?;
+        let exists: bool = tx
+            .query_one(
+                "SELECT to_regclass(format('%I.meta', $1::text)) IS NOT NULL",
+                &[&url.vault],
+            )?
+            .try_get(0)?;
+        if exists {
+            return Ok(None);
+        }
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", url.vault))?;
+        migrate(&mut tx, 0)?;
+        for (k, v) in &d.meta {
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[k, v],
+            )?;
+        }
+        for s in &d.slots {
+            if keep_slot_ids {
+                tx.execute(
+                    "INSERT INTO slots(id, kind, kdf, salt, nonce, wrapped, key_check) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    &[&s.id, &s.kind, &s.kdf, &s.salt, &s.nonce, &s.wrapped, &s.check],
+                )?;
+            } else {
+                tx.execute(
+                    "INSERT INTO slots(kind, kdf, salt, nonce, wrapped, key_check) VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[&s.kind, &s.kdf, &s.salt, &s.nonce, &s.wrapped, &s.check],
+                )?;
+            }
+        }
+        if keep_slot_ids && !d.slots.is_empty() {
+            tx.batch_execute(
+                "SELECT setval(pg_get_serial_sequence('slots', 'id'), (SELECT max(id) FROM slots))",
+            )?;
+        }
+        for s in &d.secrets {
+            let v = s.version as i64;
+            tx.execute(
+                "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&s.name, &s.kind.as_str(), &s.scope.as_str(), &s.description, &s.provider, &v, &s.created, &s.updated],
+            )?;
+        }
+        for (name, version, created, value) in &d.versions {
+            let v = *version as i64;
+            let (nonce, ct, plain) = value_columns(value);
+            tx.execute(
+                "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[name, &v, &nonce, &ct, &plain, created],
+            )?;
+        }
+        for a in &d.agents {
+            tx.execute(
+                "INSERT INTO agents(name, description, created, last_run) VALUES ($1, $2, $3, $4)",
+                &[&a.name, &a.description, &a.created, &a.last_run],
+            )?;
+        }
+        for (a, s, c) in &d.grants {
+            tx.execute(
+                "INSERT INTO grants(agent, secret, created) VALUES ($1, $2, $3)",
+                &[a, s, c],
+            )?;
+        }
+        for (a, s, v, at) in &d.deliveries {
+            let v = *v as i64;
+            tx.execute(
+                "INSERT INTO deliveries(agent, secret, version, delivered) VALUES ($1, $2, $3, $4)",
+                &[a, s, &v, at],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Some(PgStore {
+            client,
+            url: url.clone(),
+            read_open: false,
+            relaxed: Cell::new(false),
+        }))
+    }
+
+    /// Where this store is, for messages (no password).
+    pub fn shown(&self) -> String {
+        self.url.shown()
+    }
+}
+
+fn value_columns(v: &StoredValue) -> (Option<&[u8]>, Option<&[u8]>, Option<&str>) {
+    match v {
+        StoredValue::Sealed { nonce, ciphertext } => (Some(nonce), Some(ciphertext), None),
+        StoredValue::Plain(p) => (None, None, Some(p.as_str())),
+    }
+}
+
+/// Serialize schema changes and creation of one vault across clients.
+fn lock_vault(tx: &mut postgres::Transaction<'_>, vault: &str) -> StoreResult<()> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('vault schema ' || $1::text))",
+        &[&vault],
+    )?;
+    Ok(())
+}
+
+type Versions = (Option<i64>, Option<i64>, Option<String>);
+
+const VERSIONS_SQL: &str =
+    "SELECT key, value FROM meta WHERE key IN ('schema', 'format', 'reader')";
+
+fn versions_from(rows: Vec<(String, Vec<u8>)>) -> Versions {
+    let mut out: Versions = (None, None, None);
+    for (k, v) in rows {
+        let t = String::from_utf8_lossy(&v).trim().to_owned();
+        match k.as_str() {
+            "schema" => out.0 = Some(t.parse().unwrap_or(-1)),
+            "format" => out.1 = Some(t.parse().unwrap_or(-1)),
+            "reader" => out.2 = Some(t),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One round trip (simple protocol).
+fn read_versions(client: &mut Client) -> Result<Versions, postgres::Error> {
+    let msgs = client.simple_query(VERSIONS_SQL)?;
+    let mut rows = Vec::new();
+    for m in msgs {
+        if let SimpleQueryMessage::Row(r) = m {
+            let k = r.try_get(0)?.unwrap_or("").to_owned();
+            let v = bytea(r.try_get(1)?).ok().flatten().unwrap_or_default();
+            rows.push((k, v));
+        }
+    }
+    Ok(versions_from(rows))
+}
+
+fn read_versions_tx(tx: &mut postgres::Transaction<'_>) -> StoreResult<Versions> {
+    let rows = tx
+        .query(VERSIONS_SQL, &[])?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<StoreResult<Vec<(String, Vec<u8>)>>>()?;
+    Ok(versions_from(rows))
+}
+
+fn migrate(tx: &mut postgres::Transaction<'_>, from: usize) -> StoreResult<()> {
+    for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from) {
+        tx.batch_execute(sql)?;
+        let v = (i + 1).to_string().into_bytes();
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&v],
+        )?;
+    }
+    Ok(())
+}
+
+fn check_format(
+    url: &DbUrl,
+    format: Option<i64>,
+    reader: Option<String>,
+    max_format: u32,
+) -> StoreResult<()> {
+    let format = match format {
+        Some(f) if f >= 1 => f,
+        _ => {
+            return Err(StoreError::Damaged(format!(
+                "the {} has no readable format version in its metadata",
+                url.shown()
+            )))
+        }
+    };
+    if format > i64::from(max_format) {
+        let who = reader
+            .filter(|r| !r.is_empty() && r.len() <= 32 && r.chars().all(|c| c.is_ascii_graphic()))
+            .map(|r| format!("vault {r} or newer"))
+            .unwrap_or_else(|| format!("a vault release that reads format {format}"));
+        return Err(Error::other(format!(
+            "the {} is in vault format {format}, written by a newer vault; this vault ({}) reads format {max_format} and older",
+            url.shown(),
+            env!("CARGO_PKG_VERSION")
+        ))
+        .hint(format!("install {who} to use it; nothing was changed"))
+        .into());
+    }
+    Ok(())
+}
+
+impl Backend for PgStore {
+    /// `synchronous_commit = off` for the following write transactions: a
+    /// server crash may lose the last delivery records, never corrupt
+    /// anything (SQLite's `synchronous = NORMAL` for the same records).
+    fn relax_durability(&self) -> StoreResult<()> {
+        self.relaxed.set(true);
+        Ok(())
+    }
+
+    fn read<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        let tx = PgTx {
+            client: RefCell::new(&mut self.client),
+            begun: Cell::new(false),
+            end_previous: Cell::new(self.read_open),
+            prefetch: RefCell::new(None),
+            failed: RefCell::new(None),
+            wrote: Cell::new(false),
+        };
+        let out = f(&tx);
+        let (begun, wrote) = (tx.begun.get(), tx.wrote.get());
+        drop(tx);
+        if wrote {
+            self.client
+                .batch_execute("ROLLBACK")
+                .map_err(StoreError::from)?;
+            self.read_open = false;
+        } else if begun {
+            // Ended with the next transaction's first batch: a snapshot
+            // that changed nothing has nothing to undo, and the round trip
+            // is saved.
+            self.read_open = true;
+        }
+        out
+    }
+
+    fn write<T>(
+        &mut self,
+        mut f: impl FnMut(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let begin = format!(
+                "{}BEGIN ISOLATION LEVEL READ COMMITTED; {}SELECT seq FROM policy_head WHERE id = 1 FOR UPDATE",
+                if self.read_open { "ROLLBACK; " } else { "" },
+                if self.relaxed.get() {
+                    "SET LOCAL synchronous_commit = off; "
+                } else {
+                    ""
+                }
+            );
+            let started = self.client.simple_query(&begin);
+            self.read_open = false;
+            if let Err(e) = started {
+                let _ = self.client.batch_execute("ROLLBACK");
+                return Err(StoreError::from(e).into());
+            }
+            let tx = PgTx {
+                client: RefCell::new(&mut self.client),
+                begun: Cell::new(true),
+                end_previous: Cell::new(false),
+                prefetch: RefCell::new(None),
+                failed: RefCell::new(None),
+                wrote: Cell::new(false),
+            };
+            let out = f(&tx);
+            let failed = tx.failed.borrow().clone();
+            drop(tx);
+            match out {
+                Ok(v) => match self.client.batch_execute("COMMIT") {
+                    Ok(()) => return Ok(v),
+                    Err(e) => {
+                        let c = code(&e).cloned();
+                        let _ = self.client.batch_execute("ROLLBACK");
+                        if is_retryable(&c) && attempt < WRITE_ATTEMPTS {
+                            continue;
+                        }
+                        return Err(StoreError::from(e).into());
+                    }
+                },
+                Err(e) => {
+                    let _ = self.client.batch_execute("ROLLBACK");
+                    if is_retryable(&failed) && attempt < WRITE_ATTEMPTS {
+                        continue;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+impl Records for PgTx<'_> {
+    fn vault_id(&self) -> StoreResult<Vec<u8>> {
+        self.meta("vault_id")?
+            .ok_or_else(|| StoreError::Damaged("the vault database has no vault id".to_owned()))
+    }
+
+    fn meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        if let Some(v) = self.with_prefetch(|p| {
+            p.meta
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        })? {
+            return Ok(v);
+        }
+        let rows = self.q(
+            "SELECT value FROM meta WHERE key = $1",
+            &[(&key, Type::TEXT)],
+        )?;
+        Ok(match rows.first() {
+            Some(r) => Some(r.try_get(0)?),
+            None => None,
+        })
+    }
+
+    fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[(&key, Type::TEXT), (&value, Type::BYTEA)],
+        )?;
+        Ok(())
+    }
+
+    fn slots(&self) -> StoreResult<Vec<SlotRow>> {
+        if let Some(v) = self.with_prefetch(|p| p.slots.clone())? {
+            return Ok(v);
+        }
+        self.q(SLOTS, &[])?.iter().map(slot_from_row).collect()
+    }
+
+    fn insert_slot(&self, s: &SlotRow) -> StoreResult<i64> {
+        self.wrote.set(true);
+        let rows = self.q(
+            "INSERT INTO slots(kind, kdf, salt, nonce, wrapped, key_check) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            &[
+                (&s.kind, Type::TEXT),
+                (&s.kdf, Type::TEXT),
+                (&s.salt, Type::BYTEA),
+                (&s.nonce, Type::BYTEA),
+                (&s.wrapped, Type::BYTEA),
+                (&s.check, Type::BYTEA),
+            ],
+        )?;
+        match rows.first() {
+            Some(r) => Ok(r.try_get(0)?),
+            None => Err(StoreError::Other("no id for the new key slot".to_owned())),
+        }
+    }
+
+    fn delete_slot(&self, id: i64) -> StoreResult<bool> {
+        Ok(self.exec("DELETE FROM slots WHERE id = $1", &[(&id, Type::INT8)])? > 0)
+    }
+
+    fn secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
+        let rows = self.q(
+            concat!(secret_select!(), " WHERE s.name = $1"),
+            &[(&name, Type::TEXT)],
+        )?;
+        rows.first().map(secret_from_row).transpose()
+    }
+
+    fn secrets(&self, audience: Audience<'_>) -> StoreResult<Vec<SecretRow>> {
+        let rows = match audience {
+            Audience::Everything => {
+                self.q(concat!(secret_select!(), " ORDER BY s.name COLLATE \"C\""), &[])?
+            }
+            Audience::Agent(a) => self.q(
+                concat!(
+                    secret_select!(),
+                    " WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = $1) ORDER BY s.name COLLATE \"C\""
+                ),
+                &[(&a, Type::TEXT)],
+            )?,
+        };
+        rows.iter().map(secret_from_row).collect()
+    }
+
+    fn policy_rows(&self) -> StoreResult<Vec<SecretRow>> {
+        if let Some(v) = self.with_prefetch(|p| p.policy_rows.clone())? {
+            return Ok(v);
+        }
+        self.q(POLICY_ROWS, &[])?
+            .iter()
+            .map(secret_from_row)
+            .collect()
+    }
+
+    fn secret_names(&self) -> StoreResult<Vec<String>> {
+        if let Some(v) = self.with_prefetch(|p| {
+            p.policy_rows
+                .iter()
+                .map(|r| r.name.clone())
+                .collect::<Vec<_>>()
+        })? {
+            return Ok(v);
+        }
+        self.q("SELECT name FROM secrets ORDER BY name COLLATE \"C\"", &[])?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+
+    fn max_version(&self, name: &str) -> StoreResult<u64> {
+        let rows = self.q(
+            "SELECT COALESCE(MAX(version), 0)::bigint FROM versions WHERE name = $1",
+            &[(&name, Type::TEXT)],
+        )?;
+        let v: i64 = match rows.first() {
+            Some(r) => r.try_get(0)?,
+            None => 0,
+        };
+        Ok(v.max(0) as u64)
+    }
+
+    fn versions(&self, name: &str) -> StoreResult<Vec<(u64, StoredValue)>> {
+        self.q(
+            "SELECT version, nonce, ciphertext, plain FROM versions WHERE name = $1 ORDER BY version",
+            &[(&name, Type::TEXT)],
+        )?
+        .iter()
+        .map(|r| {
+            let v: i64 = r.try_get(0)?;
+            Ok((
+                v.max(0) as u64,
+                stored_value(r.try_get(1)?, r.try_get(2)?, r.try_get(3)?),
+            ))
+        })
+        .collect()
+    }
+
+    fn history(&self, name: &str) -> StoreResult<Vec<VersionRow>> {
+        self.q(
+            "SELECT version, nonce, ciphertext, plain, created FROM versions WHERE name = $1 ORDER BY version",
+            &[(&name, Type::TEXT)],
+        )?
+        .iter()
+        .map(|r| {
+            let v: i64 = r.try_get(0)?;
+            Ok(VersionRow {
+                version: v.max(0) as u64,
+                value: stored_value(r.try_get(1)?, r.try_get(2)?, r.try_get(3)?),
+                created: r.try_get(4)?,
+            })
+        })
+        .collect()
+    }
+
+    fn insert_version(
+        &self,
+        name: &str,
+        version: u64,
+        value: &StoredValue,
+        now: &str,
+    ) -> StoreResult<()> {
+        let v = version as i64;
+        let (nonce, ct, plain) = value_columns(value);
+        self.exec(
+            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                (&name, Type::TEXT),
+                (&v, Type::INT8),
+                (&nonce, Type::BYTEA),
+                (&ct, Type::BYTEA),
+                (&plain, Type::TEXT),
+                (&now, Type::TEXT),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn replace_version(&self, name: &str, version: u64, value: &StoredValue) -> StoreResult<()> {
+        let v = version as i64;
+        let (nonce, ct, plain) = value_columns(value);
+        self.exec(
+            "UPDATE versions SET nonce = $3, ciphertext = $4, plain = $5 WHERE name = $1 AND version = $2",
+            &[
+                (&name, Type::TEXT),
+                (&v, Type::INT8),
+                (&nonce, Type::BYTEA),
+                (&ct, Type::BYTEA),
+                (&plain, Type::TEXT),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn upsert_secret(&self, s: &SecretRow) -> StoreResult<()> {
+        let v = s.version as i64;
+        self.exec(
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, scope = excluded.scope, \
+             description = excluded.description, provider = excluded.provider, version = excluded.version, \
+             updated = excluded.updated",
+            &[
+                (&s.name, Type::TEXT),
+                (&s.kind.as_str(), Type::TEXT),
+                (&s.scope.as_str(), Type::TEXT),
+                (&s.description, Type::TEXT),
+                (&s.provider, Type::TEXT),
+                (&v, Type::INT8),
+                (&s.created, Type::TEXT),
+                (&s.updated, Type::TEXT),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_secret(&self, name: &str) -> StoreResult<bool> {
+        Ok(self.exec(
+            "DELETE FROM secrets WHERE name = $1",
+            &[(&name, Type::TEXT)],
+        )? > 0)
+    }
+
+    fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>> {
+        if let Some(v) =
+            self.with_prefetch(|p| p.agents.iter().find(|a| a.name == name).cloned())?
+        {
+            return Ok(v);
+        }
+        self.q(
+            "SELECT name, description, created, last_run FROM agents WHERE name = $1",
+            &[(&name, Type::TEXT)],
+        )?
+        .first()
+        .map(agent_from_row)
+        .transpose()
+    }
+
+    fn agents(&self) -> StoreResult<Vec<AgentRow>> {
+        if let Some(v) = self.with_prefetch(|p| p.agents.clone())? {
+            return Ok(v);
+        }
+        self.q(AGENTS, &[])?.iter().map(agent_from_row).collect()
+    }
+
+    fn create_agent(&self, name: &str, description: &str, now: &str) -> StoreResult<bool> {
+        Ok(self.exec(
+            "INSERT INTO agents(name, description, created) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+            &[(&name, Type::TEXT), (&description, Type::TEXT), (&now, Type::TEXT)],
+        )? > 0)
+    }
+
+    fn delete_agent(&self, name: &str) -> StoreResult<bool> {
+        Ok(self.exec("DELETE FROM agents WHERE name = $1", &[(&name, Type::TEXT)])? > 0)
+    }
+
+    fn grantees(&self, secret: &str) -> StoreResult<Vec<String>> {
+        self.q(
+            "SELECT agent FROM grants WHERE secret = $1 ORDER BY agent COLLATE \"C\"",
+            &[(&secret, Type::TEXT)],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+    }
+
+    fn grants(&self, agent: &str) -> StoreResult<Vec<GrantRow>> {
+        self.q(
+            "SELECT g.secret, s.version, d.version, d.delivered, false FROM grants g JOIN secrets s ON s.name = g.secret \
+             LEFT JOIN deliveries d ON d.agent = g.agent AND d.secret = g.secret WHERE g.agent = $1 ORDER BY g.secret COLLATE \"C\"",
+            &[(&agent, Type::TEXT)],
+        )?
+        .iter()
+        .map(grant_from_row)
+        .collect()
+    }
+
+    fn received(&self, agent: &str) -> StoreResult<Vec<GrantRow>> {
+        self.q(
+            "SELECT s.name, s.version, d.version, d.delivered, s.scope = 'global' AND NOT EXISTS \
+             (SELECT 1 FROM grants g WHERE g.agent = $1 AND g.secret = s.name) FROM secrets s \
+             LEFT JOIN deliveries d ON d.agent = $1 AND d.secret = s.name \
+             WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = $1) ORDER BY s.name COLLATE \"C\"",
+            &[(&agent, Type::TEXT)],
+        )?
+        .iter()
+        .map(grant_from_row)
+        .collect()
+    }
+
+    fn grant(&self, agent: &str, secret: &str, now: &str) -> StoreResult<bool> {
+        Ok(self.exec(
+            "INSERT INTO grants(agent, secret, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[
+                (&agent, Type::TEXT),
+                (&secret, Type::TEXT),
+                (&now, Type::TEXT),
+            ],
+        )? > 0)
+    }
+
+    fn revoke(&self, agent: &str, secret: &str) -> StoreResult<bool> {
+        Ok(self.exec(
+            "DELETE FROM grants WHERE agent = $1 AND secret = $2",
+            &[(&agent, Type::TEXT), (&secret, Type::TEXT)],
+        )? > 0)
+    }
+
+    fn all_grants(&self) -> StoreResult<Vec<(String, String)>> {
+        if let Some(v) = self.with_prefetch(|p| p.grants.clone())? {
+            return Ok(v);
+        }
+        self.q(ALL_GRANTS, &[])?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// One statement, one round trip, however many secrets.
+    fn record_delivery(
+        &self,
+        agent: &str,
+        delivered: &[(&str, u64)],
+        now: &str,
+    ) -> StoreResult<()> {
+        let names: Vec<&str> = delivered.iter().map(|(n, _)| *n).collect();
+        let versions: Vec<i64> = delivered.iter().map(|(_, v)| *v as i64).collect();
+        self.exec(
+            "WITH d AS (INSERT INTO deliveries(agent, secret, version, delivered) \
+             SELECT $1, n, v, $4 FROM unnest($2::text[], $3::bigint[]) AS x(n, v) \
+             ON CONFLICT (agent, secret) DO UPDATE SET version = excluded.version, delivered = excluded.delivered) \
+             UPDATE agents SET last_run = $4 WHERE name = $1",
+            &[
+                (&agent, Type::TEXT),
+                (&names, Type::TEXT_ARRAY),
+                (&versions, Type::INT8_ARRAY),
+                (&now, Type::TEXT),
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytea_text_decodes() {
+        assert_eq!(bytea(Some("\\x00ff10")).unwrap(), Some(vec![0, 255, 16]));
+        assert_eq!(bytea(None).unwrap(), None);
+        assert!(bytea(Some("00ff")).is_err());
+        assert!(bytea(Some("\\x0")).is_err());
+        assert!(bytea(Some("\\xzz")).is_err());
+    }
+}
+
+#[cfg(test)]
+mod contract_tests;
