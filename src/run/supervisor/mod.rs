@@ -204,6 +204,15 @@ fn protect_memory(program: &str) -> Result<(), Launch> {
     Ok(())
 }
 
+/// Why [`Supervisor::run_for`] returned.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// The command exited and its output is drained: the code vault exits with.
+    Exited(i32),
+    /// The time given passed; the command still runs.
+    Elapsed,
+}
+
 /// What the poll set holds.
 #[derive(Clone, Copy)]
 enum Slot {
@@ -484,6 +493,36 @@ impl<'r> Supervisor<'r> {
     /// Supervise the current command until it has exited and its output is
     /// drained; returns the code vault exits with (its status, or 128+N).
     pub fn run(&mut self) -> i32 {
+        match self.supervise(None) {
+            Wake::Exited(code) => code,
+            // Unreachable without a time limit; the command's state decides.
+            Wake::Elapsed => self.child.wait(),
+        }
+    }
+
+    /// Supervise the current command for at most `limit`: returns
+    /// [`Wake::Elapsed`] with it still running (a watcher then checks for
+    /// changes and calls again, restarts or signals it), or
+    /// [`Wake::Exited`] once it has exited and its output is drained.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn run_for(&mut self, limit: Duration) -> Wake {
+        self.supervise(Some(Instant::now() + limit))
+    }
+
+    /// Send `sig` to the current command (its group on a pty); false when
+    /// none is running.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn signal(&self, sig: Signal) -> bool {
+        match self.child.live() {
+            Some(running) => {
+                running.signal(sig);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn supervise(&mut self, until: Option<Instant>) -> Wake {
         let mut buf = vec![0u8; CHUNK];
         let mut out = Vec::with_capacity(CHUNK + CHUNK / 4);
         let mut drain_until: Option<Instant> = None;
@@ -499,6 +538,11 @@ impl<'r> Supervisor<'r> {
                 }
             }
             let now = Instant::now();
+            if let Some(until) = until {
+                if !self.child.is_finished() && now >= until {
+                    return Wake::Elapsed;
+                }
+            }
             let timeout = match drain_until {
                 None => None,
                 Some(end) => {
@@ -513,6 +557,7 @@ impl<'r> Supervisor<'r> {
                 .iter()
                 .filter_map(Pump::quiet_deadline)
                 .chain(self.child.kill_deadline())
+                .chain(until.filter(|_| !self.child.is_finished()))
                 .min();
             let timeout = match (timeout, due) {
                 (t, None) => t,
@@ -566,7 +611,7 @@ impl<'r> Supervisor<'r> {
         for p in &mut self.pumps {
             p.finish(&mut out);
         }
-        self.child.wait()
+        Wake::Exited(self.child.wait())
     }
 
     /// Poll everything that can make progress and return what is ready.

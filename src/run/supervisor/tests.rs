@@ -155,3 +155,33 @@ fn a_restart_on_a_pty_reuses_the_terminal() {
     let out = std::fs::read_to_string(out_path).unwrap();
     assert_eq!(out, "first <redacted:TOKEN>\r\nsecond <redacted:TOKEN>\r\n");
 }
+
+#[test]
+fn a_watcher_gets_control_back_in_time_and_can_signal_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out_path, out) = sink(&dir, "out");
+    let redactor = redactor();
+    let outputs = Outputs {
+        stdout: out,
+        stderr: out,
+    };
+    let mut sup = Supervisor::new(Mode::SharedPipe, outputs, &redactor, "sh").unwrap();
+    sup.start(sh(&format!(
+        "trap 'echo got-hup {VALUE}; exit 7' HUP; echo up; while :; do sleep 0.05; done"
+    )))
+    .unwrap();
+    let started = Instant::now();
+    assert_eq!(sup.run_for(Duration::from_millis(300)), Wake::Elapsed);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    assert!(sup.signal(Signal::HUP));
+    assert_eq!(sup.run_for(Duration::from_secs(10)), Wake::Exited(7));
+    assert!(!sup.signal(Signal::HUP), "nothing left to signal");
+    assert_eq!(
+        std::fs::read_to_string(out_path).unwrap(),
+        "up\ngot-hup <redacted:TOKEN>\n"
+    );
+}
