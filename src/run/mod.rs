@@ -1,10 +1,10 @@
 //! `vault run`: build the command's environment and start it, either by
 //! exec (`--no-masking`: vault disappears) or under a masking parent
-//! ([`masked`]). Choosing *which* secrets is the command layer's job; this
+//! ([`supervisor`]). Choosing *which* secrets is the command layer's job; this
 //! module gets the final list of (name, value, masked?) and the flags.
 
 pub mod mask;
-pub mod masked;
+pub mod supervisor;
 
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
@@ -155,10 +155,10 @@ pub fn start(
         // Nothing to mask: no reason to stay in between.
         return failed(&exec(cmd));
     }
-    match masked::run_masked(cmd, &redactor) {
+    match supervisor::run_masked(cmd, &redactor) {
         Ok(code) => Outcome::Exited(code),
-        Err(masked::Launch::Spawn(err)) => failed(&err),
-        Err(masked::Launch::Failed(m)) => Outcome::Failed(Error::other(m)),
+        Err(supervisor::Launch::Spawn(err)) => failed(&err),
+        Err(supervisor::Launch::Failed(m)) => Outcome::Failed(Error::other(m)),
     }
 }
 
