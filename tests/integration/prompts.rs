@@ -18,6 +18,9 @@ struct Term {
     rx: mpsc::Receiver<Vec<u8>>,
     /// Everything the terminal showed so far.
     seen: Vec<u8>,
+    /// Where the last `expect` matched: the next one looks after it, so
+    /// two things that arrive in one read are both found.
+    cursor: usize,
 }
 
 impl Term {
@@ -48,6 +51,7 @@ impl Term {
             master: std::fs::File::from(master),
             rx,
             seen: Vec::new(),
+            cursor: 0,
         }
     }
 
@@ -73,12 +77,16 @@ impl Term {
         String::from_utf8_lossy(&self.seen).into_owned()
     }
 
-    /// Wait until the terminal has shown `want` (after what was seen before
-    /// the last call); panic with the transcript if it does not come.
+    /// Wait until the terminal has shown `want` after the previous match;
+    /// panic with the transcript if it does not come.
     fn expect(&mut self, want: &str) {
-        let start = self.seen.len();
         let end = Instant::now() + Duration::from_secs(60);
-        while !String::from_utf8_lossy(&self.seen[start..]).contains(want) {
+        loop {
+            let after = &self.seen[self.cursor..];
+            if let Some(i) = after.windows(want.len()).position(|w| w == want.as_bytes()) {
+                self.cursor += i + want.len();
+                return;
+            }
             let left = end.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {
                 Ok(chunk) => self.seen.extend(chunk),
