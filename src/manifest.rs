@@ -51,6 +51,25 @@ struct Entry {
     description: Option<String>,
 }
 
+/// `message` with the text inside every pair of double quotes withheld.
+fn hide_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        if c == '"' {
+            if !inside {
+                out.push_str("\"(not shown)");
+            } else {
+                out.push('"');
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Parse a manifest; errors read `FILE:LINE: reason` (exit 7).
 pub fn parse(text: &str, file: &str) -> Result<Vec<Declared>> {
     // Offsets of every newline, once: an offset's line is a binary search.
@@ -63,7 +82,10 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Declared>> {
     let line_of = |offset: usize| newlines.partition_point(|&nl| nl < offset) + 1;
     let parsed: File = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(s.start));
-        let reason = e.message().trim().to_owned();
+        // The parser quotes the text it rejects (`invalid type: string
+        // "..."`), and a manifest may hold a value typed in the wrong
+        // place: never echo a quoted string.
+        let reason = hide_quoted(e.message().trim());
         Error::invalid(format!("{file}:{line}: {reason}"))
             .hint("a manifest is a list of [[secrets]] tables with name = \"NAME\" and required = true|false (or optional = true|false)")
     })?;
@@ -109,6 +131,18 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Declared>> {
 
 #[cfg(test)]
 mod tests {
+
+    // See: a review of this change: a value typed where a flag goes was
+    // echoed by the TOML parser's message.
+    #[test]
+    fn a_string_in_the_wrong_place_is_never_echoed() {
+        let text = "[[secrets]]\nname = \"S\"\noptional = \"sk-s3cr3tTOKENvalue\"\n";
+        let e = parse(text, "vault.toml").unwrap_err();
+        assert!(!e.message().contains("s3cr3t"), "{}", e.message());
+        assert!(e.message().contains("vault.toml:3"), "{}", e.message());
+        assert_eq!(hide_quoted("a \"b\" c"), "a \"(not shown)\" c");
+    }
+
     use super::*;
 
     #[test]

@@ -17,7 +17,7 @@ pub mod terminal;
 
 use std::path::PathBuf;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::paths::Paths;
 use crate::vault::KeySource;
 
@@ -36,9 +36,20 @@ impl Ctx {
         database_url: Option<String>,
     ) -> Result<Ctx> {
         let mut paths = Paths::resolve(vault_dir.as_deref())?;
+        let from_flag = database_url.is_some();
         let url = database_url.or_else(|| std::env::var("VAULT_DATABASE_URL").ok());
         if let Some(u) = url.filter(|u| !u.is_empty()) {
-            paths.database = Some(crate::store::DbUrl::parse(&u)?);
+            let parsed = crate::store::DbUrl::parse(&u)?;
+            // A flag's text is in the process list (and, under `vault run`,
+            // readable by the command through its parent's cmdline) and in
+            // the shell's history: a password never goes there.
+            if from_flag && parsed.config.get_password().is_some() {
+                return Err(Error::usage(
+                    "--database-url holds a password, which would show in the process list and your shell history",
+                )
+                .hint("put the URL in VAULT_DATABASE_URL instead (vault removes it from every command it runs)"));
+            }
+            paths.database = Some(parsed);
         }
         Ok(Ctx {
             paths,

@@ -279,6 +279,18 @@ impl Vault {
         src: &KeySource,
         ask: &mut dyn FnMut(i64) -> Result<Option<Zeroizing<String>>>,
     ) -> Result<Rekeyed> {
+        // One rekey at a time, from before its new key file is written until
+        // that file has replaced the old one: two at once could each rename
+        // the other's key into place and leave a vault no key opens.
+        let _lock = match self.paths.key_file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => Some(paths::lock_dir(d)?),
+            _ => None,
+        };
+        // Another rekey may have finished while this one waited for the
+        // lock: start from the slots as they are now.
+        self.slots = self.read(|tx, _| Ok(tx.slots()?))?;
+        self.crypt.keys = None;
+        self.unlocked_by = None;
         self.unlock(src)?;
         let vault_id = self.crypt.vault_id.clone();
         // The key-file key at hand: VAULT_KEY, else the key file.

@@ -173,6 +173,17 @@ impl Vault {
         // One read for both: every unlock needs the slots, and each
         // transaction costs a round of WAL-index locking.
         let (vault_id, slots) = store.read(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
+        // The id is part of every key check: a damaged one would read as
+        // "wrong key" (5) when the database is what changed (6).
+        if vault_id.len() != crypto::VAULT_ID_LEN {
+            return Err(Error::integrity(format!(
+                "the vault at {} has a damaged vault id ({} bytes instead of {})",
+                paths.location(),
+                vault_id.len(),
+                crypto::VAULT_ID_LEN
+            ))
+            .hint("the database was damaged or edited; restore it from a backup"));
+        }
         Ok(Vault {
             store,
             paths: paths.clone(),
@@ -385,9 +396,25 @@ impl Vault {
         mut f: impl FnMut(&Tx<'_>, &Crypt) -> Result<T>,
     ) -> Result<T> {
         self.unlock(src)?;
-        let Vault { store, crypt, .. } = self;
+        let Vault {
+            store,
+            crypt,
+            slots,
+            ..
+        } = self;
         store.write(|tx| {
-            crypt.verify_policy(tx)?;
+            if let Err(e) = crypt.verify_policy(tx) {
+                // A rekey that committed after this process unlocked changed
+                // the master key: the policy does not verify under the old
+                // one, and that is not tampering. Say what happened instead.
+                if !same_slots(&tx.slots()?, slots) {
+                    return Err(Error::conflict(
+                        "the vault was rekeyed while this command ran; nothing was changed",
+                    )
+                    .hint("run the command again (with the new key file or passphrase)"));
+                }
+                return Err(e);
+            }
             let out = f(tx, crypt)?;
             crypt.seal_policy(tx)?;
             Ok(out)
@@ -491,4 +518,12 @@ fn load_or_create_key_file(path: &std::path::Path) -> Result<(KeyFileKey, bool)>
         KeyFileKey::parse(&text, &path.display().to_string())?,
         false,
     ))
+}
+
+/// Whether two reads of the key slots are the same slots with the same wraps.
+fn same_slots(a: &[SlotRow], b: &[SlotRow]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.id == y.id && x.wrapped == y.wrapped && x.nonce == y.nonce)
 }

@@ -85,3 +85,25 @@ fn current_format_opens() {
     let env = vault_with_secret();
     assert_eq!(env.reveal("FORMAT_PROBE"), "format-probe-value-1234");
 }
+
+// See: a review of this change: a damaged vault id read as a wrong key (5)
+// or a database error (1).
+#[test]
+fn a_damaged_vault_id_is_an_integrity_error() {
+    if crate::util::sqlite_only("the edits are SQLite SQL (x'' blobs)") {
+        return;
+    }
+    for edit in [
+        "UPDATE meta SET value = x'' WHERE key = 'vault_id';",
+        "UPDATE meta SET value = x'0011' WHERE key = 'vault_id';",
+        "UPDATE meta SET value = 'not-an-id' WHERE key = 'vault_id';",
+    ] {
+        let env = vault_with_secret();
+        env.sql(edit);
+        let o = env
+            .vault(&["get", "FORMAT_PROBE", "--reveal"])
+            .output()
+            .unwrap();
+        assert_code_no_leak(&o, 6, &["format-probe-value-1234"]);
+    }
+}

@@ -321,3 +321,20 @@ fn a_grant_added_by_a_database_superuser_is_refused() {
         stderr(&o)
     );
 }
+
+// See: a review of this change. A password in --database-url sits in the
+// process list and, under a masked `vault run`, in the parent's cmdline the
+// command can read.
+#[test]
+fn a_password_in_the_database_url_flag_is_refused_before_anything_connects() {
+    let e = Env::new();
+    let url = "postgres://someone:hunter2-db-pass@127.0.0.1:1/db";
+    let o = e.vault(&["--database-url", url, "list"]).output().unwrap();
+    assert_code_no_leak(&o, 2, &["hunter2-db-pass"]);
+    assert!(stderr(&o).contains("VAULT_DATABASE_URL"), "{}", stderr(&o));
+    let o = e
+        .vault(&["--database-url", url, "run", "--", "true"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&o, 125, &["hunter2-db-pass"]);
+}

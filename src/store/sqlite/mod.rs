@@ -639,12 +639,21 @@ fn grant_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
 
 impl Records for SqliteTx<'_> {
     fn vault_id(&self) -> StoreResult<Vec<u8>> {
-        self.tx
+        let v: Option<rusqlite::types::Value> = self
+            .tx
             .query_row("SELECT value FROM meta WHERE key = 'vault_id'", [], |r| {
                 r.get(0)
             })
-            .optional()?
-            .ok_or_else(|| StoreError::Damaged("the vault database has no vault id".to_owned()))
+            .optional()?;
+        match v {
+            Some(rusqlite::types::Value::Blob(b)) => Ok(b),
+            Some(_) => Err(StoreError::Damaged(
+                "the vault database's vault id is not binary: it was edited".to_owned(),
+            )),
+            None => Err(StoreError::Damaged(
+                "the vault database has no vault id".to_owned(),
+            )),
+        }
     }
 
     fn meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
