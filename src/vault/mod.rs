@@ -15,6 +15,7 @@ use crate::store::Backend;
 use crate::store::{NewVault, SlotRow, Store, Tx};
 
 mod agents;
+mod audit;
 mod history;
 mod io;
 mod keys;
@@ -26,6 +27,7 @@ mod unlock;
 
 use agents::check_provider_rule;
 pub use agents::{GrantRequest, Receipt};
+pub use audit::{AuditEntry, Verified};
 pub use history::History;
 pub use io::{
     capped, import_without_vault, ExportedAgent, ExportedSecret, ImportEntry, ImportMeta,

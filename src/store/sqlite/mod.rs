@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, Backend, GrantRow, NewVault, Records, SecretRow, SlotRow, StoreError,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, GrantRow, NewVault, Records, SecretRow, SlotRow, StoreError,
     StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
@@ -924,6 +924,66 @@ impl Records for SqliteTx<'_> {
             params![agent, now],
         )?;
         Ok(())
+    }
+
+    fn append_audit(&self, e: &AuditRow) -> StoreResult<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        st.execute(params![
+            e.chain as i64,
+            e.seq as i64,
+            e.at,
+            e.action,
+            e.subject,
+            e.host,
+            e.prev,
+            e.hash,
+            e.sig
+        ])?;
+        Ok(())
+    }
+
+    fn audit_head(&self, chain: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT seq, hash FROM audit WHERE chain = ?1 ORDER BY seq DESC LIMIT 1",
+        )?;
+        let head = st
+            .query_row([chain as i64], |r| {
+                Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get(1)?))
+            })
+            .optional()?;
+        Ok(head)
+    }
+
+    fn audit_entries(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT chain, seq, at, action, subject, host, prev, hash, sig FROM audit \
+             WHERE (?1 IS NULL OR chain = ?1) AND (?2 IS NULL OR seq > ?2) AND (?3 IS NULL OR at >= ?3) \
+             ORDER BY chain, seq",
+        )?;
+        let rows = st.query_map(
+            params![
+                f.chain.map(|c| c as i64),
+                f.after_seq.map(|s| s as i64),
+                f.since
+            ],
+            |r| {
+                Ok(AuditRow {
+                    chain: r.get::<_, i64>(0)?.max(0) as u64,
+                    seq: r.get::<_, i64>(1)?.max(0) as u64,
+                    at: r.get(2)?,
+                    action: r.get(3)?,
+                    subject: r.get(4)?,
+                    host: r.get(5)?,
+                    prev: r.get(6)?,
+                    hash: r.get(7)?,
+                    sig: r.get(8)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 
