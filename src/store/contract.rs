@@ -472,7 +472,10 @@ pub fn audit_entries_round_trip_per_chain(e: &impl Engine) {
     let (after, recent) = s
         .read(|tx| Ok((tx.audit_entries(&cursor)?, tx.audit_entries(&since)?)))
         .unwrap();
-    assert_eq!(after.iter().map(|r| (r.chain, r.seq)).collect::<Vec<_>>(), [(0, 2)]);
+    assert_eq!(
+        after.iter().map(|r| (r.chain, r.seq)).collect::<Vec<_>>(),
+        [(0, 2)]
+    );
     assert_eq!(
         recent.iter().map(|r| (r.chain, r.seq)).collect::<Vec<_>>(),
         [(0, 2), (3, 1)]
@@ -484,7 +487,10 @@ pub fn an_audit_seq_is_never_written_twice(e: &impl Engine) {
     s.write(|tx| Ok(tx.append_audit(&audit_row(0, 1, "t"))?))
         .unwrap();
     let again = s.write(|tx| Ok(tx.append_audit(&audit_row(0, 1, "u"))?));
-    assert!(again.is_err(), "a second entry at the same (chain, seq) is refused");
+    assert!(
+        again.is_err(),
+        "a second entry at the same (chain, seq) is refused"
+    );
     let all = s
         .read(|tx| Ok(tx.audit_entries(&AuditFilter::default())?))
         .unwrap();

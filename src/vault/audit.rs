@@ -66,7 +66,14 @@ pub fn canonical_json(v: &Value) -> String {
 }
 
 /// The entry the hash covers: `{action, at, chain, host, seq, subject}`.
-fn entry_bytes(chain: u64, seq: u64, at: &str, action: &str, subject: &Value, host: &str) -> String {
+fn entry_bytes(
+    chain: u64,
+    seq: u64,
+    at: &str,
+    action: &str,
+    subject: &Value,
+    host: &str,
+) -> String {
     canonical_json(&json!({
         "chain": chain,
         "seq": seq,
@@ -165,7 +172,12 @@ pub(super) fn append(tx: &Tx<'_>, crypt: &Crypt, action: &str, subject: Value) -
 
 /// `rekey`'s entry: signed by the old master key's audit key, it names the
 /// new one, which signs every later entry.
-pub(super) fn append_rekey(tx: &Tx<'_>, old: &Crypt, new: &Crypt, mut subject: Value) -> Result<()> {
+pub(super) fn append_rekey(
+    tx: &Tx<'_>,
+    old: &Crypt,
+    new: &Crypt,
+    mut subject: Value,
+) -> Result<()> {
     let next = signer(new)?.public_key();
     if let Value::Object(m) = &mut subject {
         m.insert("next_audit_pk".to_owned(), Value::String(hex(&next)));
@@ -215,10 +227,17 @@ impl AuditEntry {
         let is = |k: &str| s.get(k).and_then(Value::as_str) == Some(n);
         let lists = |v: &Value| -> bool {
             let list = v.get("list").unwrap_or(v);
-            list.as_array()
-                .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(n) || x.get("name").and_then(Value::as_str) == Some(n)))
+            list.as_array().is_some_and(|a| {
+                a.iter().any(|x| {
+                    x.as_str() == Some(n) || x.get("name").and_then(Value::as_str) == Some(n)
+                })
+            })
         };
-        is("name") || is("to") || ["names", "secrets", "delivered"].iter().any(|k| s.get(*k).is_some_and(lists))
+        is("name")
+            || is("to")
+            || ["names", "secrets", "delivered"]
+                .iter()
+                .any(|k| s.get(*k).is_some_and(lists))
     }
 }
 
@@ -257,20 +276,36 @@ fn check_chain(vault_id: &[u8], pk: Option<&[u8]>, rows: &[AuditRow]) -> Result<
             return Err(broken("its subject is not JSON"));
         };
         if canonical_json(&subject) != r.subject {
-            return Err(broken("its subject is not in canonical form: it was edited"));
+            return Err(broken(
+                "its subject is not in canonical form: it was edited",
+            ));
         }
         let entry = entry_bytes(r.chain, r.seq, &r.at, &r.action, &subject, &r.host);
         let hash = entry_hash(vault_id, r.chain, r.seq, &r.prev, entry.as_bytes());
         if r.hash != hash {
-            return Err(broken("its content does not match its hash: it was edited or moved"));
+            return Err(broken(
+                "its content does not match its hash: it was edited or moved",
+            ));
         }
         match pk.as_deref() {
             Some(pk) if verify_sig(pk, &hash, &r.sig) => {}
-            Some(_) => return Err(broken("its signature does not verify with the chain's public key")),
-            None => return Err(broken("there is no public key to check its signature (meta audit_pk is missing)")),
+            Some(_) => {
+                return Err(broken(
+                    "its signature does not verify with the chain's public key",
+                ))
+            }
+            None => {
+                return Err(broken(
+                    "there is no public key to check its signature (meta audit_pk is missing)",
+                ))
+            }
         }
         if r.action == "rekey" {
-            match subject.get("next_audit_pk").and_then(Value::as_str).and_then(unhex) {
+            match subject
+                .get("next_audit_pk")
+                .and_then(Value::as_str)
+                .and_then(unhex)
+            {
                 Some(next) => pk = Some(next),
                 None => return Err(broken("this rekey entry does not name the next audit key")),
             }
@@ -395,7 +430,11 @@ mod tests {
         let (rows, pk) = chain(4);
         check_chain(b"vid", Some(&pk), &rows).unwrap();
         assert_eq!(unhex(&hex(&pk)).as_deref(), Some(&pk[..]));
-        let broken = |rows: &[AuditRow]| check_chain(b"vid", Some(&pk), rows).unwrap_err().to_string();
+        let broken = |rows: &[AuditRow]| {
+            check_chain(b"vid", Some(&pk), rows)
+                .unwrap_err()
+                .to_string()
+        };
         let mut edited = rows.clone();
         edited[1].host = "elsewhere".into();
         assert!(broken(&edited).contains("0:2"), "{}", broken(&edited));
@@ -408,6 +447,9 @@ mod tests {
         let mut forged = rows.clone();
         forged[3].sig[0] ^= 1;
         assert!(broken(&forged).contains("0:4"));
-        assert!(check_chain(b"other", Some(&pk), &rows).is_err(), "bound to the vault id");
+        assert!(
+            check_chain(b"other", Some(&pk), &rows).is_err(),
+            "bound to the vault id"
+        );
     }
 }

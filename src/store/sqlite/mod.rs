@@ -13,8 +13,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, AuditFilter, AuditRow, Backend, GrantRow, NewVault, Records, SecretRow, SlotRow, StoreError,
-    StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, GrantRow, NewVault, Records, SecretRow,
+    SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
