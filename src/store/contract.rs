@@ -589,6 +589,9 @@ impl Sqlite {
     fn path(&self) -> std::path::PathBuf {
         self.dir.path().join("vault.db")
     }
+    pub fn dir_path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
 }
 
 impl Engine for Sqlite {

@@ -1010,6 +1010,56 @@ mod tests {
     use super::*;
     use crate::store::contract::{Engine, Sqlite};
 
+    /// Turn a fresh vault back into what schema 1 left: no audit table.
+    fn downgrade_to_schema_1(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch("DROP TABLE audit; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+
+    #[test]
+    fn a_schema_1_vault_migrates_on_open_and_keeps_its_rows() {
+        let engine = Sqlite::new();
+        let mut s = engine.fresh();
+        s.write(|tx| Ok(tx.create_agent("bot", "kept", "t")?))
+            .unwrap();
+        drop(s);
+        let path = engine.dir_path().join("vault.db");
+        downgrade_to_schema_1(&path);
+        let mut s = SqliteStore::open(&path, 1).unwrap();
+        let version: u32 = s
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(SCHEMA_VERSION, 2);
+        let (agents, audit) = s
+            .read(|tx| {
+                Ok((
+                    tx.agents()?,
+                    tx.audit_entries(&crate::store::AuditFilter::default())?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(agents.len(), 1, "the migration keeps what schema 1 held");
+        assert!(audit.is_empty(), "the audit table exists and starts empty");
+    }
+
+    #[test]
+    fn a_vault_of_a_newer_schema_is_refused() {
+        let engine = Sqlite::new();
+        drop(engine.fresh());
+        let path = engine.dir_path().join("vault.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = SqliteStore::open(&path, 1).err().unwrap();
+        let err: crate::error::Error = err.into();
+        assert!(err.to_string().contains("newer vault"), "{err}");
+        assert_eq!(err.exit_code(), 1);
+    }
+
     #[test]
     fn backup_is_a_complete_private_copy_and_never_overwrites() {
         use std::os::unix::fs::PermissionsExt;
