@@ -63,6 +63,32 @@ pub fn verify(pk: &[u8], hash: &[u8], sig: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    /// docs/FORMAT.md §18.4: M = 00..1f, vault id = a0..af, the entry below.
+    #[test]
+    fn known_answer_vector() {
+        let m: [u8; 32] = core::array::from_fn(|i| i as u8);
+        let vid: Vec<u8> = (0xa0..0xb0).collect();
+        let entry = br#"{"action":"set","at":"2026-12-02T04:00:00Z","chain":0,"host":"build-1","seq":1,"subject":{"name":"API_KEY","version":2}}"#;
+        let signer = AuditSigner::derive(&MasterKey::from_bytes(m), &vid);
+        assert_eq!(
+            hex(&signer.public_key()),
+            "3e56db8675a96a96f78f75be145191f97d78cf6cc2646dea70cd6ad2db1fc888"
+        );
+        let h = entry_hash(&vid, 0, 1, &GENESIS, entry);
+        assert_eq!(
+            hex(&h),
+            "cf6b669f43dfe033058cacbe4008118bfd1aa46b3605a3d4e0f5373fd0e728c0"
+        );
+        assert_eq!(
+            hex(&signer.sign(&h)),
+            "5efa1fb0c363030d725e00b4d577294dcc820e010cf79ff3b7888335aa284f1d4216fd5ace17d8605d26d6bf654937d0003db20596149a2055478721e6217f02"
+        );
+    }
+
     #[test]
     fn hash_binds_every_field() {
         let base = entry_hash(b"id", 0, 1, &GENESIS, b"{}");
