@@ -90,6 +90,7 @@ fn real_main() -> ExitCode {
         Command::Run(a) => return commands::run::run(&ctx, a),
         Command::History(a) => commands::history::history(&ctx, a),
         Command::Rollback(a) => commands::history::rollback(&ctx, a),
+        Command::Audit(a) => commands::audit::audit(&ctx, a),
         Command::Backup(a) => commands::backup::backup(&ctx, a),
         Command::Push(a) => commands::push::push(&ctx, a),
         Command::Keys(a) => commands::keys::keys(&ctx, a),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::{Audience, Backend, SecretRow, StoredValue, Tx};
+use super::{Audience, AuditFilter, AuditRow, Backend, SecretRow, StoredValue, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Kind, Scope};
 
@@ -430,6 +430,86 @@ pub fn concurrent_writers_lose_nothing<E: Engine + 'static>(e: Arc<E>) {
     assert_eq!(numbers, expected);
 }
 
+fn audit_row(chain: u64, seq: u64, at: &str) -> AuditRow {
+    AuditRow {
+        chain,
+        seq,
+        at: at.to_owned(),
+        action: "set".to_owned(),
+        subject: format!("{{\"name\":\"S{seq}\"}}"),
+        host: "h".to_owned(),
+        prev: vec![seq as u8; 32],
+        hash: vec![seq as u8 + 1; 32],
+        sig: vec![7; 64],
+    }
+}
+
+pub fn audit_entries_round_trip_per_chain(e: &impl Engine) {
+    let mut s = e.fresh();
+    assert_eq!(s.read(|tx| Ok(tx.audit_head(0)?)).unwrap(), None);
+    s.write(|tx| {
+        tx.append_audit(&audit_row(0, 1, "2026-01-01T00:00:00Z"))?;
+        tx.append_audit(&audit_row(0, 2, "2026-01-02T00:00:00Z"))?;
+        tx.append_audit(&audit_row(3, 1, "2026-01-03T00:00:00Z"))?;
+        Ok(())
+    })
+    .unwrap();
+    let (head0, head3, head9) = s
+        .read(|tx| Ok((tx.audit_head(0)?, tx.audit_head(3)?, tx.audit_head(9)?)))
+        .unwrap();
+    assert_eq!(head0, Some((2, vec![3; 32])));
+    assert_eq!(head3, Some((1, vec![2; 32])));
+    assert_eq!(head9, None);
+    let all = s
+        .read(|tx| Ok(tx.audit_entries(&AuditFilter::default())?))
+        .unwrap();
+    assert_eq!(
+        all,
+        [
+            audit_row(0, 1, "2026-01-01T00:00:00Z"),
+            audit_row(0, 2, "2026-01-02T00:00:00Z"),
+            audit_row(3, 1, "2026-01-03T00:00:00Z")
+        ],
+        "every field round-trips, ordered by chain then seq"
+    );
+    let cursor = AuditFilter {
+        chain: Some(0),
+        after_seq: Some(1),
+        since: None,
+    };
+    let since = AuditFilter {
+        since: Some("2026-01-02T00:00:00Z".to_owned()),
+        ..AuditFilter::default()
+    };
+    let (after, recent) = s
+        .read(|tx| Ok((tx.audit_entries(&cursor)?, tx.audit_entries(&since)?)))
+        .unwrap();
+    assert_eq!(
+        after.iter().map(|r| (r.chain, r.seq)).collect::<Vec<_>>(),
+        [(0, 2)]
+    );
+    assert_eq!(
+        recent.iter().map(|r| (r.chain, r.seq)).collect::<Vec<_>>(),
+        [(0, 2), (3, 1)]
+    );
+}
+
+pub fn an_audit_seq_is_never_written_twice(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| Ok(tx.append_audit(&audit_row(0, 1, "t"))?))
+        .unwrap();
+    let again = s.write(|tx| Ok(tx.append_audit(&audit_row(0, 1, "u"))?));
+    assert!(
+        again.is_err(),
+        "a second entry at the same (chain, seq) is refused"
+    );
+    let all = s
+        .read(|tx| Ok(tx.audit_entries(&AuditFilter::default())?))
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].at, "t", "the first entry stays as it was");
+}
+
 /// Runs every contract test against one engine: `contract_suite!(module, engine_expr)`.
 macro_rules! contract_suite {
     ($module:ident, $engine:expr) => {
@@ -498,6 +578,14 @@ macro_rules! contract_suite {
                 super::with($engine, super::a_write_is_seen_by_another_connection)
             }
             #[test]
+            fn audit_entries_round_trip_per_chain() {
+                super::audit_entries_round_trip_per_chain(&$engine)
+            }
+            #[test]
+            fn an_audit_seq_is_never_written_twice() {
+                super::an_audit_seq_is_never_written_twice(&$engine)
+            }
+            #[test]
             fn concurrent_writers_lose_nothing() {
                 let e = $engine;
                 if e.available() {
@@ -521,6 +609,9 @@ impl Sqlite {
     }
     fn path(&self) -> std::path::PathBuf {
         self.dir.path().join("vault.db")
+    }
+    pub fn dir_path(&self) -> &std::path::Path {
+        self.dir.path()
     }
 }
 

@@ -96,8 +96,28 @@ pub struct Granted {
 impl Vault {
     /// Create agent `name` (already checked by the caller). Exit 4 if one
     /// by that name exists.
-    pub fn create_agent(&mut self, name: &str, description: &str, now: &str) -> Result<()> {
-        let created = self.write_plain(|tx| Ok(tx.create_agent(name, description, now)?))?;
+    pub fn create_agent(
+        &mut self,
+        src: &KeySource,
+        name: &str,
+        description: &str,
+        now: &str,
+    ) -> Result<()> {
+        // Unlocked for the audit entry's signature.
+        self.unlock(src)?;
+        let Vault { store, crypt, .. } = self;
+        let created = store.write(|tx| {
+            let created = tx.create_agent(name, description, now)?;
+            if created {
+                super::audit::append(
+                    tx,
+                    crypt,
+                    "agent-create",
+                    serde_json::json!({ "agent": name }),
+                )?;
+            }
+            Ok(created)
+        })?;
         if !created {
             return Err(
                 Error::conflict(format!("an agent named {name} already exists")).hint(format!(
@@ -139,12 +159,19 @@ impl Vault {
     /// Delete agent `name` and its grants; returns how many grants went with it.
     pub fn delete_agent(&mut self, src: &KeySource, name: &str) -> Result<usize> {
         model::check_agent_name(name)?;
-        self.write(src, |tx, _| {
+        self.write(src, |tx, crypt| {
             if tx.agent(name)?.is_none() {
                 return Err(no_such_agent(tx, name));
             }
-            let n = tx.grants(name)?.len();
+            let grants: Vec<String> = tx.grants(name)?.into_iter().map(|g| g.secret).collect();
+            let n = grants.len();
             tx.delete_agent(name)?;
+            super::audit::append(
+                tx,
+                crypt,
+                "agent-delete",
+                serde_json::json!({ "agent": name, "revoked": super::audit::bounded(&grants) }),
+            )?;
             Ok(n)
         })
     }
@@ -152,7 +179,7 @@ impl Vault {
     /// Grant each of `req.names` to `req.agent`: all or none (an unknown
     /// name or a second credential of a provider grants nothing).
     pub fn grant(&mut self, src: &KeySource, req: &GrantRequest<'_>) -> Result<Granted> {
-        self.write(src, |tx, _| {
+        self.write(src, |tx, crypt| {
             require_agent(tx, req.agent)?;
             let mut added = Vec::new();
             let mut global = Vec::new();
@@ -168,6 +195,14 @@ impl Vault {
                     check_provider_rule(tx, name)?;
                 }
             }
+            if !added.is_empty() {
+                super::audit::append(
+                    tx,
+                    crypt,
+                    "grant",
+                    serde_json::json!({ "agent": req.agent, "names": super::audit::bounded(&added) }),
+                )?;
+            }
             Ok(Granted { added, global })
         })
     }
@@ -180,7 +215,7 @@ impl Vault {
         agent: &str,
         names: &[String],
     ) -> Result<Vec<String>> {
-        self.write(src, |tx, _| {
+        self.write(src, |tx, crypt| {
             require_agent(tx, agent)?;
             let mut removed = Vec::new();
             for name in names {
@@ -190,6 +225,14 @@ impl Vault {
                 if tx.revoke(agent, name)? {
                     removed.push(name.clone());
                 }
+            }
+            if !removed.is_empty() {
+                super::audit::append(
+                    tx,
+                    crypt,
+                    "revoke",
+                    serde_json::json!({ "agent": agent, "names": super::audit::bounded(&removed) }),
+                )?;
             }
             Ok(removed)
         })

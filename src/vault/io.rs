@@ -448,6 +448,18 @@ fn apply(
     Ok(())
 }
 
+/// An import's audit subject: counts, and the names added and updated (bounded).
+fn import_subject(s: &ImportSummary) -> serde_json::Value {
+    serde_json::json!({
+        "added": s.added.len(),
+        "updated": s.updated.len(),
+        "unchanged": s.unchanged.len(),
+        "skipped": s.skipped.len(),
+        "names": super::audit::bounded(&[s.added.clone(), s.updated.clone()].concat()),
+        "agents_created": super::audit::bounded(&s.agents_created),
+    })
+}
+
 impl Vault {
     /// Import `req.entries`, all or nothing. `--agent` agents must exist
     /// (checked before any key is asked for). [`Mode::DryRun`] reads only:
@@ -473,6 +485,7 @@ impl Vault {
             Mode::Apply => self.write(src, |tx, crypt| {
                 let plan = plan(tx, crypt, req)?;
                 apply(tx, crypt, req, &plan)?;
+                super::audit::append(tx, crypt, "import", import_subject(&plan.summary))?;
                 Ok(plan.summary)
             }),
         }
@@ -533,6 +546,26 @@ impl Vault {
             }
             Ok((rows, agents, grants))
         })?;
+        // Fail closed: values leave the vault only after their audit entry
+        // is written. A variables-only export without a key at hand cannot
+        // be signed, and reveals no secret: it is not recorded.
+        if verify {
+            let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
+            let subject = serde_json::json!({
+                "agent": agent,
+                "names": super::audit::bounded(&names),
+                "count": names.len(),
+                "with_policy": with_policy,
+            });
+            store
+                .write(|tx| super::audit::append(tx, crypt, "export", subject.clone()))
+                .map_err(|e| {
+                    Error::other(format!(
+                        "nothing was exported: the export's audit entry could not be written ({e})"
+                    ))
+                    .hint("an export is recorded before it is written out; fix the cause above (a read-only or full disk?) and try again")
+                })?;
+        }
         let mut secrets = Vec::with_capacity(rows.len());
         for r in rows {
             let value = crypt.open_value(&r.name, r.version, &r.value)?;

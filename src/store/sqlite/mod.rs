@@ -13,8 +13,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, Backend, GrantRow, NewVault, Records, SecretRow, SlotRow, StoreError,
-    StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, GrantRow, NewVault, Records, SecretRow,
+    SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -984,6 +984,66 @@ impl Records for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn append_audit(&self, e: &AuditRow) -> StoreResult<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        st.execute(params![
+            e.chain as i64,
+            e.seq as i64,
+            e.at,
+            e.action,
+            e.subject,
+            e.host,
+            e.prev,
+            e.hash,
+            e.sig
+        ])?;
+        Ok(())
+    }
+
+    fn audit_head(&self, chain: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT seq, hash FROM audit WHERE chain = ?1 ORDER BY seq DESC LIMIT 1",
+        )?;
+        let head = st
+            .query_row([chain as i64], |r| {
+                Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get(1)?))
+            })
+            .optional()?;
+        Ok(head)
+    }
+
+    fn audit_entries(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT chain, seq, at, action, subject, host, prev, hash, sig FROM audit \
+             WHERE (?1 IS NULL OR chain = ?1) AND (?2 IS NULL OR seq > ?2) AND (?3 IS NULL OR at >= ?3) \
+             ORDER BY chain, seq",
+        )?;
+        let rows = st.query_map(
+            params![
+                f.chain.map(|c| c as i64),
+                f.after_seq.map(|s| s as i64),
+                f.since
+            ],
+            |r| {
+                Ok(AuditRow {
+                    chain: r.get::<_, i64>(0)?.max(0) as u64,
+                    seq: r.get::<_, i64>(1)?.max(0) as u64,
+                    at: r.get(2)?,
+                    action: r.get(3)?,
+                    subject: r.get(4)?,
+                    host: r.get(5)?,
+                    prev: r.get(6)?,
+                    hash: r.get(7)?,
+                    sig: r.get(8)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -1008,6 +1068,56 @@ impl From<rusqlite::Error> for StoreError {
 mod tests {
     use super::*;
     use crate::store::contract::{Engine, Sqlite};
+
+    /// Turn a fresh vault back into what schema 1 left: no audit table.
+    fn downgrade_to_schema_1(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch("DROP TABLE audit; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+
+    #[test]
+    fn a_schema_1_vault_migrates_on_open_and_keeps_its_rows() {
+        let engine = Sqlite::new();
+        let mut s = engine.fresh();
+        s.write(|tx| Ok(tx.create_agent("bot", "kept", "t")?))
+            .unwrap();
+        drop(s);
+        let path = engine.dir_path().join("vault.db");
+        downgrade_to_schema_1(&path);
+        let mut s = SqliteStore::open(&path, 1).unwrap();
+        let version: u32 = s
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(SCHEMA_VERSION, 2);
+        let (agents, audit) = s
+            .read(|tx| {
+                Ok((
+                    tx.agents()?,
+                    tx.audit_entries(&crate::store::AuditFilter::default())?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(agents.len(), 1, "the migration keeps what schema 1 held");
+        assert!(audit.is_empty(), "the audit table exists and starts empty");
+    }
+
+    #[test]
+    fn a_vault_of_a_newer_schema_is_refused() {
+        let engine = Sqlite::new();
+        drop(engine.fresh());
+        let path = engine.dir_path().join("vault.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = SqliteStore::open(&path, 1).err().unwrap();
+        let err: crate::error::Error = err.into();
+        assert!(err.to_string().contains("newer vault"), "{err}");
+        assert_eq!(err.exit_code(), 1);
+    }
 
     #[test]
     fn backup_is_a_complete_private_copy_and_never_overwrites() {

@@ -64,6 +64,21 @@ const MIGRATIONS: &[&str] = &[
         delivered TEXT NOT NULL,
         PRIMARY KEY (agent, secret)
     ) STRICT, WITHOUT ROWID;",
+    // 2: the audit trail (docs/FORMAT.md "Audit trail"): one hash chain per
+    // actor, append-only; rows are never updated or deleted by vault.
+    "CREATE TABLE audit (
+        chain   INTEGER NOT NULL,
+        seq     INTEGER NOT NULL,
+        at      TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        host    TEXT NOT NULL,
+        prev    BLOB NOT NULL,
+        hash    BLOB NOT NULL,
+        sig     BLOB NOT NULL,
+        PRIMARY KEY (chain, seq)
+    ) STRICT;
+    CREATE INDEX audit_by_time ON audit(at);",
 ];
 
 /// Bring the schema from `from` to [`SCHEMA_VERSION`].
