@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{KeySource, Vault};
 use crate::error::{Error, Result};
-use crate::model::{self, Kind, Scope, SecretValue};
+use crate::model::{Kind, Scope, SecretValue};
 use crate::paths::Paths;
 use crate::store::{Audience, Backend, SecretRow, Tx};
 
@@ -239,33 +239,20 @@ struct Shape {
 }
 
 impl Shape {
-    /// One credential per provider per run (the rule `vault grant` and
-    /// `vault edit` check): global secrets reach every run, so a provider
-    /// has at most one global credential, and an agent may not receive two
-    /// of one provider.
+    /// One credential per provider per run, as `vault grant` and `vault
+    /// edit` check it (`agents::provider_rule`), over the plan's data.
     fn check_provider_rule(&self, secret: &str) -> Result<()> {
         let Some((scope, Some(provider))) = self.secrets.get(secret) else {
             return Ok(());
         };
-        let (scope, provider) = (*scope, provider.as_str());
         let others: Vec<(&str, Scope)> = self
             .secrets
             .iter()
-            .filter(|(n, (_, p))| n.as_str() != secret && p.as_deref() == Some(provider))
+            .filter(|(n, (_, p))| n.as_str() != secret && p.as_deref() == Some(provider.as_str()))
             .map(|(n, (s, _))| (n.as_str(), *s))
             .collect();
         if others.is_empty() {
             return Ok(());
-        }
-        if scope == Scope::Global {
-            if let Some((other, _)) = others.iter().find(|(_, s)| *s == Scope::Global) {
-                return Err(Error::conflict(format!(
-                    "{other} is already a global {provider} credential, and every run receives global secrets; a run gets one credential per provider"
-                ))
-                .hint(format!(
-                    "scope one of them to the agents that use it: `vault edit {other} --agent-only` and `vault grant {other} --agent A`"
-                )));
-            }
         }
         let grants: Vec<(String, String)> = self.grants.iter().cloned().collect();
         let agents: Vec<&str> = match scope {
@@ -277,28 +264,7 @@ impl Shape {
                 .map(|(a, _)| a.as_str())
                 .collect(),
         };
-        for agent in agents {
-            let receives = model::Receives::new(Some(agent), &grants);
-            if let Some((other, other_scope)) = others.iter().find(|(o, s)| receives.secret(o, *s))
-            {
-                let how = if *other_scope == Scope::Global {
-                    format!(
-                        "{other} is global, so every agent has it: make it agent-only (`vault edit {other} --agent-only`) and grant it where it belongs"
-                    )
-                } else if scope == Scope::Global {
-                    format!(
-                        "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {other} from {agent}"
-                    )
-                } else {
-                    format!("revoke it first: `vault revoke {other} --agent {agent}`")
-                };
-                return Err(Error::conflict(format!(
-                    "agent {agent} would receive two {provider} credentials, {other} and {secret}; an agent gets one credential per provider"
-                ))
-                .hint(how));
-            }
-        }
-        Ok(())
+        super::agents::provider_rule(secret, *scope, provider, &others, &agents, &grants)
     }
 }
 
