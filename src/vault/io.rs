@@ -12,11 +12,14 @@ mod classify;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use zeroize::Zeroizing;
+
+use super::policy::Snapshot;
 use super::{KeySource, Vault};
 use crate::error::{Error, Result};
 use crate::model::{Kind, Scope, SecretValue};
 use crate::paths::Paths;
-use crate::store::{Audience, Backend, SecretRow, Tx};
+use crate::store::{Audience, Backend, SecretRow, StoredValue, Tx};
 
 /// How many names a warning or an error lists before "and N more".
 pub const SHOWN: usize = 10;
@@ -225,6 +228,10 @@ struct Plan<'r> {
     create_agents: Vec<(String, String)>,
     steps: Vec<Step<'r>>,
     summary: ImportSummary,
+    /// The secrets no step touches (not in the input, or skipped).
+    untouched: Vec<SecretRow>,
+    /// Every grant after the import, (agent, secret).
+    grants: BTreeSet<(String, String)>,
 }
 
 /// Who holds what, as the import goes: enough to check the one-credential-
@@ -303,12 +310,17 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
         return Err(missing_agents(req.source, &missing));
     }
     let mut steps = Vec::new();
+    let mut untouched = Vec::new();
     for e in req.entries {
         let existing = rows.remove(&e.name);
-        if existing.is_some() && req.no_overwrite {
-            s.skipped.push(e.name.clone());
-            continue;
-        }
+        let existing = match existing {
+            Some(x) if req.no_overwrite => {
+                s.skipped.push(e.name.clone());
+                untouched.push(x);
+                continue;
+            }
+            x => x,
+        };
         let kind = req.kind_for(e, existing.as_ref());
         s.note_value(e, kind);
         let same = match &existing {
@@ -369,49 +381,66 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
             new_grants,
         });
     }
+    untouched.extend(rows.into_values());
     Ok(Plan {
         create_agents,
         steps,
         summary: s,
+        untouched,
+        grants: shape.grants,
     })
 }
 
-/// Carry out a plan made in the same transaction.
+/// Carry out a plan made in the same transaction. Returns the summary and
+/// every secret and grant the vault holds afterwards, from what the plan
+/// read and wrote: the policy tag is sealed from them without reading
+/// 10,000 rows back.
 fn apply(
     tx: &Tx<'_>,
     crypt: &super::Crypt,
     req: &ImportRequest<'_>,
-    plan: &Plan<'_>,
-) -> Result<()> {
+    plan: Plan<'_>,
+) -> Result<(ImportSummary, Snapshot)> {
     for (name, description) in &plan.create_agents {
         tx.create_agent(name, description, req.now)?;
     }
-    for step in &plan.steps {
+    let mut after: Vec<SecretRow> = plan.untouched;
+    after.reserve(plan.steps.len());
+    for step in plan.steps {
         let e = step.entry;
-        if step.write {
-            let put = super::put_value(
-                tx,
-                crypt,
-                step.existing.clone(),
-                &e.name,
-                step.kind,
-                &e.value,
-                req.now,
-            )?;
-            let mut row = put.row;
-            row.scope = step.scope;
-            row.description.clone_from(&step.description);
-            row.provider.clone_from(&step.provider);
-            if step.meta_changed {
-                row.updated = req.now.to_owned();
+        let row = match (step.write, step.existing) {
+            (false, Some(unchanged)) => unchanged,
+            (_, existing) => {
+                let put =
+                    super::put_value(tx, crypt, existing, &e.name, step.kind, &e.value, req.now)?;
+                let mut row = put.row;
+                row.scope = step.scope;
+                row.description = step.description;
+                row.provider = step.provider;
+                if step.meta_changed {
+                    row.updated = req.now.to_owned();
+                }
+                tx.upsert_secret(&row)?;
+                // The tag covers a variable's current value: e's, new or the same.
+                if row.kind == Kind::Variable {
+                    row.value = StoredValue::Plain(Zeroizing::new(e.value.as_str().to_owned()));
+                }
+                row
             }
-            tx.upsert_secret(&row)?;
-        }
+        };
         for a in &step.new_grants {
             tx.grant(a, &e.name, req.now)?;
         }
+        after.push(row);
     }
-    Ok(())
+    // Names are unique (one entry per name, none of them untouched): in
+    // the store's order, byte-wise like SQLite's BINARY collation.
+    after.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    let snapshot = Snapshot {
+        rows: after,
+        grants: plan.grants.into_iter().collect(),
+    };
+    Ok((plan.summary, snapshot))
 }
 
 impl Vault {
@@ -436,10 +465,9 @@ impl Vault {
                 let Vault { store, crypt, .. } = self;
                 store.read(|tx| Ok(plan(tx, crypt, req)?.summary))
             }
-            Mode::Apply => self.write(src, |tx, crypt| {
+            Mode::Apply => self.write_resealing(src, |tx, crypt| {
                 let plan = plan(tx, crypt, req)?;
-                apply(tx, crypt, req, &plan)?;
-                Ok(plan.summary)
+                apply(tx, crypt, req, plan)
             }),
         }
     }
