@@ -404,13 +404,51 @@ fn apply(
     for (name, description) in &plan.create_agents {
         tx.create_agent(name, description, req.now)?;
     }
-    let mut after: Vec<SecretRow> = plan.untouched;
-    after.reserve(plan.steps.len());
+    // New names first, in one batch (version 1, as `put_value` makes it
+    // for a name without versions): the grants below may name them.
+    let mut fresh = Vec::new();
+    let mut rest = Vec::with_capacity(plan.steps.len());
     for step in plan.steps {
+        if step.existing.is_some() {
+            rest.push(step);
+            continue;
+        }
+        let e = step.entry;
+        fresh.push(SecretRow {
+            name: e.name.clone(),
+            kind: step.kind,
+            scope: step.scope,
+            description: step.description,
+            provider: step.provider,
+            version: 1,
+            created: req.now.to_owned(),
+            updated: req.now.to_owned(),
+            value: crypt.seal(&e.name, 1, step.kind, &e.value)?,
+        });
+        if !step.new_grants.is_empty() {
+            rest.push(Step {
+                entry: e,
+                kind: step.kind,
+                existing: None,
+                scope: step.scope,
+                description: String::new(),
+                provider: None,
+                meta_changed: false,
+                write: false,
+                new_grants: step.new_grants,
+            });
+        }
+    }
+    tx.insert_secrets(&fresh)?;
+    let mut after: Vec<SecretRow> = plan.untouched;
+    after.reserve(fresh.len() + rest.len());
+    for step in rest {
         let e = step.entry;
         let row = match (step.write, step.existing) {
-            (false, Some(unchanged)) => unchanged,
-            (_, existing) => {
+            // Only the grants of a new name are left to write.
+            (false, None) => None,
+            (false, Some(unchanged)) => Some(unchanged),
+            (true, existing) => {
                 let put =
                     super::put_value(tx, crypt, existing, &e.name, step.kind, &e.value, req.now)?;
                 let mut row = put.row;
@@ -425,14 +463,16 @@ fn apply(
                 if row.kind == Kind::Variable {
                     row.value = StoredValue::Plain(Zeroizing::new(e.value.as_str().to_owned()));
                 }
-                row
+                Some(row)
             }
         };
         for a in &step.new_grants {
             tx.grant(a, &e.name, req.now)?;
         }
-        after.push(row);
+        after.extend(row);
     }
+    // A new variable's stored value is its plain text, as the tag wants it.
+    after.extend(fresh);
     // Names are unique (one entry per name, none of them untouched): in
     // the store's order, byte-wise like SQLite's BINARY collation.
     after.sort_unstable_by(|a, b| a.name.cmp(&b.name));

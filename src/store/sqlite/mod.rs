@@ -793,6 +793,51 @@ impl Records for SqliteTx<'_> {
         Ok(())
     }
 
+    /// Two statements prepared once for all rows, plain INSERTs (no
+    /// conflict to look for), and the secret before its version: the
+    /// version's deferred foreign key then finds its parent at once instead
+    /// of being counted and settled by a scan when the parent arrives.
+    fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()> {
+        let mut secret = self.tx.prepare_cached(
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut version = self.tx.prepare_cached(
+            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for s in rows {
+            secret.execute(params![
+                s.name,
+                s.kind.as_str(),
+                s.scope.as_str(),
+                s.description,
+                s.provider,
+                s.version as i64,
+                s.created,
+                s.updated
+            ])?;
+            match &s.value {
+                StoredValue::Sealed { nonce, ciphertext } => version.execute(params![
+                    s.name,
+                    s.version as i64,
+                    nonce,
+                    ciphertext,
+                    None::<String>,
+                    s.created
+                ])?,
+                StoredValue::Plain(p) => version.execute(params![
+                    s.name,
+                    s.version as i64,
+                    None::<Vec<u8>>,
+                    None::<Vec<u8>>,
+                    p.as_str(),
+                    s.created
+                ])?,
+            };
+        }
+        Ok(())
+    }
+
     /// Delete a secret, its versions, grants and delivery records.
     fn delete_secret(&self, name: &str) -> StoreResult<bool> {
         Ok(self
