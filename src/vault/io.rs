@@ -238,7 +238,8 @@ struct Plan<'r> {
 /// per-provider rule after each entry, as if the entries before it were
 /// written.
 struct Shape {
-    /// name -> (scope, provider), every secret.
+    /// name -> (scope, provider), every secret that has a provider (the
+    /// rule concerns no other).
     secrets: BTreeMap<String, (Scope, Option<String>)>,
     agents: BTreeSet<String>,
     /// (agent, secret)
@@ -287,6 +288,7 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
     let mut shape = Shape {
         secrets: rows
             .values()
+            .filter(|r| r.provider.is_some())
             .map(|r| (r.name.clone(), (r.scope, r.provider.clone())))
             .collect(),
         agents: tx.agents()?.into_iter().map(|a| a.name).collect(),
@@ -354,9 +356,17 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
             }
         }
         let granted = !new_grants.is_empty();
-        shape
-            .secrets
-            .insert(e.name.clone(), (scope, provider.clone()));
+        match &provider {
+            Some(_) => {
+                shape
+                    .secrets
+                    .insert(e.name.clone(), (scope, provider.clone()));
+            }
+            None if !is_new => {
+                shape.secrets.remove(&e.name);
+            }
+            None => {}
+        }
         if granted || meta_changed || (is_new && provider.is_some()) {
             shape.check_provider_rule(&e.name)?;
         }
