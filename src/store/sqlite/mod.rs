@@ -805,35 +805,34 @@ impl Records for SqliteTx<'_> {
         let mut version = self.tx.prepare_cached(
             "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
+        // Bound one by one (no slice of trait objects per row); every
+        // parameter is bound again for each row, so none carries over.
         for s in rows {
-            secret.execute(params![
-                s.name,
-                s.kind.as_str(),
-                s.scope.as_str(),
-                s.description,
-                s.provider,
-                s.version as i64,
-                s.created,
-                s.updated
-            ])?;
+            secret.raw_bind_parameter(1, &s.name)?;
+            secret.raw_bind_parameter(2, s.kind.as_str())?;
+            secret.raw_bind_parameter(3, s.scope.as_str())?;
+            secret.raw_bind_parameter(4, &s.description)?;
+            secret.raw_bind_parameter(5, &s.provider)?;
+            secret.raw_bind_parameter(6, s.version as i64)?;
+            secret.raw_bind_parameter(7, &s.created)?;
+            secret.raw_bind_parameter(8, &s.updated)?;
+            secret.raw_execute()?;
+            version.raw_bind_parameter(1, &s.name)?;
+            version.raw_bind_parameter(2, s.version as i64)?;
             match &s.value {
-                StoredValue::Sealed { nonce, ciphertext } => version.execute(params![
-                    s.name,
-                    s.version as i64,
-                    nonce,
-                    ciphertext,
-                    None::<String>,
-                    s.created
-                ])?,
-                StoredValue::Plain(p) => version.execute(params![
-                    s.name,
-                    s.version as i64,
-                    None::<Vec<u8>>,
-                    None::<Vec<u8>>,
-                    p.as_str(),
-                    s.created
-                ])?,
-            };
+                StoredValue::Sealed { nonce, ciphertext } => {
+                    version.raw_bind_parameter(3, nonce)?;
+                    version.raw_bind_parameter(4, ciphertext)?;
+                    version.raw_bind_parameter(5, None::<&str>)?;
+                }
+                StoredValue::Plain(p) => {
+                    version.raw_bind_parameter(3, None::<&[u8]>)?;
+                    version.raw_bind_parameter(4, None::<&[u8]>)?;
+                    version.raw_bind_parameter(5, p.as_str())?;
+                }
+            }
+            version.raw_bind_parameter(6, &s.created)?;
+            version.raw_execute()?;
         }
         Ok(())
     }
