@@ -502,6 +502,37 @@ fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
     })
 }
 
+/// A row of `policy_rows`: `secret_from_row` without the three columns the
+/// policy and a run do not use, columns read as borrowed references.
+fn policy_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
+    let bad = |what: &str, v: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {v:?} in the secrets table").into(),
+        )
+    };
+    let kind = r.get_ref(1)?.as_str()?;
+    let kind = Kind::parse(kind).ok_or_else(|| bad("kind", kind))?;
+    let scope = r.get_ref(2)?.as_str()?;
+    let scope = Scope::parse(scope).ok_or_else(|| bad("scope", scope))?;
+    let nonce = r.get_ref(5)?.as_blob_or_null()?.map(<[u8]>::to_vec);
+    let ciphertext = r.get_ref(6)?.as_blob_or_null()?.map(<[u8]>::to_vec);
+    let plain = r.get_ref(7)?.as_str_or_null()?.map(str::to_owned);
+    let version = r.get_ref(4)?.as_i64()?;
+    Ok(SecretRow {
+        name: r.get_ref(0)?.as_str()?.to_owned(),
+        kind,
+        scope,
+        description: String::new(),
+        provider: r.get_ref(3)?.as_str_or_null()?.map(str::to_owned),
+        version: version.max(0) as u64,
+        created: String::new(),
+        updated: String::new(),
+        value: stored_value(nonce, ciphertext, plain),
+    })
+}
+
 /// Refuse a vault whose `meta.format` is newer than this build reads. A
 /// newer vault records in `meta.reader` the first release that reads its
 /// format, so the message can name what to install.
@@ -670,10 +701,10 @@ impl Records for SqliteTx<'_> {
     /// leaving description and timestamps empty: cheap enough for the hot path.
     fn policy_rows(&self) -> StoreResult<Vec<SecretRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain \
+            "SELECT s.name, s.kind, s.scope, s.provider, s.version, v.nonce, v.ciphertext, v.plain \
              FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name",
         )?;
-        let rows = st.query_map([], secret_from_row)?;
+        let rows = st.query_map([], policy_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
