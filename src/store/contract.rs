@@ -116,6 +116,42 @@ pub fn versions_are_kept_and_the_current_one_is_served(e: &impl Engine) {
     );
 }
 
+pub fn inserted_secrets_read_back_like_upserted_ones(e: &impl Engine) {
+    let mut s = e.fresh();
+    let mut var = row("B_VAR", Scope::Agent, 1);
+    var.kind = Kind::Variable;
+    var.provider = Some("openai".to_owned());
+    var.value = StoredValue::Plain(Zeroizing::new("plain".to_owned()));
+    let mut sec = row("A_KEY", Scope::Global, 4);
+    sec.value = sealed(7);
+    sec.created = "2026-01-03T00:00:00Z".to_owned();
+    s.write(|tx| Ok(tx.insert_secrets(&[var.clone(), sec.clone()])?))
+        .unwrap();
+    let (all, hist) = s
+        .read(|tx| Ok((tx.secrets(Audience::Everything)?, tx.history("A_KEY")?)))
+        .unwrap();
+    assert_eq!(names(&all), ["A_KEY", "B_VAR"]);
+    assert_eq!((all[0].version, all[0].scope), (4, Scope::Global));
+    assert_eq!(all[0].created, "2026-01-03T00:00:00Z");
+    assert!(
+        matches!(all[0].value, StoredValue::Sealed { ref nonce, .. } if nonce == &vec![7u8; 12])
+    );
+    assert_eq!((all[1].kind, all[1].scope), (Kind::Variable, Scope::Agent));
+    assert_eq!(all[1].provider.as_deref(), Some("openai"));
+    assert_eq!(all[1].description, "about B_VAR");
+    assert!(matches!(all[1].value, StoredValue::Plain(ref p) if p.as_str() == "plain"));
+    assert_eq!(hist.len(), 1);
+    assert_eq!(hist[0].created, "2026-01-03T00:00:00Z");
+    // A name that exists fails the whole transaction.
+    let again = s.write(|tx| {
+        tx.insert_secrets(&[row("C_NEW", Scope::Global, 1)])?;
+        Ok(tx.insert_secrets(&[sec.clone()])?)
+    });
+    assert!(again.is_err());
+    let names_after = s.read(|tx| Ok(tx.secret_names()?)).unwrap();
+    assert_eq!(names_after, ["A_KEY", "B_VAR"]);
+}
+
 pub fn history_gives_every_version_with_its_time(e: &impl Engine) {
     let mut s = e.fresh();
     s.write(|tx| {
@@ -533,6 +569,10 @@ macro_rules! contract_suite {
             #[test]
             fn plain_and_sealed_values_round_trip() {
                 super::with($engine, super::plain_and_sealed_values_round_trip)
+            }
+            #[test]
+            fn inserted_secrets_read_back_like_upserted_ones() {
+                super::inserted_secrets_read_back_like_upserted_ones(&$engine)
             }
             #[test]
             fn history_gives_every_version_with_its_time() {

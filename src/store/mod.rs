@@ -179,6 +179,11 @@ pub trait Records {
     fn replace_version(&self, name: &str, version: u64, value: &StoredValue) -> StoreResult<()>;
     /// Insert or update a secret's metadata row (the value lives in `versions`).
     fn upsert_secret(&self, s: &SecretRow) -> StoreResult<()>;
+    /// Add new secrets, each with `value` as its one stored version
+    /// (`version`, made at `created`): what `insert_version` and
+    /// `upsert_secret` do per row, for many rows at once (an import). Fails
+    /// if a name exists.
+    fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()>;
     /// Delete a secret, its versions, grants and delivery records.
     fn delete_secret(&self, name: &str) -> StoreResult<bool>;
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>>;

@@ -261,45 +261,58 @@ pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
     if others.is_empty() {
         return Ok(());
     }
-    if row.scope == Scope::Global {
-        if let Some(other) = others.iter().find(|o| o.scope == Scope::Global) {
-            return Err(Error::conflict(format!(
-                "{} is already a global {provider} credential, and every run receives global secrets; a run gets one credential per provider",
-                other.name
-            ))
-            .hint(format!(
-                "scope one of them to the agents that use it: `vault edit {} --agent-only` and `vault grant {} --agent A`",
-                other.name, other.name
-            )));
-        }
-    }
+    let others: Vec<(&str, Scope)> = others.iter().map(|o| (o.name.as_str(), o.scope)).collect();
     let grants = tx.all_grants()?;
     let agents: Vec<String> = match row.scope {
         Scope::Global => tx.agents()?.into_iter().map(|a| a.name).collect(),
         Scope::Agent => tx.grantees(secret)?,
     };
-    for agent in agents {
-        let receives = model::Receives::new(Some(&agent), &grants);
-        if let Some(other) = others.iter().find(|o| receives.secret(&o.name, o.scope)) {
-            let how = if other.scope == Scope::Global {
+    let agents: Vec<&str> = agents.iter().map(String::as_str).collect();
+    provider_rule(secret, row.scope, provider, &others, &agents, &grants)
+}
+
+/// The one-credential-per-provider rule over plain data (the database's,
+/// or an import's plan): `secret` (of `scope`) is a `provider` credential;
+/// `others` are the other credentials of that provider, by name; `agents`
+/// the agents that receive `secret` (every agent when it is global), sorted;
+/// `grants` every (agent, secret) grant.
+pub(super) fn provider_rule(
+    secret: &str,
+    scope: Scope,
+    provider: &str,
+    others: &[(&str, Scope)],
+    agents: &[&str],
+    grants: &[(String, String)],
+) -> Result<()> {
+    if others.is_empty() {
+        return Ok(());
+    }
+    if scope == Scope::Global {
+        if let Some((other, _)) = others.iter().find(|(_, s)| *s == Scope::Global) {
+            return Err(Error::conflict(format!(
+                "{other} is already a global {provider} credential, and every run receives global secrets; a run gets one credential per provider"
+            ))
+            .hint(format!(
+                "scope one of them to the agents that use it: `vault edit {other} --agent-only` and `vault grant {other} --agent A`"
+            )));
+        }
+    }
+    for &agent in agents {
+        let receives = model::Receives::new(Some(agent), grants);
+        if let Some((other, other_scope)) = others.iter().find(|(o, s)| receives.secret(o, *s)) {
+            let how = if *other_scope == Scope::Global {
                 format!(
-                    "{} is global, so every agent has it: make it agent-only (`vault edit {} --agent-only`) and grant it where it belongs",
-                    other.name, other.name
+                    "{other} is global, so every agent has it: make it agent-only (`vault edit {other} --agent-only`) and grant it where it belongs"
                 )
-            } else if row.scope == Scope::Global {
+            } else if scope == Scope::Global {
                 format!(
-                    "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {} from {agent}",
-                    other.name
+                    "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {other} from {agent}"
                 )
             } else {
-                format!(
-                    "revoke it first: `vault revoke {} --agent {agent}`",
-                    other.name
-                )
+                format!("revoke it first: `vault revoke {other} --agent {agent}`")
             };
             return Err(Error::conflict(format!(
-                "agent {agent} would receive two {provider} credentials, {} and {secret}; an agent gets one credential per provider",
-                other.name
+                "agent {agent} would receive two {provider} credentials, {other} and {secret}; an agent gets one credential per provider"
             ))
             .hint(how));
         }

@@ -385,6 +385,36 @@ impl Vault {
         })
     }
 
+    /// [`Vault::write`] for an operation that knows the policy it leaves
+    /// behind: `f` returns every secret row and grant after its writes
+    /// (sorted as the store lists them), and the tag is sealed from them
+    /// instead of reading every row back. Debug builds (every test) read
+    /// them back anyway and refuse a difference.
+    fn write_resealing<T>(
+        &mut self,
+        src: &KeySource,
+        mut f: impl FnMut(&Tx<'_>, &Crypt) -> Result<(T, policy::Snapshot)>,
+    ) -> Result<T> {
+        self.unlock(src)?;
+        let Vault { store, crypt, .. } = self;
+        store.write(|tx| {
+            crypt.verify_policy(tx)?;
+            let (out, after) = f(tx, crypt)?;
+            #[cfg(debug_assertions)]
+            {
+                let stored = policy::policy_message(&tx.policy_rows()?, &tx.all_grants()?);
+                if *stored != *policy::policy_message(&after.rows, &after.grants) {
+                    return Err(Error::other(
+                        "internal error: the policy computed for this change differs from the one written",
+                    )
+                    .hint("nothing was changed; please report this"));
+                }
+            }
+            crypt.seal_policy_of(tx, &after.rows, &after.grants)?;
+            Ok(out)
+        })
+    }
+
     /// A read transaction (one consistent snapshot, never committed), with
     /// the keys as far as the vault is unlocked.
     fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>, &Crypt) -> Result<T>) -> Result<T> {

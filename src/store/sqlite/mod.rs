@@ -561,6 +561,37 @@ fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
     })
 }
 
+/// A row of `policy_rows`: `secret_from_row` without the three columns the
+/// policy and a run do not use, columns read as borrowed references.
+fn policy_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
+    let bad = |what: &str, v: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {v:?} in the secrets table").into(),
+        )
+    };
+    let kind = r.get_ref(1)?.as_str()?;
+    let kind = Kind::parse(kind).ok_or_else(|| bad("kind", kind))?;
+    let scope = r.get_ref(2)?.as_str()?;
+    let scope = Scope::parse(scope).ok_or_else(|| bad("scope", scope))?;
+    let nonce = r.get_ref(5)?.as_blob_or_null()?.map(<[u8]>::to_vec);
+    let ciphertext = r.get_ref(6)?.as_blob_or_null()?.map(<[u8]>::to_vec);
+    let plain = r.get_ref(7)?.as_str_or_null()?.map(str::to_owned);
+    let version = r.get_ref(4)?.as_i64()?;
+    Ok(SecretRow {
+        name: r.get_ref(0)?.as_str()?.to_owned(),
+        kind,
+        scope,
+        description: String::new(),
+        provider: r.get_ref(3)?.as_str_or_null()?.map(str::to_owned),
+        version: version.max(0) as u64,
+        created: String::new(),
+        updated: String::new(),
+        value: stored_value(nonce, ciphertext, plain),
+    })
+}
+
 /// Refuse a vault whose `meta.format` is newer than this build reads. A
 /// newer vault records in `meta.reader` the first release that reads its
 /// format, so the message can name what to install.
@@ -729,10 +760,10 @@ impl Records for SqliteTx<'_> {
     /// leaving description and timestamps empty: cheap enough for the hot path.
     fn policy_rows(&self) -> StoreResult<Vec<SecretRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain \
+            "SELECT s.name, s.kind, s.scope, s.provider, s.version, v.nonce, v.ciphertext, v.plain \
              FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name",
         )?;
-        let rows = st.query_map([], secret_from_row)?;
+        let rows = st.query_map([], policy_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -849,6 +880,50 @@ impl Records for SqliteTx<'_> {
             s.created,
             s.updated
         ])?;
+        Ok(())
+    }
+
+    /// Two statements prepared once for all rows, plain INSERTs (no
+    /// conflict to look for), and the secret before its version: the
+    /// version's deferred foreign key then finds its parent at once instead
+    /// of being counted and settled by a scan when the parent arrives.
+    fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()> {
+        let mut secret = self.tx.prepare_cached(
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut version = self.tx.prepare_cached(
+            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        // Bound one by one (no slice of trait objects per row); every
+        // parameter is bound again for each row, so none carries over.
+        for s in rows {
+            secret.raw_bind_parameter(1, &s.name)?;
+            secret.raw_bind_parameter(2, s.kind.as_str())?;
+            secret.raw_bind_parameter(3, s.scope.as_str())?;
+            secret.raw_bind_parameter(4, &s.description)?;
+            secret.raw_bind_parameter(5, &s.provider)?;
+            secret.raw_bind_parameter(6, s.version as i64)?;
+            secret.raw_bind_parameter(7, &s.created)?;
+            secret.raw_bind_parameter(8, &s.updated)?;
+            secret.raw_execute()?;
+            version.raw_bind_parameter(1, &s.name)?;
+            version.raw_bind_parameter(2, s.version as i64)?;
+            match &s.value {
+                StoredValue::Sealed { nonce, ciphertext } => {
+                    version.raw_bind_parameter(3, nonce)?;
+                    version.raw_bind_parameter(4, ciphertext)?;
+                    version.raw_bind_parameter(5, None::<&str>)?;
+                }
+                StoredValue::Plain(p) => {
+                    version.raw_bind_parameter(3, None::<&[u8]>)?;
+                    version.raw_bind_parameter(4, None::<&[u8]>)?;
+                    version.raw_bind_parameter(5, p.as_str())?;
+                }
+            }
+            version.raw_bind_parameter(6, &s.created)?;
+            version.raw_execute()?;
+        }
         Ok(())
     }
 
