@@ -454,6 +454,7 @@ impl SqliteStore {
                 Ok((r.get(0)?, r.get(1)?, v.max(0) as u64, r.get(3)?))
             })?;
             d.deliveries = rows.collect::<rusqlite::Result<_>>()?;
+            d.audit = tx2.audit_entries(&AuditFilter::default())?;
         }
         tx.rollback()?;
         Ok(d)
