@@ -74,11 +74,20 @@ fn set_reveal_run_and_grant_appear_with_actor_and_versions_and_no_value() {
 fn no_value_reaches_the_audit_table() {
     let e = busy_vault();
     e.ok(&["export", "--format", "json"]);
-    let leaks = e.sql_i64(&format!(
-        "SELECT count(*) FROM audit WHERE instr(subject, '{VALUE}') OR instr(subject, '{VALUE2}') \
-         OR instr(action, '{VALUE2}') OR instr(host, '{VALUE2}') \
-         OR instr(CAST(prev AS TEXT), '{VALUE2}') OR instr(CAST(sig AS TEXT), '{VALUE2}')"
-    ));
+    let leaks = e.sql_i64(&if crate::util::on_postgres() {
+        format!(
+            "SELECT count(*) FROM audit WHERE strpos(subject, '{VALUE}') > 0 OR strpos(subject, '{VALUE2}') > 0 \
+             OR strpos(action, '{VALUE2}') > 0 OR strpos(host, '{VALUE2}') > 0 \
+             OR position(convert_to('{VALUE2}', 'UTF8') IN prev) > 0 \
+             OR position(convert_to('{VALUE2}', 'UTF8') IN sig) > 0"
+        )
+    } else {
+        format!(
+            "SELECT count(*) FROM audit WHERE instr(subject, '{VALUE}') OR instr(subject, '{VALUE2}') \
+             OR instr(action, '{VALUE2}') OR instr(host, '{VALUE2}') \
+             OR instr(CAST(prev AS TEXT), '{VALUE2}') OR instr(CAST(sig AS TEXT), '{VALUE2}')"
+        )
+    });
     assert_eq!(leaks, 0);
     assert_eq!(
         e.sql_i64("SELECT count(*) FROM audit WHERE action = 'export'"),
@@ -136,10 +145,15 @@ fn verify_refuses_a_replaced_signing_key() {
     let other = busy_vault();
     let conn_pk = other.sql_i64("SELECT length(value) FROM meta WHERE key = 'audit_pk'");
     assert_eq!(conn_pk, 32);
-    e.sql(&format!(
-        "ATTACH '{}' AS other; UPDATE meta SET value = (SELECT value FROM other.meta WHERE key = 'audit_pk') WHERE key = 'audit_pk';",
-        other.db().display()
-    ));
+    match &other.pg_schema {
+        Some(schema) => e.sql(&format!(
+            "UPDATE meta SET value = (SELECT value FROM {schema}.meta WHERE key = 'audit_pk') WHERE key = 'audit_pk';"
+        )),
+        None => e.sql(&format!(
+            "ATTACH '{}' AS other; UPDATE meta SET value = (SELECT value FROM other.meta WHERE key = 'audit_pk') WHERE key = 'audit_pk';",
+            other.db().display()
+        )),
+    }
     let out = verify(&e);
     assert_code_no_leak(&out, 6, &[VALUE, VALUE2]);
     assert!(stderr(&out).contains("audit_pk"), "{}", stderr(&out));
@@ -178,7 +192,14 @@ fn a_rekey_hands_the_chain_to_the_new_key() {
 #[test]
 fn a_reveal_without_its_audit_entry_is_refused() {
     let e = busy_vault();
-    e.sql("CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit refused'); END;");
+    if crate::util::on_postgres() {
+        e.sql(
+            "CREATE FUNCTION no_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$; \
+             CREATE TRIGGER no_audit BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION no_audit();",
+        );
+    } else {
+        e.sql("CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit refused'); END;");
+    }
     let out = e.vault(&["get", "API_KEY", "--reveal"]).output().unwrap();
     assert_code_no_leak(&out, 1, &[VALUE, VALUE2]);
     assert!(
