@@ -1,10 +1,10 @@
 //! `vault run`: build the command's environment and start it, either by
 //! exec (`--no-masking`: vault disappears) or under a masking parent
-//! ([`masked`]). Choosing *which* secrets is the command layer's job; this
+//! ([`supervisor`]). Choosing *which* secrets is the command layer's job; this
 //! module gets the final list of (name, value, masked?) and the flags.
 
 pub mod mask;
-pub mod masked;
+pub mod supervisor;
 
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
@@ -167,10 +167,10 @@ pub fn start(
         return failed(&exec(cmd));
     }
     std_env(&mut cmd);
-    match masked::run_masked(cmd, &redactor) {
+    match supervisor::run_masked(cmd, &redactor) {
         Ok(code) => Outcome::Exited(code),
-        Err(masked::Launch::Spawn(err)) => failed(&err),
-        Err(masked::Launch::Failed(m)) => Outcome::Failed(Error::other(m)),
+        Err(supervisor::Launch::Spawn(err)) => failed(&err),
+        Err(supervisor::Launch::Failed(m)) => Outcome::Failed(Error::other(m)),
     }
 }
 

@@ -220,11 +220,19 @@ impl Vault {
             Error::conflict(format!("a vault already exists at {}", paths.location()))
                 .hint("nothing was changed; use --vault-dir DIR to create another vault elsewhere (on PostgreSQL: another vault=NAME in the URL)")
         };
-        if paths.database.is_none() {
-            paths::check_db_files(&paths.db)?;
-            if paths.db.exists() {
-                return Err(exists());
+        match &paths.database {
+            None => {
+                paths::check_db_files(&paths.db)?;
+                if paths.db.exists() {
+                    return Err(exists());
+                }
             }
+            // Only the server knows: ask it before any key file is touched.
+            Some(_) => match Vault::open(paths) {
+                Ok(_) => return Err(exists()),
+                Err(e) if e.kind() == crate::error::Kind::NotFound => {}
+                Err(e) => return Err(e),
+            },
         }
         Vault::create(paths, keys, passphrase, true)?.ok_or_else(exists)
     }
@@ -290,7 +298,12 @@ impl Vault {
                     if paths::is_link(&paths.key_file) {
                         return Err(paths::key_file_is_link(&paths.key_file));
                     }
-                    if paths::something_at(&paths.key_file) && !interrupted {
+                    // On PostgreSQL a key file beside no vault.db is the normal case:
+                    // the database is elsewhere, and one key may open several vaults.
+                    if paths.database.is_none()
+                        && paths::something_at(&paths.key_file)
+                        && !interrupted
+                    {
                         if !on_purpose {
                             return Err(orphan_key(paths));
                         }

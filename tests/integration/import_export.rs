@@ -126,6 +126,9 @@ fn summary_counts_added_updated_unchanged_skipped() {
 
 #[test]
 fn dry_run_of_a_json_import_reports_what_the_import_then_does() {
+    if sqlite_only("compares the bytes of vault.db before and after a dry run") {
+        return;
+    }
     // See: issue 11: a dry run plans in a read transaction instead of
     // writing (agents, grants, kinds, metadata) and counting on a rollback.
     let env = Env::new();
