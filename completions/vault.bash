@@ -73,6 +73,9 @@ _vault() {
             vault,providers)
                 cmd="vault__subcmd__providers"
                 ;;
+            vault,push)
+                cmd="vault__subcmd__push"
+                ;;
             vault,rekey)
                 cmd="vault__subcmd__rekey"
                 ;;
@@ -184,6 +187,9 @@ _vault() {
             vault__subcmd__help,providers)
                 cmd="vault__subcmd__help__subcmd__providers"
                 ;;
+            vault__subcmd__help,push)
+                cmd="vault__subcmd__help__subcmd__push"
+                ;;
             vault__subcmd__help,rekey)
                 cmd="vault__subcmd__help__subcmd__rekey"
                 ;;
@@ -263,7 +269,7 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-h -V --vault-dir --passphrase-file --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help"
+            opts="-h -V --vault-dir --passphrase-file --database-url --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -277,6 +283,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -285,7 +295,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent)
-            opts="-h --vault-dir --passphrase-file --help create list show delete help"
+            opts="-h --vault-dir --passphrase-file --database-url --help create list show delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,6 +309,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -307,7 +321,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__create)
-            opts="-d -h --description --vault-dir --passphrase-file --help"
+            opts="-d -h --description --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -329,6 +343,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -337,7 +355,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__delete)
-            opts="-h --vault-dir --passphrase-file --help"
+            opts="-h --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -348,6 +366,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -443,7 +465,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__list)
-            opts="-h --json --vault-dir --passphrase-file --help"
+            opts="-h --json --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -454,6 +476,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -465,7 +491,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__show)
-            opts="-h --json --vault-dir --passphrase-file --help"
+            opts="-h --json --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,6 +505,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -487,7 +517,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__audit)
-            opts="-h --agent --secret --since --json --follow --vault-dir --passphrase-file --help verify help"
+            opts="-h --agent --secret --since --json --follow --vault-dir --passphrase-file --database-url --help verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -510,6 +540,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -563,7 +597,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__audit__subcmd__verify)
-            opts="-h --vault-dir --passphrase-file --help"
+            opts="-h --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -577,6 +611,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -585,7 +623,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__backup)
-            opts="-h --vault-dir --passphrase-file --help"
+            opts="-h --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -596,6 +634,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -607,7 +649,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__completions)
-            opts="-h --vault-dir --passphrase-file --help bash zsh fish elvish powershell"
+            opts="-h --vault-dir --passphrase-file --database-url --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -618,6 +660,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -629,7 +675,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__delete)
-            opts="-h --force --vault-dir --passphrase-file --help"
+            opts="-h --force --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -643,6 +689,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -651,7 +701,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__edit)
-            opts="-d -h --description --variable --secret --global --agent-only --provider --force --vault-dir --passphrase-file --help"
+            opts="-d -h --description --variable --secret --global --agent-only --provider --force --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,6 +727,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -685,7 +739,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__export)
-            opts="-h --agent --format --reveal --vault-dir --passphrase-file --help"
+            opts="-h --agent --format --reveal --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -707,6 +761,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -715,7 +773,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__get)
-            opts="-h --reveal --json --vault-dir --passphrase-file --help"
+            opts="-h --reveal --json --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -729,6 +787,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -737,7 +799,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__grant)
-            opts="-h --agent --vault-dir --passphrase-file --help"
+            opts="-h --agent --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -755,6 +817,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -763,7 +829,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help)
-            opts="init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help"
+            opts="init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1154,6 +1220,20 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__push)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__rekey)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1225,7 +1305,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__history)
-            opts="-h --json --vault-dir --passphrase-file --help"
+            opts="-h --json --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1239,6 +1319,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1247,7 +1331,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__import)
-            opts="-h --agent --variable --no-overwrite --dry-run --rename --allow-code-loading-name --format --create-agents --json --vault-dir --passphrase-file --help"
+            opts="-h --agent --variable --no-overwrite --dry-run --rename --allow-code-loading-name --format --create-agents --json --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1269,6 +1353,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1277,7 +1365,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__init)
-            opts="-h --passphrase --vault-dir --passphrase-file --help"
+            opts="-h --passphrase --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1288,6 +1376,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1299,7 +1391,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__keys)
-            opts="-h --vault-dir --passphrase-file --help list add remove passwd help"
+            opts="-h --vault-dir --passphrase-file --database-url --help list add remove passwd help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1313,6 +1405,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1321,7 +1417,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__keys__subcmd__add)
-            opts="-h --passphrase --key-file --vault-dir --passphrase-file --help"
+            opts="-h --passphrase --key-file --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1336,6 +1432,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1431,7 +1531,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__keys__subcmd__list)
-            opts="-h --json --vault-dir --passphrase-file --help"
+            opts="-h --json --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1442,6 +1542,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1453,7 +1557,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__keys__subcmd__passwd)
-            opts="-h --new-passphrase-file --vault-dir --passphrase-file --help"
+            opts="-h --new-passphrase-file --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1468,6 +1572,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1479,7 +1587,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__keys__subcmd__remove)
-            opts="-h --vault-dir --passphrase-file --help"
+            opts="-h --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1493,6 +1601,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1501,7 +1613,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__list)
-            opts="-h --agent --json --vault-dir --passphrase-file --help"
+            opts="-h --agent --json --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1519,6 +1631,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1527,7 +1643,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__man)
-            opts="-h --vault-dir --passphrase-file --help"
+            opts="-h --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1541,6 +1657,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1549,7 +1669,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__passwd)
-            opts="-h --new-passphrase-file --vault-dir --passphrase-file --help"
+            opts="-h --new-passphrase-file --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1567,6 +1687,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1575,7 +1699,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__providers)
-            opts="-h --json --vault-dir --passphrase-file --help"
+            opts="-h --json --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1586,6 +1710,36 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__push)
+            opts="-h --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1597,7 +1751,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rekey)
-            opts="-h --vault-dir --passphrase-file --help"
+            opts="-h --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1611,6 +1765,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1619,7 +1777,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__revoke)
-            opts="-h --agent --vault-dir --passphrase-file --help"
+            opts="-h --agent --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1637,6 +1795,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1645,7 +1807,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rollback)
-            opts="-h --to --vault-dir --passphrase-file --help"
+            opts="-h --to --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1663,6 +1825,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1671,7 +1837,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__run)
-            opts="-h --agent --manifest --only --clean-env --keep --no-masking --vault-dir --passphrase-file --help"
+            opts="-h --agent --manifest --only --clean-env --keep --no-masking --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1701,6 +1867,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1709,7 +1879,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__set)
-            opts="-d -h --description --variable --agent --provider --allow-code-loading-name --force --vault-dir --passphrase-file --help"
+            opts="-d -h --description --variable --agent --provider --allow-code-loading-name --force --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1736,6 +1906,10 @@ _vault() {
                     return 0
                     ;;
                 --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -276,6 +276,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --since 'Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --json 'One JSON array on stdout (with --follow: one JSON object a line)'
             cand --follow 'Keep printing new entries as they are appended (JSON lines), until interrupted'
             cand -h 'Print help'
@@ -286,6 +287,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;audit;verify'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
         }

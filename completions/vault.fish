@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_vault_global_optspecs
-    string join \n vault-dir= passphrase-file= h/help V/version
+    string join \n vault-dir= passphrase-file= database-url= h/help V/version
 end
 
 function __fish_vault_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c vault -n "__fish_vault_needs_command" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_needs_command" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_needs_command" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_needs_command" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_needs_command" -f -a "init" -d 'Create a new vault'
@@ -46,6 +47,7 @@ complete -c vault -n "__fish_vault_needs_command" -f -a "history" -d 'Show every
 complete -c vault -n "__fish_vault_needs_command" -f -a "rollback" -d 'Make an earlier version\'s value current again (as a new version)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "audit" -d 'Show who changed, revealed, exported or ran what, and when'
 complete -c vault -n "__fish_vault_needs_command" -f -a "backup" -d 'Write a consistent, still-encrypted copy of the vault to a new file'
+complete -c vault -n "__fish_vault_needs_command" -f -a "push" -d 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "keys" -d 'Manage the key slots that unlock the vault (key files, passphrases)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "passwd" -d 'Change the vault passphrase'
 complete -c vault -n "__fish_vault_needs_command" -f -a "rekey" -d 'Replace the master key: every value resealed, every slot wrapped again'
@@ -54,6 +56,7 @@ complete -c vault -n "__fish_vault_needs_command" -f -a "man" -d 'Write man page
 complete -c vault -n "__fish_vault_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand init" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand init" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand init" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand init" -l passphrase -d 'Protect the vault with a passphrase (Argon2id) instead of a key file'
 complete -c vault -n "__fish_vault_using_subcommand init" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand set" -s d -l description -d 'A description (kept on update unless given)' -r
@@ -61,24 +64,28 @@ complete -c vault -n "__fish_vault_using_subcommand set" -l agent -d 'Make the s
 complete -c vault -n "__fish_vault_using_subcommand set" -l provider -d 'Tag the secret as a credential of this AI provider (see `vault providers`)' -r
 complete -c vault -n "__fish_vault_using_subcommand set" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand set" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand set" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand set" -l variable -d 'Store as a non-sensitive variable: plain text, shown in listings, never masked'
 complete -c vault -n "__fish_vault_using_subcommand set" -l allow-code-loading-name -d 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
 complete -c vault -n "__fish_vault_using_subcommand set" -l force -d 'With --variable: turn an existing secret into plain text without asking'
 complete -c vault -n "__fish_vault_using_subcommand set" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand get" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand get" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand get" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand get" -l reveal -d 'Print only the value and a newline (with --json: include the value)'
 complete -c vault -n "__fish_vault_using_subcommand get" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand get" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand list" -l agent -d 'Only what this agent would receive (globals plus its grants)' -r
 complete -c vault -n "__fish_vault_using_subcommand list" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand list" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand list" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand list" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand list" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand edit" -s d -l description -d 'New description' -r
 complete -c vault -n "__fish_vault_using_subcommand edit" -l provider -d 'Tag it as a credential of this provider ("none" removes the tag)' -r
 complete -c vault -n "__fish_vault_using_subcommand edit" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand edit" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand edit" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand edit" -l variable -d 'Make it a non-sensitive variable (stored in plain text)'
 complete -c vault -n "__fish_vault_using_subcommand edit" -l secret -d 'Make it a secret (encrypted, masked)'
 complete -c vault -n "__fish_vault_using_subcommand edit" -l global -d 'Inject it into every run'
@@ -87,6 +94,7 @@ complete -c vault -n "__fish_vault_using_subcommand edit" -l force -d 'With --va
 complete -c vault -n "__fish_vault_using_subcommand edit" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand delete" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand delete" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand delete" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand delete" -l force -d 'Revoke the secret from every agent, then delete it'
 complete -c vault -n "__fish_vault_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand import" -l agent -d 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)' -r
@@ -94,6 +102,7 @@ complete -c vault -n "__fish_vault_using_subcommand import" -l format -d 'The fi
 json\t'The output of `vault export --format json`, or {"NAME": "value", ...}'"
 complete -c vault -n "__fish_vault_using_subcommand import" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand import" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand import" -l variable -d 'Import as non-sensitive variables'
 complete -c vault -n "__fish_vault_using_subcommand import" -l no-overwrite -d 'Skip names that already exist'
 complete -c vault -n "__fish_vault_using_subcommand import" -l dry-run -d 'Report what would change; write nothing'
@@ -107,6 +116,7 @@ complete -c vault -n "__fish_vault_using_subcommand import-env" -l format -d 'Th
 json\t'The output of `vault export --format json`, or {"NAME": "value", ...}'"
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand import-env" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l variable -d 'Import as non-sensitive variables'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l no-overwrite -d 'Skip names that already exist'
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l dry-run -d 'Report what would change; write nothing'
@@ -121,10 +131,12 @@ json\t'Values with kind, scope, description, provider and grants, for `vault imp
 shell\t'export NAME=\'value\' lines for a POSIX shell (values only)'"
 complete -c vault -n "__fish_vault_using_subcommand export" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand export" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand export" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand export" -l reveal -d 'Print secret values even when stdout is a terminal'
 complete -c vault -n "__fish_vault_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Create an agent'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "list" -d 'List agents'
@@ -134,17 +146,21 @@ complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_s
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s d -l description -d 'What the agent is (shown by agent list and agent show)' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create an agent'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "list" -d 'List agents'
@@ -154,13 +170,16 @@ complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subco
 complete -c vault -n "__fish_vault_using_subcommand grant" -l agent -d 'The agent that may receive them' -r
 complete -c vault -n "__fish_vault_using_subcommand grant" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand grant" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand grant" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand grant" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand revoke" -l agent -d 'The agent that may no longer receive them' -r
 complete -c vault -n "__fish_vault_using_subcommand revoke" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand revoke" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand revoke" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand providers" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand providers" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand providers" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand providers" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand providers" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand run" -l agent -d 'Also inject the secrets granted to AGENT' -r
@@ -169,22 +188,26 @@ complete -c vault -n "__fish_vault_using_subcommand run" -l only -d 'Inject only
 complete -c vault -n "__fish_vault_using_subcommand run" -l keep -d 'Keep the caller\'s NAME as it is: passed on even with --clean-env, never replaced by a secret (comma-separated, repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand run" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l clean-env -d 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM and --keep names)'
 complete -c vault -n "__fish_vault_using_subcommand run" -l no-masking -d 'Exec the command directly: no output masking, no extra process'
 complete -c vault -n "__fish_vault_using_subcommand run" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand history" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand history" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand history" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand history" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand history" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand rollback" -l to -d 'The version whose value becomes current again' -r
 complete -c vault -n "__fish_vault_using_subcommand rollback" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand rollback" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand rollback" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand rollback" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l agent -d 'Only entries about this agent' -r
 complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l secret -d 'Only entries about this secret' -r
 complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l since -d 'Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)' -r
 complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l json -d 'One JSON array on stdout (with --follow: one JSON object a line)'
 complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l follow -d 'Keep printing new entries as they are appended (JSON lines), until interrupted'
 complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
@@ -192,14 +215,21 @@ complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_s
 complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand backup" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand backup" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand backup" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand backup" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand push" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand push" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand push" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
+complete -c vault -n "__fish_vault_using_subcommand push" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -f -a "list" -d 'List the key slots (never key material)'
 complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -f -a "add" -d 'Add a key slot: a new passphrase, or a new key file'
@@ -208,19 +238,23 @@ complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_su
 complete -c vault -n "__fish_vault_using_subcommand keys; and not __fish_seen_subcommand_from list add remove passwd help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from list" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from list" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from list" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -l key-file -d 'Write a new key file at FILE and add its slot' -r -F
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -l passphrase -d 'Add a passphrase slot'
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from remove" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from remove" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from remove" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from passwd" -l new-passphrase-file -d 'Read the new passphrase from FILE (one trailing newline is ignored) instead of asking' -r -F
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from passwd" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from passwd" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from passwd" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the key slots (never key material)'
 complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a key slot: a new passphrase, or a new key file'
@@ -230,39 +264,44 @@ complete -c vault -n "__fish_vault_using_subcommand keys; and __fish_seen_subcom
 complete -c vault -n "__fish_vault_using_subcommand passwd" -l new-passphrase-file -d 'Read the new passphrase from FILE (one trailing newline is ignored) instead of asking' -r -F
 complete -c vault -n "__fish_vault_using_subcommand passwd" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand passwd" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand passwd" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand passwd" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand rekey" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand rekey" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand rekey" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand rekey" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand completions" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand completions" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand completions" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand man" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand man" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand man" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand man" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "init" -d 'Create a new vault'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "set" -d 'Create or update a secret'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "get" -d 'Show a secret (value masked unless --reveal)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "list" -d 'List secrets (values masked; variables shown)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "edit" -d 'Change secrets\' metadata (never their values)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "delete" -d 'Delete secrets (refused while granted to an agent, unless --force)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "import" -d 'Import a .env file or a JSON export (all entries or none)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "export" -d 'Print secrets with their values (dotenv, json or shell)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "agent" -d 'Manage agents: the bots, scripts and services that receive secrets'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "grant" -d 'Let an agent receive secrets'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "revoke" -d 'Stop an agent from receiving secrets'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "providers" -d 'List the known AI providers and their conventional variable names'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "run" -d 'Run a command with its secrets in the environment'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "history" -d 'Show every version of a secret (values masked, variables shown)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "rollback" -d 'Make an earlier version\'s value current again (as a new version)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "audit" -d 'Show who changed, revealed, exported or ran what, and when'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "backup" -d 'Write a consistent, still-encrypted copy of the vault to a new file'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "keys" -d 'Manage the key slots that unlock the vault (key files, passphrases)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "passwd" -d 'Change the vault passphrase'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "rekey" -d 'Replace the master key: every value resealed, every slot wrapped again'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "man" -d 'Write man pages (vault.1 and one per subcommand) into DIR'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup keys passwd rekey completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "init" -d 'Create a new vault'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "set" -d 'Create or update a secret'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "get" -d 'Show a secret (value masked unless --reveal)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "list" -d 'List secrets (values masked; variables shown)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "edit" -d 'Change secrets\' metadata (never their values)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "delete" -d 'Delete secrets (refused while granted to an agent, unless --force)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "import" -d 'Import a .env file or a JSON export (all entries or none)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "export" -d 'Print secrets with their values (dotenv, json or shell)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "agent" -d 'Manage agents: the bots, scripts and services that receive secrets'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "grant" -d 'Let an agent receive secrets'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "revoke" -d 'Stop an agent from receiving secrets'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "providers" -d 'List the known AI providers and their conventional variable names'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "run" -d 'Run a command with its secrets in the environment'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "history" -d 'Show every version of a secret (values masked, variables shown)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "rollback" -d 'Make an earlier version\'s value current again (as a new version)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "audit" -d 'Show who changed, revealed, exported or ran what, and when'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "backup" -d 'Write a consistent, still-encrypted copy of the vault to a new file'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "push" -d 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "keys" -d 'Manage the key slots that unlock the vault (key files, passphrases)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "passwd" -d 'Change the vault passphrase'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "rekey" -d 'Replace the master key: every value resealed, every slot wrapped again'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "man" -d 'Write man pages (vault.1 and one per subcommand) into DIR'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "create" -d 'Create an agent'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "list" -d 'List agents'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
