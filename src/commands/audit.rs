@@ -57,7 +57,7 @@ fn to_json(e: &AuditEntry) -> Result<Value> {
 /// Print what is there, then poll for entries appended since, one JSON
 /// object a line, until interrupted (or stdout closes). `first` is every
 /// entry so far, unfiltered: the cursor is each chain's last seq, and the
-/// next read starts at the newest entry's time (index on `at`).
+/// next read starts at the newest entry's time.
 fn follow(
     vault: &mut Vault,
     first: Vec<AuditEntry>,

@@ -239,7 +239,8 @@ pub struct AuditFilter {
     pub chain: Option<u64>,
     /// Only entries with `seq` above this one (with `chain`: a cursor).
     pub after_seq: Option<u64>,
-    /// Only entries made at or after this time (RFC 3339, UTC).
+    /// Only entries made at or after this time (RFC 3339, UTC; a scan:
+    /// the table is keyed by chain and seq only).
     pub since: Option<String>,
 }
 
