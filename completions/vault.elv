@@ -41,6 +41,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand run 'Run a command with its secrets in the environment'
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand audit 'Show who changed, revealed, exported or ran what, and when'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
             cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
@@ -269,6 +270,35 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vault;audit'= {
+            cand --agent 'Only entries about this agent'
+            cand --secret 'Only entries about this secret'
+            cand --since 'Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --json 'One JSON array on stdout (with --follow: one JSON object a line)'
+            cand --follow 'Keep printing new entries as they are appended (JSON lines), until interrupted'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;audit;verify'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;audit;help'= {
+            cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;audit;help;verify'= {
+        }
+        &'vault;audit;help;help'= {
+        }
         &'vault;backup'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
@@ -389,6 +419,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand run 'Run a command with its secrets in the environment'
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand audit 'Show who changed, revealed, exported or ran what, and when'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
             cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
@@ -439,6 +470,11 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;history'= {
         }
         &'vault;help;rollback'= {
+        }
+        &'vault;help;audit'= {
+            cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+        }
+        &'vault;help;audit;verify'= {
         }
         &'vault;help;backup'= {
         }

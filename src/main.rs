@@ -24,14 +24,26 @@ mod sys;
 mod typed;
 mod vault;
 
-use clap::Parser;
-
 use crate::cli::{Cli, Command};
 use crate::commands::Ctx;
 use crate::exit::ExitCode;
 
 fn main() -> std::process::ExitCode {
     real_main().into()
+}
+
+/// `Cli::try_parse`, but the command tree clap builds to parse is kept:
+/// freeing its thousands of small allocations is a tenth of `vault run`'s
+/// start-up, for memory the process is about to give back (by exit or exec).
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command();
+    let parsed = match cmd.try_get_matches_from_mut(std::env::args_os()) {
+        Ok(mut m) => Cli::from_arg_matches_mut(&mut m).map_err(|e| e.format(&mut cmd)),
+        Err(e) => Err(e),
+    };
+    std::mem::forget(cmd);
+    parsed
 }
 
 fn real_main() -> ExitCode {
@@ -41,7 +53,7 @@ fn real_main() -> ExitCode {
     if args.next().is_some_and(|a| a == commands::complete::HELPER) {
         return commands::complete::helper(args.collect());
     }
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(c) => c,
         Err(e) => {
             let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
@@ -90,6 +102,7 @@ fn real_main() -> ExitCode {
         Command::Run(a) => return commands::run::run(&ctx, a),
         Command::History(a) => commands::history::history(&ctx, a),
         Command::Rollback(a) => commands::history::rollback(&ctx, a),
+        Command::Audit(a) => commands::audit::audit(&ctx, a),
         Command::Backup(a) => commands::backup::backup(&ctx, a),
         Command::Push(a) => commands::push::push(&ctx, a),
         Command::Keys(a) => commands::keys::keys(&ctx, a),

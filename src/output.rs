@@ -53,6 +53,15 @@ pub fn print_json(v: &serde_json::Value) -> Result<()> {
     Ok(())
 }
 
+/// Print one JSON document on one line, and flush: a stream of JSON lines.
+pub fn print_json_line(v: &serde_json::Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let text = json_for_terminal(&v.to_string());
+    writeln!(out, "{text}").map_err(stdout_err)?;
+    out.flush().map_err(stdout_err)?;
+    Ok(())
+}
+
 /// JSON escapes only C0 controls, quotes and backslashes; the rest of what
 /// [`escape`] guards against (DEL, C1 controls, bidirectional overrides)
 /// would reach a terminal raw. Those characters can only occur inside JSON

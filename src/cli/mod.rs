@@ -99,6 +99,7 @@ pub enum Command {
     Run(RunArgs),
     History(HistoryArgs),
     Rollback(RollbackArgs),
+    Audit(AuditArgs),
     Backup(BackupArgs),
     Push(PushArgs),
     #[command(subcommand)]
@@ -544,6 +545,62 @@ pub struct RollbackArgs {
     /// The version whose value becomes current again
     #[arg(long, value_name = "N")]
     pub to: u64,
+}
+
+/// Show who changed, revealed, exported or ran what, and when
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "\
+Examples:
+  vault audit                                  # every entry, oldest first
+  vault audit --agent support-bot --since 7d   # one agent's runs and grants this week
+  vault audit --secret OPENAI_API_KEY          # sets, reveals, runs that delivered it
+  vault audit --follow | my-siem-forwarder     # one JSON object a line as entries arrive
+  vault audit verify                           # check every hash link and signature
+
+Every change (set, edit, delete, rollback, import, grant, revoke, agent and key
+events), reveal (`get --reveal`), export and run (versions delivered, to which
+agent, program name, host) is appended, in the transaction that makes it, to a
+hash chain signed with a key derived from the master key. An entry holds names,
+versions and agents: never a value, nor a hash of one. Reading needs no key.
+`verify` exits 6 naming the first broken entry (chain:seq and what is wrong)."
+)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+    /// Only entries about this agent
+    #[arg(long, value_name = "A")]
+    pub agent: Option<String>,
+    /// Only entries about this secret
+    #[arg(long, value_name = "NAME")]
+    pub secret: Option<String>,
+    /// Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// One JSON array on stdout (with --follow: one JSON object a line)
+    #[arg(long)]
+    pub json: bool,
+    /// Keep printing new entries as they are appended (JSON lines), until interrupted
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every audit chain: links, hashes and signatures (exit 6 on a break)
+    #[command(after_help = "\
+Examples:
+  vault audit verify
+  VAULT_KEY=... vault audit verify      # also checks the signing key against the master key
+
+Recomputes each chain from its first entry. Exit 0 when every entry verifies;
+exit 6 naming the first broken one (chain:seq and what is wrong): an entry edited,
+deleted or moved, or a signature that does not verify. Needs no key; when the
+vault unlocks without a prompt (key file, VAULT_KEY), the stored public key is
+checked against the one the master key derives as well. Cutting entries off the
+end of a chain is visible only against a chain head you noted earlier.")]
+    Verify,
 }
 
 /// Write a consistent, still-encrypted copy of the vault to a new file

@@ -26,7 +26,7 @@ fn create(ctx: &Ctx, name: &str, description: Option<&str>) -> Result<()> {
     model::check_agent_name(name)?;
     let mut vault = Vault::open_or_create(&ctx.paths, &ctx.keys)?;
     let now = crate::model::now();
-    vault.create_agent(name, description.unwrap_or(""), &now)?;
+    vault.create_agent(&ctx.keys, name, description.unwrap_or(""), &now)?;
     say!("{name}: agent created; grant it secrets with `vault grant NAME --agent {name}`");
     Ok(())
 }

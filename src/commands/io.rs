@@ -169,7 +169,7 @@ fn check_file(
     let mut encrypted: Vec<String> = Vec::new();
     for (key, raw, line, meta) in incoming.items {
         let mut name = key;
-        if model::check_secret_name(&name).is_err() && args.rename {
+        if args.rename && model::check_secret_name(&name).is_err() {
             if let Some(fixed) = model::suggest_secret_name(&name) {
                 name = fixed;
             }

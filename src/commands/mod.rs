@@ -3,6 +3,7 @@
 //! does): they take arguments, call the vault layer, and print.
 
 pub mod agents;
+pub mod audit;
 pub mod backup;
 pub mod complete;
 pub mod docs;

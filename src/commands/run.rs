@@ -216,10 +216,8 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
 
     let program = args.command.first().cloned().unwrap_or_default();
     let path_var = std::env::var_os("PATH");
-    if let Some(a) = agent {
-        if run::resolve_program(&program, path_var.as_deref()).is_some() {
-            vault.record_delivery(a, &plan, &crate::model::now())?;
-        }
+    if run::resolve_program(&program, path_var.as_deref()).is_some() {
+        vault.record_run(agent, &plan, &program, &crate::model::now())?;
     }
     for s in secrets.iter().filter(|s| s.value.as_bytes().is_empty()) {
         let dropped = args.clean_env && !run::CLEAN_ENV_KEEP.contains(&s.name.as_str());

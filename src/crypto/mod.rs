@@ -14,6 +14,7 @@
 //! name and version. docs/FORMAT.md is the byte-level description; the tests at
 //! the bottom check its known-answer vectors.
 
+pub mod audit;
 pub mod keyfile;
 pub mod v2;
 

@@ -161,8 +161,8 @@ fn labels_and_versions_are_the_documented_ones() {
     assert_eq!(FORMAT_VERSION, 1);
     assert_eq!(
         crate::store::sqlite::SCHEMA_VERSION,
-        1,
-        "docs/FORMAT.md describes schema user_version 1"
+        2,
+        "docs/FORMAT.md describes schema user_version 2 (§7, the audit table §18)"
     );
     assert_eq!(LABEL_VALUE_KEY, b"vault/v1/value-key");
     assert_eq!(LABEL_POLICY_KEY, b"vault/v1/policy-key");

@@ -129,9 +129,17 @@ pub fn start(
     if resolved.is_some() {
         cmd.arg0(program);
     }
-    cmd.args(args)
-        .env_clear()
-        .envs(env.iter().map(|(k, v)| (k, v)));
+    // The environment is handed to the command below: to execve directly
+    // on the exec path (std would first copy it into a map of its own),
+    // through std otherwise. Cleared here, so no path can pass on vault's.
+    cmd.args(args).env_clear();
+    let std_env = |cmd: &mut Command| {
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    };
+    // A NUL byte cannot be passed to execve: std reports it in its own words.
+    let nul_free = env
+        .iter()
+        .all(|(k, v)| !k.as_bytes().contains(&0) && !v.as_bytes().contains(&0));
     let failed = |err: &std::io::Error| {
         launch_error(&Launch {
             argv,
@@ -144,8 +152,11 @@ pub fn start(
     // exec only returns on failure. The resolved file is exec'd without
     // execvp's /bin/sh retry, so it fails as it does when spawned masked.
     let exec = |mut cmd: Command| match resolved.as_deref() {
-        Some(file) => crate::sys::exec_file(cmd, file, argv, &env),
-        None => cmd.exec(),
+        Some(file) if nul_free => crate::sys::exec_file(cmd, file, argv, &env),
+        _ => {
+            std_env(&mut cmd);
+            cmd.exec()
+        }
     };
     if no_masking {
         return failed(&exec(cmd));
@@ -155,6 +166,7 @@ pub fn start(
         // Nothing to mask: no reason to stay in between.
         return failed(&exec(cmd));
     }
+    std_env(&mut cmd);
     match supervisor::run_masked(cmd, &redactor) {
         Ok(code) => Outcome::Exited(code),
         Err(supervisor::Launch::Spawn(err)) => failed(&err),

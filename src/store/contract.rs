@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::{Audience, Backend, SecretRow, StoredValue, Tx};
+use super::{Audience, AuditFilter, AuditRow, Backend, SecretRow, StoredValue, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Kind, Scope};
 
@@ -114,6 +114,42 @@ pub fn versions_are_kept_and_the_current_one_is_served(e: &impl Engine) {
         s.read(|tx| Ok(tx.secret("NOPE")?)).unwrap().map(|r| r.name),
         None
     );
+}
+
+pub fn inserted_secrets_read_back_like_upserted_ones(e: &impl Engine) {
+    let mut s = e.fresh();
+    let mut var = row("B_VAR", Scope::Agent, 1);
+    var.kind = Kind::Variable;
+    var.provider = Some("openai".to_owned());
+    var.value = StoredValue::Plain(Zeroizing::new("plain".to_owned()));
+    let mut sec = row("A_KEY", Scope::Global, 4);
+    sec.value = sealed(7);
+    sec.created = "2026-01-03T00:00:00Z".to_owned();
+    s.write(|tx| Ok(tx.insert_secrets(&[var.clone(), sec.clone()])?))
+        .unwrap();
+    let (all, hist) = s
+        .read(|tx| Ok((tx.secrets(Audience::Everything)?, tx.history("A_KEY")?)))
+        .unwrap();
+    assert_eq!(names(&all), ["A_KEY", "B_VAR"]);
+    assert_eq!((all[0].version, all[0].scope), (4, Scope::Global));
+    assert_eq!(all[0].created, "2026-01-03T00:00:00Z");
+    assert!(
+        matches!(all[0].value, StoredValue::Sealed { ref nonce, .. } if nonce == &vec![7u8; 12])
+    );
+    assert_eq!((all[1].kind, all[1].scope), (Kind::Variable, Scope::Agent));
+    assert_eq!(all[1].provider.as_deref(), Some("openai"));
+    assert_eq!(all[1].description, "about B_VAR");
+    assert!(matches!(all[1].value, StoredValue::Plain(ref p) if p.as_str() == "plain"));
+    assert_eq!(hist.len(), 1);
+    assert_eq!(hist[0].created, "2026-01-03T00:00:00Z");
+    // A name that exists fails the whole transaction.
+    let again = s.write(|tx| {
+        tx.insert_secrets(&[row("C_NEW", Scope::Global, 1)])?;
+        Ok(tx.insert_secrets(&[sec.clone()])?)
+    });
+    assert!(again.is_err());
+    let names_after = s.read(|tx| Ok(tx.secret_names()?)).unwrap();
+    assert_eq!(names_after, ["A_KEY", "B_VAR"]);
 }
 
 pub fn history_gives_every_version_with_its_time(e: &impl Engine) {
@@ -430,6 +466,86 @@ pub fn concurrent_writers_lose_nothing<E: Engine + 'static>(e: Arc<E>) {
     assert_eq!(numbers, expected);
 }
 
+fn audit_row(chain: u64, seq: u64, at: &str) -> AuditRow {
+    AuditRow {
+        chain,
+        seq,
+        at: at.to_owned(),
+        action: "set".to_owned(),
+        subject: format!("{{\"name\":\"S{seq}\"}}"),
+        host: "h".to_owned(),
+        prev: vec![seq as u8; 32],
+        hash: vec![seq as u8 + 1; 32],
+        sig: vec![7; 64],
+    }
+}
+
+pub fn audit_entries_round_trip_per_chain(e: &impl Engine) {
+    let mut s = e.fresh();
+    assert_eq!(s.read(|tx| Ok(tx.audit_head(0)?)).unwrap(), None);
+    s.write(|tx| {
+        tx.append_audit(&audit_row(0, 1, "2026-01-01T00:00:00Z"))?;
+        tx.append_audit(&audit_row(0, 2, "2026-01-02T00:00:00Z"))?;
+        tx.append_audit(&audit_row(3, 1, "2026-01-03T00:00:00Z"))?;
+        Ok(())
+    })
+    .unwrap();
+    let (head0, head3, head9) = s
+        .read(|tx| Ok((tx.audit_head(0)?, tx.audit_head(3)?, tx.audit_head(9)?)))
+        .unwrap();
+    assert_eq!(head0, Some((2, vec![3; 32])));
+    assert_eq!(head3, Some((1, vec![2; 32])));
+    assert_eq!(head9, None);
+    let all = s
+        .read(|tx| Ok(tx.audit_entries(&AuditFilter::default())?))
+        .unwrap();
+    assert_eq!(
+        all,
+        [
+            audit_row(0, 1, "2026-01-01T00:00:00Z"),
+            audit_row(0, 2, "2026-01-02T00:00:00Z"),
+            audit_row(3, 1, "2026-01-03T00:00:00Z")
+        ],
+        "every field round-trips, ordered by chain then seq"
+    );
+    let cursor = AuditFilter {
+        chain: Some(0),
+        after_seq: Some(1),
+        since: None,
+    };
+    let since = AuditFilter {
+        since: Some("2026-01-02T00:00:00Z".to_owned()),
+        ..AuditFilter::default()
+    };
+    let (after, recent) = s
+        .read(|tx| Ok((tx.audit_entries(&cursor)?, tx.audit_entries(&since)?)))
+        .unwrap();
+    assert_eq!(
+        after.iter().map(|r| (r.chain, r.seq)).collect::<Vec<_>>(),
+        [(0, 2)]
+    );
+    assert_eq!(
+        recent.iter().map(|r| (r.chain, r.seq)).collect::<Vec<_>>(),
+        [(0, 2), (3, 1)]
+    );
+}
+
+pub fn an_audit_seq_is_never_written_twice(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| Ok(tx.append_audit(&audit_row(0, 1, "t"))?))
+        .unwrap();
+    let again = s.write(|tx| Ok(tx.append_audit(&audit_row(0, 1, "u"))?));
+    assert!(
+        again.is_err(),
+        "a second entry at the same (chain, seq) is refused"
+    );
+    let all = s
+        .read(|tx| Ok(tx.audit_entries(&AuditFilter::default())?))
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].at, "t", "the first entry stays as it was");
+}
+
 /// Runs every contract test against one engine: `contract_suite!(module, engine_expr)`.
 macro_rules! contract_suite {
     ($module:ident, $engine:expr) => {
@@ -453,6 +569,10 @@ macro_rules! contract_suite {
             #[test]
             fn plain_and_sealed_values_round_trip() {
                 super::with($engine, super::plain_and_sealed_values_round_trip)
+            }
+            #[test]
+            fn inserted_secrets_read_back_like_upserted_ones() {
+                super::inserted_secrets_read_back_like_upserted_ones(&$engine)
             }
             #[test]
             fn history_gives_every_version_with_its_time() {
@@ -498,6 +618,14 @@ macro_rules! contract_suite {
                 super::with($engine, super::a_write_is_seen_by_another_connection)
             }
             #[test]
+            fn audit_entries_round_trip_per_chain() {
+                super::audit_entries_round_trip_per_chain(&$engine)
+            }
+            #[test]
+            fn an_audit_seq_is_never_written_twice() {
+                super::an_audit_seq_is_never_written_twice(&$engine)
+            }
+            #[test]
             fn concurrent_writers_lose_nothing() {
                 let e = $engine;
                 if e.available() {
@@ -521,6 +649,9 @@ impl Sqlite {
     }
     fn path(&self) -> std::path::PathBuf {
         self.dir.path().join("vault.db")
+    }
+    pub fn dir_path(&self) -> &std::path::Path {
+        self.dir.path()
     }
 }
 

@@ -179,6 +179,11 @@ pub trait Records {
     fn replace_version(&self, name: &str, version: u64, value: &StoredValue) -> StoreResult<()>;
     /// Insert or update a secret's metadata row (the value lives in `versions`).
     fn upsert_secret(&self, s: &SecretRow) -> StoreResult<()>;
+    /// Add new secrets, each with `value` as its one stored version
+    /// (`version`, made at `created`): what `insert_version` and
+    /// `upsert_secret` do per row, for many rows at once (an import). Fails
+    /// if a name exists.
+    fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()>;
     /// Delete a secret, its versions, grants and delivery records.
     fn delete_secret(&self, name: &str) -> StoreResult<bool>;
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>>;
@@ -203,6 +208,40 @@ pub trait Records {
     /// Record that `agent` received these versions now.
     fn record_delivery(&self, agent: &str, delivered: &[(&str, u64)], now: &str)
         -> StoreResult<()>;
+    /// Append one audit entry; a (chain, seq) that exists already is an
+    /// error (two writers raced for the same head: the write is retried).
+    fn append_audit(&self, entry: &AuditRow) -> StoreResult<()>;
+    /// The last entry of `chain` as (seq, hash), `None` for an empty chain.
+    fn audit_head(&self, chain: u64) -> StoreResult<Option<(u64, Vec<u8>)>>;
+    /// Audit entries matching `filter`, by chain then seq.
+    fn audit_entries(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRow>>;
+}
+
+/// One audit entry as stored (docs/FORMAT.md "Audit trail"). `subject` is
+/// canonical JSON of names, versions and agents: never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub chain: u64,
+    pub seq: u64,
+    pub at: String,
+    pub action: String,
+    pub subject: String,
+    pub host: String,
+    pub prev: Vec<u8>,
+    pub hash: Vec<u8>,
+    pub sig: Vec<u8>,
+}
+
+/// Which audit entries to read; the default is all of them.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this chain.
+    pub chain: Option<u64>,
+    /// Only entries with `seq` above this one (with `chain`: a cursor).
+    pub after_seq: Option<u64>,
+    /// Only entries made at or after this time (RFC 3339, UTC; a scan:
+    /// the table is keyed by chain and seq only).
+    pub since: Option<String>,
 }
 
 /// How long a command waits for another one holding the database (SQLite's

@@ -96,8 +96,28 @@ pub struct Granted {
 impl Vault {
     /// Create agent `name` (already checked by the caller). Exit 4 if one
     /// by that name exists.
-    pub fn create_agent(&mut self, name: &str, description: &str, now: &str) -> Result<()> {
-        let created = self.write_plain(|tx| Ok(tx.create_agent(name, description, now)?))?;
+    pub fn create_agent(
+        &mut self,
+        src: &KeySource,
+        name: &str,
+        description: &str,
+        now: &str,
+    ) -> Result<()> {
+        // Unlocked for the audit entry's signature.
+        self.unlock(src)?;
+        let Vault { store, crypt, .. } = self;
+        let created = store.write(|tx| {
+            let created = tx.create_agent(name, description, now)?;
+            if created {
+                super::audit::append(
+                    tx,
+                    crypt,
+                    "agent-create",
+                    serde_json::json!({ "agent": name }),
+                )?;
+            }
+            Ok(created)
+        })?;
         if !created {
             return Err(
                 Error::conflict(format!("an agent named {name} already exists")).hint(format!(
@@ -139,12 +159,19 @@ impl Vault {
     /// Delete agent `name` and its grants; returns how many grants went with it.
     pub fn delete_agent(&mut self, src: &KeySource, name: &str) -> Result<usize> {
         model::check_agent_name(name)?;
-        self.write(src, |tx, _| {
+        self.write(src, |tx, crypt| {
             if tx.agent(name)?.is_none() {
                 return Err(no_such_agent(tx, name));
             }
-            let n = tx.grants(name)?.len();
+            let grants: Vec<String> = tx.grants(name)?.into_iter().map(|g| g.secret).collect();
+            let n = grants.len();
             tx.delete_agent(name)?;
+            super::audit::append(
+                tx,
+                crypt,
+                "agent-delete",
+                serde_json::json!({ "agent": name, "revoked": super::audit::bounded(&grants) }),
+            )?;
             Ok(n)
         })
     }
@@ -152,7 +179,7 @@ impl Vault {
     /// Grant each of `req.names` to `req.agent`: all or none (an unknown
     /// name or a second credential of a provider grants nothing).
     pub fn grant(&mut self, src: &KeySource, req: &GrantRequest<'_>) -> Result<Granted> {
-        self.write(src, |tx, _| {
+        self.write(src, |tx, crypt| {
             require_agent(tx, req.agent)?;
             let mut added = Vec::new();
             let mut global = Vec::new();
@@ -168,6 +195,14 @@ impl Vault {
                     check_provider_rule(tx, name)?;
                 }
             }
+            if !added.is_empty() {
+                super::audit::append(
+                    tx,
+                    crypt,
+                    "grant",
+                    serde_json::json!({ "agent": req.agent, "names": super::audit::bounded(&added) }),
+                )?;
+            }
             Ok(Granted { added, global })
         })
     }
@@ -180,7 +215,7 @@ impl Vault {
         agent: &str,
         names: &[String],
     ) -> Result<Vec<String>> {
-        self.write(src, |tx, _| {
+        self.write(src, |tx, crypt| {
             require_agent(tx, agent)?;
             let mut removed = Vec::new();
             for name in names {
@@ -190,6 +225,14 @@ impl Vault {
                 if tx.revoke(agent, name)? {
                     removed.push(name.clone());
                 }
+            }
+            if !removed.is_empty() {
+                super::audit::append(
+                    tx,
+                    crypt,
+                    "revoke",
+                    serde_json::json!({ "agent": agent, "names": super::audit::bounded(&removed) }),
+                )?;
             }
             Ok(removed)
         })
@@ -218,45 +261,58 @@ pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
     if others.is_empty() {
         return Ok(());
     }
-    if row.scope == Scope::Global {
-        if let Some(other) = others.iter().find(|o| o.scope == Scope::Global) {
-            return Err(Error::conflict(format!(
-                "{} is already a global {provider} credential, and every run receives global secrets; a run gets one credential per provider",
-                other.name
-            ))
-            .hint(format!(
-                "scope one of them to the agents that use it: `vault edit {} --agent-only` and `vault grant {} --agent A`",
-                other.name, other.name
-            )));
-        }
-    }
+    let others: Vec<(&str, Scope)> = others.iter().map(|o| (o.name.as_str(), o.scope)).collect();
     let grants = tx.all_grants()?;
     let agents: Vec<String> = match row.scope {
         Scope::Global => tx.agents()?.into_iter().map(|a| a.name).collect(),
         Scope::Agent => tx.grantees(secret)?,
     };
-    for agent in agents {
-        let receives = model::Receives::new(Some(&agent), &grants);
-        if let Some(other) = others.iter().find(|o| receives.secret(&o.name, o.scope)) {
-            let how = if other.scope == Scope::Global {
+    let agents: Vec<&str> = agents.iter().map(String::as_str).collect();
+    provider_rule(secret, row.scope, provider, &others, &agents, &grants)
+}
+
+/// The one-credential-per-provider rule over plain data (the database's,
+/// or an import's plan): `secret` (of `scope`) is a `provider` credential;
+/// `others` are the other credentials of that provider, by name; `agents`
+/// the agents that receive `secret` (every agent when it is global), sorted;
+/// `grants` every (agent, secret) grant.
+pub(super) fn provider_rule(
+    secret: &str,
+    scope: Scope,
+    provider: &str,
+    others: &[(&str, Scope)],
+    agents: &[&str],
+    grants: &[(String, String)],
+) -> Result<()> {
+    if others.is_empty() {
+        return Ok(());
+    }
+    if scope == Scope::Global {
+        if let Some((other, _)) = others.iter().find(|(_, s)| *s == Scope::Global) {
+            return Err(Error::conflict(format!(
+                "{other} is already a global {provider} credential, and every run receives global secrets; a run gets one credential per provider"
+            ))
+            .hint(format!(
+                "scope one of them to the agents that use it: `vault edit {other} --agent-only` and `vault grant {other} --agent A`"
+            )));
+        }
+    }
+    for &agent in agents {
+        let receives = model::Receives::new(Some(agent), grants);
+        if let Some((other, other_scope)) = others.iter().find(|(o, s)| receives.secret(o, *s)) {
+            let how = if *other_scope == Scope::Global {
                 format!(
-                    "{} is global, so every agent has it: make it agent-only (`vault edit {} --agent-only`) and grant it where it belongs",
-                    other.name, other.name
+                    "{other} is global, so every agent has it: make it agent-only (`vault edit {other} --agent-only`) and grant it where it belongs"
                 )
-            } else if row.scope == Scope::Global {
+            } else if scope == Scope::Global {
                 format!(
-                    "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {} from {agent}",
-                    other.name
+                    "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {other} from {agent}"
                 )
             } else {
-                format!(
-                    "revoke it first: `vault revoke {} --agent {agent}`",
-                    other.name
-                )
+                format!("revoke it first: `vault revoke {other} --agent {agent}`")
             };
             return Err(Error::conflict(format!(
-                "agent {agent} would receive two {provider} credentials, {} and {secret}; an agent gets one credential per provider",
-                other.name
+                "agent {agent} would receive two {provider} credentials, {other} and {secret}; an agent gets one credential per provider"
             ))
             .hint(how));
         }

@@ -85,6 +85,12 @@ impl Vault {
             row.version = version;
             row.updated = now.to_owned();
             tx.upsert_secret(&row)?;
+            super::audit::append(
+                tx,
+                crypt,
+                "rollback",
+                serde_json::json!({ "name": name, "to": to, "version": version }),
+            )?;
             Ok(version)
         })
     }

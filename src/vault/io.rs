@@ -12,11 +12,14 @@ mod classify;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use zeroize::Zeroizing;
+
+use super::policy::Snapshot;
 use super::{KeySource, Vault};
 use crate::error::{Error, Result};
-use crate::model::{self, Kind, Scope, SecretValue};
+use crate::model::{Kind, Scope, SecretValue};
 use crate::paths::Paths;
-use crate::store::{Audience, Backend, SecretRow, Tx};
+use crate::store::{Audience, Backend, SecretRow, StoredValue, Tx};
 
 /// How many names a warning or an error lists before "and N more".
 pub const SHOWN: usize = 10;
@@ -225,13 +228,18 @@ struct Plan<'r> {
     create_agents: Vec<(String, String)>,
     steps: Vec<Step<'r>>,
     summary: ImportSummary,
+    /// The secrets no step touches (not in the input, or skipped).
+    untouched: Vec<SecretRow>,
+    /// Every grant after the import, (agent, secret).
+    grants: BTreeSet<(String, String)>,
 }
 
 /// Who holds what, as the import goes: enough to check the one-credential-
 /// per-provider rule after each entry, as if the entries before it were
 /// written.
 struct Shape {
-    /// name -> (scope, provider), every secret.
+    /// name -> (scope, provider), every secret that has a provider (the
+    /// rule concerns no other).
     secrets: BTreeMap<String, (Scope, Option<String>)>,
     agents: BTreeSet<String>,
     /// (agent, secret)
@@ -239,33 +247,20 @@ struct Shape {
 }
 
 impl Shape {
-    /// One credential per provider per run (the rule `vault grant` and
-    /// `vault edit` check): global secrets reach every run, so a provider
-    /// has at most one global credential, and an agent may not receive two
-    /// of one provider.
+    /// One credential per provider per run, as `vault grant` and `vault
+    /// edit` check it (`agents::provider_rule`), over the plan's data.
     fn check_provider_rule(&self, secret: &str) -> Result<()> {
         let Some((scope, Some(provider))) = self.secrets.get(secret) else {
             return Ok(());
         };
-        let (scope, provider) = (*scope, provider.as_str());
         let others: Vec<(&str, Scope)> = self
             .secrets
             .iter()
-            .filter(|(n, (_, p))| n.as_str() != secret && p.as_deref() == Some(provider))
+            .filter(|(n, (_, p))| n.as_str() != secret && p.as_deref() == Some(provider.as_str()))
             .map(|(n, (s, _))| (n.as_str(), *s))
             .collect();
         if others.is_empty() {
             return Ok(());
-        }
-        if scope == Scope::Global {
-            if let Some((other, _)) = others.iter().find(|(_, s)| *s == Scope::Global) {
-                return Err(Error::conflict(format!(
-                    "{other} is already a global {provider} credential, and every run receives global secrets; a run gets one credential per provider"
-                ))
-                .hint(format!(
-                    "scope one of them to the agents that use it: `vault edit {other} --agent-only` and `vault grant {other} --agent A`"
-                )));
-            }
         }
         let grants: Vec<(String, String)> = self.grants.iter().cloned().collect();
         let agents: Vec<&str> = match scope {
@@ -277,28 +272,7 @@ impl Shape {
                 .map(|(a, _)| a.as_str())
                 .collect(),
         };
-        for agent in agents {
-            let receives = model::Receives::new(Some(agent), &grants);
-            if let Some((other, other_scope)) = others.iter().find(|(o, s)| receives.secret(o, *s))
-            {
-                let how = if *other_scope == Scope::Global {
-                    format!(
-                        "{other} is global, so every agent has it: make it agent-only (`vault edit {other} --agent-only`) and grant it where it belongs"
-                    )
-                } else if scope == Scope::Global {
-                    format!(
-                        "{secret} is global, so every agent would receive it: scope it with --agent A (or `vault edit {secret} --agent-only`), or revoke {other} from {agent}"
-                    )
-                } else {
-                    format!("revoke it first: `vault revoke {other} --agent {agent}`")
-                };
-                return Err(Error::conflict(format!(
-                    "agent {agent} would receive two {provider} credentials, {other} and {secret}; an agent gets one credential per provider"
-                ))
-                .hint(how));
-            }
-        }
-        Ok(())
+        super::agents::provider_rule(secret, *scope, provider, &others, &agents, &grants)
     }
 }
 
@@ -314,6 +288,7 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
     let mut shape = Shape {
         secrets: rows
             .values()
+            .filter(|r| r.provider.is_some())
             .map(|r| (r.name.clone(), (r.scope, r.provider.clone())))
             .collect(),
         agents: tx.agents()?.into_iter().map(|a| a.name).collect(),
@@ -337,12 +312,17 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
         return Err(missing_agents(req.source, &missing));
     }
     let mut steps = Vec::new();
+    let mut untouched = Vec::new();
     for e in req.entries {
         let existing = rows.remove(&e.name);
-        if existing.is_some() && req.no_overwrite {
-            s.skipped.push(e.name.clone());
-            continue;
-        }
+        let existing = match existing {
+            Some(x) if req.no_overwrite => {
+                s.skipped.push(e.name.clone());
+                untouched.push(x);
+                continue;
+            }
+            x => x,
+        };
         let kind = req.kind_for(e, existing.as_ref());
         s.note_value(e, kind);
         let same = match &existing {
@@ -376,9 +356,17 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
             }
         }
         let granted = !new_grants.is_empty();
-        shape
-            .secrets
-            .insert(e.name.clone(), (scope, provider.clone()));
+        match &provider {
+            Some(_) => {
+                shape
+                    .secrets
+                    .insert(e.name.clone(), (scope, provider.clone()));
+            }
+            None if !is_new => {
+                shape.secrets.remove(&e.name);
+            }
+            None => {}
+        }
         if granted || meta_changed || (is_new && provider.is_some()) {
             shape.check_provider_rule(&e.name)?;
         }
@@ -403,49 +391,118 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
             new_grants,
         });
     }
+    untouched.extend(rows.into_values());
     Ok(Plan {
         create_agents,
         steps,
         summary: s,
+        untouched,
+        grants: shape.grants,
     })
 }
 
-/// Carry out a plan made in the same transaction.
+/// Carry out a plan made in the same transaction. Returns the summary and
+/// every secret and grant the vault holds afterwards, from what the plan
+/// read and wrote: the policy tag is sealed from them without reading
+/// 10,000 rows back.
 fn apply(
     tx: &Tx<'_>,
     crypt: &super::Crypt,
     req: &ImportRequest<'_>,
-    plan: &Plan<'_>,
-) -> Result<()> {
+    plan: Plan<'_>,
+) -> Result<(ImportSummary, Snapshot)> {
     for (name, description) in &plan.create_agents {
         tx.create_agent(name, description, req.now)?;
     }
-    for step in &plan.steps {
-        let e = step.entry;
-        if step.write {
-            let put = super::put_value(
-                tx,
-                crypt,
-                step.existing.clone(),
-                &e.name,
-                step.kind,
-                &e.value,
-                req.now,
-            )?;
-            let mut row = put.row;
-            row.scope = step.scope;
-            row.description.clone_from(&step.description);
-            row.provider.clone_from(&step.provider);
-            if step.meta_changed {
-                row.updated = req.now.to_owned();
-            }
-            tx.upsert_secret(&row)?;
+    // New names first, in one batch (version 1, as `put_value` makes it
+    // for a name without versions): the grants below may name them.
+    let mut fresh = Vec::new();
+    let mut rest = Vec::with_capacity(plan.steps.len());
+    for step in plan.steps {
+        if step.existing.is_some() {
+            rest.push(step);
+            continue;
         }
+        let e = step.entry;
+        fresh.push(SecretRow {
+            name: e.name.clone(),
+            kind: step.kind,
+            scope: step.scope,
+            description: step.description,
+            provider: step.provider,
+            version: 1,
+            created: req.now.to_owned(),
+            updated: req.now.to_owned(),
+            value: crypt.seal(&e.name, 1, step.kind, &e.value)?,
+        });
+        if !step.new_grants.is_empty() {
+            rest.push(Step {
+                entry: e,
+                kind: step.kind,
+                existing: None,
+                scope: step.scope,
+                description: String::new(),
+                provider: None,
+                meta_changed: false,
+                write: false,
+                new_grants: step.new_grants,
+            });
+        }
+    }
+    tx.insert_secrets(&fresh)?;
+    let mut after: Vec<SecretRow> = plan.untouched;
+    after.reserve(fresh.len() + rest.len());
+    for step in rest {
+        let e = step.entry;
+        let row = match (step.write, step.existing) {
+            // Only the grants of a new name are left to write.
+            (false, None) => None,
+            (false, Some(unchanged)) => Some(unchanged),
+            (true, existing) => {
+                let put =
+                    super::put_value(tx, crypt, existing, &e.name, step.kind, &e.value, req.now)?;
+                let mut row = put.row;
+                row.scope = step.scope;
+                row.description = step.description;
+                row.provider = step.provider;
+                if step.meta_changed {
+                    row.updated = req.now.to_owned();
+                }
+                tx.upsert_secret(&row)?;
+                // The tag covers a variable's current value: e's, new or the same.
+                if row.kind == Kind::Variable {
+                    row.value = StoredValue::Plain(Zeroizing::new(e.value.as_str().to_owned()));
+                }
+                Some(row)
+            }
+        };
         for a in &step.new_grants {
             tx.grant(a, &e.name, req.now)?;
         }
+        after.extend(row);
     }
-    Ok(())
+    // A new variable's stored value is its plain text, as the tag wants it.
+    after.extend(fresh);
+    // Names are unique (one entry per name, none of them untouched): in
+    // the store's order, byte-wise like SQLite's BINARY collation.
+    after.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    let snapshot = Snapshot {
+        rows: after,
+        grants: plan.grants.into_iter().collect(),
+    };
+    Ok((plan.summary, snapshot))
+}
+
+/// An import's audit subject: counts, and the names added and updated (bounded).
+fn import_subject(s: &ImportSummary) -> serde_json::Value {
+    serde_json::json!({
+        "added": s.added.len(),
+        "updated": s.updated.len(),
+        "unchanged": s.unchanged.len(),
+        "skipped": s.skipped.len(),
+        "names": super::audit::bounded(&[s.added.clone(), s.updated.clone()].concat()),
+        "agents_created": super::audit::bounded(&s.agents_created),
+    })
 }
 
 impl Vault {
@@ -470,10 +527,11 @@ impl Vault {
                 let Vault { store, crypt, .. } = self;
                 store.read(|tx| Ok(plan(tx, crypt, req)?.summary))
             }
-            Mode::Apply => self.write(src, |tx, crypt| {
+            Mode::Apply => self.write_resealing(src, |tx, crypt| {
                 let plan = plan(tx, crypt, req)?;
-                apply(tx, crypt, req, &plan)?;
-                Ok(plan.summary)
+                let (summary, after) = apply(tx, crypt, req, plan)?;
+                super::audit::append(tx, crypt, "import", import_subject(&summary))?;
+                Ok((summary, after))
             }),
         }
     }
@@ -533,6 +591,26 @@ impl Vault {
             }
             Ok((rows, agents, grants))
         })?;
+        // Fail closed: values leave the vault only after their audit entry
+        // is written. A variables-only export without a key at hand cannot
+        // be signed, and reveals no secret: it is not recorded.
+        if verify {
+            let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
+            let subject = serde_json::json!({
+                "agent": agent,
+                "names": super::audit::bounded(&names),
+                "count": names.len(),
+                "with_policy": with_policy,
+            });
+            store
+                .write(|tx| super::audit::append(tx, crypt, "export", subject.clone()))
+                .map_err(|e| {
+                    Error::other(format!(
+                        "nothing was exported: the export's audit entry could not be written ({e})"
+                    ))
+                    .hint("an export is recorded before it is written out; fix the cause above (a read-only or full disk?) and try again")
+                })?;
+        }
         let mut secrets = Vec::with_capacity(rows.len());
         for r in rows {
             let value = crypt.open_value(&r.name, r.version, &r.value)?;

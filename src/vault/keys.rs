@@ -147,7 +147,16 @@ impl Vault {
     ) -> Result<i64> {
         self.unlock(src)?;
         let slot = super::passphrase_slot(self.master()?, &self.crypt.vault_id, pass.as_bytes())?;
-        self.write(src, |tx, _| Ok(tx.insert_slot(&slot)?))
+        self.write(src, |tx, crypt| {
+            let id = tx.insert_slot(&slot)?;
+            super::audit::append(
+                tx,
+                crypt,
+                "keys-add",
+                serde_json::json!({ "slot": id, "kind": "passphrase" }),
+            )?;
+            Ok(id)
+        })
     }
 
     /// Write a new key file at `path` and add its slot. The file is made
@@ -158,7 +167,17 @@ impl Vault {
         let key = KeyFileKey::generate()?;
         let slot = super::keyfile_slot(self.master()?, &key, &self.crypt.vault_id)?;
         write_new_key_file(path, &key)?;
-        match self.write(src, |tx, _| Ok(tx.insert_slot(&slot)?)) {
+        let added = self.write(src, |tx, crypt| {
+            let id = tx.insert_slot(&slot)?;
+            super::audit::append(
+                tx,
+                crypt,
+                "keys-add",
+                serde_json::json!({ "slot": id, "kind": "keyfile" }),
+            )?;
+            Ok(id)
+        });
+        match added {
             Ok(id) => Ok(NewKeyFile {
                 slot: id,
                 path: path.to_owned(),
@@ -173,7 +192,7 @@ impl Vault {
     /// Remove slot `id`: exit 3 if there is none, exit 4 if it is the last.
     pub fn remove_slot(&mut self, src: &KeySource, id: i64) -> Result<()> {
         self.unlock(src)?;
-        self.write(src, |tx, _| {
+        self.write(src, |tx, crypt| {
             let slots = tx.slots()?;
             if !slots.iter().any(|s| s.id == id) {
                 let ids: Vec<String> = slots.iter().map(|s| s.id.to_string()).collect();
@@ -190,6 +209,7 @@ impl Vault {
                 .hint("add another first (`vault keys add --passphrase` or `--key-file FILE`), then remove this one"));
             }
             tx.delete_slot(id)?;
+            super::audit::append(tx, crypt, "keys-remove", serde_json::json!({ "slot": id }))?;
             Ok(())
         })
     }
@@ -224,7 +244,7 @@ impl Vault {
             }
         };
         let slot = super::passphrase_slot(self.master()?, &self.crypt.vault_id, new.as_bytes())?;
-        let id = self.write(src, |tx, _| {
+        let id = self.write(src, |tx, crypt| {
             if !tx.slots()?.iter().any(|s| s.id == old) {
                 return Err(Error::conflict(format!(
                     "key slot {old} was removed by another command meanwhile"
@@ -233,6 +253,12 @@ impl Vault {
             }
             let id = tx.insert_slot(&slot)?;
             tx.delete_slot(old)?;
+            super::audit::append(
+                tx,
+                crypt,
+                "keys-passwd",
+                serde_json::json!({ "old_slot": old, "slot": id }),
+            )?;
             Ok(id)
         })?;
         Ok((id, old))
@@ -435,6 +461,12 @@ impl Vault {
                 tx.insert_slot(s)?;
             }
             new_crypt.seal_policy(tx)?;
+            super::audit::append_rekey(
+                tx,
+                crypt,
+                &new_crypt,
+                serde_json::json!({ "resealed_versions": count, "slots": new_slots.len() }),
+            )?;
             Ok(count)
         });
         let versions = match committed {

@@ -2,7 +2,9 @@
 //! grant, plan a run, import, history, keys, ...) as typed requests in and
 //! typed outcomes out. This is the one place where the store (SQL, opaque
 //! bytes) and the crypto layer (keys, no SQL) meet, and every change passes
-//! through [`Vault::write`] or [`Vault::write_plain`] here. Nothing in it
+//! through [`Vault::write`] (policy changes) or an unlocked write of its own
+//! (agents, runs, reveals), each appending its signed audit entry in the same
+//! transaction (`audit.rs`). Nothing in it
 //! prints or reads a terminal: questions go through [`Callbacks`], warnings
 //! come back as data. Commands never see a transaction.
 
@@ -15,6 +17,7 @@ use crate::store::Backend;
 use crate::store::{NewVault, SlotRow, Store, Tx};
 
 mod agents;
+mod audit;
 mod history;
 mod io;
 mod keys;
@@ -27,6 +30,7 @@ mod unlock;
 
 use agents::check_provider_rule;
 pub use agents::{GrantRequest, Receipt};
+pub use audit::AuditEntry;
 pub use history::History;
 pub use io::{
     capped, import_without_vault, ExportedAgent, ExportedSecret, ImportEntry, ImportMeta,
@@ -421,17 +425,41 @@ impl Vault {
         })
     }
 
+    /// [`Vault::write`] for an operation that knows the policy it leaves
+    /// behind: `f` returns every secret row and grant after its writes
+    /// (sorted as the store lists them), and the tag is sealed from them
+    /// instead of reading every row back. Debug builds (every test) read
+    /// them back anyway and refuse a difference.
+    fn write_resealing<T>(
+        &mut self,
+        src: &KeySource,
+        mut f: impl FnMut(&Tx<'_>, &Crypt) -> Result<(T, policy::Snapshot)>,
+    ) -> Result<T> {
+        self.unlock(src)?;
+        let Vault { store, crypt, .. } = self;
+        store.write(|tx| {
+            crypt.verify_policy(tx)?;
+            let (out, after) = f(tx, crypt)?;
+            #[cfg(debug_assertions)]
+            {
+                let stored = policy::policy_message(&tx.policy_rows()?, &tx.all_grants()?);
+                if *stored != *policy::policy_message(&after.rows, &after.grants) {
+                    return Err(Error::other(
+                        "internal error: the policy computed for this change differs from the one written",
+                    )
+                    .hint("nothing was changed; please report this"));
+                }
+            }
+            crypt.seal_policy_of(tx, &after.rows, &after.grants)?;
+            Ok(out)
+        })
+    }
+
     /// A read transaction (one consistent snapshot, never committed), with
     /// the keys as far as the vault is unlocked.
     fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>, &Crypt) -> Result<T>) -> Result<T> {
         let Vault { store, crypt, .. } = self;
         store.read(|tx| f(tx, crypt))
-    }
-
-    /// A write transaction that changes no policy (agents, deliveries): no
-    /// key needed, no policy tag to reseal.
-    fn write_plain<T>(&mut self, f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
-        self.store.write(f)
     }
 
     /// Lower durability for bookkeeping writes on the hot path (`vault run`'s

@@ -134,10 +134,23 @@ impl Crypt {
 
     /// Recompute and store the policy tag (inside the caller's write transaction).
     pub fn seal_policy(&self, tx: &Tx<'_>) -> Result<()> {
-        let keys = self.keys()?;
         let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
-        let tag = keys.policy.tag(&policy_message(&rows, &grants));
+        self.seal_policy_of(tx, &rows, &grants)
+    }
+
+    /// Store the policy tag of `rows` and `grants`: every secret (by name)
+    /// and grant (by agent, secret) the transaction leaves behind, as the
+    /// caller knows them without reading them back. Only the fields the tag
+    /// covers matter (the value only for variables).
+    pub fn seal_policy_of(
+        &self,
+        tx: &Tx<'_>,
+        rows: &[SecretRow],
+        grants: &[(String, String)],
+    ) -> Result<()> {
+        let keys = self.keys()?;
+        let tag = keys.policy.tag(&policy_message(rows, grants));
         Ok(tx.set_meta("policy_tag", &tag)?)
     }
 

@@ -91,19 +91,59 @@ impl Vault {
         self.crypt.open_value(&s.name, s.version, &s.value)
     }
 
-    /// Record which version of each planned secret (granted or global)
-    /// `agent` now receives, so `agent show` can tell a rotated one as stale.
-    pub fn record_delivery(&mut self, agent: &str, plan: &RunPlan, now: &str) -> Result<()> {
-        self.relax_durability()?;
-        self.write_plain(|tx| {
-            let delivered: Vec<(&str, u64)> = plan
-                .secrets
+    /// Record a run in one write: which version of each planned secret
+    /// (granted or global) `agent` now receives, so `agent show` can tell a
+    /// rotated one as stale, and the run's audit entry (agent, program name,
+    /// versions delivered, host). A run without an agent that delivers
+    /// nothing writes nothing.
+    pub fn record_run(
+        &mut self,
+        agent: Option<&str>,
+        plan: &RunPlan,
+        program: &std::ffi::OsStr,
+        now: &str,
+    ) -> Result<()> {
+        let delivered: Vec<(&str, u64)> = plan
+            .secrets
+            .iter()
+            .filter(|s| s.refused.is_none())
+            .map(|s| (s.name.as_str(), s.version))
+            .collect();
+        if agent.is_none() && delivered.is_empty() {
+            return Ok(());
+        }
+        let subject = serde_json::json!({
+            "agent": agent,
+            "program": program_name(program),
+            "delivered": delivered
                 .iter()
-                .map(|s| (s.name.as_str(), s.version))
-                .collect();
-            Ok(tx.record_delivery(agent, &delivered, now)?)
+                .map(|(n, v)| serde_json::json!({ "name": n, "version": v }))
+                .collect::<Vec<_>>(),
+        });
+        self.relax_durability()?;
+        let Vault { store, crypt, .. } = self;
+        store.write(|tx| {
+            if let Some(a) = agent {
+                let all: Vec<(&str, u64)> = plan
+                    .secrets
+                    .iter()
+                    .map(|s| (s.name.as_str(), s.version))
+                    .collect();
+                tx.record_delivery(a, &all, now)?;
+            }
+            super::audit::append(tx, crypt, "run", subject.clone())
         })
     }
+}
+
+/// The last component of a run's program (argv[0]): what the audit entry
+/// records, never its arguments.
+fn program_name(program: &std::ffi::OsStr) -> String {
+    std::path::Path::new(program)
+        .file_name()
+        .unwrap_or(program)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Narrow `available` (globals + grants) by the manifest and `--only`.

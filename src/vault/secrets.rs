@@ -193,6 +193,18 @@ impl Vault {
                 .ok_or_else(|| super::no_such_secret(tx, name))
         })?;
         let value = self.crypt.open_value(&row.name, row.version, &row.value)?;
+        // Fail closed: no reveal without its audit entry.
+        let subject = serde_json::json!({ "name": row.name, "version": row.version });
+        let Vault { store, crypt, .. } = self;
+        store
+            .write(|tx| super::audit::append(tx, crypt, "reveal", subject.clone()))
+            .map_err(|e| {
+                Error::other(format!(
+                    "{} was not revealed: its audit entry could not be written ({e})",
+                    row.name
+                ))
+                .hint("a reveal is recorded before it is shown; fix the cause above (a read-only or full disk?) and try again")
+            })?;
         Ok((SecretInfo::from_row(&row, Vec::new()), value))
     }
 
@@ -278,6 +290,21 @@ impl Vault {
             } else {
                 None
             };
+            if created || put.changed || !changes.is_empty() || !granted.is_empty() {
+                super::audit::append(
+                    tx,
+                    crypt,
+                    if created { "create" } else { "set" },
+                    serde_json::json!({
+                        "name": name,
+                        "version": row.version,
+                        "kind": row.kind.as_str(),
+                        "new_version": put.changed || created,
+                        "changes": changes,
+                        "granted": granted,
+                    }),
+                )?;
+            }
             Ok(SetOutcome {
                 created,
                 changed: put.changed,
@@ -346,6 +373,14 @@ impl Vault {
                     received_by_nobody: nobody,
                 });
             }
+            let changed: Vec<serde_json::Value> = edited
+                .iter()
+                .filter(|e| !e.changes.is_empty())
+                .map(|e| serde_json::json!({ "name": e.name, "changes": e.changes }))
+                .collect();
+            if !changed.is_empty() {
+                super::audit::append(tx, crypt, "edit", serde_json::json!({ "secrets": changed }))?;
+            }
             Ok(edited)
         })
     }
@@ -359,7 +394,7 @@ impl Vault {
         names: &[String],
         force: bool,
     ) -> Result<Vec<(String, Vec<String>)>> {
-        self.write(src, |tx, _| {
+        self.write(src, |tx, crypt| {
             for name in names {
                 if tx.secret(name)?.is_none() {
                     return Err(super::no_such_secret(tx, name).also("nothing was deleted"));
@@ -392,6 +427,16 @@ impl Vault {
             for name in names {
                 tx.delete_secret(name)?;
             }
+            let revoked: Vec<serde_json::Value> = granted
+                .iter()
+                .map(|(n, a)| serde_json::json!({ "name": n, "agents": a }))
+                .collect();
+            super::audit::append(
+                tx,
+                crypt,
+                "delete",
+                serde_json::json!({ "names": super::audit::bounded(names), "revoked": revoked }),
+            )?;
             Ok(granted)
         })
     }

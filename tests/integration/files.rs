@@ -425,8 +425,21 @@ fn read_only_file_system_still_reads_and_names_the_mount_for_writes() {
     assert_eq!(read("list.code").trim(), "0", "{}", read("list.err"));
     assert!(read("list.out").contains("RO_TOKEN"));
     assert!(read("list.out").contains("plain-text"));
-    assert_eq!(read("get.code").trim(), "0", "{}", read("get.err"));
-    assert_eq!(read("get.out"), "ro-value-1234\n");
+    // A reveal is recorded before it is shown (DESIGN §7.3, fail closed):
+    // with nowhere to write its audit entry, it is refused.
+    assert_eq!(read("get.code").trim(), "1", "{}", read("get.err"));
+    assert_eq!(read("get.out"), "");
+    assert!(
+        read("get.err").contains("was not revealed"),
+        "{}",
+        read("get.err")
+    );
+    assert!(
+        read("get.err").contains("read-only file system"),
+        "{}",
+        read("get.err")
+    );
+    assert!(!read("get.err").contains("ro-value-1234"));
     assert_eq!(read("set.code").trim(), "1", "{}", read("set.err"));
     let err = read("set.err");
     assert!(err.contains("read-only file system"), "{err}");

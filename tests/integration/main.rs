@@ -7,6 +7,7 @@
 mod util;
 
 mod agents_run;
+mod audit;
 mod core;
 mod day_two;
 mod docs;

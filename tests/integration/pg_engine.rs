@@ -125,6 +125,31 @@ fn push_copies_a_local_vault_as_ciphertext_and_refuses_a_second_time() {
 }
 
 #[test]
+fn push_carries_the_audit_trail_and_it_verifies_and_grows_there() {
+    let Some(s) = Schema::new() else { return };
+    let e = Env::new();
+    let o = local(&e, &["set", "API_KEY", "pushed-value-4410"]);
+    assert_code_no_leak(&o, 0, &["pushed-value-4410"]);
+    let o = local(&e, &["get", "API_KEY", "--reveal"]);
+    assert_code_no_leak(&o, 0, &[]);
+    let o = e
+        .vault(&["push", "--database-url", &s.url()])
+        .env_remove("VAULT_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_code_no_leak(&o, 0, &["pushed-value-4410"]);
+    let local_trail = stdout(&local(&e, &["audit", "--json"]));
+    let pushed_trail = stdout(&on(&e, &s, &["audit", "--json"]));
+    assert_eq!(pushed_trail, local_trail, "every entry is copied as it was");
+    assert!(pushed_trail.contains("reveal"), "{pushed_trail}");
+    let o = on(&e, &s, &["set", "API_KEY", "pushed-value-4411"]);
+    assert_code_no_leak(&o, 0, &["pushed-value-4411"]);
+    let o = on(&e, &s, &["audit", "verify"]);
+    assert_code_no_leak(&o, 0, &["pushed-value-4410", "pushed-value-4411"]);
+    assert!(stdout(&o).contains("entries"), "{}", stdout(&o));
+}
+
+#[test]
 fn init_refuses_an_existing_vault_and_vaults_in_one_database_are_isolated() {
     let (Some(a), Some(b)) = (Schema::new(), Schema::new()) else {
         return;

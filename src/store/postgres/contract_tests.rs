@@ -350,3 +350,51 @@ fn an_unreachable_server_is_named_without_the_password() {
     assert!(err.message().contains("127.0.0.1:1"), "{}", err.message());
     assert!(!format!("{err:?}").contains("hunter2"));
 }
+
+#[test]
+fn a_schema_1_vault_migrates_to_schema_2_on_open_and_keeps_its_rows() {
+    let e = Postgres::new();
+    if !e.available() {
+        return;
+    }
+    let mut s = e.fresh();
+    s.write(|tx| Ok(tx.create_agent("bot", "kept", "t")?))
+        .unwrap();
+    drop(s);
+    let schema = e.schema();
+    // What schema 1 left: no audit table, meta.schema = '1'.
+    admin()
+        .batch_execute(&format!(
+            "DROP TABLE {schema}.audit; UPDATE {schema}.meta SET value = '\\x31'::bytea WHERE key = 'schema'"
+        ))
+        .unwrap();
+    let mut s = PgStore::open(&e.url(), 1).unwrap();
+    let (agents, audit, head) = s
+        .read(|tx| {
+            Ok((
+                tx.agents()?,
+                tx.audit_entries(&crate::store::AuditFilter::default())?,
+                tx.audit_head(0)?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(agents.len(), 1, "the migration keeps what schema 1 held");
+    assert!(
+        audit.is_empty() && head.is_none(),
+        "the audit table starts empty"
+    );
+    let stored: Vec<u8> = admin()
+        .query_one(
+            &format!("SELECT value FROM {schema}.meta WHERE key = 'schema'"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        stored,
+        crate::store::postgres::SCHEMA_VERSION
+            .to_string()
+            .into_bytes()
+    );
+    assert_eq!(crate::store::postgres::SCHEMA_VERSION, 2);
+}

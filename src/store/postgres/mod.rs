@@ -33,8 +33,8 @@ use postgres::{Client, Row, SimpleQueryMessage};
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, Backend, GrantRow, NewVault, Records, SecretRow, SlotRow, StoreError,
-    StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, GrantRow, NewVault, Records, SecretRow,
+    SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -69,6 +69,9 @@ pub struct Dump {
     pub grants: Vec<(String, String, String)>,
     /// (agent, secret, version, delivered)
     pub deliveries: Vec<(String, String, u64, String)>,
+    /// The audit trail, every chain, as stored (its links and signatures
+    /// cover the vault id, which the copy keeps).
+    pub audit: Vec<AuditRow>,
 }
 
 fn unreachable(url: &DbUrl, e: &postgres::Error) -> StoreError {
@@ -606,6 +609,13 @@ impl PgStore {
                 &[a, s, &v, at],
             )?;
         }
+        for e in &d.audit {
+            let (chain, seq) = (e.chain as i64, e.seq as i64);
+            tx.execute(
+                "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[&chain, &seq, &e.at, &e.action, &e.subject, &e.host, &e.prev, &e.hash, &e.sig],
+            )?;
+        }
         tx.commit()?;
         Ok(Some(PgStore {
             client,
@@ -1035,6 +1045,54 @@ impl Records for PgTx<'_> {
         Ok(())
     }
 
+    /// One statement, one round trip, however many rows: the secrets and
+    /// their versions from parallel arrays (the versions' foreign key is
+    /// deferred, so their order within the statement does not matter).
+    fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = rows.iter().map(|s| s.name.as_str()).collect();
+        let kinds: Vec<&str> = rows.iter().map(|s| s.kind.as_str()).collect();
+        let scopes: Vec<&str> = rows.iter().map(|s| s.scope.as_str()).collect();
+        let descriptions: Vec<&str> = rows.iter().map(|s| s.description.as_str()).collect();
+        let providers: Vec<Option<&str>> = rows.iter().map(|s| s.provider.as_deref()).collect();
+        let versions: Vec<i64> = rows.iter().map(|s| s.version as i64).collect();
+        let created: Vec<&str> = rows.iter().map(|s| s.created.as_str()).collect();
+        let updated: Vec<&str> = rows.iter().map(|s| s.updated.as_str()).collect();
+        let (mut nonces, mut cts, mut plains) = (
+            Vec::with_capacity(rows.len()),
+            Vec::with_capacity(rows.len()),
+            Vec::with_capacity(rows.len()),
+        );
+        for s in rows {
+            let (n, c, p) = value_columns(&s.value);
+            nonces.push(n);
+            cts.push(c);
+            plains.push(p);
+        }
+        self.exec(
+            "WITH s AS (INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])) \
+             INSERT INTO versions(name, version, nonce, ciphertext, plain, created) \
+             SELECT * FROM unnest($1::text[], $6::bigint[], $9::bytea[], $10::bytea[], $11::text[], $7::text[])",
+            &[
+                (&names, Type::TEXT_ARRAY),
+                (&kinds, Type::TEXT_ARRAY),
+                (&scopes, Type::TEXT_ARRAY),
+                (&descriptions, Type::TEXT_ARRAY),
+                (&providers, Type::TEXT_ARRAY),
+                (&versions, Type::INT8_ARRAY),
+                (&created, Type::TEXT_ARRAY),
+                (&updated, Type::TEXT_ARRAY),
+                (&nonces, Type::BYTEA_ARRAY),
+                (&cts, Type::BYTEA_ARRAY),
+                (&plains, Type::TEXT_ARRAY),
+            ],
+        )?;
+        Ok(())
+    }
+
     fn delete_secret(&self, name: &str) -> StoreResult<bool> {
         Ok(self.exec(
             "DELETE FROM secrets WHERE name = $1",
@@ -1159,6 +1217,67 @@ impl Records for PgTx<'_> {
             ],
         )?;
         Ok(())
+    }
+
+    fn append_audit(&self, e: &AuditRow) -> StoreResult<()> {
+        let (chain, seq) = (e.chain as i64, e.seq as i64);
+        self.exec(
+            "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                (&chain, Type::INT8),
+                (&seq, Type::INT8),
+                (&e.at, Type::TEXT),
+                (&e.action, Type::TEXT),
+                (&e.subject, Type::TEXT),
+                (&e.host, Type::TEXT),
+                (&e.prev, Type::BYTEA),
+                (&e.hash, Type::BYTEA),
+                (&e.sig, Type::BYTEA),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn audit_head(&self, chain: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        let chain = chain as i64;
+        self.q(
+            "SELECT seq, hash FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1",
+            &[(&chain, Type::INT8)],
+        )?
+        .first()
+        .map(|r| Ok((r.try_get::<_, i64>(0)?.max(0) as u64, r.try_get(1)?)))
+        .transpose()
+    }
+
+    fn audit_entries(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
+        let chain = f.chain.map(|c| c as i64);
+        let after = f.after_seq.map(|s| s as i64);
+        self.q(
+            "SELECT chain, seq, at, action, subject, host, prev, hash, sig FROM audit \
+             WHERE ($1::bigint IS NULL OR chain = $1) AND ($2::bigint IS NULL OR seq > $2) \
+             AND ($3::text IS NULL OR at COLLATE \"C\" >= $3) ORDER BY chain, seq",
+            &[
+                (&chain, Type::INT8),
+                (&after, Type::INT8),
+                (&f.since, Type::TEXT),
+            ],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(AuditRow {
+                chain: r.try_get::<_, i64>(0)?.max(0) as u64,
+                seq: r.try_get::<_, i64>(1)?.max(0) as u64,
+                at: r.try_get(2)?,
+                action: r.try_get(3)?,
+                subject: r.try_get(4)?,
+                host: r.try_get(5)?,
+                prev: r.try_get(6)?,
+                hash: r.try_get(7)?,
+                sig: r.try_get(8)?,
+            })
+        })
+        .collect()
     }
 }
 

@@ -4,7 +4,7 @@
 //! one transaction under `pg_advisory_xact_lock`, so two first-time clients
 //! cannot both migrate, and a failed migration changes nothing.
 //!
-//! The tables mirror the SQLite ones (format 1): names and metadata in
+//! The tables mirror the SQLite ones (format 1, schema 2): names and metadata in
 //! clear, values as `bytea` ciphertext (or plain text for `variable`s).
 //! `policy_head` is the one row every write transaction locks first
 //! (`SELECT ... FOR UPDATE`): writers queue on it as SQLite's `BEGIN
@@ -72,5 +72,20 @@ pub const MIGRATIONS: &[&str] = &[
         version   bigint NOT NULL,
         delivered text NOT NULL,
         PRIMARY KEY (agent, secret)
+    );",
+    // 2: the audit trail (docs/FORMAT.md §18): one hash chain per actor,
+    // append-only; rows are never updated or deleted by vault. No second
+    // index, as on SQLite: an append on `vault run`'s path updates one.
+    "CREATE TABLE audit (
+        chain   bigint NOT NULL,
+        seq     bigint NOT NULL,
+        at      text NOT NULL,
+        action  text NOT NULL,
+        subject text NOT NULL,
+        host    text NOT NULL,
+        prev    bytea NOT NULL,
+        hash    bytea NOT NULL,
+        sig     bytea NOT NULL,
+        PRIMARY KEY (chain, seq)
     );",
 ];

@@ -13,8 +13,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, Backend, GrantRow, NewVault, Records, SecretRow, SlotRow, StoreError,
-    StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, GrantRow, NewVault, Records, SecretRow,
+    SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -454,6 +454,7 @@ impl SqliteStore {
                 Ok((r.get(0)?, r.get(1)?, v.max(0) as u64, r.get(3)?))
             })?;
             d.deliveries = rows.collect::<rusqlite::Result<_>>()?;
+            d.audit = tx2.audit_entries(&AuditFilter::default())?;
         }
         tx.rollback()?;
         Ok(d)
@@ -558,6 +559,37 @@ fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
         created: r.get(6)?,
         updated: r.get(7)?,
         value,
+    })
+}
+
+/// A row of `policy_rows`: `secret_from_row` without the three columns the
+/// policy and a run do not use, columns read as borrowed references.
+fn policy_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
+    let bad = |what: &str, v: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} {v:?} in the secrets table").into(),
+        )
+    };
+    let kind = r.get_ref(1)?.as_str()?;
+    let kind = Kind::parse(kind).ok_or_else(|| bad("kind", kind))?;
+    let scope = r.get_ref(2)?.as_str()?;
+    let scope = Scope::parse(scope).ok_or_else(|| bad("scope", scope))?;
+    let nonce = r.get_ref(5)?.as_blob_or_null()?.map(<[u8]>::to_vec);
+    let ciphertext = r.get_ref(6)?.as_blob_or_null()?.map(<[u8]>::to_vec);
+    let plain = r.get_ref(7)?.as_str_or_null()?.map(str::to_owned);
+    let version = r.get_ref(4)?.as_i64()?;
+    Ok(SecretRow {
+        name: r.get_ref(0)?.as_str()?.to_owned(),
+        kind,
+        scope,
+        description: String::new(),
+        provider: r.get_ref(3)?.as_str_or_null()?.map(str::to_owned),
+        version: version.max(0) as u64,
+        created: String::new(),
+        updated: String::new(),
+        value: stored_value(nonce, ciphertext, plain),
     })
 }
 
@@ -738,10 +770,10 @@ impl Records for SqliteTx<'_> {
     /// leaving description and timestamps empty: cheap enough for the hot path.
     fn policy_rows(&self) -> StoreResult<Vec<SecretRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain \
+            "SELECT s.name, s.kind, s.scope, s.provider, s.version, v.nonce, v.ciphertext, v.plain \
              FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name",
         )?;
-        let rows = st.query_map([], secret_from_row)?;
+        let rows = st.query_map([], policy_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -858,6 +890,50 @@ impl Records for SqliteTx<'_> {
             s.created,
             s.updated
         ])?;
+        Ok(())
+    }
+
+    /// Two statements prepared once for all rows, plain INSERTs (no
+    /// conflict to look for), and the secret before its version: the
+    /// version's deferred foreign key then finds its parent at once instead
+    /// of being counted and settled by a scan when the parent arrives.
+    fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()> {
+        let mut secret = self.tx.prepare_cached(
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut version = self.tx.prepare_cached(
+            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        // Bound one by one (no slice of trait objects per row); every
+        // parameter is bound again for each row, so none carries over.
+        for s in rows {
+            secret.raw_bind_parameter(1, &s.name)?;
+            secret.raw_bind_parameter(2, s.kind.as_str())?;
+            secret.raw_bind_parameter(3, s.scope.as_str())?;
+            secret.raw_bind_parameter(4, &s.description)?;
+            secret.raw_bind_parameter(5, &s.provider)?;
+            secret.raw_bind_parameter(6, s.version as i64)?;
+            secret.raw_bind_parameter(7, &s.created)?;
+            secret.raw_bind_parameter(8, &s.updated)?;
+            secret.raw_execute()?;
+            version.raw_bind_parameter(1, &s.name)?;
+            version.raw_bind_parameter(2, s.version as i64)?;
+            match &s.value {
+                StoredValue::Sealed { nonce, ciphertext } => {
+                    version.raw_bind_parameter(3, nonce)?;
+                    version.raw_bind_parameter(4, ciphertext)?;
+                    version.raw_bind_parameter(5, None::<&str>)?;
+                }
+                StoredValue::Plain(p) => {
+                    version.raw_bind_parameter(3, None::<&[u8]>)?;
+                    version.raw_bind_parameter(4, None::<&[u8]>)?;
+                    version.raw_bind_parameter(5, p.as_str())?;
+                }
+            }
+            version.raw_bind_parameter(6, &s.created)?;
+            version.raw_execute()?;
+        }
         Ok(())
     }
 
@@ -993,6 +1069,66 @@ impl Records for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn append_audit(&self, e: &AuditRow) -> StoreResult<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        st.execute(params![
+            e.chain as i64,
+            e.seq as i64,
+            e.at,
+            e.action,
+            e.subject,
+            e.host,
+            e.prev,
+            e.hash,
+            e.sig
+        ])?;
+        Ok(())
+    }
+
+    fn audit_head(&self, chain: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT seq, hash FROM audit WHERE chain = ?1 ORDER BY seq DESC LIMIT 1",
+        )?;
+        let head = st
+            .query_row([chain as i64], |r| {
+                Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get(1)?))
+            })
+            .optional()?;
+        Ok(head)
+    }
+
+    fn audit_entries(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT chain, seq, at, action, subject, host, prev, hash, sig FROM audit \
+             WHERE (?1 IS NULL OR chain = ?1) AND (?2 IS NULL OR seq > ?2) AND (?3 IS NULL OR at >= ?3) \
+             ORDER BY chain, seq",
+        )?;
+        let rows = st.query_map(
+            params![
+                f.chain.map(|c| c as i64),
+                f.after_seq.map(|s| s as i64),
+                f.since
+            ],
+            |r| {
+                Ok(AuditRow {
+                    chain: r.get::<_, i64>(0)?.max(0) as u64,
+                    seq: r.get::<_, i64>(1)?.max(0) as u64,
+                    at: r.get(2)?,
+                    action: r.get(3)?,
+                    subject: r.get(4)?,
+                    host: r.get(5)?,
+                    prev: r.get(6)?,
+                    hash: r.get(7)?,
+                    sig: r.get(8)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -1017,6 +1153,56 @@ impl From<rusqlite::Error> for StoreError {
 mod tests {
     use super::*;
     use crate::store::contract::{Engine, Sqlite};
+
+    /// Turn a fresh vault back into what schema 1 left: no audit table.
+    fn downgrade_to_schema_1(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch("DROP TABLE audit; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+
+    #[test]
+    fn a_schema_1_vault_migrates_on_open_and_keeps_its_rows() {
+        let engine = Sqlite::new();
+        let mut s = engine.fresh();
+        s.write(|tx| Ok(tx.create_agent("bot", "kept", "t")?))
+            .unwrap();
+        drop(s);
+        let path = engine.dir_path().join("vault.db");
+        downgrade_to_schema_1(&path);
+        let mut s = SqliteStore::open(&path, 1).unwrap();
+        let version: u32 = s
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(SCHEMA_VERSION, 2);
+        let (agents, audit) = s
+            .read(|tx| {
+                Ok((
+                    tx.agents()?,
+                    tx.audit_entries(&crate::store::AuditFilter::default())?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(agents.len(), 1, "the migration keeps what schema 1 held");
+        assert!(audit.is_empty(), "the audit table exists and starts empty");
+    }
+
+    #[test]
+    fn a_vault_of_a_newer_schema_is_refused() {
+        let engine = Sqlite::new();
+        drop(engine.fresh());
+        let path = engine.dir_path().join("vault.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = SqliteStore::open(&path, 1).err().unwrap();
+        let err: crate::error::Error = err.into();
+        assert!(err.to_string().contains("newer vault"), "{err}");
+        assert_eq!(err.exit_code(), 1);
+    }
 
     #[test]
     fn backup_is_a_complete_private_copy_and_never_overwrites() {

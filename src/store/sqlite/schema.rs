@@ -64,6 +64,22 @@ const MIGRATIONS: &[&str] = &[
         delivered TEXT NOT NULL,
         PRIMARY KEY (agent, secret)
     ) STRICT, WITHOUT ROWID;",
+    // 2: the audit trail (docs/FORMAT.md §18): one hash chain per actor,
+    // append-only; rows are never updated or deleted by vault. WITHOUT
+    // ROWID and no second index: an append on `vault run`'s hot path
+    // dirties one B-tree, not three (each page is fsynced at checkpoint).
+    "CREATE TABLE audit (
+        chain   INTEGER NOT NULL,
+        seq     INTEGER NOT NULL,
+        at      TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        host    TEXT NOT NULL,
+        prev    BLOB NOT NULL,
+        hash    BLOB NOT NULL,
+        sig     BLOB NOT NULL,
+        PRIMARY KEY (chain, seq)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// Bring the schema from `from` to [`SCHEMA_VERSION`].

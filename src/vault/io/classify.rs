@@ -13,16 +13,19 @@ pub fn ordinary(value: &str) -> Option<&'static str> {
         return None;
     }
     let lower = v.to_ascii_lowercase();
-    if BOOLEANS.contains(&lower.as_str()) {
+    // An import classifies every value: a generated one is longer than any
+    // listed word, so the lists need not be searched for it.
+    let listable = lower.len() <= LONGEST_LISTED;
+    if listable && BOOLEANS.contains(&lower.as_str()) {
         return Some("a boolean");
     }
-    if LOG_LEVELS.contains(&lower.as_str()) {
+    if listable && LOG_LEVELS.contains(&lower.as_str()) {
         return Some("a log level");
     }
     if is_small_number(v) {
         return Some("a number");
     }
-    if WORDS.contains(&lower.as_str()) {
+    if listable && WORDS.contains(&lower.as_str()) {
         return Some("a common word");
     }
     if is_local_address(&lower) {
@@ -35,6 +38,25 @@ pub fn ordinary(value: &str) -> Option<&'static str> {
         return Some("a plain word");
     }
     None
+}
+
+/// The length of the longest word in [`BOOLEANS`], [`LOG_LEVELS`] and [`WORDS`].
+const LONGEST_LISTED: usize = longest(&[BOOLEANS, LOG_LEVELS, WORDS]);
+
+const fn longest(lists: &[&[&str]]) -> usize {
+    let mut max = 0;
+    let mut i = 0;
+    while i < lists.len() {
+        let mut j = 0;
+        while j < lists[i].len() {
+            if lists[i][j].len() > max {
+                max = lists[i][j].len();
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    max
 }
 
 const BOOLEANS: &[&str] = &[
@@ -210,6 +232,18 @@ fn is_plain_word(v: &str) -> bool {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::ordinary;
+
+    #[test]
+    fn the_longest_listed_words_are_still_found() {
+        for list in [super::BOOLEANS, super::LOG_LEVELS, super::WORDS] {
+            for w in list {
+                assert!(w.len() <= super::LONGEST_LISTED);
+                assert!(ordinary(&w.to_ascii_uppercase()).is_some(), "{w}");
+            }
+        }
+        assert_eq!(ordinary("EU-CENTRAL-1"), Some("a common word"));
+        assert_eq!(ordinary(" development "), Some("a common word"));
+    }
 
     #[test]
     fn config_values_are_ordinary() {
