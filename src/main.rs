@@ -14,7 +14,6 @@ mod error;
 mod exit;
 mod manifest;
 mod model;
-mod output;
 mod paths;
 mod prompt;
 mod report;
@@ -22,6 +21,7 @@ mod run;
 mod store;
 mod sys;
 mod typed;
+mod ui;
 mod vault;
 
 use crate::cli::{Cli, Command};

@@ -8,9 +8,9 @@ use super::Ctx;
 use crate::cli::{AgentCommand, GrantArgs, RevokeArgs};
 use crate::error::Result;
 use crate::model;
-use crate::output;
-use crate::output::say;
 use crate::typed::escape;
+use crate::ui;
+use crate::ui::say;
 use crate::vault::{GrantRequest, Receipt, Vault};
 
 pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
@@ -48,7 +48,7 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
                 })
             })
             .collect();
-        return output::print_json(&serde_json::Value::Array(items));
+        return ui::print_json(&serde_json::Value::Array(items));
     }
     if agents.is_empty() {
         eprintln!("no agents yet; create one with `vault agent create NAME`");
@@ -66,8 +66,8 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
             ]
         })
         .collect();
-    use output::Fit;
-    output::print_table_fit(
+    use ui::Fit;
+    ui::print_table_fit(
         &["AGENT", "GRANTS", "LAST RUN", "DESCRIPTION"],
         &rows,
         &[
@@ -94,7 +94,7 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
     if json {
         // `grants`: what it receives through grants; `receives`: that plus
         // the global secrets, each with its sync state.
-        return output::print_json(&json!({
+        return ui::print_json(&json!({
             "name": agent.name,
             "description": agent.description,
             "created": agent.created,
@@ -103,7 +103,7 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
             "receives": grants.iter().map(item).collect::<Vec<_>>(),
         }));
     }
-    output::print_fields(&[
+    ui::print_fields(&[
         ("agent", crate::model::agent_name(&agent.name)),
         ("description", escape(&agent.description)),
         ("created", escape(&agent.created)),
@@ -134,7 +134,7 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
             ]
         })
         .collect();
-    output::print_table(&["SECRET", "VIA", "STATE", "VERSION", "DELIVERED"], &rows)?;
+    ui::print_table(&["SECRET", "VIA", "STATE", "VERSION", "DELIVERED"], &rows)?;
     if grants.iter().any(|g| g.sync_state() == "stale") {
         say!("\nstale: changed since the agent's last run; restart it (vault run ...) to pick up the new value");
     }

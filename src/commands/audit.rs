@@ -9,8 +9,8 @@ use serde_json::Value;
 use super::Ctx;
 use crate::cli::{AuditArgs, AuditCommand};
 use crate::error::{Error, Result};
-use crate::output::{self, say};
 use crate::typed::escape;
+use crate::ui::{self, say};
 use crate::vault::{AuditEntry, Vault};
 
 /// How often `--follow` looks for new entries.
@@ -33,7 +33,7 @@ pub fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
     let entries: Vec<AuditEntry> = all.into_iter().filter(|e| wanted(e)).collect();
     if args.json {
         let all: Vec<Value> = entries.iter().map(to_json).collect::<Result<_>>()?;
-        return output::print_json(&Value::Array(all));
+        return ui::print_json(&Value::Array(all));
     }
     let rows: Vec<Vec<String>> = entries
         .iter()
@@ -47,7 +47,7 @@ pub fn audit(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
             ]
         })
         .collect();
-    output::print_table(&["AT", "ACTOR", "ACTION", "SUBJECT", "HOST"], &rows)
+    ui::print_table(&["AT", "ACTOR", "ACTION", "SUBJECT", "HOST"], &rows)
 }
 
 fn to_json(e: &AuditEntry) -> Result<Value> {
@@ -74,7 +74,7 @@ fn follow(
                 from = Some(e.at.clone());
             }
             if wanted(e) {
-                output::print_json_line(&to_json(e)?)?;
+                ui::print_json_line(&to_json(e)?)?;
             }
         }
         std::thread::sleep(FOLLOW_EVERY);

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::error::Result;
-use crate::output::say;
+use crate::ui::say;
 use crate::vault::Vault;
 
 pub fn backup(ctx: &Ctx, args: &crate::cli::BackupArgs) -> Result<()> {

@@ -13,7 +13,7 @@ use super::Ctx;
 use crate::cli::Shell;
 use crate::error::{Error, Result};
 use crate::exit::ExitCode;
-use crate::output::say;
+use crate::ui::say;
 use crate::vault::{NameKind, Vault};
 
 /// The hidden first argument: `vault __complete secrets|agents [--vault-dir DIR]`.

@@ -8,7 +8,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs, Shell};
 use crate::error::{Error, Result};
-use crate::output::say;
+use crate::ui::say;
 
 pub fn completions(args: &CompletionsArgs) -> Result<()> {
     let mut out = Vec::new();
@@ -16,7 +16,7 @@ pub fn completions(args: &CompletionsArgs) -> Result<()> {
     use std::io::Write;
     std::io::stdout()
         .write_all(&out)
-        .map_err(crate::output::stdout_err)
+        .map_err(crate::ui::stdout_err)
 }
 
 pub fn write_completions(shell: Shell, out: &mut Vec<u8>) {

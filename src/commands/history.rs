@@ -7,8 +7,8 @@ use super::Ctx;
 use crate::cli::{HistoryArgs, RollbackArgs};
 use crate::error::Result;
 use crate::model;
-use crate::output::{self, say, MASK};
 use crate::typed::escape;
+use crate::ui::{self, say, MASK};
 use crate::vault::{History, Vault};
 
 /// What a version's value looks like here: a variable's text, else the mask.
@@ -34,7 +34,7 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
                 })
             })
             .collect();
-        return output::print_json(&json!({
+        return ui::print_json(&json!({
             "name": h.name,
             "kind": h.kind.as_str(),
             "current": h.current,
@@ -58,7 +58,7 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
             ]
         })
         .collect();
-    output::print_table(&["VERSION", "CREATED", "BY", "VALUE"], &rows)
+    ui::print_table(&["VERSION", "CREATED", "BY", "VALUE"], &rows)
 }
 
 pub fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {

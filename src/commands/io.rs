@@ -24,8 +24,8 @@ use crate::cli::{ExportArgs, ExportFormat, ImportArgs, ImportFormat};
 use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::model::{self, SecretValue};
-use crate::output;
-use crate::output::say;
+use crate::ui;
+use crate::ui::say;
 use crate::vault::{self, capped, ImportEntry, ImportRequest, ImportSummary, Mode, Vault, SHOWN};
 
 /// How many names the printed `vault edit ... --variable` command holds at most.
@@ -365,7 +365,7 @@ fn print_summary(file: &str, s: &ImportSummary, args: &ImportArgs) -> Result<()>
         );
     }
     if args.json {
-        return output::print_json(&json!({
+        return ui::print_json(&json!({
             "file": file,
             "dry_run": args.dry_run,
             "added": s.added,
@@ -478,13 +478,13 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
             return out
                 .write_all(&doc)
                 .and_then(|_| out.flush())
-                .map_err(output::stdout_err);
+                .map_err(ui::stdout_err);
         }
     }
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
-        .map_err(output::stdout_err)?;
+        .map_err(ui::stdout_err)?;
     if !rows.is_empty() {
         eprintln!("note: {VALUES_ONLY}");
     }

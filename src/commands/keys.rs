@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::Ctx;
 use crate::cli::{KeysAddArgs, KeysCommand, PasswdArgs, RekeyArgs};
 use crate::error::{Error, Result};
-use crate::output::{self, say};
+use crate::ui::{self, say};
 use crate::vault::Vault;
 
 pub fn keys(ctx: &Ctx, cmd: &KeysCommand) -> Result<()> {
@@ -32,7 +32,7 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
             .iter()
             .map(|s| json!({"id": s.id, "kind": s.kind, "kdf": s.kdf}))
             .collect();
-        return output::print_json(&json!(items));
+        return ui::print_json(&json!(items));
     }
     let rows: Vec<Vec<String>> = slots
         .iter()
@@ -44,7 +44,7 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
             ]
         })
         .collect();
-    output::print_table(&["ID", "KIND", "KDF"], &rows)
+    ui::print_table(&["ID", "KIND", "KDF"], &rows)
 }
 
 /// A new passphrase: from `file`, else `given` (VAULT_PASSPHRASE /

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::cli::ProvidersArgs;
 use crate::error::{Error, Result};
-use crate::output;
+use crate::ui;
 
 pub struct Provider {
     pub id: &'static str,
@@ -95,7 +95,7 @@ pub fn providers(args: &ProvidersArgs) -> Result<()> {
             .iter()
             .map(|p| json!({"id": p.id, "name": p.name, "key_variable": p.key_var, "other_variables": p.other_vars}))
             .collect();
-        return output::print_json(&serde_json::Value::Array(items));
+        return ui::print_json(&serde_json::Value::Array(items));
     }
     let rows: Vec<Vec<String>> = PROVIDERS
         .iter()
@@ -108,7 +108,7 @@ pub fn providers(args: &ProvidersArgs) -> Result<()> {
             ]
         })
         .collect();
-    output::print_table(
+    ui::print_table(
         &["PROVIDER", "NAME", "KEY VARIABLE", "OTHER VARIABLES"],
         &rows,
     )

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::output::say;
+use crate::ui::say;
 use crate::vault::Vault;
 
 pub fn push(ctx: &Ctx, _args: &crate::cli::PushArgs) -> Result<()> {

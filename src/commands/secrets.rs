@@ -9,9 +9,9 @@ use super::Ctx;
 use crate::cli::{DeleteArgs, EditArgs, GetArgs, InitArgs, ListArgs, SetArgs};
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
-use crate::output::say;
-use crate::output::{self, MASK};
 use crate::typed::escape;
+use crate::ui::say;
+use crate::ui::{self, MASK};
 use crate::vault::{strip_one_newline, Vault};
 use crate::vault::{EditRequest, NewValue, SecretInfo, SetRequest, Unverified};
 
@@ -261,17 +261,17 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     if args.reveal {
         let (authenticated, value) = vault.reveal_secret(&ctx.keys, &args.name)?;
         if args.json {
-            return output::print_json(&secret_json(&authenticated, json!(value.as_str()), agents));
+            return ui::print_json(&secret_json(&authenticated, json!(value.as_str()), agents));
         }
         let mut out = std::io::stdout().lock();
         out.write_all(value.as_bytes())
             .and_then(|_| out.write_all(b"\n"))
             .and_then(|_| out.flush())
-            .map_err(output::stdout_err)?;
+            .map_err(ui::stdout_err)?;
         return Ok(());
     }
     if args.json {
-        return output::print_json(&secret_json(&row, json!(shown_value(&row)), agents));
+        return ui::print_json(&secret_json(&row, json!(shown_value(&row)), agents));
     }
     let mut fields = vec![
         ("name", crate::model::secret_name(&row.name)),
@@ -290,7 +290,7 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         let shown: Vec<String> = agents.iter().map(|a| crate::model::agent_name(a)).collect();
         fields.push(("agents", shown.join(", ")));
     }
-    output::print_fields(&fields)
+    ui::print_fields(&fields)
 }
 
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
@@ -322,7 +322,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
                 v
             })
             .collect();
-        return output::print_json(&serde_json::Value::Array(items));
+        return ui::print_json(&serde_json::Value::Array(items));
     }
     if rows.is_empty() {
         eprintln!("no secrets yet; add one with `vault set NAME` or `vault import .env`");
@@ -348,8 +348,8 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         .collect();
     // On a narrow terminal: descriptions give way first, then the creation
     // time, then long variable values; names and masks are never cut.
-    use output::Fit;
-    output::print_table_fit(
+    use ui::Fit;
+    ui::print_table_fit(
         &[
             "NAME",
             "KIND",

@@ -10,10 +10,10 @@ use crate::error::{Error, Result};
 /// panicking on a broken pipe. Only for functions returning `Result`.
 macro_rules! say {
     () => {
-        $crate::output::say_fmt(format_args!(""))?
+        $crate::ui::say_fmt(format_args!(""))?
     };
     ($($t:tt)*) => {
-        $crate::output::say_fmt(format_args!($($t)*))?
+        $crate::ui::say_fmt(format_args!($($t)*))?
     };
 }
 pub(crate) use say;
