@@ -335,3 +335,38 @@ pub struct NewVault<'a> {
     /// Authentication tag of the (empty) policy.
     pub policy_tag: &'a [u8],
 }
+
+/// The rule both engines apply on open to `meta.format` (read as an
+/// integer when it is one) and `meta.reader`: a missing or non-positive
+/// format is damage (exit 6); a newer one than `max_format` is refused before
+/// anything is written, naming the release a newer vault recorded in
+/// `meta.reader`. `place` names the vault in messages (a path, or the
+/// PostgreSQL vault without its password).
+pub(crate) fn check_format(
+    place: &str,
+    format: Option<i64>,
+    reader: Option<String>,
+    max_format: u32,
+) -> StoreResult<()> {
+    let format = match format {
+        Some(f) if f >= 1 => f,
+        _ => {
+            return Err(StoreError::Damaged(format!(
+                "{place} has no readable format version in its metadata"
+            )))
+        }
+    };
+    if format > i64::from(max_format) {
+        let who = reader
+            .filter(|r| !r.is_empty() && r.len() <= 32 && r.chars().all(|c| c.is_ascii_graphic()))
+            .map(|r| format!("vault {r} or newer"))
+            .unwrap_or_else(|| format!("a vault release that reads format {format}"));
+        return Err(crate::error::Error::other(format!(
+            "{place} is in vault format {format}, written by a newer vault; this vault ({}) reads format {max_format} and older",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .hint(format!("install {who} to use it; nothing was changed"))
+        .into());
+    }
+    Ok(())
+}

@@ -707,29 +707,7 @@ fn check_format(
     reader: Option<String>,
     max_format: u32,
 ) -> StoreResult<()> {
-    let format = match format {
-        Some(f) if f >= 1 => f,
-        _ => {
-            return Err(StoreError::Damaged(format!(
-                "the {} has no readable format version in its metadata",
-                url.shown()
-            )))
-        }
-    };
-    if format > i64::from(max_format) {
-        let who = reader
-            .filter(|r| !r.is_empty() && r.len() <= 32 && r.chars().all(|c| c.is_ascii_graphic()))
-            .map(|r| format!("vault {r} or newer"))
-            .unwrap_or_else(|| format!("a vault release that reads format {format}"));
-        return Err(Error::other(format!(
-            "the {} is in vault format {format}, written by a newer vault; this vault ({}) reads format {max_format} and older",
-            url.shown(),
-            env!("CARGO_PKG_VERSION")
-        ))
-        .hint(format!("install {who} to use it; nothing was changed"))
-        .into());
-    }
-    Ok(())
+    super::check_format(&format!("the {}", url.shown()), format, reader, max_format)
 }
 
 impl Backend for PgStore {

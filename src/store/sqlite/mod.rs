@@ -605,37 +605,11 @@ fn check_format(conn: &Connection, path: &Path, max_format: u32) -> StoreResult<
         )
         .optional()?;
     let (format, reader) = match row {
-        Some((rusqlite::types::Value::Integer(f), reader)) => (f, reader),
-        Some((rusqlite::types::Value::Text(t), reader)) => match t.trim().parse::<i64>() {
-            Ok(f) => (f, reader),
-            Err(_) => return Err(bad_format(path)),
-        },
-        _ => return Err(bad_format(path)),
+        Some((rusqlite::types::Value::Integer(f), reader)) => (Some(f), reader),
+        Some((rusqlite::types::Value::Text(t), reader)) => (t.trim().parse::<i64>().ok(), reader),
+        _ => (None, None),
     };
-    if format < 1 {
-        return Err(bad_format(path));
-    }
-    if format > i64::from(max_format) {
-        let who = reader
-            .filter(|r| !r.is_empty() && r.len() <= 32 && r.chars().all(|c| c.is_ascii_graphic()))
-            .map(|r| format!("vault {r} or newer"))
-            .unwrap_or_else(|| format!("a vault release that reads format {format}"));
-        return Err(Error::other(format!(
-            "{} is in vault format {format}, written by a newer vault; this vault ({}) reads format {max_format} and older",
-            path.display(),
-            env!("CARGO_PKG_VERSION")
-        ))
-        .hint(format!("install {who} to use it; nothing was changed"))
-        .into());
-    }
-    Ok(())
-}
-
-fn bad_format(path: &Path) -> StoreError {
-    StoreError::Damaged(format!(
-        "{} has no readable format version in its metadata",
-        path.display()
-    ))
+    super::check_format(&path.display().to_string(), format, reader, max_format)
 }
 
 /// A value from its stored columns. A row with neither form (impossible
@@ -654,6 +628,16 @@ fn stored_value(
             ciphertext: Vec::new(),
         },
     }
+}
+
+/// (name, description, created, last_run).
+fn agent_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRow> {
+    Ok(AgentRow {
+        name: r.get(0)?,
+        description: r.get(1)?,
+        created: r.get(2)?,
+        last_run: r.get(3)?,
+    })
 }
 
 /// (secret, current version, delivered version, delivered at, global).
@@ -949,30 +933,14 @@ impl Records for SqliteTx<'_> {
         let mut st = self.tx.prepare_cached(
             "SELECT name, description, created, last_run FROM agents WHERE name = ?1",
         )?;
-        Ok(st
-            .query_row([name], |r| {
-                Ok(AgentRow {
-                    name: r.get(0)?,
-                    description: r.get(1)?,
-                    created: r.get(2)?,
-                    last_run: r.get(3)?,
-                })
-            })
-            .optional()?)
+        Ok(st.query_row([name], agent_from_row).optional()?)
     }
 
     fn agents(&self) -> StoreResult<Vec<AgentRow>> {
         let mut st = self.tx.prepare_cached(
             "SELECT name, description, created, last_run FROM agents ORDER BY name",
         )?;
-        let rows = st.query_map([], |r| {
-            Ok(AgentRow {
-                name: r.get(0)?,
-                description: r.get(1)?,
-                created: r.get(2)?,
-                last_run: r.get(3)?,
-            })
-        })?;
+        let rows = st.query_map([], agent_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
