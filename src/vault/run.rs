@@ -246,3 +246,129 @@ fn choose(
     }
     Ok(chosen)
 }
+
+impl RunPlan {
+    /// What a command started with this plan receives: (variable, version,
+    /// masked?) of each secret injected, in name order. Two plans that give
+    /// the same are the same to a running command.
+    fn received(&self) -> Vec<(String, u64, bool)> {
+        let mut r: Vec<(String, u64, bool)> = self
+            .secrets
+            .iter()
+            .filter(|s| s.refused.is_none())
+            .map(|s| (s.name.clone(), s.version, s.mask))
+            .collect();
+        r.sort();
+        r
+    }
+}
+
+/// `vault run --watch`'s view of the vault: the request of the first plan,
+/// kept to plan again, and what the running command received, to compare.
+pub struct RunWatch<'k> {
+    vault: Vault,
+    keys: &'k KeySource,
+    agent: Option<String>,
+    manifest: Option<(String, Vec<Declared>)>,
+    only: Vec<String>,
+    caller_keeps: BTreeSet<String>,
+    program: std::ffi::OsString,
+    /// What the running command received.
+    current: Vec<(String, u64, bool)>,
+    /// The last plan that differed, until it is delivered or accepted.
+    next: Option<RunPlan>,
+}
+
+/// The parts of a run's request a watch keeps.
+pub struct WatchRequest {
+    pub agent: Option<String>,
+    pub manifest: Option<(String, Vec<Declared>)>,
+    pub only: Vec<String>,
+    pub caller_keeps: BTreeSet<String>,
+    pub program: std::ffi::OsString,
+}
+
+impl Vault {
+    /// Keep this vault for `vault run --watch`, with `first` the plan the
+    /// command was started with, and the store's change check.
+    pub fn watch_run<'k>(
+        self,
+        keys: &'k KeySource,
+        req: WatchRequest,
+        first: &RunPlan,
+    ) -> Result<(RunWatch<'k>, Box<dyn crate::run::watch::Changes>)> {
+        let changes = StoreChanges(self.store.watch()?);
+        Ok((
+            RunWatch {
+                vault: self,
+                keys,
+                agent: req.agent,
+                manifest: req.manifest,
+                only: req.only,
+                caller_keeps: req.caller_keeps,
+                program: req.program,
+                current: first.received(),
+                next: None,
+            },
+            Box::new(changes),
+        ))
+    }
+}
+
+/// The store's change check, as the watcher in `run` takes it.
+struct StoreChanges(Box<dyn crate::store::ChangeWatch>);
+
+impl crate::run::watch::Changes for StoreChanges {
+    fn wait(&mut self, timeout: std::time::Duration) -> std::result::Result<bool, String> {
+        self.0
+            .wait(timeout)
+            .map_err(|e| Error::from(e).message().to_owned())
+    }
+}
+
+impl crate::run::watch::Source for RunWatch<'_> {
+    fn replan(&mut self) -> Result<Option<Vec<crate::run::Injected>>> {
+        let keeps: BTreeSet<&str> = self.caller_keeps.iter().map(String::as_str).collect();
+        let plan = self.vault.plan_run(
+            self.keys,
+            &RunRequest {
+                agent: self.agent.as_deref(),
+                manifest: self.manifest.as_ref(),
+                only: &self.only,
+                caller_keeps: &keeps,
+            },
+        )?;
+        if plan.received() == self.current {
+            return Ok(None);
+        }
+        let mut secrets = Vec::with_capacity(plan.secrets.len());
+        for s in plan.secrets.iter().filter(|s| s.refused.is_none()) {
+            secrets.push(crate::run::Injected {
+                name: s.name.clone(),
+                value: self.vault.open_planned(s)?,
+                mask: s.mask,
+            });
+        }
+        self.next = Some(plan);
+        Ok(Some(secrets))
+    }
+
+    fn delivered(&mut self) -> Result<()> {
+        let Some(plan) = self.next.take() else {
+            return Ok(());
+        };
+        self.current = plan.received();
+        self.vault.record_run(
+            self.agent.as_deref(),
+            &plan,
+            &self.program,
+            &crate::model::now(),
+        )
+    }
+
+    fn accept(&mut self) {
+        if let Some(plan) = self.next.take() {
+            self.current = plan.received();
+        }
+    }
+}

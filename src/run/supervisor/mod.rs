@@ -193,7 +193,7 @@ pub fn run_masked(cmd: Command, redactor: &Redactor) -> Result<i32, Launch> {
 /// vault holds plaintext values: no core dump, no ptrace or
 /// /proc/PID/{mem,environ} by the command or anything else of this user.
 /// Anything vault printed through std must come before the command's output.
-fn protect_memory(program: &str) -> Result<(), Launch> {
+pub fn protect_memory(program: &str) -> Result<(), Launch> {
     rustix::process::set_dumpable_behavior(DumpableBehavior::NotDumpable).map_err(|e| {
         Launch::Failed(format!(
             "cannot protect vault's memory before running {program}: {e}"
@@ -351,10 +351,14 @@ impl Supervisor {
         Ok(supervisor)
     }
 
+    // Read by the supervisor's own tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn mode(&self) -> Mode {
         self.mode
     }
 
+    // Read by the supervisor's own tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn child(&self) -> &ChildState {
         &self.child
     }
@@ -478,6 +482,9 @@ impl Supervisor {
         Some(self.run())
     }
 
+    // `vault run --watch` stops, learns the new values and starts in steps
+    // of its own (see run::watch); this is the plain form, tested here.
+    #[cfg_attr(not(test), allow(dead_code))]
     /// Stop the current command (see [`Supervisor::stop`]) and start `cmd`
     /// under the same terminal, pumps and redactor. The two never overlap.
     pub fn restart(&mut self, cmd: Command, grace: Duration) -> Result<Option<i32>, Launch> {
