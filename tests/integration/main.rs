@@ -20,3 +20,4 @@ mod pg_engine;
 mod prompts;
 mod regressions;
 mod set_edit;
+mod watch;
