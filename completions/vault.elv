@@ -254,7 +254,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand --clean-env 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM and --keep names)'
-            cand --no-masking 'Exec the command directly: no output masking, no extra process'
+            cand --no-masking 'Exec the command directly: no output masking, no extra process (with --watch, vault stays its parent to restart it, and copies its output untouched)'
             cand --watch 'Watch the vault and restart the command when a secret it received changes'
             cand -h 'Print help'
             cand --help 'Print help'

@@ -520,7 +520,8 @@ pub struct RunArgs {
         aliases = ["inherit", "keep-caller"]
     )]
     pub keep: Vec<String>,
-    /// Exec the command directly: no output masking, no extra process
+    /// Exec the command directly: no output masking, no extra process (with --watch, vault
+    /// stays its parent to restart it, and copies its output untouched)
     #[arg(long)]
     pub no_masking: bool,
     /// Watch the vault and restart the command when a secret it received changes

@@ -97,16 +97,17 @@ pub fn run(
     source: &mut dyn Source,
     opts: &Options,
 ) -> Outcome {
-    if argv.is_empty() {
+    let Some((program, args)) = argv.split_first() else {
         return Outcome::Failed(
             Error::usage("no command given").hint("vault run --watch -- COMMAND [ARGS...]"),
         );
-    }
+    };
+    let argv0 = (program, args);
     // Every value ever injected, so a value from before a restart that the
     // new command prints (a cache, a log replayed) is still masked.
     let mut known: Vec<Injected> = Vec::new();
     let mut redactor = masking(&mut known, &first, opts.no_masking);
-    let (cmd, env, file) = command(argv, &first, opts);
+    let (cmd, env, file) = command(argv0, &first, opts);
     let program = supervisor::child::program_name(cmd.get_program());
     if let Err(e) = supervisor::protect_memory(&program) {
         return launch_failure(argv, &file, &env, &first, e);
@@ -120,7 +121,7 @@ pub fn run(
         return launch_failure(argv, &file, &env, &first, e);
     }
     drop(env);
-    let events = spawn_watcher(changes);
+    let mut events = spawn_watcher(changes);
     // A burst of changes: (first seen, last seen, when the splay allows acting).
     let mut pending: Option<(Instant, Instant, Instant)> = None;
     let mut lost_reported = false;
@@ -128,8 +129,8 @@ pub fn run(
         if let Wake::Exited(code) = sup.run_for(TICK) {
             return Outcome::Exited(code);
         }
-        loop {
-            match events.try_recv() {
+        while let Some(rx) = &events {
+            match rx.try_recv() {
                 Ok(Event::Changed) => {
                     lost_reported = false;
                     let now = Instant::now();
@@ -151,7 +152,7 @@ pub fn run(
                     eprintln!(
                         "vault: warning: no longer watching for changes; the command keeps running"
                     );
-                    break;
+                    events = None;
                 }
             }
         }
@@ -176,13 +177,13 @@ pub fn run(
         };
         match opts.on_change {
             OnChange::Signal(sig) => {
-                // It may fetch the new values itself: mask them too.
-                redactor = masking(&mut known, &new, opts.no_masking);
-                sup.learn(&redactor);
+                // Its environment keeps the values it was started with,
+                // which stay masked. New values it fetches itself are its
+                // own business, as without --watch; swapping the redactor
+                // mid-output would let out a value held back half-printed.
+                drop(new);
                 source.accept();
-                if !sup.signal(sig) {
-                    continue;
-                }
+                sup.signal(sig);
             }
             OnChange::Exit => {
                 let code = sup.stop(opts.grace);
@@ -192,7 +193,7 @@ pub fn run(
                 return Outcome::Changed;
             }
             OnChange::Restart => {
-                let (cmd, env, file) = command(argv, &new, opts);
+                let (cmd, env, file) = command(argv0, &new, opts);
                 let code = sup.stop(opts.grace);
                 if sup.interrupted() {
                     // ^C or SIGTERM during the stop: vault ends with it.
@@ -238,13 +239,12 @@ fn masking(known: &mut Vec<Injected>, new: &[Injected], no_masking: bool) -> sup
 /// the complete environment set. Also returns the environment and the file
 /// found, to word a failed start.
 fn command(
-    argv: &[OsString],
+    (program, args): (&OsString, &[OsString]),
     secrets: &[Injected],
     opts: &Options,
 ) -> (Command, Vec<(OsString, OsString)>, Option<PathBuf>) {
     use std::os::unix::process::CommandExt;
     let env = build_env(std::env::vars_os(), opts.clean_env, &opts.keep, secrets);
-    let (program, args) = argv.split_first().expect("checked: a command is given");
     let path_var = env
         .iter()
         .find(|(k, _)| k == "PATH")
@@ -299,7 +299,7 @@ fn splay(splay: Duration) -> Duration {
 /// The change check in a thread of its own, blocked in the engine's wait:
 /// a message per change, and per failure (it keeps trying). It ends when
 /// the loop is gone.
-fn spawn_watcher(mut changes: Box<dyn Changes>) -> mpsc::Receiver<Event> {
+fn spawn_watcher(mut changes: Box<dyn Changes>) -> Option<mpsc::Receiver<Event>> {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("vault-watch".to_owned())
@@ -319,10 +319,13 @@ fn spawn_watcher(mut changes: Box<dyn Changes>) -> mpsc::Receiver<Event> {
                 return;
             }
         });
-    if let Err(e) = spawned {
-        eprintln!("vault: warning: cannot watch for changes ({e}); the command runs unwatched");
+    match spawned {
+        Ok(_) => Some(rx),
+        Err(e) => {
+            eprintln!("vault: warning: cannot watch for changes ({e}); the command runs unwatched");
+            None
+        }
     }
-    rx
 }
 
 #[cfg(test)]
