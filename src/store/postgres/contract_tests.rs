@@ -398,3 +398,65 @@ fn a_schema_1_vault_migrates_to_schema_2_on_open_and_keeps_its_rows() {
     );
     assert_eq!(crate::store::postgres::SCHEMA_VERSION, 2);
 }
+
+/// Watchers are told of a change on the vault's own channel, `vault_<oid
+/// of its schema>`, with a counter as the only payload (anyone in the
+/// database can listen); a run's delivery record and audit entry do not
+/// notify; another vault's channel hears nothing of this one.
+#[test]
+fn notifications_carry_a_counter_on_the_vaults_own_channel() {
+    use ::postgres::fallible_iterator::FallibleIterator;
+    let e = Postgres::new();
+    if !e.available() {
+        return;
+    }
+    let mut neighbour = e.fresh();
+    let neighbour_schema = e.schema();
+    let mut s = e.fresh();
+    let schema = e.schema();
+    let oid = |name: &str| -> u32 {
+        admin()
+            .query_one("SELECT oid FROM pg_namespace WHERE nspname = $1", &[&name])
+            .unwrap()
+            .get(0)
+    };
+    let mut listener = admin();
+    let channel = format!("vault_{}", oid(&schema));
+    listener
+        .batch_execute(&format!(
+            "LISTEN \"{channel}\"; LISTEN \"vault_{}\"",
+            oid(&neighbour_schema)
+        ))
+        .unwrap();
+    let mut heard = |listener: &mut ::postgres::Client| -> Vec<(String, String)> {
+        let mut n = listener.notifications();
+        let mut it = n.timeout_iter(std::time::Duration::from_millis(500));
+        let mut out = Vec::new();
+        while let Ok(Some(m)) = it.next() {
+            out.push((m.channel().to_owned(), m.payload().to_owned()));
+        }
+        out
+    };
+    s.write(|tx| put(tx, "SECRET_NAME", 1).map(|_| ())).unwrap();
+    s.write(|tx| put(tx, "SECRET_NAME", 2).map(|_| ())).unwrap();
+    let got = heard(&mut listener);
+    assert_eq!(got.len(), 2, "{got:?}");
+    for (ch, payload) in &got {
+        assert_eq!(ch, &channel);
+        assert!(payload.bytes().all(|b| b.is_ascii_digit()), "{payload:?}");
+    }
+    assert_ne!(got[0].1, got[1].1, "the counter moves");
+    s.write(|tx| {
+        tx.create_agent("bot", "", "t")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(heard(&mut listener).len(), 1);
+    s.write(|tx| Ok(tx.record_delivery("bot", &[("SECRET_NAME", 2)], "t")?))
+        .unwrap();
+    assert!(heard(&mut listener).is_empty(), "a delivery record");
+    neighbour.write(|tx| put(tx, "N", 1).map(|_| ())).unwrap();
+    let got = heard(&mut listener);
+    assert_eq!(got.len(), 1);
+    assert_ne!(got[0].0, channel, "each vault has its own channel");
+}
