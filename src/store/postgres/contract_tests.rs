@@ -428,7 +428,7 @@ fn notifications_carry_a_counter_on_the_vaults_own_channel() {
             oid(&neighbour_schema)
         ))
         .unwrap();
-    let mut heard = |listener: &mut ::postgres::Client| -> Vec<(String, String)> {
+    let heard = |listener: &mut ::postgres::Client| -> Vec<(String, String)> {
         let mut n = listener.notifications();
         let mut it = n.timeout_iter(std::time::Duration::from_millis(500));
         let mut out = Vec::new();
