@@ -122,8 +122,8 @@ pub fn run(
     }
     drop(env);
     let mut events = spawn_watcher(changes);
-    // A burst of changes: (first seen, last seen, when the splay allows acting).
-    let mut pending: Option<(Instant, Instant, Instant)> = None;
+    // A burst of changes: (last seen, when the splay allows acting).
+    let mut pending: Option<(Instant, Instant)> = None;
     let mut lost_reported = false;
     loop {
         if let Wake::Exited(code) = sup.run_for(TICK) {
@@ -135,8 +135,8 @@ pub fn run(
                     lost_reported = false;
                     let now = Instant::now();
                     pending = Some(match pending {
-                        Some((first, _, due)) => (first, now, due),
-                        None => (now, now, now + splay(opts.splay)),
+                        Some((_, due)) => (now, due),
+                        None => (now, now + splay(opts.splay)),
                     });
                 }
                 Ok(Event::Lost(why)) => {
@@ -156,7 +156,7 @@ pub fn run(
                 }
             }
         }
-        let Some((_, last, due)) = pending else {
+        let Some((last, due)) = pending else {
             continue;
         };
         let now = Instant::now();
@@ -186,16 +186,20 @@ pub fn run(
                 sup.signal(sig);
             }
             OnChange::Exit => {
+                sup.take_interrupted();
                 let code = sup.stop(opts.grace);
-                if sup.interrupted() {
+                if sup.take_interrupted() {
                     return Outcome::Exited(code.unwrap_or(0));
                 }
                 return Outcome::Changed;
             }
             OnChange::Restart => {
                 let (cmd, env, file) = command(argv0, &new, opts);
+                // A signal the command survived earlier (a HUP it reloads
+                // on) is not a reason to end now; one during the stop is.
+                sup.take_interrupted();
                 let code = sup.stop(opts.grace);
-                if sup.interrupted() {
+                if sup.take_interrupted() {
                     // ^C or SIGTERM during the stop: vault ends with it.
                     return Outcome::Exited(code.unwrap_or(0));
                 }

@@ -431,3 +431,25 @@ fn watch_flags_are_checked() {
         assert_eq!(out.status.code(), Some(code), "{sig}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn a_signal_the_command_survived_does_not_end_the_watch() {
+    let env = Env::new();
+    env.set("TOKEN", "value-old-1111");
+    let script = r#"
+trap 'echo "reloaded"' HUP
+echo "start pid=$$"
+while :; do echo "tail=${TOKEN#value-}"; sleep 0.1; done
+"#;
+    let mut w = Watched::start(&env, &[], script);
+    // SIGHUP to vault is forwarded; the command reloads and runs on.
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &w.child.id().to_string()])
+        .status();
+    w.wait_for("reloaded", Instant::now() - DEADLINE);
+    let before = Instant::now();
+    env.set("TOKEN", "value-new-2222");
+    w.wait_for("tail=new-2222", before);
+    assert!(w.still_running(), "{}", w.stderr());
+    assert_eq!(w.count("start pid="), 2, "{}", w.output());
+}

@@ -493,10 +493,11 @@ impl Supervisor {
         Ok(previous)
     }
 
-    /// Whether vault was asked to end (^C, SIGTERM, SIGHUP, ^\) while a
-    /// command ran: the watcher then ends with it instead of starting another.
-    pub fn interrupted(&self) -> bool {
-        self.interrupted
+    /// Whether vault was asked to end (^C, SIGTERM, SIGHUP, ^\) since the
+    /// last call: a watcher that stops a command ends with it instead of
+    /// starting another when this happened during the stop.
+    pub fn take_interrupted(&mut self) -> bool {
+        std::mem::take(&mut self.interrupted)
     }
 
     /// Redact with `redactor` from now on (the values of the next command
