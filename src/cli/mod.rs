@@ -868,4 +868,33 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+
+    #[test]
+    fn on_change_takes_restart_exit_and_signals_by_name_or_number() {
+        use super::{parse_on_change, OnChange};
+        assert_eq!(parse_on_change("restart"), Ok(OnChange::Restart));
+        assert_eq!(parse_on_change("exit"), Ok(OnChange::Exit));
+        for (text, n) in [
+            ("signal:HUP", libc::SIGHUP),
+            ("signal:SIGHUP", libc::SIGHUP),
+            ("signal:usr1", libc::SIGUSR1),
+            ("signal:USR2", libc::SIGUSR2),
+            ("signal:1", 1),
+            ("signal:31", 31),
+        ] {
+            assert_eq!(parse_on_change(text), Ok(OnChange::Signal(n)), "{text}");
+        }
+        for bad in [
+            "",
+            "signal:",
+            "signal:0",
+            "signal:32",
+            "signal:-1",
+            "signal:NOPE",
+            "HUP",
+            "restart ",
+        ] {
+            assert!(parse_on_change(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use super::{no_such_agent, KeySource, Vault};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind as ErrorKind, Result};
 use crate::manifest::Declared;
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::store::{Backend, SecretRow, StoredValue};
@@ -326,10 +326,10 @@ impl crate::run::watch::Changes for StoreChanges {
     }
 }
 
-impl crate::run::watch::Source for RunWatch<'_> {
-    fn replan(&mut self) -> Result<Option<Vec<crate::run::Injected>>> {
+impl RunWatch<'_> {
+    fn plan(&mut self) -> Result<RunPlan> {
         let keeps: BTreeSet<&str> = self.caller_keeps.iter().map(String::as_str).collect();
-        let plan = self.vault.plan_run(
+        self.vault.plan_run(
             self.keys,
             &RunRequest {
                 agent: self.agent.as_deref(),
@@ -337,7 +337,29 @@ impl crate::run::watch::Source for RunWatch<'_> {
                 only: &self.only,
                 caller_keeps: &keeps,
             },
-        )?;
+        )
+    }
+}
+
+impl crate::run::watch::Source for RunWatch<'_> {
+    fn replan(&mut self) -> Result<Option<Vec<crate::run::Injected>>> {
+        let plan = match self.plan() {
+            // The key this vault was unlocked with may be gone (`vault
+            // rekey`, a slot removed): open and unlock it afresh, as a new
+            // run would, before calling it a failure.
+            Err(e) if matches!(e.kind(), ErrorKind::Integrity | ErrorKind::Locked) => {
+                let fresh = Vault::open(&self.vault.paths).map_err(|_| e)?;
+                let stale = std::mem::replace(&mut self.vault, fresh);
+                match self.plan() {
+                    Ok(plan) => plan,
+                    Err(e) => {
+                        self.vault = stale;
+                        return Err(e);
+                    }
+                }
+            }
+            other => other?,
+        };
         if plan.received() == self.current {
             return Ok(None);
         }

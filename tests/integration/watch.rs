@@ -242,7 +242,7 @@ fn a_change_to_what_the_command_does_not_receive_does_nothing() {
 fn a_burst_of_changes_is_one_restart() {
     let env = Env::new();
     env.set("TOKEN", "value-old-1111");
-    let w = Watched::start(&env, &["--debounce", "2s"], PRINTER);
+    let w = Watched::start(&env, &["--debounce", "2s", "--splay", "300ms"], PRINTER);
     let before = Instant::now();
     // Five versions in a row, and an import of many lines.
     let mut status = env
@@ -451,5 +451,18 @@ while :; do echo "tail=${TOKEN#value-}"; sleep 0.1; done
     env.set("TOKEN", "value-new-2222");
     w.wait_for("tail=new-2222", before);
     assert!(w.still_running(), "{}", w.stderr());
+    assert_eq!(w.count("start pid="), 2, "{}", w.output());
+}
+
+#[test]
+fn a_rekey_while_watching_is_followed() {
+    let env = Env::new();
+    env.set("TOKEN", "value-old-1111");
+    let w = Watched::start(&env, &[], PRINTER);
+    env.ok(&["rekey"]);
+    let before = Instant::now();
+    env.set("TOKEN", "value-new-2222");
+    w.wait_for("tail=new-2222", before);
+    assert!(!w.stderr().contains("warning"), "{}", w.stderr());
     assert_eq!(w.count("start pid="), 2, "{}", w.output());
 }
