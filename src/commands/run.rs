@@ -1,8 +1,10 @@
 //! `vault run`: read the manifest and check the arguments, ask the vault
 //! layer for the run's secrets (`Vault::plan_run`: globals + the agent's
 //! grants, narrowed by the manifest and `--only`), record what the agent
-//! receives, and hand over to `run::start`. Any failure before the command
-//! starts exits 125.
+//! receives, and hand over to `run::start`, or with `--watch` to
+//! `run::watch::run` with the vault kept open (`vault::RunWatch`) to plan
+//! again when it changes. Any failure before the command starts exits 125;
+//! `--watch --on-change exit` exits 75 after a change.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,9 @@
 //! and the delivery recorded for `agent show`. The hot path: one read
 //! transaction, and a write only when an agent's command will start.
 //! Reading the manifest, the environment and starting the command belong to
-//! the caller.
+//! the caller. `vault run --watch` keeps the vault in a [`RunWatch`]: on a
+//! change it plans again and compares what the command would receive
+//! (variable, version, kind) with what it received.
 
 use std::collections::BTreeSet;
 
