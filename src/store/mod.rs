@@ -117,6 +117,13 @@ impl Backend for AnyStore {
             AnyStore::Postgres(p) => p.watch(),
         }
     }
+
+    fn end_read(&mut self) -> StoreResult<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.end_read(),
+            AnyStore::Postgres(p) => p.end_read(),
+        }
+    }
 }
 
 /// What a store operation returns.
@@ -149,6 +156,13 @@ pub trait Backend {
     /// --watch`), on a connection of its own: commits through this store's
     /// connection count as much as anyone else's.
     fn watch(&self) -> StoreResult<Box<dyn ChangeWatch>>;
+
+    /// End what a `read` may have left open for the next transaction to end
+    /// (PostgreSQL saves a round trip so): before a long idle time, such as
+    /// a watch between two changes. Nothing to do where reads end at once.
+    fn end_read(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 /// Tells when the vault may have changed, without reading it. A change

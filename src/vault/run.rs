@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 
 use super::{no_such_agent, KeySource, Vault};
-use crate::error::{Error, Kind as ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::manifest::Declared;
 use crate::model::{self, Kind, Scope, SecretValue};
 use crate::store::{Backend, SecretRow, StoredValue};
@@ -300,9 +300,11 @@ impl Vault {
         first: &RunPlan,
     ) -> Result<(RunWatch<'k>, Box<dyn crate::run::watch::Changes>)> {
         let changes = StoreChanges(self.store.watch()?);
+        let mut vault = self;
+        vault.store.end_read()?;
         Ok((
             RunWatch {
-                vault: self,
+                vault,
                 keys,
                 agent: req.agent,
                 manifest: req.manifest,
@@ -347,9 +349,10 @@ impl crate::run::watch::Source for RunWatch<'_> {
     fn replan(&mut self) -> Result<Option<Vec<crate::run::Injected>>> {
         let plan = match self.plan() {
             // The key this vault was unlocked with may be gone (`vault
-            // rekey`, a slot removed): open and unlock it afresh, as a new
-            // run would, before calling it a failure.
-            Err(e) if matches!(e.kind(), ErrorKind::Integrity | ErrorKind::Locked) => {
+            // rekey`, a slot removed), or its connection (a PostgreSQL
+            // server restarted): open and unlock it afresh, as a new run
+            // would, before calling it a failure.
+            Err(e) => {
                 let fresh = Vault::open(&self.vault.paths).map_err(|_| e)?;
                 let stale = std::mem::replace(&mut self.vault, fresh);
                 match self.plan() {
@@ -360,8 +363,11 @@ impl crate::run::watch::Source for RunWatch<'_> {
                     }
                 }
             }
-            other => other?,
+            Ok(plan) => plan,
         };
+        // A long watch must not sit in an open read transaction between
+        // two changes (PostgreSQL would keep its snapshot).
+        self.vault.store.end_read()?;
         if plan.received() == self.current {
             return Ok(None);
         }

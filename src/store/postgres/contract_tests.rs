@@ -460,3 +460,32 @@ fn notifications_carry_a_counter_on_the_vaults_own_channel() {
     assert_eq!(got.len(), 1);
     assert_ne!(got[0].0, channel, "each vault has its own channel");
 }
+
+/// A read leaves its transaction for the next one to end (a round trip
+/// saved); `end_read` ends it, so a watch waiting for hours between two
+/// changes holds no snapshot.
+#[test]
+fn end_read_leaves_the_connection_idle_outside_a_transaction() {
+    let e = Postgres::new();
+    if !e.available() {
+        return;
+    }
+    let mut s = e.fresh();
+    let pid: i32 = s
+        .client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let state = || -> String {
+        admin()
+            .query_one("SELECT state FROM pg_stat_activity WHERE pid = $1", &[&pid])
+            .unwrap()
+            .get(0)
+    };
+    s.read(|tx| Ok(tx.secret_names()?)).unwrap();
+    assert_eq!(state(), "idle in transaction");
+    s.end_read().unwrap();
+    assert_eq!(state(), "idle");
+    s.end_read().unwrap();
+    assert!(s.read(|tx| Ok(tx.secret_names()?)).unwrap().is_empty());
+}

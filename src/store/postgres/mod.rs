@@ -809,6 +809,14 @@ impl Backend for PgStore {
         Ok(())
     }
 
+    fn end_read(&mut self) -> StoreResult<()> {
+        if self.read_open {
+            self.client.batch_execute("ROLLBACK")?;
+            self.read_open = false;
+        }
+        Ok(())
+    }
+
     /// `LISTEN` on the vault's channel on a connection of its own; writes
     /// that change values, grants or agents notify it when they commit.
     fn watch(&self) -> StoreResult<Box<dyn ChangeWatch>> {
