@@ -165,7 +165,7 @@ fn verify(ctx: &Ctx, args: &AuditVerifyArgs) -> Result<()> {
             "heads": v.heads.iter().map(|h| json!({
                 "chain": h.chain,
                 "seq": h.seq,
-                "hash": h.to_string().rsplit(':').next(),
+                "hash": h.hash_hex(),
                 "anchor": h.to_string(),
             })).collect::<Vec<_>>(),
             "checkpoints": v.checkpoints.iter().map(|(chain, seq, cp)| json!({

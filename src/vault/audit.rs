@@ -328,9 +328,16 @@ impl Anchor {
     }
 }
 
+impl Anchor {
+    /// The anchored entry's hash in hex.
+    pub fn hash_hex(&self) -> String {
+        hex(&self.hash)
+    }
+}
+
 impl std::fmt::Display for Anchor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.chain, self.seq, hex(&self.hash))
+        write!(f, "{}:{}:{}", self.chain, self.seq, self.hash_hex())
     }
 }
 
