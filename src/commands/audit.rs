@@ -100,7 +100,7 @@ fn follow(
 fn summary(action: &str, subject: &Value) -> String {
     if action == CHECKPOINT {
         if let Some(cp) = Checkpoint::from_subject(subject) {
-            return format!("pruned {} before {}", what_was_pruned(&cp), cp.before);
+            return format!("pruned {}", what_was_pruned(&cp));
         }
     }
     let Value::Object(m) = subject else {
@@ -116,12 +116,13 @@ fn summary(action: &str, subject: &Value) -> String {
         .join(" ")
 }
 
-/// `N entries (0:1..0:N, from .. to ..)`: what a checkpoint stands for.
+/// `N entries before T (seq 1..N, made F to L)`: what a checkpoint stands for.
 fn what_was_pruned(cp: &Checkpoint) -> String {
     format!(
-        "{} entr{} (seq {}..{}, {} to {})",
+        "{} entr{} before {} (seq {}..{}, made {} to {})",
         cp.count,
         if cp.count == 1 { "y" } else { "ies" },
+        cp.before,
         cp.first_seq,
         cp.last_seq,
         cp.from,
@@ -195,9 +196,8 @@ fn verify(ctx: &Ctx, args: &AuditVerifyArgs) -> Result<()> {
     );
     for (chain, seq, cp) in &v.checkpoints {
         say!(
-            "chain {chain} starts at checkpoint {chain}:{seq}: pruned {} before {}",
-            what_was_pruned(cp),
-            cp.before
+            "chain {chain} starts at checkpoint {chain}:{seq}: pruned {}",
+            what_was_pruned(cp)
         );
     }
     for a in &anchors {
@@ -228,7 +228,7 @@ fn prune(ctx: &Ctx, args: &AuditPruneArgs) -> Result<()> {
         return Ok(());
     };
     let what = format!(
-        "this removes {} of the owners' audit chain, made before {before}, leaving a signed checkpoint in their place",
+        "about to prune {} from the owners' audit chain, leaving a signed checkpoint in their place",
         what_was_pruned(&plan)
     );
     if !args.yes {
