@@ -396,6 +396,10 @@ fn recompute(vault_id: &[u8], r: &AuditRow) -> Result<(Value, [u8; 32])> {
     Ok((subject, hash))
 }
 
+/// The checkpoint (its seq and what it records) a pruned chain starts
+/// from; `None` for a chain that starts at seq 1.
+type StartsAt = Option<(u64, Checkpoint)>;
+
 /// One chain, checked entry by entry in seq order: continuity, links,
 /// hashes and signatures, switching key after each rekey entry.
 struct Walk {
@@ -417,7 +421,7 @@ impl Walk {
         vault_id: &[u8],
         first_pk: Option<&[u8]>,
         rows: &[AuditRow],
-    ) -> Result<(Walk, Option<(u64, Checkpoint)>)> {
+    ) -> Result<(Walk, StartsAt)> {
         let mut found = None;
         for r in rows.iter().filter(|r| r.action == CHECKPOINT) {
             let (subject, _) = recompute(vault_id, r)?;
@@ -515,7 +519,7 @@ fn check_chain(
     vault_id: &[u8],
     pk: Option<&[u8]>,
     rows: &[AuditRow],
-) -> Result<(Option<Vec<u8>>, Option<(u64, Checkpoint)>)> {
+) -> Result<(Option<Vec<u8>>, StartsAt)> {
     if rows.is_empty() {
         return Ok((pk.map(<[u8]>::to_vec), None));
     }
