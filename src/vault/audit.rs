@@ -582,6 +582,22 @@ fn prunable(rows: &[AuditRow], before: &str) -> usize {
     rows.iter().take_while(|r| r.at.as_str() < before).count()
 }
 
+/// The checkpoint for pruning the first `n` (> 0) of a chain's rows, with
+/// `audit_pk` still to be filled in from a walk of the chain.
+fn checkpoint_for(rows: &[AuditRow], n: usize, before: &str) -> Checkpoint {
+    let (first, last) = (&rows[0], &rows[n - 1]);
+    Checkpoint {
+        before: before.to_owned(),
+        count: n as u64,
+        first_seq: first.seq,
+        last_seq: last.seq,
+        from: first.at.clone(),
+        to: last.at.clone(),
+        last_hash: last.hash.clone(),
+        audit_pk: Vec::new(),
+    }
+}
+
 impl Vault {
     /// Audit entries, oldest first (by time, then chain and seq).
     pub fn audit_entries(&mut self, since: Option<&str>) -> Result<Vec<AuditEntry>> {
@@ -668,8 +684,8 @@ impl Vault {
     }
 
     /// What `vault audit prune --before T` would take from the owners'
-    /// chain (no key needed): the checkpoint it would write, without its
-    /// hash and key; `None` when nothing is older than `before`.
+    /// chain (no key needed): the checkpoint it would write, without the
+    /// key it records; `None` when nothing is older than `before`.
     pub fn audit_prune_plan(&mut self, before: &str) -> Result<Option<Checkpoint>> {
         let rows = self.store.read(|tx| {
             Ok(tx.audit_entries(&AuditFilter {
@@ -678,16 +694,7 @@ impl Vault {
             })?)
         })?;
         let n = prunable(&rows, before);
-        Ok((n > 0).then(|| Checkpoint {
-            before: before.to_owned(),
-            count: n as u64,
-            first_seq: rows[0].seq,
-            last_seq: rows[n - 1].seq,
-            from: rows[0].at.clone(),
-            to: rows[n - 1].at.clone(),
-            last_hash: rows[n - 1].hash.clone(),
-            audit_pk: Vec::new(),
-        }))
+        Ok((n > 0).then(|| checkpoint_for(&rows, n, before)))
     }
 
     /// `vault audit prune --before T`: in one transaction, verify the
@@ -724,20 +731,13 @@ impl Vault {
                     "no audit public key is stored (meta audit_pk is missing)",
                 )));
             };
-            let (first, last) = (&rows[0], &rows[n - 1]);
             let checkpoint = Checkpoint {
-                before: before.to_owned(),
-                count: n as u64,
-                first_seq: first.seq,
-                last_seq: last.seq,
-                from: first.at.clone(),
-                to: last.at.clone(),
-                last_hash: last.hash.clone(),
                 audit_pk,
+                ..checkpoint_for(&rows, n, before)
             };
             append(tx, crypt, CHECKPOINT, checkpoint.to_subject())?;
             let seq = tx.audit_head(OWNER_CHAIN)?.map_or(0, |(s, _)| s);
-            let gone = tx.prune_audit(OWNER_CHAIN, last.seq)?;
+            let gone = tx.prune_audit(OWNER_CHAIN, checkpoint.last_seq)?;
             if gone != n as u64 {
                 return Err(Error::other(format!(
                     "the audit table changed while pruning ({gone} entries instead of {n}); nothing was pruned"
