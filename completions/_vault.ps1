@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command with its secrets in the environment')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show every version of a secret (values masked, variables shown)')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Make an earlier version''s value current again (as a new version)')
+            [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a secret, keeping its history, grants and delivery state')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who changed, revealed, exported or ran what, and when')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent, still-encrypted copy of the vault to a new file')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)')
@@ -175,7 +176,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent (or a clone of one with --from)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List agents')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what an agent receives (grants and global secrets), each synced, stale or pending')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an agent and its grants')
@@ -185,6 +186,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;agent;create' {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'What the agent is (shown by agent list and agent show)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'What the agent is (shown by agent list and agent show)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Copy the grants (and description) of this existing agent')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -219,7 +221,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;agent;help' {
-            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent (or a clone of one with --from)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List agents')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what an agent receives (grants and global secrets), each synced, stale or pending')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an agent and its grants')
@@ -296,6 +298,15 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;rename' {
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('--allow-code-loading-name', '--allow-code-loading-name', [CompletionResultType]::ParameterName, 'Allow a new name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -471,6 +482,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command with its secrets in the environment')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show every version of a secret (values masked, variables shown)')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Make an earlier version''s value current again (as a new version)')
+            [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a secret, keeping its history, grants and delivery state')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who changed, revealed, exported or ran what, and when')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent, still-encrypted copy of the vault to a new file')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)')
@@ -507,7 +519,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;help;agent' {
-            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent (or a clone of one with --from)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List agents')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what an agent receives (grants and global secrets), each synced, stale or pending')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an agent and its grants')
@@ -541,6 +553,9 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;help;rollback' {
+            break
+        }
+        'vault;help;rename' {
             break
         }
         'vault;help;audit' {

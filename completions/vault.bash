@@ -79,6 +79,9 @@ _vault() {
             vault,rekey)
                 cmd="vault__subcmd__rekey"
                 ;;
+            vault,rename)
+                cmd="vault__subcmd__rename"
+                ;;
             vault,revoke)
                 cmd="vault__subcmd__revoke"
                 ;;
@@ -193,6 +196,9 @@ _vault() {
             vault__subcmd__help,rekey)
                 cmd="vault__subcmd__help__subcmd__rekey"
                 ;;
+            vault__subcmd__help,rename)
+                cmd="vault__subcmd__help__subcmd__rename"
+                ;;
             vault__subcmd__help,revoke)
                 cmd="vault__subcmd__help__subcmd__revoke"
                 ;;
@@ -269,7 +275,7 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-h -V --vault-dir --passphrase-file --database-url --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help"
+            opts="-h -V --vault-dir --passphrase-file --database-url --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -321,7 +327,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__create)
-            opts="-d -h --description --vault-dir --passphrase-file --database-url --help"
+            opts="-d -h --description --from --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +338,10 @@ _vault() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -829,7 +839,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help)
-            opts="init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help"
+            opts="init set get list edit delete import export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1235,6 +1245,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__rekey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__rename)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1776,6 +1800,32 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__rename)
+            opts="-h --allow-code-loading-name --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__revoke)
             opts="-h --agent --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1939,7 +1989,7 @@ _vault_names() {
         w="${COMP_WORDS[i]}"
         case "$w" in
             --vault-dir) dir=(--vault-dir "${COMP_WORDS[i+1]}"); ((i++)) ;;
-            --passphrase-file|--agent|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file) ((i++)) ;;
+            --passphrase-file|--agent|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file|--from) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$sub" ]]; then sub="$w"
@@ -1950,11 +2000,12 @@ _vault_names() {
     done
     case "$prev" in
         --agent) what=agents ;;
+        --from) [[ "$sub" == agent ]] && what=agents ;;
         --only) [[ "$sub" == run ]] && what=secrets ;;
         *)
             if [[ "$cur" != -* ]]; then
                 case "$sub" in
-                    get|set|edit|history|rollback) ((positional == 0)) && what=secrets ;;
+                    get|set|edit|history|rollback|rename) ((positional == 0)) && what=secrets ;;
                     delete|grant|revoke) what=secrets ;;
                     agent) [[ "$sub2" == show || "$sub2" == delete ]] && ((positional == 0)) && what=agents ;;
                 esac

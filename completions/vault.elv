@@ -41,6 +41,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand run 'Run a command with its secrets in the environment'
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand rename 'Rename a secret, keeping its history, grants and delivery state'
             cand audit 'Show who changed, revealed, exported or ran what, and when'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
             cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
@@ -162,7 +163,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand create 'Create an agent'
+            cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
@@ -171,6 +172,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;agent;create'= {
             cand -d 'What the agent is (shown by agent list and agent show)'
             cand --description 'What the agent is (shown by agent list and agent show)'
+            cand --from 'Copy the grants (and description) of this existing agent'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -201,7 +203,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --help 'Print help'
         }
         &'vault;agent;help'= {
-            cand create 'Create an agent'
+            cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
@@ -267,6 +269,14 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;rename'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --allow-code-loading-name 'Allow a new name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -419,6 +429,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand run 'Run a command with its secrets in the environment'
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand rename 'Rename a secret, keeping its history, grants and delivery state'
             cand audit 'Show who changed, revealed, exported or ran what, and when'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
             cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
@@ -446,7 +457,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;export'= {
         }
         &'vault;help;agent'= {
-            cand create 'Create an agent'
+            cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
@@ -470,6 +481,8 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;history'= {
         }
         &'vault;help;rollback'= {
+        }
+        &'vault;help;rename'= {
         }
         &'vault;help;audit'= {
             cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'

@@ -102,6 +102,7 @@ fn real_main() -> ExitCode {
         Command::Run(a) => return commands::run::run(&ctx, a),
         Command::History(a) => commands::history::history(&ctx, a),
         Command::Rollback(a) => commands::history::rollback(&ctx, a),
+        Command::Rename(a) => commands::rename::rename(&ctx, a),
         Command::Audit(a) => commands::audit::audit(&ctx, a),
         Command::Backup(a) => commands::backup::backup(&ctx, a),
         Command::Push(a) => commands::push::push(&ctx, a),

@@ -99,6 +99,7 @@ pub enum Command {
     Run(RunArgs),
     History(HistoryArgs),
     Rollback(RollbackArgs),
+    Rename(RenameArgs),
     Audit(AuditArgs),
     Backup(BackupArgs),
     Push(PushArgs),
@@ -377,14 +378,25 @@ Examples:
   vault agent show support-bot              # each grant: synced, stale or pending
   vault agent delete support-bot")]
 pub enum AgentCommand {
-    /// Create an agent
-    #[command(after_help = "Example:\n  vault agent create support-bot -d \"answers tickets\"")]
+    /// Create an agent (or a clone of one with --from)
+    #[command(after_help = "\
+Examples:
+  vault agent create support-bot -d \"answers tickets\"
+  vault agent create support-bot-2 --from support-bot     # same grants and description
+  vault agent create canary --from support-bot -d \"canary deploy\"
+
+--from OLD copies OLD's grants (and its description, unless -d is given) in one
+transaction; the clone has received nothing yet, so `vault agent show` lists its
+secrets as pending until its first run. Exit 4 if NAME exists, 3 if OLD does not.")]
     Create {
         /// Name: a-z, 0-9, _ and -, starting with a letter or digit
         name: String,
         /// What the agent is (shown by agent list and agent show)
         #[arg(short = 'd', long = "description", value_name = "DESC")]
         description: Option<String>,
+        /// Copy the grants (and description) of this existing agent
+        #[arg(long, value_name = "OLD")]
+        from: Option<String>,
     },
     /// List agents
     #[command(after_help = "Example:\n  vault agent list --json")]
@@ -545,6 +557,30 @@ pub struct RollbackArgs {
     /// The version whose value becomes current again
     #[arg(long, value_name = "N")]
     pub to: u64,
+}
+
+/// Rename a secret, keeping its history, grants and delivery state
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault rename OPENAI_KEY OPENAI_API_KEY
+  vault rename SLACK_TOKEN SLACK_BOT_TOKEN && vault agent show support-bot
+
+Everything moves in one transaction: every version (history), description,
+kind, scope, provider, the grants (an agent granted OLD receives it as NEW) and
+what each agent last received (`vault agent show` stays synced). Each stored
+value is re-encrypted for the new name, since ciphertexts are bound to their
+name. Programs, scripts and vault.toml manifests that ask for OLD must ask for
+NEW afterwards. Exit 3 if there is no OLD, 4 if NEW exists, 7 if NEW is not a
+valid name.")]
+pub struct RenameArgs {
+    /// The secret's current name
+    pub old: String,
+    /// Its new name: A-Z, 0-9 and _, not starting with a digit or VAULT_ (must not exist)
+    pub new: String,
+    /// Allow a new name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)
+    #[arg(long)]
+    pub allow_code_loading_name: bool,
 }
 
 /// Show who changed, revealed, exported or ran what, and when

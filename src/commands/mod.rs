@@ -12,6 +12,7 @@ pub mod io;
 pub mod keys;
 pub mod providers;
 pub mod push;
+pub mod rename;
 pub mod run;
 pub mod secrets;
 pub mod terminal;

@@ -23,6 +23,7 @@ mod io;
 mod keys;
 mod policy;
 mod push;
+mod rename;
 mod rules;
 mod run;
 mod secrets;
