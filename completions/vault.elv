@@ -48,6 +48,8 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
+            cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
+            cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -399,6 +401,21 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vault;unlock'= {
+            cand --for 'How long the vault stays unlocked (30s, 15m, 2h; at most 24h)'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;lock'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'vault;completions'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
@@ -436,6 +453,8 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
+            cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
+            cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -510,6 +529,10 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;passwd'= {
         }
         &'vault;help;rekey'= {
+        }
+        &'vault;help;unlock'= {
+        }
+        &'vault;help;lock'= {
         }
         &'vault;help;completions'= {
         }

@@ -16,6 +16,7 @@ pub mod rename;
 pub mod run;
 pub mod secrets;
 pub mod terminal;
+pub mod unlock;
 
 use std::path::PathBuf;
 

@@ -21,3 +21,4 @@ mod prompts;
 mod regressions;
 mod rename;
 mod set_edit;
+mod unlock;
