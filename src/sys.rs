@@ -117,16 +117,31 @@ pub fn exec_dying_with_parent(cmd: &mut Command) -> std::io::Result<()> {
 /// Leave the session keyring: this process (and what it execs) gets a new,
 /// empty, anonymous one, and so possesses none of the keys of the session
 /// that started vault, such as the key `vault unlock` kept there. Every
-/// command `vault run` starts calls this just before exec. Where the system
+/// command `vault run` starts does this just before exec. Where the system
 /// has no keyring (keyctl missing or refused by seccomp) there is nothing
-/// to leave, and the command could not reach a keyring either; any other
-/// failure stops the command from starting (fail closed).
-/// Async-signal-safe: one system call, no allocation.
+/// to leave, and the command could not reach a keyring either. When the
+/// user's key quota is used up (each running command holds one anonymous
+/// keyring), the command keeps the session only if it holds no key vault
+/// kept; any other failure stops the command from starting (fail closed).
+/// Async-signal-safe: system calls and stack buffers only, no allocation.
 pub fn leave_session_keyring() -> std::io::Result<()> {
     match keyring::join_new_session() {
         Ok(_) => Ok(()),
         Err(e) if keyring::is_unavailable(&e) => Ok(()),
+        Err(e) if is_quota(&e) && !keyring::session_holds_kept_key() => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+fn is_quota(e: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        e.raw_os_error() == Some(libc::EDQUOT)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = e;
+        false
     }
 }
 
@@ -406,6 +421,37 @@ pub mod keyring {
     /// session's keys. Async-signal-safe: one system call, no allocation.
     pub fn join_new_session() -> io::Result<i32> {
         keyctl(JOIN_SESSION_KEYRING, 0, 0, 0).map(id)
+    }
+
+    /// Whether this process's session keyring directly holds a key that
+    /// `vault unlock` kept (a `user` key named `vault:...`). When that
+    /// cannot be told (too many keys, an error), true. Stack buffers only:
+    /// callable between fork and exec.
+    pub fn session_holds_kept_key() -> bool {
+        let mut ids = [0u8; 1024];
+        let Ok(n) = read(SESSION, &mut ids) else {
+            return true;
+        };
+        if n > ids.len() {
+            return true;
+        }
+        let mut desc = [0u8; 256];
+        for chunk in ids[..n].chunks_exact(4) {
+            let id = i32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+            let Ok(len) = keyctl(
+                DESCRIBE,
+                id as Arg,
+                desc.as_mut_ptr() as Arg,
+                desc.len() as Arg,
+            ) else {
+                return true;
+            };
+            let text = &desc[..(len as usize).min(desc.len())];
+            if text.starts_with(b"user;") && text.windows(7).any(|w| w == b";vault:") {
+                return true;
+            }
+        }
+        false
     }
 
     /// Replace the parent process's session keyring with this process's
