@@ -186,6 +186,11 @@ pub trait Records {
     fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()>;
     /// Delete a secret, its versions, grants and delivery records.
     fn delete_secret(&self, name: &str) -> StoreResult<bool>;
+    /// Give secret `old` the name `new`, with everything that hangs on it:
+    /// its metadata, every version (stored values as they are: resealing
+    /// them for the new name is the caller's), grants and delivery records.
+    /// False when there is no `old`; an error when `new` exists.
+    fn rename_secret(&self, old: &str, new: &str) -> StoreResult<bool>;
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>>;
     fn agents(&self) -> StoreResult<Vec<AgentRow>>;
     /// Returns false when the agent already exists.
