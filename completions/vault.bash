@@ -64,6 +64,9 @@ _vault() {
             vault,list)
                 cmd="vault__subcmd__list"
                 ;;
+            vault,lock)
+                cmd="vault__subcmd__lock"
+                ;;
             vault,man)
                 cmd="vault__subcmd__man"
                 ;;
@@ -79,6 +82,9 @@ _vault() {
             vault,rekey)
                 cmd="vault__subcmd__rekey"
                 ;;
+            vault,rename)
+                cmd="vault__subcmd__rename"
+                ;;
             vault,revoke)
                 cmd="vault__subcmd__revoke"
                 ;;
@@ -90,6 +96,9 @@ _vault() {
                 ;;
             vault,set)
                 cmd="vault__subcmd__set"
+                ;;
+            vault,unlock)
+                cmd="vault__subcmd__unlock"
                 ;;
             vault__subcmd__agent,create)
                 cmd="vault__subcmd__agent__subcmd__create"
@@ -124,11 +133,17 @@ _vault() {
             vault__subcmd__audit,help)
                 cmd="vault__subcmd__audit__subcmd__help"
                 ;;
+            vault__subcmd__audit,prune)
+                cmd="vault__subcmd__audit__subcmd__prune"
+                ;;
             vault__subcmd__audit,verify)
                 cmd="vault__subcmd__audit__subcmd__verify"
                 ;;
             vault__subcmd__audit__subcmd__help,help)
                 cmd="vault__subcmd__audit__subcmd__help__subcmd__help"
+                ;;
+            vault__subcmd__audit__subcmd__help,prune)
+                cmd="vault__subcmd__audit__subcmd__help__subcmd__prune"
                 ;;
             vault__subcmd__audit__subcmd__help,verify)
                 cmd="vault__subcmd__audit__subcmd__help__subcmd__verify"
@@ -178,6 +193,9 @@ _vault() {
             vault__subcmd__help,list)
                 cmd="vault__subcmd__help__subcmd__list"
                 ;;
+            vault__subcmd__help,lock)
+                cmd="vault__subcmd__help__subcmd__lock"
+                ;;
             vault__subcmd__help,man)
                 cmd="vault__subcmd__help__subcmd__man"
                 ;;
@@ -193,6 +211,9 @@ _vault() {
             vault__subcmd__help,rekey)
                 cmd="vault__subcmd__help__subcmd__rekey"
                 ;;
+            vault__subcmd__help,rename)
+                cmd="vault__subcmd__help__subcmd__rename"
+                ;;
             vault__subcmd__help,revoke)
                 cmd="vault__subcmd__help__subcmd__revoke"
                 ;;
@@ -205,6 +226,9 @@ _vault() {
             vault__subcmd__help,set)
                 cmd="vault__subcmd__help__subcmd__set"
                 ;;
+            vault__subcmd__help,unlock)
+                cmd="vault__subcmd__help__subcmd__unlock"
+                ;;
             vault__subcmd__help__subcmd__agent,create)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__create"
                 ;;
@@ -216,6 +240,9 @@ _vault() {
                 ;;
             vault__subcmd__help__subcmd__agent,show)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__show"
+                ;;
+            vault__subcmd__help__subcmd__audit,prune)
+                cmd="vault__subcmd__help__subcmd__audit__subcmd__prune"
                 ;;
             vault__subcmd__help__subcmd__audit,verify)
                 cmd="vault__subcmd__help__subcmd__audit__subcmd__verify"
@@ -269,7 +296,7 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-h -V --vault-dir --passphrase-file --database-url --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help"
+            opts="-h -V --vault-dir --passphrase-file --database-url --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey unlock lock completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -321,7 +348,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__create)
-            opts="-d -h --description --vault-dir --passphrase-file --database-url --help"
+            opts="-d -h --description --from --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +359,10 @@ _vault() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -517,7 +548,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__audit)
-            opts="-h --agent --secret --since --json --follow --vault-dir --passphrase-file --database-url --help verify help"
+            opts="-h --agent --secret --actor --since --json --follow --vault-dir --passphrase-file --database-url --help verify prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +559,10 @@ _vault() {
                     return 0
                     ;;
                 --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -555,7 +590,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__audit__subcmd__help)
-            opts="verify help"
+            opts="verify prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -569,6 +604,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__audit__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__audit__subcmd__help__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -596,13 +645,47 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        vault__subcmd__audit__subcmd__verify)
-            opts="-h --vault-dir --passphrase-file --database-url --help"
+        vault__subcmd__audit__subcmd__prune)
+            opts="-h --before --yes --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__audit__subcmd__verify)
+            opts="-h --anchor --json --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --anchor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -829,7 +912,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help)
-            opts="init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help"
+            opts="init set get list edit delete import export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey unlock lock completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -913,8 +996,22 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__audit)
-            opts="verify"
+            opts="verify prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__audit__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1178,6 +1275,20 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__lock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1248,6 +1359,20 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1291,6 +1416,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__unlock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1642,6 +1781,32 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__lock)
+            opts="-h --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__man)
             opts="-h --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1752,6 +1917,32 @@ _vault() {
             ;;
         vault__subcmd__rekey)
             opts="-h --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__rename)
+            opts="-h --allow-code-loading-name --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1936,6 +2127,36 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__unlock)
+            opts="-h --for --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
     esac
 }
 
@@ -1955,7 +2176,7 @@ _vault_names() {
         w="${COMP_WORDS[i]}"
         case "$w" in
             --vault-dir) dir=(--vault-dir "${COMP_WORDS[i+1]}"); ((i++)) ;;
-            --passphrase-file|--agent|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file) ((i++)) ;;
+            --passphrase-file|--agent|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file|--from) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$sub" ]]; then sub="$w"
@@ -1966,11 +2187,12 @@ _vault_names() {
     done
     case "$prev" in
         --agent) what=agents ;;
+        --from) [[ "$sub" == agent ]] && what=agents ;;
         --only) [[ "$sub" == run ]] && what=secrets ;;
         *)
             if [[ "$cur" != -* ]]; then
                 case "$sub" in
-                    get|set|edit|history|rollback) ((positional == 0)) && what=secrets ;;
+                    get|set|edit|history|rollback|rename) ((positional == 0)) && what=secrets ;;
                     delete|grant|revoke) what=secrets ;;
                     agent) [[ "$sub2" == show || "$sub2" == delete ]] && ((positional == 0)) && what=agents ;;
                 esac

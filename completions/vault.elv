@@ -41,12 +41,15 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand run 'Run a command with its secrets in the environment'
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand rename 'Rename a secret, keeping its history, grants and delivery state'
             cand audit 'Show who changed, revealed, exported or ran what, and when'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
             cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
+            cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
+            cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -162,7 +165,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand create 'Create an agent'
+            cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
@@ -171,6 +174,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;agent;create'= {
             cand -d 'What the agent is (shown by agent list and agent show)'
             cand --description 'What the agent is (shown by agent list and agent show)'
+            cand --from 'Copy the grants (and description) of this existing agent'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -201,7 +205,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --help 'Print help'
         }
         &'vault;agent;help'= {
-            cand create 'Create an agent'
+            cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
@@ -275,9 +279,18 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vault;rename'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --allow-code-loading-name 'Allow a new name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'vault;audit'= {
             cand --agent 'Only entries about this agent'
             cand --secret 'Only entries about this secret'
+            cand --actor 'Only entries made by this actor (`owner`: whoever holds the master key)'
             cand --since 'Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
@@ -287,20 +300,35 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+            cand prune 'Remove entries older than a time, leaving a signed checkpoint in their place'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;audit;verify'= {
+            cand --anchor 'A chain head noted earlier (from a `head` line), which the chain must still reach'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --json 'Print the result and each chain''s head as one JSON object'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;audit;prune'= {
+            cand --before 'Prune entries made before this: a duration back from now (90d, 12h) or a time (2026-09-01, 2026-09-01T00:00:00Z)'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --yes 'Prune without asking'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;audit;help'= {
             cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+            cand prune 'Remove entries older than a time, leaving a signed checkpoint in their place'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;audit;help;verify'= {
+        }
+        &'vault;audit;help;prune'= {
         }
         &'vault;audit;help;help'= {
         }
@@ -394,6 +422,21 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vault;unlock'= {
+            cand --for 'How long the vault stays unlocked (30s, 15m, 2h; at most 24h)'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;lock'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'vault;completions'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
@@ -424,12 +467,15 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand run 'Run a command with its secrets in the environment'
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand rename 'Rename a secret, keeping its history, grants and delivery state'
             cand audit 'Show who changed, revealed, exported or ran what, and when'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
             cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
+            cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
+            cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -451,7 +497,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;export'= {
         }
         &'vault;help;agent'= {
-            cand create 'Create an agent'
+            cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
@@ -476,10 +522,15 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;help;rollback'= {
         }
+        &'vault;help;rename'= {
+        }
         &'vault;help;audit'= {
             cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+            cand prune 'Remove entries older than a time, leaving a signed checkpoint in their place'
         }
         &'vault;help;audit;verify'= {
+        }
+        &'vault;help;audit;prune'= {
         }
         &'vault;help;backup'= {
         }
@@ -502,6 +553,10 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;passwd'= {
         }
         &'vault;help;rekey'= {
+        }
+        &'vault;help;unlock'= {
+        }
+        &'vault;help;lock'= {
         }
         &'vault;help;completions'= {
         }

@@ -99,6 +99,7 @@ pub enum Command {
     Run(RunArgs),
     History(HistoryArgs),
     Rollback(RollbackArgs),
+    Rename(RenameArgs),
     Audit(AuditArgs),
     Backup(BackupArgs),
     Push(PushArgs),
@@ -106,6 +107,8 @@ pub enum Command {
     Keys(KeysCommand),
     Passwd(PasswdArgs),
     Rekey(RekeyArgs),
+    Unlock(UnlockArgs),
+    Lock(LockArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -377,14 +380,25 @@ Examples:
   vault agent show support-bot              # each grant: synced, stale or pending
   vault agent delete support-bot")]
 pub enum AgentCommand {
-    /// Create an agent
-    #[command(after_help = "Example:\n  vault agent create support-bot -d \"answers tickets\"")]
+    /// Create an agent (or a clone of one with --from)
+    #[command(after_help = "\
+Examples:
+  vault agent create support-bot -d \"answers tickets\"
+  vault agent create support-bot-2 --from support-bot     # same grants and description
+  vault agent create canary --from support-bot -d \"canary deploy\"
+
+--from OLD copies OLD's grants (and its description, unless -d is given) in one
+transaction; the clone has received nothing yet, so `vault agent show` lists its
+secrets as pending until its first run. Exit 4 if NAME exists, 3 if OLD does not.")]
     Create {
         /// Name: a-z, 0-9, _ and -, starting with a letter or digit
         name: String,
         /// What the agent is (shown by agent list and agent show)
         #[arg(short = 'd', long = "description", value_name = "DESC")]
         description: Option<String>,
+        /// Copy the grants (and description) of this existing agent
+        #[arg(long, value_name = "OLD")]
+        from: Option<String>,
     },
     /// List agents
     #[command(after_help = "Example:\n  vault agent list --json")]
@@ -654,6 +668,30 @@ pub struct RollbackArgs {
     pub to: u64,
 }
 
+/// Rename a secret, keeping its history, grants and delivery state
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault rename OPENAI_KEY OPENAI_API_KEY
+  vault rename SLACK_TOKEN SLACK_BOT_TOKEN && vault agent show support-bot
+
+Everything moves in one transaction: every version (history), description,
+kind, scope, provider, the grants (an agent granted OLD receives it as NEW) and
+what each agent last received (`vault agent show` stays synced). Each stored
+value is re-encrypted for the new name, since ciphertexts are bound to their
+name. Programs, scripts and vault.toml manifests that ask for OLD must ask for
+NEW afterwards. Exit 3 if there is no OLD, 4 if NEW exists, 7 if NEW is not a
+valid name.")]
+pub struct RenameArgs {
+    /// The secret's current name
+    pub old: String,
+    /// Its new name: A-Z, 0-9 and _, not starting with a digit or VAULT_ (must not exist)
+    pub new: String,
+    /// Allow a new name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)
+    #[arg(long)]
+    pub allow_code_loading_name: bool,
+}
+
 /// Show who changed, revealed, exported or ran what, and when
 #[derive(Debug, Args)]
 #[command(
@@ -663,15 +701,18 @@ Examples:
   vault audit                                  # every entry, oldest first
   vault audit --agent support-bot --since 7d   # one agent's runs and grants this week
   vault audit --secret OPENAI_API_KEY          # sets, reveals, runs that delivered it
+  vault audit --actor owner --json             # one JSON array, for scripts
   vault audit --follow | my-siem-forwarder     # one JSON object a line as entries arrive
   vault audit verify                           # check every hash link and signature
+  vault audit prune --before 90d               # drop old entries behind a signed checkpoint
 
 Every change (set, edit, delete, rollback, import, grant, revoke, agent and key
 events), reveal (`get --reveal`), export and run (versions delivered, to which
 agent, program name, host) is appended, in the transaction that makes it, to a
 hash chain signed with a key derived from the master key. An entry holds names,
 versions and agents: never a value, nor a hash of one. Reading needs no key.
-`verify` exits 6 naming the first broken entry (chain:seq and what is wrong)."
+`verify` exits 6 naming the first broken entry (chain:seq and what is wrong).
+A `checkpoint` entry stands for the entries `prune` removed before it."
 )]
 pub struct AuditArgs {
     #[command(subcommand)]
@@ -682,6 +723,9 @@ pub struct AuditArgs {
     /// Only entries about this secret
     #[arg(long, value_name = "NAME")]
     pub secret: Option<String>,
+    /// Only entries made by this actor (`owner`: whoever holds the master key)
+    #[arg(long, value_name = "P")]
+    pub actor: Option<String>,
     /// Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)
     #[arg(long, value_name = "T")]
     pub since: Option<String>,
@@ -700,14 +744,60 @@ pub enum AuditCommand {
 Examples:
   vault audit verify
   VAULT_KEY=... vault audit verify      # also checks the signing key against the master key
+  vault audit verify --anchor 0:42:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+  vault audit verify --json             # the result and each chain's head as JSON
 
-Recomputes each chain from its first entry. Exit 0 when every entry verifies;
-exit 6 naming the first broken one (chain:seq and what is wrong): an entry edited,
-deleted or moved, or a signature that does not verify. Needs no key; when the
-vault unlocks without a prompt (key file, VAULT_KEY), the stored public key is
-checked against the one the master key derives as well. Cutting entries off the
-end of a chain is visible only against a chain head you noted earlier.")]
-    Verify,
+Recomputes each chain from its first entry, or from the signed checkpoint a
+`prune` left. Exit 0 when every entry verifies; exit 6 naming the first broken
+one (chain:seq and what is wrong): an entry edited, deleted or moved, a
+checkpoint edited or forged, or a signature that does not verify. Needs no key;
+when the vault unlocks without a prompt (key file, VAULT_KEY), the stored public
+key is checked against the one the master key derives as well.
+
+It ends by printing each chain's head as `head CHAIN:SEQ:HASH`. Cutting entries
+off the end of a chain is visible only against a head you noted earlier: keep
+one (a CI log, a ticket) and pass it back with --anchor; verify then exits 6 if
+the chain no longer reaches it or that entry changed. An anchor older than a
+prune's cut is accepted when the chain verifiably went past it.")]
+    Verify(AuditVerifyArgs),
+    /// Remove entries older than a time, leaving a signed checkpoint in their place
+    #[command(after_help = "\
+Examples:
+  vault audit prune --before 90d
+  vault audit prune --before 2026-09-01 --yes
+  vault audit prune --before 2026-09-01T00:00:00Z --yes
+
+Bounds the trail's growth without silently losing history. In one transaction
+it verifies the owners' chain (refusing, exit 6, if it is broken), appends a
+`checkpoint` entry signed like every other one, recording how many entries were
+pruned, their seq and time range, and the hash and key the next entry links to,
+then deletes those entries. `vault audit verify` starts from that checkpoint,
+and `vault audit` lists it (\"pruned N entries before ...\"). Only the oldest
+entries go: pruning stops at the first entry made at or after --before.
+
+Needs the key (the checkpoint is signed). Asks y/N on a terminal; otherwise
+(a pipe, a script) it asks nothing and needs --yes.")]
+    Prune(AuditPruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// A chain head noted earlier (from a `head` line), which the chain must still reach
+    #[arg(long, value_name = "CHAIN:SEQ:HASH")]
+    pub anchor: Vec<String>,
+    /// Print the result and each chain's head as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditPruneArgs {
+    /// Prune entries made before this: a duration back from now (90d, 12h) or a time (2026-09-01, 2026-09-01T00:00:00Z)
+    #[arg(long, value_name = "DUR|TIME")]
+    pub before: String,
+    /// Prune without asking
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// Write a consistent, still-encrypted copy of the vault to a new file
@@ -829,6 +919,58 @@ new key, so copies of the old key file (and an old VAULT_KEY) stop working
 --passphrase-file or the prompt), a key-file slot the key file or VAULT_KEY;
 remove a slot whose key you do not have first. Values are unchanged.")]
 pub struct RekeyArgs {}
+
+/// Unlock a passphrase vault for a while: later commands from this shell do not ask
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault unlock                              # asks the passphrase once; 15 minutes
+  vault unlock --for 2h
+  vault run --agent support-bot -- python3 bot.py   # no prompt now
+  vault lock                                # forget it before the time is up
+
+The key that opens the vault's passphrase slot is kept in the Linux kernel
+keyring (never in a file), in a session keyring private to this shell and
+the commands it starts, readable by its possessors only, and expires after
+--for. Other users cannot read it. Programs started by `vault run` get a
+fresh, empty session keyring, so they cannot use it. Explicit key material
+still wins: VAULT_KEY, VAULT_PASSPHRASE or --passphrase-file, then a key
+file; the kept key replaces only the prompt. Changing slots, the passphrase
+or the master key (`vault keys`, `vault passwd`, `vault rekey`) always asks.
+
+If this shell has no private session keyring yet, vault creates one and
+hands it to the shell (as `keyctl new_session` does); that needs a
+single-threaded parent of the same user, so run it from your shell. Exit 1
+where there is no kernel keyring (not Linux, or keyctl blocked, as in many
+containers).")]
+pub struct UnlockArgs {
+    /// How long the vault stays unlocked (30s, 15m, 2h; at most 24h)
+    #[arg(long = "for", value_name = "DURATION", default_value = "15m", value_parser = parse_unlock_duration)]
+    pub duration: std::time::Duration,
+}
+
+/// The `--for` of `vault unlock`: a positive duration up to 24 hours.
+fn parse_unlock_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d =
+        humantime::parse_duration(s).map_err(|e| format!("{e} (write it like 30s, 15m or 2h)"))?;
+    if d.as_secs() == 0 {
+        return Err("must be at least 1s".to_owned());
+    }
+    if d.as_secs() > 24 * 3600 {
+        return Err("at most 24h".to_owned());
+    }
+    Ok(d)
+}
+
+/// Forget the key `vault unlock` kept: the next command asks again
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Example:
+  vault lock
+
+Removes the vault's kept key from this shell's session keyring at once (the
+kernel destroys it). Exit 0 also when the vault was not unlocked.")]
+pub struct LockArgs {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Shell {

@@ -15,7 +15,14 @@ use crate::vault::{GrantRequest, Receipt, Vault};
 
 pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
     match cmd {
-        AgentCommand::Create { name, description } => create(ctx, name, description.as_deref()),
+        AgentCommand::Create {
+            name,
+            description,
+            from: Some(from),
+        } => super::rename::clone_agent(ctx, name, from, description.as_deref()),
+        AgentCommand::Create {
+            name, description, ..
+        } => create(ctx, name, description.as_deref()),
         AgentCommand::List { json } => list(ctx, *json),
         AgentCommand::Show { name, json } => show(ctx, name, *json),
         AgentCommand::Delete { name } => delete(ctx, name),

@@ -59,11 +59,11 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> ExitCode {
     }
 }
 
-struct Prepared<'k> {
+struct Prepared {
     env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
     secrets: Vec<Injected>,
     /// `--watch`: the vault kept open to plan again, and its change check.
-    watch: Option<(RunWatch<'k>, Box<dyn run::watch::Changes>)>,
+    watch: Option<(RunWatch, Box<dyn run::watch::Changes>)>,
 }
 
 /// `--watch`'s flags with their defaults.
@@ -187,7 +187,7 @@ fn read_manifest(path: &Path, shown: &str) -> Result<String> {
     })
 }
 
-fn prepare<'k>(ctx: &'k Ctx, args: &RunArgs) -> Result<Prepared<'k>> {
+fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     let manifest = load_manifest(args)?;
     // `--only 'A, B'` means A and B. An empty list must not mean "no
     // narrowing": it would hand the command everything.

@@ -402,6 +402,59 @@ pub fn deleting_a_secret_takes_versions_grants_and_deliveries(e: &impl Engine) {
     assert_eq!(s.read(|tx| Ok(tx.max_version("GONE")?)).unwrap(), 1);
 }
 
+pub fn renaming_a_secret_moves_versions_grants_and_deliveries(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        put(tx, "OLD", Scope::Agent, 1)?;
+        put(tx, "OLD", Scope::Agent, 2)?;
+        put(tx, "TAKEN", Scope::Global, 9)?;
+        tx.create_agent("bot", "", "t")?;
+        tx.grant("bot", "OLD", "t")?;
+        tx.record_delivery("bot", &[("OLD", 2)], "t2")?;
+        Ok(())
+    })
+    .unwrap();
+    s.write(|tx| {
+        assert!(tx.rename_secret("OLD", "NEW")?);
+        assert!(!tx.rename_secret("OLD", "OTHER")?, "no OLD any more");
+        Ok(())
+    })
+    .unwrap();
+    let (old, new, versions, history, grants, received, names) = s
+        .read(|tx| {
+            Ok((
+                tx.secret("OLD")?,
+                tx.secret("NEW")?.unwrap(),
+                tx.versions("NEW")?,
+                tx.history("OLD")?,
+                tx.all_grants()?,
+                tx.received("bot")?,
+                tx.secret_names()?,
+            ))
+        })
+        .unwrap();
+    assert!(old.is_none() && history.is_empty());
+    assert_eq!((new.version, new.scope), (2, Scope::Agent));
+    assert_eq!(new.description, "about OLD", "metadata comes along");
+    let tags: Vec<(u64, u8)> = versions
+        .iter()
+        .map(|(v, s)| match s {
+            StoredValue::Sealed { nonce, .. } => (*v, nonce[0]),
+            StoredValue::Plain(_) => (*v, 0),
+        })
+        .collect();
+    assert_eq!(tags, [(1, 1), (2, 2)], "every version, values as stored");
+    assert_eq!(grants, [("bot".to_owned(), "NEW".to_owned())]);
+    let got = received.iter().find(|g| g.secret == "NEW").unwrap();
+    assert_eq!((got.current_version, got.delivered_version), (2, Some(2)));
+    assert_eq!(names, ["NEW", "TAKEN"]);
+    // Onto a name in use: refused, and the transaction changes nothing.
+    let r: Result<bool> = s.write(|tx| Ok(tx.rename_secret("NEW", "TAKEN")?));
+    assert!(r.is_err());
+    let names = s.read(|tx| Ok(tx.secret_names()?)).unwrap();
+    assert_eq!(names, ["NEW", "TAKEN"]);
+}
+
 pub fn a_failed_write_changes_nothing(e: &impl Engine) {
     let mut s = e.fresh();
     let r: Result<()> = s.write(|tx| {
@@ -578,6 +631,33 @@ pub fn an_audit_seq_is_never_written_twice(e: &impl Engine) {
     assert_eq!(all[0].at, "t", "the first entry stays as it was");
 }
 
+pub fn pruning_takes_one_chains_prefix_only(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        for seq in 1..=4 {
+            tx.append_audit(&audit_row(0, seq, "t"))?;
+        }
+        tx.append_audit(&audit_row(3, 1, "t"))?;
+        Ok(())
+    })
+    .unwrap();
+    let gone = s.write(|tx| Ok(tx.prune_audit(0, 2)?)).unwrap();
+    assert_eq!(gone, 2);
+    let left = s
+        .read(|tx| Ok(tx.audit_entries(&AuditFilter::default())?))
+        .unwrap();
+    assert_eq!(
+        left.iter().map(|r| (r.chain, r.seq)).collect::<Vec<_>>(),
+        [(0, 3), (0, 4), (3, 1)],
+        "later entries and other chains stay"
+    );
+    assert_eq!(
+        s.read(|tx| Ok(tx.audit_head(0)?)).unwrap(),
+        Some((4, vec![5; 32]))
+    );
+    assert_eq!(s.write(|tx| Ok(tx.prune_audit(0, 2)?)).unwrap(), 0);
+}
+
 /// Runs every contract test against one engine: `contract_suite!(module, engine_expr)`.
 macro_rules! contract_suite {
     ($module:ident, $engine:expr) => {
@@ -638,6 +718,13 @@ macro_rules! contract_suite {
                 )
             }
             #[test]
+            fn renaming_a_secret_moves_versions_grants_and_deliveries() {
+                super::with(
+                    $engine,
+                    super::renaming_a_secret_moves_versions_grants_and_deliveries,
+                )
+            }
+            #[test]
             fn a_failed_write_changes_nothing() {
                 super::with($engine, super::a_failed_write_changes_nothing)
             }
@@ -660,6 +747,10 @@ macro_rules! contract_suite {
             #[test]
             fn an_audit_seq_is_never_written_twice() {
                 super::an_audit_seq_is_never_written_twice(&$engine)
+            }
+            #[test]
+            fn pruning_takes_one_chains_prefix_only() {
+                super::with($engine, super::pruning_takes_one_chains_prefix_only)
             }
             #[test]
             fn concurrent_writers_lose_nothing() {

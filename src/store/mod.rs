@@ -226,6 +226,11 @@ pub trait Records {
     fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()>;
     /// Delete a secret, its versions, grants and delivery records.
     fn delete_secret(&self, name: &str) -> StoreResult<bool>;
+    /// Give secret `old` the name `new`, with everything that hangs on it:
+    /// its metadata, every version (stored values as they are: resealing
+    /// them for the new name is the caller's), grants and delivery records.
+    /// False when there is no `old`; an error when `new` exists.
+    fn rename_secret(&self, old: &str, new: &str) -> StoreResult<bool>;
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>>;
     fn agents(&self) -> StoreResult<Vec<AgentRow>>;
     /// Returns false when the agent already exists.
@@ -255,6 +260,10 @@ pub trait Records {
     fn audit_head(&self, chain: u64) -> StoreResult<Option<(u64, Vec<u8>)>>;
     /// Audit entries matching `filter`, by chain then seq.
     fn audit_entries(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRow>>;
+    /// Delete the entries of `chain` up to and including `through_seq`
+    /// (`vault audit prune`, in the transaction that appends the signed
+    /// checkpoint recording them); returns how many went.
+    fn prune_audit(&self, chain: u64, through_seq: u64) -> StoreResult<u64>;
 }
 
 /// One audit entry as stored (docs/FORMAT.md "Audit trail"). `subject` is

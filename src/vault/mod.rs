@@ -18,11 +18,13 @@ use crate::store::{NewVault, SlotRow, Store, Tx};
 
 mod agents;
 mod audit;
+mod cache;
 mod history;
 mod io;
 mod keys;
 mod policy;
 mod push;
+mod rename;
 mod rules;
 mod run;
 mod secrets;
@@ -30,7 +32,7 @@ mod unlock;
 
 use agents::check_provider_rule;
 pub use agents::{GrantRequest, Receipt};
-pub use audit::AuditEntry;
+pub use audit::{Anchor, AuditEntry, Checkpoint, CHECKPOINT};
 pub use history::History;
 pub use io::{
     capped, import_without_vault, ExportedAgent, ExportedSecret, ImportEntry, ImportMeta,
@@ -54,6 +56,9 @@ pub struct Vault {
     /// The slot that unlocked the vault (`None` while locked, or for a vault
     /// this process created).
     unlocked_by: Option<i64>,
+    /// The key-encryption key that opened that slot (for `vault unlock`
+    /// to keep); zeroed on drop.
+    kek: Option<crypto::Kek>,
 }
 
 fn now() -> String {
@@ -193,6 +198,7 @@ impl Vault {
             paths: paths.clone(),
             slots,
             unlocked_by: None,
+            kek: None,
             crypt: Crypt {
                 vault_id,
                 keys: None,
@@ -373,6 +379,7 @@ impl Vault {
                     paths: paths.clone(),
                     slots: vec![slot],
                     unlocked_by: None,
+                    kek: None,
                     crypt: Crypt {
                         vault_id: vault_id.clone(),
                         keys: Some(keys),

@@ -267,9 +267,11 @@ impl RunPlan {
 
 /// `vault run --watch`'s view of the vault: the request of the first plan,
 /// kept to plan again, and what the running command received, to compare.
-pub struct RunWatch<'k> {
+pub struct RunWatch {
     vault: Vault,
-    keys: &'k KeySource,
+    /// The run's key source, minus the prompt: a re-read never asks for a
+    /// passphrase while the command owns the terminal.
+    keys: KeySource,
     agent: Option<String>,
     manifest: Option<(String, Vec<Declared>)>,
     only: Vec<String>,
@@ -293,19 +295,25 @@ pub struct WatchRequest {
 impl Vault {
     /// Keep this vault for `vault run --watch`, with `first` the plan the
     /// command was started with, and the store's change check.
-    pub fn watch_run<'k>(
+    pub fn watch_run(
         self,
-        keys: &'k KeySource,
+        keys: &KeySource,
         req: WatchRequest,
         first: &RunPlan,
-    ) -> Result<(RunWatch<'k>, Box<dyn crate::run::watch::Changes>)> {
+    ) -> Result<(RunWatch, Box<dyn crate::run::watch::Changes>)> {
         let changes = StoreChanges(self.store.watch()?);
         let mut vault = self;
         vault.store.end_read()?;
         Ok((
             RunWatch {
                 vault,
-                keys,
+                keys: KeySource {
+                    key_text: keys.key_text.clone(),
+                    passphrase: keys.passphrase.clone(),
+                    passphrase_file: keys.passphrase_file.clone(),
+                    unreadable: keys.unreadable,
+                    callbacks: &NeverAsk,
+                },
                 agent: req.agent,
                 manifest: req.manifest,
                 only: req.only,
@@ -316,6 +324,24 @@ impl Vault {
             },
             Box::new(changes),
         ))
+    }
+}
+
+/// The callbacks of a watch's re-reads: nobody is asked anything.
+struct NeverAsk;
+
+impl super::Callbacks for NeverAsk {
+    fn request_passphrase(&self, _prompt: &str) -> Result<Option<zeroize::Zeroizing<String>>> {
+        Ok(None)
+    }
+    fn request_new_passphrase(
+        &self,
+        _check: &dyn Fn(&str) -> Result<()>,
+    ) -> Result<Option<zeroize::Zeroizing<String>>> {
+        Ok(None)
+    }
+    fn display_message(&self, message: &str) {
+        eprintln!("vault: {message}");
     }
 }
 
@@ -330,11 +356,11 @@ impl crate::run::watch::Changes for StoreChanges {
     }
 }
 
-impl RunWatch<'_> {
+impl RunWatch {
     fn plan(&mut self) -> Result<RunPlan> {
         let keeps: BTreeSet<&str> = self.caller_keeps.iter().map(String::as_str).collect();
         self.vault.plan_run(
-            self.keys,
+            &self.keys,
             &RunRequest {
                 agent: self.agent.as_deref(),
                 manifest: self.manifest.as_ref(),
@@ -345,7 +371,7 @@ impl RunWatch<'_> {
     }
 }
 
-impl crate::run::watch::Source for RunWatch<'_> {
+impl crate::run::watch::Source for RunWatch {
     fn replan(&mut self) -> Result<Option<Vec<crate::run::Injected>>> {
         let plan = match self.plan() {
             // The key this vault was unlocked with may be gone (`vault

@@ -19,5 +19,7 @@ mod masking;
 mod pg_engine;
 mod prompts;
 mod regressions;
+mod rename;
 mod set_edit;
+mod unlock;
 mod watch;

@@ -466,3 +466,23 @@ fn a_rekey_while_watching_is_followed() {
     assert!(!w.stderr().contains("warning"), "{}", w.stderr());
     assert_eq!(w.count("start pid="), 2, "{}", w.output());
 }
+
+#[test]
+fn a_rename_of_a_received_secret_restarts_the_command() {
+    let env = Env::new();
+    env.set("TOKEN", "value-old-1111");
+    let script = r#"
+echo "start pid=$$"
+while :; do echo "token=${TOKEN:-none} renamed=${NEW_TOKEN:+yes}"; sleep 0.1; done
+"#;
+    let w = Watched::start(&env, &[], script);
+    let before = Instant::now();
+    env.ok(&["rename", "TOKEN", "NEW_TOKEN"]);
+    let seen = w.wait_for("renamed=yes", before);
+    assert!(
+        w.seen("token=none renamed=yes", seen).is_some(),
+        "{}",
+        w.output()
+    );
+    assert_eq!(w.count("start pid="), 2, "{}", w.output());
+}

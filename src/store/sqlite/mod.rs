@@ -989,6 +989,30 @@ impl Records for SqliteTx<'_> {
             > 0)
     }
 
+    /// A copy of the metadata row under the new name first, so that the
+    /// grants and deliveries (immediate foreign keys) always point at a row
+    /// that exists; the old row goes last, with nothing left referring to it.
+    fn rename_secret(&self, old: &str, new: &str) -> StoreResult<bool> {
+        let copied = self.tx.execute(
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
+             SELECT ?2, kind, scope, description, provider, version, created, updated FROM secrets WHERE name = ?1",
+            params![old, new],
+        )?;
+        if copied == 0 {
+            return Ok(false);
+        }
+        for sql in [
+            "UPDATE versions SET name = ?2 WHERE name = ?1",
+            "UPDATE grants SET secret = ?2 WHERE secret = ?1",
+            "UPDATE deliveries SET secret = ?2 WHERE secret = ?1",
+        ] {
+            self.tx.execute(sql, params![old, new])?;
+        }
+        self.tx
+            .execute("DELETE FROM secrets WHERE name = ?1", [old])?;
+        Ok(true)
+    }
+
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>> {
         let mut st = self.tx.prepare_cached(
             "SELECT name, description, created, last_run FROM agents WHERE name = ?1",
@@ -1156,6 +1180,14 @@ impl Records for SqliteTx<'_> {
             },
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn prune_audit(&self, chain: u64, through_seq: u64) -> StoreResult<u64> {
+        let n = self.tx.execute(
+            "DELETE FROM audit WHERE chain = ?1 AND seq <= ?2",
+            params![chain as i64, through_seq as i64],
+        )?;
+        Ok(n as u64)
     }
 }
 
