@@ -227,7 +227,23 @@ fn a_deadlock_victim_write_is_run_again() {
         ))
         .unwrap();
         locked_tx.send(()).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        // Only once our writer waits for this transaction (it then holds the
+        // policy head) does taking the head make a deadlock; a fixed sleep
+        // lost that race on a loaded machine.
+        for _ in 0..200 {
+            let waiting: i64 = tx
+                .query_one(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' \
+                     AND NOT granted AND transactionid = xid(pg_current_xact_id())",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            if waiting > 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         let r = tx.batch_execute(&format!("SELECT seq FROM {schema}.policy_head FOR UPDATE"));
         match r {
             Ok(()) => tx.commit().map_err(|e| e.to_string()),
