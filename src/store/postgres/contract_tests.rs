@@ -194,6 +194,8 @@ fn a_writer_waiting_past_the_lock_timeout_is_busy() {
     tx.batch_execute(&format!("SELECT seq FROM {schema}.policy_head FOR UPDATE"))
         .unwrap();
     let mut s = e.connect();
+    // Outside the snapshot `open` began, or its rollback would undo the SET.
+    s.end_read().unwrap();
     // A shorter wait than the 10 s default keeps the test quick.
     s.client
         .batch_execute("SET lock_timeout = '300ms'")
