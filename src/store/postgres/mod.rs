@@ -418,6 +418,10 @@ struct PgTx<'a> {
     /// A write's head of the owners' chain ([`OWNER_CHAIN`]), read with its
     /// lock and kept current by `append_audit`.
     owner_head: RefCell<Option<Option<(u64, Vec<u8>)>>>,
+    /// A write's statements whose outcome the caller does not need (the
+    /// delivery record, the audit entry): sent in one batch with the next
+    /// statement that returns something, or with `COMMIT`.
+    deferred: RefCell<Option<Vec<String>>>,
 }
 
 /// The audit chain every audited write appends to (the owners'): its head
@@ -435,8 +439,24 @@ impl<'a> PgTx<'a> {
             wrote: Cell::new(false),
             locked_meta: RefCell::new(None),
             owner_head: RefCell::new(None),
+            deferred: RefCell::new(None),
         }
     }
+}
+
+/// Hex digits of `b`: the only text of a value [`later`] puts in SQL.
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A `bytea` literal: hex digits only, whatever `standard_conforming_strings` says.
+fn lit_bytes(b: &[u8]) -> String {
+    format!("decode('{}', 'hex')", hex(b))
+}
+
+/// A `text` literal, as hex digits: no quoting of what the text holds.
+fn lit_text(s: &str) -> String {
+    format!("convert_from({}, 'UTF8')", lit_bytes(s.as_bytes()))
 }
 
 type Param<'p> = (&'p (dyn ToSql + Sync), Type);
@@ -462,14 +482,39 @@ impl PgTx<'_> {
         Ok(())
     }
 
+    /// Send the deferred statements now (a statement that returns something comes next).
+    fn flush(&self) -> StoreResult<()> {
+        let pending = match self.deferred.borrow_mut().as_mut() {
+            Some(d) if !d.is_empty() => std::mem::take(d).join("; "),
+            _ => return Ok(()),
+        };
+        let r = self.client.borrow_mut().batch_execute(&pending);
+        self.note(r)
+    }
+
+    /// Run a statement built by [`later`]'s rules (integers, and values as
+    /// hex literals only): deferred in a write, at once in a read (a dry run).
+    fn later(&self, sql: String) -> StoreResult<()> {
+        if let Some(d) = self.deferred.borrow_mut().as_mut() {
+            d.push(sql);
+            return Ok(());
+        }
+        self.ensure_begun()?;
+        self.wrote.set(true);
+        let r = self.client.borrow_mut().batch_execute(&sql);
+        self.note(r)
+    }
+
     /// One round trip, parameters typed up front (no separate prepare).
     fn q(&self, sql: &str, params: &[Param<'_>]) -> StoreResult<Vec<Row>> {
+        self.flush()?;
         self.ensure_begun()?;
         let r = self.client.borrow_mut().query_typed(sql, params);
         self.note(r)
     }
 
     fn exec(&self, sql: &str, params: &[Param<'_>]) -> StoreResult<u64> {
+        self.flush()?;
         self.ensure_begun()?;
         self.wrote.set(true);
         let stmt = sql;
@@ -924,11 +969,14 @@ impl Backend for PgStore {
             let tx = PgTx::new(&mut self.client, true, false);
             *tx.locked_meta.borrow_mut() = Some(meta);
             *tx.owner_head.borrow_mut() = Some(head);
+            *tx.deferred.borrow_mut() = Some(Vec::new());
             let out = f(&tx);
             let failed = tx.failed.borrow().clone();
+            let mut commit = tx.deferred.take().unwrap_or_default();
             drop(tx);
+            commit.push("COMMIT".to_owned());
             match out {
-                Ok(v) => match self.client.batch_execute("COMMIT") {
+                Ok(v) => match self.client.batch_execute(&commit.join("; ")) {
                     Ok(()) => return Ok(v),
                     Err(e) => {
                         let c = code(&e).cloned();
@@ -1328,47 +1376,45 @@ impl Records for PgTx<'_> {
             .collect()
     }
 
-    /// One statement, one round trip, however many secrets.
+    /// One statement however many secrets, sent with the write's `COMMIT`.
     fn record_delivery(
         &self,
         agent: &str,
         delivered: &[(&str, u64)],
         now: &str,
     ) -> StoreResult<()> {
-        let names: Vec<&str> = delivered.iter().map(|(n, _)| *n).collect();
-        let versions: Vec<i64> = delivered.iter().map(|(_, v)| *v as i64).collect();
-        self.exec(
+        let names: Vec<String> = delivered.iter().map(|(n, _)| lit_text(n)).collect();
+        let versions: Vec<String> = delivered
+            .iter()
+            .map(|(_, v)| (*v as i64).to_string())
+            .collect();
+        let (agent, now) = (lit_text(agent), lit_text(now));
+        self.later(format!(
             "WITH d AS (INSERT INTO deliveries(agent, secret, version, delivered) \
-             SELECT $1, n, v, $4 FROM unnest($2::text[], $3::bigint[]) AS x(n, v) \
+             SELECT {agent}, n, v, {now} FROM unnest(ARRAY[{}]::text[], ARRAY[{}]::bigint[]) AS x(n, v) \
              ON CONFLICT (agent, secret) DO UPDATE SET version = excluded.version, delivered = excluded.delivered) \
-             UPDATE agents SET last_run = $4 WHERE name = $1",
-            &[
-                (&agent, Type::TEXT),
-                (&names, Type::TEXT_ARRAY),
-                (&versions, Type::INT8_ARRAY),
-                (&now, Type::TEXT),
-            ],
-        )?;
-        Ok(())
+             UPDATE agents SET last_run = {now} WHERE name = {agent}",
+            names.join(", "),
+            versions.join(", ")
+        ))
     }
 
+    /// Sent with the write's `COMMIT`: a (chain, seq) taken already fails
+    /// the commit, and the write with it.
     fn append_audit(&self, e: &AuditRow) -> StoreResult<()> {
-        let (chain, seq) = (e.chain as i64, e.seq as i64);
-        self.exec(
+        self.later(format!(
             "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                (&chain, Type::INT8),
-                (&seq, Type::INT8),
-                (&e.at, Type::TEXT),
-                (&e.action, Type::TEXT),
-                (&e.subject, Type::TEXT),
-                (&e.host, Type::TEXT),
-                (&e.prev, Type::BYTEA),
-                (&e.hash, Type::BYTEA),
-                (&e.sig, Type::BYTEA),
-            ],
-        )?;
+             VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})",
+            e.chain as i64,
+            e.seq as i64,
+            lit_text(&e.at),
+            lit_text(&e.action),
+            lit_text(&e.subject),
+            lit_text(&e.host),
+            lit_bytes(&e.prev),
+            lit_bytes(&e.hash),
+            lit_bytes(&e.sig),
+        ))?;
         if e.chain == OWNER_CHAIN {
             if let Some(h) = self.owner_head.borrow_mut().as_mut() {
                 if h.as_ref().is_none_or(|(seq, _)| e.seq > *seq) {
