@@ -400,3 +400,38 @@ fn a_schema_1_vault_migrates_to_schema_2_on_open_and_keeps_its_rows() {
     );
     assert_eq!(crate::store::postgres::SCHEMA_VERSION, 2);
 }
+
+/// `sslmode=prefer` against a server that offers TLS (the test server may
+/// not): the connection is encrypted, through vault's rustls adapter, and
+/// works like any other.
+#[test]
+fn prefer_uses_tls_when_the_server_offers_it() {
+    let e = Postgres::new();
+    if !e.available() {
+        return;
+    }
+    let offers: String = admin().query_one("SHOW ssl", &[]).unwrap().get(0);
+    if offers != "on" {
+        eprintln!("skipped: the test server has ssl = off");
+        return;
+    }
+    e.fresh();
+    let base = base_url().replace("sslmode=disable", "sslmode=prefer");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = DbUrl::parse(&format!("{base}{sep}vault={}", e.schema())).unwrap();
+    let mut s = PgStore::open(&url, 1).unwrap();
+    assert_eq!(s.read_again(|tx| Ok(tx.slots()?)).unwrap().len(), 1);
+    s.end_read().unwrap();
+    let ssl: bool = s
+        .client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        ssl,
+        "sslmode=prefer and a server with TLS: the connection is encrypted"
+    );
+}

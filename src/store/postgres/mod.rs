@@ -128,7 +128,7 @@ fn connect(url: &DbUrl) -> StoreResult<Client> {
             } else {
                 postgres::config::SslMode::Require
             });
-            let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls::client_config(url)?);
+            let tls = tls::MakeRustls::new(tls::client_config(url)?);
             cfg.connect(tls)
         }
     };
@@ -414,15 +414,20 @@ struct PgTx<'a> {
     wrote: Cell<bool>,
     /// A write's `meta`, read with its lock: no other writer can change it
     /// while the lock is held, and `set_meta` keeps it current.
-    locked_meta: RefCell<Option<Vec<(String, Vec<u8>)>>>,
+    locked_meta: RefCell<Option<MetaRows>>,
     /// A write's head of the owners' chain ([`OWNER_CHAIN`]), read with its
     /// lock and kept current by `append_audit`.
-    owner_head: RefCell<Option<Option<(u64, Vec<u8>)>>>,
+    owner_head: RefCell<Option<Option<AuditHead>>>,
     /// A write's statements whose outcome the caller does not need (the
     /// delivery record, the audit entry): sent in one batch with the next
     /// statement that returns something, or with `COMMIT`.
     deferred: RefCell<Option<Vec<String>>>,
 }
+
+/// `meta` as (key, value) pairs.
+type MetaRows = Vec<(String, Vec<u8>)>;
+/// A chain's last entry: (seq, hash).
+type AuditHead = (u64, Vec<u8>);
 
 /// The audit chain every audited write appends to (the owners'): its head
 /// is read with a write's lock, in the same round trip.
@@ -886,10 +891,7 @@ fn check_format(
 }
 
 /// The `meta` rows and owners' audit head a write reads with its lock.
-#[allow(clippy::type_complexity)]
-fn locked_rows(
-    msgs: Vec<SimpleQueryMessage>,
-) -> StoreResult<(Vec<(String, Vec<u8>)>, Option<(u64, Vec<u8>)>)> {
+fn locked_rows(msgs: Vec<SimpleQueryMessage>) -> StoreResult<(MetaRows, Option<AuditHead>)> {
     let mut sets = result_sets(msgs);
     let (Some(head), Some(meta)) = (sets.pop(), sets.pop()) else {
         return Err(StoreError::Other("unexpected reply to a batch".to_owned()));
