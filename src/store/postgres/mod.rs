@@ -451,7 +451,13 @@ impl<'a> PgTx<'a> {
 
 /// Hex digits of `b`: the only text of a value [`later`] puts in SQL.
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(char::from(DIGITS[usize::from(x >> 4)]));
+        s.push(char::from(DIGITS[usize::from(x & 15)]));
+    }
+    s
 }
 
 /// A `bytea` literal: hex digits only, whatever `standard_conforming_strings` says.
@@ -1477,6 +1483,16 @@ impl Records for PgTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_carry_values_as_hex_digits_only() {
+        assert_eq!(hex(&[0, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(lit_bytes(b""), "decode('', 'hex')");
+        assert_eq!(
+            lit_text("a'b\\"),
+            "convert_from(decode('6127625c', 'hex'), 'UTF8')"
+        );
+    }
 
     #[test]
     fn bytea_text_decodes() {
