@@ -520,6 +520,47 @@ pub fn a_watch_reports_commits(e: &impl Engine) {
     assert!(w.wait(soon).unwrap(), "a commit on another connection");
 }
 
+/// `read_again` may continue an earlier snapshot, but never past a write:
+/// this connection's own writes, a dry run's rollback, and (through `read`)
+/// another connection's commits are all seen.
+pub fn read_again_never_misses_a_write(e: &impl Engine) {
+    let mut a = e.fresh();
+    let mut b = e.connect();
+    // A command's first looks, right after opening.
+    let (id, names) = b
+        .read_again(|tx| Ok((tx.vault_id()?, tx.secret_names()?)))
+        .unwrap();
+    assert_eq!(id, VAULT_ID);
+    assert!(names.is_empty());
+    assert!(b.read_again(|tx| Ok(tx.policy_rows()?)).unwrap().is_empty());
+    a.write(|tx| put(tx, "OTHER", Scope::Global, 1)).unwrap();
+    assert_eq!(
+        b.read(|tx| Ok(tx.secret_names()?)).unwrap(),
+        ["OTHER"],
+        "read takes a new snapshot"
+    );
+    b.write(|tx| put(tx, "MINE", Scope::Global, 1)).unwrap();
+    assert_eq!(
+        names_of(b.read_again(|tx| Ok(tx.policy_rows()?)).unwrap()),
+        ["MINE", "OTHER"],
+        "a write ends the snapshot read_again could continue"
+    );
+    b.read(|tx| {
+        put(tx, "DRY_RUN", Scope::Global, 1)?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        b.read_again(|tx| Ok(tx.secret_names()?)).unwrap(),
+        ["MINE", "OTHER"],
+        "a dry run inside a read is rolled back, not continued"
+    );
+}
+
+fn names_of(rows: Vec<SecretRow>) -> Vec<String> {
+    rows.into_iter().map(|r| r.name).collect()
+}
+
 /// Writers on several connections, each reading the latest version and
 /// writing the next: with the write lock held for the whole closure, every
 /// write lands and the versions have no gaps (what BEGIN IMMEDIATE gives on
@@ -739,6 +780,10 @@ macro_rules! contract_suite {
             #[test]
             fn a_watch_reports_commits() {
                 super::with($engine, super::a_watch_reports_commits)
+            }
+            #[test]
+            fn read_again_never_misses_a_write() {
+                super::with($engine, super::read_again_never_misses_a_write)
             }
             #[test]
             fn audit_entries_round_trip_per_chain() {

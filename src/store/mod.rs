@@ -94,6 +94,16 @@ impl Backend for AnyStore {
         }
     }
 
+    fn read_again<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        match self {
+            AnyStore::Sqlite(s) => s.read_again(f),
+            AnyStore::Postgres(p) => p.read_again(f),
+        }
+    }
+
     fn write<T>(
         &mut self,
         f: impl FnMut(&Tx<'_>) -> crate::error::Result<T>,
@@ -140,6 +150,20 @@ pub trait Backend {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
     ) -> crate::error::Result<T>;
+
+    /// Like [`Backend::read`], but `f` may run on the snapshot of the
+    /// previous read, or the one the engine took when it opened, when
+    /// nothing was written since: it sees the vault as it was then (never a
+    /// part of a write). For a command's first looks right after opening
+    /// (`Vault::open` reads the key slots, `vault run` unlocks, then reads
+    /// the policy): a server engine saves a round trip each. A loop
+    /// watching for changes uses `read`.
+    fn read_again<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        self.read(f)
+    }
 
     /// Run `f` holding the write lock; commit only if it succeeds. `f` may
     /// be called again when the engine retries the transaction.

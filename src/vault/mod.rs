@@ -180,8 +180,9 @@ impl Vault {
                 .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e.into()))?
         };
         // One read for both: every unlock needs the slots, and each
-        // transaction costs a round of WAL-index locking.
-        let (vault_id, slots) = store.read(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
+        // transaction costs a round of WAL-index locking. On PostgreSQL it
+        // continues the snapshot opening began, whose batch fetched them.
+        let (vault_id, slots) = store.read_again(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
         // The id is part of every key check: a damaged one would read as
         // "wrong key" (5) when the database is what changed (6).
         if vault_id.len() != crypto::VAULT_ID_LEN {

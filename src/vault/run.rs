@@ -56,7 +56,9 @@ impl Vault {
         self.unlock(src)?;
         let agent = req.agent;
         let Vault { store, crypt, .. } = self;
-        let snapshot = store.read(|tx| {
+        // The snapshot `Vault::open` read the key slots from, if the engine
+        // can continue it: a PostgreSQL run then costs one read round trip.
+        let snapshot = store.read_again(|tx| {
             if let Some(a) = agent {
                 model::check_agent_name(a)?;
                 if tx.agent(a)?.is_none() {

@@ -194,6 +194,8 @@ fn a_writer_waiting_past_the_lock_timeout_is_busy() {
     tx.batch_execute(&format!("SELECT seq FROM {schema}.policy_head FOR UPDATE"))
         .unwrap();
     let mut s = e.connect();
+    // Outside the snapshot `open` began, or its rollback would undo the SET.
+    s.end_read().unwrap();
     // A shorter wait than the 10 s default keeps the test quick.
     s.client
         .batch_execute("SET lock_timeout = '300ms'")
@@ -504,4 +506,39 @@ fn end_read_leaves_the_connection_idle_outside_a_transaction() {
     assert_eq!(state(), "idle");
     s.end_read().unwrap();
     assert!(s.read(|tx| Ok(tx.secret_names()?)).unwrap().is_empty());
+}
+
+/// `sslmode=prefer` against a server that offers TLS (the test server may
+/// not): the connection is encrypted, through vault's rustls adapter, and
+/// works like any other.
+#[test]
+fn prefer_uses_tls_when_the_server_offers_it() {
+    let e = Postgres::new();
+    if !e.available() {
+        return;
+    }
+    let offers: String = admin().query_one("SHOW ssl", &[]).unwrap().get(0);
+    if offers != "on" {
+        eprintln!("skipped: the test server has ssl = off");
+        return;
+    }
+    e.fresh();
+    let base = base_url().replace("sslmode=disable", "sslmode=prefer");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = DbUrl::parse(&format!("{base}{sep}vault={}", e.schema())).unwrap();
+    let mut s = PgStore::open(&url, 1).unwrap();
+    assert_eq!(s.read_again(|tx| Ok(tx.slots()?)).unwrap().len(), 1);
+    s.end_read().unwrap();
+    let ssl: bool = s
+        .client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        ssl,
+        "sslmode=prefer and a server with TLS: the connection is encrypted"
+    );
 }
