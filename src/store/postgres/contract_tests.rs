@@ -232,6 +232,7 @@ fn a_deadlock_victim_write_is_run_again() {
         // Only once our writer waits for this transaction (it then holds the
         // policy head) does taking the head make a deadlock; a fixed sleep
         // lost that race on a loaded machine.
+        let mut seen = false;
         for _ in 0..200 {
             let waiting: i64 = tx
                 .query_one(
@@ -242,15 +243,17 @@ fn a_deadlock_victim_write_is_run_again() {
                 .unwrap()
                 .get(0);
             if waiting > 0 {
+                seen = true;
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let r = tx.batch_execute(&format!("SELECT seq FROM {schema}.policy_head FOR UPDATE"));
-        match r {
+        let r = match r {
             Ok(()) => tx.commit().map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
-        }
+        };
+        (seen, r)
     });
     locked_rx.recv().unwrap();
     let mut s = e.connect();
@@ -261,9 +264,14 @@ fn a_deadlock_victim_write_is_run_again() {
             put(tx, "X", 2)
         })
         .unwrap();
-    let other = other.join().unwrap();
-    // Whoever PostgreSQL picked as the victim, our write landed once.
-    assert!(runs == 2 || other.is_err(), "runs {runs}, other {other:?}");
+    let (seen, other) = other.join().unwrap();
+    // Whoever PostgreSQL picked as the victim, our write landed once. (A
+    // machine so loaded that the writer never queued within 10 s makes no
+    // deadlock: then only the versions below are checked.)
+    assert!(
+        !seen || runs == 2 || other.is_err(),
+        "runs {runs}, other {other:?}"
+    );
     assert_eq!(v, 2);
     let versions = e.connect().read(|tx| Ok(tx.versions("X")?)).unwrap();
     assert_eq!(versions.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2]);
