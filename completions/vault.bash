@@ -321,7 +321,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__create)
-            opts="-d -h --description --vault-dir --passphrase-file --database-url --help"
+            opts="-d -h --description --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +332,10 @@ _vault() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -491,12 +495,16 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__show)
-            opts="-h --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -675,12 +683,16 @@ _vault() {
             return 0
             ;;
         vault__subcmd__delete)
-            opts="-h --force --vault-dir --passphrase-file --database-url --help"
+            opts="-h --force --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -701,7 +713,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__edit)
-            opts="-d -h --description --variable --secret --global --agent-only --provider --force --vault-dir --passphrase-file --database-url --help"
+            opts="-d -h --description --variable --secret --global --agent-only --provider --force --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -716,6 +728,10 @@ _vault() {
                     return 0
                     ;;
                 --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -739,7 +755,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__export)
-            opts="-h --agent --format --reveal --vault-dir --passphrase-file --database-url --help"
+            opts="-h --agent --format --reveal --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -751,6 +767,10 @@ _vault() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "dotenv json shell" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --vault-dir)
@@ -773,12 +793,16 @@ _vault() {
             return 0
             ;;
         vault__subcmd__get)
-            opts="-h --reveal --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --reveal --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1305,12 +1329,16 @@ _vault() {
             return 0
             ;;
         vault__subcmd__history)
-            opts="-h --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1331,7 +1359,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__import)
-            opts="-h --agent --variable --no-overwrite --dry-run --rename --allow-code-loading-name --format --create-agents --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --agent --variable --no-overwrite --dry-run --rename --allow-code-loading-name --format --create-agents --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1343,6 +1371,10 @@ _vault() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "dotenv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --vault-dir)
@@ -1613,13 +1645,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__list)
-            opts="-h --agent --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --agent --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1807,13 +1843,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rollback)
-            opts="-h --to --vault-dir --passphrase-file --database-url --help"
+            opts="-h --to --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1837,7 +1877,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__run)
-            opts="-h --agent --manifest --only --clean-env --keep --no-masking --vault-dir --passphrase-file --database-url --help"
+            opts="-h --agent --manifest --only --clean-env --keep --no-masking --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1856,6 +1896,10 @@ _vault() {
                     return 0
                     ;;
                 --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1879,7 +1923,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__set)
-            opts="-d -h --description --variable --agent --provider --allow-code-loading-name --force --vault-dir --passphrase-file --database-url --help"
+            opts="-d -h --description --variable --agent --provider --allow-code-loading-name --force --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1898,6 +1942,10 @@ _vault() {
                     return 0
                     ;;
                 --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1929,7 +1977,7 @@ else
     complete -F _vault -o bashdefault -o default vault
 fi
 
-# Names from the vault for NAME positions and --agent / --only values, by
+# Names from the vault for NAME positions and --agent / --env / --only values, by
 # asking the binary (`vault __complete`: no unlock, never a value); anything
 # else goes to the generated _vault above.
 _vault_names() {
@@ -1939,7 +1987,7 @@ _vault_names() {
         w="${COMP_WORDS[i]}"
         case "$w" in
             --vault-dir) dir=(--vault-dir "${COMP_WORDS[i+1]}"); ((i++)) ;;
-            --passphrase-file|--agent|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file) ((i++)) ;;
+            --passphrase-file|--agent|--env|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$sub" ]]; then sub="$w"
@@ -1950,6 +1998,7 @@ _vault_names() {
     done
     case "$prev" in
         --agent) what=agents ;;
+        --env) what=envs ;;
         --only) [[ "$sub" == run ]] && what=secrets ;;
         *)
             if [[ "$cur" != -* ]]; then

@@ -181,6 +181,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
             .hint("a command that needs secrets gets them from vault run, not the vault's key"));
         }
     }
+    let env = super::env_of(args.env.as_deref())?;
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
     // --keep NAME: the caller's own NAME, when it has one, wins over the
@@ -195,6 +196,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         &ctx.keys,
         &RunRequest {
             agent,
+            env: env.as_deref(),
             manifest: manifest.as_ref(),
             only: &only,
             caller_keeps: &caller_keeps,

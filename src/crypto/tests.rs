@@ -161,14 +161,15 @@ fn labels_and_versions_are_the_documented_ones() {
     assert_eq!(FORMAT_VERSION, 1);
     assert_eq!(
         crate::store::sqlite::SCHEMA_VERSION,
-        2,
-        "docs/FORMAT.md describes schema user_version 2 (§7, the audit table §18)"
+        3,
+        "docs/FORMAT.md describes schema user_version 3 (§7, the audit table §18, environments)"
     );
     assert_eq!(LABEL_VALUE_KEY, b"vault/v1/value-key");
     assert_eq!(LABEL_POLICY_KEY, b"vault/v1/policy-key");
     assert_eq!(LABEL_SLOT_WRAP, b"vault/v1/slot-wrap");
     assert_eq!(LABEL_SLOT_CHECK, b"vault/v1/slot-check");
     assert_eq!(AAD_VALUE, b"vault/v1/value\0");
+    assert_eq!(AAD_ENV_VALUE, b"vault/v1/env-value\0");
     assert_eq!(AAD_SLOT, b"vault/v1/slot\0");
     assert_eq!(keyfile::PREFIX, "vault-key-v1:");
     assert_eq!(

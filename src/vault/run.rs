@@ -18,6 +18,8 @@ use crate::store::{Backend, SecretRow, StoredValue};
 /// What a run asks for.
 pub struct RunRequest<'a> {
     pub agent: Option<&'a str>,
+    /// `--env` / `VAULT_ENV`; `None`: the agent's pin, else the shared values.
+    pub env: Option<&'a str>,
     /// The manifest that narrows the run: its name as shown, and what it declares.
     pub manifest: Option<&'a (String, Vec<Declared>)>,
     /// `--only`, already trimmed and checked.
@@ -30,6 +32,8 @@ pub struct RunRequest<'a> {
 /// The secrets a run receives, in order, still sealed.
 pub struct RunPlan {
     pub secrets: Vec<Planned>,
+    /// The environment the run's values are from ("" = shared only).
+    pub env: String,
 }
 
 /// One secret of a run.
@@ -40,6 +44,8 @@ pub struct Planned {
     pub refused: Option<&'static str>,
     /// Secrets are masked in output; variables never are.
     pub mask: bool,
+    /// The environment of the row it comes from ("" = shared).
+    source: String,
     version: u64,
     value: StoredValue,
 }
@@ -64,6 +70,19 @@ impl Vault {
             crypt.verified_snapshot(tx)
         })?;
         let (all, grants) = (snapshot.rows, snapshot.grants);
+        // The pin is read from the authenticated snapshot: a pin edited in
+        // the database failed the policy check above.
+        let env: String = match (req.env, agent) {
+            (Some(e), _) => e.to_owned(),
+            (None, Some(a)) => snapshot
+                .pins
+                .iter()
+                .find(|(p, _)| p == a)
+                .map(|(_, e)| e.clone())
+                .unwrap_or_default(),
+            (None, None) => String::new(),
+        };
+        let all = super::rules::effective(all, &env);
         let all_names: Vec<(String, Scope)> =
             all.iter().map(|r| (r.name.clone(), r.scope)).collect();
         let receives = model::Receives::new(agent, &grants);
@@ -78,17 +97,19 @@ impl Vault {
             .map(|r| Planned {
                 refused: model::forbidden_name(&r.name),
                 mask: r.kind == Kind::Secret,
+                source: r.env,
                 name: r.name,
                 version: r.version,
                 value: r.value,
             })
             .collect();
-        Ok(RunPlan { secrets })
+        Ok(RunPlan { secrets, env })
     }
 
     /// The value of one planned secret.
     pub fn open_planned(&self, s: &Planned) -> Result<SecretValue> {
-        self.crypt.open_value(&s.name, s.version, &s.value)
+        self.crypt
+            .open_value(&s.source, &s.name, s.version, &s.value)
     }
 
     /// Record a run in one write: which version of each planned secret
@@ -116,24 +137,27 @@ impl Vault {
         if agent.is_none() {
             return Ok(());
         }
-        let subject = serde_json::json!({
-            "agent": agent,
-            "program": program_name(program),
-            "delivered": delivered
-                .iter()
-                .map(|(n, v)| serde_json::json!({ "name": n, "version": v }))
-                .collect::<Vec<_>>(),
-        });
+        let subject = super::audit::with_env(
+            &plan.env,
+            serde_json::json!({
+                "agent": agent,
+                "program": program_name(program),
+                "delivered": delivered
+                    .iter()
+                    .map(|(n, v)| serde_json::json!({ "name": n, "version": v }))
+                    .collect::<Vec<_>>(),
+            }),
+        );
         self.relax_durability()?;
         let Vault { store, crypt, .. } = self;
         store.write(|tx| {
             if let Some(a) = agent {
-                let all: Vec<(&str, u64)> = plan
+                let all: Vec<(&str, &str, u64)> = plan
                     .secrets
                     .iter()
-                    .map(|s| (s.name.as_str(), s.version))
+                    .map(|s| (s.name.as_str(), s.source.as_str(), s.version))
                     .collect();
-                tx.record_delivery(a, &all, now)?;
+                tx.record_delivery(a, &plan.env, &all, now)?;
             }
             super::audit::append(tx, crypt, "run", subject.clone())
         })
