@@ -345,6 +345,32 @@ mod tests {
         );
     }
 
+    /// docs/FORMAT.md §8.8 (computed by docs/kat.py).
+    #[test]
+    fn policy_message_with_environments_matches_the_documented_example() {
+        let sealed = || StoredValue::Sealed {
+            nonce: vec![1; 12],
+            ciphertext: vec![2; 40],
+        };
+        let shared = row("DB_URL", Kind::Secret, Scope::Global, 1, None, sealed());
+        let mut prod = row("DB_URL", Kind::Secret, Scope::Global, 2, None, sealed());
+        prod.env = "production".into();
+        let pins = [("deploy-bot".to_owned(), "production".to_owned())];
+        let m = policy_message(&[shared, prod], &[], &pins);
+        assert_eq!(
+            hex(&m),
+            "7661756c742f76312f706f6c6963790000000000000000020000000644425f55524c0000000673656372657400000006676c6f62616c000000000000000100000000000644425f55524c0000000673656372657400000006676c6f62616c0000000000000002000000000000000000007661756c742f76312f706f6c6963792d656e767300000000000000000a70726f64756374696f6e00000000000000010000000a6465706c6f792d626f740000000a70726f64756374696f6e"
+        );
+        let key = crate::crypto::PolicyKey::derive(
+            &crate::crypto::MasterKey::from_bytes(core::array::from_fn(|i| 0x40 + i as u8)),
+            &(0xa0..=0xaf).collect::<Vec<u8>>(),
+        );
+        assert_eq!(
+            hex(&key.tag(&m)),
+            "b668d34238137b649c792a0fb7a3221817f7c6710e69c600c31e0653c87164f6"
+        );
+    }
+
     /// A row's environment and an agent's pin are policy; with neither,
     /// the message is the format-1 one (no reseal on upgrade).
     #[test]
