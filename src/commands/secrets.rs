@@ -312,11 +312,23 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
 
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     let env = super::env_of(args.env.as_deref())?;
-    let env = env.as_deref().unwrap_or("");
     let mut vault = Vault::open(&ctx.paths)?;
     // list needs no key; but when one is at hand without a prompt, the
     // vault checks the policy it shows (over the very rows it shows).
-    let listing = vault.list_secrets(&ctx.keys, args.agent.as_deref(), env)?;
+    let listing = vault.list_secrets(&ctx.keys, args.agent.as_deref(), env.as_deref())?;
+    let env = listing.env.as_str();
+    if !listing.other_envs.is_empty() && !args.json {
+        eprintln!(
+            "note: these are the shared values; {} also {} values of {} own (`vault list --env ENV` shows one environment's)",
+            listing.other_envs.join(", "),
+            if listing.other_envs.len() == 1 {
+                "has"
+            } else {
+                "have"
+            },
+            if listing.other_envs.len() == 1 { "its" } else { "their" },
+        );
+    }
     let (rows, verified) = (listing.secrets, listing.verified);
     match (verified, &listing.unverified) {
         (Some(false), _) => eprintln!(

@@ -328,7 +328,7 @@ pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
             if env.is_empty() {
                 e
             } else {
-                e.also(&format!("in environment {env}"))
+                e.also(format!("in environment {env}"))
             }
         })?;
     }

@@ -133,6 +133,11 @@ pub struct Listing {
     pub verified: Option<bool>,
     /// Why it was not checked (`None` when it was).
     pub unverified: Option<Unverified>,
+    /// The environment shown ("" = the shared values).
+    pub env: String,
+    /// Shown without an environment: the environments that have values of
+    /// their own, which this listing does not show.
+    pub other_envs: Vec<String>,
 }
 
 /// The names `vault __complete` offers.
@@ -533,11 +538,13 @@ impl Vault {
     /// The secrets `list` shows (those `agent` receives, when given), with
     /// their grants. Needs no key; but when one is at hand without a prompt,
     /// the policy is checked over the very rows returned.
+    ///
+    /// `env` (else `agent`'s pin, else none) picks the environment shown.
     pub fn list_secrets(
         &mut self,
         src: &KeySource,
         agent: Option<&str>,
-        env: &str,
+        env: Option<&str>,
     ) -> Result<Listing> {
         let quiet = self.unlock_quietly(src);
         let unlocked = matches!(quiet, Ok(true));
@@ -547,17 +554,29 @@ impl Vault {
             Ok(false) => Some(Unverified::NoKey),
             Err(e) => Some(Unverified::KeyUnusable(e.message().to_string())),
         };
-        let (all, grants, verified) = self.read(|tx, crypt| {
+        let (all, grants, verified, env) = self.read(|tx, crypt| {
+            let mut pin = String::new();
             if let Some(a) = agent {
                 super::require_agent(tx, a)?;
+                pin = tx.agent(a)?.map(|a| a.env).unwrap_or_default();
             }
+            let env = env.map(str::to_owned).unwrap_or(pin);
             let all = tx.secrets(Audience::Everything)?;
             let grants = tx.all_grants()?;
             let pins = tx.pins()?;
             let verified = unlocked.then(|| crypt.check_policy(tx, &all, &grants, &pins).is_ok());
-            Ok((all, grants, verified))
+            Ok((all, grants, verified, env))
         })?;
-        let all = super::rules::effective(all, env);
+        let mut other_envs: Vec<String> = Vec::new();
+        if env.is_empty() {
+            for r in all.iter().filter(|r| !r.env.is_empty()) {
+                if !other_envs.contains(&r.env) {
+                    other_envs.push(r.env.clone());
+                }
+            }
+            other_envs.sort();
+        }
+        let all = super::rules::effective(all, &env);
         let rows: Vec<SecretRow> = match agent {
             Some(a) => {
                 let receives = Receives::new(Some(a), &grants);
@@ -585,6 +604,8 @@ impl Vault {
             secrets,
             verified,
             unverified,
+            env,
+            other_envs,
         })
     }
 

@@ -572,3 +572,36 @@ fn a_schema_2_vault_migrates_and_keeps_its_values() {
         "production-now"
     );
 }
+
+#[test]
+fn rekey_reseals_every_environments_values() {
+    let e = two_environments();
+    e.ok(&["set", "DB_URL", "staging-db-value", "--env", "staging"]);
+    e.ok(&["rekey"]);
+    assert_eq!(e.reveal("DB_URL"), "shared-db-value");
+    assert_eq!(
+        injected(&e, &["--agent", "pinned-bot"], "DB_URL"),
+        "production-db-value"
+    );
+    assert_eq!(
+        injected(&e, &["--env", "staging"], "DB_URL"),
+        "staging-db-value"
+    );
+}
+
+#[test]
+fn list_of_an_agent_uses_its_pin_and_the_shared_listing_names_environments() {
+    let e = two_environments();
+    let o = e.ok(&["list", "--agent", "pinned-bot", "--json"]);
+    let db = json(&o)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "DB_URL")
+        .unwrap()
+        .clone();
+    assert_eq!(db["from"], "production");
+    let o = e.ok(&["list"]);
+    assert!(stderr(&o).contains("production"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("production"), "{}", stdout(&o));
+}
