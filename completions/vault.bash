@@ -124,11 +124,17 @@ _vault() {
             vault__subcmd__audit,help)
                 cmd="vault__subcmd__audit__subcmd__help"
                 ;;
+            vault__subcmd__audit,prune)
+                cmd="vault__subcmd__audit__subcmd__prune"
+                ;;
             vault__subcmd__audit,verify)
                 cmd="vault__subcmd__audit__subcmd__verify"
                 ;;
             vault__subcmd__audit__subcmd__help,help)
                 cmd="vault__subcmd__audit__subcmd__help__subcmd__help"
+                ;;
+            vault__subcmd__audit__subcmd__help,prune)
+                cmd="vault__subcmd__audit__subcmd__help__subcmd__prune"
                 ;;
             vault__subcmd__audit__subcmd__help,verify)
                 cmd="vault__subcmd__audit__subcmd__help__subcmd__verify"
@@ -216,6 +222,9 @@ _vault() {
                 ;;
             vault__subcmd__help__subcmd__agent,show)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__show"
+                ;;
+            vault__subcmd__help__subcmd__audit,prune)
+                cmd="vault__subcmd__help__subcmd__audit__subcmd__prune"
                 ;;
             vault__subcmd__help__subcmd__audit,verify)
                 cmd="vault__subcmd__help__subcmd__audit__subcmd__verify"
@@ -525,7 +534,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__audit)
-            opts="-h --agent --secret --since --json --follow --vault-dir --passphrase-file --database-url --help verify help"
+            opts="-h --agent --secret --actor --since --json --follow --vault-dir --passphrase-file --database-url --help verify prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +545,10 @@ _vault() {
                     return 0
                     ;;
                 --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -563,7 +576,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__audit__subcmd__help)
-            opts="verify help"
+            opts="verify prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -577,6 +590,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__audit__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__audit__subcmd__help__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -604,13 +631,47 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        vault__subcmd__audit__subcmd__verify)
-            opts="-h --vault-dir --passphrase-file --database-url --help"
+        vault__subcmd__audit__subcmd__prune)
+            opts="-h --before --yes --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__audit__subcmd__verify)
+            opts="-h --anchor --json --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --anchor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -937,8 +998,22 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__audit)
-            opts="verify"
+            opts="verify prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__audit__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -286,6 +286,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;audit'= {
             cand --agent 'Only entries about this agent'
             cand --secret 'Only entries about this secret'
+            cand --actor 'Only entries made by this actor (`owner`: whoever holds the master key)'
             cand --since 'Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
@@ -295,20 +296,35 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+            cand prune 'Remove entries older than a time, leaving a signed checkpoint in their place'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;audit;verify'= {
+            cand --anchor 'A chain head noted earlier (from a `head` line), which the chain must still reach'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --json 'Print the result and each chain''s head as one JSON object'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;audit;prune'= {
+            cand --before 'Prune entries made before this: a duration back from now (90d, 12h) or a time (2026-09-01, 2026-09-01T00:00:00Z)'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --yes 'Prune without asking'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;audit;help'= {
             cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+            cand prune 'Remove entries older than a time, leaving a signed checkpoint in their place'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;audit;help;verify'= {
+        }
+        &'vault;audit;help;prune'= {
         }
         &'vault;audit;help;help'= {
         }
@@ -486,8 +502,11 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;help;audit'= {
             cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+            cand prune 'Remove entries older than a time, leaving a signed checkpoint in their place'
         }
         &'vault;help;audit;verify'= {
+        }
+        &'vault;help;audit;prune'= {
         }
         &'vault;help;backup'= {
         }

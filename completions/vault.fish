@@ -215,22 +215,33 @@ complete -c vault -n "__fish_vault_using_subcommand rollback" -l vault-dir -d 'D
 complete -c vault -n "__fish_vault_using_subcommand rollback" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand rollback" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand rollback" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l agent -d 'Only entries about this agent' -r
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l secret -d 'Only entries about this secret' -r
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l since -d 'Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)' -r
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l json -d 'One JSON array on stdout (with --follow: one JSON object a line)'
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l follow -d 'Keep printing new entries as they are appended (JSON lines), until interrupted'
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
-complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -l agent -d 'Only entries about this agent' -r
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -l secret -d 'Only entries about this secret' -r
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -l actor -d 'Only entries made by this actor (`owner`: whoever holds the master key)' -r
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -l since -d 'Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)' -r
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -l json -d 'One JSON array on stdout (with --follow: one JSON object a line)'
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -l follow -d 'Keep printing new entries as they are appended (JSON lines), until interrupted'
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -f -a "verify" -d 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -f -a "prune" -d 'Remove entries older than a time, leaving a signed checkpoint in their place'
+complete -c vault -n "__fish_vault_using_subcommand audit; and not __fish_seen_subcommand_from verify prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -l anchor -d 'A chain head noted earlier (from a `head` line), which the chain must still reach' -r
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -l json -d 'Print the result and each chain\'s head as one JSON object'
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from prune" -l before -d 'Prune entries made before this: a duration back from now (90d, 12h) or a time (2026-09-01, 2026-09-01T00:00:00Z)' -r
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from prune" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from prune" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from prune" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from prune" -l yes -d 'Prune without asking'
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove entries older than a time, leaving a signed checkpoint in their place'
 complete -c vault -n "__fish_vault_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand backup" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand backup" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
@@ -320,6 +331,7 @@ complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcom
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "delete" -d 'Delete an agent and its grants'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "prune" -d 'Remove entries older than a time, leaving a signed checkpoint in their place'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'List the key slots (never key material)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "add" -d 'Add a key slot: a new passphrase, or a new key file'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "remove" -d 'Remove a key slot (never the last one)'

@@ -605,15 +605,18 @@ Examples:
   vault audit                                  # every entry, oldest first
   vault audit --agent support-bot --since 7d   # one agent's runs and grants this week
   vault audit --secret OPENAI_API_KEY          # sets, reveals, runs that delivered it
+  vault audit --actor owner --json             # one JSON array, for scripts
   vault audit --follow | my-siem-forwarder     # one JSON object a line as entries arrive
   vault audit verify                           # check every hash link and signature
+  vault audit prune --before 90d               # drop old entries behind a signed checkpoint
 
 Every change (set, edit, delete, rollback, import, grant, revoke, agent and key
 events), reveal (`get --reveal`), export and run (versions delivered, to which
 agent, program name, host) is appended, in the transaction that makes it, to a
 hash chain signed with a key derived from the master key. An entry holds names,
 versions and agents: never a value, nor a hash of one. Reading needs no key.
-`verify` exits 6 naming the first broken entry (chain:seq and what is wrong)."
+`verify` exits 6 naming the first broken entry (chain:seq and what is wrong).
+A `checkpoint` entry stands for the entries `prune` removed before it."
 )]
 pub struct AuditArgs {
     #[command(subcommand)]
@@ -624,6 +627,9 @@ pub struct AuditArgs {
     /// Only entries about this secret
     #[arg(long, value_name = "NAME")]
     pub secret: Option<String>,
+    /// Only entries made by this actor (`owner`: whoever holds the master key)
+    #[arg(long, value_name = "P")]
+    pub actor: Option<String>,
     /// Only entries since a time (2026-12-01T00:00:00Z) or for a duration back (7d, 12h)
     #[arg(long, value_name = "T")]
     pub since: Option<String>,
@@ -642,14 +648,60 @@ pub enum AuditCommand {
 Examples:
   vault audit verify
   VAULT_KEY=... vault audit verify      # also checks the signing key against the master key
+  vault audit verify --anchor 0:42:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+  vault audit verify --json             # the result and each chain's head as JSON
 
-Recomputes each chain from its first entry. Exit 0 when every entry verifies;
-exit 6 naming the first broken one (chain:seq and what is wrong): an entry edited,
-deleted or moved, or a signature that does not verify. Needs no key; when the
-vault unlocks without a prompt (key file, VAULT_KEY), the stored public key is
-checked against the one the master key derives as well. Cutting entries off the
-end of a chain is visible only against a chain head you noted earlier.")]
-    Verify,
+Recomputes each chain from its first entry, or from the signed checkpoint a
+`prune` left. Exit 0 when every entry verifies; exit 6 naming the first broken
+one (chain:seq and what is wrong): an entry edited, deleted or moved, a
+checkpoint edited or forged, or a signature that does not verify. Needs no key;
+when the vault unlocks without a prompt (key file, VAULT_KEY), the stored public
+key is checked against the one the master key derives as well.
+
+It ends by printing each chain's head as `head CHAIN:SEQ:HASH`. Cutting entries
+off the end of a chain is visible only against a head you noted earlier: keep
+one (a CI log, a ticket) and pass it back with --anchor; verify then exits 6 if
+the chain no longer reaches it or that entry changed. An anchor older than a
+prune's cut is accepted when the chain verifiably went past it.")]
+    Verify(AuditVerifyArgs),
+    /// Remove entries older than a time, leaving a signed checkpoint in their place
+    #[command(after_help = "\
+Examples:
+  vault audit prune --before 90d
+  vault audit prune --before 2026-09-01 --yes
+  vault audit prune --before 2026-09-01T00:00:00Z --yes
+
+Bounds the trail's growth without silently losing history. In one transaction
+it verifies the owners' chain (refusing, exit 6, if it is broken), appends a
+`checkpoint` entry signed like every other one, recording how many entries were
+pruned, their seq and time range, and the hash and key the next entry links to,
+then deletes those entries. `vault audit verify` starts from that checkpoint,
+and `vault audit` lists it (\"pruned N entries before ...\"). Only the oldest
+entries go: pruning stops at the first entry made at or after --before.
+
+Needs the key (the checkpoint is signed). Asks y/N on a terminal; otherwise
+(a pipe, a script) it asks nothing and needs --yes.")]
+    Prune(AuditPruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// A chain head noted earlier (from a `head` line), which the chain must still reach
+    #[arg(long, value_name = "CHAIN:SEQ:HASH")]
+    pub anchor: Vec<String>,
+    /// Print the result and each chain's head as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditPruneArgs {
+    /// Prune entries made before this: a duration back from now (90d, 12h) or a time (2026-09-01, 2026-09-01T00:00:00Z)
+    #[arg(long, value_name = "DUR|TIME")]
+    pub before: String,
+    /// Prune without asking
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// Write a consistent, still-encrypted copy of the vault to a new file

@@ -693,6 +693,33 @@ pub fn an_audit_seq_is_never_written_twice(e: &impl Engine) {
     assert_eq!(all[0].at, "t", "the first entry stays as it was");
 }
 
+pub fn pruning_takes_one_chains_prefix_only(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        for seq in 1..=4 {
+            tx.append_audit(&audit_row(0, seq, "t"))?;
+        }
+        tx.append_audit(&audit_row(3, 1, "t"))?;
+        Ok(())
+    })
+    .unwrap();
+    let gone = s.write(|tx| Ok(tx.prune_audit(0, 2)?)).unwrap();
+    assert_eq!(gone, 2);
+    let left = s
+        .read(|tx| Ok(tx.audit_entries(&AuditFilter::default())?))
+        .unwrap();
+    assert_eq!(
+        left.iter().map(|r| (r.chain, r.seq)).collect::<Vec<_>>(),
+        [(0, 3), (0, 4), (3, 1)],
+        "later entries and other chains stay"
+    );
+    assert_eq!(
+        s.read(|tx| Ok(tx.audit_head(0)?)).unwrap(),
+        Some((4, vec![5; 32]))
+    );
+    assert_eq!(s.write(|tx| Ok(tx.prune_audit(0, 2)?)).unwrap(), 0);
+}
+
 /// Runs every contract test against one engine: `contract_suite!(module, engine_expr)`.
 macro_rules! contract_suite {
     ($module:ident, $engine:expr) => {
@@ -785,6 +812,10 @@ macro_rules! contract_suite {
             #[test]
             fn an_audit_seq_is_never_written_twice() {
                 super::an_audit_seq_is_never_written_twice(&$engine)
+            }
+            #[test]
+            fn pruning_takes_one_chains_prefix_only() {
+                super::with($engine, super::pruning_takes_one_chains_prefix_only)
             }
             #[test]
             fn concurrent_writers_lose_nothing() {

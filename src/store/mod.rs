@@ -253,6 +253,10 @@ pub trait Records {
     fn audit_head(&self, chain: u64) -> StoreResult<Option<(u64, Vec<u8>)>>;
     /// Audit entries matching `filter`, by chain then seq.
     fn audit_entries(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRow>>;
+    /// Delete the entries of `chain` up to and including `through_seq`
+    /// (`vault audit prune`, in the transaction that appends the signed
+    /// checkpoint recording them); returns how many went.
+    fn prune_audit(&self, chain: u64, through_seq: u64) -> StoreResult<u64>;
 }
 
 /// One audit entry as stored (docs/FORMAT.md "Audit trail"). `subject` is

@@ -241,61 +241,252 @@ impl AuditEntry {
     }
 }
 
+/// The action of a prune checkpoint (docs/FORMAT.md §18.6).
+pub const CHECKPOINT: &str = "checkpoint";
+
+/// What a checkpoint records about the entries it replaced: its chain's
+/// entries `first_seq..=last_seq`, made from `from` to `to`, all before
+/// `before`; `last_hash` is the hash of entry `last_seq` (the next entry's
+/// `prev`) and `audit_pk` the key that signs entry `last_seq + 1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub before: String,
+    pub count: u64,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub from: String,
+    pub to: String,
+    pub last_hash: Vec<u8>,
+    pub audit_pk: Vec<u8>,
+}
+
+impl Checkpoint {
+    fn to_subject(&self) -> Value {
+        json!({
+            "before": self.before,
+            "count": self.count,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "from": self.from,
+            "to": self.to,
+            "last_hash": hex(&self.last_hash),
+            "audit_pk": hex(&self.audit_pk),
+        })
+    }
+
+    /// A checkpoint entry's subject; `None` when a field is missing or
+    /// malformed.
+    pub fn from_subject(s: &Value) -> Option<Checkpoint> {
+        let text = |k: &str| s.get(k).and_then(Value::as_str).map(str::to_owned);
+        let num = |k: &str| s.get(k).and_then(Value::as_u64);
+        let bytes = |k: &str| {
+            s.get(k)
+                .and_then(Value::as_str)
+                .and_then(unhex)
+                .filter(|b| b.len() == 32)
+        };
+        Some(Checkpoint {
+            before: text("before")?,
+            count: num("count")?,
+            first_seq: num("first_seq")?,
+            last_seq: num("last_seq")?,
+            from: text("from")?,
+            to: text("to")?,
+            last_hash: bytes("last_hash")?,
+            audit_pk: bytes("audit_pk")?,
+        })
+    }
+}
+
+/// A chain head as a user pins it: `CHAIN:SEQ:HASH` (hash in hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub chain: u64,
+    pub seq: u64,
+    pub hash: Vec<u8>,
+}
+
+impl Anchor {
+    pub fn parse(text: &str) -> Result<Anchor> {
+        let bad = || {
+            Error::usage(format!("--anchor {text:?} is not CHAIN:SEQ:HASH"))
+                .hint("copy a head line of `vault audit verify`, e.g. --anchor 0:42:9f86d08188… (64 hex digits)")
+        };
+        let mut parts = text.trim().splitn(3, ':');
+        let (Some(c), Some(s), Some(h)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        let chain = c.parse().map_err(|_| bad())?;
+        let seq: u64 = s.parse().map_err(|_| bad())?;
+        let hash = unhex(&h.to_ascii_lowercase())
+            .filter(|b| b.len() == 32)
+            .ok_or_else(bad)?;
+        if seq == 0 {
+            return Err(bad());
+        }
+        Ok(Anchor { chain, seq, hash })
+    }
+}
+
+impl Anchor {
+    /// The anchored entry's hash in hex.
+    pub fn hash_hex(&self) -> String {
+        hex(&self.hash)
+    }
+}
+
+impl std::fmt::Display for Anchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.chain, self.seq, self.hash_hex())
+    }
+}
+
 /// What `vault audit verify` found on an intact trail.
 pub struct Verified {
     pub entries: usize,
     pub chains: usize,
     /// The stored public key was checked against the master key too.
     pub key_checked: bool,
+    /// Each chain's last entry, to pin as an anchor.
+    pub heads: Vec<Anchor>,
+    /// The checkpoint each pruned chain starts from: (its chain, its seq, what it records).
+    pub checkpoints: Vec<(u64, u64, Checkpoint)>,
+    /// Anchors that lie in a pruned stretch: the chain went past them, but
+    /// their hash cannot be compared any more (a checkpoint recording that
+    /// very entry is compared).
+    pub anchors_pruned: Vec<Anchor>,
 }
 
-/// The first problem of one chain's rows, in seq order: continuity, links,
-/// hashes and signatures.
-/// Returns the key the chain ends with (after any rekey entries).
-fn check_chain(vault_id: &[u8], pk: Option<&[u8]>, rows: &[AuditRow]) -> Result<Option<Vec<u8>>> {
-    let mut pk: Option<Vec<u8>> = pk.map(<[u8]>::to_vec);
-    let mut prev: Vec<u8> = GENESIS.to_vec();
-    for (i, r) in rows.iter().enumerate() {
-        let broken = |what: &str| {
-            Error::integrity(format!(
-                "audit entry {}:{} is broken: {what}",
-                r.chain, r.seq
-            ))
-            .hint("the audit table was changed outside vault; keep this database as evidence and restore vault.db from a backup")
-        };
-        let expected = i as u64 + 1;
-        if r.seq != expected {
-            return Err(broken(&format!(
-                "expected seq {expected} here: an entry before it was deleted or the rows were renumbered"
-            )));
+/// What `vault audit prune` did.
+pub struct Pruned {
+    /// The checkpoint's own seq in the owners' chain.
+    pub seq: u64,
+    pub checkpoint: Checkpoint,
+}
+
+/// The error for a broken entry `chain:seq`.
+fn broken(r: &AuditRow, what: &str) -> Error {
+    Error::integrity(format!(
+        "audit entry {}:{} is broken: {what}",
+        r.chain, r.seq
+    ))
+    .hint("the audit table was changed outside vault; keep this database as evidence and restore vault.db from a backup")
+}
+
+/// An entry's subject and the hash its content gives, checking the subject
+/// is canonical JSON and the stored hash matches.
+fn recompute(vault_id: &[u8], r: &AuditRow) -> Result<(Value, [u8; 32])> {
+    let Ok(subject) = serde_json::from_str::<Value>(&r.subject) else {
+        return Err(broken(r, "its subject is not JSON"));
+    };
+    if canonical_json(&subject) != r.subject {
+        return Err(broken(
+            r,
+            "its subject is not in canonical form: it was edited",
+        ));
+    }
+    let entry = entry_bytes(r.chain, r.seq, &r.at, &r.action, &subject, &r.host);
+    let hash = entry_hash(vault_id, r.chain, r.seq, &r.prev, entry.as_bytes());
+    if r.hash != hash {
+        return Err(broken(
+            r,
+            "its content does not match its hash: it was edited or moved",
+        ));
+    }
+    Ok((subject, hash))
+}
+
+/// The checkpoint (its seq and what it records) a pruned chain starts
+/// from; `None` for a chain that starts at seq 1.
+type StartsAt = Option<(u64, Checkpoint)>;
+
+/// One chain, checked entry by entry in seq order: continuity, links,
+/// hashes and signatures, switching key after each rekey entry.
+struct Walk {
+    /// The key the next entry must be signed with.
+    pk: Option<Vec<u8>>,
+    /// The hash the next entry must link to.
+    prev: Vec<u8>,
+    next_seq: u64,
+    /// The checkpoint (its seq) the walk started from, until the first step.
+    from_checkpoint: Option<u64>,
+}
+
+impl Walk {
+    /// Where a chain's rows (in seq order, not empty) start: at seq 1 with
+    /// the first audit key, or after the entries a checkpoint among them
+    /// records as pruned, with the key and hash it recorded. Every
+    /// checkpoint's content is checked first, so an edited one is named.
+    fn start(
+        vault_id: &[u8],
+        first_pk: Option<&[u8]>,
+        rows: &[AuditRow],
+    ) -> Result<(Walk, StartsAt)> {
+        let mut found = None;
+        for r in rows.iter().filter(|r| r.action == CHECKPOINT) {
+            let (subject, _) = recompute(vault_id, r)?;
+            let Some(cp) = Checkpoint::from_subject(&subject) else {
+                return Err(broken(r, "this checkpoint does not record what it pruned"));
+            };
+            if found.is_none() && cp.last_seq + 1 == rows[0].seq {
+                found = Some((r.seq, cp));
+            }
         }
-        if r.prev != prev {
-            return Err(broken("its link to the previous entry does not match: an entry before it was changed, removed or moved"));
+        if rows[0].seq == 1 {
+            let walk = Walk {
+                pk: first_pk.map(<[u8]>::to_vec),
+                prev: GENESIS.to_vec(),
+                next_seq: 1,
+                from_checkpoint: None,
+            };
+            return Ok((walk, None));
         }
-        let Ok(subject) = serde_json::from_str::<Value>(&r.subject) else {
-            return Err(broken("its subject is not JSON"));
-        };
-        if canonical_json(&subject) != r.subject {
+        let Some((seq, cp)) = found else {
             return Err(broken(
-                "its subject is not in canonical form: it was edited",
+                &rows[0],
+                "the entries before it are missing and no prune checkpoint records them: they were deleted outside vault",
+            ));
+        };
+        let walk = Walk {
+            pk: Some(cp.audit_pk.clone()),
+            prev: cp.last_hash.clone(),
+            next_seq: rows[0].seq,
+            from_checkpoint: Some(seq),
+        };
+        Ok((walk, Some((seq, cp))))
+    }
+
+    fn step(&mut self, vault_id: &[u8], r: &AuditRow) -> Result<()> {
+        if r.seq != self.next_seq {
+            return Err(broken(
+                r,
+                &format!(
+                "expected seq {} here: an entry before it was deleted or the rows were renumbered",
+                self.next_seq
+            ),
             ));
         }
-        let entry = entry_bytes(r.chain, r.seq, &r.at, &r.action, &subject, &r.host);
-        let hash = entry_hash(vault_id, r.chain, r.seq, &r.prev, entry.as_bytes());
-        if r.hash != hash {
-            return Err(broken(
-                "its content does not match its hash: it was edited or moved",
-            ));
+        if r.prev != self.prev {
+            return Err(broken(r, &match self.from_checkpoint {
+                Some(c) => format!(
+                    "its link does not match the hash that checkpoint {}:{c} recorded for the last pruned entry: this entry or the checkpoint was changed",
+                    r.chain
+                ),
+                None => "its link to the previous entry does not match: an entry before it was changed, removed or moved".to_owned(),
+            }));
         }
-        match pk.as_deref() {
+        let (subject, hash) = recompute(vault_id, r)?;
+        match self.pk.as_deref() {
             Some(pk) if verify_sig(pk, &hash, &r.sig) => {}
             Some(_) => {
                 return Err(broken(
+                    r,
                     "its signature does not verify with the chain's public key",
                 ))
             }
             None => {
                 return Err(broken(
+                    r,
                     "there is no public key to check its signature (meta audit_pk is missing)",
                 ))
             }
@@ -306,13 +497,105 @@ fn check_chain(vault_id: &[u8], pk: Option<&[u8]>, rows: &[AuditRow]) -> Result<
                 .and_then(Value::as_str)
                 .and_then(unhex)
             {
-                Some(next) => pk = Some(next),
-                None => return Err(broken("this rekey entry does not name the next audit key")),
+                Some(next) => self.pk = Some(next),
+                None => {
+                    return Err(broken(
+                        r,
+                        "this rekey entry does not name the next audit key",
+                    ))
+                }
             }
         }
-        prev = r.hash.clone();
+        self.prev = r.hash.clone();
+        self.next_seq = r.seq + 1;
+        self.from_checkpoint = None;
+        Ok(())
     }
-    Ok(pk)
+}
+
+/// Check one chain's rows (seq order); returns the key it ends with and the
+/// checkpoint it starts from, if pruned.
+fn check_chain(
+    vault_id: &[u8],
+    pk: Option<&[u8]>,
+    rows: &[AuditRow],
+) -> Result<(Option<Vec<u8>>, StartsAt)> {
+    if rows.is_empty() {
+        return Ok((pk.map(<[u8]>::to_vec), None));
+    }
+    let (mut walk, cp) = Walk::start(vault_id, pk, rows)?;
+    for r in rows {
+        walk.step(vault_id, r)?;
+    }
+    Ok((walk.pk, cp))
+}
+
+/// The chain ends with the key in use: the stored current one.
+fn check_end_key(chain: u64, last: Option<&[u8]>, current: Option<&[u8]>) -> Result<()> {
+    if last == current {
+        return Ok(());
+    }
+    Err(Error::integrity(format!(
+        "the audit key in use (meta audit_pk_now, else audit_pk) is not the one chain {chain} ends with: the chain's tail was cut, a checkpoint was forged, or meta was edited"
+    ))
+    .hint("restore vault.db from a backup"))
+}
+
+/// An anchor against the chain's rows (seq order) and its checkpoint: Ok(true)
+/// when the anchored entry is there with that hash, Ok(false) when it was
+/// pruned and the chain verifiably went past it.
+fn check_anchor(a: &Anchor, rows: &[AuditRow], cp: Option<&Checkpoint>) -> Result<bool> {
+    let cut = |what: String| {
+        Error::integrity(format!("audit anchor {a} does not hold: {what}"))
+            .hint("entries were cut off the end of the chain or the vault was rolled back; compare with a backup and keep this database as evidence")
+    };
+    let Some(head) = rows.last() else {
+        return Err(cut(format!("chain {} has no entries", a.chain)));
+    };
+    if head.seq < a.seq {
+        return Err(cut(format!(
+            "chain {} ends at seq {}, before the anchored seq {}",
+            a.chain, head.seq, a.seq
+        )));
+    }
+    if let Some(r) = rows.iter().find(|r| r.seq == a.seq) {
+        if r.hash != a.hash {
+            return Err(cut(format!("entry {}:{} has another hash", a.chain, a.seq)));
+        }
+        return Ok(true);
+    }
+    match cp {
+        Some(cp) if cp.last_seq == a.seq && cp.last_hash != a.hash => Err(cut(format!(
+            "the checkpoint records another hash for the pruned entry {}:{}",
+            a.chain, a.seq
+        ))),
+        Some(cp) if cp.last_seq == a.seq => Ok(true),
+        Some(cp) if a.seq < cp.last_seq => Ok(false),
+        _ => Err(cut(format!("entry {}:{} is missing", a.chain, a.seq))),
+    }
+}
+
+/// The owners' chain's entries to prune before `before`: the longest
+/// prefix of entries made before it (a clock that went back never makes a
+/// gap).
+fn prunable(rows: &[AuditRow], before: &str) -> usize {
+    rows.iter().take_while(|r| r.at.as_str() < before).count()
+}
+
+/// The checkpoint for pruning the first `n` (> 0) of a chain's rows, with
+/// `audit_pk` still to be filled in from a walk of the chain.
+fn checkpoint_for(rows: &[AuditRow], n: usize, before: &str) -> Checkpoint {
+    let (first, last) = (&rows[0], &rows[n - 1]);
+    Checkpoint {
+        before: before.to_owned(),
+        count: n as u64,
+        first_seq: first.seq,
+        last_seq: last.seq,
+        from: first.at.clone(),
+        to: last.at.clone(),
+        last_hash: last.hash.clone(),
+        audit_pk: Vec::new(),
+    }
 }
 
 impl Vault {
@@ -328,10 +611,11 @@ impl Vault {
         Ok(out)
     }
 
-    /// `vault audit verify`: every chain from its first entry, every link,
-    /// hash and signature (no unlock needed). When the vault unlocks
-    /// quietly, the stored public key is checked against the master key.
-    pub fn audit_verify(&mut self, src: &KeySource) -> Result<Verified> {
+    /// `vault audit verify`: every chain from its first entry or the
+    /// checkpoint that pruned it, every link, hash and signature (no unlock
+    /// needed), then each anchor. When the vault unlocks quietly, the
+    /// stored public key is checked against the master key.
+    pub fn audit_verify(&mut self, src: &KeySource, anchors: &[Anchor]) -> Result<Verified> {
         let key_checked = matches!(self.unlock_quietly(src), Ok(true));
         let derived = if key_checked {
             Some(signer(&self.crypt)?.public_key())
@@ -360,19 +644,107 @@ impl Vault {
         for r in rows {
             chains.entry(r.chain).or_default().push(r);
         }
+        let mut checkpoints = Vec::new();
+        let mut found: BTreeMap<u64, Option<Checkpoint>> = BTreeMap::new();
         for (chain, rows) in &chains {
-            let last = check_chain(&vault_id, pk.as_deref(), rows)?;
-            if *chain == OWNER_CHAIN && pk_now.is_some() && last != pk_now {
-                return Err(Error::integrity(format!(
-                    "the audit key in use (meta audit_pk_now) is not the one the last rekey entry of chain {chain} names: the chain's tail was cut or meta was edited"
-                ))
-                .hint("restore vault.db from a backup"));
+            let (last, cp) = check_chain(&vault_id, pk.as_deref(), rows)?;
+            if *chain == OWNER_CHAIN {
+                check_end_key(*chain, last.as_deref(), current.as_deref())?;
+            }
+            if let Some((seq, cp)) = &cp {
+                checkpoints.push((*chain, *seq, cp.clone()));
+            }
+            found.insert(*chain, cp.map(|(_, cp)| cp));
+        }
+        let mut anchors_pruned = Vec::new();
+        for a in anchors {
+            let rows = chains.get(&a.chain).map(Vec::as_slice).unwrap_or(&[]);
+            let cp = found.get(&a.chain).and_then(Option::as_ref);
+            if !check_anchor(a, rows, cp)? {
+                anchors_pruned.push(a.clone());
             }
         }
+        let heads = chains
+            .iter()
+            .filter_map(|(chain, rows)| rows.last().map(|r| (chain, r)))
+            .map(|(chain, r)| Anchor {
+                chain: *chain,
+                seq: r.seq,
+                hash: r.hash.clone(),
+            })
+            .collect();
         Ok(Verified {
             entries,
             chains: chains.len(),
             key_checked,
+            heads,
+            checkpoints,
+            anchors_pruned,
+        })
+    }
+
+    /// What `vault audit prune --before T` would take from the owners'
+    /// chain (no key needed): the checkpoint it would write, without the
+    /// key it records; `None` when nothing is older than `before`.
+    pub fn audit_prune_plan(&mut self, before: &str) -> Result<Option<Checkpoint>> {
+        let rows = self.store.read(|tx| {
+            Ok(tx.audit_entries(&AuditFilter {
+                chain: Some(OWNER_CHAIN),
+                ..AuditFilter::default()
+            })?)
+        })?;
+        let n = prunable(&rows, before);
+        Ok((n > 0).then(|| checkpoint_for(&rows, n, before)))
+    }
+
+    /// `vault audit prune --before T`: in one transaction, verify the
+    /// owners' chain, append a signed checkpoint recording the entries made
+    /// before `before` (the longest such prefix), and delete them. Refuses
+    /// on a chain that does not verify: pruning must not bury a break.
+    /// `None` when nothing is older than `before`.
+    pub fn audit_prune(&mut self, src: &KeySource, before: &str) -> Result<Option<Pruned>> {
+        self.write(src, |tx, crypt| {
+            let rows = tx.audit_entries(&AuditFilter {
+                chain: Some(OWNER_CHAIN),
+                ..AuditFilter::default()
+            })?;
+            let n = prunable(&rows, before);
+            if n == 0 {
+                return Ok(None);
+            }
+            let not_pruned = |e: Error| e.also("nothing was pruned");
+            let (pk_now, first_pk) = (tx.meta(META_AUDIT_PK_NOW)?, tx.meta(META_AUDIT_PK)?);
+            let (mut walk, _) =
+                Walk::start(&crypt.vault_id, first_pk.as_deref(), &rows).map_err(not_pruned)?;
+            let mut resume_pk = None;
+            for (i, r) in rows.iter().enumerate() {
+                walk.step(&crypt.vault_id, r).map_err(not_pruned)?;
+                if i + 1 == n {
+                    resume_pk = walk.pk.clone();
+                }
+            }
+            let current = pk_now.or(first_pk);
+            check_end_key(OWNER_CHAIN, walk.pk.as_deref(), current.as_deref())
+                .map_err(not_pruned)?;
+            let Some(audit_pk) = resume_pk else {
+                return Err(not_pruned(Error::integrity(
+                    "no audit public key is stored (meta audit_pk is missing)",
+                )));
+            };
+            let checkpoint = Checkpoint {
+                audit_pk,
+                ..checkpoint_for(&rows, n, before)
+            };
+            append(tx, crypt, CHECKPOINT, checkpoint.to_subject())?;
+            let seq = tx.audit_head(OWNER_CHAIN)?.map_or(0, |(s, _)| s);
+            let gone = tx.prune_audit(OWNER_CHAIN, checkpoint.last_seq)?;
+            if gone != n as u64 {
+                return Err(Error::other(format!(
+                    "the audit table changed while pruning ({gone} entries instead of {n}); nothing was pruned"
+                ))
+                .hint("run the command again"));
+            }
+            Ok(Some(Pruned { seq, checkpoint }))
         })
     }
 }
@@ -411,29 +783,138 @@ mod tests {
         assert_eq!(b["list"].as_array().map(Vec::len), Some(NAMES_IN_ENTRY));
     }
 
+    fn test_signer() -> AuditSigner {
+        AuditSigner::derive(&crate::crypto::MasterKey::from_bytes([5; 32]), b"vid")
+    }
+
+    /// A signed row of chain 0 after `prev`.
+    fn signed(seq: u64, at: &str, action: &str, subject: Value, prev: &[u8]) -> AuditRow {
+        let e = entry_bytes(0, seq, at, action, &subject, "h");
+        let hash = entry_hash(b"vid", 0, seq, prev, e.as_bytes());
+        AuditRow {
+            chain: 0,
+            seq,
+            at: at.into(),
+            action: action.into(),
+            subject: canonical_json(&subject),
+            host: "h".into(),
+            prev: prev.to_vec(),
+            hash: hash.to_vec(),
+            sig: test_signer().sign(&hash).to_vec(),
+        }
+    }
+
     fn chain(n: u64) -> (Vec<AuditRow>, [u8; 32]) {
-        let m = crate::crypto::MasterKey::from_bytes([5; 32]);
-        let s = AuditSigner::derive(&m, b"vid");
         let mut prev = GENESIS.to_vec();
         let mut rows = Vec::new();
         for seq in 1..=n {
             let subject = json!({"name": format!("S{seq}"), "version": seq});
-            let e = entry_bytes(0, seq, "t", "set", &subject, "h");
-            let hash = entry_hash(b"vid", 0, seq, &prev, e.as_bytes());
-            rows.push(AuditRow {
-                chain: 0,
-                seq,
-                at: "t".into(),
-                action: "set".into(),
-                subject: canonical_json(&subject),
-                host: "h".into(),
-                prev: prev.clone(),
-                hash: hash.to_vec(),
-                sig: s.sign(&hash).to_vec(),
-            });
-            prev = hash.to_vec();
+            let r = signed(seq, "t", "set", subject, &prev);
+            prev = r.hash.clone();
+            rows.push(r);
         }
-        (rows, s.public_key())
+        (rows, test_signer().public_key())
+    }
+
+    /// Chain of 4 with a checkpoint (seq 5) recording 1..=2, and 1..=2 gone.
+    fn pruned() -> (Vec<AuditRow>, [u8; 32]) {
+        let (mut rows, pk) = chain(4);
+        let cp = Checkpoint {
+            before: "u".into(),
+            count: 2,
+            first_seq: 1,
+            last_seq: 2,
+            from: "t".into(),
+            to: "t".into(),
+            last_hash: rows[1].hash.clone(),
+            audit_pk: pk.to_vec(),
+        };
+        let prev = rows[3].hash.clone();
+        rows.push(signed(5, "u", CHECKPOINT, cp.to_subject(), &prev));
+        rows.drain(..2);
+        (rows, pk)
+    }
+
+    #[test]
+    fn a_pruned_chain_verifies_from_its_checkpoint_and_only_from_it() {
+        let (rows, pk) = pruned();
+        let (last, cp) = check_chain(b"vid", Some(&pk), &rows).unwrap();
+        assert_eq!(last.as_deref(), Some(&pk[..]));
+        let (seq, cp) = cp.unwrap();
+        assert_eq!((seq, cp.count, cp.last_seq), (5, 2, 2));
+        assert_eq!(Checkpoint::from_subject(&cp.to_subject()), Some(cp));
+        let err = |rows: &[AuditRow]| {
+            check_chain(b"vid", Some(&pk), rows)
+                .unwrap_err()
+                .to_string()
+        };
+        let mut first_gone = rows.clone();
+        first_gone.remove(0);
+        assert!(err(&first_gone).contains("0:4"), "{}", err(&first_gone));
+        let mut edited = rows.clone();
+        edited[2].subject = edited[2].subject.replace("\"count\":2", "\"count\":3");
+        assert!(err(&edited).contains("0:5"), "{}", err(&edited));
+        let mut forged = rows.clone();
+        forged[2].sig[0] ^= 1;
+        assert!(err(&forged).contains("0:5"), "{}", err(&forged));
+        // Without its checkpoint the pruned chain does not verify.
+        assert!(err(&rows[..2]).contains("0:3"), "{}", err(&rows[..2]));
+    }
+
+    #[test]
+    fn prunable_takes_the_prefix_made_before_the_cut() {
+        let mut rows = chain(4).0;
+        for (r, at) in rows.iter_mut().zip(["1", "3", "2", "5"]) {
+            r.at = at.into();
+        }
+        assert_eq!(prunable(&rows, "0"), 0);
+        assert_eq!(
+            prunable(&rows, "3"),
+            1,
+            "stops at the first entry at or after the cut"
+        );
+        assert_eq!(prunable(&rows, "4"), 3);
+        assert_eq!(prunable(&rows, "9"), 4);
+    }
+
+    #[test]
+    fn an_anchor_round_trips_and_bad_ones_are_usage_errors() {
+        let a = Anchor {
+            chain: 0,
+            seq: 7,
+            hash: vec![0xab; 32],
+        };
+        assert_eq!(Anchor::parse(&a.to_string()).unwrap(), a);
+        assert_eq!(Anchor::parse(&a.to_string().to_uppercase()).unwrap(), a);
+        for bad in ["", "0:7", "0:0:ab", "0:7:abab", "a:7:00", "0:-1:00"] {
+            assert_eq!(Anchor::parse(bad).unwrap_err().exit_code(), 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_anchor_checks_presence_hash_and_pruned_stretches() {
+        let (rows, _) = pruned();
+        let cp = Checkpoint::from_subject(&serde_json::from_str(&rows[2].subject).unwrap());
+        let at = |seq: u64, hash: &[u8]| Anchor {
+            chain: 0,
+            seq,
+            hash: hash.to_vec(),
+        };
+        let check = |a: &Anchor| check_anchor(a, &rows, cp.as_ref());
+        assert!(check(&at(4, &rows[1].hash)).unwrap());
+        assert!(check(&at(4, &rows[0].hash)).is_err(), "another hash");
+        assert!(check(&at(6, &rows[2].hash)).is_err(), "past the head");
+        let last_pruned = cp.as_ref().unwrap().last_hash.clone();
+        assert!(
+            check(&at(2, &last_pruned)).unwrap(),
+            "the checkpoint's record"
+        );
+        assert!(check(&at(2, &rows[0].hash)).is_err());
+        assert!(!check(&at(1, &[0; 32])).unwrap(), "pruned, and passed");
+        assert!(
+            check_anchor(&at(1, &[0; 32]), &[], None).is_err(),
+            "no chain"
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ mod unlock;
 
 use agents::check_provider_rule;
 pub use agents::{GrantRequest, Receipt};
-pub use audit::AuditEntry;
+pub use audit::{Anchor, AuditEntry, Checkpoint, CHECKPOINT};
 pub use history::History;
 pub use io::{
     capped, import_without_vault, ExportedAgent, ExportedSecret, ImportEntry, ImportMeta,

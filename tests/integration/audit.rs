@@ -2,11 +2,12 @@
 //! shows after sets, reveals, runs and grants; that no value reaches the
 //! trail; that `vault audit verify` finds an edited, deleted or moved row
 //! (exit 6, naming chain:seq) and passes an untouched vault; that a reveal
-//! with no audit entry is refused.
+//! with no audit entry is refused; that `vault audit prune` leaves a signed
+//! checkpoint the rest still verifies from; that an anchor shows a cut tail.
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::util::*;
 
@@ -236,14 +237,29 @@ fn filters_by_agent_secret_and_time() {
     assert_eq!(entries(&e, &["--since", "1h"]).len(), 7);
     let bad = e.vault(&["audit", "--since", "soon"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(entries(&e, &["--actor", "owner"]).len(), 7);
+    assert!(entries(&e, &["--actor", "bob"]).is_empty());
+    assert_eq!(
+        entries(&e, &["--actor", "owner", "--agent", "bot"]).len(),
+        3
+    );
 }
 
 #[test]
 fn follow_streams_new_entries_as_json_lines() {
+    follow_streams(&["audit", "--follow"]);
+}
+
+#[test]
+fn follow_with_json_is_one_object_a_line_too() {
+    follow_streams(&["audit", "--follow", "--json"]);
+}
+
+fn follow_streams(args: &[&str]) {
     let e = busy_vault();
     let mut child = e
         .std_cmd(VAULT_BIN)
-        .args(["audit", "--follow"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -272,4 +288,310 @@ fn follow_streams_new_entries_as_json_lines() {
     assert_eq!(v["subject"]["name"], "LATER");
     assert!(!line.contains("sk-later-value-5678"));
     assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+// ---- prune, checkpoints and anchors ----
+
+const LATER: &str = "sk-later-value-5678";
+const SECRETS: &[&str] = &[VALUE, VALUE2, LATER];
+
+/// Now, to the second, as entries record it; after a pause, so every entry
+/// made so far is older.
+fn cut_now() -> String {
+    std::thread::sleep(Duration::from_millis(1100));
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// `busy_vault` (entries 1-6), then a cut, entries 7 (set) and 8 (grant)
+/// after it, and `prune --before` the cut: checkpoint 9.
+fn pruned_vault() -> (Env, String) {
+    let e = busy_vault();
+    let cut = cut_now();
+    e.set("LATER", LATER);
+    e.ok(&["grant", "LATER", "--agent", "bot"]);
+    let out = e.ok(&["audit", "prune", "--before", &cut, "--yes"]);
+    assert_code_no_leak(&out, 0, SECRETS);
+    assert!(
+        stdout(&out).contains("pruned 6 entries"),
+        "{}",
+        stdout(&out)
+    );
+    (e, cut)
+}
+
+fn seqs(e: &Env) -> Vec<u64> {
+    entries(e, &[])
+        .iter()
+        .map(|x| x["seq"].as_u64().unwrap())
+        .collect()
+}
+
+/// The head line of `verify --json` for chain 0, as CHAIN:SEQ:HASH.
+fn head(e: &Env) -> String {
+    let out = e.ok(&["audit", "verify", "--json"]);
+    let v = json(&out);
+    assert_eq!(v["intact"], true);
+    v["heads"][0]["anchor"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn prune_keeps_later_entries_behind_a_checkpoint_that_verifies_and_is_listed() {
+    let (e, cut) = pruned_vault();
+    assert_eq!(seqs(&e), [7, 8, 9], "entries after the cut stay");
+    assert_eq!(e.sql_i64("SELECT count(*) FROM audit"), 3);
+    let all = entries(&e, &[]);
+    let cp = &all[2];
+    assert_eq!(cp["action"], "checkpoint");
+    assert_eq!(cp["subject"]["count"], 6);
+    assert_eq!(cp["subject"]["first_seq"], 1);
+    assert_eq!(cp["subject"]["last_seq"], 6);
+    assert_eq!(cp["subject"]["before"], cut.as_str());
+    assert_eq!(cp["subject"]["last_hash"].as_str().unwrap().len(), 64);
+
+    let out = verify(&e);
+    assert_code_no_leak(&out, 0, SECRETS);
+    let text = stdout(&out);
+    assert!(text.contains("3 entries"), "{text}");
+    assert!(text.contains("checkpoint 0:9"), "{text}");
+    assert!(text.contains("matches the master key"), "{text}");
+    assert!(text.contains("head 0:9:"), "{text}");
+
+    let table = e.ok(&["audit"]);
+    assert_code_no_leak(&table, 0, SECRETS);
+    assert!(
+        stdout(&table).contains(&format!("pruned 6 entries before {cut} (seq 1..6")),
+        "{}",
+        stdout(&table)
+    );
+
+    // Later entries chain on from the checkpoint; a second prune takes the
+    // first checkpoint with it and leaves its own.
+    let cut2 = cut_now();
+    e.set("LATER", "sk-later-value-again-1");
+    e.ok(&["audit", "prune", "--before", &cut2, "--yes"]);
+    assert_eq!(seqs(&e), [10, 11]);
+    assert_code_no_leak(&verify(&e), 0, SECRETS);
+    let out = e.ok(&["audit", "prune", "--before", &cut2, "--yes"]);
+    assert!(
+        stdout(&out).contains("nothing to prune"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(seqs(&e), [10, 11], "nothing to prune writes no checkpoint");
+}
+
+#[test]
+fn after_a_prune_an_edited_remaining_entry_is_caught() {
+    let (e, _) = pruned_vault();
+    e.sql("UPDATE audit SET host = 'elsewhere' WHERE seq = 8");
+    let out = verify(&e);
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("audit entry 0:8"), "{}", stderr(&out));
+}
+
+#[test]
+fn after_a_prune_a_deleted_or_moved_remaining_entry_is_caught() {
+    let (e, _) = pruned_vault();
+    // The first entry after the cut: what is left no longer links to the
+    // checkpoint's record.
+    e.sql("DELETE FROM audit WHERE seq = 7");
+    let out = verify(&e);
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("audit entry 0:8"), "{}", stderr(&out));
+
+    let (e, _) = pruned_vault();
+    e.sql(
+        "UPDATE audit SET seq = 100 WHERE seq = 7; UPDATE audit SET seq = 7 WHERE seq = 8; \
+         UPDATE audit SET seq = 8 WHERE seq = 100;",
+    );
+    let out = verify(&e);
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("audit entry 0:7"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_edited_or_forged_checkpoint_is_caught() {
+    let (e, _) = pruned_vault();
+    e.sql(
+        "UPDATE audit SET subject = replace(subject, '\"count\":6', '\"count\":2') WHERE seq = 9",
+    );
+    let out = verify(&e);
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("audit entry 0:9"), "{}", stderr(&out));
+
+    // Where the checkpoint says the pruned stretch ends: moved, it no
+    // longer explains the first remaining entry.
+    let (e, _) = pruned_vault();
+    e.sql("UPDATE audit SET subject = replace(subject, '\"last_seq\":6', '\"last_seq\":5') WHERE seq = 9");
+    let out = verify(&e);
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("audit entry 0:9"), "{}", stderr(&out));
+
+    // A signature no key made.
+    let (e, _) = pruned_vault();
+    e.sql(if crate::util::on_postgres() {
+        "UPDATE audit SET sig = decode(repeat('00', 64), 'hex') WHERE seq = 9"
+    } else {
+        "UPDATE audit SET sig = zeroblob(64) WHERE seq = 9"
+    });
+    let out = verify(&e);
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("audit entry 0:9"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("signature"), "{}", stderr(&out));
+}
+
+#[test]
+fn deleting_the_oldest_entries_without_a_checkpoint_is_caught() {
+    let e = busy_vault();
+    e.sql("DELETE FROM audit WHERE seq <= 2");
+    let out = verify(&e);
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("audit entry 0:3"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("checkpoint"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_anchor_makes_a_cut_tail_visible() {
+    let e = busy_vault();
+    let anchor = head(&e);
+    assert!(anchor.starts_with("0:6:"), "{anchor}");
+    let out = verify(&e);
+    assert!(stdout(&out).contains(&format!("head {anchor}")));
+    let with = |a: &str| {
+        e.vault(&["audit", "verify", "--anchor", a])
+            .output()
+            .unwrap()
+    };
+    assert_code_no_leak(&with(&anchor), 0, SECRETS);
+    e.set("LATER", LATER);
+    let out = with(&anchor);
+    assert_code_no_leak(&out, 0, SECRETS);
+    assert!(stdout(&out).contains("holds"), "{}", stdout(&out));
+
+    // Cut the last two entries: without the anchor it still verifies.
+    e.sql("DELETE FROM audit WHERE seq >= 6");
+    assert_code_no_leak(&verify(&e), 0, SECRETS);
+    let out = with(&anchor);
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("does not hold"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ends at seq 5"), "{}", stderr(&out));
+
+    // An anchor whose hash is not the entry's.
+    let mut other = anchor.clone();
+    other.replace_range(
+        anchor.len() - 1..,
+        if anchor.ends_with('0') { "1" } else { "0" },
+    );
+    let out = with(&other.replacen("0:6:", "0:5:", 1));
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("another hash"), "{}", stderr(&out));
+
+    for bad in ["0:6", "x:6:00", "0:6:abc", "0:0:".to_owned().as_str()] {
+        let out = with(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}
+
+#[test]
+fn an_anchor_from_before_a_prune_still_holds() {
+    let e = busy_vault();
+    let at_six = head(&e);
+    let out = e.ok(&["audit", "verify", "--json"]);
+    assert_eq!(json(&out)["heads"][0]["seq"], 6);
+    let cut = cut_now();
+    e.set("LATER", LATER);
+    e.ok(&["audit", "prune", "--before", &cut, "--yes"]);
+    // The checkpoint recorded entry 6's hash: compared.
+    let out = e.ok(&["audit", "verify", "--anchor", &at_six, "--json"]);
+    assert_eq!(json(&out)["anchors"][0]["result"], "holds");
+    let mut wrong = at_six.clone();
+    wrong.replace_range(
+        at_six.len() - 1..,
+        if at_six.ends_with('0') { "1" } else { "0" },
+    );
+    let out = e
+        .vault(&["audit", "verify", "--anchor", &wrong])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 6, SECRETS);
+}
+
+#[test]
+fn prune_asks_nothing_on_a_pipe_and_needs_the_key() {
+    let e = busy_vault();
+    let cut = cut_now();
+    let out = e
+        .vault(&["audit", "prune", "--before", &cut])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 7, SECRETS);
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("6 entries"), "{}", stderr(&out));
+    assert_eq!(e.sql_i64("SELECT count(*) FROM audit"), 6, "nothing pruned");
+
+    let future = e
+        .vault(&["audit", "prune", "--before", "2999-01-01", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(future.status.code(), Some(2));
+    let bad = e
+        .vault(&["audit", "prune", "--before", "soon", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+
+    let aside = e.root().join("vault.key.aside");
+    std::fs::rename(e.key_file(), &aside).unwrap();
+    let out = e
+        .vault(&["audit", "prune", "--before", &cut, "--yes"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 5, SECRETS);
+    assert_eq!(e.sql_i64("SELECT count(*) FROM audit"), 6, "nothing pruned");
+    std::fs::rename(&aside, e.key_file()).unwrap();
+    e.ok(&["audit", "prune", "--before", &cut, "--yes"]);
+    assert_eq!(
+        e.sql_i64("SELECT count(*) FROM audit"),
+        1,
+        "the checkpoint alone"
+    );
+    assert_code_no_leak(&verify(&e), 0, SECRETS);
+}
+
+#[test]
+fn prune_refuses_a_broken_trail() {
+    let e = busy_vault();
+    let cut = cut_now();
+    e.sql("UPDATE audit SET host = 'elsewhere' WHERE seq = 2");
+    let out = e
+        .vault(&["audit", "prune", "--before", &cut, "--yes"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&out, 6, SECRETS);
+    assert!(stderr(&out).contains("audit entry 0:2"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was pruned"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(e.sql_i64("SELECT count(*) FROM audit"), 6);
+}
+
+#[test]
+fn a_prune_across_a_rekey_still_verifies() {
+    let e = busy_vault();
+    e.ok(&["rekey"]);
+    let cut = cut_now();
+    e.set("LATER", LATER);
+    e.ok(&["audit", "prune", "--before", &cut, "--yes"]);
+    assert_eq!(seqs(&e), [8, 9]);
+    let out = verify(&e);
+    assert_code_no_leak(&out, 0, SECRETS);
+    assert!(
+        stdout(&out).contains("matches the master key"),
+        "{}",
+        stdout(&out)
+    );
+    e.set("LATER", "sk-later-value-after-2");
+    assert_code_no_leak(&verify(&e), 0, SECRETS);
 }

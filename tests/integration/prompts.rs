@@ -351,3 +351,30 @@ fn a_weak_passphrase_at_the_init_prompt_is_refused_before_it_is_repeated() {
     assert_eq!(t.text().matches("warning:").count(), 1, "{}", t.text());
     assert!(!t.text().contains("tr0ub4dor"), "{}", t.text());
 }
+
+#[test]
+fn audit_prune_asks_on_a_terminal() {
+    let env = Env::new();
+    env.set("API_KEY", "sk-prune-prompt-1");
+    std::thread::sleep(Duration::from_millis(1100));
+    let cut = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let count = || env.sql_i64("SELECT count(*) FROM audit");
+    // No: nothing is pruned.
+    let mut t = Term::spawn(&env, &[VAULT_BIN, "audit", "prune", "--before", &cut]);
+    t.expect("[y/N]");
+    assert!(t.text().contains("1 entry"), "{}", t.text());
+    t.type_(b"n\r");
+    assert_eq!(t.wait().code(), Some(1), "{}", t.text());
+    assert_eq!(count(), 1);
+    // Yes: the entry goes, its checkpoint stays.
+    let mut t = Term::spawn(&env, &[VAULT_BIN, "audit", "prune", "--before", &cut]);
+    t.expect("[y/N]");
+    t.type_(b"y\r");
+    assert!(t.wait().success(), "{}", t.text());
+    assert_eq!(
+        env.sql_i64("SELECT count(*) FROM audit WHERE action = 'checkpoint'"),
+        1
+    );
+    assert_eq!(count(), 1);
+    assert!(!t.text().contains("sk-prune-prompt-1"));
+}

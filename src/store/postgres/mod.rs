@@ -1336,6 +1336,14 @@ impl Records for PgTx<'_> {
         })
         .collect()
     }
+
+    fn prune_audit(&self, chain: u64, through_seq: u64) -> StoreResult<u64> {
+        let (chain, seq) = (chain as i64, through_seq as i64);
+        self.exec(
+            "DELETE FROM audit WHERE chain = $1 AND seq <= $2",
+            &[(&chain, Type::INT8), (&seq, Type::INT8)],
+        )
+    }
 }
 
 #[cfg(test)]

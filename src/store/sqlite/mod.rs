@@ -1150,6 +1150,14 @@ impl Records for SqliteTx<'_> {
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    fn prune_audit(&self, chain: u64, through_seq: u64) -> StoreResult<u64> {
+        let n = self.tx.execute(
+            "DELETE FROM audit WHERE chain = ?1 AND seq <= ?2",
+            params![chain as i64, through_seq as i64],
+        )?;
+        Ok(n as u64)
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
