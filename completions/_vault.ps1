@@ -44,12 +44,15 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command with its secrets in the environment')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show every version of a secret (values masked, variables shown)')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Make an earlier version''s value current again (as a new version)')
+            [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a secret, keeping its history, grants and delivery state')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who changed, revealed, exported or ran what, and when')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent, still-encrypted copy of the vault to a new file')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage the key slots that unlock the vault (key files, passphrases)')
             [CompletionResult]::new('passwd', 'passwd', [CompletionResultType]::ParameterValue, 'Change the vault passphrase')
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Replace the master key: every value resealed, every slot wrapped again')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Unlock a passphrase vault for a while: later commands from this shell do not ask')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Forget the key `vault unlock` kept: the next command asks again')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages (vault.1 and one per subcommand) into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -183,7 +186,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent (or a clone of one with --from)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List agents')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what an agent receives (grants and global secrets), each synced, stale or pending')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an agent and its grants')
@@ -194,6 +197,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'What the agent is (shown by agent list and agent show)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'What the agent is (shown by agent list and agent show)')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Pin the agent to environment ENV (names as for agents)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Copy the grants, description and environment pin of this existing agent')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -229,7 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;agent;help' {
-            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent (or a clone of one with --from)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List agents')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what an agent receives (grants and global secrets), each synced, stale or pending')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an agent and its grants')
@@ -309,6 +313,15 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;rename' {
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('--allow-code-loading-name', '--allow-code-loading-name', [CompletionResultType]::ParameterName, 'Allow a new name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -470,6 +483,23 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'vault;unlock' {
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'How long the vault stays unlocked (30s, 15m, 2h; at most 24h)')
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;lock' {
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'vault;completions' {
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
@@ -502,12 +532,15 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command with its secrets in the environment')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show every version of a secret (values masked, variables shown)')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Make an earlier version''s value current again (as a new version)')
+            [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a secret, keeping its history, grants and delivery state')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who changed, revealed, exported or ran what, and when')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent, still-encrypted copy of the vault to a new file')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage the key slots that unlock the vault (key files, passphrases)')
             [CompletionResult]::new('passwd', 'passwd', [CompletionResultType]::ParameterValue, 'Change the vault passphrase')
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Replace the master key: every value resealed, every slot wrapped again')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Unlock a passphrase vault for a while: later commands from this shell do not ask')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Forget the key `vault unlock` kept: the next command asks again')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages (vault.1 and one per subcommand) into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -538,7 +571,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;help;agent' {
-            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent (or a clone of one with --from)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List agents')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what an agent receives (grants and global secrets), each synced, stale or pending')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an agent and its grants')
@@ -572,6 +605,9 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;help;rollback' {
+            break
+        }
+        'vault;help;rename' {
             break
         }
         'vault;help;audit' {
@@ -614,6 +650,12 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;help;rekey' {
+            break
+        }
+        'vault;help;unlock' {
+            break
+        }
+        'vault;help;lock' {
             break
         }
         'vault;help;completions' {

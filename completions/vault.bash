@@ -64,6 +64,9 @@ _vault() {
             vault,list)
                 cmd="vault__subcmd__list"
                 ;;
+            vault,lock)
+                cmd="vault__subcmd__lock"
+                ;;
             vault,man)
                 cmd="vault__subcmd__man"
                 ;;
@@ -79,6 +82,9 @@ _vault() {
             vault,rekey)
                 cmd="vault__subcmd__rekey"
                 ;;
+            vault,rename)
+                cmd="vault__subcmd__rename"
+                ;;
             vault,revoke)
                 cmd="vault__subcmd__revoke"
                 ;;
@@ -90,6 +96,9 @@ _vault() {
                 ;;
             vault,set)
                 cmd="vault__subcmd__set"
+                ;;
+            vault,unlock)
+                cmd="vault__subcmd__unlock"
                 ;;
             vault__subcmd__agent,create)
                 cmd="vault__subcmd__agent__subcmd__create"
@@ -184,6 +193,9 @@ _vault() {
             vault__subcmd__help,list)
                 cmd="vault__subcmd__help__subcmd__list"
                 ;;
+            vault__subcmd__help,lock)
+                cmd="vault__subcmd__help__subcmd__lock"
+                ;;
             vault__subcmd__help,man)
                 cmd="vault__subcmd__help__subcmd__man"
                 ;;
@@ -199,6 +211,9 @@ _vault() {
             vault__subcmd__help,rekey)
                 cmd="vault__subcmd__help__subcmd__rekey"
                 ;;
+            vault__subcmd__help,rename)
+                cmd="vault__subcmd__help__subcmd__rename"
+                ;;
             vault__subcmd__help,revoke)
                 cmd="vault__subcmd__help__subcmd__revoke"
                 ;;
@@ -210,6 +225,9 @@ _vault() {
                 ;;
             vault__subcmd__help,set)
                 cmd="vault__subcmd__help__subcmd__set"
+                ;;
+            vault__subcmd__help,unlock)
+                cmd="vault__subcmd__help__subcmd__unlock"
                 ;;
             vault__subcmd__help__subcmd__agent,create)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__create"
@@ -278,7 +296,7 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-h -V --vault-dir --passphrase-file --database-url --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help"
+            opts="-h -V --vault-dir --passphrase-file --database-url --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey unlock lock completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -330,7 +348,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__create)
-            opts="-d -h --description --env --vault-dir --passphrase-file --database-url --help"
+            opts="-d -h --description --env --from --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -345,6 +363,10 @@ _vault() {
                     return 0
                     ;;
                 --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -914,7 +936,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help)
-            opts="init set get list edit delete import export agent grant revoke providers run history rollback audit backup push keys passwd rekey completions man help"
+            opts="init set get list edit delete import export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey unlock lock completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1277,6 +1299,20 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__lock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1347,6 +1383,20 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1390,6 +1440,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__unlock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1753,6 +1817,32 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__lock)
+            opts="-h --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__man)
             opts="-h --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1863,6 +1953,32 @@ _vault() {
             ;;
         vault__subcmd__rekey)
             opts="-h --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__rename)
+            opts="-h --allow-code-loading-name --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2043,6 +2159,36 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__unlock)
+            opts="-h --for --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
     esac
 }
 
@@ -2062,7 +2208,7 @@ _vault_names() {
         w="${COMP_WORDS[i]}"
         case "$w" in
             --vault-dir) dir=(--vault-dir "${COMP_WORDS[i+1]}"); ((i++)) ;;
-            --passphrase-file|--agent|--env|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file) ((i++)) ;;
+            --passphrase-file|--agent|--env|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file|--from) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$sub" ]]; then sub="$w"
@@ -2074,11 +2220,12 @@ _vault_names() {
     case "$prev" in
         --agent) what=agents ;;
         --env) what=envs ;;
+        --from) [[ "$sub" == agent ]] && what=agents ;;
         --only) [[ "$sub" == run ]] && what=secrets ;;
         *)
             if [[ "$cur" != -* ]]; then
                 case "$sub" in
-                    get|set|edit|history|rollback) ((positional == 0)) && what=secrets ;;
+                    get|set|edit|history|rollback|rename) ((positional == 0)) && what=secrets ;;
                     delete|grant|revoke) what=secrets ;;
                     agent) [[ "$sub2" == show || "$sub2" == delete ]] && ((positional == 0)) && what=agents ;;
                 esac

@@ -41,12 +41,15 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand run 'Run a command with its secrets in the environment'
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand rename 'Rename a secret, keeping its history, grants and delivery state'
             cand audit 'Show who changed, revealed, exported or ran what, and when'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
             cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
+            cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
+            cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -170,7 +173,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand create 'Create an agent'
+            cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
@@ -180,6 +183,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -d 'What the agent is (shown by agent list and agent show)'
             cand --description 'What the agent is (shown by agent list and agent show)'
             cand --env 'Pin the agent to environment ENV (names as for agents)'
+            cand --from 'Copy the grants, description and environment pin of this existing agent'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -211,7 +215,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --help 'Print help'
         }
         &'vault;agent;help'= {
-            cand create 'Create an agent'
+            cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
@@ -280,6 +284,14 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;rename'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --allow-code-loading-name 'Allow a new name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -418,6 +430,21 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vault;unlock'= {
+            cand --for 'How long the vault stays unlocked (30s, 15m, 2h; at most 24h)'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;lock'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'vault;completions'= {
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
@@ -448,12 +475,15 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand run 'Run a command with its secrets in the environment'
             cand history 'Show every version of a secret (values masked, variables shown)'
             cand rollback 'Make an earlier version''s value current again (as a new version)'
+            cand rename 'Rename a secret, keeping its history, grants and delivery state'
             cand audit 'Show who changed, revealed, exported or ran what, and when'
             cand backup 'Write a consistent, still-encrypted copy of the vault to a new file'
             cand push 'Copy the local vault into a new, empty vault in PostgreSQL (--database-url)'
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
+            cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
+            cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (vault.1 and one per subcommand) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -475,7 +505,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;export'= {
         }
         &'vault;help;agent'= {
-            cand create 'Create an agent'
+            cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
@@ -499,6 +529,8 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;history'= {
         }
         &'vault;help;rollback'= {
+        }
+        &'vault;help;rename'= {
         }
         &'vault;help;audit'= {
             cand verify 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
@@ -529,6 +561,10 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;passwd'= {
         }
         &'vault;help;rekey'= {
+        }
+        &'vault;help;unlock'= {
+        }
+        &'vault;help;lock'= {
         }
         &'vault;help;completions'= {
         }

@@ -96,7 +96,7 @@ pub fn exec_dying_with_parent(cmd: &mut Command) -> std::io::Result<()> {
     let parent = rustix::process::getpid();
     // SAFETY: runs in the forked child before exec, where only
     // async-signal-safe operations are allowed: prctl(2), getppid(2),
-    // kill(2) and execve(2), and errno. Nothing is allocated (all strings
+    // kill(2), keyctl(2) and execve(2), and errno. Nothing is allocated (all strings
     // and pointer arrays were built above and are only read; errors are
     // `io::Error::from_raw_os_error`, which does not allocate), no lock is
     // taken, nothing sensitive is read.
@@ -107,10 +107,42 @@ pub fn exec_dying_with_parent(cmd: &mut Command) -> std::io::Result<()> {
             if rustix::process::getppid() != Some(parent) {
                 rustix::process::kill_process(rustix::process::getpid(), kill)?;
             }
+            leave_session_keyring()?;
             Err(exec.run())
         });
     }
     Ok(())
+}
+
+/// Leave the session keyring: this process (and what it execs) gets a new,
+/// empty, anonymous one, and so possesses none of the keys of the session
+/// that started vault, such as the key `vault unlock` kept there. Every
+/// command `vault run` starts does this just before exec. Where the system
+/// has no keyring (keyctl missing or refused by seccomp) there is nothing
+/// to leave, and the command could not reach a keyring either. When the
+/// user's key quota is used up (each running command holds one anonymous
+/// keyring), the command keeps the session only if it holds no key vault
+/// kept; any other failure stops the command from starting (fail closed).
+/// Async-signal-safe: system calls and stack buffers only, no allocation.
+pub fn leave_session_keyring() -> std::io::Result<()> {
+    match keyring::join_new_session() {
+        Ok(_) => Ok(()),
+        Err(e) if keyring::is_unavailable(&e) => Ok(()),
+        Err(e) if is_quota(&e) && !keyring::session_holds_kept_key() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn is_quota(e: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        e.raw_os_error() == Some(libc::EDQUOT)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// What `exec_dying_with_parent`'s hook execs: NUL-terminated pointer arrays over
@@ -307,4 +339,227 @@ pub fn exec_file(
         });
     }
     cmd.exec()
+}
+
+/// The Linux kernel key-retention service (keyrings(7)): the few keyctl(2)
+/// and add_key(2) operations `vault unlock`, `vault lock` and `vault run`
+/// need, as raw system calls through `libc` (no crate offers joining a new
+/// session keyring or handing one to the parent; see docs/SECURITY.md).
+/// Elsewhere than on Linux every call fails with `Unsupported`.
+pub mod keyring {
+    use std::io;
+
+    /// The calling thread's, process's, session's, user's and user-session keyrings.
+    pub const SESSION: i32 = -3;
+    pub const USER: i32 = -4;
+    pub const USER_SESSION: i32 = -5;
+
+    /// Permission bits (keyctl_setperm(3)): possessor, user, group, other.
+    pub const POS_ALL: u32 = 0x3f00_0000;
+    pub const USR_VIEW: u32 = 0x0001_0000;
+    /// Search or link, for the user, the group or others: whoever has one of
+    /// them on a keyring can come to possess what is in it.
+    pub const NON_POSSESSOR_SEARCH_OR_LINK: u32 = 0x0018_1818;
+
+    const GET_KEYRING_ID: u32 = 0;
+    const JOIN_SESSION_KEYRING: u32 = 1;
+    const SETPERM: u32 = 5;
+    const DESCRIBE: u32 = 6;
+    const LINK: u32 = 8;
+    const UNLINK: u32 = 9;
+    const SEARCH: u32 = 10;
+    const READ: u32 = 11;
+    const SET_TIMEOUT: u32 = 15;
+    const SESSION_TO_PARENT: u32 = 18;
+    const INVALIDATE: u32 = 21;
+
+    #[cfg(target_os = "linux")]
+    fn keyctl(op: u32, a: libc::c_ulong, b: libc::c_ulong, c: libc::c_ulong) -> io::Result<i64> {
+        // SAFETY: keyctl(2) with integer arguments, or pointers that the
+        // callers below derive from live slices and C strings for the
+        // duration of the call, with their true lengths. No memory is
+        // allocated in user space, so this is also safe between fork and exec.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_keyctl,
+                op as libc::c_ulong,
+                a,
+                b,
+                c,
+                0 as libc::c_ulong,
+            )
+        };
+        if r < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(r)
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn keyctl(_op: u32, _a: u64, _b: u64, _c: u64) -> io::Result<i64> {
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+
+    #[cfg(target_os = "linux")]
+    type Arg = libc::c_ulong;
+    #[cfg(not(target_os = "linux"))]
+    type Arg = u64;
+
+    fn id(r: i64) -> i32 {
+        r as i32
+    }
+
+    /// The id of a special keyring (`SESSION`, `USER`, ...). `create`: make
+    /// it if the process has none (for `SESSION`, a new anonymous one).
+    pub fn keyring_id(special: i32, create: bool) -> io::Result<i32> {
+        keyctl(GET_KEYRING_ID, special as Arg, Arg::from(create), 0).map(id)
+    }
+
+    /// Give this process a new, empty, anonymous session keyring: from here
+    /// on it (and what it execs or forks) possesses nothing of the old
+    /// session's keys. Async-signal-safe: one system call, no allocation.
+    pub fn join_new_session() -> io::Result<i32> {
+        keyctl(JOIN_SESSION_KEYRING, 0, 0, 0).map(id)
+    }
+
+    /// Whether this process's session keyring directly holds a key that
+    /// `vault unlock` kept (a `user` key named `vault:...`). When that
+    /// cannot be told (too many keys, an error), true. Stack buffers only:
+    /// callable between fork and exec.
+    pub fn session_holds_kept_key() -> bool {
+        let mut ids = [0u8; 1024];
+        let Ok(n) = read(SESSION, &mut ids) else {
+            return true;
+        };
+        if n > ids.len() {
+            return true;
+        }
+        let mut desc = [0u8; 256];
+        for chunk in ids[..n].chunks_exact(4) {
+            let id = i32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+            let Ok(len) = keyctl(
+                DESCRIBE,
+                id as Arg,
+                desc.as_mut_ptr() as Arg,
+                desc.len() as Arg,
+            ) else {
+                return true;
+            };
+            let text = &desc[..(len as usize).min(desc.len())];
+            if text.starts_with(b"user;") && text.windows(7).any(|w| w == b";vault:") {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Replace the parent process's session keyring with this process's
+    /// (applied when the parent next returns to user space). The kernel
+    /// refuses (EPERM) a parent that is multi-threaded, of another user, or init.
+    pub fn session_to_parent() -> io::Result<()> {
+        keyctl(SESSION_TO_PARENT, 0, 0, 0).map(|_| ())
+    }
+
+    /// Add (or update) a key of type `user` named `description` holding
+    /// `payload` to `keyring`; its id.
+    #[cfg(target_os = "linux")]
+    pub fn add_user_key(description: &str, payload: &[u8], keyring: i32) -> io::Result<i32> {
+        let desc = std::ffi::CString::new(description)
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        // SAFETY: add_key(2) reads the two NUL-terminated strings and
+        // `payload.len()` bytes of `payload`, all alive for the call.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_add_key,
+                c"user".as_ptr(),
+                desc.as_ptr(),
+                payload.as_ptr(),
+                payload.len(),
+                keyring as libc::c_long,
+            )
+        };
+        if r < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(r as i32)
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn add_user_key(_description: &str, _payload: &[u8], _keyring: i32) -> io::Result<i32> {
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+
+    /// Find a key of type `user` named `description` in `keyring` and the
+    /// keyrings it links that this process may search.
+    pub fn search_user_key(keyring: i32, description: &str) -> io::Result<i32> {
+        let desc = std::ffi::CString::new(description)
+            .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        keyctl(
+            SEARCH,
+            keyring as Arg,
+            c"user".as_ptr() as Arg,
+            desc.as_ptr() as Arg,
+        )
+        .map(id)
+    }
+
+    /// Read a key's payload into `buf`; the payload's full length (more
+    /// than `buf.len()` means it was cut).
+    pub fn read(key: i32, buf: &mut [u8]) -> io::Result<usize> {
+        keyctl(READ, key as Arg, buf.as_mut_ptr() as Arg, buf.len() as Arg).map(|n| n as usize)
+    }
+
+    /// `type;uid;gid;perm;description` of a key or keyring.
+    pub fn describe(key: i32) -> io::Result<String> {
+        let mut buf = [0u8; 512];
+        let n = keyctl(
+            DESCRIBE,
+            key as Arg,
+            buf.as_mut_ptr() as Arg,
+            buf.len() as Arg,
+        )?;
+        let text = buf.get(..(n as usize).min(buf.len())).unwrap_or(&[]);
+        let text = text.strip_suffix(&[0]).unwrap_or(text);
+        Ok(String::from_utf8_lossy(text).into_owned())
+    }
+
+    pub fn set_perm(key: i32, perm: u32) -> io::Result<()> {
+        keyctl(SETPERM, key as Arg, perm as Arg, 0).map(|_| ())
+    }
+
+    /// Expire the key `seconds` from now (0: never).
+    pub fn set_timeout(key: i32, seconds: u32) -> io::Result<()> {
+        keyctl(SET_TIMEOUT, key as Arg, seconds as Arg, 0).map(|_| ())
+    }
+
+    pub fn link(key: i32, keyring: i32) -> io::Result<()> {
+        keyctl(LINK, key as Arg, keyring as Arg, 0).map(|_| ())
+    }
+
+    pub fn unlink(key: i32, keyring: i32) -> io::Result<()> {
+        keyctl(UNLINK, key as Arg, keyring as Arg, 0).map(|_| ())
+    }
+
+    /// Destroy a key at once, wherever it is linked.
+    pub fn invalidate(key: i32) -> io::Result<()> {
+        keyctl(INVALIDATE, key as Arg, 0, 0).map(|_| ())
+    }
+
+    /// Whether an error means "this system has no usable keyring" (not
+    /// built into the kernel, or keyctl refused by a seccomp filter, as in
+    /// many containers), as opposed to a failure of one operation.
+    pub fn is_unavailable(e: &io::Error) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::EPERM))
+                || e.kind() == io::ErrorKind::Unsupported
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = e;
+            true
+        }
+    }
 }

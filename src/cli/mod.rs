@@ -99,6 +99,7 @@ pub enum Command {
     Run(RunArgs),
     History(HistoryArgs),
     Rollback(RollbackArgs),
+    Rename(RenameArgs),
     Audit(AuditArgs),
     Backup(BackupArgs),
     Push(PushArgs),
@@ -106,6 +107,8 @@ pub enum Command {
     Keys(KeysCommand),
     Passwd(PasswdArgs),
     Rekey(RekeyArgs),
+    Unlock(UnlockArgs),
+    Lock(LockArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -405,13 +408,20 @@ Examples:
   vault agent show support-bot              # each grant: synced, stale or pending
   vault agent delete support-bot")]
 pub enum AgentCommand {
-    /// Create an agent
-    #[command(after_help = "Examples:
+    /// Create an agent (or a clone of one with --from)
+    #[command(after_help = "\
+Examples:
   vault agent create support-bot -d \"answers tickets\"
   vault agent create deploy-bot --env production   # its runs use production's values
+  vault agent create support-bot-2 --from support-bot     # same grants, description and pin
+  vault agent create canary --from support-bot -d \"canary deploy\"
 
 An agent pinned with --env runs with that environment's values (its own, else
-the shared ones) unless `vault run --env` (or VAULT_ENV) says otherwise.")]
+the shared ones) unless `vault run --env` (or VAULT_ENV) says otherwise.
+--from OLD copies OLD's grants and environment pin (and its description, unless
+-d is given; the pin, unless --env is given) in one transaction; the clone has
+received nothing yet, so `vault agent show` lists its secrets as pending until
+its first run. Exit 4 if NAME exists, 3 if OLD does not.")]
     Create {
         /// Name: a-z, 0-9, _ and -, starting with a letter or digit
         name: String,
@@ -421,6 +431,9 @@ the shared ones) unless `vault run --env` (or VAULT_ENV) says otherwise.")]
         /// Pin the agent to environment ENV (names as for agents)
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
+        /// Copy the grants, description and environment pin of this existing agent
+        #[arg(long, value_name = "OLD")]
+        from: Option<String>,
     },
     /// List agents
     #[command(after_help = "Example:\n  vault agent list --json")]
@@ -594,6 +607,30 @@ pub struct RollbackArgs {
     /// Environment whose own value to change (without: the shared value) [env: VAULT_ENV]
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
+}
+
+/// Rename a secret, keeping its history, grants and delivery state
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault rename OPENAI_KEY OPENAI_API_KEY
+  vault rename SLACK_TOKEN SLACK_BOT_TOKEN && vault agent show support-bot
+
+Everything moves in one transaction: every version (history), description,
+kind, scope, provider, the grants (an agent granted OLD receives it as NEW) and
+what each agent last received (`vault agent show` stays synced). Each stored
+value is re-encrypted for the new name, since ciphertexts are bound to their
+name. Programs, scripts and vault.toml manifests that ask for OLD must ask for
+NEW afterwards. Exit 3 if there is no OLD, 4 if NEW exists, 7 if NEW is not a
+valid name.")]
+pub struct RenameArgs {
+    /// The secret's current name
+    pub old: String,
+    /// Its new name: A-Z, 0-9 and _, not starting with a digit or VAULT_ (must not exist)
+    pub new: String,
+    /// Allow a new name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)
+    #[arg(long)]
+    pub allow_code_loading_name: bool,
 }
 
 /// Show who changed, revealed, exported or ran what, and when
@@ -823,6 +860,58 @@ new key, so copies of the old key file (and an old VAULT_KEY) stop working
 --passphrase-file or the prompt), a key-file slot the key file or VAULT_KEY;
 remove a slot whose key you do not have first. Values are unchanged.")]
 pub struct RekeyArgs {}
+
+/// Unlock a passphrase vault for a while: later commands from this shell do not ask
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault unlock                              # asks the passphrase once; 15 minutes
+  vault unlock --for 2h
+  vault run --agent support-bot -- python3 bot.py   # no prompt now
+  vault lock                                # forget it before the time is up
+
+The key that opens the vault's passphrase slot is kept in the Linux kernel
+keyring (never in a file), in a session keyring private to this shell and
+the commands it starts, readable by its possessors only, and expires after
+--for. Other users cannot read it. Programs started by `vault run` get a
+fresh, empty session keyring, so they cannot use it. Explicit key material
+still wins: VAULT_KEY, VAULT_PASSPHRASE or --passphrase-file, then a key
+file; the kept key replaces only the prompt. Changing slots, the passphrase
+or the master key (`vault keys`, `vault passwd`, `vault rekey`) always asks.
+
+If this shell has no private session keyring yet, vault creates one and
+hands it to the shell (as `keyctl new_session` does); that needs a
+single-threaded parent of the same user, so run it from your shell. Exit 1
+where there is no kernel keyring (not Linux, or keyctl blocked, as in many
+containers).")]
+pub struct UnlockArgs {
+    /// How long the vault stays unlocked (30s, 15m, 2h; at most 24h)
+    #[arg(long = "for", value_name = "DURATION", default_value = "15m", value_parser = parse_unlock_duration)]
+    pub duration: std::time::Duration,
+}
+
+/// The `--for` of `vault unlock`: a positive duration up to 24 hours.
+fn parse_unlock_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d =
+        humantime::parse_duration(s).map_err(|e| format!("{e} (write it like 30s, 15m or 2h)"))?;
+    if d.as_secs() == 0 {
+        return Err("must be at least 1s".to_owned());
+    }
+    if d.as_secs() > 24 * 3600 {
+        return Err("at most 24h".to_owned());
+    }
+    Ok(d)
+}
+
+/// Forget the key `vault unlock` kept: the next command asks again
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Example:
+  vault lock
+
+Removes the vault's kept key from this shell's session keyring at once (the
+kernel destroys it). Exit 0 also when the vault was not unlocked.")]
+pub struct LockArgs {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Shell {

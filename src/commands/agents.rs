@@ -19,6 +19,13 @@ pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
             name,
             description,
             env,
+            from: Some(from),
+        } => super::rename::clone_agent(ctx, name, from, description.as_deref(), env.as_deref()),
+        AgentCommand::Create {
+            name,
+            description,
+            env,
+            ..
         } => create(ctx, name, description.as_deref(), env.as_deref()),
         AgentCommand::List { json } => list(ctx, *json),
         AgentCommand::Show { name, json, env } => show(ctx, name, *json, env.as_deref()),

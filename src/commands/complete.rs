@@ -108,12 +108,15 @@ fn zsh(script: &[u8]) -> Vec<u8> {
     for line in body.split_inclusive('\n') {
         let secret_position = line.starts_with("':name -- The secret'")
             || line.starts_with("':name -- Name\\: A-Z")
-            || line.starts_with("'*::names -- The secrets to ");
+            || line.starts_with("'*::names -- The secrets to ")
+            || line.starts_with("':old -- The secret");
         let agent_position = line.starts_with("':name -- The agent'");
         let l = if secret_position {
             line.replace(":_default'", ":_vault_secret_names'")
         } else if agent_position {
             line.replace(":_default'", ":_vault_agent_names'")
+        } else if line.starts_with("'--from=") {
+            line.replace(":OLD:_default'", ":OLD:_vault_agent_names'")
         } else if line.contains(":AGENT:_default'") {
             line.replace(":AGENT:_default'", ":AGENT:_vault_agent_names'")
         } else if line.contains(":ENV:_default'") {
@@ -159,7 +162,7 @@ _vault_names() {
         w="${COMP_WORDS[i]}"
         case "$w" in
             --vault-dir) dir=(--vault-dir "${COMP_WORDS[i+1]}"); ((i++)) ;;
-            --passphrase-file|--agent|--env|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file) ((i++)) ;;
+            --passphrase-file|--agent|--env|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file|--from) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$sub" ]]; then sub="$w"
@@ -171,11 +174,12 @@ _vault_names() {
     case "$prev" in
         --agent) what=agents ;;
         --env) what=envs ;;
+        --from) [[ "$sub" == agent ]] && what=agents ;;
         --only) [[ "$sub" == run ]] && what=secrets ;;
         *)
             if [[ "$cur" != -* ]]; then
                 case "$sub" in
-                    get|set|edit|history|rollback) ((positional == 0)) && what=secrets ;;
+                    get|set|edit|history|rollback|rename) ((positional == 0)) && what=secrets ;;
                     delete|grant|revoke) what=secrets ;;
                     agent) [[ "$sub2" == show || "$sub2" == delete ]] && ((positional == 0)) && what=agents ;;
                 esac
@@ -205,10 +209,11 @@ function __vault_names
     and set dir --vault-dir $tokens[(math $i + 1)]
     vault __complete $argv[1] $dir 2>/dev/null
 end
-complete -c vault -n "__fish_seen_subcommand_from get set edit delete history rollback grant revoke" -f -a "(__vault_names secrets)"
+complete -c vault -n "__fish_seen_subcommand_from get set edit delete history rollback rename grant revoke" -f -a "(__vault_names secrets)"
 complete -c vault -n "__fish_seen_subcommand_from show delete; and __fish_seen_subcommand_from agent" -f -a "(__vault_names agents)"
 complete -c vault -l agent -x -a "(__vault_names agents)"
 complete -c vault -l env -x -a "(__vault_names envs)"
+complete -c vault -n "__fish_seen_subcommand_from create; and __fish_seen_subcommand_from agent" -l from -x -a "(__vault_names agents)"
 complete -c vault -n "__fish_seen_subcommand_from run" -l only -x -a "(__vault_names secrets)"
 "#;
 

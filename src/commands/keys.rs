@@ -74,7 +74,7 @@ fn add(ctx: &Ctx, args: &KeysAddArgs) -> Result<()> {
     // VAULT_PASSPHRASE / --passphrase-file name the NEW passphrase here, so
     // they must not be tried as the current one.
     let unlock = ctx.keys.without_passphrase();
-    vault.unlock(&unlock).map_err(|e| {
+    vault.unlock_asking(&unlock).map_err(|e| {
         if e.kind() == crate::error::Kind::Locked && !vault.has_key_file_slot() {
             Error::locked("this vault has only passphrase slots, so adding one needs the current passphrase at the prompt (VAULT_PASSPHRASE and --passphrase-file give the NEW passphrase here)")
                 .hint("run `vault keys add --passphrase` on a terminal, or replace the passphrase with `VAULT_PASSPHRASE=current vault passwd --new-passphrase-file FILE`")
@@ -111,7 +111,7 @@ pub fn passwd(ctx: &Ctx, args: &PasswdArgs) -> Result<()> {
     }
     // The current passphrase unlocks (VAULT_PASSPHRASE, --passphrase-file,
     // the prompt); the new one comes from --new-passphrase-file or a prompt.
-    vault.unlock(&ctx.keys)?;
+    vault.unlock_asking(&ctx.keys)?;
     let new = new_passphrase(args.new_passphrase_file.as_deref(), None)?;
     let (id, old) = vault.change_passphrase(&ctx.keys, &new)?;
     say!("passphrase changed: key slot {old} was replaced by slot {id}");

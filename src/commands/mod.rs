@@ -12,9 +12,11 @@ pub mod io;
 pub mod keys;
 pub mod providers;
 pub mod push;
+pub mod rename;
 pub mod run;
 pub mod secrets;
 pub mod terminal;
+pub mod unlock;
 
 use std::path::PathBuf;
 

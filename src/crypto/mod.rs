@@ -79,6 +79,11 @@ impl Kek {
     pub fn from_bytes(b: Zeroizing<[u8; KEY_LEN]>) -> Kek {
         Kek(b)
     }
+
+    /// The key itself, for `vault unlock` to keep in the kernel keyring.
+    pub fn bytes(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
 }
 
 /// AES-GCM's 96-bit nonce from stored bytes; `None` when the length is wrong.

@@ -151,11 +151,18 @@ pub fn start(
     };
     // exec only returns on failure. The resolved file is exec'd without
     // execvp's /bin/sh retry, so it fails as it does when spawned masked.
-    let exec = |mut cmd: Command| match resolved.as_deref() {
-        Some(file) if nul_free => crate::sys::exec_file(cmd, file, argv, &env),
-        _ => {
-            std_env(&mut cmd);
-            cmd.exec()
+    // The command gets a session keyring of its own first: it must not
+    // possess the key `vault unlock` kept in the caller's (docs/SECURITY.md).
+    let exec = |mut cmd: Command| {
+        if let Err(e) = crate::sys::leave_session_keyring() {
+            return e;
+        }
+        match resolved.as_deref() {
+            Some(file) if nul_free => crate::sys::exec_file(cmd, file, argv, &env),
+            _ => {
+                std_env(&mut cmd);
+                cmd.exec()
+            }
         }
     };
     if no_masking {

@@ -546,6 +546,76 @@ pub fn deleting_one_environment_keeps_the_name_and_its_grants(e: &impl Engine) {
     assert!(grants.is_empty() && shared.is_empty());
 }
 
+pub fn renaming_a_secret_moves_versions_grants_and_deliveries(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        put(tx, "OLD", Scope::Agent, 1)?;
+        put(tx, "OLD", Scope::Agent, 2)?;
+        put_in(tx, "production", "OLD", Scope::Agent, 7)?;
+        put(tx, "TAKEN", Scope::Global, 9)?;
+        tx.create_agent("bot", "", "", "t")?;
+        tx.grant("bot", "OLD", "t")?;
+        tx.record_delivery("bot", "", &[("OLD", "", 2)], "t2")?;
+        tx.record_delivery("bot", "production", &[("OLD", "production", 1)], "t2")?;
+        Ok(())
+    })
+    .unwrap();
+    s.write(|tx| {
+        assert!(tx.rename_secret("OLD", "NEW")?);
+        assert!(!tx.rename_secret("OLD", "OTHER")?, "no OLD any more");
+        Ok(())
+    })
+    .unwrap();
+    let (old, new, versions, history, grants, delivered, names) = s
+        .read(|tx| {
+            Ok((
+                tx.secret("", "OLD")?,
+                tx.secret("", "NEW")?.unwrap(),
+                tx.versions("", "NEW")?,
+                tx.history("", "OLD")?,
+                tx.all_grants()?,
+                tx.deliveries("bot", "")?,
+                tx.secret_names()?,
+            ))
+        })
+        .unwrap();
+    assert!(old.is_none() && history.is_empty());
+    assert_eq!((new.version, new.scope), (2, Scope::Agent));
+    assert_eq!(new.description, "about OLD", "metadata comes along");
+    let tags: Vec<(u64, u8)> = versions
+        .iter()
+        .map(|(v, s)| match s {
+            StoredValue::Sealed { nonce, .. } => (*v, nonce[0]),
+            StoredValue::Plain(_) => (*v, 0),
+        })
+        .collect();
+    assert_eq!(tags, [(1, 1), (2, 2)], "every version, values as stored");
+    assert_eq!(grants, [("bot".to_owned(), "NEW".to_owned())]);
+    let got = delivered.iter().find(|d| d.secret == "NEW").unwrap();
+    assert_eq!(got.version, 2);
+    assert_eq!(names, ["NEW", "TAKEN"]);
+    // Every environment's row moves with its own versions and deliveries.
+    let (prod, prod_versions, prod_delivered, envs) = s
+        .read(|tx| {
+            Ok((
+                tx.secret("production", "NEW")?,
+                tx.versions("production", "NEW")?,
+                tx.deliveries("bot", "production")?,
+                tx.secret_envs("OLD")?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(prod.map(|r| r.version), Some(1));
+    assert_eq!(prod_versions.len(), 1);
+    assert_eq!(prod_delivered[0].secret, "NEW");
+    assert!(envs.is_empty());
+    // Onto a name in use: refused, and the transaction changes nothing.
+    let r: Result<bool> = s.write(|tx| Ok(tx.rename_secret("NEW", "TAKEN")?));
+    assert!(r.is_err());
+    let names = s.read(|tx| Ok(tx.secret_names()?)).unwrap();
+    assert_eq!(names, ["NEW", "TAKEN"]);
+}
+
 pub fn a_failed_write_changes_nothing(e: &impl Engine) {
     let mut s = e.fresh();
     let r: Result<()> = s.write(|tx| {
@@ -791,6 +861,13 @@ macro_rules! contract_suite {
                 super::with(
                     $engine,
                     super::deleting_a_secret_takes_versions_grants_and_deliveries,
+                )
+            }
+            #[test]
+            fn renaming_a_secret_moves_versions_grants_and_deliveries() {
+                super::with(
+                    $engine,
+                    super::renaming_a_secret_moves_versions_grants_and_deliveries,
                 )
             }
             #[test]

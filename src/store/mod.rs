@@ -202,6 +202,12 @@ pub trait Records {
     /// records of it; when no environment has `name` any more, also its
     /// grants and every delivery record of the name.
     fn delete_secret(&self, env: &str, name: &str) -> StoreResult<bool>;
+    /// Give secret `old` the name `new` in every environment, with
+    /// everything that hangs on it: its metadata rows, every version
+    /// (stored values as they are: resealing them for the new name is the
+    /// caller's), grants and delivery records. False when there is no
+    /// `old`; an error when `new` exists.
+    fn rename_secret(&self, old: &str, new: &str) -> StoreResult<bool>;
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>>;
     fn agents(&self) -> StoreResult<Vec<AgentRow>>;
     /// (agent, environment) of every agent pinned to an environment, by agent.

@@ -122,11 +122,7 @@ impl Vault {
             Ok(created)
         })?;
         if !created {
-            return Err(
-                Error::conflict(format!("an agent named {name} already exists")).hint(format!(
-                    "pick another name, or see it with `vault agent show {name}`"
-                )),
-            );
+            return Err(agent_exists(name));
         }
         Ok(())
     }
@@ -275,6 +271,13 @@ impl Vault {
             Ok(removed)
         })
     }
+}
+
+/// `agent create` of a name in use (exit 4).
+pub(super) fn agent_exists(name: &str) -> Error {
+    Error::conflict(format!("an agent named {name} already exists")).hint(format!(
+        "pick another name, or see it with `vault agent show {name}`"
+    ))
 }
 
 /// One credential per provider per run. Global secrets reach every run, so

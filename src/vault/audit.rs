@@ -216,12 +216,14 @@ impl AuditEntry {
         }
     }
 
-    /// Whether the entry concerns agent `a`.
+    /// Whether the entry concerns agent `a` (`agent`, or `from` of a clone).
     pub fn is_about_agent(&self, a: &str) -> bool {
-        self.subject.get("agent").and_then(Value::as_str) == Some(a)
+        let is = |k: &str| self.subject.get(k).and_then(Value::as_str) == Some(a);
+        is("agent") || (self.action == "agent-create" && is("from"))
     }
 
-    /// Whether the entry concerns secret `n` (`name`, `to`, or a list of names).
+    /// Whether the entry concerns secret `n` (`name`, `to`, `from` of a
+    /// rename, or a list of names).
     pub fn is_about_secret(&self, n: &str) -> bool {
         let s = &self.subject;
         let is = |k: &str| s.get(k).and_then(Value::as_str) == Some(n);
@@ -235,6 +237,7 @@ impl AuditEntry {
         };
         is("name")
             || is("to")
+            || (self.action == "rename" && is("from"))
             || ["names", "secrets", "delivered"]
                 .iter()
                 .any(|k| s.get(*k).is_some_and(lists))

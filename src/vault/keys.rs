@@ -145,7 +145,7 @@ impl Vault {
         src: &KeySource,
         pass: &Zeroizing<String>,
     ) -> Result<i64> {
-        self.unlock(src)?;
+        self.unlock_asking(src)?;
         let slot = super::passphrase_slot(self.master()?, &self.crypt.vault_id, pass.as_bytes())?;
         self.write(src, |tx, crypt| {
             let id = tx.insert_slot(&slot)?;
@@ -163,7 +163,7 @@ impl Vault {
     /// first (so a slot never exists without its key) and removed again if
     /// the transaction fails.
     pub fn add_key_file_slot(&mut self, src: &KeySource, path: &Path) -> Result<NewKeyFile> {
-        self.unlock(src)?;
+        self.unlock_asking(src)?;
         let key = KeyFileKey::generate()?;
         let slot = super::keyfile_slot(self.master()?, &key, &self.crypt.vault_id)?;
         write_new_key_file(path, &key)?;
@@ -191,7 +191,7 @@ impl Vault {
 
     /// Remove slot `id`: exit 3 if there is none, exit 4 if it is the last.
     pub fn remove_slot(&mut self, src: &KeySource, id: i64) -> Result<()> {
-        self.unlock(src)?;
+        self.unlock_asking(src)?;
         self.write(src, |tx, crypt| {
             let slots = tx.slots()?;
             if !slots.iter().any(|s| s.id == id) {
@@ -222,7 +222,7 @@ impl Vault {
         src: &KeySource,
         new: &Zeroizing<String>,
     ) -> Result<(i64, i64)> {
-        self.unlock(src)?;
+        self.unlock_asking(src)?;
         let passphrase_slots: Vec<i64> = self
             .slots
             .iter()
@@ -317,7 +317,8 @@ impl Vault {
         self.slots = self.read(|tx, _| Ok(tx.slots()?))?;
         self.crypt.keys = None;
         self.unlocked_by = None;
-        self.unlock(src)?;
+        self.kek = None;
+        self.unlock_asking(src)?;
         let vault_id = self.crypt.vault_id.clone();
         // The key-file key at hand: VAULT_KEY, else the key file.
         let (current_key, was_env_key) = match &src.key_text {

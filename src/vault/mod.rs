@@ -18,11 +18,13 @@ use crate::store::{NewVault, SlotRow, Store, Tx};
 
 mod agents;
 mod audit;
+mod cache;
 mod history;
 mod io;
 mod keys;
 mod policy;
 mod push;
+mod rename;
 mod rules;
 mod run;
 mod secrets;
@@ -55,6 +57,9 @@ pub struct Vault {
     /// The slot that unlocked the vault (`None` while locked, or for a vault
     /// this process created).
     unlocked_by: Option<i64>,
+    /// The key-encryption key that opened that slot (for `vault unlock`
+    /// to keep); zeroed on drop.
+    kek: Option<crypto::Kek>,
 }
 
 fn now() -> String {
@@ -194,6 +199,7 @@ impl Vault {
             paths: paths.clone(),
             slots,
             unlocked_by: None,
+            kek: None,
             crypt: Crypt {
                 vault_id,
                 keys: None,
@@ -374,6 +380,7 @@ impl Vault {
                     paths: paths.clone(),
                     slots: vec![slot],
                     unlocked_by: None,
+                    kek: None,
                     crypt: Crypt {
                         vault_id: vault_id.clone(),
                         keys: Some(keys),

@@ -144,8 +144,48 @@ pub fn strip_one_newline(s: &mut Zeroizing<String>) {
 
 impl Vault {
     /// Unlock with the first source that applies: `VAULT_KEY`, a given
-    /// passphrase, the key file, or a passphrase prompt on a terminal.
+    /// passphrase (`--passphrase-file`, `VAULT_PASSPHRASE`), the key file,
+    /// the key `vault unlock` keeps in the session keyring, or a passphrase
+    /// prompt on a terminal. Key material the user gives explicitly always
+    /// wins; the kept key only replaces the prompt.
     pub fn unlock(&mut self, src: &KeySource) -> Result<()> {
+        self.unlock_from(src, true)
+    }
+
+    /// `vault unlock`: unlock without the kept key (asking afresh), and keep
+    /// the key-encryption key that opened the slot in the kernel keyring for
+    /// `for_how_long`. Exit 1 where there is no kernel keyring, checked
+    /// before anything is asked.
+    pub fn unlock_and_keep(
+        &mut self,
+        src: &KeySource,
+        for_how_long: std::time::Duration,
+    ) -> Result<super::cache::Stored> {
+        super::cache::check_available()?;
+        self.crypt.keys = None;
+        self.unlock_from(src, false)?;
+        let (Some(slot), Some(kek)) = (self.unlocked_by, self.kek.as_ref()) else {
+            return Err(Error::other(
+                "the vault was unlocked by a key that cannot be kept (a key file an interrupted rekey left behind)",
+            )
+            .hint("run `vault unlock` again"));
+        };
+        super::cache::store(&self.crypt.vault_id, slot, kek, for_how_long)
+    }
+
+    /// Unlock without the key `vault unlock` kept: for changes of what
+    /// unlocks the vault (key slots, passphrase, rekey), which need the real
+    /// key material, so that an unlocked shell alone cannot lock its owner out.
+    pub fn unlock_asking(&mut self, src: &KeySource) -> Result<()> {
+        self.unlock_from(src, false)
+    }
+
+    /// `vault lock`: remove the key `vault unlock` kept; false when none was kept.
+    pub fn lock(&self) -> Result<bool> {
+        super::cache::remove(&self.crypt.vault_id)
+    }
+
+    fn unlock_from(&mut self, src: &KeySource, use_kept: bool) -> Result<()> {
         if self.crypt.keys.is_some() {
             return Ok(());
         }
@@ -159,32 +199,40 @@ impl Vault {
             .hint("restore vault.db from a backup; no key can open a vault without slots"));
         }
         let has = |k: &str| slots.iter().any(|s| s.kind == k);
-        let (master, slot_id) = if let Some(text) = &src.key_text {
+        let (master, slot_id, kek) = if let Some(text) = &src.key_text {
             let key = KeyFileKey::parse(text, "VAULT_KEY")?;
-            self.open_slots(&slots, "keyfile", &key.kek(), "the key in VAULT_KEY")?
+            let kek = key.kek();
+            let (m, id) = self.open_slots(&slots, "keyfile", &kek, "the key in VAULT_KEY")?;
+            (m, id, Some(kek))
         } else if let (true, Some(pass)) = (has("passphrase"), src.given_passphrase()?) {
-            self.open_passphrase(&slots, &pass)?
+            let (m, id, kek) = self.open_passphrase(&slots, &pass)?;
+            (m, id, Some(kek))
         } else if has("keyfile") && paths::something_at(&self.paths.key_file) {
             let text = paths::read_key_file(&self.paths.key_file)?;
             let key = KeyFileKey::parse(&text, &self.paths.key_file.display().to_string())?;
+            let kek = key.kek();
             let what = format!("the key file {}", self.paths.key_file.display());
-            match self.open_slots(&slots, "keyfile", &key.kek(), &what) {
-                Ok(opened) => opened,
+            match self.open_slots(&slots, "keyfile", &kek, &what) {
+                Ok((m, id)) => (m, id, Some(kek)),
                 Err(e) if e.kind() == crate::error::Kind::Locked => {
-                    self.recover_pending_key_file(src.callbacks).ok_or(e)?
+                    let (m, id) = self.recover_pending_key_file(src.callbacks).ok_or(e)?;
+                    (m, id, None)
                 }
                 Err(e) => return Err(e),
             }
+        } else if let Some((m, id, kek)) = use_kept.then(|| self.open_kept(&slots)).flatten() {
+            (m, id, Some(kek))
         } else if let (true, Some(pass)) = (
             has("passphrase"),
             src.callbacks.request_passphrase("Vault passphrase: ")?,
         ) {
-            self.open_passphrase(&slots, &pass)?
+            let (m, id, kek) = self.open_passphrase(&slots, &pass)?;
+            (m, id, Some(kek))
         } else if has("passphrase") {
             return Err(Error::locked(
                 "this vault is locked by a passphrase and none was given (stdin is not a terminal, so vault cannot ask)",
             )
-            .hint("set VAULT_PASSPHRASE or pass --passphrase-file FILE"));
+            .hint("set VAULT_PASSPHRASE or pass --passphrase-file FILE (or run `vault unlock` in this shell first)"));
         } else {
             return Err(Error::locked(format!(
                 "no key to unlock the vault: VAULT_KEY is not set and there is no key file at {}",
@@ -194,7 +242,19 @@ impl Vault {
         };
         self.crypt.keys = Some(Keys::derive(master, &self.crypt.vault_id)?);
         self.unlocked_by = Some(slot_id);
+        self.kek = kek;
         Ok(())
+    }
+
+    /// The master key from the key `vault unlock` kept, if this process can
+    /// reach one and it still opens its slot (a slot changed by `passwd`,
+    /// `rekey` or `keys remove` is not opened: the prompt comes back).
+    fn open_kept(&self, slots: &[SlotRow]) -> Option<(MasterKey, i64, crypto::Kek)> {
+        let (slot_id, kek) = super::cache::lookup(&self.crypt.vault_id)?;
+        let slot = slots.iter().find(|s| s.id == slot_id)?;
+        let m =
+            crypto::unwrap_master(&kek, &self.crypt.vault_id, &slot.kind, &wrapped(slot)).ok()?;
+        Some((m, slot_id, kek))
     }
 
     /// Whether a passphrase key slot exists.
@@ -210,7 +270,19 @@ impl Vault {
         }
         src.check_readable()?;
         if src.key_text.is_none() && !paths::something_at(&self.paths.key_file) {
-            return Ok(false);
+            // The key `vault unlock` kept needs no prompt and no Argon2id
+            // either (a given passphrase would, and it wins over the kept key).
+            if src.given_passphrase()?.is_some() {
+                return Ok(false);
+            }
+            let slots = self.slots.clone();
+            let Some((master, id, kek)) = self.open_kept(&slots) else {
+                return Ok(false);
+            };
+            self.crypt.keys = Some(Keys::derive(master, &self.crypt.vault_id)?);
+            self.unlocked_by = Some(id);
+            self.kek = Some(kek);
+            return Ok(true);
         }
         let slots = self.slots.clone();
         if !slots.iter().any(|s| s.kind == "keyfile") {
@@ -224,14 +296,14 @@ impl Vault {
         &self,
         slots: &[SlotRow],
         pass: &Zeroizing<String>,
-    ) -> Result<(MasterKey, i64)> {
+    ) -> Result<(MasterKey, i64, crypto::Kek)> {
         let mut damaged = None;
         for slot in slots.iter().filter(|s| s.kind == "passphrase") {
             let params = Argon2Params::decode(slot.kdf.as_deref().unwrap_or(""))?;
             let salt = slot.salt.as_deref().unwrap_or(&[]);
             let kek = crypto::passphrase_kek(pass.as_bytes(), params, salt)?;
             match crypto::unwrap_master(&kek, &self.crypt.vault_id, "passphrase", &wrapped(slot)) {
-                Ok(m) => return Ok((m, slot.id)),
+                Ok(m) => return Ok((m, slot.id, kek)),
                 Err(crypto::UnwrapError::Damaged) => damaged = Some(slot.id),
                 Err(crypto::UnwrapError::WrongKey) => {}
             }

@@ -605,3 +605,53 @@ fn list_of_an_agent_uses_its_pin_and_the_shared_listing_names_environments() {
     assert!(stderr(&o).contains("production"), "{}", stderr(&o));
     assert!(!stdout(&o).contains("production"), "{}", stdout(&o));
 }
+
+/// `rename` moves the name in every environment (each value resealed under
+/// its own environment's binding); a clone gets the original's pin.
+#[test]
+fn rename_moves_every_environment_and_a_clone_keeps_the_pin() {
+    let e = two_environments();
+    e.ok(&["set", "DB_URL", "staging-db-value", "--env", "staging"]);
+    e.ok(&["rename", "DB_URL", "DATABASE_URL"]);
+    assert_eq!(e.reveal("DATABASE_URL"), "shared-db-value");
+    assert_eq!(
+        injected(&e, &["--env", "staging"], "DATABASE_URL"),
+        "staging-db-value"
+    );
+    assert_eq!(
+        injected(&e, &["--agent", "pinned-bot"], "DATABASE_URL"),
+        "production-db-value"
+    );
+    assert_eq!(injected(&e, &["--env", "production"], "DB_URL"), "<unset>");
+    let h = json(&e.ok(&["history", "DATABASE_URL", "--env", "production", "--json"]));
+    assert_eq!(h["from"], "production");
+    // Onto a name that only one environment has: refused.
+    e.ok(&["set", "ONLY_PROD", "x-prod-only", "--env", "production"]);
+    let o = e
+        .vault(&["rename", "DATABASE_URL", "ONLY_PROD"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    // The clone runs where the original does, unless told otherwise.
+    e.ok(&["agent", "create", "pinned-2", "--from", "pinned-bot"]);
+    assert_eq!(
+        injected(&e, &["--agent", "pinned-2"], "DATABASE_URL"),
+        "production-db-value"
+    );
+    let show = json(&e.ok(&["agent", "show", "pinned-2", "--json"]));
+    assert_eq!(show["pin"], "production");
+    e.ok(&[
+        "agent",
+        "create",
+        "staged",
+        "--from",
+        "pinned-bot",
+        "--env",
+        "staging",
+    ]);
+    assert_eq!(
+        injected(&e, &["--agent", "staged"], "DATABASE_URL"),
+        "staging-db-value"
+    );
+    e.vault(&["audit", "verify"]).assert().success();
+}

@@ -20,4 +20,6 @@ mod masking;
 mod pg_engine;
 mod prompts;
 mod regressions;
+mod rename;
 mod set_edit;
+mod unlock;

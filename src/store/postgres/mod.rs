@@ -1136,6 +1136,32 @@ impl Records for PgTx<'_> {
         Ok(n > 0)
     }
 
+    /// As on SQLite: the new row first (grants and deliveries have
+    /// immediate foreign keys), the old one last.
+    fn rename_secret(&self, old: &str, new: &str) -> StoreResult<bool> {
+        let p = [
+            (&old as &(dyn ToSql + Sync), Type::TEXT),
+            (&new, Type::TEXT),
+        ];
+        let copied = self.exec(
+            "INSERT INTO secrets(env, name, kind, scope, description, provider, version, created, updated) \
+             SELECT env, $2, kind, scope, description, provider, version, created, updated FROM secrets WHERE name = $1",
+            &p,
+        )?;
+        if copied == 0 {
+            return Ok(false);
+        }
+        for sql in [
+            "UPDATE versions SET name = $2 WHERE name = $1",
+            "UPDATE grants SET secret = $2 WHERE secret = $1",
+            "UPDATE deliveries SET secret = $2 WHERE secret = $1",
+        ] {
+            self.exec(sql, &p)?;
+        }
+        self.exec("DELETE FROM secrets WHERE name = $1", &[(&old, Type::TEXT)])?;
+        Ok(true)
+    }
+
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>> {
         if let Some(v) =
             self.with_prefetch(|p| p.agents.iter().find(|a| a.name == name).cloned())?

@@ -973,6 +973,30 @@ impl Records for SqliteTx<'_> {
         Ok(n > 0)
     }
 
+    /// A copy of the metadata row under the new name first, so that the
+    /// grants and deliveries (immediate foreign keys) always point at a row
+    /// that exists; the old row goes last, with nothing left referring to it.
+    fn rename_secret(&self, old: &str, new: &str) -> StoreResult<bool> {
+        let copied = self.tx.execute(
+            "INSERT INTO secrets(env, name, kind, scope, description, provider, version, created, updated) \
+             SELECT env, ?2, kind, scope, description, provider, version, created, updated FROM secrets WHERE name = ?1",
+            params![old, new],
+        )?;
+        if copied == 0 {
+            return Ok(false);
+        }
+        for sql in [
+            "UPDATE versions SET name = ?2 WHERE name = ?1",
+            "UPDATE grants SET secret = ?2 WHERE secret = ?1",
+            "UPDATE deliveries SET secret = ?2 WHERE secret = ?1",
+        ] {
+            self.tx.execute(sql, params![old, new])?;
+        }
+        self.tx
+            .execute("DELETE FROM secrets WHERE name = ?1", [old])?;
+        Ok(true)
+    }
+
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>> {
         let mut st = self.tx.prepare_cached(
             "SELECT name, description, created, last_run, env FROM agents WHERE name = ?1",
