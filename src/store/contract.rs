@@ -649,6 +649,38 @@ pub fn a_write_is_seen_by_another_connection(e: &impl Engine) {
     assert_eq!(b.read(|tx| Ok(tx.secret_names()?)).unwrap(), ["SEEN"]);
 }
 
+/// `watch`: a commit on the store's own connection or another one is
+/// reported (once), a read or a rolled-back write is not.
+pub fn a_watch_reports_commits(e: &impl Engine) {
+    use std::time::Duration;
+    let quiet = Duration::from_millis(450);
+    let soon = Duration::from_secs(5);
+    let mut s = e.fresh();
+    let mut w = s.watch().unwrap();
+    assert!(!w.wait(quiet).unwrap(), "nothing was committed");
+    let _ = s.read(|tx| {
+        put(tx, "DRY", Scope::Global, 1)?;
+        Ok(())
+    });
+    let r: Result<()> = s.write(|tx| {
+        put(tx, "HALF", Scope::Global, 1)?;
+        Err(Error::invalid("stop half-way"))
+    });
+    assert!(r.is_err());
+    assert!(!w.wait(quiet).unwrap(), "a read or a rolled-back write");
+    s.write(|tx| put(tx, "OWN", Scope::Global, 1)).unwrap();
+    assert!(w.wait(soon).unwrap(), "a commit on the store's connection");
+    assert!(!w.wait(quiet).unwrap(), "reported once");
+    let mut other = e.connect();
+    other
+        .write(|tx| {
+            tx.create_agent("bot", "", "", "t")?;
+            Ok(tx.grant("bot", "OWN", "t")?)
+        })
+        .unwrap();
+    assert!(w.wait(soon).unwrap(), "a commit on another connection");
+}
+
 /// Writers on several connections, each reading the latest version and
 /// writing the next: with the write lock held for the whole closure, every
 /// write lands and the versions have no gaps (what BEGIN IMMEDIATE gives on
@@ -881,6 +913,10 @@ macro_rules! contract_suite {
             #[test]
             fn a_write_is_seen_by_another_connection() {
                 super::with($engine, super::a_write_is_seen_by_another_connection)
+            }
+            #[test]
+            fn a_watch_reports_commits() {
+                super::with($engine, super::a_watch_reports_commits)
             }
             #[test]
             fn audit_entries_round_trip_per_chain() {

@@ -110,6 +110,20 @@ impl Backend for AnyStore {
             AnyStore::Postgres(p) => p.relax_durability(),
         }
     }
+
+    fn watch(&self) -> StoreResult<Box<dyn ChangeWatch>> {
+        match self {
+            AnyStore::Sqlite(s) => s.watch(),
+            AnyStore::Postgres(p) => p.watch(),
+        }
+    }
+
+    fn end_read(&mut self) -> StoreResult<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.end_read(),
+            AnyStore::Postgres(p) => p.end_read(),
+        }
+    }
 }
 
 /// What a store operation returns.
@@ -137,6 +151,32 @@ pub trait Backend {
     /// Lower durability to "survives a crash of vault, maybe not of the OS"
     /// for bookkeeping writes on the hot path (`vault run`'s delivery record).
     fn relax_durability(&self) -> StoreResult<()>;
+
+    /// A cheap way to learn that the vault may have changed (`vault run
+    /// --watch`), on a connection of its own: commits through this store's
+    /// connection count as much as anyone else's.
+    fn watch(&self) -> StoreResult<Box<dyn ChangeWatch>>;
+
+    /// End what a `read` may have left open for the next transaction to end
+    /// (PostgreSQL saves a round trip so): before a long idle time, such as
+    /// a watch between two changes. Nothing to do where reads end at once.
+    fn end_read(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+/// Tells when the vault may have changed, without reading it. A change
+/// reported may be one that matters to nobody (a run's delivery record on
+/// SQLite, a safety poll, a reconnect): the caller re-reads what it cares
+/// about and compares. A change is never missed: a commit after
+/// [`Backend::watch`] returned is reported by the next `wait` at the latest.
+pub trait ChangeWatch: Send {
+    /// Wait up to `timeout`: true as soon as a change may have been
+    /// committed since the last call, false when none was before the
+    /// timeout. An error is a lost connection or database: the caller
+    /// warns and calls again (the engine reconnects and then reports a
+    /// change, since it cannot know what it missed).
+    fn wait(&mut self, timeout: Duration) -> StoreResult<bool>;
 }
 
 /// Every query of one transaction.

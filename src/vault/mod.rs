@@ -42,7 +42,7 @@ use policy::Crypt;
 use policy::{policy_message, Keys};
 pub use rules::source_label;
 use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
-pub use run::RunRequest;
+pub use run::{RunRequest, RunWatch, WatchRequest};
 pub use secrets::{EditRequest, NameKind, NewValue, SecretInfo, SetRequest, Unverified};
 pub use unlock::{new_passphrase, read_passphrase_file, strip_one_newline, Callbacks, KeySource};
 

@@ -23,3 +23,4 @@ mod regressions;
 mod rename;
 mod set_edit;
 mod unlock;
+mod watch;

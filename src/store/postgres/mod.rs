@@ -33,14 +33,102 @@ use postgres::{Client, Row, SimpleQueryMessage};
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, AuditFilter, AuditRow, Backend, DeliveryRow, NewVault, Records, SecretRow,
-    SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, NewVault,
+    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow,
+    BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
 
 pub use schema::SCHEMA_VERSION;
 pub use url::DbUrl;
+
+/// The vault's notification channel (`LISTEN`/`pg_notify`): `vault_` and
+/// the OID of its schema, unique per vault in the database (a vault copied
+/// with `vault push` keeps its vault id, so the id would not be) and naming
+/// nothing. Notifications are visible to every user of the database.
+const CHANNEL: &str =
+    "'vault_' || (SELECT oid FROM pg_namespace WHERE nspname = current_schema())::text";
+
+/// Sent before `COMMIT` by a write that changed what runs receive: bumps
+/// `policy_head.seq` (locked by every write already) and notifies the
+/// vault's channel with the new number as the only payload (no names).
+const NOTIFY_AND_COMMIT: &str = concat!(
+    "WITH s AS (UPDATE policy_head SET seq = seq + 1 WHERE id = 1 RETURNING seq) ",
+    "SELECT pg_notify('vault_' || (SELECT oid FROM pg_namespace WHERE nspname = current_schema())::text, s.seq::text) FROM s; ",
+    "COMMIT"
+);
+
+/// How long a watcher waits for a notification before it re-reads anyway:
+/// a notification lost with a connection is caught up with then.
+const SAFETY_POLL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The PostgreSQL change check: a connection of its own that `LISTEN`s on
+/// the vault's channel.
+struct Listener {
+    client: Option<Client>,
+    url: DbUrl,
+    /// When the last report was made (a change or the safety poll).
+    last: std::time::Instant,
+}
+
+impl Listener {
+    fn listen(url: &DbUrl) -> StoreResult<Client> {
+        let mut client = connect(url)?;
+        let row = client.query_one(&format!("SELECT {CHANNEL}"), &[])?;
+        let channel: Option<String> = row.try_get(0)?;
+        let channel = channel.ok_or_else(|| PgStore::not_found(url))?;
+        // The channel is `vault_` and digits: nothing to quote.
+        client.batch_execute(&format!("LISTEN \"{channel}\""))?;
+        Ok(client)
+    }
+}
+
+impl ChangeWatch for Listener {
+    fn wait(&mut self, timeout: std::time::Duration) -> StoreResult<bool> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let client = match &mut self.client {
+            Some(c) => c,
+            None => {
+                // Reconnected: what was missed meanwhile is unknown.
+                self.client = Some(Listener::listen(&self.url)?);
+                self.last = std::time::Instant::now();
+                return Ok(true);
+            }
+        };
+        let safety = (self.last + SAFETY_POLL).saturating_duration_since(std::time::Instant::now());
+        if safety.is_zero() {
+            self.last = std::time::Instant::now();
+            return Ok(true);
+        }
+        let waited = {
+            let mut n = client.notifications();
+            let first = n.timeout_iter(timeout.min(safety)).next();
+            if let Ok(Some(_)) = first {
+                // Take what else is queued, without waiting.
+                let mut rest = n.iter();
+                while let Ok(Some(_)) = rest.next() {}
+            }
+            first.map(|n| n.is_some())
+        };
+        let got = matches!(waited, Ok(true));
+        if let Err(e) = waited {
+            self.client = None;
+            return Err(StoreError::from(e));
+        }
+        if client.is_closed() {
+            self.client = None;
+            return Err(StoreError::Other(
+                "the connection to the PostgreSQL server was lost".to_owned(),
+            ));
+        }
+        if got || (self.last + SAFETY_POLL) <= std::time::Instant::now() {
+            self.last = std::time::Instant::now();
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
 
 /// How many times a write is tried when PostgreSQL aborts it as a deadlock
 /// victim or serialization failure.
@@ -342,6 +430,9 @@ struct PgTx<'a> {
     /// A statement changed rows (a dry run inside `read`): its row locks
     /// must go at once, so that read is rolled back right away.
     wrote: Cell<bool>,
+    /// A value, grant, agent, slot or the policy changed (not just a
+    /// delivery record or an audit entry): watchers are notified on commit.
+    policy_changed: Cell<bool>,
 }
 
 type Param<'p> = (&'p (dyn ToSql + Sync), Type);
@@ -723,6 +814,24 @@ impl Backend for PgStore {
         Ok(())
     }
 
+    fn end_read(&mut self) -> StoreResult<()> {
+        if self.read_open {
+            self.client.batch_execute("ROLLBACK")?;
+            self.read_open = false;
+        }
+        Ok(())
+    }
+
+    /// `LISTEN` on the vault's channel on a connection of its own; writes
+    /// that change values, grants or agents notify it when they commit.
+    fn watch(&self) -> StoreResult<Box<dyn ChangeWatch>> {
+        Ok(Box::new(Listener {
+            client: Some(Listener::listen(&self.url)?),
+            url: self.url.clone(),
+            last: std::time::Instant::now(),
+        }))
+    }
+
     fn read<T>(
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
@@ -734,6 +843,7 @@ impl Backend for PgStore {
             prefetch: RefCell::new(None),
             failed: RefCell::new(None),
             wrote: Cell::new(false),
+            policy_changed: Cell::new(false),
         };
         let out = f(&tx);
         let (begun, wrote) = (tx.begun.get(), tx.wrote.get());
@@ -781,12 +891,20 @@ impl Backend for PgStore {
                 prefetch: RefCell::new(None),
                 failed: RefCell::new(None),
                 wrote: Cell::new(false),
+                policy_changed: Cell::new(false),
             };
             let out = f(&tx);
             let failed = tx.failed.borrow().clone();
+            let notify = tx.policy_changed.get();
             drop(tx);
             match out {
-                Ok(v) => match self.client.batch_execute("COMMIT") {
+                // The notification is sent in the transaction, so it is
+                // delivered exactly when the change commits.
+                Ok(v) => match self.client.batch_execute(if notify {
+                    NOTIFY_AND_COMMIT
+                } else {
+                    "COMMIT"
+                }) {
                     Ok(()) => return Ok(v),
                     Err(e) => {
                         let c = code(&e).cloned();
@@ -835,6 +953,7 @@ impl Records for PgTx<'_> {
     }
 
     fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        self.policy_changed.set(true);
         self.exec(
             "INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[(&key, Type::TEXT), (&value, Type::BYTEA)],
@@ -850,6 +969,7 @@ impl Records for PgTx<'_> {
     }
 
     fn insert_slot(&self, s: &SlotRow) -> StoreResult<i64> {
+        self.policy_changed.set(true);
         self.wrote.set(true);
         let rows = self.q(
             "INSERT INTO slots(kind, kdf, salt, nonce, wrapped, key_check) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -869,6 +989,7 @@ impl Records for PgTx<'_> {
     }
 
     fn delete_slot(&self, id: i64) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec("DELETE FROM slots WHERE id = $1", &[(&id, Type::INT8)])? > 0)
     }
 
@@ -1002,6 +1123,7 @@ impl Records for PgTx<'_> {
         value: &StoredValue,
         now: &str,
     ) -> StoreResult<()> {
+        self.policy_changed.set(true);
         let v = version as i64;
         let (nonce, ct, plain) = value_columns(value);
         self.exec(
@@ -1026,6 +1148,7 @@ impl Records for PgTx<'_> {
         version: u64,
         value: &StoredValue,
     ) -> StoreResult<()> {
+        self.policy_changed.set(true);
         let v = version as i64;
         let (nonce, ct, plain) = value_columns(value);
         self.exec(
@@ -1043,6 +1166,7 @@ impl Records for PgTx<'_> {
     }
 
     fn upsert_secret(&self, s: &SecretRow) -> StoreResult<()> {
+        self.policy_changed.set(true);
         let v = s.version as i64;
         self.exec(
             "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env) \
@@ -1069,6 +1193,7 @@ impl Records for PgTx<'_> {
     /// their versions from parallel arrays (the versions' foreign key is
     /// deferred, so their order within the statement does not matter).
     fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()> {
+        self.policy_changed.set(true);
         if rows.is_empty() {
             return Ok(());
         }
@@ -1129,6 +1254,7 @@ impl Records for PgTx<'_> {
             &[(&env, Type::TEXT), (&name, Type::TEXT)],
         )?;
         self.wrote.set(true);
+        self.policy_changed.set(true);
         let n: i64 = match rows.first() {
             Some(r) => r.try_get(0)?,
             None => 0,
@@ -1139,6 +1265,7 @@ impl Records for PgTx<'_> {
     /// As on SQLite: the new row first (grants and deliveries have
     /// immediate foreign keys), the old one last.
     fn rename_secret(&self, old: &str, new: &str) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         let p = [
             (&old as &(dyn ToSql + Sync), Type::TEXT),
             (&new, Type::TEXT),
@@ -1191,6 +1318,7 @@ impl Records for PgTx<'_> {
         env: &str,
         now: &str,
     ) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec(
             "INSERT INTO agents(name, description, created, env) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
             &[
@@ -1203,6 +1331,7 @@ impl Records for PgTx<'_> {
     }
 
     fn delete_agent(&self, name: &str) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec("DELETE FROM agents WHERE name = $1", &[(&name, Type::TEXT)])? > 0)
     }
 
@@ -1246,6 +1375,7 @@ impl Records for PgTx<'_> {
     }
 
     fn grant(&self, agent: &str, secret: &str, now: &str) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec(
             "INSERT INTO grants(agent, secret, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             &[
@@ -1257,6 +1387,7 @@ impl Records for PgTx<'_> {
     }
 
     fn revoke(&self, agent: &str, secret: &str) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec(
             "DELETE FROM grants WHERE agent = $1 AND secret = $2",
             &[(&agent, Type::TEXT), (&secret, Type::TEXT)],
