@@ -72,6 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'A description (kept on update unless given)')
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Make the secret agent-scoped and grant it to AGENT (repeatable)')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Tag the secret as a credential of this AI provider (see `vault providers`)')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set the value for environment ENV only (it overrides the shared one there) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -83,6 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;get' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment whose value to use (its own, else the shared one) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -94,6 +96,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;list' {
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Only what this agent would receive (globals plus its grants)')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Show environment ENV''s values (its own, else the shared ones) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -106,6 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'New description')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'New description')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Tag it as a credential of this provider ("none" removes the tag)')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment whose own value to change (without: the shared value) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -119,10 +123,11 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;delete' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Delete environment ENV''s own value only [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Revoke the secret from every agent, then delete it')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Revoke the secret from every agent, then delete it (in every environment)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -130,6 +135,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;import' {
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The file''s format (default: JSON when it starts with {, else dotenv)')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Import as environment ENV''s own values (without: shared values) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -147,6 +153,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;import-env' {
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The file''s format (default: JSON when it starts with {, else dotenv)')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Import as environment ENV''s own values (without: shared values) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -164,6 +171,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;export' {
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Export what this agent would receive (globals plus its grants)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Export environment ENV''s values (its own, else the shared ones; default with --agent: its pin) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -188,7 +196,8 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;agent;create' {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'What the agent is (shown by agent list and agent show)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'What the agent is (shown by agent list and agent show)')
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Copy the grants (and description) of this existing agent')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Pin the agent to environment ENV (names as for agents)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Copy the grants, description and environment pin of this existing agent')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -206,6 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;agent;show' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Show what it receives in environment ENV (default: its pin) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -277,6 +287,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'Manifest declaring the secrets the command needs (default: the nearest vault.toml from here up to $HOME)')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Inject only these names (comma-separated)')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the caller''s NAME as it is: passed on even with --clean-env, never replaced by a secret (comma-separated, repeatable)')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Inject environment ENV''s values (its own, else the shared ones; default: the agent''s pin) [env: VAULT_ENV]')
             [CompletionResult]::new('--on-change', '--on-change', [CompletionResultType]::ParameterName, 'With --watch: `restart` (default), `signal:SIG` (send SIG, e.g. signal:HUP or signal:USR1, to a command that re-reads its secrets itself; its environment cannot change), or `exit` (stop it and exit 75 for a supervisor to restart)')
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'With --watch: how long a stopped command has after SIGTERM before SIGKILL [default: 10s]')
             [CompletionResult]::new('--debounce', '--debounce', [CompletionResultType]::ParameterName, 'With --watch: wait until changes stop for this long, then act once [default: 300ms]')
@@ -292,6 +303,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;history' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment whose value to use (its own, else the shared one) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
@@ -302,6 +314,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;rollback' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The version whose value becomes current again')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment whose own value to change (without: the shared value) [env: VAULT_ENV]')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')

@@ -348,7 +348,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__create)
-            opts="-d -h --description --from --vault-dir --passphrase-file --database-url --help"
+            opts="-d -h --description --env --from --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -359,6 +359,10 @@ _vault() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -522,12 +526,16 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__show)
-            opts="-h --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -758,12 +766,16 @@ _vault() {
             return 0
             ;;
         vault__subcmd__delete)
-            opts="-h --force --vault-dir --passphrase-file --database-url --help"
+            opts="-h --force --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -784,7 +796,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__edit)
-            opts="-d -h --description --variable --secret --global --agent-only --provider --force --vault-dir --passphrase-file --database-url --help"
+            opts="-d -h --description --variable --secret --global --agent-only --provider --force --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,6 +811,10 @@ _vault() {
                     return 0
                     ;;
                 --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -822,7 +838,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__export)
-            opts="-h --agent --format --reveal --vault-dir --passphrase-file --database-url --help"
+            opts="-h --agent --format --reveal --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -834,6 +850,10 @@ _vault() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "dotenv json shell" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --vault-dir)
@@ -856,12 +876,16 @@ _vault() {
             return 0
             ;;
         vault__subcmd__get)
-            opts="-h --reveal --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --reveal --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1444,12 +1468,16 @@ _vault() {
             return 0
             ;;
         vault__subcmd__history)
-            opts="-h --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1470,7 +1498,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__import)
-            opts="-h --agent --variable --no-overwrite --dry-run --rename --allow-code-loading-name --format --create-agents --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --agent --variable --no-overwrite --dry-run --rename --allow-code-loading-name --format --create-agents --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1482,6 +1510,10 @@ _vault() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "dotenv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --vault-dir)
@@ -1752,13 +1784,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__list)
-            opts="-h --agent --json --vault-dir --passphrase-file --database-url --help"
+            opts="-h --agent --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1998,13 +2034,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rollback)
-            opts="-h --to --vault-dir --passphrase-file --database-url --help"
+            opts="-h --to --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2028,7 +2068,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__run)
-            opts="-h --agent --manifest --only --clean-env --keep --no-masking --watch --on-change --grace --debounce --splay --vault-dir --passphrase-file --database-url --help"
+            opts="-h --agent --manifest --only --clean-env --keep --no-masking --env --watch --on-change --grace --debounce --splay --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2047,6 +2087,10 @@ _vault() {
                     return 0
                     ;;
                 --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2086,7 +2130,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__set)
-            opts="-d -h --description --variable --agent --provider --allow-code-loading-name --force --vault-dir --passphrase-file --database-url --help"
+            opts="-d -h --description --variable --agent --provider --allow-code-loading-name --force --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2105,6 +2149,10 @@ _vault() {
                     return 0
                     ;;
                 --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2166,7 +2214,7 @@ else
     complete -F _vault -o bashdefault -o default vault
 fi
 
-# Names from the vault for NAME positions and --agent / --only values, by
+# Names from the vault for NAME positions and --agent / --env / --only values, by
 # asking the binary (`vault __complete`: no unlock, never a value); anything
 # else goes to the generated _vault above.
 _vault_names() {
@@ -2176,7 +2224,7 @@ _vault_names() {
         w="${COMP_WORDS[i]}"
         case "$w" in
             --vault-dir) dir=(--vault-dir "${COMP_WORDS[i+1]}"); ((i++)) ;;
-            --passphrase-file|--agent|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file|--from) ((i++)) ;;
+            --passphrase-file|--agent|--env|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file|--from) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$sub" ]]; then sub="$w"
@@ -2187,6 +2235,7 @@ _vault_names() {
     done
     case "$prev" in
         --agent) what=agents ;;
+        --env) what=envs ;;
         --from) [[ "$sub" == agent ]] && what=agents ;;
         --only) [[ "$sub" == run ]] && what=secrets ;;
         *)

@@ -67,6 +67,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --description 'A description (kept on update unless given)'
             cand --agent 'Make the secret agent-scoped and grant it to AGENT (repeatable)'
             cand --provider 'Tag the secret as a credential of this AI provider (see `vault providers`)'
+            cand --env 'Set the value for environment ENV only (it overrides the shared one there) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -77,6 +78,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --help 'Print help'
         }
         &'vault;get'= {
+            cand --env 'Environment whose value to use (its own, else the shared one) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -87,6 +89,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;list'= {
             cand --agent 'Only what this agent would receive (globals plus its grants)'
+            cand --env 'Show environment ENV''s values (its own, else the shared ones) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -98,6 +101,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -d 'New description'
             cand --description 'New description'
             cand --provider 'Tag it as a credential of this provider ("none" removes the tag)'
+            cand --env 'Environment whose own value to change (without: the shared value) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -110,16 +114,18 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --help 'Print help'
         }
         &'vault;delete'= {
+            cand --env 'Delete environment ENV''s own value only [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
-            cand --force 'Revoke the secret from every agent, then delete it'
+            cand --force 'Revoke the secret from every agent, then delete it (in every environment)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'vault;import'= {
             cand --agent 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)'
             cand --format 'The file''s format (default: JSON when it starts with {, else dotenv)'
+            cand --env 'Import as environment ENV''s own values (without: shared values) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -136,6 +142,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;import-env'= {
             cand --agent 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)'
             cand --format 'The file''s format (default: JSON when it starts with {, else dotenv)'
+            cand --env 'Import as environment ENV''s own values (without: shared values) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -152,6 +159,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;export'= {
             cand --agent 'Export what this agent would receive (globals plus its grants)'
             cand --format 'Output format'
+            cand --env 'Export environment ENV''s values (its own, else the shared ones; default with --agent: its pin) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -174,7 +182,8 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;agent;create'= {
             cand -d 'What the agent is (shown by agent list and agent show)'
             cand --description 'What the agent is (shown by agent list and agent show)'
-            cand --from 'Copy the grants (and description) of this existing agent'
+            cand --env 'Pin the agent to environment ENV (names as for agents)'
+            cand --from 'Copy the grants, description and environment pin of this existing agent'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -190,6 +199,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --help 'Print help'
         }
         &'vault;agent;show'= {
+            cand --env 'Show what it receives in environment ENV (default: its pin) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -250,6 +260,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --manifest 'Manifest declaring the secrets the command needs (default: the nearest vault.toml from here up to $HOME)'
             cand --only 'Inject only these names (comma-separated)'
             cand --keep 'Keep the caller''s NAME as it is: passed on even with --clean-env, never replaced by a secret (comma-separated, repeatable)'
+            cand --env 'Inject environment ENV''s values (its own, else the shared ones; default: the agent''s pin) [env: VAULT_ENV]'
             cand --on-change 'With --watch: `restart` (default), `signal:SIG` (send SIG, e.g. signal:HUP or signal:USR1, to a command that re-reads its secrets itself; its environment cannot change), or `exit` (stop it and exit 75 for a supervisor to restart)'
             cand --grace 'With --watch: how long a stopped command has after SIGTERM before SIGKILL [default: 10s]'
             cand --debounce 'With --watch: wait until changes stop for this long, then act once [default: 300ms]'
@@ -264,6 +275,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --help 'Print help'
         }
         &'vault;history'= {
+            cand --env 'Environment whose value to use (its own, else the shared one) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
@@ -273,6 +285,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;rollback'= {
             cand --to 'The version whose value becomes current again'
+            cand --env 'Environment whose own value to change (without: the shared value) [env: VAULT_ENV]'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
             cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
             cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'

@@ -65,6 +65,7 @@ complete -c vault -n "__fish_vault_using_subcommand init" -s h -l help -d 'Print
 complete -c vault -n "__fish_vault_using_subcommand set" -s d -l description -d 'A description (kept on update unless given)' -r
 complete -c vault -n "__fish_vault_using_subcommand set" -l agent -d 'Make the secret agent-scoped and grant it to AGENT (repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand set" -l provider -d 'Tag the secret as a credential of this AI provider (see `vault providers`)' -r
+complete -c vault -n "__fish_vault_using_subcommand set" -l env -d 'Set the value for environment ENV only (it overrides the shared one there) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand set" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand set" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand set" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -72,6 +73,7 @@ complete -c vault -n "__fish_vault_using_subcommand set" -l variable -d 'Store a
 complete -c vault -n "__fish_vault_using_subcommand set" -l allow-code-loading-name -d 'Allow a name that makes interpreters load code (PATH, NODE_OPTIONS, PYTHONPATH, BASH_ENV, ...)'
 complete -c vault -n "__fish_vault_using_subcommand set" -l force -d 'With --variable: turn an existing secret into plain text without asking'
 complete -c vault -n "__fish_vault_using_subcommand set" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand get" -l env -d 'Environment whose value to use (its own, else the shared one) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand get" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand get" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand get" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -79,6 +81,7 @@ complete -c vault -n "__fish_vault_using_subcommand get" -l reveal -d 'Print onl
 complete -c vault -n "__fish_vault_using_subcommand get" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand get" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand list" -l agent -d 'Only what this agent would receive (globals plus its grants)' -r
+complete -c vault -n "__fish_vault_using_subcommand list" -l env -d 'Show environment ENV\'s values (its own, else the shared ones) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand list" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand list" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand list" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -86,6 +89,7 @@ complete -c vault -n "__fish_vault_using_subcommand list" -l json -d 'One JSON d
 complete -c vault -n "__fish_vault_using_subcommand list" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand edit" -s d -l description -d 'New description' -r
 complete -c vault -n "__fish_vault_using_subcommand edit" -l provider -d 'Tag it as a credential of this provider ("none" removes the tag)' -r
+complete -c vault -n "__fish_vault_using_subcommand edit" -l env -d 'Environment whose own value to change (without: the shared value) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand edit" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand edit" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand edit" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -95,14 +99,16 @@ complete -c vault -n "__fish_vault_using_subcommand edit" -l global -d 'Inject i
 complete -c vault -n "__fish_vault_using_subcommand edit" -l agent-only -d 'Inject it only into runs of agents it is granted to'
 complete -c vault -n "__fish_vault_using_subcommand edit" -l force -d 'With --variable: turn secrets into plain text without asking'
 complete -c vault -n "__fish_vault_using_subcommand edit" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand delete" -l env -d 'Delete environment ENV\'s own value only [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand delete" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand delete" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand delete" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
-complete -c vault -n "__fish_vault_using_subcommand delete" -l force -d 'Revoke the secret from every agent, then delete it'
+complete -c vault -n "__fish_vault_using_subcommand delete" -l force -d 'Revoke the secret from every agent, then delete it (in every environment)'
 complete -c vault -n "__fish_vault_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand import" -l agent -d 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand import" -l format -d 'The file\'s format (default: JSON when it starts with {, else dotenv)' -r -f -a "dotenv\t'KEY=value lines (docs/DOTENV.md)'
 json\t'The output of `vault export --format json`, or {"NAME": "value", ...}'"
+complete -c vault -n "__fish_vault_using_subcommand import" -l env -d 'Import as environment ENV\'s own values (without: shared values) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand import" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -117,6 +123,7 @@ complete -c vault -n "__fish_vault_using_subcommand import" -s h -l help -d 'Pri
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l agent -d 'Make the imported secrets agent-scoped and grant them to AGENT (repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l format -d 'The file\'s format (default: JSON when it starts with {, else dotenv)' -r -f -a "dotenv\t'KEY=value lines (docs/DOTENV.md)'
 json\t'The output of `vault export --format json`, or {"NAME": "value", ...}'"
+complete -c vault -n "__fish_vault_using_subcommand import-env" -l env -d 'Import as environment ENV\'s own values (without: shared values) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand import-env" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -132,6 +139,7 @@ complete -c vault -n "__fish_vault_using_subcommand export" -l agent -d 'Export 
 complete -c vault -n "__fish_vault_using_subcommand export" -l format -d 'Output format' -r -f -a "dotenv\t'KEY=value lines that `vault import` reads back byte for byte (values only)'
 json\t'Values with kind, scope, description, provider and grants, for `vault import`'
 shell\t'export NAME=\'value\' lines for a POSIX shell (values only)'"
+complete -c vault -n "__fish_vault_using_subcommand export" -l env -d 'Export environment ENV\'s values (its own, else the shared ones; default with --agent: its pin) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand export" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand export" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand export" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -147,7 +155,8 @@ complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_s
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "delete" -d 'Delete an agent and its grants'
 complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s d -l description -d 'What the agent is (shown by agent list and agent show)' -r
-complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l from -d 'Copy the grants (and description) of this existing agent' -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l env -d 'Pin the agent to environment ENV (names as for agents)' -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l from -d 'Copy the grants, description and environment pin of this existing agent' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -157,6 +166,7 @@ complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subco
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l env -d 'Show what it receives in environment ENV (default: its pin) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from show" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -190,6 +200,7 @@ complete -c vault -n "__fish_vault_using_subcommand run" -l agent -d 'Also injec
 complete -c vault -n "__fish_vault_using_subcommand run" -l manifest -d 'Manifest declaring the secrets the command needs (default: the nearest vault.toml from here up to $HOME)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l only -d 'Inject only these names (comma-separated)' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l keep -d 'Keep the caller\'s NAME as it is: passed on even with --clean-env, never replaced by a secret (comma-separated, repeatable)' -r
+complete -c vault -n "__fish_vault_using_subcommand run" -l env -d 'Inject environment ENV\'s values (its own, else the shared ones; default: the agent\'s pin) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l on-change -d 'With --watch: `restart` (default), `signal:SIG` (send SIG, e.g. signal:HUP or signal:USR1, to a command that re-reads its secrets itself; its environment cannot change), or `exit` (stop it and exit 75 for a supervisor to restart)' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l grace -d 'With --watch: how long a stopped command has after SIGTERM before SIGKILL [default: 10s]' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l debounce -d 'With --watch: wait until changes stop for this long, then act once [default: 300ms]' -r
@@ -201,12 +212,14 @@ complete -c vault -n "__fish_vault_using_subcommand run" -l clean-env -d 'Start 
 complete -c vault -n "__fish_vault_using_subcommand run" -l no-masking -d 'Exec the command directly: no output masking, no extra process (with --watch, vault stays its parent to restart it, and copies its output untouched)'
 complete -c vault -n "__fish_vault_using_subcommand run" -l watch -d 'Watch the vault and restart the command when a secret it received changes'
 complete -c vault -n "__fish_vault_using_subcommand run" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand history" -l env -d 'Environment whose value to use (its own, else the shared one) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand history" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand history" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand history" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand history" -l json -d 'One JSON document on stdout'
 complete -c vault -n "__fish_vault_using_subcommand history" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand rollback" -l to -d 'The version whose value becomes current again' -r
+complete -c vault -n "__fish_vault_using_subcommand rollback" -l env -d 'Environment whose own value to change (without: the shared value) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand rollback" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand rollback" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand rollback" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
@@ -361,5 +374,6 @@ end
 complete -c vault -n "__fish_seen_subcommand_from get set edit delete history rollback rename grant revoke" -f -a "(__vault_names secrets)"
 complete -c vault -n "__fish_seen_subcommand_from show delete; and __fish_seen_subcommand_from agent" -f -a "(__vault_names agents)"
 complete -c vault -l agent -x -a "(__vault_names agents)"
+complete -c vault -l env -x -a "(__vault_names envs)"
 complete -c vault -n "__fish_seen_subcommand_from create; and __fish_seen_subcommand_from agent" -l from -x -a "(__vault_names agents)"
 complete -c vault -n "__fish_seen_subcommand_from run" -l only -x -a "(__vault_names secrets)"

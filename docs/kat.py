@@ -301,5 +301,73 @@ example = policy_message(
 emit("policy_msg_example", example)
 emit("policy_tag_example", policy_tag(MASTER, VAULT_ID, example))
 
+# Environments (§5.4, §6.1): a value of environment `env` binds it; the
+# shared row (env "") keeps the format-1 AAD above byte for byte.
+AAD_ENV_VALUE = b"vault/v1/env-value\x00"
+
+
+def value_aad_env(vault_id: bytes, env: str, name: str, version: int) -> bytes:
+    if env == "":
+        return value_aad(vault_id, name, version)
+    e, n = env.encode("utf-8"), name.encode("utf-8")
+    return (AAD_ENV_VALUE + vault_id + struct.pack(">I", len(e)) + e
+            + struct.pack(">I", len(n)) + n + struct.pack(">Q", version))
+
+
+def opens_env(master, vault_id, env, name, version, nonce, ct) -> bool:
+    try:
+        AESGCM(value_key(master, vault_id)).decrypt(
+            nonce, ct, value_aad_env(vault_id, env, name, version))
+        return True
+    except InvalidTag:
+        return False
+
+
+ENV_V = ("production", "DB_URL", 2, b"postgres://prod.example/db")
+aad4 = value_aad_env(VAULT_ID, *ENV_V[:3])
+emit("v4_env", ENV_V[0])
+emit("v4_name", ENV_V[1])
+emit("v4_version", str(ENV_V[2]))
+emit("v4_plaintext", ENV_V[3])
+emit("v4_aad", aad4)
+ct4 = AESGCM(vk).encrypt(VALUE_NONCE, ENV_V[3], aad4)
+emit("v4_ciphertext", ct4)
+assert opens_env(MASTER, VAULT_ID, *ENV_V[:3], VALUE_NONCE, ct4)
+assert value_aad_env(VAULT_ID, "", "DB_URL", 2) == value_aad(VAULT_ID, "DB_URL", 2)
+# Must fail: the shared row, another environment, a prefix of the name, and
+# a shared ciphertext opened as an environment's.
+assert not opens_env(MASTER, VAULT_ID, "", "DB_URL", 2, VALUE_NONCE, ct4)
+assert not opens_env(MASTER, VAULT_ID, "staging", "DB_URL", 2, VALUE_NONCE, ct4)
+assert not opens_env(MASTER, VAULT_ID, "productio", "DB_URL", 2, VALUE_NONCE, ct4)
+assert not opens_env(MASTER, VAULT_ID, "production", "DB_URL", 1, VALUE_NONCE, ct4)
+assert not opens_env(MASTER, VAULT_ID, "production", "OPENAI_API_KEY", 3, VALUE_NONCE, v1)
+
+
+def policy_message_env(rows, grants, pins) -> bytes:
+    """rows: as policy_message plus the row's environment last, sorted by
+    (name, env); pins: (agent, env) of pinned agents, sorted by agent."""
+    m = policy_message([r[:6] for r in rows], grants)
+    if pins or any(r[6] for r in rows):
+        m += b"vault/v1/policy-envs\x00"
+        for r in rows:
+            m += field(r[6].encode())
+        m += struct.pack(">Q", len(pins))
+        for agent, env in pins:
+            m += field(agent.encode()) + field(env.encode())
+    return m
+
+
+assert policy_message_env([], [], []) == empty
+env_example = policy_message_env(
+    [
+        ("DB_URL", "secret", "global", 1, None, None, ""),
+        ("DB_URL", "secret", "global", 2, None, None, "production"),
+    ],
+    [],
+    [("deploy-bot", "production")],
+)
+emit("policy_msg_envs", env_example)
+emit("policy_tag_envs", policy_tag(MASTER, VAULT_ID, env_example))
+
 print("\n".join(out))
 sys.exit(0)

@@ -361,6 +361,22 @@ pub fn check_agent_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Check an environment name: the rules of agent names (1-64 characters
+/// of a-z, 0-9, _ and -, starting with a letter or digit).
+pub fn check_env_name(name: &str) -> Result<()> {
+    check_agent_name(name).map_err(|_| {
+        let mut e = Error::invalid(format!(
+            "invalid environment name {}: environment names are 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit",
+            shown(name)
+        ));
+        let lower = name.to_ascii_lowercase().replace([' ', '.'], "-");
+        if looks_typed(name) && lower != name && check_agent_name(&lower).is_ok() {
+            e = e.hint(format!("did you mean {lower}?"));
+        }
+        e
+    })
+}
+
 /// The closest candidate to `wanted`, if it is close enough to be a likely typo.
 /// Case differences count as near: names are case-sensitive and users forget.
 /// Otherwise at most one edit per five characters (at least one): two names

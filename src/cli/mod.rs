@@ -142,6 +142,7 @@ Examples:
   vault set API_BASE_URL https://api.example.com --variable
   vault set SLACK_TOKEN --agent support-bot     # only support-bot receives it
   vault set TLS_KEY < key.pem                   # a multi-line value, from a file
+  vault set DATABASE_URL --env production       # production's own value; others keep the shared one
 
 A value given as an argument is written to your shell's history file and is
 visible to other local users in the process list while vault runs; for real
@@ -173,6 +174,9 @@ pub struct SetArgs {
     /// With --variable: turn an existing secret into plain text without asking
     #[arg(long)]
     pub force: bool,
+    /// Set the value for environment ENV only (it overrides the shared one there) [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 /// Show a secret (value masked unless --reveal)
@@ -182,7 +186,8 @@ Examples:
   vault get OPENAI_API_KEY                  # metadata, value shown as ••••••••
   vault get OPENAI_API_KEY --reveal         # the bare value and a newline
   curl -H \"Authorization: Bearer $(vault get API_TOKEN --reveal)\" ...
-  vault get OPENAI_API_KEY --json")]
+  vault get OPENAI_API_KEY --json
+  vault get DATABASE_URL --env production --reveal   # production's value (its own, else the shared one)")]
 pub struct GetArgs {
     /// The secret's name
     pub name: String,
@@ -192,6 +197,9 @@ pub struct GetArgs {
     /// One JSON document on stdout
     #[arg(long)]
     pub json: bool,
+    /// Environment whose value to use (its own, else the shared one) [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 /// List secrets (values masked; variables shown)
@@ -201,6 +209,7 @@ Examples:
   vault list
   vault list --agent support-bot            # what support-bot would receive
   vault list --json | jq -r '.[].name'
+  vault list --env production               # production's values; FROM says shared or production
 
 Needs no key: names, descriptions and policy are stored in plain text.")]
 pub struct ListArgs {
@@ -210,6 +219,9 @@ pub struct ListArgs {
     /// One JSON document on stdout
     #[arg(long)]
     pub json: bool,
+    /// Show environment ENV's values (its own, else the shared ones) [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 /// Change secrets' metadata (never their values)
@@ -249,6 +261,9 @@ pub struct EditArgs {
     /// With --variable: turn secrets into plain text without asking
     #[arg(long)]
     pub force: bool,
+    /// Environment whose own value to change (without: the shared value) [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 /// Delete secrets (refused while granted to an agent, unless --force)
@@ -257,15 +272,21 @@ pub struct EditArgs {
 Examples:
   vault delete OLD_TOKEN
   vault delete OPENAI_API_KEY --force       # revoke it from every agent, then delete
+  vault delete DATABASE_URL --env staging   # staging's own value; staging uses the shared one again
 
-Deletes every named secret or none. All versions are removed.")]
+Deletes every named secret or none. All versions are removed. Without --env the
+shared value is deleted; a name that also has its own value in an environment
+is refused (exit 4) unless --force, which deletes it in every environment.")]
 pub struct DeleteArgs {
     /// The secrets to delete
     #[arg(required = true)]
     pub names: Vec<String>,
-    /// Revoke the secret from every agent, then delete it
+    /// Revoke the secret from every agent, then delete it (in every environment)
     #[arg(long)]
     pub force: bool,
+    /// Delete environment ENV's own value only [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 /// Import a .env file or a JSON export (all entries or none)
@@ -276,7 +297,7 @@ Examples:
   vault import .env --dry-run               # report what would change; writes nothing
   vault import .env --agent support-bot     # agent-scoped, granted to support-bot
   vault import .env --no-overwrite          # keep existing values
-  cat prod.env | vault import -
+  cat prod.env | vault import - --env production   # production's own values
   vault export --format json > all.json && vault --vault-dir ./other import all.json --create-agents
 
 Format: KEY=VALUE lines, # comments, optional `export `, single quotes literal,
@@ -322,6 +343,9 @@ pub struct ImportArgs {
     /// One JSON document (the summary) on stdout
     #[arg(long)]
     pub json: bool,
+    /// Import as environment ENV's own values (without: shared values) [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -349,6 +373,7 @@ Examples:
   vault export > app.env                    # plain text! keep it private
   vault export --format json > all.json     # also kinds, scopes, descriptions, providers, grants
   vault export --agent support-bot --format json
+  vault export --env production > prod.env  # production's values
   eval \"$(vault export --format shell)\"
   vault export --reveal                     # on a terminal: show the values here
 
@@ -369,6 +394,9 @@ pub struct ExportArgs {
     /// Print secret values even when stdout is a terminal
     #[arg(long)]
     pub reveal: bool,
+    /// Export environment ENV's values (its own, else the shared ones; default with --agent: its pin) [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 /// Manage agents: the bots, scripts and services that receive secrets
@@ -384,19 +412,26 @@ pub enum AgentCommand {
     #[command(after_help = "\
 Examples:
   vault agent create support-bot -d \"answers tickets\"
-  vault agent create support-bot-2 --from support-bot     # same grants and description
+  vault agent create deploy-bot --env production   # its runs use production's values
+  vault agent create support-bot-2 --from support-bot     # same grants, description and pin
   vault agent create canary --from support-bot -d \"canary deploy\"
 
---from OLD copies OLD's grants (and its description, unless -d is given) in one
-transaction; the clone has received nothing yet, so `vault agent show` lists its
-secrets as pending until its first run. Exit 4 if NAME exists, 3 if OLD does not.")]
+An agent pinned with --env runs with that environment's values (its own, else
+the shared ones) unless `vault run --env` (or VAULT_ENV) says otherwise.
+--from OLD copies OLD's grants and environment pin (and its description, unless
+-d is given; the pin, unless --env is given) in one transaction; the clone has
+received nothing yet, so `vault agent show` lists its secrets as pending until
+its first run. Exit 4 if NAME exists, 3 if OLD does not.")]
     Create {
         /// Name: a-z, 0-9, _ and -, starting with a letter or digit
         name: String,
         /// What the agent is (shown by agent list and agent show)
         #[arg(short = 'd', long = "description", value_name = "DESC")]
         description: Option<String>,
-        /// Copy the grants (and description) of this existing agent
+        /// Pin the agent to environment ENV (names as for agents)
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+        /// Copy the grants, description and environment pin of this existing agent
         #[arg(long, value_name = "OLD")]
         from: Option<String>,
     },
@@ -421,6 +456,9 @@ pick it up), pending (never delivered).")]
         /// One JSON document on stdout
         #[arg(long)]
         json: bool,
+        /// Show what it receives in environment ENV (default: its pin) [env: VAULT_ENV]
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
     },
     /// Delete an agent and its grants
     #[command(after_help = "Example:\n  vault agent delete support-bot")]
@@ -538,6 +576,9 @@ pub struct RunArgs {
     /// stays its parent to restart it, and copies its output untouched)
     #[arg(long)]
     pub no_masking: bool,
+    /// Inject environment ENV's values (its own, else the shared ones; default: the agent's pin) [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
     /// Watch the vault and restart the command when a secret it received changes
     #[arg(long)]
     pub watch: bool,
@@ -638,6 +679,7 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 Examples:
   vault history OPENAI_API_KEY
   vault history OPENAI_API_KEY --json | jq '.versions[] | .version'
+  vault history DATABASE_URL --env production   # production's own versions (else the shared ones)
 
 One row per stored version, oldest first, with the time it was made; the
 current one (what `get` and `run` serve) is marked. Secret values are shown as
@@ -648,6 +690,9 @@ pub struct HistoryArgs {
     /// One JSON document on stdout
     #[arg(long)]
     pub json: bool,
+    /// Environment whose value to use (its own, else the shared one) [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 /// Make an earlier version's value current again (as a new version)
@@ -666,6 +711,9 @@ pub struct RollbackArgs {
     /// The version whose value becomes current again
     #[arg(long, value_name = "N")]
     pub to: u64,
+    /// Environment whose own value to change (without: the shared value) [env: VAULT_ENV]
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
 }
 
 /// Rename a secret, keeping its history, grants and delivery state

@@ -18,24 +18,54 @@ pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
         AgentCommand::Create {
             name,
             description,
+            env,
             from: Some(from),
-        } => super::rename::clone_agent(ctx, name, from, description.as_deref()),
+        } => super::rename::clone_agent(ctx, name, from, description.as_deref(), env.as_deref()),
         AgentCommand::Create {
-            name, description, ..
-        } => create(ctx, name, description.as_deref()),
+            name,
+            description,
+            env,
+            ..
+        } => create(ctx, name, description.as_deref(), env.as_deref()),
         AgentCommand::List { json } => list(ctx, *json),
-        AgentCommand::Show { name, json } => show(ctx, name, *json),
+        AgentCommand::Show { name, json, env } => show(ctx, name, *json, env.as_deref()),
         AgentCommand::Delete { name } => delete(ctx, name),
     }
 }
 
-fn create(ctx: &Ctx, name: &str, description: Option<&str>) -> Result<()> {
+fn create(ctx: &Ctx, name: &str, description: Option<&str>, env: Option<&str>) -> Result<()> {
     model::check_agent_name(name)?;
+    // Only --env pins an agent: a VAULT_ENV left in the shell does not.
+    if let Some(e) = env {
+        model::check_env_name(e)?;
+    }
     let mut vault = Vault::open_or_create(&ctx.paths, &ctx.keys)?;
     let now = crate::model::now();
-    vault.create_agent(&ctx.keys, name, description.unwrap_or(""), &now)?;
-    say!("{name}: agent created; grant it secrets with `vault grant NAME --agent {name}`");
+    vault.create_agent(
+        &ctx.keys,
+        name,
+        description.unwrap_or(""),
+        env.unwrap_or(""),
+        &now,
+    )?;
+    match env {
+        Some(e) => say!(
+            "{name}: agent created, pinned to environment {e}; grant it secrets with `vault grant NAME --agent {name}`"
+        ),
+        None => {
+            say!("{name}: agent created; grant it secrets with `vault grant NAME --agent {name}`")
+        }
+    }
     Ok(())
+}
+
+/// An environment for JSON: `null` for none (the shared values).
+fn env_json(env: &str) -> serde_json::Value {
+    if env.is_empty() {
+        serde_json::Value::Null
+    } else {
+        json!(env)
+    }
 }
 
 fn list(ctx: &Ctx, json: bool) -> Result<()> {
@@ -51,6 +81,7 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
                     "description": a.description,
                     "created": a.created,
                     "last_run": a.last_run,
+                    "env": env_json(&a.env),
                     "grants": s.grants,
                 })
             })
@@ -61,36 +92,53 @@ fn list(ctx: &Ctx, json: bool) -> Result<()> {
         eprintln!("no agents yet; create one with `vault agent create NAME`");
         return Ok(());
     }
+    // The ENV column only when some agent is pinned.
+    let pinned = agents.iter().any(|s| !s.agent.env.is_empty());
     let rows: Vec<Vec<String>> = agents
         .iter()
         .map(|s| {
             let a = &s.agent;
-            vec![
-                crate::model::agent_name(&a.name),
+            let mut row = vec![crate::model::agent_name(&a.name)];
+            if pinned {
+                row.push(if a.env.is_empty() {
+                    "-".to_owned()
+                } else {
+                    crate::model::agent_name(&a.env)
+                });
+            }
+            row.extend([
                 s.grants.len().to_string(),
                 a.last_run.as_deref().map_or_else(|| "never".into(), escape),
                 escape(&a.description),
-            ]
+            ]);
+            row
         })
         .collect();
     use ui::Fit;
+    let (headers, last): (&[&str], usize) = if pinned {
+        (&["AGENT", "ENV", "GRANTS", "LAST RUN", "DESCRIPTION"], 4)
+    } else {
+        (&["AGENT", "GRANTS", "LAST RUN", "DESCRIPTION"], 3)
+    };
     ui::print_table_fit(
-        &["AGENT", "GRANTS", "LAST RUN", "DESCRIPTION"],
+        headers,
         &rows,
         &[
-            Fit::Shrink { col: 3, min: 11 },
-            Fit::Shrink { col: 3, min: 5 },
+            Fit::Shrink { col: last, min: 11 },
+            Fit::Shrink { col: last, min: 5 },
         ],
     )
 }
 
-fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
+fn show(ctx: &Ctx, name: &str, json: bool, env: Option<&str>) -> Result<()> {
+    let env = super::env_of(env)?;
     let mut vault = Vault::open(&ctx.paths)?;
-    let detail = vault.agent(name)?;
-    let (agent, grants) = (detail.agent, detail.receives);
+    let detail = vault.agent(name, env.as_deref())?;
+    let (agent, grants, env) = (detail.agent, detail.receives, detail.env);
     let item = |g: &Receipt| {
         json!({
             "secret": g.secret,
+            "from": crate::vault::source_label(&g.source),
             "via": if g.global { "global" } else { "grant" },
             "state": g.sync_state(),
             "version": g.current_version,
@@ -106,6 +154,8 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
             "description": agent.description,
             "created": agent.created,
             "last_run": agent.last_run,
+            "pin": env_json(&agent.env),
+            "env": env_json(&env),
             "grants": grants.iter().filter(|g| !g.global).map(item).collect::<Vec<_>>(),
             "receives": grants.iter().map(item).collect::<Vec<_>>(),
         }));
@@ -121,6 +171,14 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
                 .as_deref()
                 .map_or_else(|| "never".into(), escape),
         ),
+        (
+            "environment",
+            match (env.is_empty(), agent.env == env) {
+                (true, _) => "none (shared values)".to_owned(),
+                (false, true) => format!("{} (pinned)", crate::model::agent_name(&env)),
+                (false, false) => crate::model::agent_name(&env),
+            },
+        ),
     ])?;
     say!();
     if grants.is_empty() {
@@ -130,18 +188,30 @@ fn show(ctx: &Ctx, name: &str, json: bool) -> Result<()> {
     let rows: Vec<Vec<String>> = grants
         .iter()
         .map(|g| {
-            vec![
-                crate::model::secret_name(&g.secret),
+            let mut row = vec![crate::model::secret_name(&g.secret)];
+            if !env.is_empty() {
+                row.push(crate::model::agent_name(crate::vault::source_label(
+                    &g.source,
+                )));
+            }
+            row.extend([
                 if g.global { "global" } else { "grant" }.to_owned(),
                 g.sync_state().to_owned(),
                 g.current_version.to_string(),
                 g.delivered_version
                     .map(|v| v.to_string())
                     .unwrap_or_else(|| "-".into()),
-            ]
+            ]);
+            row
         })
         .collect();
-    ui::print_table(&["SECRET", "VIA", "STATE", "VERSION", "DELIVERED"], &rows)?;
+    // FROM (shared or the environment) only when an environment is shown.
+    let headers: &[&str] = if env.is_empty() {
+        &["SECRET", "VIA", "STATE", "VERSION", "DELIVERED"]
+    } else {
+        &["SECRET", "FROM", "VIA", "STATE", "VERSION", "DELIVERED"]
+    };
+    ui::print_table(headers, &rows)?;
     if grants.iter().any(|g| g.sync_state() == "stale") {
         say!("\nstale: changed since the agent's last run; restart it (vault run ...) to pick up the new value");
     }

@@ -1,5 +1,5 @@
-//! Completion of names: `vault __complete secrets|agents` (hidden) prints
-//! the vault's secret or agent names, one a line, and the completion
+//! Completion of names: `vault __complete secrets|agents|envs` (hidden)
+//! prints the vault's secret, agent or environment names, one a line, and the completion
 //! scripts call it for NAME positions. It never unlocks and never reads a
 //! value: names are plain text in the vault (as for `list`), nothing else
 //! is printed. The shell parts below are appended to clap's generated
@@ -16,7 +16,7 @@ use crate::exit::ExitCode;
 use crate::ui::say;
 use crate::vault::{NameKind, Vault};
 
-/// The hidden first argument: `vault __complete secrets|agents [--vault-dir DIR]`.
+/// The hidden first argument: `vault __complete secrets|agents|envs [--vault-dir DIR]`.
 pub const HELPER: &str = "__complete";
 
 /// What `vault __complete` lists.
@@ -24,6 +24,8 @@ pub const HELPER: &str = "__complete";
 pub enum Names {
     Secrets,
     Agents,
+    /// Environment names (of secret rows and agent pins), for `--env`.
+    Envs,
 }
 
 /// `vault __complete WHAT [--vault-dir DIR]`: exit 0 with the names (none
@@ -35,6 +37,7 @@ pub fn helper(args: Vec<OsString>) -> ExitCode {
         let what = match it.next().as_ref().and_then(|a| a.to_str()) {
             Some("secrets") => Names::Secrets,
             Some("agents") => Names::Agents,
+            Some("envs") => Names::Envs,
             _ => return None,
         };
         let dir = match (it.next(), it.next()) {
@@ -45,7 +48,7 @@ pub fn helper(args: Vec<OsString>) -> ExitCode {
         it.next().is_none().then_some((what, dir))
     })();
     let Some((what, dir)) = parsed else {
-        eprintln!("usage: vault {HELPER} secrets|agents [--vault-dir DIR] (used by the completion scripts)");
+        eprintln!("usage: vault {HELPER} secrets|agents|envs [--vault-dir DIR] (used by the completion scripts)");
         return ExitCode::Usage;
     };
     let result = Ctx::new(dir, None, None).and_then(|ctx| complete(&ctx, what));
@@ -70,6 +73,7 @@ fn complete(ctx: &Ctx, what: Names) -> Result<()> {
     let names = vault.names(match what {
         Names::Secrets => NameKind::Secrets,
         Names::Agents => NameKind::Agents,
+        Names::Envs => NameKind::Envs,
     })?;
     for n in names {
         // Names are validated on the way in; a row edited into something
@@ -115,6 +119,8 @@ fn zsh(script: &[u8]) -> Vec<u8> {
             line.replace(":OLD:_default'", ":OLD:_vault_agent_names'")
         } else if line.contains(":AGENT:_default'") {
             line.replace(":AGENT:_default'", ":AGENT:_vault_agent_names'")
+        } else if line.contains(":ENV:_default'") {
+            line.replace(":ENV:_default'", ":ENV:_vault_env_names'")
         } else if line.starts_with("'*--only=") {
             line.replace(":NAMES:_default'", ":NAMES:_sequence _vault_secret_names'")
         } else {
@@ -140,11 +146,13 @@ _vault_names_of() {
 _vault_secret_names() { _vault_names_of secrets }
 (( $+functions[_vault_agent_names] )) ||
 _vault_agent_names() { _vault_names_of agents }
+(( $+functions[_vault_env_names] )) ||
+_vault_env_names() { _vault_names_of envs }
 
 "#;
 
 const BASH: &str = r#"
-# Names from the vault for NAME positions and --agent / --only values, by
+# Names from the vault for NAME positions and --agent / --env / --only values, by
 # asking the binary (`vault __complete`: no unlock, never a value); anything
 # else goes to the generated _vault above.
 _vault_names() {
@@ -154,7 +162,7 @@ _vault_names() {
         w="${COMP_WORDS[i]}"
         case "$w" in
             --vault-dir) dir=(--vault-dir "${COMP_WORDS[i+1]}"); ((i++)) ;;
-            --passphrase-file|--agent|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file|--from) ((i++)) ;;
+            --passphrase-file|--agent|--env|--only|--manifest|--keep|-d|--description|--provider|--to|--format|--new-passphrase-file|--key-file|--from) ((i++)) ;;
             -*) ;;
             *)
                 if [[ -z "$sub" ]]; then sub="$w"
@@ -165,6 +173,7 @@ _vault_names() {
     done
     case "$prev" in
         --agent) what=agents ;;
+        --env) what=envs ;;
         --from) [[ "$sub" == agent ]] && what=agents ;;
         --only) [[ "$sub" == run ]] && what=secrets ;;
         *)
@@ -203,6 +212,7 @@ end
 complete -c vault -n "__fish_seen_subcommand_from get set edit delete history rollback rename grant revoke" -f -a "(__vault_names secrets)"
 complete -c vault -n "__fish_seen_subcommand_from show delete; and __fish_seen_subcommand_from agent" -f -a "(__vault_names agents)"
 complete -c vault -l agent -x -a "(__vault_names agents)"
+complete -c vault -l env -x -a "(__vault_names envs)"
 complete -c vault -n "__fish_seen_subcommand_from create; and __fish_seen_subcommand_from agent" -l from -x -a "(__vault_names agents)"
 complete -c vault -n "__fish_seen_subcommand_from run" -l only -x -a "(__vault_names secrets)"
 "#;
@@ -226,12 +236,15 @@ mod tests {
             let name_position = line.starts_with("':name -- The secret'")
                 || line.starts_with("'*::names -- The secrets to ")
                 || line.starts_with("':name -- The agent'")
-                || line.contains(":AGENT:");
+                || line.contains(":AGENT:")
+                || line.contains(":ENV:");
             if name_position {
                 assert!(!line.contains("_default"), "{line}");
             }
         }
         assert!(z.contains(":NAMES:_sequence _vault_secret_names'"));
+        assert!(z.contains(":ENV:_vault_env_names'"));
+        assert!(z.contains("_vault_env_names() {"));
         let helpers = z.find("_vault_secret_names() {").unwrap();
         let dispatch = z.rfind("if [ \"$funcstack[1]\" = \"_vault\" ]").unwrap();
         assert!(helpers < dispatch);
@@ -245,6 +258,7 @@ mod tests {
         let bash = String::from_utf8(bash).unwrap();
         assert!(bash.trim_end().ends_with("fi"));
         assert!(bash.contains("complete -F _vault_names"));
+        assert!(bash.contains("--env) what=envs"));
         let mut fish = Vec::new();
         crate::commands::docs::write_completions(Shell::Fish, &mut fish);
         assert!(String::from_utf8(fish)

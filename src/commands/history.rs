@@ -18,8 +18,16 @@ fn shown(plain: &Option<String>) -> String {
 
 pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
     model::check_secret_name(&args.name)?;
+    let env = super::env_of(args.env.as_deref())?;
+    let env = env.as_deref().unwrap_or("");
     let mut vault = Vault::open(&ctx.paths)?;
-    let h: History = vault.history(&args.name)?;
+    let h: History = vault.history(env, &args.name)?;
+    if !env.is_empty() && h.env.is_empty() && !args.json {
+        eprintln!(
+            "note: {} has no value of its own in {env}; these are the versions of the shared value it uses",
+            h.name
+        );
+    }
     if args.json {
         let versions: Vec<_> = h
             .versions
@@ -36,6 +44,7 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
             .collect();
         return ui::print_json(&json!({
             "name": h.name,
+            "from": crate::vault::source_label(&h.env),
             "kind": h.kind.as_str(),
             "current": h.current,
             "versions": versions,
@@ -63,10 +72,17 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
 
 pub fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<()> {
     model::check_secret_name(&args.name)?;
+    let env = super::env_of(args.env.as_deref())?;
+    let env = env.as_deref().unwrap_or("");
     let mut vault = Vault::open(&ctx.paths)?;
-    let version = vault.rollback(&ctx.keys, &args.name, args.to, &crate::model::now())?;
+    let version = vault.rollback(&ctx.keys, env, &args.name, args.to, &crate::model::now())?;
+    let place = if env.is_empty() {
+        String::new()
+    } else {
+        format!(" in {env}")
+    };
     say!(
-        "{}: version {version} now holds the value of version {} (history kept; agents that received a newer value show as stale until their next run)",
+        "{}{place}: version {version} now holds the value of version {} (history kept; agents that received a newer value show as stale until their next run)",
         args.name,
         args.to
     );

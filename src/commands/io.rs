@@ -278,8 +278,10 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     for a in &args.agents {
         model::check_agent_name(a)?;
     }
+    let env = super::env_of(args.env.as_deref())?;
     let now = crate::model::now();
     let req = ImportRequest {
+        env: env.as_deref().unwrap_or(""),
         source: &file,
         entries: &entries,
         listed_agents: &listed_agents,
@@ -439,9 +441,10 @@ fn edit_command(names: &[String]) -> String {
 }
 
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
+    let env = super::env_of(args.env.as_deref())?;
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
-    let needs_key = vault.export_needs_key(agent)?;
+    let needs_key = vault.export_needs_key(agent, env.as_deref())?;
     // Like `get`, which needs --reveal: values on a terminal stay on screen
     // and in its scrollback. A pipe or a file is the user's explicit choice.
     if needs_key && !args.reveal && std::io::stdout().is_terminal() {
@@ -451,7 +454,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         .hint("add --reveal to show them here, or redirect to a file: `vault export > FILE` (plain text: keep it private)"));
     }
     let with_policy = args.format == ExportFormat::Json;
-    let export = vault.export(&ctx.keys, agent, with_policy, needs_key)?;
+    let export = vault.export(&ctx.keys, agent, env.as_deref(), with_policy, needs_key)?;
     let rows = &export.secrets;
     let mut text = Zeroizing::new(String::new());
     match args.format {

@@ -24,6 +24,23 @@ use crate::error::{Error, Result};
 use crate::paths::Paths;
 use crate::vault::KeySource;
 
+/// The environment a command works in: `--env ENV`, else `VAULT_ENV`
+/// (empty counts as unset); `None` for neither. The name is checked
+/// (agent names' rules, exit 7).
+pub fn env_of(flag: Option<&str>) -> Result<Option<String>> {
+    let env = match flag {
+        Some(f) => Some(f.to_owned()),
+        None => std::env::var("VAULT_ENV").ok().filter(|e| !e.is_empty()),
+    };
+    if let Some(e) = &env {
+        crate::model::check_env_name(e).map_err(|err| match flag {
+            Some(_) => err,
+            None => err.also("from VAULT_ENV"),
+        })?;
+    }
+    Ok(env)
+}
+
 /// What every command gets: where the vault is and how to unlock it.
 pub struct Ctx {
     pub paths: Paths,

@@ -47,17 +47,31 @@ pub fn rename(ctx: &Ctx, args: &RenameArgs) -> Result<()> {
 }
 
 /// `agent create NEW --from OLD`.
-pub fn clone_agent(ctx: &Ctx, name: &str, from: &str, description: Option<&str>) -> Result<()> {
+pub fn clone_agent(
+    ctx: &Ctx,
+    name: &str,
+    from: &str,
+    description: Option<&str>,
+    env: Option<&str>,
+) -> Result<()> {
     model::check_agent_name(name)?;
+    if let Some(e) = env {
+        model::check_env_name(e)?;
+    }
     let mut vault = Vault::open(&ctx.paths)?;
-    let done = vault.clone_agent(&ctx.keys, name, from, description, &model::now())?;
+    let done = vault.clone_agent(&ctx.keys, name, from, description, env, &model::now())?;
     let grants = match done.grants.len() {
         0 => "no grants (it had none)".to_owned(),
         1 => format!("its grant of {}", done.grants[0]),
         n => format!("its {n} grants ({})", done.grants.join(", ")),
     };
+    let pin = if done.env.is_empty() {
+        String::new()
+    } else {
+        format!(", pinned to environment {}", model::agent_name(&done.env))
+    };
     say!(
-        "{name}: agent created from {} with {grants}; they show as pending until its first run",
+        "{name}: agent created from {} with {grants}{pin}; they show as pending until its first run",
         model::agent_name(from)
     );
     Ok(())

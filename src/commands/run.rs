@@ -216,6 +216,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
             .hint("a command that needs secrets gets them from vault run, not the vault's key"));
         }
     }
+    let vault_env = super::env_of(args.env.as_deref())?;
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
     // --keep NAME: the caller's own NAME, when it has one, wins over the
@@ -230,6 +231,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         &ctx.keys,
         &RunRequest {
             agent,
+            env: vault_env.as_deref(),
             manifest: manifest.as_ref(),
             only: &only,
             caller_keeps: &caller_keeps,
@@ -269,6 +271,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
             &ctx.keys,
             WatchRequest {
                 agent: agent.map(str::to_owned),
+                env: vault_env,
                 manifest,
                 only,
                 caller_keeps: caller_keeps.iter().map(|n| (*n).to_owned()).collect(),

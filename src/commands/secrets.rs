@@ -95,6 +95,8 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
     for a in &args.agents {
         model::check_agent_name(a)?;
     }
+    let env = super::env_of(args.env.as_deref())?;
+    let env = env.as_deref().unwrap_or("");
     let provider = match &args.provider {
         Some(p) => Some(super::providers::check_provider(p)?),
         None => None,
@@ -113,7 +115,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
         None
     };
     let existing = match &mut opened {
-        Some(v) => v.secret_before_set(&args.name, &args.agents)?,
+        Some(v) => v.secret_before_set(env, &args.name, &args.agents)?,
         None => {
             if let Some(a) = args.agents.first() {
                 return Err(Error::not_found(format!("no agent named {a}"))
@@ -143,6 +145,7 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
     let o = vault.set_secret(
         &ctx.keys,
         &SetRequest {
+            env,
             name,
             value: new_value,
             variable: args.variable,
@@ -163,8 +166,13 @@ pub fn set(ctx: &Ctx, args: &SetArgs) -> Result<()> {
     } else {
         "unchanged (same value)".to_owned()
     };
+    let place = if env.is_empty() {
+        String::new()
+    } else {
+        format!(" in {env}")
+    };
     say!(
-        "{name}: {what}, {} {}, version {}",
+        "{name}{place}: {what}, {} {}, version {}",
         o.scope.as_str(),
         o.kind.as_str(),
         o.version
@@ -237,6 +245,7 @@ fn confirm_plain_text(rows: &[&SecretInfo], force: bool, retry: &str) -> Result<
 fn secret_json(row: &SecretInfo, value: serde_json::Value, agents: &[String]) -> serde_json::Value {
     json!({
         "name": row.name,
+        "from": crate::vault::source_label(&row.env),
         "kind": row.kind.as_str(),
         "scope": row.scope.as_str(),
         "value": value,
@@ -255,11 +264,13 @@ fn shown_value(row: &SecretInfo) -> String {
 }
 
 pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
+    let env = super::env_of(args.env.as_deref())?;
+    let env = env.as_deref().unwrap_or("");
     let mut vault = Vault::open(&ctx.paths)?;
-    let row = vault.secret_info(&args.name)?;
+    let row = vault.secret_info(env, &args.name)?;
     let agents = &row.agents;
     if args.reveal {
-        let (authenticated, value) = vault.reveal_secret(&ctx.keys, &args.name)?;
+        let (authenticated, value) = vault.reveal_secret(&ctx.keys, env, &args.name)?;
         if args.json {
             return ui::print_json(&secret_json(&authenticated, json!(value.as_str()), agents));
         }
@@ -273,13 +284,19 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     if args.json {
         return ui::print_json(&secret_json(&row, json!(shown_value(&row)), agents));
     }
-    let mut fields = vec![
-        ("name", crate::model::secret_name(&row.name)),
+    let mut fields = vec![("name", crate::model::secret_name(&row.name))];
+    if !env.is_empty() {
+        fields.push((
+            "from",
+            crate::model::agent_name(crate::vault::source_label(&row.env)),
+        ));
+    }
+    fields.extend([
         ("kind", row.kind.as_str().to_owned()),
         ("scope", row.scope.as_str().to_owned()),
         ("value", escape(&shown_value(&row))),
         ("description", escape(&row.description)),
-    ];
+    ]);
     if let Some(p) = &row.provider {
         fields.push(("provider", escape(p)));
     }
@@ -294,10 +311,24 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
 }
 
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
+    let env = super::env_of(args.env.as_deref())?;
     let mut vault = Vault::open(&ctx.paths)?;
     // list needs no key; but when one is at hand without a prompt, the
     // vault checks the policy it shows (over the very rows it shows).
-    let listing = vault.list_secrets(&ctx.keys, args.agent.as_deref())?;
+    let listing = vault.list_secrets(&ctx.keys, args.agent.as_deref(), env.as_deref())?;
+    let env = listing.env.as_str();
+    if !listing.other_envs.is_empty() && !args.json {
+        eprintln!(
+            "note: these are the shared values; {} also {} values of {} own (`vault list --env ENV` shows one environment's)",
+            listing.other_envs.join(", "),
+            if listing.other_envs.len() == 1 {
+                "has"
+            } else {
+                "have"
+            },
+            if listing.other_envs.len() == 1 { "its" } else { "their" },
+        );
+    }
     let (rows, verified) = (listing.secrets, listing.verified);
     match (verified, &listing.unverified) {
         (Some(false), _) => eprintln!(
@@ -331,8 +362,11 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            vec![
-                crate::model::secret_name(&r.name),
+            let mut row = vec![crate::model::secret_name(&r.name)];
+            if !env.is_empty() {
+                row.push(crate::model::agent_name(crate::vault::source_label(&r.env)));
+            }
+            row.extend([
                 r.kind.as_str().to_owned(),
                 if verified == Some(false) {
                     format!("{}!", r.scope.as_str())
@@ -343,33 +377,46 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<()> {
                 escape(&r.description),
                 escape(&r.created),
                 escape(&r.updated),
-            ]
+            ]);
+            row
         })
         .collect();
     // On a narrow terminal: descriptions give way first, then the creation
     // time, then long variable values; names and masks are never cut.
+    // With --env a FROM column (shared or the environment) follows NAME.
     use ui::Fit;
+    let o = usize::from(!env.is_empty());
+    let mut headers = vec!["NAME"];
+    if o == 1 {
+        headers.push("FROM");
+    }
+    headers.extend([
+        "KIND",
+        "SCOPE",
+        "VALUE",
+        "DESCRIPTION",
+        "CREATED",
+        "UPDATED",
+    ]);
     ui::print_table_fit(
-        &[
-            "NAME",
-            "KIND",
-            "SCOPE",
-            "VALUE",
-            "DESCRIPTION",
-            "CREATED",
-            "UPDATED",
-        ],
+        &headers,
         &table,
         &[
-            Fit::Shrink { col: 4, min: 16 },
-            Fit::Drop(5),
-            Fit::Shrink { col: 4, min: 11 },
             Fit::Shrink {
-                col: 3,
+                col: 4 + o,
+                min: 16,
+            },
+            Fit::Drop(5 + o),
+            Fit::Shrink {
+                col: 4 + o,
+                min: 11,
+            },
+            Fit::Shrink {
+                col: 3 + o,
                 min: MASK.chars().count(),
             },
-            Fit::Drop(6),
-            Fit::Shrink { col: 4, min: 5 },
+            Fit::Drop(6 + o),
+            Fit::Shrink { col: 4 + o, min: 5 },
         ],
     )
 }
@@ -397,8 +444,10 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
             names.push(n);
         }
     }
+    let env = super::env_of(args.env.as_deref())?;
+    let env = env.as_deref().unwrap_or("");
     let mut vault = Vault::open(&ctx.paths)?;
-    let rows = vault.secret_infos(&names)?;
+    let rows = vault.secret_infos(env, &names)?;
     if args.variable {
         let to_plain: Vec<&SecretInfo> = rows.iter().filter(|r| r.kind == Kind::Secret).collect();
         let retry = format!("vault edit {} --variable --force", names.join(" "));
@@ -409,6 +458,7 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
     let reports = vault.edit_secrets(
         &ctx.keys,
         &EditRequest {
+            env,
             names: &names,
             kind: if args.variable {
                 Some(Kind::Variable)
@@ -446,13 +496,21 @@ pub fn edit(ctx: &Ctx, args: &EditArgs) -> Result<()> {
 }
 
 pub fn delete(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
+    let env = super::env_of(args.env.as_deref())?;
+    let env = env.as_deref().unwrap_or("");
     let mut vault = Vault::open(&ctx.paths)?;
-    let deleted = vault.delete_secrets(&ctx.keys, &args.names, args.force)?;
+    let deleted = vault.delete_secrets(&ctx.keys, env, &args.names, args.force)?;
     for (name, agents) in deleted {
         say!("{name}: revoked from {}", agents.join(", "));
     }
     for name in &args.names {
-        say!("{name}: deleted");
+        if env.is_empty() {
+            say!("{name}: deleted");
+        } else {
+            say!(
+                "{name}: deleted in {env} (it uses the shared value there again, if there is one)"
+            );
+        }
     }
     Ok(())
 }

@@ -42,6 +42,7 @@ const LABEL_POLICY_KEY: &[u8] = b"vault/v1/policy-key";
 const LABEL_SLOT_WRAP: &[u8] = b"vault/v1/slot-wrap";
 const LABEL_SLOT_CHECK: &[u8] = b"vault/v1/slot-check";
 const AAD_VALUE: &[u8] = b"vault/v1/value\0";
+const AAD_ENV_VALUE: &[u8] = b"vault/v1/env-value\0";
 const AAD_SLOT: &[u8] = b"vault/v1/slot\0";
 
 /// Fill `buf` from the operating system's CSPRNG.
@@ -328,6 +329,27 @@ pub fn value_aad(vault_id: &[u8], name: &str, version: u64) -> Vec<u8> {
     aad
 }
 
+/// Associated data of a value of environment `env`. The shared row (env
+/// "") keeps [`value_aad`] byte for byte, so values sealed before
+/// environments existed still open; any other environment has its own
+/// label and binds the environment too, so a ciphertext moved between
+/// environments (or to or from the shared row) fails to open.
+pub fn value_aad_env(vault_id: &[u8], env: &str, name: &str, version: u64) -> Vec<u8> {
+    if env.is_empty() {
+        return value_aad(vault_id, name, version);
+    }
+    let mut aad =
+        Vec::with_capacity(AAD_ENV_VALUE.len() + vault_id.len() + 8 + env.len() + name.len() + 8);
+    aad.extend_from_slice(AAD_ENV_VALUE);
+    aad.extend_from_slice(vault_id);
+    aad.extend_from_slice(&(env.len() as u32).to_be_bytes());
+    aad.extend_from_slice(env.as_bytes());
+    aad.extend_from_slice(&(name.len() as u32).to_be_bytes());
+    aad.extend_from_slice(name.as_bytes());
+    aad.extend_from_slice(&version.to_be_bytes());
+    aad
+}
+
 /// A sealed value as stored: nonce and ciphertext-with-tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
@@ -391,11 +413,18 @@ impl ValueKey {
         })
     }
 
+    #[cfg(test)]
     pub fn seal(&self, name: &str, version: u64, plaintext: &[u8]) -> Result<Sealed> {
-        let nonce = self.nonces.borrow_mut().next()?;
-        self.seal_with_nonce(name, version, plaintext, nonce)
+        self.seal_in("", name, version, plaintext)
     }
 
+    /// Seal `version` of `name` in environment `env` ("" = shared).
+    pub fn seal_in(&self, env: &str, name: &str, version: u64, plaintext: &[u8]) -> Result<Sealed> {
+        let nonce = self.nonces.borrow_mut().next()?;
+        self.seal_env_with_nonce(env, name, version, plaintext, nonce)
+    }
+
+    #[cfg(test)]
     fn seal_with_nonce(
         &self,
         name: &str,
@@ -403,7 +432,18 @@ impl ValueKey {
         plaintext: &[u8],
         nonce: [u8; NONCE_LEN],
     ) -> Result<Sealed> {
-        let aad = value_aad(&self.vault_id, name, version);
+        self.seal_env_with_nonce("", name, version, plaintext, nonce)
+    }
+
+    fn seal_env_with_nonce(
+        &self,
+        env: &str,
+        name: &str,
+        version: u64,
+        plaintext: &[u8],
+        nonce: [u8; NONCE_LEN],
+    ) -> Result<Sealed> {
+        let aad = value_aad_env(&self.vault_id, env, name, version);
         let ciphertext = self
             .cipher
             .encrypt(
@@ -421,6 +461,7 @@ impl ValueKey {
     }
 
     /// Open a value; any failure is an integrity error naming the secret and version.
+    #[cfg(test)]
     pub fn open(
         &self,
         name: &str,
@@ -428,14 +469,31 @@ impl ValueKey {
         nonce: &[u8],
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
+        self.open_in("", name, version, nonce, ciphertext)
+    }
+
+    /// Open `version` of `name` in environment `env` ("" = shared).
+    pub fn open_in(
+        &self,
+        env: &str,
+        name: &str,
+        version: u64,
+        nonce: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
         let fail = || {
+            let place = if env.is_empty() {
+                String::new()
+            } else {
+                format!(" in environment {env}")
+            };
             Error::integrity(format!(
-                "{name} (version {version}) failed authentication: its stored ciphertext was changed, damaged, or copied from another secret"
+                "{name}{place} (version {version}) failed authentication: its stored ciphertext was changed, damaged, or copied from another secret or environment"
             ))
             .hint("restore the vault database from a backup, or set the secret again with `vault set`")
         };
         let nonce = gcm_nonce(nonce).ok_or_else(fail)?;
-        let aad = value_aad(&self.vault_id, name, version);
+        let aad = value_aad_env(&self.vault_id, env, name, version);
         self.cipher
             .decrypt(
                 &nonce,

@@ -161,14 +161,15 @@ fn labels_and_versions_are_the_documented_ones() {
     assert_eq!(FORMAT_VERSION, 1);
     assert_eq!(
         crate::store::sqlite::SCHEMA_VERSION,
-        2,
-        "docs/FORMAT.md describes schema user_version 2 (§7, the audit table §18)"
+        3,
+        "docs/FORMAT.md describes schema user_version 3 (§7, the audit table §18, environments)"
     );
     assert_eq!(LABEL_VALUE_KEY, b"vault/v1/value-key");
     assert_eq!(LABEL_POLICY_KEY, b"vault/v1/policy-key");
     assert_eq!(LABEL_SLOT_WRAP, b"vault/v1/slot-wrap");
     assert_eq!(LABEL_SLOT_CHECK, b"vault/v1/slot-check");
     assert_eq!(AAD_VALUE, b"vault/v1/value\0");
+    assert_eq!(AAD_ENV_VALUE, b"vault/v1/env-value\0");
     assert_eq!(AAD_SLOT, b"vault/v1/slot\0");
     assert_eq!(keyfile::PREFIX, "vault-key-v1:");
     assert_eq!(
@@ -577,6 +578,67 @@ fn value_aad_is_unambiguous() {
         value_aad(&vid, "A", 0x4200_0000_0000_0000)
     );
     assert_ne!(value_aad(&vid, "", 0), value_aad(&vid, "A", 0));
+}
+
+/// docs/FORMAT.md §8.8 (computed by docs/kat.py): a value of an
+/// environment binds it; the shared row keeps the format-1 AAD.
+#[test]
+fn kat_environment_value() {
+    let k = value_key();
+    let aad = value_aad_env(&vault_id(), "production", "DB_URL", 2);
+    assert_eq!(
+        hex(&aad),
+        "7661756c742f76312f656e762d76616c756500a0a1a2a3a4a5a6a7a8a9aaabacadaeaf0000000a70726f64756374696f6e0000000644425f55524c0000000000000002"
+    );
+    assert_eq!(
+        value_aad_env(&vault_id(), "", "DB_URL", 2),
+        value_aad(&vault_id(), "DB_URL", 2)
+    );
+    let plain = b"postgres://prod.example/db";
+    let s = k
+        .seal_env_with_nonce("production", "DB_URL", 2, plain, arr(VALUE_NONCE))
+        .unwrap();
+    assert_eq!(
+        hex(&s.ciphertext),
+        "2c3c926278f9c628ec086d7dc32f35050c35310016d487efa4161b8c95426879eff68144f3f994e372c6"
+    );
+    let nonce = unhex(VALUE_NONCE);
+    assert_eq!(
+        &k.open_in("production", "DB_URL", 2, &nonce, &s.ciphertext)
+            .unwrap()[..],
+        plain
+    );
+    for (env, name, version) in [
+        ("", "DB_URL", 2),
+        ("staging", "DB_URL", 2),
+        ("productio", "DB_URL", 2),
+        ("production", "DB_URL", 1),
+        ("production", "DB_UR", 2),
+    ] {
+        let err = k
+            .open_in(env, name, version, &nonce, &s.ciphertext)
+            .err()
+            .unwrap_or_else(|| panic!("opened as {env:?} {name} {version}"));
+        assert_eq!(err.exit_code(), 6, "{env:?}");
+    }
+    // A shared value does not open as any environment's.
+    let shared = k.seal_in("", "DB_URL", 2, plain).unwrap();
+    assert!(k
+        .open_in("production", "DB_URL", 2, &shared.nonce, &shared.ciphertext)
+        .is_err());
+    assert!(k
+        .open_in("", "DB_URL", 2, &shared.nonce, &shared.ciphertext)
+        .is_ok());
+}
+
+#[test]
+fn environment_aad_is_unambiguous() {
+    let vid = vault_id();
+    assert_ne!(
+        value_aad_env(&vid, "ab", "C", 1),
+        value_aad_env(&vid, "a", "BC", 1)
+    );
+    assert_ne!(value_aad_env(&vid, "a", "B", 1), value_aad(&vid, "B", 1));
 }
 
 // ------------------------------------------------------------------- policy

@@ -45,6 +45,7 @@ fn sealed(tag: u8) -> StoredValue {
 
 fn row(name: &str, scope: Scope, version: u64) -> SecretRow {
     SecretRow {
+        env: String::new(),
         name: name.to_owned(),
         kind: Kind::Secret,
         scope,
@@ -59,8 +60,8 @@ fn row(name: &str, scope: Scope, version: u64) -> SecretRow {
 
 /// Create `name` at version 1 (or its next version) with a sealed value tagged `tag`.
 fn put(tx: &Tx<'_>, name: &str, scope: Scope, tag: u8) -> Result<u64> {
-    let v = tx.max_version(name)? + 1;
-    tx.insert_version(name, v, &sealed(tag), "2026-01-01T00:00:00Z")?;
+    let v = tx.max_version("", name)? + 1;
+    tx.insert_version("", name, v, &sealed(tag), "2026-01-01T00:00:00Z")?;
     tx.upsert_secret(&row(name, scope, v))?;
     Ok(v)
 }
@@ -99,9 +100,9 @@ pub fn versions_are_kept_and_the_current_one_is_served(e: &impl Engine) {
     let (cur, all, max) = s
         .read(|tx| {
             Ok((
-                tx.secret("API_KEY")?,
-                tx.versions("API_KEY")?,
-                tx.max_version("API_KEY")?,
+                tx.secret("", "API_KEY")?,
+                tx.versions("", "API_KEY")?,
+                tx.max_version("", "API_KEY")?,
             ))
         })
         .unwrap();
@@ -111,7 +112,9 @@ pub fn versions_are_kept_and_the_current_one_is_served(e: &impl Engine) {
     assert!(matches!(cur.value, StoredValue::Sealed { ref nonce, .. } if nonce == &vec![3u8; 12]));
     assert_eq!(all.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(
-        s.read(|tx| Ok(tx.secret("NOPE")?)).unwrap().map(|r| r.name),
+        s.read(|tx| Ok(tx.secret("", "NOPE")?))
+            .unwrap()
+            .map(|r| r.name),
         None
     );
 }
@@ -128,7 +131,7 @@ pub fn inserted_secrets_read_back_like_upserted_ones(e: &impl Engine) {
     s.write(|tx| Ok(tx.insert_secrets(&[var.clone(), sec.clone()])?))
         .unwrap();
     let (all, hist) = s
-        .read(|tx| Ok((tx.secrets(Audience::Everything)?, tx.history("A_KEY")?)))
+        .read(|tx| Ok((tx.secrets(Audience::Everything)?, tx.history("", "A_KEY")?)))
         .unwrap();
     assert_eq!(names(&all), ["A_KEY", "B_VAR"]);
     assert_eq!((all[0].version, all[0].scope), (4, Scope::Global));
@@ -155,8 +158,9 @@ pub fn inserted_secrets_read_back_like_upserted_ones(e: &impl Engine) {
 pub fn history_gives_every_version_with_its_time(e: &impl Engine) {
     let mut s = e.fresh();
     s.write(|tx| {
-        tx.insert_version("K", 1, &sealed(1), "2026-01-01T00:00:00Z")?;
+        tx.insert_version("", "K", 1, &sealed(1), "2026-01-01T00:00:00Z")?;
         tx.insert_version(
+            "",
             "K",
             2,
             &StoredValue::Plain(Zeroizing::new("plain".to_owned())),
@@ -166,13 +170,13 @@ pub fn history_gives_every_version_with_its_time(e: &impl Engine) {
         Ok(())
     })
     .unwrap();
-    let h = s.read(|tx| Ok(tx.history("K")?)).unwrap();
+    let h = s.read(|tx| Ok(tx.history("", "K")?)).unwrap();
     assert_eq!(h.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(h[0].created, "2026-01-01T00:00:00Z");
     assert_eq!(h[1].created, "2026-01-02T00:00:00Z");
     assert!(matches!(h[0].value, StoredValue::Sealed { ref nonce, .. } if nonce == &vec![1u8; 12]));
     assert!(matches!(h[1].value, StoredValue::Plain(ref p) if p.as_str() == "plain"));
-    assert!(s.read(|tx| Ok(tx.history("NOPE")?)).unwrap().is_empty());
+    assert!(s.read(|tx| Ok(tx.history("", "NOPE")?)).unwrap().is_empty());
 }
 
 pub fn slots_are_added_and_removed(e: &impl Engine) {
@@ -217,6 +221,7 @@ pub fn plain_and_sealed_values_round_trip(e: &impl Engine) {
     let mut s = e.fresh();
     s.write(|tx| {
         tx.insert_version(
+            "",
             "LOG_LEVEL",
             1,
             &StoredValue::Plain(Zeroizing::new("debug".to_owned())),
@@ -228,13 +233,19 @@ pub fn plain_and_sealed_values_round_trip(e: &impl Engine) {
         Ok(())
     })
     .unwrap();
-    let got = s.read(|tx| Ok(tx.secret("LOG_LEVEL")?)).unwrap().unwrap();
+    let got = s
+        .read(|tx| Ok(tx.secret("", "LOG_LEVEL")?))
+        .unwrap()
+        .unwrap();
     assert_eq!(got.kind, Kind::Variable);
     assert!(matches!(got.value, StoredValue::Plain(ref p) if p.as_str() == "debug"));
     // A kind change rewrites the stored form of a version in place.
-    s.write(|tx| Ok(tx.replace_version("LOG_LEVEL", 1, &sealed(9))?))
+    s.write(|tx| Ok(tx.replace_version("", "LOG_LEVEL", 1, &sealed(9))?))
         .unwrap();
-    let got = s.read(|tx| Ok(tx.secret("LOG_LEVEL")?)).unwrap().unwrap();
+    let got = s
+        .read(|tx| Ok(tx.secret("", "LOG_LEVEL")?))
+        .unwrap()
+        .unwrap();
     assert!(
         matches!(got.value, StoredValue::Sealed { ref ciphertext, .. } if ciphertext == &vec![9u8; 24])
     );
@@ -252,7 +263,7 @@ pub fn metadata_update_keeps_created(e: &impl Engine) {
         Ok(tx.upsert_secret(&r)?)
     })
     .unwrap();
-    let got = s.read(|tx| Ok(tx.secret("K")?)).unwrap().unwrap();
+    let got = s.read(|tx| Ok(tx.secret("", "K")?)).unwrap().unwrap();
     assert_eq!(got.created, "2026-01-01T00:00:00Z");
     assert_eq!(got.updated, "2030-01-02T00:00:00Z");
     assert_eq!(got.scope, Scope::Agent);
@@ -266,8 +277,8 @@ pub fn an_agent_sees_globals_and_its_grants_only(e: &impl Engine) {
         put(tx, "GLOBAL_A", Scope::Global, 1)?;
         put(tx, "MINE", Scope::Agent, 2)?;
         put(tx, "THEIRS", Scope::Agent, 3)?;
-        assert!(tx.create_agent("bot", "", "t")?);
-        assert!(tx.create_agent("other", "", "t")?);
+        assert!(tx.create_agent("bot", "", "", "t")?);
+        assert!(tx.create_agent("other", "", "", "t")?);
         assert!(tx.grant("bot", "MINE", "t")?);
         assert!(tx.grant("other", "THEIRS", "t")?);
         Ok(())
@@ -298,10 +309,10 @@ pub fn grants_and_agents_report_what_changed(e: &impl Engine) {
     let mut s = e.fresh();
     s.write(|tx| {
         put(tx, "K", Scope::Agent, 1)?;
-        assert!(tx.create_agent("b-bot", "second", "t")?);
-        assert!(tx.create_agent("a-bot", "first", "t")?);
+        assert!(tx.create_agent("b-bot", "second", "", "t")?);
+        assert!(tx.create_agent("a-bot", "first", "", "t")?);
         assert!(
-            !tx.create_agent("a-bot", "again", "t")?,
+            !tx.create_agent("a-bot", "again", "", "t")?,
             "a duplicate agent is refused"
         );
         assert!(tx.grant("b-bot", "K", "t")?);
@@ -343,30 +354,50 @@ pub fn deliveries_track_what_an_agent_last_received(e: &impl Engine) {
     s.write(|tx| {
         put(tx, "SHARED", Scope::Global, 1)?;
         put(tx, "OWN", Scope::Agent, 1)?;
-        tx.create_agent("bot", "", "t")?;
+        tx.create_agent("bot", "", "", "t")?;
         tx.grant("bot", "OWN", "t")?;
         Ok(())
     })
     .unwrap();
-    let pending = s.read(|tx| Ok(tx.received("bot")?)).unwrap();
-    assert!(pending.iter().all(|g| g.delivered_version.is_none()));
-    s.write(|tx| Ok(tx.record_delivery("bot", &[("SHARED", 1), ("OWN", 1)], "t2")?))
+    assert!(s
+        .read(|tx| Ok(tx.deliveries("bot", "")?))
+        .unwrap()
+        .is_empty());
+    s.write(|tx| Ok(tx.record_delivery("bot", "", &[("SHARED", "", 1), ("OWN", "", 1)], "t2")?))
         .unwrap();
-    s.write(|tx| put(tx, "OWN", Scope::Agent, 2)).unwrap();
-    let received = s.read(|tx| Ok(tx.received("bot")?)).unwrap();
-    let own = received.iter().find(|g| g.secret == "OWN").unwrap();
-    assert_eq!((own.current_version, own.delivered_version), (2, Some(1)));
-    assert!(!own.global);
-    let shared = received.iter().find(|g| g.secret == "SHARED").unwrap();
-    assert!(shared.global);
-    assert_eq!(shared.delivered_at.as_deref(), Some("t2"));
-    let grants = s.read(|tx| Ok(tx.grants("bot")?)).unwrap();
+    s.write(|tx| Ok(tx.record_delivery("bot", "production", &[("OWN", "production", 4)], "t3")?))
+        .unwrap();
+    let shared = s.read(|tx| Ok(tx.deliveries("bot", "")?)).unwrap();
     assert_eq!(
-        grants.iter().map(|g| g.secret.as_str()).collect::<Vec<_>>(),
-        ["OWN"]
+        shared
+            .iter()
+            .map(|d| (
+                d.secret.as_str(),
+                d.source.as_str(),
+                d.version,
+                d.delivered.as_str()
+            ))
+            .collect::<Vec<_>>(),
+        [("OWN", "", 1, "t2"), ("SHARED", "", 1, "t2")]
     );
+    let prod = s
+        .read(|tx| Ok(tx.deliveries("bot", "production")?))
+        .unwrap();
+    assert_eq!(
+        prod.iter()
+            .map(|d| (d.secret.as_str(), d.source.as_str(), d.version))
+            .collect::<Vec<_>>(),
+        [("OWN", "production", 4)]
+    );
+    // A later run in the same environment replaces the record.
+    s.write(|tx| Ok(tx.record_delivery("bot", "", &[("OWN", "", 2)], "t4")?))
+        .unwrap();
+    let shared = s.read(|tx| Ok(tx.deliveries("bot", "")?)).unwrap();
+    let own = shared.iter().find(|d| d.secret == "OWN").unwrap();
+    assert_eq!((own.version, own.delivered.as_str()), (2, "t4"));
+    assert_eq!(s.read(|tx| Ok(tx.grants("bot")?)).unwrap(), ["OWN"]);
     let agent = s.read(|tx| Ok(tx.agent("bot")?)).unwrap().unwrap();
-    assert_eq!(agent.last_run.as_deref(), Some("t2"));
+    assert_eq!(agent.last_run.as_deref(), Some("t4"));
 }
 
 pub fn deleting_a_secret_takes_versions_grants_and_deliveries(e: &impl Engine) {
@@ -374,32 +405,145 @@ pub fn deleting_a_secret_takes_versions_grants_and_deliveries(e: &impl Engine) {
     s.write(|tx| {
         put(tx, "GONE", Scope::Agent, 1)?;
         put(tx, "GONE", Scope::Agent, 2)?;
-        tx.create_agent("bot", "", "t")?;
+        tx.create_agent("bot", "", "", "t")?;
         tx.grant("bot", "GONE", "t")?;
-        tx.record_delivery("bot", &[("GONE", 2)], "t")?;
+        tx.record_delivery("bot", "", &[("GONE", "", 2)], "t")?;
         Ok(())
     })
     .unwrap();
     s.write(|tx| {
-        assert!(tx.delete_secret("GONE")?);
-        assert!(!tx.delete_secret("GONE")?);
+        assert!(tx.delete_secret("", "GONE")?);
+        assert!(!tx.delete_secret("", "GONE")?);
         Ok(())
     })
     .unwrap();
-    let (versions, grants, received, names) = s
+    let (versions, grants, delivered, names) = s
         .read(|tx| {
             Ok((
-                tx.versions("GONE")?,
+                tx.versions("", "GONE")?,
                 tx.all_grants()?,
-                tx.received("bot")?,
+                tx.deliveries("bot", "")?,
                 tx.secret_names()?,
             ))
         })
         .unwrap();
-    assert!(versions.is_empty() && grants.is_empty() && received.is_empty() && names.is_empty());
+    assert!(versions.is_empty() && grants.is_empty() && delivered.is_empty() && names.is_empty());
     // A name used again starts at version 1: history went with the secret.
     s.write(|tx| put(tx, "GONE", Scope::Global, 5)).unwrap();
-    assert_eq!(s.read(|tx| Ok(tx.max_version("GONE")?)).unwrap(), 1);
+    assert_eq!(s.read(|tx| Ok(tx.max_version("", "GONE")?)).unwrap(), 1);
+}
+
+/// Put version `tag` of `name` in `env` (its own numbering).
+fn put_in(tx: &Tx<'_>, env: &str, name: &str, scope: Scope, tag: u8) -> Result<u64> {
+    let v = tx.max_version(env, name)? + 1;
+    tx.insert_version(env, name, v, &sealed(tag), "2026-01-01T00:00:00Z")?;
+    let mut r = row(name, scope, v);
+    r.env = env.to_owned();
+    tx.upsert_secret(&r)?;
+    Ok(v)
+}
+
+pub fn environments_keep_their_own_rows_and_versions(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        put_in(tx, "", "DB_URL", Scope::Global, 1)?;
+        put_in(tx, "production", "DB_URL", Scope::Agent, 2)?;
+        put_in(tx, "production", "DB_URL", Scope::Agent, 3)?;
+        put_in(tx, "staging", "ONLY_STAGING", Scope::Global, 4)?;
+        assert!(tx.create_agent("deploy", "", "production", "t")?);
+        assert!(tx.create_agent("plain", "", "", "t")?);
+        Ok(())
+    })
+    .unwrap();
+    let (shared, prod, none, all, names, envs, versions) = s
+        .read(|tx| {
+            Ok((
+                tx.secret("", "DB_URL")?.unwrap(),
+                tx.secret("production", "DB_URL")?.unwrap(),
+                tx.secret("staging", "DB_URL")?,
+                tx.policy_rows()?,
+                tx.secret_names()?,
+                tx.secret_envs("DB_URL")?,
+                tx.versions("production", "DB_URL")?,
+            ))
+        })
+        .unwrap();
+    assert_eq!((shared.env.as_str(), shared.version), ("", 1));
+    assert_eq!((prod.env.as_str(), prod.version), ("production", 2));
+    assert!(matches!(prod.value, StoredValue::Sealed { ref nonce, .. } if nonce == &vec![3u8; 12]));
+    assert_eq!(prod.scope, Scope::Agent);
+    assert!(none.is_none());
+    // By name, then environment, the shared row first.
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.name.as_str(), r.env.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("DB_URL", ""),
+            ("DB_URL", "production"),
+            ("ONLY_STAGING", "staging")
+        ]
+    );
+    assert_eq!(names, ["DB_URL", "ONLY_STAGING"]);
+    assert_eq!(envs, ["", "production"]);
+    assert_eq!(versions.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2]);
+    let (pins, env_names, deploy) = s
+        .read(|tx| Ok((tx.pins()?, tx.env_names()?, tx.agent("deploy")?.unwrap())))
+        .unwrap();
+    assert_eq!(pins, [("deploy".to_owned(), "production".to_owned())]);
+    assert_eq!(env_names, ["production", "staging"]);
+    assert_eq!(deploy.env, "production");
+    // A kind change in one environment leaves the other's versions alone.
+    s.write(|tx| Ok(tx.replace_version("production", "DB_URL", 1, &sealed(9))?))
+        .unwrap();
+    let shared_v1 = s.read(|tx| Ok(tx.versions("", "DB_URL")?)).unwrap();
+    assert!(
+        matches!(shared_v1[0].1, StoredValue::Sealed { ref nonce, .. } if nonce == &vec![1u8; 12])
+    );
+}
+
+pub fn deleting_one_environment_keeps_the_name_and_its_grants(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        put_in(tx, "", "K", Scope::Agent, 1)?;
+        put_in(tx, "production", "K", Scope::Agent, 2)?;
+        tx.create_agent("bot", "", "", "t")?;
+        tx.grant("bot", "K", "t")?;
+        tx.record_delivery("bot", "production", &[("K", "production", 1)], "t")?;
+        tx.record_delivery("bot", "", &[("K", "", 1)], "t")?;
+        Ok(())
+    })
+    .unwrap();
+    s.write(|tx| {
+        assert!(tx.delete_secret("production", "K")?);
+        Ok(())
+    })
+    .unwrap();
+    let (envs, grants, prod, shared, versions) = s
+        .read(|tx| {
+            Ok((
+                tx.secret_envs("K")?,
+                tx.grantees("K")?,
+                tx.deliveries("bot", "production")?,
+                tx.deliveries("bot", "")?,
+                tx.versions("production", "K")?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(envs, [""]);
+    assert_eq!(grants, ["bot"]);
+    assert!(
+        prod.is_empty(),
+        "the deleted row's delivery record went with it"
+    );
+    assert_eq!(shared.len(), 1);
+    assert!(versions.is_empty());
+    // The name's last row takes its grants and every delivery record.
+    s.write(|tx| Ok(tx.delete_secret("", "K")?)).unwrap();
+    let (grants, shared) = s
+        .read(|tx| Ok((tx.all_grants()?, tx.deliveries("bot", "")?)))
+        .unwrap();
+    assert!(grants.is_empty() && shared.is_empty());
 }
 
 pub fn renaming_a_secret_moves_versions_grants_and_deliveries(e: &impl Engine) {
@@ -407,10 +551,12 @@ pub fn renaming_a_secret_moves_versions_grants_and_deliveries(e: &impl Engine) {
     s.write(|tx| {
         put(tx, "OLD", Scope::Agent, 1)?;
         put(tx, "OLD", Scope::Agent, 2)?;
+        put_in(tx, "production", "OLD", Scope::Agent, 7)?;
         put(tx, "TAKEN", Scope::Global, 9)?;
-        tx.create_agent("bot", "", "t")?;
+        tx.create_agent("bot", "", "", "t")?;
         tx.grant("bot", "OLD", "t")?;
-        tx.record_delivery("bot", &[("OLD", 2)], "t2")?;
+        tx.record_delivery("bot", "", &[("OLD", "", 2)], "t2")?;
+        tx.record_delivery("bot", "production", &[("OLD", "production", 1)], "t2")?;
         Ok(())
     })
     .unwrap();
@@ -420,15 +566,15 @@ pub fn renaming_a_secret_moves_versions_grants_and_deliveries(e: &impl Engine) {
         Ok(())
     })
     .unwrap();
-    let (old, new, versions, history, grants, received, names) = s
+    let (old, new, versions, history, grants, delivered, names) = s
         .read(|tx| {
             Ok((
-                tx.secret("OLD")?,
-                tx.secret("NEW")?.unwrap(),
-                tx.versions("NEW")?,
-                tx.history("OLD")?,
+                tx.secret("", "OLD")?,
+                tx.secret("", "NEW")?.unwrap(),
+                tx.versions("", "NEW")?,
+                tx.history("", "OLD")?,
                 tx.all_grants()?,
-                tx.received("bot")?,
+                tx.deliveries("bot", "")?,
                 tx.secret_names()?,
             ))
         })
@@ -445,9 +591,24 @@ pub fn renaming_a_secret_moves_versions_grants_and_deliveries(e: &impl Engine) {
         .collect();
     assert_eq!(tags, [(1, 1), (2, 2)], "every version, values as stored");
     assert_eq!(grants, [("bot".to_owned(), "NEW".to_owned())]);
-    let got = received.iter().find(|g| g.secret == "NEW").unwrap();
-    assert_eq!((got.current_version, got.delivered_version), (2, Some(2)));
+    let got = delivered.iter().find(|d| d.secret == "NEW").unwrap();
+    assert_eq!(got.version, 2);
     assert_eq!(names, ["NEW", "TAKEN"]);
+    // Every environment's row moves with its own versions and deliveries.
+    let (prod, prod_versions, prod_delivered, envs) = s
+        .read(|tx| {
+            Ok((
+                tx.secret("production", "NEW")?,
+                tx.versions("production", "NEW")?,
+                tx.deliveries("bot", "production")?,
+                tx.secret_envs("OLD")?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(prod.map(|r| r.version), Some(1));
+    assert_eq!(prod_versions.len(), 1);
+    assert_eq!(prod_delivered[0].secret, "NEW");
+    assert!(envs.is_empty());
     // Onto a name in use: refused, and the transaction changes nothing.
     let r: Result<bool> = s.write(|tx| Ok(tx.rename_secret("NEW", "TAKEN")?));
     assert!(r.is_err());
@@ -459,7 +620,7 @@ pub fn a_failed_write_changes_nothing(e: &impl Engine) {
     let mut s = e.fresh();
     let r: Result<()> = s.write(|tx| {
         put(tx, "HALF", Scope::Global, 1)?;
-        tx.create_agent("bot", "", "t")?;
+        tx.create_agent("bot", "", "", "t")?;
         Err(Error::invalid("stop half-way"))
     });
     assert_eq!(
@@ -513,7 +674,7 @@ pub fn a_watch_reports_commits(e: &impl Engine) {
     let mut other = e.connect();
     other
         .write(|tx| {
-            tx.create_agent("bot", "", "t")?;
+            tx.create_agent("bot", "", "", "t")?;
             Ok(tx.grant("bot", "OWN", "t")?)
         })
         .unwrap();
@@ -586,7 +747,10 @@ pub fn concurrent_writers_lose_nothing<E: Engine + 'static>(e: Arc<E>) {
     for t in threads {
         t.join().unwrap();
     }
-    let versions = e.connect().read(|tx| Ok(tx.versions("COUNTER")?)).unwrap();
+    let versions = e
+        .connect()
+        .read(|tx| Ok(tx.versions("", "COUNTER")?))
+        .unwrap();
     let numbers: Vec<u64> = versions.iter().map(|(v, _)| *v).collect();
     let expected: Vec<u64> = (1..=(1 + WRITERS * EACH) as u64).collect();
     assert_eq!(numbers, expected);
@@ -750,6 +914,20 @@ macro_rules! contract_suite {
             #[test]
             fn deliveries_track_what_an_agent_last_received() {
                 super::with($engine, super::deliveries_track_what_an_agent_last_received)
+            }
+            #[test]
+            fn environments_keep_their_own_rows_and_versions() {
+                super::with(
+                    $engine,
+                    super::environments_keep_their_own_rows_and_versions,
+                )
+            }
+            #[test]
+            fn deleting_one_environment_keeps_the_name_and_its_grants() {
+                super::with(
+                    $engine,
+                    super::deleting_one_environment_keeps_the_name_and_its_grants,
+                )
             }
             #[test]
             fn deleting_a_secret_takes_versions_grants_and_deliveries() {

@@ -9,7 +9,7 @@ use super::{no_such_agent, no_such_secret, require_agent, KeySource, Vault};
 use crate::error::{Error, Result};
 use crate::model;
 use crate::model::Scope;
-use crate::store::{AgentRow, Audience, Backend, GrantRow, SecretRow, Tx};
+use crate::store::{AgentRow, Audience, Backend, Tx};
 
 /// An agent as `agent list` and `agent show` describe it.
 pub struct Agent {
@@ -17,6 +17,8 @@ pub struct Agent {
     pub description: String,
     pub created: String,
     pub last_run: Option<String>,
+    /// The environment its runs use unless `--env` says otherwise ("" = none).
+    pub env: String,
 }
 
 impl From<AgentRow> for Agent {
@@ -26,6 +28,7 @@ impl From<AgentRow> for Agent {
             description: a.description,
             created: a.created,
             last_run: a.last_run,
+            env: a.env,
         }
     }
 }
@@ -40,31 +43,29 @@ pub struct AgentSummary {
 /// One secret an agent receives, with what it last received of it.
 pub struct Receipt {
     pub secret: String,
+    /// Where the current value comes from ("" = shared, else the environment).
+    pub source: String,
     pub current_version: u64,
     pub delivered_version: Option<u64>,
+    /// The row (environment, "" = shared) the delivered version was of.
+    pub delivered_source: Option<String>,
     pub delivered_at: Option<String>,
     /// Received because it is global, not through a grant.
     pub global: bool,
 }
 
-impl From<GrantRow> for Receipt {
-    fn from(g: GrantRow) -> Receipt {
-        Receipt {
-            secret: g.secret,
-            current_version: g.current_version,
-            delivered_version: g.delivered_version,
-            delivered_at: g.delivered_at,
-            global: g.global,
-        }
-    }
-}
-
 impl Receipt {
-    /// `synced`, `stale` or `pending`.
+    /// `synced`, `stale` or `pending`. A delivery of another row (the
+    /// shared value, before the environment had its own) is stale.
     pub fn sync_state(&self) -> &'static str {
         match self.delivered_version {
             None => "pending",
-            Some(v) if v == self.current_version => "synced",
+            Some(v)
+                if v == self.current_version
+                    && self.delivered_source.as_deref().unwrap_or("") == self.source =>
+            {
+                "synced"
+            }
             Some(_) => "stale",
         }
     }
@@ -73,6 +74,8 @@ impl Receipt {
 /// One agent and everything it receives (`agent show`).
 pub struct AgentDetail {
     pub agent: Agent,
+    /// The environment shown: `--env`, else the agent's pin ("" = shared only).
+    pub env: String,
     /// Granted and global secrets, each with its sync state.
     pub receives: Vec<Receipt>,
 }
@@ -96,24 +99,24 @@ pub struct Granted {
 impl Vault {
     /// Create agent `name` (already checked by the caller). Exit 4 if one
     /// by that name exists.
+    /// `env` pins it to an environment ("" = none): the pin is policy
+    /// (which values its runs receive), so the tag is resealed over it.
     pub fn create_agent(
         &mut self,
         src: &KeySource,
         name: &str,
         description: &str,
+        env: &str,
         now: &str,
     ) -> Result<()> {
-        // Unlocked for the audit entry's signature.
-        self.unlock(src)?;
-        let Vault { store, crypt, .. } = self;
-        let created = store.write(|tx| {
-            let created = tx.create_agent(name, description, now)?;
+        let created = self.write(src, |tx, crypt| {
+            let created = tx.create_agent(name, description, env, now)?;
             if created {
                 super::audit::append(
                     tx,
                     crypt,
                     "agent-create",
-                    serde_json::json!({ "agent": name }),
+                    super::audit::with_env(env, serde_json::json!({ "agent": name })),
                 )?;
             }
             Ok(created)
@@ -132,22 +135,50 @@ impl Vault {
                 let grants = tx.grants(&a.name)?;
                 out.push(AgentSummary {
                     agent: a.into(),
-                    grants: grants.into_iter().map(|g| g.secret).collect(),
+                    grants,
                 });
             }
             Ok(out)
         })
     }
 
-    /// Agent `name` and what it receives (exit 3 with a did-you-mean when
-    /// there is no such agent).
-    pub fn agent(&mut self, name: &str) -> Result<AgentDetail> {
+    /// Agent `name` and what it receives in environment `env` (its pin
+    /// when `None`), each value with the state of what it last received in
+    /// runs there (exit 3 with a did-you-mean when there is no such agent).
+    pub fn agent(&mut self, name: &str, env: Option<&str>) -> Result<AgentDetail> {
         self.store.read(|tx| {
             model::check_agent_name(name)?;
             let a = tx.agent(name)?.ok_or_else(|| no_such_agent(tx, name))?;
+            let env = env.unwrap_or(&a.env).to_owned();
+            let grants = tx.all_grants()?;
+            let rows = super::rules::effective(tx.secrets(Audience::Everything)?, &env);
+            let delivered = tx.deliveries(name, &env)?;
+            let receives = model::Receives::new(Some(name), &grants);
+            let granted: std::collections::BTreeSet<&str> = grants
+                .iter()
+                .filter(|(ag, _)| ag == name)
+                .map(|(_, s)| s.as_str())
+                .collect();
+            let receives = rows
+                .into_iter()
+                .filter(|r| receives.secret(&r.name, r.scope))
+                .map(|r| {
+                    let d = delivered.iter().find(|d| d.secret == r.name);
+                    Receipt {
+                        global: r.scope == Scope::Global && !granted.contains(r.name.as_str()),
+                        current_version: r.version,
+                        delivered_version: d.map(|d| d.version),
+                        delivered_source: d.map(|d| d.source.clone()),
+                        delivered_at: d.map(|d| d.delivered.clone()),
+                        source: r.env,
+                        secret: r.name,
+                    }
+                })
+                .collect();
             Ok(AgentDetail {
                 agent: a.into(),
-                receives: tx.received(name)?.into_iter().map(Receipt::from).collect(),
+                env,
+                receives,
             })
         })
     }
@@ -159,7 +190,7 @@ impl Vault {
             if tx.agent(name)?.is_none() {
                 return Err(no_such_agent(tx, name));
             }
-            let grants: Vec<String> = tx.grants(name)?.into_iter().map(|g| g.secret).collect();
+            let grants: Vec<String> = tx.grants(name)?;
             let n = grants.len();
             tx.delete_agent(name)?;
             super::audit::append(
@@ -180,10 +211,17 @@ impl Vault {
             let mut added = Vec::new();
             let mut global = Vec::new();
             for name in req.names {
-                let Some(row) = tx.secret(name)? else {
+                let envs = tx.secret_envs(name)?;
+                if envs.is_empty() {
                     return Err(no_such_secret(tx, name).also("nothing was granted"));
-                };
-                if row.scope == Scope::Global {
+                }
+                let mut all_global = true;
+                for e in &envs {
+                    if let Some(row) = tx.secret(e, name)? {
+                        all_global &= row.scope == Scope::Global;
+                    }
+                }
+                if all_global {
                     global.push(name.clone());
                 }
                 if tx.grant(req.agent, name, req.now)? {
@@ -215,7 +253,7 @@ impl Vault {
             require_agent(tx, agent)?;
             let mut removed = Vec::new();
             for name in names {
-                if tx.secret(name)?.is_none() {
+                if tx.secret_envs(name)?.is_empty() {
                     return Err(no_such_secret(tx, name).also("nothing was revoked"));
                 }
                 if tx.revoke(agent, name)? {
@@ -247,31 +285,57 @@ pub(super) fn agent_exists(name: &str) -> Error {
 /// not add a second one of a provider it already receives (granted or
 /// global). Checked when `secret`'s provider, scope or grants change, so a
 /// rotation or a description edit is never blocked by the rule.
+///
+/// Environments: the rule holds in every environment over the values it
+/// sees (its own rows, else the shared ones), so it is checked for the
+/// shared view and for each environment any row or agent pin names.
 pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
-    let Some(row) = tx.secret(secret)? else {
-        return Ok(());
-    };
-    let Some(provider) = row.provider.as_deref() else {
-        return Ok(());
-    };
-    // One read of the other credentials of this provider and of the grants;
-    // who receives what is then decided in memory, as `vault run` does.
-    let others: Vec<SecretRow> = tx
-        .secrets(Audience::Everything)?
-        .into_iter()
-        .filter(|o| o.name != secret && o.provider.as_deref() == Some(provider))
-        .collect();
-    if others.is_empty() {
+    let all = tx.secrets(Audience::Everything)?;
+    if !all.iter().any(|r| r.name == secret && r.provider.is_some()) {
         return Ok(());
     }
-    let others: Vec<(&str, Scope)> = others.iter().map(|o| (o.name.as_str(), o.scope)).collect();
+    let mut envs: Vec<String> = vec![String::new()];
+    envs.extend(tx.env_names()?);
     let grants = tx.all_grants()?;
-    let agents: Vec<String> = match row.scope {
-        Scope::Global => tx.agents()?.into_iter().map(|a| a.name).collect(),
-        Scope::Agent => tx.grantees(secret)?,
-    };
-    let agents: Vec<&str> = agents.iter().map(String::as_str).collect();
-    provider_rule(secret, row.scope, provider, &others, &agents, &grants)
+    let mut everyone: Option<Vec<String>> = None;
+    for env in &envs {
+        let view = super::rules::effective(all.clone(), env);
+        let Some(row) = view.iter().find(|r| r.name == secret) else {
+            continue;
+        };
+        let Some(provider) = row.provider.as_deref() else {
+            continue;
+        };
+        // Who receives what is decided in memory, as `vault run` does.
+        let others: Vec<(&str, Scope)> = view
+            .iter()
+            .filter(|o| o.name != secret && o.provider.as_deref() == Some(provider))
+            .map(|o| (o.name.as_str(), o.scope))
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        let agents: Vec<String> = match row.scope {
+            Scope::Global => match &everyone {
+                Some(a) => a.clone(),
+                None => {
+                    let a: Vec<String> = tx.agents()?.into_iter().map(|a| a.name).collect();
+                    everyone = Some(a.clone());
+                    a
+                }
+            },
+            Scope::Agent => tx.grantees(secret)?,
+        };
+        let agents: Vec<&str> = agents.iter().map(String::as_str).collect();
+        provider_rule(secret, row.scope, provider, &others, &agents, &grants).map_err(|e| {
+            if env.is_empty() {
+                e
+            } else {
+                e.also(format!("in environment {env}"))
+            }
+        })?;
+    }
+    Ok(())
 }
 
 /// The one-credential-per-provider rule over plain data (the database's,
@@ -330,8 +394,10 @@ mod tests {
     fn receipt(current: u64, delivered: Option<u64>) -> Receipt {
         Receipt {
             secret: "A".into(),
+            source: String::new(),
             current_version: current,
             delivered_version: delivered,
+            delivered_source: delivered.map(|_| String::new()),
             delivered_at: None,
             global: false,
         }
@@ -342,5 +408,8 @@ mod tests {
         assert_eq!(receipt(1, None).sync_state(), "pending");
         assert_eq!(receipt(2, Some(2)).sync_state(), "synced");
         assert_eq!(receipt(3, Some(2)).sync_state(), "stale");
+        let mut other_row = receipt(2, Some(2));
+        other_row.source = "production".into();
+        assert_eq!(other_row.sync_state(), "stale");
     }
 }

@@ -752,6 +752,17 @@ impl Vault {
     }
 }
 
+/// `subject` with `"env": env` added when `env` is an environment (the
+/// shared row's entries stay as they were before environments existed).
+pub(super) fn with_env(env: &str, mut subject: serde_json::Value) -> serde_json::Value {
+    if !env.is_empty() {
+        if let Some(o) = subject.as_object_mut() {
+            o.insert("env".to_owned(), serde_json::json!(env));
+        }
+    }
+    subject
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

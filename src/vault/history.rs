@@ -11,6 +11,8 @@ use crate::store::{Backend, StoredValue};
 
 /// Every version of one secret, as `vault history` shows it.
 pub struct History {
+    /// The environment whose row this is ("" = the shared one).
+    pub env: String,
     pub name: String,
     pub kind: Kind,
     /// The version `get` and `run` serve.
@@ -29,13 +31,13 @@ pub struct VersionEntry {
 impl Vault {
     /// The versions of `name`, oldest first. Needs no key: secret values
     /// are never read, and variables are plain text.
-    pub fn history(&mut self, name: &str) -> Result<History> {
+    /// `env` shows the row that environment sees (its own, else the shared one).
+    pub fn history(&mut self, env: &str, name: &str) -> Result<History> {
         self.store.read(|tx| {
-            let row = tx
-                .secret(name)?
-                .ok_or_else(|| super::no_such_secret(tx, name))?;
+            let row = super::rules::effective_row(tx, env, name)?
+                .ok_or_else(|| super::rules::no_such_secret_in(tx, env, name))?;
             let versions = tx
-                .history(name)?
+                .history(&row.env, name)?
                 .into_iter()
                 .map(|v| VersionEntry {
                     version: v.version,
@@ -47,6 +49,7 @@ impl Vault {
                 })
                 .collect();
             Ok(History {
+                env: row.env,
                 name: row.name,
                 kind: row.kind,
                 current: row.version,
@@ -58,12 +61,21 @@ impl Vault {
     /// Make version `to`'s value the current one, as a new version; returns
     /// the new version's number. Exit 3 (listing what exists) when `name`
     /// has no version `to`.
-    pub fn rollback(&mut self, src: &KeySource, name: &str, to: u64, now: &str) -> Result<u64> {
+    /// Rolls back the row of `env` itself ("" = the shared one): an
+    /// environment that uses the shared value has no versions of its own.
+    pub fn rollback(
+        &mut self,
+        src: &KeySource,
+        env: &str,
+        name: &str,
+        to: u64,
+        now: &str,
+    ) -> Result<u64> {
         self.write(src, |tx, crypt| {
             let mut row = tx
-                .secret(name)?
-                .ok_or_else(|| super::no_such_secret(tx, name))?;
-            let versions = tx.versions(name)?;
+                .secret(env, name)?
+                .ok_or_else(|| super::rules::no_such_secret_in(tx, env, name))?;
+            let versions = tx.versions(env, name)?;
             let Some((_, stored)) = versions.iter().find(|(v, _)| *v == to) else {
                 let have: Vec<String> = versions.iter().map(|(v, _)| v.to_string()).collect();
                 return Err(Error::not_found(format!(
@@ -77,11 +89,11 @@ impl Vault {
                 .hint(format!("`vault history {name}` lists them")));
             };
             // Opened under its own binding (name + version `to`) ...
-            let value = crypt.open_value(name, to, stored)?;
-            let version = tx.max_version(name)? + 1;
+            let value = crypt.open_value(env, name, to, stored)?;
+            let version = tx.max_version(env, name)? + 1;
             // ... and sealed under the new one, in the secret's current kind.
-            let sealed = crypt.seal(name, version, row.kind, &value)?;
-            tx.insert_version(name, version, &sealed, now)?;
+            let sealed = crypt.seal(env, name, version, row.kind, &value)?;
+            tx.insert_version(env, name, version, &sealed, now)?;
             row.version = version;
             row.updated = now.to_owned();
             tx.upsert_secret(&row)?;
@@ -89,7 +101,10 @@ impl Vault {
                 tx,
                 crypt,
                 "rollback",
-                serde_json::json!({ "name": name, "to": to, "version": version }),
+                super::audit::with_env(
+                    env,
+                    serde_json::json!({ "name": name, "to": to, "version": version }),
+                ),
             )?;
             Ok(version)
         })

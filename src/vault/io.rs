@@ -78,6 +78,8 @@ pub struct ImportRequest<'a> {
     pub no_overwrite: bool,
     /// `--create-agents`: create the agents a JSON export grants to.
     pub create_agents: bool,
+    /// `--env`: the environment whose rows are written ("" = shared).
+    pub env: &'a str,
     pub now: &'a str,
 }
 
@@ -280,14 +282,29 @@ impl Shape {
 /// nothing.
 fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Result<Plan<'r>> {
     let mut s = ImportSummary::default();
-    let mut rows: BTreeMap<String, SecretRow> = tx
-        .secrets(Audience::Everything)?
-        .into_iter()
-        .map(|r| (r.name.clone(), r))
-        .collect();
+    let all = tx.secrets(Audience::Everything)?;
+    // The provider rule is checked over what the import's environment sees.
+    let view = super::rules::effective(all.clone(), req.env);
+    // New rows of an environment start from the shared row's metadata.
+    let mut shared: BTreeMap<String, (Scope, String, Option<String>)> = BTreeMap::new();
+    let mut rows: BTreeMap<String, SecretRow> = BTreeMap::new();
+    let mut elsewhere: Vec<SecretRow> = Vec::new();
+    for r in all {
+        if !req.env.is_empty() && r.env.is_empty() {
+            shared.insert(
+                r.name.clone(),
+                (r.scope, r.description.clone(), r.provider.clone()),
+            );
+        }
+        if r.env == req.env {
+            rows.insert(r.name.clone(), r);
+        } else {
+            elsewhere.push(r);
+        }
+    }
     let mut shape = Shape {
-        secrets: rows
-            .values()
+        secrets: view
+            .iter()
             .filter(|r| r.provider.is_some())
             .map(|r| (r.name.clone(), (r.scope, r.provider.clone())))
             .collect(),
@@ -326,7 +343,7 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
         let kind = req.kind_for(e, existing.as_ref());
         s.note_value(e, kind);
         let same = match &existing {
-            Some(x) => crypt.open_value(&x.name, x.version, &x.value)? == e.value,
+            Some(x) => crypt.open_value(&x.env, &x.name, x.version, &x.value)? == e.value,
             None => false,
         };
         let converted = same && existing.as_ref().is_some_and(|x| x.kind != kind);
@@ -334,10 +351,12 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
         let before = existing
             .as_ref()
             .map(|x| (x.scope, x.description.clone(), x.provider.clone()));
-        let (mut scope, mut description, mut provider) =
-            before
-                .clone()
-                .unwrap_or((Scope::Global, String::new(), None));
+        let (mut scope, mut description, mut provider) = before.clone().unwrap_or_else(|| {
+            shared
+                .get(&e.name)
+                .cloned()
+                .unwrap_or((Scope::Global, String::new(), None))
+        });
         if let Some(m) = &e.meta {
             scope = m.scope;
             description.clone_from(&m.description);
@@ -392,6 +411,7 @@ fn plan<'r>(tx: &Tx<'_>, crypt: &super::Crypt, req: &ImportRequest<'r>) -> Resul
         });
     }
     untouched.extend(rows.into_values());
+    untouched.extend(elsewhere);
     Ok(Plan {
         create_agents,
         steps,
@@ -412,7 +432,7 @@ fn apply(
     plan: Plan<'_>,
 ) -> Result<(ImportSummary, Snapshot)> {
     for (name, description) in &plan.create_agents {
-        tx.create_agent(name, description, req.now)?;
+        tx.create_agent(name, description, "", req.now)?;
     }
     // New names first, in one batch (version 1, as `put_value` makes it
     // for a name without versions): the grants below may name them.
@@ -425,6 +445,7 @@ fn apply(
         }
         let e = step.entry;
         fresh.push(SecretRow {
+            env: req.env.to_owned(),
             name: e.name.clone(),
             kind: step.kind,
             scope: step.scope,
@@ -433,7 +454,7 @@ fn apply(
             version: 1,
             created: req.now.to_owned(),
             updated: req.now.to_owned(),
-            value: crypt.seal(&e.name, 1, step.kind, &e.value)?,
+            value: crypt.seal(req.env, &e.name, 1, step.kind, &e.value)?,
         });
         if !step.new_grants.is_empty() {
             rest.push(Step {
@@ -459,8 +480,9 @@ fn apply(
             (false, None) => None,
             (false, Some(unchanged)) => Some(unchanged),
             (true, existing) => {
-                let put =
-                    super::put_value(tx, crypt, existing, &e.name, step.kind, &e.value, req.now)?;
+                let put = super::put_value(
+                    tx, crypt, existing, req.env, &e.name, step.kind, &e.value, req.now,
+                )?;
                 let mut row = put.row;
                 row.scope = step.scope;
                 row.description = step.description;
@@ -483,12 +505,14 @@ fn apply(
     }
     // A new variable's stored value is its plain text, as the tag wants it.
     after.extend(fresh);
-    // Names are unique (one entry per name, none of them untouched): in
-    // the store's order, byte-wise like SQLite's BINARY collation.
-    after.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    // (env, name) pairs are unique (one entry per name in this
+    // environment, none of them untouched): in the store's order, by name
+    // then environment, byte-wise like SQLite's BINARY collation.
+    after.sort_unstable_by(|a, b| a.name.cmp(&b.name).then_with(|| a.env.cmp(&b.env)));
     let snapshot = Snapshot {
         rows: after,
         grants: plan.grants.into_iter().collect(),
+        pins: tx.pins()?,
     };
     Ok((plan.summary, snapshot))
 }
@@ -530,7 +554,12 @@ impl Vault {
             Mode::Apply => self.write_resealing(src, |tx, crypt| {
                 let plan = plan(tx, crypt, req)?;
                 let (summary, after) = apply(tx, crypt, req, plan)?;
-                super::audit::append(tx, crypt, "import", import_subject(&summary))?;
+                super::audit::append(
+                    tx,
+                    crypt,
+                    "import",
+                    super::audit::with_env(req.env, import_subject(&summary)),
+                )?;
                 Ok((summary, after))
             }),
         }
@@ -538,16 +567,13 @@ impl Vault {
 
     /// Whether an export (of what `agent` receives, or of everything) holds
     /// a secret, so needs the key and reveals values. Checks `agent` exists.
-    pub fn export_needs_key(&mut self, agent: Option<&str>) -> Result<bool> {
-        let audience = match agent {
-            Some(a) => Audience::Agent(a),
-            None => Audience::Everything,
-        };
+    pub fn export_needs_key(&mut self, agent: Option<&str>, env: Option<&str>) -> Result<bool> {
         self.store.read(|tx| {
             if let Some(a) = agent {
                 super::require_agent(tx, a)?;
             }
-            Ok(tx.secrets(audience)?.iter().any(|r| r.kind == Kind::Secret))
+            let rows = audience_rows(tx, agent, env)?.0;
+            Ok(rows.iter().any(|r| r.kind == Kind::Secret))
         })
     }
 
@@ -557,17 +583,17 @@ impl Vault {
     /// would receive them), so like `run` it reads under a verified policy;
     /// a variables-only export (`needs_key` false) needs no key, but is
     /// verified when one is at hand.
+    ///
+    /// `env` (else `agent`'s pin, else none) picks the environment whose
+    /// values are exported: its own rows, else the shared ones.
     pub fn export(
         &mut self,
         src: &KeySource,
         agent: Option<&str>,
+        env: Option<&str>,
         with_policy: bool,
         needs_key: bool,
     ) -> Result<Export> {
-        let audience = match agent {
-            Some(a) => Audience::Agent(a),
-            None => Audience::Everything,
-        };
         let verify = if needs_key {
             self.unlock(src)?;
             true
@@ -575,13 +601,13 @@ impl Vault {
             self.unlock_quietly(src)?
         };
         let Vault { store, crypt, .. } = self;
-        let (rows, agents, grants) = store.read(|tx| {
+        let (rows, agents, grants, env) = store.read(|tx| {
             if verify {
                 crypt.verify_policy(tx)?;
             }
-            let rows = tx.secrets(audience)?;
+            let (rows, env) = audience_rows(tx, agent, env)?;
             if !with_policy {
-                return Ok((rows, Vec::new(), Vec::new()));
+                return Ok((rows, Vec::new(), Vec::new(), env));
             }
             let mut agents = tx.agents()?;
             let mut grants = tx.all_grants()?;
@@ -589,19 +615,22 @@ impl Vault {
                 agents.retain(|x| x.name == a);
                 grants.retain(|(x, _)| x == a);
             }
-            Ok((rows, agents, grants))
+            Ok((rows, agents, grants, env))
         })?;
         // Fail closed: values leave the vault only after their audit entry
         // is written. A variables-only export without a key at hand cannot
         // be signed, and reveals no secret: it is not recorded.
         if verify {
             let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
-            let subject = serde_json::json!({
-                "agent": agent,
-                "names": super::audit::bounded(&names),
-                "count": names.len(),
-                "with_policy": with_policy,
-            });
+            let subject = super::audit::with_env(
+                &env,
+                serde_json::json!({
+                    "agent": agent,
+                    "names": super::audit::bounded(&names),
+                    "count": names.len(),
+                    "with_policy": with_policy,
+                }),
+            );
             store
                 .write(|tx| super::audit::append(tx, crypt, "export", subject.clone()))
                 .map_err(|e| {
@@ -613,7 +642,7 @@ impl Vault {
         }
         let mut secrets = Vec::with_capacity(rows.len());
         for r in rows {
-            let value = crypt.open_value(&r.name, r.version, &r.value)?;
+            let value = crypt.open_value(&r.env, &r.name, r.version, &r.value)?;
             secrets.push(ExportedSecret {
                 name: r.name,
                 kind: r.kind,
@@ -635,6 +664,29 @@ impl Vault {
             grants,
         })
     }
+}
+
+/// The rows an export shows and the environment they are from: what
+/// `env` (else `agent`'s pin, else none) sees, narrowed to what `agent`
+/// receives when one is named. The environment's view is taken first, so an
+/// agent-only override hides the shared value from an agent not granted it.
+fn audience_rows(
+    tx: &Tx<'_>,
+    agent: Option<&str>,
+    env: Option<&str>,
+) -> Result<(Vec<SecretRow>, String)> {
+    let env = match (env, agent) {
+        (Some(e), _) => e.to_owned(),
+        (None, Some(a)) => tx.agent(a)?.map(|a| a.env).unwrap_or_default(),
+        (None, None) => String::new(),
+    };
+    let mut rows = super::rules::effective(tx.secrets(Audience::Everything)?, &env);
+    if let Some(a) = agent {
+        let grants = tx.all_grants()?;
+        let receives = crate::model::Receives::new(Some(a), &grants);
+        rows.retain(|r| receives.secret(&r.name, r.scope));
+    }
+    Ok((rows, env))
 }
 
 /// What an export holds.

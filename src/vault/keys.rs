@@ -445,13 +445,15 @@ impl Vault {
             }
             let mut count = 0;
             for name in tx.secret_names()? {
-                for (version, stored) in tx.versions(&name)? {
-                    if let StoredValue::Sealed { .. } = stored {
-                        let value = crypt.open_value(&name, version, &stored)?;
-                        let kind = crate::model::Kind::Secret;
-                        let resealed = new_crypt.seal(&name, version, kind, &value)?;
-                        tx.replace_version(&name, version, &resealed)?;
-                        count += 1;
+                for env in tx.secret_envs(&name)? {
+                    for (version, stored) in tx.versions(&env, &name)? {
+                        if let StoredValue::Sealed { .. } = stored {
+                            let value = crypt.open_value(&env, &name, version, &stored)?;
+                            let kind = crate::model::Kind::Secret;
+                            let resealed = new_crypt.seal(&env, &name, version, kind, &value)?;
+                            tx.replace_version(&env, &name, version, &resealed)?;
+                            count += 1;
+                        }
                     }
                 }
             }

@@ -40,6 +40,7 @@ pub use io::{
 };
 use policy::Crypt;
 use policy::{policy_message, Keys};
+pub use rules::source_label;
 use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
 pub use run::{RunRequest, RunWatch, WatchRequest};
 pub use secrets::{EditRequest, NameKind, NewValue, SecretInfo, SetRequest, Unverified};
@@ -360,7 +361,7 @@ impl Vault {
             };
             let created = now();
             let keys = Keys::derive(master, &vault_id)?;
-            let policy_tag = keys.policy.tag(&policy_message(&[], &[]));
+            let policy_tag = keys.policy.tag(&policy_message(&[], &[], &[]));
             let store = Store::create_at(
                 &paths.db,
                 paths.database.as_ref(),
@@ -450,15 +451,19 @@ impl Vault {
             let (out, after) = f(tx, crypt)?;
             #[cfg(debug_assertions)]
             {
-                let stored = policy::policy_message(&tx.policy_rows()?, &tx.all_grants()?);
-                if *stored != *policy::policy_message(&after.rows, &after.grants) {
+                let stored = policy::policy_message(
+                    &tx.policy_rows()?,
+                    &tx.all_grants()?,
+                    &tx.pins()?,
+                );
+                if *stored != *policy::policy_message(&after.rows, &after.grants, &after.pins) {
                     return Err(Error::other(
                         "internal error: the policy computed for this change differs from the one written",
                     )
                     .hint("nothing was changed; please report this"));
                 }
             }
-            crypt.seal_policy_of(tx, &after.rows, &after.grants)?;
+            crypt.seal_policy_of(tx, &after.rows, &after.grants, &after.pins)?;
             Ok(out)
         })
     }

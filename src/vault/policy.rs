@@ -11,12 +11,14 @@ use crate::error::{Error, Result};
 use crate::model::{Kind, SecretValue};
 use crate::store::{SecretRow, StoredValue, Tx};
 
-/// Every secret row and grant, read and authenticated together.
+/// Every secret row, grant and agent pin, read and authenticated together.
 pub struct Snapshot {
-    /// Secrets by name (description and timestamps left empty).
+    /// Secret rows by name, then environment (description and timestamps left empty).
     pub rows: Vec<SecretRow>,
     /// (agent, secret) pairs.
     pub grants: Vec<(String, String)>,
+    /// (agent, environment) of every pinned agent, by agent.
+    pub pins: Vec<(String, String)>,
 }
 
 pub struct Crypt {
@@ -41,12 +43,18 @@ impl Keys {
     }
 }
 
-/// The canonical byte string the policy tag authenticates: every secret's
-/// name, kind, scope, current version, provider and (for variables) value,
-/// then every grant, each field length-prefixed, in a fixed order.
+/// The canonical byte string the policy tag authenticates: every secret
+/// row's name, kind, scope, current version, provider and (for variables)
+/// value, then every grant, each field length-prefixed, in a fixed order.
+/// When any row belongs to an environment or any agent is pinned to one, an
+/// environment section follows: each row's environment in the same order,
+/// then every (agent, environment) pin. Without either (every vault made
+/// before environments existed) the message is the format-1 one byte for
+/// byte, so its stored tag still verifies with no reseal.
 pub(super) fn policy_message(
     rows: &[SecretRow],
     grants: &[(String, String)],
+    pins: &[(String, String)],
 ) -> Zeroizing<Vec<u8>> {
     fn field(out: &mut Vec<u8>, b: &[u8]) {
         out.extend_from_slice(&(b.len() as u32).to_be_bytes());
@@ -80,6 +88,17 @@ pub(super) fn policy_message(
         field(&mut m, agent.as_bytes());
         field(&mut m, secret.as_bytes());
     }
+    if !pins.is_empty() || rows.iter().any(|r| !r.env.is_empty()) {
+        m.extend_from_slice(b"vault/v1/policy-envs\0");
+        for r in rows {
+            field(&mut m, r.env.as_bytes());
+        }
+        m.extend_from_slice(&(pins.len() as u64).to_be_bytes());
+        for (agent, env) in pins {
+            field(&mut m, agent.as_bytes());
+            field(&mut m, env.as_bytes());
+        }
+    }
     m
 }
 
@@ -95,8 +114,9 @@ impl Crypt {
     pub fn verified_snapshot(&self, tx: &Tx<'_>) -> Result<Snapshot> {
         let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
-        self.check_policy(tx, &rows, &grants)?;
-        Ok(Snapshot { rows, grants })
+        let pins = tx.pins()?;
+        self.check_policy(tx, &rows, &grants, &pins)?;
+        Ok(Snapshot { rows, grants, pins })
     }
 
     /// Check rows and grants the caller read in this transaction (all of
@@ -106,6 +126,7 @@ impl Crypt {
         tx: &Tx<'_>,
         rows: &[SecretRow],
         grants: &[(String, String)],
+        pins: &[(String, String)],
     ) -> Result<()> {
         let keys = self.keys()?;
         // The kind is authenticated by the tag; the form of the stored value
@@ -122,11 +143,14 @@ impl Crypt {
             .hint("someone with write access to vault.db replaced the value; restore vault.db from a backup"));
         }
         let tag = tx.meta("policy_tag")?.unwrap_or_default();
-        if keys.policy.verify(&policy_message(rows, grants), &tag) {
+        if keys
+            .policy
+            .verify(&policy_message(rows, grants, pins), &tag)
+        {
             Ok(())
         } else {
             Err(Error::integrity(
-                "the vault's access policy failed authentication: a scope, kind, grant, variable or current-version pointer was changed outside vault",
+                "the vault's access policy failed authentication: a scope, kind, grant, variable, environment, agent pin or current-version pointer was changed outside vault",
             )
             .hint("someone with write access to vault.db may have widened who receives a secret; restore vault.db from a backup"))
         }
@@ -136,7 +160,8 @@ impl Crypt {
     pub fn seal_policy(&self, tx: &Tx<'_>) -> Result<()> {
         let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
-        self.seal_policy_of(tx, &rows, &grants)
+        let pins = tx.pins()?;
+        self.seal_policy_of(tx, &rows, &grants, &pins)
     }
 
     /// Store the policy tag of `rows` and `grants`: every secret (by name)
@@ -148,9 +173,10 @@ impl Crypt {
         tx: &Tx<'_>,
         rows: &[SecretRow],
         grants: &[(String, String)],
+        pins: &[(String, String)],
     ) -> Result<()> {
         let keys = self.keys()?;
-        let tag = keys.policy.tag(&policy_message(rows, grants));
+        let tag = keys.policy.tag(&policy_message(rows, grants, pins));
         Ok(tx.set_meta("policy_tag", &tag)?)
     }
 
@@ -160,9 +186,10 @@ impl Crypt {
             .ok_or_else(|| Error::locked("the vault is not unlocked"))
     }
 
-    /// Prepare `value` for storage as `version` of `name`.
+    /// Prepare `value` for storage as `version` of `name` in environment `env`.
     pub fn seal(
         &self,
+        env: &str,
         name: &str,
         version: u64,
         kind: Kind,
@@ -173,7 +200,10 @@ impl Crypt {
                 value.as_str().to_owned(),
             ))),
             Kind::Secret => {
-                let s = self.keys()?.value.seal(name, version, value.as_bytes())?;
+                let s = self
+                    .keys()?
+                    .value
+                    .seal_in(env, name, version, value.as_bytes())?;
                 Ok(StoredValue::Sealed {
                     nonce: s.nonce,
                     ciphertext: s.ciphertext,
@@ -182,9 +212,10 @@ impl Crypt {
         }
     }
 
-    /// The plaintext of a stored value (`version` of `name`).
+    /// The plaintext of a stored value (`version` of `name` in `env`).
     pub fn open_value(
         &self,
+        env: &str,
         name: &str,
         version: u64,
         stored: &StoredValue,
@@ -192,7 +223,10 @@ impl Crypt {
         match stored {
             StoredValue::Plain(p) => SecretValue::new(p.clone()),
             StoredValue::Sealed { nonce, ciphertext } => {
-                let plain = self.keys()?.value.open(name, version, nonce, ciphertext)?;
+                let plain = self
+                    .keys()?
+                    .value
+                    .open_in(env, name, version, nonce, ciphertext)?;
                 SecretValue::from_bytes(plain).map_err(|_| {
                     Error::integrity(format!("{name} (version {version}) decrypted to something that is not a valid value"))
                 })
@@ -219,6 +253,7 @@ mod tests {
         value: StoredValue,
     ) -> SecretRow {
         SecretRow {
+            env: String::new(),
             name: name.into(),
             kind,
             scope,
@@ -235,7 +270,7 @@ mod tests {
     #[test]
     fn policy_message_matches_the_documented_example() {
         assert_eq!(
-            hex(&policy_message(&[], &[])),
+            hex(&policy_message(&[], &[], &[])),
             "7661756c742f76312f706f6c6963790000000000000000000000000000000000"
         );
         let url = StoredValue::Plain(Zeroizing::new("https://api.example.com".into()));
@@ -276,7 +311,7 @@ mod tests {
             "0000000b737570706f72742d626f74",
             "0000000e4f50454e41495f4150495f4b4559",
         );
-        assert_eq!(hex(&policy_message(&rows, &grants)), expected);
+        assert_eq!(hex(&policy_message(&rows, &grants, &[])), expected);
     }
 
     /// Descriptions and timestamps are not policy; scope, version and grants are.
@@ -287,17 +322,85 @@ mod tests {
         let mut other = base.clone();
         other[0].description = "changed".into();
         other[0].updated = "changed".into();
-        assert_eq!(*policy_message(&base, &[]), *policy_message(&other, &[]));
+        assert_eq!(
+            *policy_message(&base, &[], &[]),
+            *policy_message(&other, &[], &[])
+        );
         let mut widened = base.clone();
         widened[0].scope = Scope::Global;
-        assert_ne!(*policy_message(&base, &[]), *policy_message(&widened, &[]));
+        assert_ne!(
+            *policy_message(&base, &[], &[]),
+            *policy_message(&widened, &[], &[])
+        );
         let mut rolled = base.clone();
         rolled[0].version = 1;
-        assert_ne!(*policy_message(&base, &[]), *policy_message(&rolled, &[]));
+        assert_ne!(
+            *policy_message(&base, &[], &[]),
+            *policy_message(&rolled, &[], &[])
+        );
         let granted = [("bot".to_owned(), "A".to_owned())];
         assert_ne!(
-            *policy_message(&base, &[]),
-            *policy_message(&base, &granted)
+            *policy_message(&base, &[], &[]),
+            *policy_message(&base, &granted, &[])
         );
+    }
+
+    /// docs/FORMAT.md §8.8 (computed by docs/kat.py).
+    #[test]
+    fn policy_message_with_environments_matches_the_documented_example() {
+        let sealed = || StoredValue::Sealed {
+            nonce: vec![1; 12],
+            ciphertext: vec![2; 40],
+        };
+        let shared = row("DB_URL", Kind::Secret, Scope::Global, 1, None, sealed());
+        let mut prod = row("DB_URL", Kind::Secret, Scope::Global, 2, None, sealed());
+        prod.env = "production".into();
+        let pins = [("deploy-bot".to_owned(), "production".to_owned())];
+        let m = policy_message(&[shared, prod], &[], &pins);
+        assert_eq!(
+            hex(&m),
+            "7661756c742f76312f706f6c6963790000000000000000020000000644425f55524c0000000673656372657400000006676c6f62616c000000000000000100000000000644425f55524c0000000673656372657400000006676c6f62616c0000000000000002000000000000000000007661756c742f76312f706f6c6963792d656e767300000000000000000a70726f64756374696f6e00000000000000010000000a6465706c6f792d626f740000000a70726f64756374696f6e"
+        );
+        let key = crate::crypto::PolicyKey::derive(
+            &crate::crypto::MasterKey::from_bytes(core::array::from_fn(|i| 0x40 + i as u8)),
+            &(0xa0..=0xaf).collect::<Vec<u8>>(),
+        );
+        assert_eq!(
+            hex(&key.tag(&m)),
+            "b668d34238137b649c792a0fb7a3221817f7c6710e69c600c31e0653c87164f6"
+        );
+    }
+
+    /// A row's environment and an agent's pin are policy; with neither,
+    /// the message is the format-1 one (no reseal on upgrade).
+    #[test]
+    fn policy_message_covers_environments_and_pins() {
+        let empty = || StoredValue::Plain(Zeroizing::new(String::new()));
+        let base = [row("A", Kind::Secret, Scope::Agent, 2, None, empty())];
+        let mut moved = base.clone();
+        moved[0].env = "production".into();
+        assert_ne!(
+            *policy_message(&base, &[], &[]),
+            *policy_message(&moved, &[], &[])
+        );
+        let mut other = base.clone();
+        other[0].env = "staging".into();
+        assert_ne!(
+            *policy_message(&moved, &[], &[]),
+            *policy_message(&other, &[], &[])
+        );
+        let pin = [("bot".to_owned(), "production".to_owned())];
+        let pin2 = [("bot".to_owned(), "staging".to_owned())];
+        assert_ne!(
+            *policy_message(&base, &[], &[]),
+            *policy_message(&base, &[], &pin)
+        );
+        assert_ne!(
+            *policy_message(&base, &[], &pin),
+            *policy_message(&base, &[], &pin2)
+        );
+        // The format-1 prefix is unchanged: a pinless, env-less vault's
+        // message is exactly the documented format-1 bytes.
+        assert!(policy_message(&moved, &[], &[]).starts_with(&policy_message(&base, &[], &[])));
     }
 }

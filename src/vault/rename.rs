@@ -23,6 +23,8 @@ pub struct Renamed {
 pub struct Cloned {
     /// The secrets granted to the new agent (the old one's grants).
     pub grants: Vec<String>,
+    /// Its environment pin ("" = none).
+    pub env: String,
 }
 
 impl Vault {
@@ -38,10 +40,12 @@ impl Vault {
         now: &str,
     ) -> Result<Renamed> {
         self.write(src, |tx, crypt| {
-            let Some(mut row) = tx.secret(old)? else {
+            // Every environment's row moves: the shared one and each override.
+            let envs = tx.secret_envs(old)?;
+            if envs.is_empty() {
                 return Err(no_such_secret(tx, old).also("nothing was renamed"));
-            };
-            if tx.secret(new)?.is_some() {
+            }
+            if !tx.secret_envs(new)?.is_empty() {
                 let e = if old == new {
                     Error::conflict(format!("{} already has that name", model::secret_name(new)))
                 } else {
@@ -59,23 +63,35 @@ impl Vault {
             // Every sealed version opened under its old binding before
             // anything is written: a damaged one stops the rename (exit 6)
             // instead of being carried over under the new name.
-            let versions = tx.versions(old)?;
+            // (Each environment's versions under its own binding, §5.4.)
+            let mut count = 0;
             let mut resealed = Vec::new();
-            for (version, stored) in &versions {
-                if let StoredValue::Sealed { .. } = stored {
-                    let value = crypt.open_value(old, *version, stored)?;
-                    resealed.push((*version, crypt.seal(new, *version, Kind::Secret, &value)?));
+            let mut rows = Vec::new();
+            for env in &envs {
+                if let Some(row) = tx.secret(env, old)? {
+                    rows.push(row);
+                }
+                for (version, stored) in tx.versions(env, old)? {
+                    count += 1;
+                    if let StoredValue::Sealed { .. } = stored {
+                        let value = crypt.open_value(env, old, version, &stored)?;
+                        let sealed = crypt.seal(env, new, version, Kind::Secret, &value)?;
+                        resealed.push((env.clone(), version, sealed));
+                    }
                 }
             }
             if !tx.rename_secret(old, new)? {
                 return Err(no_such_secret(tx, old));
             }
-            for (version, sealed) in &resealed {
-                tx.replace_version(new, *version, sealed)?;
+            for (env, version, sealed) in &resealed {
+                tx.replace_version(env, new, *version, sealed)?;
             }
-            row.name = new.to_owned();
-            row.updated = now.to_owned();
-            tx.upsert_secret(&row)?;
+            for mut row in rows {
+                row.name = new.to_owned();
+                row.updated = now.to_owned();
+                tx.upsert_secret(&row)?;
+            }
+            let versions = count;
             let grantees = tx.grantees(new)?;
             super::audit::append(
                 tx,
@@ -84,19 +100,20 @@ impl Vault {
                 serde_json::json!({
                     "from": old,
                     "to": new,
-                    "versions": versions.len(),
+                    "versions": versions,
                     "agents": super::audit::bounded(&grantees),
                 }),
             )?;
             Ok(Renamed {
-                versions: versions.len(),
+                versions,
                 grantees,
             })
         })
     }
 
-    /// Create agent `new` as a clone of `from`: the same grants, and
-    /// `from`'s description unless `description` is given. Exit 3 when
+    /// Create agent `new` as a clone of `from`: the same grants, `from`'s
+    /// description unless `description` is given, and its environment pin
+    /// unless `env` is given. Exit 3 when
     /// there is no `from`, 4 (as `agent create`) when `new` exists. The
     /// clone has received nothing yet: its grants show as pending.
     pub fn clone_agent(
@@ -105,6 +122,7 @@ impl Vault {
         new: &str,
         from: &str,
         description: Option<&str>,
+        env: Option<&str>,
         now: &str,
     ) -> Result<Cloned> {
         model::check_agent_name(from)?;
@@ -113,10 +131,11 @@ impl Vault {
                 return Err(no_such_agent(tx, from).also("no agent was created"));
             };
             let description = description.unwrap_or(&original.description);
-            if !tx.create_agent(new, description, now)? {
+            let env = env.unwrap_or(&original.env);
+            if !tx.create_agent(new, description, env, now)? {
                 return Err(super::agents::agent_exists(new));
             }
-            let grants: Vec<String> = tx.grants(from)?.into_iter().map(|g| g.secret).collect();
+            let grants: Vec<String> = tx.grants(from)?;
             for secret in &grants {
                 tx.grant(new, secret, now)?;
             }
@@ -124,13 +143,19 @@ impl Vault {
                 tx,
                 crypt,
                 "agent-create",
-                serde_json::json!({
-                    "agent": new,
-                    "from": from,
-                    "names": super::audit::bounded(&grants),
-                }),
+                super::audit::with_env(
+                    env,
+                    serde_json::json!({
+                        "agent": new,
+                        "from": from,
+                        "names": super::audit::bounded(&grants),
+                    }),
+                ),
             )?;
-            Ok(Cloned { grants })
+            Ok(Cloned {
+                grants,
+                env: env.to_owned(),
+            })
         })
     }
 }

@@ -53,6 +53,71 @@ pub fn require_agent(tx: &Tx<'_>, name: &str) -> Result<()> {
     }
 }
 
+/// The rows environment `env` sees, from rows sorted by name then
+/// environment: for each name its own row in `env`, else the shared one
+/// (env ""). `env` "" sees the shared rows only.
+pub fn effective(rows: Vec<SecretRow>, env: &str) -> Vec<SecretRow> {
+    let mut out: Vec<SecretRow> = Vec::with_capacity(rows.len());
+    for r in rows {
+        if r.env != env && !r.env.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            // The shared row came first (sorted); the environment's own wins.
+            Some(last) if last.name == r.name => {
+                if r.env == env {
+                    *last = r;
+                }
+            }
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// Where a row's value comes from, as `list` and `get` say it.
+pub fn source_label(env: &str) -> &str {
+    if env.is_empty() {
+        "shared"
+    } else {
+        env
+    }
+}
+
+/// The row of `name` environment `env` sees (its own, else the shared one).
+pub fn effective_row(tx: &Tx<'_>, env: &str, name: &str) -> Result<Option<SecretRow>> {
+    if !env.is_empty() {
+        if let Some(r) = tx.secret(env, name)? {
+            return Ok(Some(r));
+        }
+    }
+    Ok(tx.secret("", name)?)
+}
+
+/// "no secret named X" for `env`: when the name exists in other
+/// environments only, say where.
+pub fn no_such_secret_in(tx: &Tx<'_>, env: &str, name: &str) -> Error {
+    let envs = tx.secret_envs(name).unwrap_or_default();
+    if envs.is_empty() {
+        return no_such_secret(tx, name);
+    }
+    let shown: Vec<&str> = envs.iter().map(|e| source_label(e)).collect();
+    let here = if env.is_empty() {
+        "as a shared secret".to_owned()
+    } else {
+        format!("in environment {env}")
+    };
+    Error::not_found(format!(
+        "{} has no value {here} (it is set in: {})",
+        model::shown(name),
+        shown.join(", ")
+    ))
+    .hint(match envs.iter().find(|e| !e.is_empty()) {
+        Some(e) => format!("pass --env {e} (or set it here with `vault set {name}{}`)", if env.is_empty() { String::new() } else { format!(" --env {env}") }),
+        None => format!("it is shared: run without --env, or give {env} its own value with `vault set {name} --env {env}`"),
+    })
+}
+
 /// The result of [`put_value`]: the row to store (not yet written) and what happened.
 pub struct Put {
     pub row: SecretRow,
@@ -70,22 +135,25 @@ pub struct Put {
 /// change alone rewrites the stored form: agents that have the value are not
 /// made stale by it). The caller adjusts description/scope/provider and
 /// upserts `row`.
+#[allow(clippy::too_many_arguments)]
 pub fn put_value(
     tx: &Tx<'_>,
     crypt: &Crypt,
     existing: Option<SecretRow>,
+    env: &str,
     name: &str,
     kind: Kind,
     value: &SecretValue,
     now: &str,
 ) -> Result<Put> {
     let same = match &existing {
-        Some(x) => crypt.open_value(&x.name, x.version, &x.value)? == *value,
+        Some(x) => crypt.open_value(&x.env, &x.name, x.version, &x.value)? == *value,
         None => false,
     };
     let converted = same && existing.as_ref().is_some_and(|x| x.kind != kind);
     let created = existing.is_none();
     let mut row = existing.unwrap_or_else(|| SecretRow {
+        env: env.to_owned(),
         name: name.to_owned(),
         kind,
         scope: Scope::Global,
@@ -106,10 +174,10 @@ pub fn put_value(
         let version = if created {
             1
         } else {
-            tx.max_version(name)? + 1
+            tx.max_version(env, name)? + 1
         };
-        let stored = crypt.seal(name, version, kind, value)?;
-        tx.insert_version(name, version, &stored, now)?;
+        let stored = crypt.seal(env, name, version, kind, value)?;
+        tx.insert_version(env, name, version, &stored, now)?;
         row.version = version;
         row.kind = kind;
         row.updated = now.to_owned();
@@ -132,7 +200,7 @@ pub fn convert_kind(
     row: &SecretRow,
     to: Kind,
 ) -> Result<()> {
-    let versions = tx.versions(&row.name)?;
+    let versions = tx.versions(&row.env, &row.name)?;
     for (version, stored) in versions {
         let is_plain = matches!(stored, StoredValue::Plain(_));
         let rewrite = match to {
@@ -140,9 +208,9 @@ pub fn convert_kind(
             Kind::Variable => !is_plain && version == row.version,
         };
         if rewrite {
-            let value = crypt.open_value(&row.name, version, &stored)?;
-            let new = crypt.seal(&row.name, version, to, &value)?;
-            tx.replace_version(&row.name, version, &new)?;
+            let value = crypt.open_value(&row.env, &row.name, version, &stored)?;
+            let new = crypt.seal(&row.env, &row.name, version, to, &value)?;
+            tx.replace_version(&row.env, &row.name, version, &new)?;
         }
     }
     Ok(())

@@ -20,6 +20,8 @@ use crate::store::{Backend, SecretRow, StoredValue};
 /// What a run asks for.
 pub struct RunRequest<'a> {
     pub agent: Option<&'a str>,
+    /// `--env` / `VAULT_ENV`; `None`: the agent's pin, else the shared values.
+    pub env: Option<&'a str>,
     /// The manifest that narrows the run: its name as shown, and what it declares.
     pub manifest: Option<&'a (String, Vec<Declared>)>,
     /// `--only`, already trimmed and checked.
@@ -32,6 +34,8 @@ pub struct RunRequest<'a> {
 /// The secrets a run receives, in order, still sealed.
 pub struct RunPlan {
     pub secrets: Vec<Planned>,
+    /// The environment the run's values are from ("" = shared only).
+    pub env: String,
 }
 
 /// One secret of a run.
@@ -42,6 +46,8 @@ pub struct Planned {
     pub refused: Option<&'static str>,
     /// Secrets are masked in output; variables never are.
     pub mask: bool,
+    /// The environment of the row it comes from ("" = shared).
+    source: String,
     version: u64,
     value: StoredValue,
 }
@@ -68,6 +74,19 @@ impl Vault {
             crypt.verified_snapshot(tx)
         })?;
         let (all, grants) = (snapshot.rows, snapshot.grants);
+        // The pin is read from the authenticated snapshot: a pin edited in
+        // the database failed the policy check above.
+        let env: String = match (req.env, agent) {
+            (Some(e), _) => e.to_owned(),
+            (None, Some(a)) => snapshot
+                .pins
+                .iter()
+                .find(|(p, _)| p == a)
+                .map(|(_, e)| e.clone())
+                .unwrap_or_default(),
+            (None, None) => String::new(),
+        };
+        let all = super::rules::effective(all, &env);
         let all_names: Vec<(String, Scope)> =
             all.iter().map(|r| (r.name.clone(), r.scope)).collect();
         let receives = model::Receives::new(agent, &grants);
@@ -82,17 +101,19 @@ impl Vault {
             .map(|r| Planned {
                 refused: model::forbidden_name(&r.name),
                 mask: r.kind == Kind::Secret,
+                source: r.env,
                 name: r.name,
                 version: r.version,
                 value: r.value,
             })
             .collect();
-        Ok(RunPlan { secrets })
+        Ok(RunPlan { secrets, env })
     }
 
     /// The value of one planned secret.
     pub fn open_planned(&self, s: &Planned) -> Result<SecretValue> {
-        self.crypt.open_value(&s.name, s.version, &s.value)
+        self.crypt
+            .open_value(&s.source, &s.name, s.version, &s.value)
     }
 
     /// Record a run in one write: which version of each planned secret
@@ -120,24 +141,27 @@ impl Vault {
         if agent.is_none() {
             return Ok(());
         }
-        let subject = serde_json::json!({
-            "agent": agent,
-            "program": program_name(program),
-            "delivered": delivered
-                .iter()
-                .map(|(n, v)| serde_json::json!({ "name": n, "version": v }))
-                .collect::<Vec<_>>(),
-        });
+        let subject = super::audit::with_env(
+            &plan.env,
+            serde_json::json!({
+                "agent": agent,
+                "program": program_name(program),
+                "delivered": delivered
+                    .iter()
+                    .map(|(n, v)| serde_json::json!({ "name": n, "version": v }))
+                    .collect::<Vec<_>>(),
+            }),
+        );
         self.relax_durability()?;
         let Vault { store, crypt, .. } = self;
         store.write(|tx| {
             if let Some(a) = agent {
-                let all: Vec<(&str, u64)> = plan
+                let all: Vec<(&str, &str, u64)> = plan
                     .secrets
                     .iter()
-                    .map(|s| (s.name.as_str(), s.version))
+                    .map(|s| (s.name.as_str(), s.source.as_str(), s.version))
                     .collect();
-                tx.record_delivery(a, &all, now)?;
+                tx.record_delivery(a, &plan.env, &all, now)?;
             }
             super::audit::append(tx, crypt, "run", subject.clone())
         })
@@ -252,15 +276,17 @@ fn choose(
 }
 
 impl RunPlan {
-    /// What a command started with this plan receives: (variable, version,
-    /// masked?) of each secret injected, in name order. Two plans that give
-    /// the same are the same to a running command.
-    fn received(&self) -> Vec<(String, u64, bool)> {
-        let mut r: Vec<(String, u64, bool)> = self
+    /// What a command started with this plan receives: (variable, the
+    /// environment of its row, version, masked?) of each secret injected,
+    /// in name order. Two plans that give the same are the same to a
+    /// running command (an environment's new row is a change even when its
+    /// version number is the shared one's).
+    fn received(&self) -> Vec<(String, String, u64, bool)> {
+        let mut r: Vec<(String, String, u64, bool)> = self
             .secrets
             .iter()
             .filter(|s| s.refused.is_none())
-            .map(|s| (s.name.clone(), s.version, s.mask))
+            .map(|s| (s.name.clone(), s.source.clone(), s.version, s.mask))
             .collect();
         r.sort();
         r
@@ -271,6 +297,7 @@ impl RunPlan {
 /// kept to plan again, and what the running command received, to compare.
 pub struct RunWatch {
     vault: Vault,
+    env: Option<String>,
     /// The run's key source, minus the prompt: a re-read never asks for a
     /// passphrase while the command owns the terminal.
     keys: KeySource,
@@ -280,7 +307,7 @@ pub struct RunWatch {
     caller_keeps: BTreeSet<String>,
     program: std::ffi::OsString,
     /// What the running command received.
-    current: Vec<(String, u64, bool)>,
+    current: Vec<(String, String, u64, bool)>,
     /// The last plan that differed, until it is delivered or accepted.
     next: Option<RunPlan>,
 }
@@ -288,6 +315,8 @@ pub struct RunWatch {
 /// The parts of a run's request a watch keeps.
 pub struct WatchRequest {
     pub agent: Option<String>,
+    /// `--env` / `VAULT_ENV` (else the agent's pin, read again each time).
+    pub env: Option<String>,
     pub manifest: Option<(String, Vec<Declared>)>,
     pub only: Vec<String>,
     pub caller_keeps: BTreeSet<String>,
@@ -317,6 +346,7 @@ impl Vault {
                     callbacks: &NeverAsk,
                 },
                 agent: req.agent,
+                env: req.env,
                 manifest: req.manifest,
                 only: req.only,
                 caller_keeps: req.caller_keeps,
@@ -365,6 +395,7 @@ impl RunWatch {
             &self.keys,
             &RunRequest {
                 agent: self.agent.as_deref(),
+                env: self.env.as_deref(),
                 manifest: self.manifest.as_ref(),
                 only: &self.only,
                 caller_keeps: &keeps,

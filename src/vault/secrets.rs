@@ -15,6 +15,9 @@ use crate::store::{Audience, Backend, SecretRow, StoredValue};
 /// is the text of a variable stored as plain text (shown like `list` shows
 /// variables); `None` means the value is shown masked.
 pub struct SecretInfo {
+    /// Where the value comes from: "" for the shared row, else the
+    /// environment whose own row it is.
+    pub env: String,
     pub name: String,
     pub kind: Kind,
     pub scope: Scope,
@@ -32,6 +35,7 @@ pub struct SecretInfo {
 impl SecretInfo {
     fn from_row(row: &SecretRow, agents: Vec<String>) -> SecretInfo {
         SecretInfo {
+            env: row.env.clone(),
             name: row.name.clone(),
             kind: row.kind,
             scope: row.scope,
@@ -58,6 +62,8 @@ pub enum NewValue {
 
 /// `vault set`: every argument already checked by the command.
 pub struct SetRequest<'a> {
+    /// The environment whose row is set ("" = the shared row).
+    pub env: &'a str,
     pub name: &'a str,
     pub value: NewValue,
     /// `--variable`: store it as plain text (the command asked first).
@@ -87,6 +93,8 @@ pub struct SetOutcome {
 
 /// `vault edit`: metadata changes for every name, never a value.
 pub struct EditRequest<'a> {
+    /// The environment whose rows are edited ("" = the shared rows).
+    pub env: &'a str,
     /// Distinct names, in the order given.
     pub names: &'a [&'a str],
     pub kind: Option<Kind>,
@@ -125,6 +133,11 @@ pub struct Listing {
     pub verified: Option<bool>,
     /// Why it was not checked (`None` when it was).
     pub unverified: Option<Unverified>,
+    /// The environment shown ("" = the shared values).
+    pub env: String,
+    /// Shown without an environment: the environments that have values of
+    /// their own, which this listing does not show.
+    pub other_envs: Vec<String>,
 }
 
 /// The names `vault __complete` offers.
@@ -132,15 +145,16 @@ pub struct Listing {
 pub enum NameKind {
     Secrets,
     Agents,
+    Envs,
 }
 
 impl Vault {
-    /// The metadata of `name` and the agents it is granted to. Needs no key.
-    pub fn secret_info(&mut self, name: &str) -> Result<SecretInfo> {
+    /// The metadata of `name` as environment `env` sees it and the agents
+    /// it is granted to. Needs no key.
+    pub fn secret_info(&mut self, env: &str, name: &str) -> Result<SecretInfo> {
         self.store.read(|tx| {
-            let row = tx
-                .secret(name)?
-                .ok_or_else(|| super::no_such_secret(tx, name))?;
+            let row = super::rules::effective_row(tx, env, name)?
+                .ok_or_else(|| super::rules::no_such_secret_in(tx, env, name))?;
             let agents = tx.grantees(name)?;
             Ok(SecretInfo::from_row(&row, agents))
         })
@@ -148,13 +162,18 @@ impl Vault {
 
     /// The metadata of each of `names` (agents left empty), or "no secret
     /// named X" for the first missing one, with "nothing was changed".
-    pub fn secret_infos(&mut self, names: &[&str]) -> Result<Vec<SecretInfo>> {
+    /// The rows of `env` itself ("" = shared): what `edit --env` changes.
+    pub fn secret_infos(&mut self, env: &str, names: &[&str]) -> Result<Vec<SecretInfo>> {
         self.store.read(|tx| {
             let mut infos = Vec::with_capacity(names.len());
             for n in names {
-                match tx.secret(n)? {
+                match tx.secret(env, n)? {
                     Some(r) => infos.push(SecretInfo::from_row(&r, Vec::new())),
-                    None => return Err(super::no_such_secret(tx, n).also("nothing was changed")),
+                    None => {
+                        return Err(
+                            super::rules::no_such_secret_in(tx, env, n).also("nothing was changed")
+                        )
+                    }
                 }
             }
             Ok(infos)
@@ -163,8 +182,10 @@ impl Vault {
 
     /// Before `set` asks for a value: check each agent exists and return
     /// the secret as it is now (`None` for a new name).
+    /// (The row of `env` itself; `None` when `set` creates it.)
     pub fn secret_before_set(
         &mut self,
+        env: &str,
         name: &str,
         agents: &[String],
     ) -> Result<Option<SecretInfo>> {
@@ -173,7 +194,7 @@ impl Vault {
                 super::require_agent(tx, a)?;
             }
             Ok(tx
-                .secret(name)?
+                .secret(env, name)?
                 .map(|row| SecretInfo::from_row(&row, Vec::new())))
         })
     }
@@ -183,18 +204,25 @@ impl Vault {
     pub fn reveal_secret(
         &mut self,
         src: &KeySource,
+        env: &str,
         name: &str,
     ) -> Result<(SecretInfo, SecretValue)> {
         self.unlock(src)?;
         // Re-read under a verified policy: the row shown is the row authenticated.
         let row = self.read(|tx, crypt| {
             crypt.verify_policy(tx)?;
-            tx.secret(name)?
-                .ok_or_else(|| super::no_such_secret(tx, name))
+            super::rules::effective_row(tx, env, name)?
+                .ok_or_else(|| super::rules::no_such_secret_in(tx, env, name))
         })?;
-        let value = self.crypt.open_value(&row.name, row.version, &row.value)?;
+        let value = self
+            .crypt
+            .open_value(&row.env, &row.name, row.version, &row.value)?;
         // Fail closed: no reveal without its audit entry.
-        let subject = serde_json::json!({ "name": row.name, "version": row.version });
+        let subject = if row.env.is_empty() {
+            serde_json::json!({ "name": row.name, "version": row.version })
+        } else {
+            serde_json::json!({ "name": row.name, "env": row.env, "version": row.version })
+        };
         let Vault { store, crypt, .. } = self;
         store
             .write(|tx| super::audit::append(tx, crypt, "reveal", subject.clone()))
@@ -213,18 +241,26 @@ impl Vault {
     /// checked when who receives it (or its provider) changed.
     pub fn set_secret(&mut self, src: &KeySource, req: &SetRequest<'_>) -> Result<SetOutcome> {
         let name = req.name;
+        let env = req.env;
         let now = req.now;
         self.write(src, |tx, crypt| {
             // Re-read inside the write transaction: another process may have changed it.
-            let existing = tx.secret(name)?;
-            let old_kind = existing.as_ref().map(|e| e.kind);
+            let existing = tx.secret(env, name)?;
+            // A new environment row starts with the shared row's kind,
+            // scope, description and provider: overriding a value never
+            // widens who receives it.
+            let shared = match (&existing, env.is_empty()) {
+                (None, false) => tx.secret("", name)?,
+                _ => None,
+            };
+            let old_kind = existing.as_ref().or(shared.as_ref()).map(|e| e.kind);
             let kind = match (old_kind, req.variable) {
                 (_, true) => Kind::Variable,
                 (Some(k), false) => k,
                 (None, false) => Kind::Secret,
             };
             let current = match &existing {
-                Some(e) => Some(crypt.open_value(name, e.version, &e.value)?),
+                Some(e) => Some(crypt.open_value(env, name, e.version, &e.value)?),
                 None => None,
             };
             let value = match (&req.value, &current) {
@@ -232,8 +268,14 @@ impl Vault {
                 (NewValue::KeepCurrent, Some(c)) => c.clone(),
                 (NewValue::KeepCurrent, None) => SecretValue::new(Zeroizing::new(String::new()))?,
             };
-            let put = super::put_value(tx, crypt, existing, name, kind, &value, now)?;
+            let put = super::put_value(tx, crypt, existing, env, name, kind, &value, now)?;
             let (created, mut row) = (put.created, put.row);
+            if let (true, Some(sh)) = (created, &shared) {
+                row.scope = sh.scope;
+                row.description.clone_from(&sh.description);
+                row.provider.clone_from(&sh.provider);
+            }
+            let name_existed = !created || shared.is_some();
             // What changed besides the value, to say so: a same-value `set`
             // that changes who receives the secret is not "unchanged".
             let mut changes: Vec<String> = Vec::new();
@@ -255,10 +297,10 @@ impl Vault {
             if !req.agents.is_empty() {
                 row.scope = Scope::Agent;
             }
-            let had = if created {
-                Vec::new()
-            } else {
+            let had = if name_existed {
                 tx.grantees(name)?
+            } else {
+                Vec::new()
             };
             let mut granted: Vec<String> = Vec::new();
             for a in req.agents {
@@ -295,14 +337,17 @@ impl Vault {
                     tx,
                     crypt,
                     if created { "create" } else { "set" },
-                    serde_json::json!({
-                        "name": name,
-                        "version": row.version,
-                        "kind": row.kind.as_str(),
-                        "new_version": put.changed || created,
-                        "changes": changes,
-                        "granted": granted,
-                    }),
+                    super::audit::with_env(
+                        env,
+                        serde_json::json!({
+                            "name": name,
+                            "version": row.version,
+                            "kind": row.kind.as_str(),
+                            "new_version": put.changed || created,
+                            "changes": changes,
+                            "granted": granted,
+                        }),
+                    ),
                 )?;
             }
             Ok(SetOutcome {
@@ -324,9 +369,9 @@ impl Vault {
         self.write(src, |tx, crypt| {
             let mut edited = Vec::with_capacity(req.names.len());
             for n in req.names {
-                let mut row = tx
-                    .secret(n)?
-                    .ok_or_else(|| super::no_such_secret(tx, n).also("nothing was changed"))?;
+                let mut row = tx.secret(req.env, n)?.ok_or_else(|| {
+                    super::rules::no_such_secret_in(tx, req.env, n).also("nothing was changed")
+                })?;
                 let mut changes: Vec<String> = Vec::new();
                 let new_kind = req.kind.unwrap_or(row.kind);
                 if new_kind != row.kind {
@@ -379,7 +424,12 @@ impl Vault {
                 .map(|e| serde_json::json!({ "name": e.name, "changes": e.changes }))
                 .collect();
             if !changed.is_empty() {
-                super::audit::append(tx, crypt, "edit", serde_json::json!({ "secrets": changed }))?;
+                super::audit::append(
+                    tx,
+                    crypt,
+                    "edit",
+                    super::audit::with_env(req.env, serde_json::json!({ "secrets": changed })),
+                )?;
             }
             Ok(edited)
         })
@@ -388,23 +438,65 @@ impl Vault {
     /// Delete every name or none. A granted secret is refused (exit 4,
     /// naming every blocker at once) unless `force`, which revokes first.
     /// Returns the grants revoked: (secret, its agents).
+    ///
+    /// `env` "" deletes the shared row; a name that still has rows of its
+    /// own in environments is refused (exit 4, naming them) unless `force`,
+    /// which deletes it in every environment. `env` E deletes E's own row
+    /// only: the other environments keep theirs, and the name's grants
+    /// stay while any row of it is left.
     pub fn delete_secrets(
         &mut self,
         src: &KeySource,
+        env: &str,
         names: &[String],
         force: bool,
     ) -> Result<Vec<(String, Vec<String>)>> {
         self.write(src, |tx, crypt| {
+            // The rows each name loses, and whether it is then gone everywhere.
+            let mut plan: Vec<(&String, Vec<String>, bool)> = Vec::new();
+            let mut overridden: Vec<String> = Vec::new();
             for name in names {
-                if tx.secret(name)?.is_none() {
-                    return Err(super::no_such_secret(tx, name).also("nothing was deleted"));
+                if plan.iter().any(|(n, _, _)| *n == name) {
+                    continue;
+                }
+                if tx.secret(env, name)?.is_none() {
+                    return Err(super::rules::no_such_secret_in(tx, env, name)
+                        .also("nothing was deleted"));
+                }
+                let envs = tx.secret_envs(name)?;
+                let others: Vec<String> = envs.iter().filter(|e| !e.is_empty()).cloned().collect();
+                if env.is_empty() && !others.is_empty() {
+                    if !force {
+                        overridden.push(format!(
+                            "{name} has its own value in {}",
+                            others.join(", ")
+                        ));
+                        continue;
+                    }
+                    plan.push((name, envs, true));
+                } else {
+                    let last = envs.len() == 1;
+                    plan.push((name, vec![env.to_owned()], last));
                 }
             }
+            if !overridden.is_empty() {
+                let first = names.first().map(String::as_str).unwrap_or("NAME");
+                return Err(Error::conflict(format!(
+                    "{}; nothing was deleted",
+                    overridden.join("; ")
+                ))
+                .hint(format!(
+                    "delete those first (`vault delete {first} --env ENV`), or pass --force to delete it in every environment"
+                )));
+            }
             let mut granted: Vec<(String, Vec<String>)> = Vec::new();
-            for name in names {
+            for (name, _, gone) in &plan {
+                if !gone {
+                    continue;
+                }
                 let agents = tx.grantees(name)?;
-                if !agents.is_empty() && !granted.iter().any(|(n, _)| n == name) {
-                    granted.push((name.clone(), agents));
+                if !agents.is_empty() {
+                    granted.push(((*name).clone(), agents));
                 }
             }
             if let (Some((name, agents)), false) = (granted.first(), force) {
@@ -424,19 +516,21 @@ impl Vault {
                     tx.revoke(a, name)?;
                 }
             }
-            for name in names {
-                tx.delete_secret(name)?;
+            for (name, envs, _) in &plan {
+                for e in envs {
+                    tx.delete_secret(e, name)?;
+                }
             }
             let revoked: Vec<serde_json::Value> = granted
                 .iter()
                 .map(|(n, a)| serde_json::json!({ "name": n, "agents": a }))
                 .collect();
-            super::audit::append(
-                tx,
-                crypt,
-                "delete",
-                serde_json::json!({ "names": super::audit::bounded(names), "revoked": revoked }),
-            )?;
+            let mut subject =
+                serde_json::json!({ "names": super::audit::bounded(names), "revoked": revoked });
+            if !env.is_empty() {
+                subject["env"] = serde_json::json!(env);
+            }
+            super::audit::append(tx, crypt, "delete", subject)?;
             Ok(granted)
         })
     }
@@ -444,7 +538,14 @@ impl Vault {
     /// The secrets `list` shows (those `agent` receives, when given), with
     /// their grants. Needs no key; but when one is at hand without a prompt,
     /// the policy is checked over the very rows returned.
-    pub fn list_secrets(&mut self, src: &KeySource, agent: Option<&str>) -> Result<Listing> {
+    ///
+    /// `env` (else `agent`'s pin, else none) picks the environment shown.
+    pub fn list_secrets(
+        &mut self,
+        src: &KeySource,
+        agent: Option<&str>,
+        env: Option<&str>,
+    ) -> Result<Listing> {
         let quiet = self.unlock_quietly(src);
         let unlocked = matches!(quiet, Ok(true));
         let unverified = match &quiet {
@@ -453,15 +554,29 @@ impl Vault {
             Ok(false) => Some(Unverified::NoKey),
             Err(e) => Some(Unverified::KeyUnusable(e.message().to_string())),
         };
-        let (all, grants, verified) = self.read(|tx, crypt| {
+        let (all, grants, verified, env) = self.read(|tx, crypt| {
+            let mut pin = String::new();
             if let Some(a) = agent {
                 super::require_agent(tx, a)?;
+                pin = tx.agent(a)?.map(|a| a.env).unwrap_or_default();
             }
+            let env = env.map(str::to_owned).unwrap_or(pin);
             let all = tx.secrets(Audience::Everything)?;
             let grants = tx.all_grants()?;
-            let verified = unlocked.then(|| crypt.check_policy(tx, &all, &grants).is_ok());
-            Ok((all, grants, verified))
+            let pins = tx.pins()?;
+            let verified = unlocked.then(|| crypt.check_policy(tx, &all, &grants, &pins).is_ok());
+            Ok((all, grants, verified, env))
         })?;
+        let mut other_envs: Vec<String> = Vec::new();
+        if env.is_empty() {
+            for r in all.iter().filter(|r| !r.env.is_empty()) {
+                if !other_envs.contains(&r.env) {
+                    other_envs.push(r.env.clone());
+                }
+            }
+            other_envs.sort();
+        }
+        let all = super::rules::effective(all, &env);
         let rows: Vec<SecretRow> = match agent {
             Some(a) => {
                 let receives = Receives::new(Some(a), &grants);
@@ -489,6 +604,8 @@ impl Vault {
             secrets,
             verified,
             unverified,
+            env,
+            other_envs,
         })
     }
 
@@ -498,6 +615,7 @@ impl Vault {
             Ok(match what {
                 NameKind::Secrets => tx.secret_names()?,
                 NameKind::Agents => tx.agents()?.into_iter().map(|a| a.name).collect(),
+                NameKind::Envs => tx.env_names()?,
             })
         })
     }

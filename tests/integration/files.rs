@@ -480,10 +480,10 @@ fn names_and_text_edited_into_the_database_reach_the_terminal_escaped() {
     let evil_secret = "char(27)||'[2J'||char(27)||']52;c;aGVsbG8='||char(7)||'EVIL'";
     let evil_agent = "'bad'||char(13)||char(27)||'[2J'";
     e.sql(&format!(
-        "INSERT INTO secrets VALUES ({evil_secret}, 'variable', 'global', 'x'||char(8238)||'exe.txt'||char(8294), 'open'||char(27)||'[5m', 1, 'now'||char(13), 'then'||char(155)||'2J');
-         INSERT INTO versions VALUES ({evil_secret}, 1, NULL, NULL, 'v'||char(27)||'[31m', 'now');
+        "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) VALUES ({evil_secret}, 'variable', 'global', 'x'||char(8238)||'exe.txt'||char(8294), 'open'||char(27)||'[5m', 1, 'now'||char(13), 'then'||char(155)||'2J');
+         INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES ({evil_secret}, 1, NULL, NULL, 'v'||char(27)||'[31m', 'now');
          UPDATE secrets SET description = 'abc'||char(8238)||'fed'||char(8207)||char(1564) WHERE name = 'A_TOKEN';
-         INSERT INTO agents VALUES ({evil_agent}, 'd'||char(8234), char(27)||'[1m', char(27)||']52;c;eA=='||char(7));
+         INSERT INTO agents(name, description, created, last_run) VALUES ({evil_agent}, 'd'||char(8234), char(27)||'[1m', char(27)||']52;c;eA=='||char(7));
          INSERT INTO grants VALUES ('bot', {evil_secret}, 'now');
          INSERT INTO grants VALUES ({evil_agent}, 'A_TOKEN', 'now');
          UPDATE agents SET description = 'bot'||char(8238)||'txt' WHERE name = 'bot';"

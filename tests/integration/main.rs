@@ -11,6 +11,7 @@ mod audit;
 mod core;
 mod day_two;
 mod docs;
+mod environments;
 mod files;
 mod format;
 mod hardening;

@@ -486,3 +486,26 @@ while :; do echo "token=${TOKEN:-none} renamed=${NEW_TOKEN:+yes}"; sleep 0.1; do
     );
     assert_eq!(w.count("start pid="), 2, "{}", w.output());
 }
+
+/// A watched run in an environment follows that environment's value: a
+/// change of the shared one it does not use does nothing, and a new value
+/// of its own for the environment (even at the shared one's version number)
+/// restarts it with that value.
+#[test]
+fn a_watch_in_an_environment_follows_that_environments_value() {
+    let env = Env::new();
+    env.set("TOKEN", "value-shared-1111");
+    env.ok(&["agent", "create", "prod-bot", "--env", "production"]);
+    let w = Watched::start(&env, &["--agent", "prod-bot", "--only", "TOKEN"], PRINTER);
+    w.wait_for("tail=shared-1111", Instant::now() - DEADLINE);
+    // Production's own value, version 1 like the shared one: a change.
+    let before = Instant::now();
+    env.ok(&["set", "TOKEN", "value-prod-2222", "--env", "production"]);
+    w.wait_for("tail=prod-2222", before);
+    assert_eq!(w.count("start pid="), 2, "{}", w.output());
+    // The shared value is no longer what it receives: nothing happens.
+    env.set("TOKEN", "value-shared-3333");
+    std::thread::sleep(SETTLE);
+    assert_eq!(w.count("start pid="), 2, "restarted:\n{}", w.output());
+    assert!(w.seen("tail=shared-3333", before).is_none());
+}

@@ -139,9 +139,10 @@ fn sealed(tag: u8) -> StoredValue {
 }
 
 fn put(tx: &crate::store::Tx<'_>, name: &str, tag: u8) -> crate::error::Result<u64> {
-    let v = tx.max_version(name)? + 1;
-    tx.insert_version(name, v, &sealed(tag), "t")?;
+    let v = tx.max_version("", name)? + 1;
+    tx.insert_version("", name, v, &sealed(tag), "t")?;
     tx.upsert_secret(&crate::store::SecretRow {
+        env: String::new(),
         name: name.to_owned(),
         kind: crate::model::Kind::Secret,
         scope: crate::model::Scope::Global,
@@ -176,7 +177,7 @@ fn eight_writers_times_fifty_updates_leave_400_gap_free_versions() {
     for t in threads {
         t.join().unwrap();
     }
-    let v = e.connect().read(|tx| Ok(tx.versions("ONE")?)).unwrap();
+    let v = e.connect().read(|tx| Ok(tx.versions("", "ONE")?)).unwrap();
     let numbers: Vec<u64> = v.iter().map(|(n, _)| *n).collect();
     assert_eq!(numbers, (1..=400).collect::<Vec<u64>>());
 }
@@ -273,7 +274,7 @@ fn a_deadlock_victim_write_is_run_again() {
         "runs {runs}, other {other:?}"
     );
     assert_eq!(v, 2);
-    let versions = e.connect().read(|tx| Ok(tx.versions("X")?)).unwrap();
+    let versions = e.connect().read(|tx| Ok(tx.versions("", "X")?)).unwrap();
     assert_eq!(versions.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2]);
 }
 
@@ -378,51 +379,80 @@ fn an_unreachable_server_is_named_without_the_password() {
 }
 
 #[test]
-fn a_schema_1_vault_migrates_to_schema_2_on_open_and_keeps_its_rows() {
+fn an_older_vault_migrates_on_open_and_keeps_its_rows() {
     let e = Postgres::new();
     if !e.available() {
         return;
     }
-    let mut s = e.fresh();
-    s.write(|tx| Ok(tx.create_agent("bot", "kept", "t")?))
-        .unwrap();
-    drop(s);
-    let schema = e.schema();
-    // What schema 1 left: no audit table, meta.schema = '1'.
-    admin()
-        .batch_execute(&format!(
-            "DROP TABLE {schema}.audit; UPDATE {schema}.meta SET value = '\\x31'::bytea WHERE key = 'schema'"
+    for upto in [1, 2] {
+        drop(e.fresh());
+        let schema = e.schema();
+        // The schema as `upto` left it, built by its own migrations.
+        let mut db = admin();
+        db.batch_execute(&format!(
+            "DROP SCHEMA {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path TO {schema}"
         ))
         .unwrap();
-    let mut s = PgStore::open(&e.url(), 1).unwrap();
-    let (agents, audit, head) = s
-        .read(|tx| {
-            Ok((
-                tx.agents()?,
-                tx.audit_entries(&crate::store::AuditFilter::default())?,
-                tx.audit_head(0)?,
-            ))
-        })
+        for sql in &super::schema::MIGRATIONS[..upto] {
+            db.batch_execute(sql).unwrap();
+        }
+        db.batch_execute(&format!(
+            "INSERT INTO meta(key, value) VALUES ('schema', '{upto}'::bytea), ('format', '1'::bytea),
+                 ('vault_id', '\\x00112233445566778899aabbccddeeff'::bytea);
+             INSERT INTO agents(name, description, created) VALUES ('bot', 'kept', 't');
+             INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated)
+                 VALUES ('KEY', 'secret', 'agent', 'd', 'openai', 2, 't', 't');
+             INSERT INTO versions(name, version, nonce, ciphertext, created) VALUES
+                 ('KEY', 1, '\\x01', '\\x02', 't'), ('KEY', 2, '\\x03', '\\x04', 't');
+             INSERT INTO grants(agent, secret, created) VALUES ('bot', 'KEY', 't');
+             INSERT INTO deliveries(agent, secret, version, delivered) VALUES ('bot', 'KEY', 1, 't1');"
+        ))
         .unwrap();
-    assert_eq!(agents.len(), 1, "the migration keeps what schema 1 held");
-    assert!(
-        audit.is_empty() && head.is_none(),
-        "the audit table starts empty"
-    );
-    let stored: Vec<u8> = admin()
-        .query_one(
-            &format!("SELECT value FROM {schema}.meta WHERE key = 'schema'"),
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    assert_eq!(
-        stored,
-        crate::store::postgres::SCHEMA_VERSION
-            .to_string()
-            .into_bytes()
-    );
-    assert_eq!(crate::store::postgres::SCHEMA_VERSION, 2);
+        let mut s = PgStore::open(&e.url(), 1).unwrap();
+        let (agents, audit, row, versions, grants, delivered) = s
+            .read(|tx| {
+                Ok((
+                    tx.agents()?,
+                    tx.audit_entries(&crate::store::AuditFilter::default())?,
+                    tx.secret("", "KEY")?,
+                    tx.versions("", "KEY")?,
+                    tx.all_grants()?,
+                    tx.deliveries("bot", "")?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(agents.len(), 1, "the migration keeps the agents");
+        assert_eq!(agents[0].env, "");
+        assert!(audit.is_empty(), "the audit table starts empty");
+        let row = row.expect("the secret became the shared row");
+        assert_eq!(row.version, 2);
+        assert!(matches!(row.value, StoredValue::Sealed { ref nonce, .. } if nonce == &[3u8]));
+        assert_eq!(versions.len(), 2);
+        assert_eq!(grants, [("bot".to_owned(), "KEY".to_owned())]);
+        assert_eq!(
+            delivered
+                .iter()
+                .map(|d| (d.secret.as_str(), d.source.as_str(), d.version))
+                .collect::<Vec<_>>(),
+            [("KEY", "", 1)]
+        );
+        let stored: Vec<u8> = admin()
+            .query_one(
+                &format!("SELECT value FROM {schema}.meta WHERE key = 'schema'"),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            stored,
+            crate::store::postgres::SCHEMA_VERSION
+                .to_string()
+                .into_bytes()
+        );
+        assert_eq!(crate::store::postgres::SCHEMA_VERSION, 3);
+        s.write(|tx| Ok(tx.delete_secret("", "KEY")?)).unwrap();
+        assert!(s.read(|tx| Ok(tx.all_grants()?)).unwrap().is_empty());
+    }
 }
 
 /// Watchers are told of a change on the vault's own channel, `vault_<oid
@@ -473,12 +503,12 @@ fn notifications_carry_a_counter_on_the_vaults_own_channel() {
     }
     assert_ne!(got[0].1, got[1].1, "the counter moves");
     s.write(|tx| {
-        tx.create_agent("bot", "", "t")?;
+        tx.create_agent("bot", "", "", "t")?;
         Ok(())
     })
     .unwrap();
     assert_eq!(heard(&mut listener).len(), 1);
-    s.write(|tx| Ok(tx.record_delivery("bot", &[("SECRET_NAME", 2)], "t")?))
+    s.write(|tx| Ok(tx.record_delivery("bot", "", &[("SECRET_NAME", "", 2)], "t")?))
         .unwrap();
     assert!(heard(&mut listener).is_empty(), "a delivery record");
     neighbour.write(|tx| put(tx, "N", 1).map(|_| ())).unwrap();

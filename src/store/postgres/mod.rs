@@ -38,8 +38,9 @@ use postgres::{Client, Row, SimpleQueryMessage};
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, GrantRow, NewVault, Records,
-    SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, NewVault,
+    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow,
+    BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -152,6 +153,18 @@ pub struct PgStore {
     relaxed: Cell<bool>,
 }
 
+/// One delivery record as stored.
+pub struct DumpedDelivery {
+    pub agent: String,
+    /// The environment the agent ran in.
+    pub env: String,
+    pub secret: String,
+    /// The environment of the row it received.
+    pub source: String,
+    pub version: u64,
+    pub delivered: String,
+}
+
 /// Everything a whole-vault copy needs, table by table (`vault push`).
 #[derive(Default)]
 pub struct Dump {
@@ -159,13 +172,12 @@ pub struct Dump {
     pub meta: Vec<(String, Vec<u8>)>,
     pub slots: Vec<SlotRow>,
     pub secrets: Vec<SecretRow>,
-    /// (name, version, created, value)
-    pub versions: Vec<(String, u64, String, StoredValue)>,
+    /// (env, name, version, created, value)
+    pub versions: Vec<(String, String, u64, String, StoredValue)>,
     pub agents: Vec<AgentRow>,
     /// (agent, secret, created)
     pub grants: Vec<(String, String, String)>,
-    /// (agent, secret, version, delivered)
-    pub deliveries: Vec<(String, String, u64, String)>,
+    pub deliveries: Vec<DumpedDelivery>,
     /// The audit trail, every chain, as stored (its links and signatures
     /// cover the vault id, which the copy keeps).
     pub audit: Vec<AuditRow>,
@@ -326,26 +338,28 @@ fn stored_value(nonce: Option<Vec<u8>>, ct: Option<Vec<u8>>, plain: Option<Strin
 }
 
 /// Columns of a secret row: name, kind, scope, description, provider,
-/// version, created, updated, nonce, ciphertext, plain.
+/// version, created, updated, nonce, ciphertext, plain, env.
 macro_rules! secret_select {
     () => {
         "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
-         v.nonce, v.ciphertext, v.plain \
-         FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version"
+         v.nonce, v.ciphertext, v.plain, s.env \
+         FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version"
     };
 }
 
-const POLICY_ROWS: &str = "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain \
-     FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name COLLATE \"C\"";
+const POLICY_ROWS: &str = "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain, s.env \
+     FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version \
+     ORDER BY s.name COLLATE \"C\", s.env COLLATE \"C\"";
 const SLOTS: &str = "SELECT id, kind, kdf, salt, nonce, wrapped, key_check FROM slots ORDER BY id";
 const AGENTS: &str =
-    "SELECT name, description, created, last_run FROM agents ORDER BY name COLLATE \"C\"";
+    "SELECT name, description, created, last_run, env FROM agents ORDER BY name COLLATE \"C\"";
 const ALL_GRANTS: &str =
     "SELECT agent, secret FROM grants ORDER BY agent COLLATE \"C\", secret COLLATE \"C\"";
 
 fn secret_from_row(r: &Row) -> StoreResult<SecretRow> {
     let version: i64 = r.try_get(5)?;
     Ok(SecretRow {
+        env: r.try_get(11)?,
         name: r.try_get(0)?,
         kind: parse_kind(r.try_get(1)?)?,
         scope: parse_scope(r.try_get(2)?)?,
@@ -360,6 +374,7 @@ fn secret_from_row(r: &Row) -> StoreResult<SecretRow> {
 
 fn secret_from_text(r: &postgres::SimpleQueryRow) -> StoreResult<SecretRow> {
     Ok(SecretRow {
+        env: text_req(r, 11)?,
         name: text_req(r, 0)?,
         kind: parse_kind(&text_req(r, 1)?)?,
         scope: parse_scope(&text_req(r, 2)?)?,
@@ -378,6 +393,7 @@ fn agent_from_row(r: &Row) -> StoreResult<AgentRow> {
         description: r.try_get(1)?,
         created: r.try_get(2)?,
         last_run: r.try_get(3)?,
+        env: r.try_get(4)?,
     })
 }
 
@@ -390,18 +406,6 @@ fn slot_from_row(r: &Row) -> StoreResult<SlotRow> {
         nonce: r.try_get(4)?,
         wrapped: r.try_get(5)?,
         check: r.try_get(6)?,
-    })
-}
-
-fn grant_from_row(r: &Row) -> StoreResult<GrantRow> {
-    let cur: i64 = r.try_get(1)?;
-    let del: Option<i64> = r.try_get(2)?;
-    Ok(GrantRow {
-        secret: r.try_get(0)?,
-        current_version: cur.max(0) as u64,
-        delivered_version: del.map(|d| d.max(0) as u64),
-        delivered_at: r.try_get(3)?,
-        global: r.try_get(4)?,
     })
 }
 
@@ -471,6 +475,7 @@ fn parse_prefetch(msgs: Vec<SimpleQueryMessage>) -> StoreResult<Prefetch> {
                     description: text_req(r, 1)?,
                     created: text_req(r, 2)?,
                     last_run: text(r, 3)?,
+                    env: text_req(r, 4)?,
                 })
             })
             .collect::<StoreResult<_>>()?,
@@ -800,22 +805,22 @@ impl PgStore {
         for s in &d.secrets {
             let v = s.version as i64;
             tx.execute(
-                "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                &[&s.name, &s.kind.as_str(), &s.scope.as_str(), &s.description, &s.provider, &v, &s.created, &s.updated],
+                "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[&s.name, &s.kind.as_str(), &s.scope.as_str(), &s.description, &s.provider, &v, &s.created, &s.updated, &s.env],
             )?;
         }
-        for (name, version, created, value) in &d.versions {
+        for (env, name, version, created, value) in &d.versions {
             let v = *version as i64;
             let (nonce, ct, plain) = value_columns(value);
             tx.execute(
-                "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[name, &v, &nonce, &ct, &plain, created],
+                "INSERT INTO versions(name, version, nonce, ciphertext, plain, created, env) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[name, &v, &nonce, &ct, &plain, created, env],
             )?;
         }
         for a in &d.agents {
             tx.execute(
-                "INSERT INTO agents(name, description, created, last_run) VALUES ($1, $2, $3, $4)",
-                &[&a.name, &a.description, &a.created, &a.last_run],
+                "INSERT INTO agents(name, description, created, last_run, env) VALUES ($1, $2, $3, $4, $5)",
+                &[&a.name, &a.description, &a.created, &a.last_run, &a.env],
             )?;
         }
         for (a, s, c) in &d.grants {
@@ -824,11 +829,11 @@ impl PgStore {
                 &[a, s, c],
             )?;
         }
-        for (a, s, v, at) in &d.deliveries {
-            let v = *v as i64;
+        for x in &d.deliveries {
+            let v = x.version as i64;
             tx.execute(
-                "INSERT INTO deliveries(agent, secret, version, delivered) VALUES ($1, $2, $3, $4)",
-                &[a, s, &v, at],
+                "INSERT INTO deliveries(agent, env, secret, source, version, delivered) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&x.agent, &x.env, &x.secret, &x.source, &v, &x.delivered],
             )?;
         }
         for e in &d.audit {
@@ -1189,10 +1194,10 @@ impl Records for PgTx<'_> {
         Ok(self.exec("DELETE FROM slots WHERE id = $1", &[(&id, Type::INT8)])? > 0)
     }
 
-    fn secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
+    fn secret(&self, env: &str, name: &str) -> StoreResult<Option<SecretRow>> {
         let rows = self.q(
-            concat!(secret_select!(), " WHERE s.name = $1"),
-            &[(&name, Type::TEXT)],
+            concat!(secret_select!(), " WHERE s.env = $1 AND s.name = $2"),
+            &[(&env, Type::TEXT), (&name, Type::TEXT)],
         )?;
         rows.first().map(secret_from_row).transpose()
     }
@@ -1200,12 +1205,18 @@ impl Records for PgTx<'_> {
     fn secrets(&self, audience: Audience<'_>) -> StoreResult<Vec<SecretRow>> {
         let rows = match audience {
             Audience::Everything => {
-                self.q(concat!(secret_select!(), " ORDER BY s.name COLLATE \"C\""), &[])?
+                self.q(
+                concat!(
+                    secret_select!(),
+                    " ORDER BY s.name COLLATE \"C\", s.env COLLATE \"C\""
+                ),
+                &[],
+            )?
             }
             Audience::Agent(a) => self.q(
                 concat!(
                     secret_select!(),
-                    " WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = $1) ORDER BY s.name COLLATE \"C\""
+                    " WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = $1) ORDER BY s.name COLLATE \"C\", s.env COLLATE \"C\""
                 ),
                 &[(&a, Type::TEXT)],
             )?,
@@ -1225,23 +1236,45 @@ impl Records for PgTx<'_> {
 
     fn secret_names(&self) -> StoreResult<Vec<String>> {
         if let Some(v) = self.with_prefetch(|p| {
-            p.policy_rows
-                .iter()
-                .map(|r| r.name.clone())
-                .collect::<Vec<_>>()
+            let mut names: Vec<String> = p.policy_rows.iter().map(|r| r.name.clone()).collect();
+            names.dedup();
+            names
         })? {
             return Ok(v);
         }
-        self.q("SELECT name FROM secrets ORDER BY name COLLATE \"C\"", &[])?
-            .iter()
-            .map(|r| Ok(r.try_get(0)?))
-            .collect()
+        self.q(
+            "SELECT DISTINCT name COLLATE \"C\" FROM secrets ORDER BY 1",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
     }
 
-    fn max_version(&self, name: &str) -> StoreResult<u64> {
-        let rows = self.q(
-            "SELECT COALESCE(MAX(version), 0)::bigint FROM versions WHERE name = $1",
+    fn secret_envs(&self, name: &str) -> StoreResult<Vec<String>> {
+        self.q(
+            "SELECT env FROM secrets WHERE name = $1 ORDER BY env COLLATE \"C\"",
             &[(&name, Type::TEXT)],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+    }
+
+    fn env_names(&self) -> StoreResult<Vec<String>> {
+        self.q(
+            "SELECT env COLLATE \"C\" FROM secrets WHERE env <> '' UNION SELECT env FROM agents WHERE env <> '' ORDER BY 1",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+    }
+
+    fn max_version(&self, env: &str, name: &str) -> StoreResult<u64> {
+        let rows = self.q(
+            "SELECT COALESCE(MAX(version), 0)::bigint FROM versions WHERE env = $1 AND name = $2",
+            &[(&env, Type::TEXT), (&name, Type::TEXT)],
         )?;
         let v: i64 = match rows.first() {
             Some(r) => r.try_get(0)?,
@@ -1250,10 +1283,10 @@ impl Records for PgTx<'_> {
         Ok(v.max(0) as u64)
     }
 
-    fn versions(&self, name: &str) -> StoreResult<Vec<(u64, StoredValue)>> {
+    fn versions(&self, env: &str, name: &str) -> StoreResult<Vec<(u64, StoredValue)>> {
         self.q(
-            "SELECT version, nonce, ciphertext, plain FROM versions WHERE name = $1 ORDER BY version",
-            &[(&name, Type::TEXT)],
+            "SELECT version, nonce, ciphertext, plain FROM versions WHERE env = $1 AND name = $2 ORDER BY version",
+            &[(&env, Type::TEXT), (&name, Type::TEXT)],
         )?
         .iter()
         .map(|r| {
@@ -1266,10 +1299,10 @@ impl Records for PgTx<'_> {
         .collect()
     }
 
-    fn history(&self, name: &str) -> StoreResult<Vec<VersionRow>> {
+    fn history(&self, env: &str, name: &str) -> StoreResult<Vec<VersionRow>> {
         self.q(
-            "SELECT version, nonce, ciphertext, plain, created FROM versions WHERE name = $1 ORDER BY version",
-            &[(&name, Type::TEXT)],
+            "SELECT version, nonce, ciphertext, plain, created FROM versions WHERE env = $1 AND name = $2 ORDER BY version",
+            &[(&env, Type::TEXT), (&name, Type::TEXT)],
         )?
         .iter()
         .map(|r| {
@@ -1285,6 +1318,7 @@ impl Records for PgTx<'_> {
 
     fn insert_version(
         &self,
+        env: &str,
         name: &str,
         version: u64,
         value: &StoredValue,
@@ -1294,7 +1328,7 @@ impl Records for PgTx<'_> {
         let v = version as i64;
         let (nonce, ct, plain) = value_columns(value);
         self.exec(
-            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created, env) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
                 (&name, Type::TEXT),
                 (&v, Type::INT8),
@@ -1302,23 +1336,31 @@ impl Records for PgTx<'_> {
                 (&ct, Type::BYTEA),
                 (&plain, Type::TEXT),
                 (&now, Type::TEXT),
+                (&env, Type::TEXT),
             ],
         )?;
         Ok(())
     }
 
-    fn replace_version(&self, name: &str, version: u64, value: &StoredValue) -> StoreResult<()> {
+    fn replace_version(
+        &self,
+        env: &str,
+        name: &str,
+        version: u64,
+        value: &StoredValue,
+    ) -> StoreResult<()> {
         self.policy_changed.set(true);
         let v = version as i64;
         let (nonce, ct, plain) = value_columns(value);
         self.exec(
-            "UPDATE versions SET nonce = $3, ciphertext = $4, plain = $5 WHERE name = $1 AND version = $2",
+            "UPDATE versions SET nonce = $3, ciphertext = $4, plain = $5 WHERE name = $1 AND version = $2 AND env = $6",
             &[
                 (&name, Type::TEXT),
                 (&v, Type::INT8),
                 (&nonce, Type::BYTEA),
                 (&ct, Type::BYTEA),
                 (&plain, Type::TEXT),
+                (&env, Type::TEXT),
             ],
         )?;
         Ok(())
@@ -1328,9 +1370,9 @@ impl Records for PgTx<'_> {
         self.policy_changed.set(true);
         let v = s.version as i64;
         self.exec(
-            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, scope = excluded.scope, \
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (env, name) DO UPDATE SET kind = excluded.kind, scope = excluded.scope, \
              description = excluded.description, provider = excluded.provider, version = excluded.version, \
              updated = excluded.updated",
             &[
@@ -1342,6 +1384,7 @@ impl Records for PgTx<'_> {
                 (&v, Type::INT8),
                 (&s.created, Type::TEXT),
                 (&s.updated, Type::TEXT),
+                (&s.env, Type::TEXT),
             ],
         )?;
         Ok(())
@@ -1356,6 +1399,7 @@ impl Records for PgTx<'_> {
             return Ok(());
         }
         let names: Vec<&str> = rows.iter().map(|s| s.name.as_str()).collect();
+        let envs: Vec<&str> = rows.iter().map(|s| s.env.as_str()).collect();
         let kinds: Vec<&str> = rows.iter().map(|s| s.kind.as_str()).collect();
         let scopes: Vec<&str> = rows.iter().map(|s| s.scope.as_str()).collect();
         let descriptions: Vec<&str> = rows.iter().map(|s| s.description.as_str()).collect();
@@ -1375,10 +1419,10 @@ impl Records for PgTx<'_> {
             plains.push(p);
         }
         self.exec(
-            "WITH s AS (INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])) \
-             INSERT INTO versions(name, version, nonce, ciphertext, plain, created) \
-             SELECT * FROM unnest($1::text[], $6::bigint[], $9::bytea[], $10::bytea[], $11::text[], $7::text[])",
+            "WITH s AS (INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $12::text[])) \
+             INSERT INTO versions(name, version, nonce, ciphertext, plain, created, env) \
+             SELECT * FROM unnest($1::text[], $6::bigint[], $9::bytea[], $10::bytea[], $11::text[], $7::text[], $12::text[])",
             &[
                 (&names, Type::TEXT_ARRAY),
                 (&kinds, Type::TEXT_ARRAY),
@@ -1391,17 +1435,32 @@ impl Records for PgTx<'_> {
                 (&nonces, Type::BYTEA_ARRAY),
                 (&cts, Type::BYTEA_ARRAY),
                 (&plains, Type::TEXT_ARRAY),
+                (&envs, Type::TEXT_ARRAY),
             ],
         )?;
         Ok(())
     }
 
-    fn delete_secret(&self, name: &str) -> StoreResult<bool> {
+    /// One statement: the row, its versions, the delivery records of it,
+    /// and with the name's last row its grants and deliveries.
+    fn delete_secret(&self, env: &str, name: &str) -> StoreResult<bool> {
+        let rows = self.q(
+            "WITH s AS (DELETE FROM secrets WHERE env = $1 AND name = $2 RETURNING 1), \
+             v AS (DELETE FROM versions WHERE env = $1 AND name = $2), \
+             d AS (DELETE FROM deliveries WHERE secret = $2 AND (source = $1 OR NOT EXISTS \
+                   (SELECT 1 FROM secrets WHERE name = $2 AND env <> $1))), \
+             g AS (DELETE FROM grants WHERE secret = $2 AND NOT EXISTS \
+                   (SELECT 1 FROM secrets WHERE name = $2 AND env <> $1)) \
+             SELECT count(*) FROM s",
+            &[(&env, Type::TEXT), (&name, Type::TEXT)],
+        )?;
+        self.wrote.set(true);
         self.policy_changed.set(true);
-        Ok(self.exec(
-            "DELETE FROM secrets WHERE name = $1",
-            &[(&name, Type::TEXT)],
-        )? > 0)
+        let n: i64 = match rows.first() {
+            Some(r) => r.try_get(0)?,
+            None => 0,
+        };
+        Ok(n > 0)
     }
 
     /// As on SQLite: the new row first (grants and deliveries have
@@ -1413,8 +1472,8 @@ impl Records for PgTx<'_> {
             (&new, Type::TEXT),
         ];
         let copied = self.exec(
-            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
-             SELECT $2, kind, scope, description, provider, version, created, updated FROM secrets WHERE name = $1",
+            "INSERT INTO secrets(env, name, kind, scope, description, provider, version, created, updated) \
+             SELECT env, $2, kind, scope, description, provider, version, created, updated FROM secrets WHERE name = $1",
             &p,
         )?;
         if copied == 0 {
@@ -1438,7 +1497,7 @@ impl Records for PgTx<'_> {
             return Ok(v);
         }
         self.q(
-            "SELECT name, description, created, last_run FROM agents WHERE name = $1",
+            "SELECT name, description, created, last_run, env FROM agents WHERE name = $1",
             &[(&name, Type::TEXT)],
         )?
         .first()
@@ -1453,11 +1512,22 @@ impl Records for PgTx<'_> {
         self.q(AGENTS, &[])?.iter().map(agent_from_row).collect()
     }
 
-    fn create_agent(&self, name: &str, description: &str, now: &str) -> StoreResult<bool> {
+    fn create_agent(
+        &self,
+        name: &str,
+        description: &str,
+        env: &str,
+        now: &str,
+    ) -> StoreResult<bool> {
         self.policy_changed.set(true);
         Ok(self.exec(
-            "INSERT INTO agents(name, description, created) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-            &[(&name, Type::TEXT), (&description, Type::TEXT), (&now, Type::TEXT)],
+            "INSERT INTO agents(name, description, created, env) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+            &[
+                (&name, Type::TEXT),
+                (&description, Type::TEXT),
+                (&now, Type::TEXT),
+                (&env, Type::TEXT),
+            ],
         )? > 0)
     }
 
@@ -1476,27 +1546,32 @@ impl Records for PgTx<'_> {
         .collect()
     }
 
-    fn grants(&self, agent: &str) -> StoreResult<Vec<GrantRow>> {
+    fn grants(&self, agent: &str) -> StoreResult<Vec<String>> {
         self.q(
-            "SELECT g.secret, s.version, d.version, d.delivered, false FROM grants g JOIN secrets s ON s.name = g.secret \
-             LEFT JOIN deliveries d ON d.agent = g.agent AND d.secret = g.secret WHERE g.agent = $1 ORDER BY g.secret COLLATE \"C\"",
+            "SELECT secret FROM grants WHERE agent = $1 ORDER BY secret COLLATE \"C\"",
             &[(&agent, Type::TEXT)],
         )?
         .iter()
-        .map(grant_from_row)
+        .map(|r| Ok(r.try_get(0)?))
         .collect()
     }
 
-    fn received(&self, agent: &str) -> StoreResult<Vec<GrantRow>> {
+    fn deliveries(&self, agent: &str, env: &str) -> StoreResult<Vec<DeliveryRow>> {
         self.q(
-            "SELECT s.name, s.version, d.version, d.delivered, s.scope = 'global' AND NOT EXISTS \
-             (SELECT 1 FROM grants g WHERE g.agent = $1 AND g.secret = s.name) FROM secrets s \
-             LEFT JOIN deliveries d ON d.agent = $1 AND d.secret = s.name \
-             WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = $1) ORDER BY s.name COLLATE \"C\"",
-            &[(&agent, Type::TEXT)],
+            "SELECT secret, source, version, delivered FROM deliveries WHERE agent = $1 AND env = $2 \
+             ORDER BY secret COLLATE \"C\"",
+            &[(&agent, Type::TEXT), (&env, Type::TEXT)],
         )?
         .iter()
-        .map(grant_from_row)
+        .map(|r| {
+            let v: i64 = r.try_get(2)?;
+            Ok(DeliveryRow {
+                secret: r.try_get(0)?,
+                source: r.try_get(1)?,
+                version: v.max(0) as u64,
+                delivered: r.try_get(3)?,
+            })
+        })
         .collect()
     }
 
@@ -1534,21 +1609,26 @@ impl Records for PgTx<'_> {
     fn record_delivery(
         &self,
         agent: &str,
-        delivered: &[(&str, u64)],
+        env: &str,
+        delivered: &[(&str, &str, u64)],
         now: &str,
     ) -> StoreResult<()> {
-        let names: Vec<String> = delivered.iter().map(|(n, _)| lit_text(n)).collect();
+        let names: Vec<String> = delivered.iter().map(|(n, _, _)| lit_text(n)).collect();
+        let sources: Vec<String> = delivered.iter().map(|(_, s, _)| lit_text(s)).collect();
         let versions: Vec<String> = delivered
             .iter()
-            .map(|(_, v)| (*v as i64).to_string())
+            .map(|(_, _, v)| (*v as i64).to_string())
             .collect();
-        let (agent, now) = (lit_text(agent), lit_text(now));
+        let (agent, env, now) = (lit_text(agent), lit_text(env), lit_text(now));
         self.later(format!(
-            "WITH d AS (INSERT INTO deliveries(agent, secret, version, delivered) \
-             SELECT {agent}, n, v, {now} FROM unnest(ARRAY[{}]::text[], ARRAY[{}]::bigint[]) AS x(n, v) \
-             ON CONFLICT (agent, secret) DO UPDATE SET version = excluded.version, delivered = excluded.delivered) \
+            "WITH d AS (INSERT INTO deliveries(agent, env, secret, source, version, delivered) \
+             SELECT {agent}, {env}, n, s, v, {now} \
+             FROM unnest(ARRAY[{}]::text[], ARRAY[{}]::text[], ARRAY[{}]::bigint[]) AS x(n, s, v) \
+             ON CONFLICT (agent, env, secret) DO UPDATE SET source = excluded.source, \
+             version = excluded.version, delivered = excluded.delivered) \
              UPDATE agents SET last_run = {now} WHERE name = {agent}",
             names.join(", "),
+            sources.join(", "),
             versions.join(", ")
         ))
     }

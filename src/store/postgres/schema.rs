@@ -88,4 +88,26 @@ pub const MIGRATIONS: &[&str] = &[
         sig     bytea NOT NULL,
         PRIMARY KEY (chain, seq)
     );",
+    // 3: environments, as on SQLite (docs/FORMAT.md "Environments"):
+    // secrets and versions keyed by (env, name), "" the shared row; agents
+    // pinned to an environment; deliveries per (agent, env, secret) with the
+    // row (source env) and version received. Grants and deliveries no
+    // longer reference `secrets`: the store deletes them with a name's last row.
+    "ALTER TABLE grants DROP CONSTRAINT grants_secret_fkey;
+    ALTER TABLE deliveries DROP CONSTRAINT deliveries_secret_fkey;
+    ALTER TABLE versions DROP CONSTRAINT versions_name_fkey;
+    ALTER TABLE secrets ADD COLUMN env text NOT NULL DEFAULT '';
+    ALTER TABLE secrets DROP CONSTRAINT secrets_pkey;
+    ALTER TABLE secrets ADD PRIMARY KEY (env, name);
+    CREATE INDEX secrets_by_name ON secrets(name);
+    ALTER TABLE versions ADD COLUMN env text NOT NULL DEFAULT '';
+    ALTER TABLE versions DROP CONSTRAINT versions_pkey;
+    ALTER TABLE versions ADD PRIMARY KEY (env, name, version);
+    ALTER TABLE versions ADD FOREIGN KEY (env, name) REFERENCES secrets(env, name)
+        ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;
+    ALTER TABLE deliveries ADD COLUMN env text NOT NULL DEFAULT '';
+    ALTER TABLE deliveries ADD COLUMN source text NOT NULL DEFAULT '';
+    ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey;
+    ALTER TABLE deliveries ADD PRIMARY KEY (agent, env, secret);
+    ALTER TABLE agents ADD COLUMN env text NOT NULL DEFAULT '';",
 ];

@@ -13,8 +13,9 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, GrantRow, NewVault, Records,
-    SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, NewVault,
+    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow,
+    BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -430,11 +431,12 @@ impl SqliteStore {
             d.secrets = tx2.secrets(Audience::Everything)?;
             d.agents = tx2.agents()?;
             let mut st = tx.prepare(
-                "SELECT name, version, created, nonce, ciphertext, plain FROM versions ORDER BY name, version",
+                "SELECT name, version, created, nonce, ciphertext, plain, env FROM versions ORDER BY name, env, version",
             )?;
             let rows = st.query_map([], |r| {
                 let v: i64 = r.get(1)?;
                 Ok((
+                    r.get::<_, String>(6)?,
                     r.get::<_, String>(0)?,
                     v.max(0) as u64,
                     r.get::<_, String>(2)?,
@@ -447,11 +449,18 @@ impl SqliteStore {
             let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             d.grants = rows.collect::<rusqlite::Result<_>>()?;
             let mut st = tx.prepare(
-                "SELECT agent, secret, version, delivered FROM deliveries ORDER BY agent, secret",
+                "SELECT agent, env, secret, source, version, delivered FROM deliveries ORDER BY agent, env, secret",
             )?;
             let rows = st.query_map([], |r| {
-                let v: i64 = r.get(2)?;
-                Ok((r.get(0)?, r.get(1)?, v.max(0) as u64, r.get(3)?))
+                let v: i64 = r.get(4)?;
+                Ok(super::postgres::DumpedDelivery {
+                    agent: r.get(0)?,
+                    env: r.get(1)?,
+                    secret: r.get(2)?,
+                    source: r.get(3)?,
+                    version: v.max(0) as u64,
+                    delivered: r.get(5)?,
+                })
             })?;
             d.deliveries = rows.collect::<rusqlite::Result<_>>()?;
             d.audit = tx2.audit_entries(&AuditFilter::default())?;
@@ -578,8 +587,8 @@ struct SqliteTx<'a> {
 macro_rules! secret_select {
     () => {
         "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
-         v.nonce, v.ciphertext, v.plain \
-         FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version"
+         v.nonce, v.ciphertext, v.plain, s.env \
+         FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version"
     };
 }
 
@@ -610,6 +619,7 @@ fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
     };
     let version: i64 = r.get(5)?;
     Ok(SecretRow {
+        env: r.get(11)?,
         name: r.get(0)?,
         kind,
         scope,
@@ -641,6 +651,7 @@ fn policy_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
     let plain = r.get_ref(7)?.as_str_or_null()?.map(str::to_owned);
     let version = r.get_ref(4)?.as_i64()?;
     Ok(SecretRow {
+        env: r.get_ref(8)?.as_str()?.to_owned(),
         name: r.get_ref(0)?.as_str()?.to_owned(),
         kind,
         scope,
@@ -690,26 +701,14 @@ fn stored_value(
     }
 }
 
-/// (name, description, created, last_run).
+/// (name, description, created, last_run, env).
 fn agent_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRow> {
     Ok(AgentRow {
         name: r.get(0)?,
         description: r.get(1)?,
         created: r.get(2)?,
         last_run: r.get(3)?,
-    })
-}
-
-/// (secret, current version, delivered version, delivered at, global).
-fn grant_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
-    let cur: i64 = r.get(1)?;
-    let del: Option<i64> = r.get(2)?;
-    Ok(GrantRow {
-        secret: r.get(0)?,
-        current_version: cur.max(0) as u64,
-        delivered_version: del.map(|d| d.max(0) as u64),
-        delivered_at: r.get(3)?,
-        global: r.get(4)?,
+        env: r.get(4)?,
     })
 }
 
@@ -779,11 +778,12 @@ impl Records for SqliteTx<'_> {
         Ok(self.tx.execute("DELETE FROM slots WHERE id = ?1", [id])? > 0)
     }
 
-    fn secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
-        let mut st = self
-            .tx
-            .prepare_cached(concat!(secret_select!(), " WHERE s.name = ?1"))?;
-        Ok(st.query_row([name], secret_from_row).optional()?)
+    fn secret(&self, env: &str, name: &str) -> StoreResult<Option<SecretRow>> {
+        let mut st = self.tx.prepare_cached(concat!(
+            secret_select!(),
+            " WHERE s.env = ?1 AND s.name = ?2"
+        ))?;
+        Ok(st.query_row([env, name], secret_from_row).optional()?)
     }
 
     /// Secrets by name, for an audience: everything, or what an agent
@@ -793,14 +793,14 @@ impl Records for SqliteTx<'_> {
             Audience::Everything => {
                 let mut st = self
                     .tx
-                    .prepare_cached(concat!(secret_select!(), " ORDER BY s.name"))?;
+                    .prepare_cached(concat!(secret_select!(), " ORDER BY s.name, s.env"))?;
                 let rows = st.query_map([], secret_from_row)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             }
             Audience::Agent(a) => {
                 let mut st = self.tx.prepare_cached(concat!(
                     secret_select!(),
-                    " WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name"
+                    " WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name, s.env"
                 ))?;
                 let rows = st.query_map([a], secret_from_row)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
@@ -814,8 +814,9 @@ impl Records for SqliteTx<'_> {
     /// leaving description and timestamps empty: cheap enough for the hot path.
     fn policy_rows(&self) -> StoreResult<Vec<SecretRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT s.name, s.kind, s.scope, s.provider, s.version, v.nonce, v.ciphertext, v.plain \
-             FROM secrets s LEFT JOIN versions v ON v.name = s.name AND v.version = s.version ORDER BY s.name",
+            "SELECT s.name, s.kind, s.scope, s.provider, s.version, v.nonce, v.ciphertext, v.plain, s.env \
+             FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version \
+             ORDER BY s.name, s.env",
         )?;
         let rows = st.query_map([], policy_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -824,26 +825,42 @@ impl Records for SqliteTx<'_> {
     fn secret_names(&self) -> StoreResult<Vec<String>> {
         let mut st = self
             .tx
-            .prepare_cached("SELECT name FROM secrets ORDER BY name")?;
+            .prepare_cached("SELECT DISTINCT name FROM secrets ORDER BY name")?;
         let rows = st.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Highest version ever stored for `name` (0 if none).
-    fn max_version(&self, name: &str) -> StoreResult<u64> {
+    fn secret_envs(&self, name: &str) -> StoreResult<Vec<String>> {
         let mut st = self
             .tx
-            .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM versions WHERE name = ?1")?;
-        let v: i64 = st.query_row([name], |r| r.get(0))?;
+            .prepare_cached("SELECT env FROM secrets WHERE name = ?1 ORDER BY env")?;
+        let rows = st.query_map([name], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn env_names(&self) -> StoreResult<Vec<String>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT env FROM secrets WHERE env != '' UNION SELECT env FROM agents WHERE env != '' ORDER BY 1",
+        )?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Highest version ever stored for `name` in `env` (0 if none).
+    fn max_version(&self, env: &str, name: &str) -> StoreResult<u64> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT COALESCE(MAX(version), 0) FROM versions WHERE env = ?1 AND name = ?2",
+        )?;
+        let v: i64 = st.query_row([env, name], |r| r.get(0))?;
         Ok(v.max(0) as u64)
     }
 
-    /// Every stored version of `name`, oldest first.
-    fn versions(&self, name: &str) -> StoreResult<Vec<(u64, StoredValue)>> {
+    /// Every stored version of `name` in `env`, oldest first.
+    fn versions(&self, env: &str, name: &str) -> StoreResult<Vec<(u64, StoredValue)>> {
         let mut st = self
             .tx
-            .prepare_cached("SELECT version, nonce, ciphertext, plain FROM versions WHERE name = ?1 ORDER BY version")?;
-        let rows = st.query_map([name], |r| {
+            .prepare_cached("SELECT version, nonce, ciphertext, plain FROM versions WHERE env = ?1 AND name = ?2 ORDER BY version")?;
+        let rows = st.query_map([env, name], |r| {
             let v: i64 = r.get(0)?;
             Ok((
                 v.max(0) as u64,
@@ -853,11 +870,11 @@ impl Records for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn history(&self, name: &str) -> StoreResult<Vec<VersionRow>> {
+    fn history(&self, env: &str, name: &str) -> StoreResult<Vec<VersionRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT version, nonce, ciphertext, plain, created FROM versions WHERE name = ?1 ORDER BY version",
+            "SELECT version, nonce, ciphertext, plain, created FROM versions WHERE env = ?1 AND name = ?2 ORDER BY version",
         )?;
-        let rows = st.query_map([name], |r| {
+        let rows = st.query_map([env, name], |r| {
             let v: i64 = r.get(0)?;
             Ok(VersionRow {
                 version: v.max(0) as u64,
@@ -871,13 +888,14 @@ impl Records for SqliteTx<'_> {
     /// Store `value` as `version` of `name` (a new row; versions are never overwritten).
     fn insert_version(
         &self,
+        env: &str,
         name: &str,
         version: u64,
         value: &StoredValue,
         now: &str,
     ) -> StoreResult<()> {
         let mut st = self.tx.prepare_cached(
-            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created, env) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         match value {
             StoredValue::Sealed { nonce, ciphertext } => st.execute(params![
@@ -886,7 +904,8 @@ impl Records for SqliteTx<'_> {
                 nonce,
                 ciphertext,
                 None::<String>,
-                now
+                now,
+                env
             ])?,
             StoredValue::Plain(p) => st.execute(params![
                 name,
@@ -894,22 +913,29 @@ impl Records for SqliteTx<'_> {
                 None::<Vec<u8>>,
                 None::<Vec<u8>>,
                 p.as_str(),
-                now
+                now,
+                env
             ])?,
         };
         Ok(())
     }
 
     /// Rewrite an existing version in another form (kind change secret <-> variable).
-    fn replace_version(&self, name: &str, version: u64, value: &StoredValue) -> StoreResult<()> {
+    fn replace_version(
+        &self,
+        env: &str,
+        name: &str,
+        version: u64,
+        value: &StoredValue,
+    ) -> StoreResult<()> {
         match value {
             StoredValue::Sealed { nonce, ciphertext } => self.tx.execute(
-                "UPDATE versions SET nonce = ?3, ciphertext = ?4, plain = NULL WHERE name = ?1 AND version = ?2",
-                params![name, version as i64, nonce, ciphertext],
+                "UPDATE versions SET nonce = ?3, ciphertext = ?4, plain = NULL WHERE name = ?1 AND version = ?2 AND env = ?5",
+                params![name, version as i64, nonce, ciphertext, env],
             )?,
             StoredValue::Plain(p) => self.tx.execute(
-                "UPDATE versions SET nonce = NULL, ciphertext = NULL, plain = ?3 WHERE name = ?1 AND version = ?2",
-                params![name, version as i64, p.as_str()],
+                "UPDATE versions SET nonce = NULL, ciphertext = NULL, plain = ?3 WHERE name = ?1 AND version = ?2 AND env = ?4",
+                params![name, version as i64, p.as_str(), env],
             )?,
         };
         Ok(())
@@ -918,9 +944,9 @@ impl Records for SqliteTx<'_> {
     /// Insert or update a secret's metadata row (the value lives in `versions`).
     fn upsert_secret(&self, s: &SecretRow) -> StoreResult<()> {
         let mut st = self.tx.prepare_cached(
-            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-             ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, scope = excluded.scope, \
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             ON CONFLICT(env, name) DO UPDATE SET kind = excluded.kind, scope = excluded.scope, \
              description = excluded.description, provider = excluded.provider, version = excluded.version, \
              updated = excluded.updated",
         )?;
@@ -932,7 +958,8 @@ impl Records for SqliteTx<'_> {
             s.provider,
             s.version as i64,
             s.created,
-            s.updated
+            s.updated,
+            s.env
         ])?;
         Ok(())
     }
@@ -943,11 +970,11 @@ impl Records for SqliteTx<'_> {
     /// of being counted and settled by a scan when the parent arrives.
     fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()> {
         let mut secret = self.tx.prepare_cached(
-            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         let mut version = self.tx.prepare_cached(
-            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO versions(name, version, nonce, ciphertext, plain, created, env) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         // Bound one by one (no slice of trait objects per row); every
         // parameter is bound again for each row, so none carries over.
@@ -960,6 +987,7 @@ impl Records for SqliteTx<'_> {
             secret.raw_bind_parameter(6, s.version as i64)?;
             secret.raw_bind_parameter(7, &s.created)?;
             secret.raw_bind_parameter(8, &s.updated)?;
+            secret.raw_bind_parameter(9, &s.env)?;
             secret.raw_execute()?;
             version.raw_bind_parameter(1, &s.name)?;
             version.raw_bind_parameter(2, s.version as i64)?;
@@ -976,17 +1004,34 @@ impl Records for SqliteTx<'_> {
                 }
             }
             version.raw_bind_parameter(6, &s.created)?;
+            version.raw_bind_parameter(7, &s.env)?;
             version.raw_execute()?;
         }
         Ok(())
     }
 
-    /// Delete a secret, its versions, grants and delivery records.
-    fn delete_secret(&self, name: &str) -> StoreResult<bool> {
-        Ok(self
-            .tx
-            .execute("DELETE FROM secrets WHERE name = ?1", [name])?
-            > 0)
+    fn delete_secret(&self, env: &str, name: &str) -> StoreResult<bool> {
+        let n = self.tx.execute(
+            "DELETE FROM secrets WHERE env = ?1 AND name = ?2",
+            [env, name],
+        )?;
+        self.tx.execute(
+            "DELETE FROM versions WHERE env = ?1 AND name = ?2",
+            [env, name],
+        )?;
+        self.tx.execute(
+            "DELETE FROM deliveries WHERE source = ?1 AND secret = ?2",
+            [env, name],
+        )?;
+        self.tx.execute(
+            "DELETE FROM grants WHERE secret = ?1 AND NOT EXISTS (SELECT 1 FROM secrets WHERE name = ?1)",
+            [name],
+        )?;
+        self.tx.execute(
+            "DELETE FROM deliveries WHERE secret = ?1 AND NOT EXISTS (SELECT 1 FROM secrets WHERE name = ?1)",
+            [name],
+        )?;
+        Ok(n > 0)
     }
 
     /// A copy of the metadata row under the new name first, so that the
@@ -994,8 +1039,8 @@ impl Records for SqliteTx<'_> {
     /// that exists; the old row goes last, with nothing left referring to it.
     fn rename_secret(&self, old: &str, new: &str) -> StoreResult<bool> {
         let copied = self.tx.execute(
-            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated) \
-             SELECT ?2, kind, scope, description, provider, version, created, updated FROM secrets WHERE name = ?1",
+            "INSERT INTO secrets(env, name, kind, scope, description, provider, version, created, updated) \
+             SELECT env, ?2, kind, scope, description, provider, version, created, updated FROM secrets WHERE name = ?1",
             params![old, new],
         )?;
         if copied == 0 {
@@ -1015,24 +1060,30 @@ impl Records for SqliteTx<'_> {
 
     fn agent(&self, name: &str) -> StoreResult<Option<AgentRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT name, description, created, last_run FROM agents WHERE name = ?1",
+            "SELECT name, description, created, last_run, env FROM agents WHERE name = ?1",
         )?;
         Ok(st.query_row([name], agent_from_row).optional()?)
     }
 
     fn agents(&self) -> StoreResult<Vec<AgentRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT name, description, created, last_run FROM agents ORDER BY name",
+            "SELECT name, description, created, last_run, env FROM agents ORDER BY name",
         )?;
         let rows = st.query_map([], agent_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Returns false when the agent already exists.
-    fn create_agent(&self, name: &str, description: &str, now: &str) -> StoreResult<bool> {
+    fn create_agent(
+        &self,
+        name: &str,
+        description: &str,
+        env: &str,
+        now: &str,
+    ) -> StoreResult<bool> {
         Ok(self.tx.execute(
-            "INSERT INTO agents(name, description, created) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO NOTHING",
-            params![name, description, now],
+            "INSERT INTO agents(name, description, created, env) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING",
+            params![name, description, now, env],
         )? > 0)
     }
 
@@ -1053,26 +1104,27 @@ impl Records for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// An agent's grants with delivery state.
-    fn grants(&self, agent: &str) -> StoreResult<Vec<GrantRow>> {
-        let mut st = self.tx.prepare_cached(
-            "SELECT g.secret, s.version, d.version, d.delivered, 0 FROM grants g JOIN secrets s ON s.name = g.secret \
-             LEFT JOIN deliveries d ON d.agent = g.agent AND d.secret = g.secret WHERE g.agent = ?1 ORDER BY g.secret",
-        )?;
-        let rows = st.query_map([agent], grant_from_row)?;
+    fn grants(&self, agent: &str) -> StoreResult<Vec<String>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT secret FROM grants WHERE agent = ?1 ORDER BY secret")?;
+        let rows = st.query_map([agent], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Everything an agent receives (globals and grants) with delivery
-    /// state, so a rotated global secret shows as stale too.
-    fn received(&self, agent: &str) -> StoreResult<Vec<GrantRow>> {
+    fn deliveries(&self, agent: &str, env: &str) -> StoreResult<Vec<DeliveryRow>> {
         let mut st = self.tx.prepare_cached(
-            "SELECT s.name, s.version, d.version, d.delivered, s.scope = 'global' AND NOT EXISTS \
-             (SELECT 1 FROM grants g WHERE g.agent = ?1 AND g.secret = s.name) FROM secrets s \
-             LEFT JOIN deliveries d ON d.agent = ?1 AND d.secret = s.name \
-             WHERE s.scope = 'global' OR s.name IN (SELECT secret FROM grants WHERE agent = ?1) ORDER BY s.name",
+            "SELECT secret, source, version, delivered FROM deliveries WHERE agent = ?1 AND env = ?2 ORDER BY secret",
         )?;
-        let rows = st.query_map([agent], grant_from_row)?;
+        let rows = st.query_map([agent, env], |r| {
+            let v: i64 = r.get(2)?;
+            Ok(DeliveryRow {
+                secret: r.get(0)?,
+                source: r.get(1)?,
+                version: v.max(0) as u64,
+                delivered: r.get(3)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -1105,15 +1157,17 @@ impl Records for SqliteTx<'_> {
     fn record_delivery(
         &self,
         agent: &str,
-        delivered: &[(&str, u64)],
+        env: &str,
+        delivered: &[(&str, &str, u64)],
         now: &str,
     ) -> StoreResult<()> {
         let mut st = self.tx.prepare_cached(
-            "INSERT INTO deliveries(agent, secret, version, delivered) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT(agent, secret) DO UPDATE SET version = excluded.version, delivered = excluded.delivered",
+            "INSERT INTO deliveries(agent, env, secret, source, version, delivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT(agent, env, secret) DO UPDATE SET source = excluded.source, version = excluded.version, \
+             delivered = excluded.delivered",
         )?;
-        for (name, v) in delivered {
-            st.execute(params![agent, name, *v as i64, now])?;
+        for (name, source, v) in delivered {
+            st.execute(params![agent, env, name, source, *v as i64, now])?;
         }
         self.tx.execute(
             "UPDATE agents SET last_run = ?2 WHERE name = ?1",
@@ -1214,39 +1268,76 @@ mod tests {
     use super::*;
     use crate::store::contract::{Engine, Sqlite};
 
-    /// Turn a fresh vault back into what schema 1 left: no audit table.
-    fn downgrade_to_schema_1(path: &Path) {
+    /// A vault as schema `upto` (1 or 2) left it, built by that schema's
+    /// own migrations: an agent, a granted secret with two versions, a
+    /// delivery record.
+    fn old_vault(path: &Path, upto: usize) {
         let conn = Connection::open(path).unwrap();
-        conn.execute_batch("DROP TABLE audit; PRAGMA user_version = 1;")
+        for sql in &schema::MIGRATIONS[..upto] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", upto as u32)
             .unwrap();
+        conn.execute_batch(
+            "INSERT INTO meta(key, value) VALUES ('vault_id', x'00112233445566778899aabbccddeeff'), ('format', 1);
+             INSERT INTO agents(name, description, created) VALUES ('bot', 'kept', 't');
+             INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated)
+                 VALUES ('KEY', 'secret', 'agent', 'd', 'openai', 2, 't', 't');
+             INSERT INTO versions(name, version, nonce, ciphertext, created) VALUES
+                 ('KEY', 1, x'01', x'02', 't'), ('KEY', 2, x'03', x'04', 't');
+             INSERT INTO grants(agent, secret, created) VALUES ('bot', 'KEY', 't');
+             INSERT INTO deliveries(agent, secret, version, delivered) VALUES ('bot', 'KEY', 1, 't1');",
+        )
+        .unwrap();
     }
 
     #[test]
-    fn a_schema_1_vault_migrates_on_open_and_keeps_its_rows() {
-        let engine = Sqlite::new();
-        let mut s = engine.fresh();
-        s.write(|tx| Ok(tx.create_agent("bot", "kept", "t")?))
-            .unwrap();
-        drop(s);
-        let path = engine.dir_path().join("vault.db");
-        downgrade_to_schema_1(&path);
-        let mut s = SqliteStore::open(&path, 1).unwrap();
-        let version: u32 = s
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, SCHEMA_VERSION);
-        assert_eq!(SCHEMA_VERSION, 2);
-        let (agents, audit) = s
-            .read(|tx| {
-                Ok((
-                    tx.agents()?,
-                    tx.audit_entries(&crate::store::AuditFilter::default())?,
-                ))
-            })
-            .unwrap();
-        assert_eq!(agents.len(), 1, "the migration keeps what schema 1 held");
-        assert!(audit.is_empty(), "the audit table exists and starts empty");
+    fn an_older_vault_migrates_on_open_and_keeps_its_rows() {
+        for upto in [1, 2] {
+            let engine = Sqlite::new();
+            let path = engine.dir_path().join(format!("old-{upto}.db"));
+            old_vault(&path, upto);
+            let mut s = SqliteStore::open(&path, 1).unwrap();
+            let version: u32 = s
+                .conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(version, SCHEMA_VERSION);
+            assert_eq!(SCHEMA_VERSION, 3);
+            let (agents, audit, row, versions, grants, delivered) = s
+                .read(|tx| {
+                    Ok((
+                        tx.agents()?,
+                        tx.audit_entries(&crate::store::AuditFilter::default())?,
+                        tx.secret("", "KEY")?,
+                        tx.versions("", "KEY")?,
+                        tx.all_grants()?,
+                        tx.deliveries("bot", "")?,
+                    ))
+                })
+                .unwrap();
+            assert_eq!(agents.len(), 1, "the migration keeps the agents");
+            assert_eq!(agents[0].env, "", "and pins none");
+            assert!(audit.is_empty(), "the audit table exists and starts empty");
+            let row = row.expect("the secret became the shared row");
+            assert_eq!(
+                (row.version, row.scope, row.provider.as_deref()),
+                (2, Scope::Agent, Some("openai"))
+            );
+            assert!(matches!(row.value, StoredValue::Sealed { ref nonce, .. } if nonce == &[3u8]));
+            assert_eq!(versions.len(), 2);
+            assert_eq!(grants, [("bot".to_owned(), "KEY".to_owned())]);
+            assert_eq!(
+                delivered
+                    .iter()
+                    .map(|d| (d.secret.as_str(), d.source.as_str(), d.version))
+                    .collect::<Vec<_>>(),
+                [("KEY", "", 1)]
+            );
+            // Deleting the (only) row still takes its grants with it.
+            s.write(|tx| Ok(tx.delete_secret("", "KEY")?)).unwrap();
+            assert!(s.read(|tx| Ok(tx.all_grants()?)).unwrap().is_empty());
+        }
     }
 
     #[test]
@@ -1270,8 +1361,15 @@ mod tests {
         let engine = Sqlite::new();
         let mut s = engine.fresh();
         s.write(|tx| {
-            tx.insert_version("K", 1, &StoredValue::Plain(Zeroizing::new("v".into())), "t")?;
+            tx.insert_version(
+                "",
+                "K",
+                1,
+                &StoredValue::Plain(Zeroizing::new("v".into())),
+                "t",
+            )?;
             tx.upsert_secret(&SecretRow {
+                env: String::new(),
                 name: "K".into(),
                 kind: Kind::Variable,
                 scope: Scope::Global,

@@ -8,7 +8,7 @@ use super::StoreResult as Result;
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the first schema.
     "CREATE TABLE meta (
         key   TEXT PRIMARY KEY NOT NULL,
@@ -80,6 +80,72 @@ const MIGRATIONS: &[&str] = &[
         sig     BLOB NOT NULL,
         PRIMARY KEY (chain, seq)
     ) STRICT, WITHOUT ROWID;",
+    // 3: environments (docs/FORMAT.md "Environments"). Secrets and versions
+    // are keyed by (env, name), "" being the shared row every environment
+    // sees unless it has its own; agents get an environment pin; grants
+    // stay per name; a delivery records the environment the agent ran in
+    // and the row (env) and version it got. Existing rows become shared
+    // rows, unchanged. The tables are rebuilt children first, so that
+    // dropping an old table never cascades into another one's rows; grants
+    // and deliveries no longer reference `secrets` (a name may have rows in
+    // several environments): the store removes them with the name's last row.
+    "CREATE TABLE versions_3 (
+        env        TEXT NOT NULL DEFAULT '',
+        name       TEXT NOT NULL,
+        version    INTEGER NOT NULL,
+        nonce      BLOB,
+        ciphertext BLOB,
+        plain      TEXT,
+        created    TEXT NOT NULL,
+        PRIMARY KEY (env, name, version),
+        CHECK ((nonce IS NOT NULL AND ciphertext IS NOT NULL AND plain IS NULL)
+            OR (nonce IS NULL AND ciphertext IS NULL AND plain IS NOT NULL))
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO versions_3(env, name, version, nonce, ciphertext, plain, created)
+        SELECT '', name, version, nonce, ciphertext, plain, created FROM versions;
+    DROP TABLE versions;
+    CREATE TABLE grants_3 (
+        agent   TEXT NOT NULL REFERENCES agents(name) ON DELETE CASCADE,
+        secret  TEXT NOT NULL,
+        created TEXT NOT NULL,
+        PRIMARY KEY (agent, secret)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO grants_3(agent, secret, created) SELECT agent, secret, created FROM grants;
+    DROP TABLE grants;
+    CREATE TABLE deliveries_3 (
+        agent     TEXT NOT NULL REFERENCES agents(name) ON DELETE CASCADE,
+        env       TEXT NOT NULL DEFAULT '',
+        secret    TEXT NOT NULL,
+        source    TEXT NOT NULL DEFAULT '',
+        version   INTEGER NOT NULL,
+        delivered TEXT NOT NULL,
+        PRIMARY KEY (agent, env, secret)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO deliveries_3(agent, env, secret, source, version, delivered)
+        SELECT agent, '', secret, '', version, delivered FROM deliveries;
+    DROP TABLE deliveries;
+    CREATE TABLE secrets_3 (
+        env         TEXT NOT NULL DEFAULT '',
+        name        TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('secret', 'variable')),
+        scope       TEXT NOT NULL CHECK (scope IN ('global', 'agent')),
+        description TEXT NOT NULL DEFAULT '',
+        provider    TEXT,
+        version     INTEGER NOT NULL,
+        created     TEXT NOT NULL,
+        updated     TEXT NOT NULL,
+        PRIMARY KEY (env, name)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO secrets_3(env, name, kind, scope, description, provider, version, created, updated)
+        SELECT '', name, kind, scope, description, provider, version, created, updated FROM secrets;
+    DROP TABLE secrets;
+    ALTER TABLE secrets_3 RENAME TO secrets;
+    ALTER TABLE versions_3 RENAME TO versions;
+    ALTER TABLE grants_3 RENAME TO grants;
+    ALTER TABLE deliveries_3 RENAME TO deliveries;
+    CREATE INDEX grants_by_secret ON grants(secret);
+    CREATE INDEX secrets_by_name ON secrets(name);
+    ALTER TABLE agents ADD COLUMN env TEXT NOT NULL DEFAULT '';",
 ];
 
 /// Bring the schema from `from` to [`SCHEMA_VERSION`].
