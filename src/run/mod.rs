@@ -105,20 +105,15 @@ pub fn resolve_program(program: &OsStr, path_var: Option<&OsStr>) -> Option<Path
         })
 }
 
-/// Start `argv` with `env`. Masked unless `no_masking`; exec replaces vault otherwise.
-pub fn start(
-    argv: &[OsString],
-    env: Vec<(OsString, OsString)>,
-    secrets: &[Injected],
-    no_masking: bool,
-) -> Outcome {
-    let Some((program, args)) = argv.split_first() else {
-        return Outcome::Failed(
-            Error::usage("no command given").hint("vault run -- COMMAND [ARGS...]"),
-        );
-    };
-    // Exec the resolved path: execvp would otherwise try (and fail on) every
-    // PATH entry before the right one.
+/// A command for `program` with `args` and an empty environment, and the
+/// file it resolves to through `env`'s PATH. The resolved path is what is
+/// exec'd (execvp would otherwise try, and fail on, every PATH entry before
+/// the right one), with `program` as its argv[0].
+pub(crate) fn command_for(
+    program: &OsString,
+    args: &[OsString],
+    env: &[(OsString, OsString)],
+) -> (Command, Option<PathBuf>) {
     let path_var = env
         .iter()
         .find(|(k, _)| k == "PATH")
@@ -132,10 +127,26 @@ pub fn start(
     if resolved.is_some() {
         cmd.arg0(program);
     }
+    cmd.args(args).env_clear();
+    (cmd, resolved)
+}
+
+/// Start `argv` with `env`. Masked unless `no_masking`; exec replaces vault otherwise.
+pub fn start(
+    argv: &[OsString],
+    env: Vec<(OsString, OsString)>,
+    secrets: &[Injected],
+    no_masking: bool,
+) -> Outcome {
+    let Some((program, args)) = argv.split_first() else {
+        return Outcome::Failed(
+            Error::usage("no command given").hint("vault run -- COMMAND [ARGS...]"),
+        );
+    };
     // The environment is handed to the command below: to execve directly
     // on the exec path (std would first copy it into a map of its own),
-    // through std otherwise. Cleared here, so no path can pass on vault's.
-    cmd.args(args).env_clear();
+    // through std otherwise. Cleared, so no path can pass on vault's.
+    let (mut cmd, resolved) = command_for(program, args, &env);
     let std_env = |cmd: &mut Command| {
         cmd.envs(env.iter().map(|(k, v)| (k, v)));
     };

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use rustix::process::Signal;
 
 use super::supervisor::{self, Launch, Mode, Outputs, Supervisor, Wake};
-use super::{build_env, launch_error, redactor_for, resolve_program, Injected, Outcome};
+use super::{build_env, launch_error, redactor_for, Injected, Outcome};
 use crate::error::Error;
 
 /// What to do when what the command received changed.
@@ -247,24 +247,9 @@ fn command(
     secrets: &[Injected],
     opts: &Options,
 ) -> (Command, Vec<(OsString, OsString)>, Option<PathBuf>) {
-    use std::os::unix::process::CommandExt;
     let env = build_env(std::env::vars_os(), opts.clean_env, &opts.keep, secrets);
-    let path_var = env
-        .iter()
-        .find(|(k, _)| k == "PATH")
-        .map(|(_, v)| v.clone());
-    let resolved = resolve_program(program, path_var.as_deref());
-    let mut cmd = Command::new(
-        resolved
-            .as_deref()
-            .map_or(program.as_os_str(), |p| p.as_os_str()),
-    );
-    if resolved.is_some() {
-        cmd.arg0(program);
-    }
-    cmd.args(args)
-        .env_clear()
-        .envs(env.iter().map(|(k, v)| (k, v)));
+    let (mut cmd, resolved) = super::command_for(program, args, &env);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     (cmd, env, resolved)
 }
 
