@@ -314,7 +314,13 @@ impl Vault {
         };
         // Another rekey may have finished while this one waited for the
         // lock: start from the slots as they are now.
-        self.slots = self.read(|tx, _| Ok(tx.slots()?))?;
+        // The root keys too: a rekey that committed meanwhile sealed them
+        // under its new master key, which is what unlocks from now on.
+        let (slots, root_blob) = self.read(|tx, _| Ok((tx.slots()?, tx.meta("root_keys")?)))?;
+        self.slots = slots;
+        if self.crypt.root_blob.is_some() {
+            self.crypt.root_blob = root_blob;
+        }
         self.crypt.keys = None;
         self.unlocked_by = None;
         self.kek = None;

@@ -133,7 +133,7 @@ impl Env {
                 )
                 .expect("query")
                 .get(0),
-            None => self.db().exists(),
+            None => self.dir().join("vault.db").exists(),
         }
     }
 
@@ -146,7 +146,10 @@ impl Env {
         self.root().join("vault")
     }
 
+    /// The database file (under `VAULT_TEST_FORMAT=2`, upgraded first if
+    /// it exists, so what a test reads or keeps is the format-2 file).
     pub fn db(&self) -> PathBuf {
+        self.upgrade_if_asked();
         self.dir().join("vault.db")
     }
 
@@ -250,6 +253,7 @@ impl Env {
 
     /// Every byte of every file in the vault dir (db, WAL, SHM, key).
     pub fn all_vault_bytes(&self) -> Vec<u8> {
+        self.upgrade_if_asked();
         let mut all = Vec::new();
         if let Ok(rd) = std::fs::read_dir(self.dir()) {
             for e in rd.flatten() {
@@ -264,6 +268,7 @@ impl Env {
     /// Run SQL against the vault database directly (to simulate tampering),
     /// on whichever engine holds it (SQL both engines read the same way).
     pub fn sql(&self, sql: &str) {
+        self.upgrade_if_asked();
         if let Some(schema) = &self.pg_schema {
             let mut c = pg_admin().expect("postgres");
             c.batch_execute(&format!("SET search_path = {schema}; {sql}"))
@@ -276,6 +281,7 @@ impl Env {
 
     /// Run a query returning one integer.
     pub fn sql_i64(&self, sql: &str) -> i64 {
+        self.upgrade_if_asked();
         if let Some(schema) = &self.pg_schema {
             let mut c = pg_admin().expect("postgres");
             c.batch_execute(&format!("SET search_path = {schema}"))
