@@ -443,6 +443,7 @@ impl Vault {
             ..
         } = self;
         store.write(|tx| {
+            crypt.check_format(tx)?;
             if let Err(e) = crypt.verify_policy(tx) {
                 // A rekey that committed after this process unlocked changed
                 // the master key: the policy does not verify under the old

@@ -213,6 +213,7 @@ impl Crypt {
         pins: &[(String, String)],
     ) -> Result<()> {
         let keys = self.keys()?;
+        self.check_format(tx)?;
         // The kind is authenticated by the tag; the form of the stored value
         // must match it. vault seals every version of a secret, so plain text
         // under a secret was put there to be read as the value (exit 6).
@@ -238,6 +239,23 @@ impl Crypt {
             )
             .hint("someone with write access to vault.db may have widened who receives a secret; restore vault.db from a backup"))
         }
+    }
+
+    /// The vault is still in the format this process opened it in: a
+    /// `vault upgrade` that committed since must not meet values sealed, or
+    /// opened, the format-1 way (and the reverse cannot happen).
+    pub fn check_format(&self, tx: &Tx<'_>) -> Result<()> {
+        let stored = tx
+            .meta("format")?
+            .and_then(|f| String::from_utf8_lossy(&f).trim().parse::<u32>().ok());
+        if stored == Some(self.format()) {
+            return Ok(());
+        }
+        Err(Error::conflict(format!(
+            "the vault was upgraded to format {} while this command ran; nothing was changed",
+            stored.map_or_else(|| "?".to_owned(), |f| f.to_string())
+        ))
+        .hint("run the command again"))
     }
 
     /// Recompute and store the policy tag (inside the caller's write transaction).
