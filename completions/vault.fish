@@ -203,11 +203,16 @@ complete -c vault -n "__fish_vault_using_subcommand run" -l manifest -d 'Manifes
 complete -c vault -n "__fish_vault_using_subcommand run" -l only -d 'Inject only these names (comma-separated)' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l keep -d 'Keep the caller\'s NAME as it is: passed on even with --clean-env, never replaced by a secret (comma-separated, repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l env -d 'Inject environment ENV\'s values (its own, else the shared ones; default: the agent\'s pin) [env: VAULT_ENV]' -r
+complete -c vault -n "__fish_vault_using_subcommand run" -l on-change -d 'With --watch: `restart` (default), `signal:SIG` (send SIG, e.g. signal:HUP or signal:USR1, to a command that re-reads its secrets itself; its environment cannot change), or `exit` (stop it and exit 75 for a supervisor to restart)' -r
+complete -c vault -n "__fish_vault_using_subcommand run" -l grace -d 'With --watch: how long a stopped command has after SIGTERM before SIGKILL [default: 10s]' -r
+complete -c vault -n "__fish_vault_using_subcommand run" -l debounce -d 'With --watch: wait until changes stop for this long, then act once [default: 300ms]' -r
+complete -c vault -n "__fish_vault_using_subcommand run" -l splay -d 'With --watch: act after a random delay below DUR, so a fleet does not restart at once [default: 0s]' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l clean-env -d 'Start from an empty environment (keeping PATH, HOME, USER, LANG, TERM and --keep names)'
-complete -c vault -n "__fish_vault_using_subcommand run" -l no-masking -d 'Exec the command directly: no output masking, no extra process'
+complete -c vault -n "__fish_vault_using_subcommand run" -l no-masking -d 'Exec the command directly: no output masking, no extra process (with --watch, vault stays its parent to restart it, and copies its output untouched)'
+complete -c vault -n "__fish_vault_using_subcommand run" -l watch -d 'Watch the vault and restart the command when a secret it received changes'
 complete -c vault -n "__fish_vault_using_subcommand run" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand history" -l env -d 'Environment whose value to use (its own, else the shared one) [env: VAULT_ENV]' -r
 complete -c vault -n "__fish_vault_using_subcommand history" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F

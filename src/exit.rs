@@ -23,6 +23,9 @@ pub enum ExitCode {
     Integrity,
     /// 7: a bad name, value, .env line or manifest.
     Invalid,
+    /// 75 (EX_TEMPFAIL): `vault run --watch --on-change exit` stopped the
+    /// command because its secrets changed; a supervisor starts it again.
+    SecretsChanged,
     /// 125: `vault run` failed before starting the command.
     RunFailed,
     /// 126: `vault run` found the command but could not execute it.
@@ -45,6 +48,7 @@ impl ExitCode {
             ExitCode::Locked => 5,
             ExitCode::Integrity => 6,
             ExitCode::Invalid => 7,
+            ExitCode::SecretsChanged => 75,
             ExitCode::RunFailed => 125,
             ExitCode::NotExecutable => 126,
             ExitCode::CommandNotFound => 127,
@@ -98,6 +102,7 @@ mod tests {
             (ExitCode::Locked, 5),
             (ExitCode::Integrity, 6),
             (ExitCode::Invalid, 7),
+            (ExitCode::SecretsChanged, 75),
             (ExitCode::RunFailed, 125),
             (ExitCode::NotExecutable, 126),
             (ExitCode::CommandNotFound, 127),

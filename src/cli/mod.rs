@@ -522,6 +522,10 @@ Examples:
   vault run --clean-env --keep CI_JOB_ID -- make   # and the caller's CI_JOB_ID
   vault run --keep HTTP_PROXY -- ./fetch.sh       # the caller's HTTP_PROXY wins
   vault run --no-masking -- ./server        # exec: no parent process, output untouched
+  vault run --agent api --watch -- ./server           # restart it when its secrets change
+  vault run --watch --on-change signal:HUP -- nginx -g 'daemon off;'
+  vault run --watch --on-change exit -- ./worker      # exit 75; systemd/k8s restarts it
+  vault run --watch --grace 30s --splay 20s -- ./server   # a fleet: not all at once
 
 Chooses every global secret plus the agent's grants, narrowed by the manifest
 and --only. The manifest is --manifest F, or else the nearest vault.toml in the
@@ -535,7 +539,20 @@ ends that wait).
 Exit status: the command's own, 128+N if it died of signal N; 125 if vault
 failed before starting it (also when the environment is too large for the
 system to start it); 126 if it is not executable (also when its #! interpreter
-is missing); 127 if not found.")]
+is missing); 127 if not found.
+
+--watch keeps vault watching the vault while the command runs. When a value the
+command received changes (a new version by set, edit, import or rollback; a
+revoke, a grant, a delete or a scope change that changes what it receives),
+vault restarts it: SIGTERM (to its process group on a terminal), --grace to
+end, then SIGKILL; the new command starts only after the old one is gone, with
+the new environment, and its delivery is recorded (`vault agent show`: synced).
+Changes to secrets it does not receive do nothing; bursts (an import) are one
+change after --debounce. Masking goes on across restarts, old values included.
+If the secrets cannot be read at a change (a required one deleted, the vault
+unreadable), the command keeps running and vault warns. The command exiting on
+its own ends vault with its status, as does ^C or SIGTERM.
+SQLite vaults are checked every 200 ms; PostgreSQL vaults are notified.")]
 pub struct RunArgs {
     /// Also inject the secrets granted to AGENT
     #[arg(long, value_name = "AGENT")]
@@ -557,15 +574,105 @@ pub struct RunArgs {
         aliases = ["inherit", "keep-caller"]
     )]
     pub keep: Vec<String>,
-    /// Exec the command directly: no output masking, no extra process
+    /// Exec the command directly: no output masking, no extra process (with --watch, vault
+    /// stays its parent to restart it, and copies its output untouched)
     #[arg(long)]
     pub no_masking: bool,
     /// Inject environment ENV's values (its own, else the shared ones; default: the agent's pin) [env: VAULT_ENV]
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
+    /// Watch the vault and restart the command when a secret it received changes
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: `restart` (default), `signal:SIG` (send SIG, e.g. signal:HUP or
+    /// signal:USR1, to a command that re-reads its secrets itself; its environment
+    /// cannot change), or `exit` (stop it and exit 75 for a supervisor to restart)
+    #[arg(long, value_name = "ACTION", requires = "watch", value_parser = parse_on_change)]
+    pub on_change: Option<OnChange>,
+    /// With --watch: how long a stopped command has after SIGTERM before SIGKILL [default: 10s]
+    #[arg(long, value_name = "DUR", requires = "watch", value_parser = parse_duration)]
+    pub grace: Option<std::time::Duration>,
+    /// With --watch: wait until changes stop for this long, then act once [default: 300ms]
+    #[arg(long, value_name = "DUR", requires = "watch", value_parser = parse_duration)]
+    pub debounce: Option<std::time::Duration>,
+    /// With --watch: act after a random delay below DUR, so a fleet does not restart at once [default: 0s]
+    #[arg(long, value_name = "DUR", requires = "watch", value_parser = parse_duration)]
+    pub splay: Option<std::time::Duration>,
     /// The command and its arguments (after --)
     #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+/// `--on-change`: what `vault run --watch` does when the command's secrets change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnChange {
+    Restart,
+    /// A signal number, 1-31.
+    Signal(i32),
+    Exit,
+}
+
+/// Signal names `--on-change signal:NAME` takes (with or without SIG).
+const SIGNALS: &[(&str, i32)] = &[
+    ("HUP", libc::SIGHUP),
+    ("INT", libc::SIGINT),
+    ("QUIT", libc::SIGQUIT),
+    ("USR1", libc::SIGUSR1),
+    ("USR2", libc::SIGUSR2),
+    ("TERM", libc::SIGTERM),
+    ("ALRM", libc::SIGALRM),
+    ("WINCH", libc::SIGWINCH),
+    ("CONT", libc::SIGCONT),
+    ("TSTP", libc::SIGTSTP),
+    ("STOP", libc::SIGSTOP),
+    ("KILL", libc::SIGKILL),
+    ("PIPE", libc::SIGPIPE),
+    ("CHLD", libc::SIGCHLD),
+    ("URG", libc::SIGURG),
+    ("IO", libc::SIGIO),
+    ("PWR", libc::SIGPWR),
+    ("SYS", libc::SIGSYS),
+    ("TTIN", libc::SIGTTIN),
+    ("TTOU", libc::SIGTTOU),
+    ("XCPU", libc::SIGXCPU),
+    ("XFSZ", libc::SIGXFSZ),
+    ("VTALRM", libc::SIGVTALRM),
+    ("PROF", libc::SIGPROF),
+    ("ABRT", libc::SIGABRT),
+    ("TRAP", libc::SIGTRAP),
+    ("BUS", libc::SIGBUS),
+    ("FPE", libc::SIGFPE),
+    ("SEGV", libc::SIGSEGV),
+    ("ILL", libc::SIGILL),
+    ("STKFLT", libc::SIGSTKFLT),
+];
+
+fn parse_on_change(text: &str) -> Result<OnChange, String> {
+    match text {
+        "restart" => return Ok(OnChange::Restart),
+        "exit" => return Ok(OnChange::Exit),
+        _ => {}
+    }
+    let Some(sig) = text.strip_prefix("signal:") else {
+        return Err("expected restart, signal:SIG (e.g. signal:HUP) or exit".to_owned());
+    };
+    let upper = sig.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    if let Some(&(_, n)) = SIGNALS.iter().find(|(s, _)| *s == name) {
+        return Ok(OnChange::Signal(n));
+    }
+    match sig.parse::<i32>() {
+        Ok(n) if (1..=31).contains(&n) => Ok(OnChange::Signal(n)),
+        _ => Err(
+            "not a signal: give a name (HUP, USR1, SIGUSR2, ...) or a number from 1 to 31"
+                .to_owned(),
+        ),
+    }
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|_| "expected a duration such as 10s, 300ms or 1m".to_owned())
 }
 
 /// Show every version of a secret (values masked, variables shown)
@@ -983,5 +1090,34 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn on_change_takes_restart_exit_and_signals_by_name_or_number() {
+        use super::{parse_on_change, OnChange};
+        assert_eq!(parse_on_change("restart"), Ok(OnChange::Restart));
+        assert_eq!(parse_on_change("exit"), Ok(OnChange::Exit));
+        for (text, n) in [
+            ("signal:HUP", libc::SIGHUP),
+            ("signal:SIGHUP", libc::SIGHUP),
+            ("signal:usr1", libc::SIGUSR1),
+            ("signal:USR2", libc::SIGUSR2),
+            ("signal:1", 1),
+            ("signal:31", 31),
+        ] {
+            assert_eq!(parse_on_change(text), Ok(OnChange::Signal(n)), "{text}");
+        }
+        for bad in [
+            "",
+            "signal:",
+            "signal:0",
+            "signal:32",
+            "signal:-1",
+            "signal:NOPE",
+            "HUP",
+            "restart ",
+        ] {
+            assert!(parse_on_change(bad).is_err(), "{bad:?}");
+        }
     }
 }

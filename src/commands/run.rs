@@ -1,11 +1,14 @@
 //! `vault run`: read the manifest and check the arguments, ask the vault
 //! layer for the run's secrets (`Vault::plan_run`: globals + the agent's
 //! grants, narrowed by the manifest and `--only`), record what the agent
-//! receives, and hand over to `run::start`. Any failure before the command
-//! starts exits 125.
+//! receives, and hand over to `run::start`, or with `--watch` to
+//! `run::watch::run` with the vault kept open (`vault::RunWatch`) to plan
+//! again when it changes. Any failure before the command starts exits 125;
+//! `--watch --on-change exit` exits 75 after a change.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::Ctx;
 use crate::cli::RunArgs;
@@ -15,7 +18,7 @@ use crate::manifest::{self, Declared};
 use crate::model;
 use crate::report;
 use crate::run::{self, Injected, Outcome};
-use crate::vault::{RunRequest, Vault};
+use crate::vault::{RunRequest, RunWatch, Vault, WatchRequest};
 
 /// Run and return how vault exits (never returns on a successful exec).
 pub fn run(ctx: &Ctx, args: &RunArgs) -> ExitCode {
@@ -26,13 +29,20 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> ExitCode {
             return ExitCode::RunFailed;
         }
     };
-    let outcome = run::start(
-        &args.command,
-        prepared.env,
-        &prepared.secrets,
-        args.no_masking,
-    );
+    let outcome = match prepared.watch {
+        Some((mut source, changes)) => {
+            let opts = watch_options(args);
+            run::watch::run(&args.command, prepared.secrets, changes, &mut source, &opts)
+        }
+        None => run::start(
+            &args.command,
+            prepared.env,
+            &prepared.secrets,
+            args.no_masking,
+        ),
+    };
     match outcome {
+        Outcome::Changed => ExitCode::SecretsChanged,
         Outcome::Exited(code) => ExitCode::from_status(code),
         Outcome::Failed(e) => {
             report::error(&e);
@@ -52,6 +62,31 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> ExitCode {
 struct Prepared {
     env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
     secrets: Vec<Injected>,
+    /// `--watch`: the vault kept open to plan again, and its change check.
+    watch: Option<(RunWatch, Box<dyn run::watch::Changes>)>,
+}
+
+/// `--watch`'s flags with their defaults.
+fn watch_options(args: &RunArgs) -> run::watch::Options {
+    use crate::cli::OnChange;
+    let on_change = match args.on_change.unwrap_or(OnChange::Restart) {
+        OnChange::Restart => run::watch::OnChange::Restart,
+        OnChange::Exit => run::watch::OnChange::Exit,
+        // Checked by the parser (1-31); a number the system has no signal
+        // for is refused there too.
+        OnChange::Signal(n) => run::watch::OnChange::Signal(
+            rustix::process::Signal::from_named_raw(n).unwrap_or(rustix::process::Signal::HUP),
+        ),
+    };
+    run::watch::Options {
+        on_change,
+        grace: args.grace.unwrap_or(Duration::from_secs(10)),
+        debounce: args.debounce.unwrap_or(Duration::from_millis(300)),
+        splay: args.splay.unwrap_or(Duration::ZERO),
+        clean_env: args.clean_env,
+        keep: args.keep.clone(),
+        no_masking: args.no_masking,
+    }
 }
 
 /// The manifest's name: looked for like `.git` or `Cargo.toml`.
@@ -181,7 +216,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
             .hint("a command that needs secrets gets them from vault run, not the vault's key"));
         }
     }
-    let env = super::env_of(args.env.as_deref())?;
+    let vault_env = super::env_of(args.env.as_deref())?;
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
     // --keep NAME: the caller's own NAME, when it has one, wins over the
@@ -196,7 +231,7 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         &ctx.keys,
         &RunRequest {
             agent,
-            env: env.as_deref(),
+            env: vault_env.as_deref(),
             manifest: manifest.as_ref(),
             only: &only,
             caller_keeps: &caller_keeps,
@@ -231,8 +266,31 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         }
     }
     let env = run::build_env(std::env::vars_os(), args.clean_env, &args.keep, &secrets);
+    if args.watch {
+        let watch = vault.watch_run(
+            &ctx.keys,
+            WatchRequest {
+                agent: agent.map(str::to_owned),
+                env: vault_env,
+                manifest,
+                only,
+                caller_keeps: caller_keeps.iter().map(|n| (*n).to_owned()).collect(),
+                program,
+            },
+            &plan,
+        )?;
+        return Ok(Prepared {
+            env,
+            secrets,
+            watch: Some(watch),
+        });
+    }
     if args.no_masking {
         vault.close_for_exec();
     }
-    Ok(Prepared { env, secrets })
+    Ok(Prepared {
+        env,
+        secrets,
+        watch: None,
+    })
 }

@@ -46,7 +46,7 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{packed, AhoCorasick, Input, MatchKind, Span};
 
@@ -69,8 +69,16 @@ pub const FRAGMENT_MIN_VALUE: usize = 32;
 /// match) is written out as if the stream ended there.
 const MAX_HELD: usize = 64 * 1024;
 
-/// The set of values to mask, compiled once; hands out one [`Stream`] per output.
+/// The set of values to mask, compiled once; hands out one [`Stream`] per
+/// output. Cheap to clone: the streams share it, so a supervisor can hand
+/// its pumps a new one (more values) between two commands.
+#[derive(Clone)]
 pub struct Redactor {
+    inner: Arc<Compiled>,
+}
+
+/// A redactor's engines.
+struct Compiled {
     /// Values exactly as given.
     exact: Engine,
     /// Normalised values and fragments, matched on the normalised stream;
@@ -153,11 +161,11 @@ impl Matcher {
 }
 
 /// Redaction state for one output stream: each stage's held-back tail.
-pub struct Stream<'a> {
-    redactor: &'a Redactor,
-    exact: Stage<'a>,
+pub struct Stream {
+    redactor: Arc<Compiled>,
+    exact: Stage,
     /// Made with the first output.
-    decorated: Option<Stage<'a>>,
+    decorated: Option<Stage>,
     /// The exact stage's output on its way into the decorated stage.
     between: Vec<u8>,
 }
@@ -194,12 +202,31 @@ impl Redactor {
             })
             .collect();
         Redactor {
-            exact: Engine::build(exact, replacements, Vec::new(), false),
-            decorated: OnceLock::new(),
-            fragments,
+            inner: Arc::new(Compiled {
+                exact: Engine::build(exact, replacements, Vec::new(), false),
+                decorated: OnceLock::new(),
+                fragments,
+            }),
         }
     }
 
+    /// True when there is nothing to mask (the caller may then skip masking entirely).
+    pub fn is_empty(&self) -> bool {
+        self.inner.exact.patterns.is_empty()
+    }
+
+    /// A new independent stream state (one per output stream: stdout and stderr each get one).
+    pub fn stream(&self) -> Stream {
+        Stream {
+            redactor: Arc::clone(&self.inner),
+            exact: Stage::new(),
+            decorated: None,
+            between: Vec::new(),
+        }
+    }
+}
+
+impl Compiled {
     /// The decorated stage's engine, built on first use from the values.
     fn decorated(&self) -> &Engine {
         self.decorated.get_or_init(|| self.build_decorated())
@@ -239,21 +266,6 @@ impl Redactor {
         }
         decorated.extend(fragment_list);
         Engine::build(decorated, self.exact.replacements.clone(), sources, true)
-    }
-
-    /// True when there is nothing to mask (the caller may then skip masking entirely).
-    pub fn is_empty(&self) -> bool {
-        self.exact.patterns.is_empty()
-    }
-
-    /// A new independent stream state (one per output stream: stdout and stderr each get one).
-    pub fn stream(&self) -> Stream<'_> {
-        Stream {
-            redactor: self,
-            exact: Stage::new(&self.exact),
-            decorated: None,
-            between: Vec::new(),
-        }
     }
 }
 
@@ -686,8 +698,7 @@ fn normalised(value: &[u8]) -> Vec<u8> {
 
 /// One stage's state for one stream: the raw bytes held back, their
 /// normalised view and where each run of the view lies in the raw bytes.
-struct Stage<'a> {
-    engine: &'a Engine,
+struct Stage {
     raw: Vec<u8>,
     /// The bytes of `raw` the engine matches on (all of them in the exact stage).
     view: Vec<u8>,
@@ -701,10 +712,9 @@ struct Stage<'a> {
     shown: (usize, usize),
 }
 
-impl<'a> Stage<'a> {
-    fn new(engine: &'a Engine) -> Stage<'a> {
+impl Stage {
+    fn new() -> Stage {
         Stage {
-            engine,
             raw: Vec::new(),
             view: Vec::new(),
             runs: Vec::new(),
@@ -715,8 +725,8 @@ impl<'a> Stage<'a> {
     }
 
     /// Feed `input` (the end of the stream if `at_end`); append to `out` what can be written now.
-    fn push(&mut self, input: &[u8], out: &mut Vec<u8>, at_end: bool) {
-        if self.engine.patterns.is_empty() {
+    fn push(&mut self, engine: &Engine, input: &[u8], out: &mut Vec<u8>, at_end: bool) {
+        if engine.patterns.is_empty() {
             out.extend_from_slice(input);
             return;
         }
@@ -731,13 +741,13 @@ impl<'a> Stage<'a> {
             held.extend_from_slice(input);
         }
         let raw: &[u8] = if in_place { input } else { &held };
-        let normalise = self.engine.normalise;
+        let normalise = engine.normalise;
         if normalise {
             self.lex(raw, raw.len() - input.len());
         }
         let view: &[u8] = if normalise { &self.view } else { raw };
         self.events.clear();
-        let hold = self.engine.scan(view, at_end, &mut self.events);
+        let hold = engine.scan(view, at_end, &mut self.events);
         let runs = &self.runs;
         let raw_of = |v: usize| if normalise { raw_index(runs, v) } else { v };
         let raw_hold = if hold < view.len() {
@@ -752,7 +762,7 @@ impl<'a> Stage<'a> {
             let from = raw_of(start).max(at);
             let to = (raw_of(end - 1) + 1).max(from);
             out.extend_from_slice(bytes(raw, at..from));
-            out.extend_from_slice(self.engine.replacement(id));
+            out.extend_from_slice(engine.replacement(id));
             at = to;
             last_end = end;
         }
@@ -760,10 +770,7 @@ impl<'a> Stage<'a> {
         let (keep, raw_keep) = if at_end {
             // Everything is written; keep the undecided tail (after the last
             // match, shorter than the longest pattern) as shown context.
-            let context = last_end.max(
-                view.len()
-                    .saturating_sub(self.engine.max_len.saturating_sub(1)),
-            );
+            let context = last_end.max(view.len().saturating_sub(engine.max_len.saturating_sub(1)));
             let raw_context = if context < view.len() {
                 raw_of(context)
             } else {
@@ -864,20 +871,19 @@ fn raw_index(runs: &[(usize, usize)], v: usize) -> usize {
     }
 }
 
-impl Stream<'_> {
+impl Stream {
     /// Feed the next chunk read from the command; append to `out` every byte that can be written now.
     pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        if self.exact.engine.patterns.is_empty() {
+        let redactor = &*self.redactor;
+        if redactor.exact.patterns.is_empty() {
             out.extend_from_slice(input);
             return;
         }
         self.between.clear();
-        self.exact.push(input, &mut self.between, false);
-        let redactor = self.redactor;
-        let decorated = self
-            .decorated
-            .get_or_insert_with(|| Stage::new(redactor.decorated()));
-        decorated.push(&self.between, out, false);
+        self.exact
+            .push(&redactor.exact, input, &mut self.between, false);
+        let decorated = self.decorated.get_or_insert_with(Stage::new);
+        decorated.push(redactor.decorated(), &self.between, out, false);
         // Decorations inside a possible match are held with it; a stream of
         // nothing else (endless blank lines after `sk-`) must not grow the
         // held tail without bound.
@@ -896,18 +902,22 @@ impl Stream<'_> {
     /// with what could be the start of a value: after a quiet moment it must
     /// be shown, even though a value completed later is then not matched whole.
     pub fn flush(&mut self, out: &mut Vec<u8>) {
-        if self.exact.engine.patterns.is_empty() {
+        let redactor = &*self.redactor;
+        if redactor.exact.patterns.is_empty() {
             return;
         }
         self.between.clear();
-        self.exact.push(&[], &mut self.between, true);
+        self.exact
+            .push(&redactor.exact, &[], &mut self.between, true);
         if self.decorated.is_none() && self.between.is_empty() {
             return; // nothing was ever written
         }
-        let redactor = self.redactor;
-        self.decorated
-            .get_or_insert_with(|| Stage::new(redactor.decorated()))
-            .push(&self.between, out, true);
+        self.decorated.get_or_insert_with(Stage::new).push(
+            redactor.decorated(),
+            &self.between,
+            out,
+            true,
+        );
         wipe(&mut self.between);
         self.between.clear();
     }
@@ -921,13 +931,13 @@ impl Stream<'_> {
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Redactor")
-            .field("values", &self.exact.patterns.len())
-            .field("max_len", &self.exact.max_len)
+            .field("values", &self.inner.exact.patterns.len())
+            .field("max_len", &self.inner.exact.max_len)
             .finish_non_exhaustive()
     }
 }
 
-impl fmt::Debug for Stream<'_> {
+impl fmt::Debug for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stream")
             .field("pending_len", &self.pending_len())
@@ -946,14 +956,14 @@ impl Drop for Engine {
     }
 }
 
-impl Drop for Stage<'_> {
+impl Drop for Stage {
     fn drop(&mut self) {
         wipe(&mut self.raw);
         wipe(&mut self.view);
     }
 }
 
-impl Drop for Stream<'_> {
+impl Drop for Stream {
     fn drop(&mut self) {
         wipe(&mut self.between);
     }
@@ -997,9 +1007,10 @@ mod tests {
     fn engines_with(secrets: &[(&str, &[u8])], fragments: bool) -> Vec<Redactor> {
         let best = Redactor::build(secrets, fragments);
         let mut automaton = Redactor::build(secrets, fragments);
-        let _ = automaton.decorated();
-        let decorated = automaton.decorated.get_mut().unwrap();
-        for engine in [&mut automaton.exact, decorated] {
+        let inner = Arc::get_mut(&mut automaton.inner).unwrap();
+        let _ = inner.decorated();
+        let decorated = inner.decorated.get_mut().unwrap();
+        for engine in [&mut inner.exact, decorated] {
             if !engine.patterns.is_empty() {
                 let ac = AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostLongest)
@@ -1011,9 +1022,10 @@ mod tests {
             }
         }
         let mut slow = Redactor::build(secrets, fragments);
-        let _ = slow.decorated();
-        let decorated = slow.decorated.get_mut().unwrap();
-        for engine in [&mut slow.exact, decorated] {
+        let inner = Arc::get_mut(&mut slow.inner).unwrap();
+        let _ = inner.decorated();
+        let decorated = inner.decorated.get_mut().unwrap();
+        for engine in [&mut inner.exact, decorated] {
             engine.matcher = Matcher::Slow;
             engine.matcher_ids = None;
             engine.windows = None;

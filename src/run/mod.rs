@@ -5,6 +5,7 @@
 
 pub mod mask;
 pub mod supervisor;
+pub mod watch;
 
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
@@ -39,6 +40,8 @@ pub enum Outcome {
     NotExecutable(Error),
     /// No such command (127).
     NotFound(Error),
+    /// `--watch --on-change exit`: its secrets changed and it was stopped (75).
+    Changed,
 }
 
 /// The environment for the command: inherited (or the clean subset plus

@@ -669,6 +669,79 @@ pub fn a_write_is_seen_by_another_connection(e: &impl Engine) {
     assert_eq!(b.read(|tx| Ok(tx.secret_names()?)).unwrap(), ["SEEN"]);
 }
 
+/// `watch`: a commit on the store's own connection or another one is
+/// reported (once), a read or a rolled-back write is not.
+pub fn a_watch_reports_commits(e: &impl Engine) {
+    use std::time::Duration;
+    let quiet = Duration::from_millis(450);
+    let soon = Duration::from_secs(5);
+    let mut s = e.fresh();
+    let mut w = s.watch().unwrap();
+    assert!(!w.wait(quiet).unwrap(), "nothing was committed");
+    let _ = s.read(|tx| {
+        put(tx, "DRY", Scope::Global, 1)?;
+        Ok(())
+    });
+    let r: Result<()> = s.write(|tx| {
+        put(tx, "HALF", Scope::Global, 1)?;
+        Err(Error::invalid("stop half-way"))
+    });
+    assert!(r.is_err());
+    assert!(!w.wait(quiet).unwrap(), "a read or a rolled-back write");
+    s.write(|tx| put(tx, "OWN", Scope::Global, 1)).unwrap();
+    assert!(w.wait(soon).unwrap(), "a commit on the store's connection");
+    assert!(!w.wait(quiet).unwrap(), "reported once");
+    let mut other = e.connect();
+    other
+        .write(|tx| {
+            tx.create_agent("bot", "", "", "t")?;
+            Ok(tx.grant("bot", "OWN", "t")?)
+        })
+        .unwrap();
+    assert!(w.wait(soon).unwrap(), "a commit on another connection");
+}
+
+/// `read_again` may continue an earlier snapshot, but never past a write:
+/// this connection's own writes, a dry run's rollback, and (through `read`)
+/// another connection's commits are all seen.
+pub fn read_again_never_misses_a_write(e: &impl Engine) {
+    let mut a = e.fresh();
+    let mut b = e.connect();
+    // A command's first looks, right after opening.
+    let (id, names) = b
+        .read_again(|tx| Ok((tx.vault_id()?, tx.secret_names()?)))
+        .unwrap();
+    assert_eq!(id, VAULT_ID);
+    assert!(names.is_empty());
+    assert!(b.read_again(|tx| Ok(tx.policy_rows()?)).unwrap().is_empty());
+    a.write(|tx| put(tx, "OTHER", Scope::Global, 1)).unwrap();
+    assert_eq!(
+        b.read(|tx| Ok(tx.secret_names()?)).unwrap(),
+        ["OTHER"],
+        "read takes a new snapshot"
+    );
+    b.write(|tx| put(tx, "MINE", Scope::Global, 1)).unwrap();
+    assert_eq!(
+        names_of(b.read_again(|tx| Ok(tx.policy_rows()?)).unwrap()),
+        ["MINE", "OTHER"],
+        "a write ends the snapshot read_again could continue"
+    );
+    b.read(|tx| {
+        put(tx, "DRY_RUN", Scope::Global, 1)?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        b.read_again(|tx| Ok(tx.secret_names()?)).unwrap(),
+        ["MINE", "OTHER"],
+        "a dry run inside a read is rolled back, not continued"
+    );
+}
+
+fn names_of(rows: Vec<SecretRow>) -> Vec<String> {
+    rows.into_iter().map(|r| r.name).collect()
+}
+
 /// Writers on several connections, each reading the latest version and
 /// writing the next: with the write lock held for the whole closure, every
 /// write lands and the versions have no gaps (what BEGIN IMMEDIATE gives on
@@ -909,6 +982,14 @@ macro_rules! contract_suite {
             #[test]
             fn a_write_is_seen_by_another_connection() {
                 super::with($engine, super::a_write_is_seen_by_another_connection)
+            }
+            #[test]
+            fn a_watch_reports_commits() {
+                super::with($engine, super::a_watch_reports_commits)
+            }
+            #[test]
+            fn read_again_never_misses_a_write() {
+                super::with($engine, super::read_again_never_misses_a_write)
             }
             #[test]
             fn audit_entries_round_trip_per_chain() {

@@ -94,6 +94,16 @@ impl Backend for AnyStore {
         }
     }
 
+    fn read_again<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        match self {
+            AnyStore::Sqlite(s) => s.read_again(f),
+            AnyStore::Postgres(p) => p.read_again(f),
+        }
+    }
+
     fn write<T>(
         &mut self,
         f: impl FnMut(&Tx<'_>) -> crate::error::Result<T>,
@@ -108,6 +118,20 @@ impl Backend for AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.relax_durability(),
             AnyStore::Postgres(p) => p.relax_durability(),
+        }
+    }
+
+    fn watch(&self) -> StoreResult<Box<dyn ChangeWatch>> {
+        match self {
+            AnyStore::Sqlite(s) => s.watch(),
+            AnyStore::Postgres(p) => p.watch(),
+        }
+    }
+
+    fn end_read(&mut self) -> StoreResult<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.end_read(),
+            AnyStore::Postgres(p) => p.end_read(),
         }
     }
 }
@@ -127,6 +151,20 @@ pub trait Backend {
         f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
     ) -> crate::error::Result<T>;
 
+    /// Like [`Backend::read`], but `f` may run on the snapshot of the
+    /// previous read, or the one the engine took when it opened, when
+    /// nothing was written since: it sees the vault as it was then (never a
+    /// part of a write). For a command's first looks right after opening
+    /// (`Vault::open` reads the key slots, `vault run` unlocks, then reads
+    /// the policy): a server engine saves a round trip each. A loop
+    /// watching for changes uses `read`.
+    fn read_again<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        self.read(f)
+    }
+
     /// Run `f` holding the write lock; commit only if it succeeds. `f` may
     /// be called again when the engine retries the transaction.
     fn write<T>(
@@ -137,6 +175,32 @@ pub trait Backend {
     /// Lower durability to "survives a crash of vault, maybe not of the OS"
     /// for bookkeeping writes on the hot path (`vault run`'s delivery record).
     fn relax_durability(&self) -> StoreResult<()>;
+
+    /// A cheap way to learn that the vault may have changed (`vault run
+    /// --watch`), on a connection of its own: commits through this store's
+    /// connection count as much as anyone else's.
+    fn watch(&self) -> StoreResult<Box<dyn ChangeWatch>>;
+
+    /// End what a `read` may have left open for the next transaction to end
+    /// (PostgreSQL saves a round trip so): before a long idle time, such as
+    /// a watch between two changes. Nothing to do where reads end at once.
+    fn end_read(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+/// Tells when the vault may have changed, without reading it. A change
+/// reported may be one that matters to nobody (a run's delivery record on
+/// SQLite, a safety poll, a reconnect): the caller re-reads what it cares
+/// about and compares. A change is never missed: a commit after
+/// [`Backend::watch`] returned is reported by the next `wait` at the latest.
+pub trait ChangeWatch: Send {
+    /// Wait up to `timeout`: true as soon as a change may have been
+    /// committed since the last call, false when none was before the
+    /// timeout. An error is a lost connection or database: the caller
+    /// warns and calls again (the engine reconnects and then reports a
+    /// change, since it cannot know what it missed).
+    fn wait(&mut self, timeout: Duration) -> StoreResult<bool>;
 }
 
 /// Every query of one transaction.

@@ -43,7 +43,7 @@ use policy::Crypt;
 use policy::{policy_message, Keys};
 pub use rules::source_label;
 use rules::{convert_kind, no_such_agent, no_such_secret, put_value, require_agent};
-pub use run::RunRequest;
+pub use run::{RunRequest, RunWatch, WatchRequest};
 pub use secrets::{EditRequest, NameKind, NewValue, SecretInfo, SetRequest, Unverified};
 pub use unlock::{new_passphrase, read_passphrase_file, strip_one_newline, Callbacks, KeySource};
 
@@ -182,8 +182,9 @@ impl Vault {
                 .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e.into()))?
         };
         // One read for both: every unlock needs the slots, and each
-        // transaction costs a round of WAL-index locking.
-        let (vault_id, slots, format, root_blob) = store.read(|tx| {
+        // transaction costs a round of WAL-index locking. On PostgreSQL it
+        // continues the snapshot opening began, whose batch fetched them.
+        let (vault_id, slots, format, root_blob) = store.read_again(|tx| {
             Ok((
                 tx.vault_id()?,
                 tx.slots()?,

@@ -5,7 +5,9 @@
 //! and the delivery recorded for `agent show`. The hot path: one read
 //! transaction, and a write only when an agent's command will start.
 //! Reading the manifest, the environment and starting the command belong to
-//! the caller.
+//! the caller. `vault run --watch` keeps the vault in a [`RunWatch`]: on a
+//! change it plans again and compares what the command would receive
+//! (variable, version, kind) with what it received.
 
 use std::collections::BTreeSet;
 
@@ -60,7 +62,9 @@ impl Vault {
         self.unlock(src)?;
         let agent = req.agent;
         let Vault { store, crypt, .. } = self;
-        let snapshot = store.read(|tx| {
+        // The snapshot `Vault::open` read the key slots from, if the engine
+        // can continue it: a PostgreSQL run then costs one read round trip.
+        let snapshot = store.read_again(|tx| {
             if let Some(a) = agent {
                 model::check_agent_name(a)?;
                 if tx.agent(a)?.is_none() {
@@ -269,4 +273,191 @@ fn choose(
         )));
     }
     Ok(chosen)
+}
+
+impl RunPlan {
+    /// What a command started with this plan receives: (variable, the
+    /// environment of its row, version, masked?) of each secret injected,
+    /// in name order. Two plans that give the same are the same to a
+    /// running command (an environment's new row is a change even when its
+    /// version number is the shared one's).
+    fn received(&self) -> Vec<(String, String, u64, bool)> {
+        let mut r: Vec<(String, String, u64, bool)> = self
+            .secrets
+            .iter()
+            .filter(|s| s.refused.is_none())
+            .map(|s| (s.name.clone(), s.source.clone(), s.version, s.mask))
+            .collect();
+        r.sort();
+        r
+    }
+}
+
+/// `vault run --watch`'s view of the vault: the request of the first plan,
+/// kept to plan again, and what the running command received, to compare.
+pub struct RunWatch {
+    vault: Vault,
+    env: Option<String>,
+    /// The run's key source, minus the prompt: a re-read never asks for a
+    /// passphrase while the command owns the terminal.
+    keys: KeySource,
+    agent: Option<String>,
+    manifest: Option<(String, Vec<Declared>)>,
+    only: Vec<String>,
+    caller_keeps: BTreeSet<String>,
+    program: std::ffi::OsString,
+    /// What the running command received.
+    current: Vec<(String, String, u64, bool)>,
+    /// The last plan that differed, until it is delivered or accepted.
+    next: Option<RunPlan>,
+}
+
+/// The parts of a run's request a watch keeps.
+pub struct WatchRequest {
+    pub agent: Option<String>,
+    /// `--env` / `VAULT_ENV` (else the agent's pin, read again each time).
+    pub env: Option<String>,
+    pub manifest: Option<(String, Vec<Declared>)>,
+    pub only: Vec<String>,
+    pub caller_keeps: BTreeSet<String>,
+    pub program: std::ffi::OsString,
+}
+
+impl Vault {
+    /// Keep this vault for `vault run --watch`, with `first` the plan the
+    /// command was started with, and the store's change check.
+    pub fn watch_run(
+        self,
+        keys: &KeySource,
+        req: WatchRequest,
+        first: &RunPlan,
+    ) -> Result<(RunWatch, Box<dyn crate::run::watch::Changes>)> {
+        let changes = StoreChanges(self.store.watch()?);
+        let mut vault = self;
+        vault.store.end_read()?;
+        Ok((
+            RunWatch {
+                vault,
+                keys: KeySource {
+                    key_text: keys.key_text.clone(),
+                    passphrase: keys.passphrase.clone(),
+                    passphrase_file: keys.passphrase_file.clone(),
+                    unreadable: keys.unreadable,
+                    callbacks: &NeverAsk,
+                },
+                agent: req.agent,
+                env: req.env,
+                manifest: req.manifest,
+                only: req.only,
+                caller_keeps: req.caller_keeps,
+                program: req.program,
+                current: first.received(),
+                next: None,
+            },
+            Box::new(changes),
+        ))
+    }
+}
+
+/// The callbacks of a watch's re-reads: nobody is asked anything.
+struct NeverAsk;
+
+impl super::Callbacks for NeverAsk {
+    fn request_passphrase(&self, _prompt: &str) -> Result<Option<zeroize::Zeroizing<String>>> {
+        Ok(None)
+    }
+    fn request_new_passphrase(
+        &self,
+        _check: &dyn Fn(&str) -> Result<()>,
+    ) -> Result<Option<zeroize::Zeroizing<String>>> {
+        Ok(None)
+    }
+    fn display_message(&self, message: &str) {
+        eprintln!("vault: {message}");
+    }
+}
+
+/// The store's change check, as the watcher in `run` takes it.
+struct StoreChanges(Box<dyn crate::store::ChangeWatch>);
+
+impl crate::run::watch::Changes for StoreChanges {
+    fn wait(&mut self, timeout: std::time::Duration) -> std::result::Result<bool, String> {
+        self.0
+            .wait(timeout)
+            .map_err(|e| Error::from(e).message().to_owned())
+    }
+}
+
+impl RunWatch {
+    fn plan(&mut self) -> Result<RunPlan> {
+        let keeps: BTreeSet<&str> = self.caller_keeps.iter().map(String::as_str).collect();
+        self.vault.plan_run(
+            &self.keys,
+            &RunRequest {
+                agent: self.agent.as_deref(),
+                env: self.env.as_deref(),
+                manifest: self.manifest.as_ref(),
+                only: &self.only,
+                caller_keeps: &keeps,
+            },
+        )
+    }
+}
+
+impl crate::run::watch::Source for RunWatch {
+    fn replan(&mut self) -> Result<Option<Vec<crate::run::Injected>>> {
+        let plan = match self.plan() {
+            // The key this vault was unlocked with may be gone (`vault
+            // rekey`, a slot removed), or its connection (a PostgreSQL
+            // server restarted): open and unlock it afresh, as a new run
+            // would, before calling it a failure.
+            Err(e) => {
+                let fresh = Vault::open(&self.vault.paths).map_err(|_| e)?;
+                let stale = std::mem::replace(&mut self.vault, fresh);
+                match self.plan() {
+                    Ok(plan) => plan,
+                    Err(e) => {
+                        self.vault = stale;
+                        return Err(e);
+                    }
+                }
+            }
+            Ok(plan) => plan,
+        };
+        // A long watch must not sit in an open read transaction between
+        // two changes (PostgreSQL would keep its snapshot).
+        self.vault.store.end_read()?;
+        if plan.received() == self.current {
+            return Ok(None);
+        }
+        let mut secrets = Vec::with_capacity(plan.secrets.len());
+        for s in plan.secrets.iter().filter(|s| s.refused.is_none()) {
+            secrets.push(crate::run::Injected {
+                name: s.name.clone(),
+                value: self.vault.open_planned(s)?,
+                mask: s.mask,
+            });
+        }
+        self.next = Some(plan);
+        Ok(Some(secrets))
+    }
+
+    fn delivered(&mut self) -> Result<()> {
+        let Some(plan) = self.next.take() else {
+            return Ok(());
+        };
+        self.current = plan.received();
+        self.vault.record_run(
+            self.agent.as_deref(),
+            &plan,
+            &self.program,
+            &crate::model::now(),
+        )
+    }
+
+    fn accept(&mut self) {
+        if let Some(plan) = self.next.take() {
+            self.current = plan.received();
+        }
+    }
 }

@@ -24,3 +24,4 @@ mod regressions;
 mod rename;
 mod set_edit;
 mod unlock;
+mod watch;

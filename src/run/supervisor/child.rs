@@ -27,8 +27,6 @@ pub enum ChildState {
     #[default]
     Pending,
     Running(Running),
-    // Reached through Supervisor::stop, for `vault run --watch` (issue 14).
-    #[cfg_attr(not(test), allow(dead_code))]
     /// Asked to end (SIGTERM); killed (SIGKILL) once `deadline` passes.
     Stopping {
         running: Running,
@@ -106,7 +104,6 @@ impl ChildState {
         }
     }
 
-    #[cfg_attr(not(test), allow(dead_code))]
     /// Ask the running command to end: SIGTERM now, SIGKILL at `deadline`
     /// (see [`ChildState::kill_if_due`]).
     pub fn stop(&mut self, deadline: Instant) {

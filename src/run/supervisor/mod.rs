@@ -193,7 +193,7 @@ pub fn run_masked(cmd: Command, redactor: &Redactor) -> Result<i32, Launch> {
 /// vault holds plaintext values: no core dump, no ptrace or
 /// /proc/PID/{mem,environ} by the command or anything else of this user.
 /// Anything vault printed through std must come before the command's output.
-fn protect_memory(program: &str) -> Result<(), Launch> {
+pub fn protect_memory(program: &str) -> Result<(), Launch> {
     rustix::process::set_dumpable_behavior(DumpableBehavior::NotDumpable).map_err(|e| {
         Launch::Failed(format!(
             "cannot protect vault's memory before running {program}: {e}"
@@ -224,11 +224,11 @@ enum Slot {
 
 /// One masked run: the connections (pty, pumps, signals) that outlive a
 /// command, and the command of the moment.
-pub struct Supervisor<'r> {
+pub struct Supervisor {
     mode: Mode,
     /// The program as shown in messages.
     program: String,
-    pumps: Vec<Pump<'r>>,
+    pumps: Vec<Pump>,
     /// The pty (pty mode): its master for output, input and window size.
     pty: Option<Pty>,
     /// The settings of the user's terminal, given to the pty's slave.
@@ -241,20 +241,23 @@ pub struct Supervisor<'r> {
     /// A terminating signal arrived, or the command is being stopped: stop
     /// waiting for processes it left behind to close their output.
     stop_draining: bool,
+    /// vault itself was asked to end (^C, SIGTERM, SIGHUP, ^\): a watcher
+    /// must not start another command.
+    interrupted: bool,
     /// vault's terminal in another mode (pty shape): restored on a stop
     /// (^Z), on drop and on a panic; re-applied on continue.
     term: Option<TermMode>,
 }
 
-impl<'r> Supervisor<'r> {
+impl Supervisor {
     /// Set up the connections for `mode` (a pty if one can be had, else
     /// pipes) and signal handling; no command runs yet.
     pub fn new(
         mode: Mode,
         outputs: Outputs,
-        redactor: &'r Redactor,
+        redactor: &Redactor,
         program: &str,
-    ) -> Result<Supervisor<'r>, Launch> {
+    ) -> Result<Supervisor, Launch> {
         let signals = SignalPipe::register(mode.is_pty()).map_err(|e| {
             Launch::Failed(format!(
                 "cannot set up signal forwarding for {program}: {e}"
@@ -284,6 +287,7 @@ impl<'r> Supervisor<'r> {
             signals,
             child: ChildState::Pending,
             stop_draining: false,
+            interrupted: false,
             term: None,
         };
         match mode {
@@ -347,15 +351,13 @@ impl<'r> Supervisor<'r> {
         Ok(supervisor)
     }
 
-    // Used by the restart half of the supervisor, which `vault run --watch`
-    // (issue 14) drives; tested here until then.
+    // Read by the supervisor's own tests.
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn mode(&self) -> Mode {
         self.mode
     }
 
-    // Used by the restart half of the supervisor, which `vault run --watch`
-    // (issue 14) drives; tested here until then.
+    // Read by the supervisor's own tests.
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn child(&self) -> &ChildState {
         &self.child
@@ -470,7 +472,6 @@ impl<'r> Supervisor<'r> {
         Ok(())
     }
 
-    #[cfg_attr(not(test), allow(dead_code))]
     /// Stop the current command: SIGTERM (to its group on a pty), SIGKILL
     /// after `grace`; its output is drained (bounded) and it is reaped.
     /// Returns its exit code, or None when no command was running.
@@ -481,6 +482,8 @@ impl<'r> Supervisor<'r> {
         Some(self.run())
     }
 
+    // `vault run --watch` stops, learns the new values and starts in steps
+    // of its own (see run::watch); this is the plain form, tested here.
     #[cfg_attr(not(test), allow(dead_code))]
     /// Stop the current command (see [`Supervisor::stop`]) and start `cmd`
     /// under the same terminal, pumps and redactor. The two never overlap.
@@ -488,6 +491,23 @@ impl<'r> Supervisor<'r> {
         let previous = self.stop(grace);
         self.start(cmd)?;
         Ok(previous)
+    }
+
+    /// Whether vault was asked to end (^C, SIGTERM, SIGHUP, ^\) since the
+    /// last call: a watcher that stops a command ends with it instead of
+    /// starting another when this happened during the stop.
+    pub fn take_interrupted(&mut self) -> bool {
+        std::mem::take(&mut self.interrupted)
+    }
+
+    /// Redact with `redactor` from now on (the values of the next command
+    /// added to the old ones, which stay masked). What the old streams held
+    /// back is written first; between two commands they hold nothing.
+    pub fn learn(&mut self, redactor: &Redactor) {
+        let mut out = Vec::new();
+        for p in &mut self.pumps {
+            p.replace_stream(redactor.stream(), &mut out);
+        }
     }
 
     /// Supervise the current command until it has exited and its output is
@@ -504,14 +524,12 @@ impl<'r> Supervisor<'r> {
     /// [`Wake::Elapsed`] with it still running (a watcher then checks for
     /// changes and calls again, restarts or signals it), or
     /// [`Wake::Exited`] once it has exited and its output is drained.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn run_for(&mut self, limit: Duration) -> Wake {
         self.supervise(Some(Instant::now() + limit))
     }
 
     /// Send `sig` to the current command (its group on a pty); false when
     /// none is running.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn signal(&self, sig: Signal) -> bool {
         match self.child.live() {
             Some(running) => {
@@ -667,6 +685,7 @@ impl<'r> Supervisor<'r> {
                 // Whatever the command does with it, vault will not wait
                 // for processes it leaves behind beyond a last drain.
                 self.stop_draining = true;
+                self.interrupted = true;
             }
             if signo == SIGCHLD {
                 reap = true;

@@ -30,11 +30,11 @@ pub enum Source {
 
 /// One output of the command: its read end, the stream redacting it, and
 /// where the result goes.
-pub struct Pump<'r> {
+pub struct Pump {
     pub source: Source,
     src: Option<OwnedFd>,
     dst: BorrowedFd<'static>,
-    stream: Stream<'r>,
+    stream: Stream,
     /// The current source ended (or the destination is gone): nothing more
     /// to write until a next source is attached.
     done: bool,
@@ -47,8 +47,8 @@ pub struct Pump<'r> {
     held_since: Option<Instant>,
 }
 
-impl<'r> Pump<'r> {
-    pub fn new(source: Source, dst: BorrowedFd<'static>, stream: Stream<'r>) -> Pump<'r> {
+impl Pump {
+    pub fn new(source: Source, dst: BorrowedFd<'static>, stream: Stream) -> Pump {
         Pump {
             source,
             src: None,
@@ -115,6 +115,16 @@ impl<'r> Pump<'r> {
             }
             _ => false,
         }
+    }
+
+    /// Redact with `stream` from now on (a redactor that knows more
+    /// values), after writing out what the old one held back.
+    pub fn replace_stream(&mut self, stream: Stream, out: &mut Vec<u8>) {
+        self.held_since = None;
+        out.clear();
+        self.stream.flush(out);
+        self.write(out);
+        self.stream = stream;
     }
 
     /// End of input: write the held-back tail and close the read end.

@@ -17,6 +17,11 @@
 //!   `vault run` needs) gets all of it with its `BEGIN` in one
 //!   `simple_query` batch, one round trip; the transaction is ended together
 //!   with the next one's first batch (or when the connection closes).
+//! * Opening sends that batch at once, and reads the schema and format
+//!   versions from its `meta` rows; `read_again` continues that snapshot
+//!   (or the last read's) at no cost, `read` takes a new one. So `vault run --agent` is the connection, one read
+//!   round trip, and its write: `BEGIN` with the lock, `meta` and the owners'
+//!   audit head in one batch, then the delivery, the audit entry, `COMMIT`.
 //!
 //! Values are `bytea` ciphertext (or plain text for `variable`s): the server
 //! never sees a key or a secret's plaintext.
@@ -33,14 +38,101 @@ use postgres::{Client, Row, SimpleQueryMessage};
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, AuditFilter, AuditRow, Backend, DeliveryRow, NewVault, Records, SecretRow,
-    SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, NewVault,
+    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow,
+    BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
 
 pub use schema::SCHEMA_VERSION;
 pub use url::DbUrl;
+
+/// The vault's notification channel (`LISTEN`/`pg_notify`): `vault_` and
+/// the OID of its schema, unique per vault in the database (a vault copied
+/// with `vault push` keeps its vault id, so the id would not be) and naming
+/// nothing. Notifications are visible to every user of the database.
+const CHANNEL: &str =
+    "'vault_' || (SELECT oid FROM pg_namespace WHERE nspname = current_schema())::text";
+
+/// Sent just before `COMMIT` by a write that changed what runs receive: bumps
+/// `policy_head.seq` (locked by every write already) and notifies the
+/// vault's channel with the new number as the only payload (no names).
+const NOTIFY: &str = concat!(
+    "WITH s AS (UPDATE policy_head SET seq = seq + 1 WHERE id = 1 RETURNING seq) ",
+    "SELECT pg_notify('vault_' || (SELECT oid FROM pg_namespace WHERE nspname = current_schema())::text, s.seq::text) FROM s"
+);
+
+/// How long a watcher waits for a notification before it re-reads anyway:
+/// a notification lost with a connection is caught up with then.
+const SAFETY_POLL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The PostgreSQL change check: a connection of its own that `LISTEN`s on
+/// the vault's channel.
+struct Listener {
+    client: Option<Client>,
+    url: DbUrl,
+    /// When the last report was made (a change or the safety poll).
+    last: std::time::Instant,
+}
+
+impl Listener {
+    fn listen(url: &DbUrl) -> StoreResult<Client> {
+        let mut client = connect(url)?;
+        let row = client.query_one(&format!("SELECT {CHANNEL}"), &[])?;
+        let channel: Option<String> = row.try_get(0)?;
+        let channel = channel.ok_or_else(|| PgStore::not_found(url))?;
+        // The channel is `vault_` and digits: nothing to quote.
+        client.batch_execute(&format!("LISTEN \"{channel}\""))?;
+        Ok(client)
+    }
+}
+
+impl ChangeWatch for Listener {
+    fn wait(&mut self, timeout: std::time::Duration) -> StoreResult<bool> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let client = match &mut self.client {
+            Some(c) => c,
+            None => {
+                // Reconnected: what was missed meanwhile is unknown.
+                self.client = Some(Listener::listen(&self.url)?);
+                self.last = std::time::Instant::now();
+                return Ok(true);
+            }
+        };
+        let safety = (self.last + SAFETY_POLL).saturating_duration_since(std::time::Instant::now());
+        if safety.is_zero() {
+            self.last = std::time::Instant::now();
+            return Ok(true);
+        }
+        let waited = {
+            let mut n = client.notifications();
+            let first = n.timeout_iter(timeout.min(safety)).next();
+            if let Ok(Some(_)) = first {
+                // Take what else is queued, without waiting.
+                let mut rest = n.iter();
+                while let Ok(Some(_)) = rest.next() {}
+            }
+            first.map(|n| n.is_some())
+        };
+        let got = matches!(waited, Ok(true));
+        if let Err(e) = waited {
+            self.client = None;
+            return Err(StoreError::from(e));
+        }
+        if client.is_closed() {
+            self.client = None;
+            return Err(StoreError::Other(
+                "the connection to the PostgreSQL server was lost".to_owned(),
+            ));
+        }
+        if got || (self.last + SAFETY_POLL) <= std::time::Instant::now() {
+            self.last = std::time::Instant::now();
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
 
 /// How many times a write is tried when PostgreSQL aborts it as a deadlock
 /// victim or serialization failure.
@@ -51,6 +143,12 @@ pub struct PgStore {
     url: DbUrl,
     /// A read transaction is still open: the next batch ends it first.
     read_open: bool,
+    /// What the open read transaction prefetched, for a read that continues it.
+    snapshot: Option<Prefetch>,
+    /// The open read transaction was begun by `open` (no read ran since).
+    opened: bool,
+    /// The open read transaction is usable by `read_again` (no statement failed in it).
+    continuable: bool,
     /// Commits need not wait for the server's disk (`relax_durability`).
     relaxed: Cell<bool>,
 }
@@ -128,7 +226,7 @@ fn connect(url: &DbUrl) -> StoreResult<Client> {
             } else {
                 postgres::config::SslMode::Require
             });
-            let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls::client_config(url)?);
+            let tls = tls::MakeRustls::new(tls::client_config(url)?);
             cfg.connect(tls)
         }
     };
@@ -329,6 +427,69 @@ fn begin_read(end_previous: bool) -> &'static str {
     }
 }
 
+/// The statement that begins a read transaction (ending an earlier one)
+/// and fetches the policy and everything `vault run` reads: one round trip.
+fn prefetch_batch(end_previous: bool) -> String {
+    format!(
+        "{}; SELECT key, value FROM meta; {SLOTS}; {AGENTS}; {POLICY_ROWS}; {ALL_GRANTS}",
+        begin_read(end_previous)
+    )
+}
+
+/// The reply to [`prefetch_batch`].
+fn parse_prefetch(msgs: Vec<SimpleQueryMessage>) -> StoreResult<Prefetch> {
+    let mut sets = result_sets(msgs)
+        .into_iter()
+        .rev()
+        .take(5)
+        .collect::<Vec<_>>();
+    let (Some(meta), Some(slots), Some(agents), Some(rows), Some(grants)) =
+        (sets.pop(), sets.pop(), sets.pop(), sets.pop(), sets.pop())
+    else {
+        return Err(StoreError::Other("unexpected reply to a batch".to_owned()));
+    };
+    Ok(Prefetch {
+        meta: meta
+            .iter()
+            .map(|r| Ok((text_req(r, 0)?, bytea(r.try_get(1)?)?.unwrap_or_default())))
+            .collect::<StoreResult<_>>()?,
+        slots: slots
+            .iter()
+            .map(|r| {
+                Ok(SlotRow {
+                    id: int(r, 0)?,
+                    kind: text_req(r, 1)?,
+                    kdf: text(r, 2)?,
+                    salt: bytea(r.try_get(3)?)?,
+                    nonce: bytea(r.try_get(4)?)?.unwrap_or_default(),
+                    wrapped: bytea(r.try_get(5)?)?.unwrap_or_default(),
+                    check: bytea(r.try_get(6)?)?.unwrap_or_default(),
+                })
+            })
+            .collect::<StoreResult<_>>()?,
+        agents: agents
+            .iter()
+            .map(|r| {
+                Ok(AgentRow {
+                    name: text_req(r, 0)?,
+                    description: text_req(r, 1)?,
+                    created: text_req(r, 2)?,
+                    last_run: text(r, 3)?,
+                    env: text_req(r, 4)?,
+                })
+            })
+            .collect::<StoreResult<_>>()?,
+        policy_rows: rows
+            .iter()
+            .map(secret_from_text)
+            .collect::<StoreResult<_>>()?,
+        grants: grants
+            .iter()
+            .map(|r| Ok((text_req(r, 0)?, text_req(r, 1)?)))
+            .collect::<StoreResult<_>>()?,
+    })
+}
+
 /// One transaction.
 struct PgTx<'a> {
     client: RefCell<&'a mut Client>,
@@ -342,6 +503,66 @@ struct PgTx<'a> {
     /// A statement changed rows (a dry run inside `read`): its row locks
     /// must go at once, so that read is rolled back right away.
     wrote: Cell<bool>,
+    /// A write's `meta`, read with its lock: no other writer can change it
+    /// while the lock is held, and `set_meta` keeps it current.
+    locked_meta: RefCell<Option<MetaRows>>,
+    /// A write's head of the owners' chain ([`OWNER_CHAIN`]), read with its
+    /// lock and kept current by `append_audit`.
+    owner_head: RefCell<Option<Option<AuditHead>>>,
+    /// A write's statements whose outcome the caller does not need (the
+    /// delivery record, the audit entry): sent in one batch with the next
+    /// statement that returns something, or with `COMMIT`.
+    deferred: RefCell<Option<Vec<String>>>,
+    /// A value, grant, agent, slot or the policy changed (not just a
+    /// delivery record or an audit entry): watchers are notified on commit.
+    policy_changed: Cell<bool>,
+}
+
+/// `meta` as (key, value) pairs.
+type MetaRows = Vec<(String, Vec<u8>)>;
+/// A chain's last entry: (seq, hash).
+type AuditHead = (u64, Vec<u8>);
+
+/// The audit chain every audited write appends to (the owners'): its head
+/// is read with a write's lock, in the same round trip.
+const OWNER_CHAIN: u64 = 0;
+
+impl<'a> PgTx<'a> {
+    fn new(client: &'a mut Client, begun: bool, end_previous: bool) -> PgTx<'a> {
+        PgTx {
+            client: RefCell::new(client),
+            begun: Cell::new(begun),
+            end_previous: Cell::new(end_previous),
+            prefetch: RefCell::new(None),
+            failed: RefCell::new(None),
+            wrote: Cell::new(false),
+            locked_meta: RefCell::new(None),
+            owner_head: RefCell::new(None),
+            deferred: RefCell::new(None),
+            policy_changed: Cell::new(false),
+        }
+    }
+}
+
+/// Hex digits of `b`: the only text of a value [`later`] puts in SQL.
+fn hex(b: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(char::from(DIGITS[usize::from(x >> 4)]));
+        s.push(char::from(DIGITS[usize::from(x & 15)]));
+    }
+    s
+}
+
+/// A `bytea` literal: hex digits only, whatever `standard_conforming_strings` says.
+fn lit_bytes(b: &[u8]) -> String {
+    format!("decode('{}', 'hex')", hex(b))
+}
+
+/// A `text` literal, as hex digits: no quoting of what the text holds.
+fn lit_text(s: &str) -> String {
+    format!("convert_from({}, 'UTF8')", lit_bytes(s.as_bytes()))
 }
 
 type Param<'p> = (&'p (dyn ToSql + Sync), Type);
@@ -367,14 +588,39 @@ impl PgTx<'_> {
         Ok(())
     }
 
+    /// Send the deferred statements now (a statement that returns something comes next).
+    fn flush(&self) -> StoreResult<()> {
+        let pending = match self.deferred.borrow_mut().as_mut() {
+            Some(d) if !d.is_empty() => std::mem::take(d).join("; "),
+            _ => return Ok(()),
+        };
+        let r = self.client.borrow_mut().batch_execute(&pending);
+        self.note(r)
+    }
+
+    /// Run a statement built by [`later`]'s rules (integers, and values as
+    /// hex literals only): deferred in a write, at once in a read (a dry run).
+    fn later(&self, sql: String) -> StoreResult<()> {
+        if let Some(d) = self.deferred.borrow_mut().as_mut() {
+            d.push(sql);
+            return Ok(());
+        }
+        self.ensure_begun()?;
+        self.wrote.set(true);
+        let r = self.client.borrow_mut().batch_execute(&sql);
+        self.note(r)
+    }
+
     /// One round trip, parameters typed up front (no separate prepare).
     fn q(&self, sql: &str, params: &[Param<'_>]) -> StoreResult<Vec<Row>> {
+        self.flush()?;
         self.ensure_begun()?;
         let r = self.client.borrow_mut().query_typed(sql, params);
         self.note(r)
     }
 
     fn exec(&self, sql: &str, params: &[Param<'_>]) -> StoreResult<u64> {
+        self.flush()?;
         self.ensure_begun()?;
         self.wrote.set(true);
         let stmt = sql;
@@ -399,63 +645,13 @@ impl PgTx<'_> {
         if self.begun.get() {
             return Ok(None);
         }
-        let batch = format!(
-            "{}; SELECT key, value FROM meta; {SLOTS}; {AGENTS}; {POLICY_ROWS}; {ALL_GRANTS}",
-            begin_read(self.end_previous.get())
-        );
-        let r = self.client.borrow_mut().simple_query(&batch);
+        let r = self
+            .client
+            .borrow_mut()
+            .simple_query(&prefetch_batch(self.end_previous.get()));
         let msgs = self.note(r)?;
         self.begun.set(true);
-        let mut sets = result_sets(msgs)
-            .into_iter()
-            .rev()
-            .take(5)
-            .collect::<Vec<_>>();
-        let (Some(meta), Some(slots), Some(agents), Some(rows), Some(grants)) =
-            (sets.pop(), sets.pop(), sets.pop(), sets.pop(), sets.pop())
-        else {
-            return Err(StoreError::Other("unexpected reply to a batch".to_owned()));
-        };
-        let p = Prefetch {
-            meta: meta
-                .iter()
-                .map(|r| Ok((text_req(r, 0)?, bytea(r.try_get(1)?)?.unwrap_or_default())))
-                .collect::<StoreResult<_>>()?,
-            slots: slots
-                .iter()
-                .map(|r| {
-                    Ok(SlotRow {
-                        id: int(r, 0)?,
-                        kind: text_req(r, 1)?,
-                        kdf: text(r, 2)?,
-                        salt: bytea(r.try_get(3)?)?,
-                        nonce: bytea(r.try_get(4)?)?.unwrap_or_default(),
-                        wrapped: bytea(r.try_get(5)?)?.unwrap_or_default(),
-                        check: bytea(r.try_get(6)?)?.unwrap_or_default(),
-                    })
-                })
-                .collect::<StoreResult<_>>()?,
-            agents: agents
-                .iter()
-                .map(|r| {
-                    Ok(AgentRow {
-                        name: text_req(r, 0)?,
-                        description: text_req(r, 1)?,
-                        created: text_req(r, 2)?,
-                        last_run: text(r, 3)?,
-                        env: text_req(r, 4)?,
-                    })
-                })
-                .collect::<StoreResult<_>>()?,
-            policy_rows: rows
-                .iter()
-                .map(secret_from_text)
-                .collect::<StoreResult<_>>()?,
-            grants: grants
-                .iter()
-                .map(|r| Ok((text_req(r, 0)?, text_req(r, 1)?)))
-                .collect::<StoreResult<_>>()?,
-        };
+        let p = parse_prefetch(msgs)?;
         let out = f(&p);
         *self.prefetch.borrow_mut() = Some(p);
         Ok(Some(out))
@@ -477,9 +673,31 @@ impl PgStore {
 
     /// Open an existing vault, migrating its schema if it is older; a vault
     /// of a newer schema or format is refused before anything is written.
+    ///
+    /// The first read's snapshot begins here, with everything a run reads,
+    /// and the versions come from its `meta` rows: one round trip. When that
+    /// batch fails (no vault there, an older schema the batch does not fit,
+    /// damage), the versions are asked for alone, to say what is wrong.
     pub fn open(url: &DbUrl, max_format: u32) -> StoreResult<PgStore> {
         let mut client = connect(url)?;
-        let (schema, format, reader) = match read_versions(&mut client) {
+        let snapshot = match client.simple_query(&prefetch_batch(false)) {
+            Ok(msgs) => parse_prefetch(msgs).ok(),
+            Err(_) => None,
+        };
+        let versions = match &snapshot {
+            Some(p) => Ok(versions_from(
+                p.meta
+                    .iter()
+                    .filter(|(k, _)| matches!(k.as_str(), "schema" | "format" | "reader"))
+                    .cloned()
+                    .collect(),
+            )),
+            None => {
+                client.batch_execute("ROLLBACK")?;
+                read_versions(&mut client)
+            }
+        };
+        let (schema, format, reader) = match versions {
             Ok(v) => v,
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => {
                 return Err(PgStore::not_found(url))
@@ -498,13 +716,18 @@ impl PgStore {
             .into());
         }
         check_format(url, format, reader, max_format)?;
+        let begun = snapshot.is_some();
         let mut store = PgStore {
             client,
             url: url.clone(),
-            read_open: false,
+            read_open: begun,
+            snapshot,
+            opened: begun,
+            continuable: false,
             relaxed: Cell::new(false),
         };
         if schema < SCHEMA_VERSION as i64 {
+            store.end_read()?;
             let mut tx = store.client.transaction()?;
             lock_vault(&mut tx, &url.vault)?;
             let (now, _, _) = read_versions_tx(&mut tx)?;
@@ -625,6 +848,9 @@ impl PgStore {
             client,
             url: url.clone(),
             read_open: false,
+            snapshot: None,
+            opened: false,
+            continuable: false,
             relaxed: Cell::new(false),
         }))
     }
@@ -632,6 +858,48 @@ impl PgStore {
     /// Where this store is, for messages (no password).
     pub fn shown(&self) -> String {
         self.url.shown()
+    }
+
+    /// The open read transaction is no longer to be continued.
+    fn forget_read(&mut self) {
+        self.read_open = false;
+        self.snapshot = None;
+        self.opened = false;
+        self.continuable = false;
+    }
+
+    /// One read: on the open read transaction when `continued` (and its
+    /// prefetched rows), else on a new snapshot.
+    fn read_in<T>(
+        &mut self,
+        continued: bool,
+        f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        let continued = continued && self.read_open;
+        let prefetch = self.snapshot.take();
+        let tx = PgTx::new(&mut self.client, continued, !continued && self.read_open);
+        if continued {
+            *tx.prefetch.borrow_mut() = prefetch;
+        }
+        let out = f(&tx);
+        let (begun, wrote) = (tx.begun.get(), tx.wrote.get());
+        let failed = tx.failed.borrow().is_some();
+        let prefetch = tx.prefetch.into_inner();
+        self.opened = false;
+        if wrote {
+            self.client
+                .batch_execute("ROLLBACK")
+                .map_err(StoreError::from)?;
+            self.forget_read();
+        } else if begun {
+            // Ended with the next transaction's first batch: a snapshot
+            // that changed nothing has nothing to undo, and the round trip
+            // is saved.
+            self.read_open = true;
+            self.snapshot = prefetch;
+            self.continuable = !failed;
+        }
+        out
     }
 }
 
@@ -714,6 +982,26 @@ fn check_format(
     super::check_format(&format!("the {}", url.shown()), format, reader, max_format)
 }
 
+/// The `meta` rows and owners' audit head a write reads with its lock.
+fn locked_rows(msgs: Vec<SimpleQueryMessage>) -> StoreResult<(MetaRows, Option<AuditHead>)> {
+    let mut sets = result_sets(msgs);
+    let (Some(head), Some(meta)) = (sets.pop(), sets.pop()) else {
+        return Err(StoreError::Other("unexpected reply to a batch".to_owned()));
+    };
+    let meta = meta
+        .iter()
+        .map(|r| Ok((text_req(r, 0)?, bytea(r.try_get(1)?)?.unwrap_or_default())))
+        .collect::<StoreResult<_>>()?;
+    let head = match head.first() {
+        Some(r) => Some((
+            int(r, 0)?.max(0) as u64,
+            bytea(r.try_get(1)?)?.unwrap_or_default(),
+        )),
+        None => None,
+    };
+    Ok((meta, head))
+}
+
 impl Backend for PgStore {
     /// `synchronous_commit = off` for the following write transactions: a
     /// server crash may lose the last delivery records, never corrupt
@@ -723,33 +1011,40 @@ impl Backend for PgStore {
         Ok(())
     }
 
+    /// Ends the open read transaction now (before a migration's own, or a
+    /// watch's `LISTEN`, which PostgreSQL applies only outside one).
+    fn end_read(&mut self) -> StoreResult<()> {
+        if self.read_open {
+            self.client.batch_execute("ROLLBACK")?;
+        }
+        self.forget_read();
+        Ok(())
+    }
+
+    /// `LISTEN` on the vault's channel on a connection of its own; writes
+    /// that change values, grants or agents notify it when they commit.
+    fn watch(&self) -> StoreResult<Box<dyn ChangeWatch>> {
+        Ok(Box::new(Listener {
+            client: Some(Listener::listen(&self.url)?),
+            url: self.url.clone(),
+            last: std::time::Instant::now(),
+        }))
+    }
+
     fn read<T>(
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
     ) -> crate::error::Result<T> {
-        let tx = PgTx {
-            client: RefCell::new(&mut self.client),
-            begun: Cell::new(false),
-            end_previous: Cell::new(self.read_open),
-            prefetch: RefCell::new(None),
-            failed: RefCell::new(None),
-            wrote: Cell::new(false),
-        };
-        let out = f(&tx);
-        let (begun, wrote) = (tx.begun.get(), tx.wrote.get());
-        drop(tx);
-        if wrote {
-            self.client
-                .batch_execute("ROLLBACK")
-                .map_err(StoreError::from)?;
-            self.read_open = false;
-        } else if begun {
-            // Ended with the next transaction's first batch: a snapshot
-            // that changed nothing has nothing to undo, and the round trip
-            // is saved.
-            self.read_open = true;
-        }
-        out
+        self.read_in(false, f)
+    }
+
+    /// Continues the snapshot `open` began (with its prefetched rows) or
+    /// the last read's, unless something was written or failed since.
+    fn read_again<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
+    ) -> crate::error::Result<T> {
+        self.read_in(self.opened || self.continuable, f)
     }
 
     fn write<T>(
@@ -759,8 +1054,12 @@ impl Backend for PgStore {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // With the lock held no other writer can change `meta` or the
+            // audit trail: read both now, in the same round trip, for the
+            // audit entry most writes append.
             let begin = format!(
-                "{}BEGIN ISOLATION LEVEL READ COMMITTED; {}SELECT seq FROM policy_head WHERE id = 1 FOR UPDATE",
+                "{}BEGIN ISOLATION LEVEL READ COMMITTED; {}SELECT seq FROM policy_head WHERE id = 1 FOR UPDATE; \
+                 SELECT key, value FROM meta; SELECT seq, hash FROM audit WHERE chain = {OWNER_CHAIN} ORDER BY seq DESC LIMIT 1",
                 if self.read_open { "ROLLBACK; " } else { "" },
                 if self.relaxed.get() {
                     "SET LOCAL synchronous_commit = off; "
@@ -768,25 +1067,36 @@ impl Backend for PgStore {
                     ""
                 }
             );
-            let started = self.client.simple_query(&begin);
-            self.read_open = false;
-            if let Err(e) = started {
-                let _ = self.client.batch_execute("ROLLBACK");
-                return Err(StoreError::from(e).into());
-            }
-            let tx = PgTx {
-                client: RefCell::new(&mut self.client),
-                begun: Cell::new(true),
-                end_previous: Cell::new(false),
-                prefetch: RefCell::new(None),
-                failed: RefCell::new(None),
-                wrote: Cell::new(false),
+            let started = self
+                .client
+                .simple_query(&begin)
+                .map_err(StoreError::from)
+                .and_then(locked_rows);
+            self.forget_read();
+            let (meta, head) = match started {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = self.client.batch_execute("ROLLBACK");
+                    return Err(e.into());
+                }
             };
+            let tx = PgTx::new(&mut self.client, true, false);
+            *tx.locked_meta.borrow_mut() = Some(meta);
+            *tx.owner_head.borrow_mut() = Some(head);
+            *tx.deferred.borrow_mut() = Some(Vec::new());
             let out = f(&tx);
             let failed = tx.failed.borrow().clone();
+            let notify = tx.policy_changed.get();
+            let mut commit = tx.deferred.take().unwrap_or_default();
             drop(tx);
+            if notify {
+                // Sent in the transaction, so it is delivered exactly
+                // when the change commits.
+                commit.push(NOTIFY.to_owned());
+            }
+            commit.push("COMMIT".to_owned());
             match out {
-                Ok(v) => match self.client.batch_execute("COMMIT") {
+                Ok(v) => match self.client.batch_execute(&commit.join("; ")) {
                     Ok(()) => return Ok(v),
                     Err(e) => {
                         let c = code(&e).cloned();
@@ -824,6 +1134,9 @@ impl Records for PgTx<'_> {
         })? {
             return Ok(v);
         }
+        if let Some(m) = self.locked_meta.borrow().as_ref() {
+            return Ok(m.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()));
+        }
         let rows = self.q(
             "SELECT value FROM meta WHERE key = $1",
             &[(&key, Type::TEXT)],
@@ -835,10 +1148,17 @@ impl Records for PgTx<'_> {
     }
 
     fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        self.policy_changed.set(true);
         self.exec(
             "INSERT INTO meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[(&key, Type::TEXT), (&value, Type::BYTEA)],
         )?;
+        if let Some(m) = self.locked_meta.borrow_mut().as_mut() {
+            match m.iter_mut().find(|(k, _)| k == key) {
+                Some(kv) => kv.1 = value.to_vec(),
+                None => m.push((key.to_owned(), value.to_vec())),
+            }
+        }
         Ok(())
     }
 
@@ -861,6 +1181,7 @@ impl Records for PgTx<'_> {
     }
 
     fn insert_slot(&self, s: &SlotRow) -> StoreResult<i64> {
+        self.policy_changed.set(true);
         self.wrote.set(true);
         let rows = self.q(
             "INSERT INTO slots(kind, kdf, salt, nonce, wrapped, key_check) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -880,6 +1201,7 @@ impl Records for PgTx<'_> {
     }
 
     fn delete_slot(&self, id: i64) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec("DELETE FROM slots WHERE id = $1", &[(&id, Type::INT8)])? > 0)
     }
 
@@ -1013,6 +1335,7 @@ impl Records for PgTx<'_> {
         value: &StoredValue,
         now: &str,
     ) -> StoreResult<()> {
+        self.policy_changed.set(true);
         let v = version as i64;
         let (nonce, ct, plain) = value_columns(value);
         self.exec(
@@ -1037,6 +1360,7 @@ impl Records for PgTx<'_> {
         version: u64,
         value: &StoredValue,
     ) -> StoreResult<()> {
+        self.policy_changed.set(true);
         let v = version as i64;
         let (nonce, ct, plain) = value_columns(value);
         self.exec(
@@ -1054,6 +1378,7 @@ impl Records for PgTx<'_> {
     }
 
     fn upsert_secret(&self, s: &SecretRow) -> StoreResult<()> {
+        self.policy_changed.set(true);
         let v = s.version as i64;
         self.exec(
             "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env) \
@@ -1080,6 +1405,7 @@ impl Records for PgTx<'_> {
     /// their versions from parallel arrays (the versions' foreign key is
     /// deferred, so their order within the statement does not matter).
     fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()> {
+        self.policy_changed.set(true);
         if rows.is_empty() {
             return Ok(());
         }
@@ -1140,6 +1466,7 @@ impl Records for PgTx<'_> {
             &[(&env, Type::TEXT), (&name, Type::TEXT)],
         )?;
         self.wrote.set(true);
+        self.policy_changed.set(true);
         let n: i64 = match rows.first() {
             Some(r) => r.try_get(0)?,
             None => 0,
@@ -1150,6 +1477,7 @@ impl Records for PgTx<'_> {
     /// As on SQLite: the new row first (grants and deliveries have
     /// immediate foreign keys), the old one last.
     fn rename_secret(&self, old: &str, new: &str) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         let p = [
             (&old as &(dyn ToSql + Sync), Type::TEXT),
             (&new, Type::TEXT),
@@ -1202,6 +1530,7 @@ impl Records for PgTx<'_> {
         env: &str,
         now: &str,
     ) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec(
             "INSERT INTO agents(name, description, created, env) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
             &[
@@ -1214,6 +1543,7 @@ impl Records for PgTx<'_> {
     }
 
     fn delete_agent(&self, name: &str) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec("DELETE FROM agents WHERE name = $1", &[(&name, Type::TEXT)])? > 0)
     }
 
@@ -1257,6 +1587,7 @@ impl Records for PgTx<'_> {
     }
 
     fn grant(&self, agent: &str, secret: &str, now: &str) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec(
             "INSERT INTO grants(agent, secret, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             &[
@@ -1268,6 +1599,7 @@ impl Records for PgTx<'_> {
     }
 
     fn revoke(&self, agent: &str, secret: &str) -> StoreResult<bool> {
+        self.policy_changed.set(true);
         Ok(self.exec(
             "DELETE FROM grants WHERE agent = $1 AND secret = $2",
             &[(&agent, Type::TEXT), (&secret, Type::TEXT)],
@@ -1284,7 +1616,7 @@ impl Records for PgTx<'_> {
             .collect()
     }
 
-    /// One statement, one round trip, however many secrets.
+    /// One statement however many secrets, sent with the write's `COMMIT`.
     fn record_delivery(
         &self,
         agent: &str,
@@ -1292,48 +1624,58 @@ impl Records for PgTx<'_> {
         delivered: &[(&str, &str, u64)],
         now: &str,
     ) -> StoreResult<()> {
-        let names: Vec<&str> = delivered.iter().map(|(n, _, _)| *n).collect();
-        let sources: Vec<&str> = delivered.iter().map(|(_, s, _)| *s).collect();
-        let versions: Vec<i64> = delivered.iter().map(|(_, _, v)| *v as i64).collect();
-        self.exec(
+        let names: Vec<String> = delivered.iter().map(|(n, _, _)| lit_text(n)).collect();
+        let sources: Vec<String> = delivered.iter().map(|(_, s, _)| lit_text(s)).collect();
+        let versions: Vec<String> = delivered
+            .iter()
+            .map(|(_, _, v)| (*v as i64).to_string())
+            .collect();
+        let (agent, env, now) = (lit_text(agent), lit_text(env), lit_text(now));
+        self.later(format!(
             "WITH d AS (INSERT INTO deliveries(agent, env, secret, source, version, delivered) \
-             SELECT $1, $5, n, s, v, $4 FROM unnest($2::text[], $6::text[], $3::bigint[]) AS x(n, s, v) \
-             ON CONFLICT (agent, env, secret) DO UPDATE SET source = excluded.source, version = excluded.version, \
-             delivered = excluded.delivered) \
-             UPDATE agents SET last_run = $4 WHERE name = $1",
-            &[
-                (&agent, Type::TEXT),
-                (&names, Type::TEXT_ARRAY),
-                (&versions, Type::INT8_ARRAY),
-                (&now, Type::TEXT),
-                (&env, Type::TEXT),
-                (&sources, Type::TEXT_ARRAY),
-            ],
-        )?;
-        Ok(())
+             SELECT {agent}, {env}, n, s, v, {now} \
+             FROM unnest(ARRAY[{}]::text[], ARRAY[{}]::text[], ARRAY[{}]::bigint[]) AS x(n, s, v) \
+             ON CONFLICT (agent, env, secret) DO UPDATE SET source = excluded.source, \
+             version = excluded.version, delivered = excluded.delivered) \
+             UPDATE agents SET last_run = {now} WHERE name = {agent}",
+            names.join(", "),
+            sources.join(", "),
+            versions.join(", ")
+        ))
     }
 
+    /// Sent with the write's `COMMIT`: a (chain, seq) taken already fails
+    /// the commit, and the write with it.
     fn append_audit(&self, e: &AuditRow) -> StoreResult<()> {
-        let (chain, seq) = (e.chain as i64, e.seq as i64);
-        self.exec(
+        self.later(format!(
             "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                (&chain, Type::INT8),
-                (&seq, Type::INT8),
-                (&e.at, Type::TEXT),
-                (&e.action, Type::TEXT),
-                (&e.subject, Type::TEXT),
-                (&e.host, Type::TEXT),
-                (&e.prev, Type::BYTEA),
-                (&e.hash, Type::BYTEA),
-                (&e.sig, Type::BYTEA),
-            ],
-        )?;
+             VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})",
+            e.chain as i64,
+            e.seq as i64,
+            lit_text(&e.at),
+            lit_text(&e.action),
+            lit_text(&e.subject),
+            lit_text(&e.host),
+            lit_bytes(&e.prev),
+            lit_bytes(&e.hash),
+            lit_bytes(&e.sig),
+        ))?;
+        if e.chain == OWNER_CHAIN {
+            if let Some(h) = self.owner_head.borrow_mut().as_mut() {
+                if h.as_ref().is_none_or(|(seq, _)| e.seq > *seq) {
+                    *h = Some((e.seq, e.hash.clone()));
+                }
+            }
+        }
         Ok(())
     }
 
     fn audit_head(&self, chain: u64) -> StoreResult<Option<(u64, Vec<u8>)>> {
+        if chain == OWNER_CHAIN {
+            if let Some(h) = self.owner_head.borrow().as_ref() {
+                return Ok(h.clone());
+            }
+        }
         let chain = chain as i64;
         self.q(
             "SELECT seq, hash FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1",
@@ -1386,6 +1728,16 @@ impl Records for PgTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_carry_values_as_hex_digits_only() {
+        assert_eq!(hex(&[0, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(lit_bytes(b""), "decode('', 'hex')");
+        assert_eq!(
+            lit_text("a'b\\"),
+            "convert_from(decode('6127625c', 'hex'), 'UTF8')"
+        );
+    }
 
     #[test]
     fn bytea_text_decodes() {

@@ -13,8 +13,9 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, AuditFilter, AuditRow, Backend, DeliveryRow, NewVault, Records, SecretRow,
-    SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
+    AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, NewVault,
+    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow,
+    BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -475,6 +476,35 @@ impl Backend for SqliteStore {
         Ok(())
     }
 
+    /// `PRAGMA data_version` on a read connection of its own: it moves when
+    /// any other connection (this store's included) commits, and never for
+    /// the connection's own commits, which it makes none of.
+    fn watch(&self) -> StoreResult<Box<dyn ChangeWatch>> {
+        let real = self
+            .conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .ok_or_else(|| {
+                StoreError::Other("the vault database has no file to watch".to_owned())
+            })?;
+        let conn = match &self.read_only {
+            Some(_) => connect_read_only(&real)?,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &real,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+                )?;
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                conn
+            }
+        };
+        let last = data_version(&conn)?;
+        Ok(Box::new(DataVersion { conn, last }))
+    }
+
     fn read<T>(
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> crate::error::Result<T>,
@@ -505,6 +535,37 @@ impl Backend for SqliteStore {
         let out = f(&SqliteTx { tx: &tx })?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
+    }
+}
+
+/// How often [`DataVersion`] asks: a check costs microseconds (FLEET §4.2).
+const DATA_VERSION_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The SQLite change check: a connection that only reads `PRAGMA data_version`.
+struct DataVersion {
+    conn: Connection,
+    last: i64,
+}
+
+fn data_version(conn: &Connection) -> StoreResult<i64> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
+impl ChangeWatch for DataVersion {
+    fn wait(&mut self, timeout: std::time::Duration) -> StoreResult<bool> {
+        let end = std::time::Instant::now() + timeout;
+        loop {
+            let now = data_version(&self.conn)?;
+            if now != self.last {
+                self.last = now;
+                return Ok(true);
+            }
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            std::thread::sleep(DATA_VERSION_POLL.min(left));
+        }
     }
 }
 
