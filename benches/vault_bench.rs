@@ -23,7 +23,8 @@
 //! Knobs:
 //! - `BENCH_ONLY=group,...` runs a subset. Groups: `startup` (true, floor,
 //!   peers, run, masked run, get), `import`, `list`, `masking`, `rss`,
-//!   `scale`.
+//!   `scale`, `format2` (owner run and get on a format-2 copy of the
+//!   100-secret vault vs format 1).
 //! - `BENCH_RUNS` (default 200) rounds of the start-up group.
 //! - `BENCH_SCALE_RUNS` (default 31) rounds of each 100 vs 100,000 pair.
 //! - `BENCH_SCALE_N` (default 100000) size of the large vault.
@@ -50,7 +51,7 @@ type Peer = (&'static str, Option<PathBuf>, Option<Vec<String>>);
 
 /// What `BENCH_ONLY` selects from.
 const GROUPS: &[&str] = &[
-    "startup", "import", "list", "masking", "rss", "scale", "postgres",
+    "startup", "import", "list", "masking", "rss", "scale", "postgres", "format2",
 ];
 
 /// Peers of DESIGN §5b, by the executable name looked up on PATH.
@@ -602,6 +603,44 @@ fn main() {
                     .target("< 100 ms", t < Duration::from_millis(100)),
             );
         }
+    }
+    // Format 2 for owners: the same 100 secrets after `vault upgrade`
+    // (a data key per version, unwrapped with RWK before each value opens),
+    // in the same interleaved rounds as format 1.
+    if only.wants("format2") {
+        let f2 = root.join("small-format2");
+        let key = small.join("vault.key");
+        std::fs::create_dir_all(&f2).unwrap();
+        std::fs::copy(small.join("vault.db"), f2.join("vault.db")).unwrap();
+        std::fs::copy(&key, f2.join("vault.key")).unwrap();
+        let mut up = b.vault(&f2);
+        up.arg("upgrade");
+        assert!(up.status().unwrap().success(), "vault upgrade failed");
+        let run_in = |dir: &Path| {
+            let mut c = b.vault(dir);
+            c.args(["run", "--no-masking", "--"]).arg(&true_bin);
+            c
+        };
+        let get_in = |dir: &Path| {
+            let mut c = b.vault(dir);
+            c.args(["get", "SECRET_000042", "--reveal"]);
+            c
+        };
+        let (r1, r2) = (|| run_in(&small), || run_in(&f2));
+        let (g1, g2) = (|| get_in(&small), || get_in(&f2));
+        let m = rounds(runs.min(101), &[&r1, &r2, &g1, &g2]);
+        rows.push(row("run, 100 secrets, format 1 (owner)", ms(m[0])).x(m[0], t_true));
+        rows.push(
+            row("run, 100 secrets, format 2 (owner)", ms(m[1]))
+                .x(m[1], t_true)
+                .base(format!("format 1: {}", ms(m[0]))),
+        );
+        rows.push(row("get --reveal, format 1 (owner)", ms(m[2])).x(m[2], t_true));
+        rows.push(
+            row("get --reveal, format 2 (owner)", ms(m[3]))
+                .x(m[3], t_true)
+                .base(format!("format 1: {}", ms(m[2]))),
+        );
     }
     if only.wants("list") {
         let lists: Vec<Duration> = (0..21)

@@ -48,6 +48,8 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
+            cand upgrade 'Convert the vault to format 2 (a data key per version; needed for agent keys)'
+            cand info 'Show the vault''s id, format, engine, schema and root fingerprint (no key needed)'
             cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
             cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
@@ -435,6 +437,21 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vault;upgrade'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;info'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'vault;unlock'= {
             cand --for 'How long the vault stays unlocked (30s, 15m, 2h; at most 24h)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
@@ -487,6 +504,8 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand keys 'Manage the key slots that unlock the vault (key files, passphrases)'
             cand passwd 'Change the vault passphrase'
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
+            cand upgrade 'Convert the vault to format 2 (a data key per version; needed for agent keys)'
+            cand info 'Show the vault''s id, format, engine, schema and root fingerprint (no key needed)'
             cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
             cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
@@ -566,6 +585,10 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;passwd'= {
         }
         &'vault;help;rekey'= {
+        }
+        &'vault;help;upgrade'= {
+        }
+        &'vault;help;info'= {
         }
         &'vault;help;unlock'= {
         }

@@ -109,6 +109,8 @@ fn real_main() -> ExitCode {
         Command::Keys(a) => commands::keys::keys(&ctx, a),
         Command::Passwd(a) => commands::keys::passwd(&ctx, a),
         Command::Rekey(a) => commands::keys::rekey(&ctx, a),
+        Command::Upgrade(a) => commands::keys::upgrade(&ctx, a),
+        Command::Info(a) => commands::keys::info(&ctx, a),
         Command::Unlock(a) => commands::unlock::unlock(&ctx, a),
         Command::Lock(_) => commands::unlock::lock(&ctx),
         Command::Completions(a) => commands::docs::completions(a),

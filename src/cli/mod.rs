@@ -107,6 +107,8 @@ pub enum Command {
     Keys(KeysCommand),
     Passwd(PasswdArgs),
     Rekey(RekeyArgs),
+    Upgrade(UpgradeArgs),
+    Info(InfoArgs),
     Unlock(UnlockArgs),
     Lock(LockArgs),
     Completions(CompletionsArgs),
@@ -967,6 +969,37 @@ new key, so copies of the old key file (and an old VAULT_KEY) stop working
 --passphrase-file or the prompt), a key-file slot the key file or VAULT_KEY;
 remove a slot whose key you do not have first. Values are unchanged.")]
 pub struct RekeyArgs {}
+
+/// Convert the vault to format 2 (a data key per version; needed for agent keys)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault upgrade                             # once; then `vault info` shows format 2
+
+One transaction: the vault's root keys are made and sealed under the master key,
+and every stored version of every secret is sealed again under a fresh data key
+of its own. Values, versions, variables, grants, environment pins, delivery
+records and the audit trail stay as they were. A vault already in format 2 is
+left alone (exit 4). Vault releases that read only format 1 cannot open an
+upgraded vault: upgrade every machine that uses it first. Back up first
+(`vault backup FILE`) if you want a way back.")]
+pub struct UpgradeArgs {}
+
+/// Show the vault's id, format, engine, schema and root fingerprint (no key needed)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault info
+  vault info --json | jq -r .root_fingerprint     # what `vault agent enroll --root` pins
+
+Reads only public metadata: no key, no passphrase. The root fingerprint
+(format 2 only, `vault-root:SHA256:<hex>`) identifies the key that signs what
+each agent receives; compare it with what an agent's owner was told.")]
+pub struct InfoArgs {
+    /// One JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Unlock a passphrase vault for a while: later commands from this shell do not ask
 #[derive(Debug, Args)]

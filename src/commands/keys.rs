@@ -10,7 +10,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::Ctx;
-use crate::cli::{KeysAddArgs, KeysCommand, PasswdArgs, RekeyArgs};
+use crate::cli::{InfoArgs, KeysAddArgs, KeysCommand, PasswdArgs, RekeyArgs, UpgradeArgs};
 use crate::error::{Error, Result};
 use crate::ui::{self, say};
 use crate::vault::Vault;
@@ -128,11 +128,18 @@ pub fn rekey(ctx: &Ctx, _args: &RekeyArgs) -> Result<()> {
             .map(Some)
     };
     let done = vault.rekey(&ctx.keys, &mut ask)?;
-    say!(
-        "rekeyed: a new master key; {} sealed value version(s) resealed and {} key slot(s) wrapped again, in one transaction",
-        done.versions,
-        done.slots
-    );
+    if vault.format() >= 2 {
+        say!(
+            "rekeyed: a new master key; the root keys sealed again under it (values, data keys and the root fingerprint unchanged) and {} key slot(s) wrapped again, in one transaction",
+            done.slots
+        );
+    } else {
+        say!(
+            "rekeyed: a new master key; {} sealed value version(s) resealed and {} key slot(s) wrapped again, in one transaction",
+            done.versions,
+            done.slots
+        );
+    }
     if let Some(f) = &done.key_file {
         say!(
             "the new key is in {}: back it up now; copies of the old key file no longer open the vault",
@@ -144,6 +151,42 @@ pub fn rekey(ctx: &Ctx, _args: &RekeyArgs) -> Result<()> {
                 f.display()
             );
         }
+    }
+    Ok(())
+}
+
+pub fn upgrade(ctx: &Ctx, _args: &UpgradeArgs) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let done = vault.upgrade(&ctx.keys)?;
+    say!(
+        "upgraded to format 2: {} sealed value version(s) now each under a data key of their own, in one transaction",
+        done.versions
+    );
+    say!("root fingerprint: {}", done.fingerprint);
+    Ok(())
+}
+
+pub fn info(ctx: &Ctx, args: &InfoArgs) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let i = vault.info()?;
+    if args.json {
+        return ui::print_json(&json!({
+            "vault_id": i.vault_id,
+            "format": i.format,
+            "backend": i.backend,
+            "location": i.location,
+            "schema": i.schema,
+            "root_fingerprint": i.root_fingerprint,
+        }));
+    }
+    say!("vault id:         {}", i.vault_id);
+    say!("location:         {}", i.location);
+    say!("backend:          {}", i.backend);
+    say!("schema:           {}", i.schema);
+    say!("format:           {}", i.format);
+    match &i.root_fingerprint {
+        Some(f) => say!("root fingerprint: {f}"),
+        None => say!("root fingerprint: none (format 1; `vault upgrade` makes the root keys agent keys need)"),
     }
     Ok(())
 }

@@ -91,6 +91,26 @@ pub fn meta_round_trips_and_overwrites(e: &impl Engine) {
     assert_eq!(s.read(|tx| Ok(tx.meta("no-such-key")?)).unwrap(), None);
 }
 
+/// `set_format` writes what the open-time format check reads: rewritten as
+/// 1, another connection (which reads format 1 only) still opens; as 2,
+/// `meta` reads it back as decimal text like every integer.
+pub fn set_format_is_what_open_checks(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| Ok(tx.set_format(1)?)).unwrap();
+    let mut other = e.connect();
+    let f = other.read(|tx| Ok(tx.meta("format")?)).unwrap();
+    assert_eq!(f.as_deref(), Some(&b"1"[..]));
+    s.write(|tx| Ok(tx.set_format(2)?)).unwrap();
+    let f = s.read(|tx| Ok(tx.meta("format")?)).unwrap();
+    assert_eq!(f.as_deref(), Some(&b"2"[..]));
+}
+
+/// A fresh vault is at the engine's current schema version (3: environments).
+pub fn schema_version_is_the_current_one(e: &impl Engine) {
+    let mut s = e.fresh();
+    assert_eq!(s.read(|tx| Ok(tx.schema_version()?)).unwrap(), 3);
+}
+
 pub fn versions_are_kept_and_the_current_one_is_served(e: &impl Engine) {
     let mut s = e.fresh();
     for tag in 1..=3 {
@@ -875,6 +895,14 @@ macro_rules! contract_suite {
             #[test]
             fn meta_round_trips_and_overwrites() {
                 super::with($engine, super::meta_round_trips_and_overwrites)
+            }
+            #[test]
+            fn set_format_is_what_open_checks() {
+                super::with($engine, super::set_format_is_what_open_checks)
+            }
+            #[test]
+            fn schema_version_is_the_current_one() {
+                super::with($engine, super::schema_version_is_the_current_one)
             }
             #[test]
             fn versions_are_kept_and_the_current_one_is_served() {

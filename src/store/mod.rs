@@ -210,6 +210,11 @@ pub trait Records {
     /// A `meta` value as bytes (integers as their decimal text).
     fn meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
     fn set_meta(&self, key: &str, value: &[u8]) -> StoreResult<()>;
+    /// Set `meta.format`, stored the way the engine's open-time check reads
+    /// it (an INTEGER on SQLite, decimal text on PostgreSQL).
+    fn set_format(&self, format: u32) -> StoreResult<()>;
+    /// The schema version the vault's tables are at (`vault info`).
+    fn schema_version(&self) -> StoreResult<u32>;
     /// Key slots, oldest first.
     fn slots(&self) -> StoreResult<Vec<SlotRow>>;
     /// Add a key slot (its `id` is ignored); returns the new slot's id.

@@ -314,7 +314,13 @@ impl Vault {
         };
         // Another rekey may have finished while this one waited for the
         // lock: start from the slots as they are now.
-        self.slots = self.read(|tx, _| Ok(tx.slots()?))?;
+        // The root keys too: a rekey that committed meanwhile sealed them
+        // under its new master key, which is what unlocks from now on.
+        let (slots, root_blob) = self.read(|tx, _| Ok((tx.slots()?, tx.meta("root_keys")?)))?;
+        self.slots = slots;
+        if self.crypt.root_blob.is_some() {
+            self.crypt.root_blob = root_blob;
+        }
         self.crypt.keys = None;
         self.unlocked_by = None;
         self.kek = None;
@@ -410,9 +416,23 @@ impl Vault {
             }
         }
         let old_ids: Vec<i64> = self.slots.iter().map(|s| s.id).collect();
+        // Format 2: the root keys (and so every data key wrap, the agents'
+        // keyrings and the root fingerprint) stay; only their blob is sealed
+        // again under the new master key. Format 1: every value is resealed.
+        let (new_root_blob, new_root) = match &self.crypt.root_blob {
+            Some(blob) => {
+                let root = crypto::v2::RootKeys::open(&self.crypt.keys()?.master, &vault_id, blob)
+                    .map_err(|e| e.into_error("the vault's root keys (meta.root_keys)"))?;
+                (Some(root.seal(&master, &vault_id)?), Some(root))
+            }
+            None => (None, None),
+        };
+        let mut new_keys = Keys::derive(master, &vault_id, None)?;
+        new_keys.root = new_root;
         let new_crypt = Crypt {
             vault_id: vault_id.clone(),
-            keys: Some(Keys::derive(master, &vault_id)?),
+            root_blob: new_root_blob,
+            keys: Some(new_keys),
         };
         // 1. The new key on disk first, beside the key file.
         let pending = pending_path(&self.paths.key_file);
@@ -444,7 +464,14 @@ impl Vault {
                 );
             }
             let mut count = 0;
-            for name in tx.secret_names()? {
+            if let Some(blob) = &new_crypt.root_blob {
+                tx.set_meta("root_keys", blob)?;
+            }
+            let names = match crypt.format() {
+                1 => tx.secret_names()?,
+                _ => Vec::new(),
+            };
+            for name in names {
                 for env in tx.secret_envs(&name)? {
                     for (version, stored) in tx.versions(&env, &name)? {
                         if let StoredValue::Sealed { .. } = stored {

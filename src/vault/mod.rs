@@ -29,6 +29,7 @@ mod rules;
 mod run;
 mod secrets;
 mod unlock;
+mod upgrade;
 
 use agents::check_provider_rule;
 pub use agents::{GrantRequest, Receipt};
@@ -167,7 +168,7 @@ impl Vault {
     /// Open an existing vault; a missing one is "not found" (exit 3).
     pub fn open(paths: &Paths) -> Result<Vault> {
         let mut store = if let Some(url) = &paths.database {
-            Store::open_at(&paths.db, Some(url), crate::crypto::FORMAT_VERSION)?
+            Store::open_at(&paths.db, Some(url), crate::crypto::v2::FORMAT_VERSION)?
         } else {
             if !paths.db.exists() {
                 // A dangling symlink "does not exist" either: name it.
@@ -177,13 +178,20 @@ impl Vault {
             paths::check_dir_safe(&paths.dir)?;
             // SQLite refuses links (NOFOLLOW) with a vague message; find out
             // which file is odd only then, off the hot path of `vault run`.
-            Store::open_at(&paths.db, None, crate::crypto::FORMAT_VERSION)
+            Store::open_at(&paths.db, None, crate::crypto::v2::FORMAT_VERSION)
                 .map_err(|e| paths::check_db_files(&paths.db).err().unwrap_or(e.into()))?
         };
         // One read for both: every unlock needs the slots, and each
         // transaction costs a round of WAL-index locking. On PostgreSQL it
         // continues the snapshot opening began, whose batch fetched them.
-        let (vault_id, slots) = store.read_again(|tx| Ok((tx.vault_id()?, tx.slots()?)))?;
+        let (vault_id, slots, format, root_blob) = store.read_again(|tx| {
+            Ok((
+                tx.vault_id()?,
+                tx.slots()?,
+                tx.meta("format")?,
+                tx.meta("root_keys")?,
+            ))
+        })?;
         // The id is part of every key check: a damaged one would read as
         // "wrong key" (5) when the database is what changed (6).
         if vault_id.len() != crypto::VAULT_ID_LEN {
@@ -195,6 +203,24 @@ impl Vault {
             ))
             .hint("the database was damaged or edited; restore it from a backup"));
         }
+        let format = format
+            .and_then(|f| String::from_utf8_lossy(&f).trim().parse::<u32>().ok())
+            .unwrap_or(crypto::FORMAT_VERSION);
+        // Format 2 is exactly "the root keys are there": a vault that says
+        // one and holds the other was edited (a downgrade would leave every
+        // value unreadable, an upgrade by hand has no keys to open).
+        let root_blob = match (format, root_blob) {
+            (crypto::v2::FORMAT_VERSION, Some(b)) => Some(b),
+            (crypto::FORMAT_VERSION, None) => None,
+            (f, b) => {
+                return Err(Error::integrity(format!(
+                    "the vault at {} says format {f} but {} root keys: its metadata was changed outside vault",
+                    paths.location(),
+                    if b.is_some() { "holds" } else { "has no" }
+                ))
+                .hint("restore the vault database from a backup"))
+            }
+        };
         Ok(Vault {
             store,
             paths: paths.clone(),
@@ -203,6 +229,7 @@ impl Vault {
             kek: None,
             crypt: Crypt {
                 vault_id,
+                root_blob,
                 keys: None,
             },
         })
@@ -360,7 +387,7 @@ impl Vault {
                 }
             };
             let created = now();
-            let keys = Keys::derive(master, &vault_id)?;
+            let keys = Keys::derive(master, &vault_id, None)?;
             let policy_tag = keys.policy.tag(&policy_message(&[], &[], &[]));
             let store = Store::create_at(
                 &paths.db,
@@ -384,6 +411,7 @@ impl Vault {
                     kek: None,
                     crypt: Crypt {
                         vault_id: vault_id.clone(),
+                        root_blob: None,
                         keys: Some(keys),
                     },
                 },
@@ -416,6 +444,7 @@ impl Vault {
             ..
         } = self;
         store.write(|tx| {
+            crypt.check_format(tx)?;
             if let Err(e) = crypt.verify_policy(tx) {
                 // A rekey that committed after this process unlocked changed
                 // the master key: the policy does not verify under the old

@@ -6,6 +6,7 @@
 
 use zeroize::Zeroizing;
 
+use crate::crypto::v2::{self, RootKeys};
 use crate::crypto::{MasterKey, PolicyKey, ValueKey};
 use crate::error::{Error, Result};
 use crate::model::{Kind, SecretValue};
@@ -23,6 +24,9 @@ pub struct Snapshot {
 
 pub struct Crypt {
     pub(super) vault_id: Vec<u8>,
+    /// `meta.root_keys` as read when the vault was opened: present exactly
+    /// when the vault is in format 2 (docs/FORMAT.md §14).
+    pub(super) root_blob: Option<Vec<u8>>,
     pub(super) keys: Option<Keys>,
 }
 
@@ -31,16 +35,96 @@ pub(super) struct Keys {
     pub(super) master: MasterKey,
     pub(super) value: ValueKey,
     pub(super) policy: PolicyKey,
+    /// Format 2: the root keys opened from `meta.root_keys` with M. Values
+    /// are then sealed under a fresh data key per version, wrapped with RWK.
+    pub(super) root: Option<RootKeys>,
 }
 
 impl Keys {
-    pub(super) fn derive(master: MasterKey, vault_id: &[u8]) -> Result<Keys> {
+    /// The keys of M; in format 2 (`root_blob` given) also the root keys,
+    /// whose blob M must open (any failure is damage: exit 6).
+    pub(super) fn derive(
+        master: MasterKey,
+        vault_id: &[u8],
+        root_blob: Option<&[u8]>,
+    ) -> Result<Keys> {
+        let root = match root_blob {
+            Some(blob) => Some(
+                RootKeys::open(&master, vault_id, blob)
+                    .map_err(|e| e.into_error("the vault's root keys (meta.root_keys)"))?,
+            ),
+            None => None,
+        };
         Ok(Keys {
             value: ValueKey::derive(&master, vault_id)?,
             policy: PolicyKey::derive(&master, vault_id),
             master,
+            root,
         })
     }
+}
+
+/// Length of a format-2 `versions.nonce`: the value's nonce (12) followed by
+/// the root wrap of its data key (60), docs/FORMAT.md §11.1.
+pub(super) const V2_NONCE_COLUMN_LEN: usize = crate::crypto::NONCE_LEN + v2::SYM_WRAP_LEN;
+
+/// Seal `value` under a fresh data key wrapped with `root`'s RWK: the
+/// stored form of format 2 (value nonce || root wrap in `nonce`, §11.1).
+pub(super) fn seal_v2(
+    root: &RootKeys,
+    vault_id: &[u8],
+    env: &str,
+    name: &str,
+    version: u64,
+    plaintext: &[u8],
+) -> Result<StoredValue> {
+    let slot = v2::Slot {
+        vault_id,
+        env,
+        name,
+        version,
+    };
+    let dek = v2::DataKey::generate()?;
+    let sealed = dek.seal_value(&slot, plaintext)?;
+    let wrap = root.rwk.wrap(&slot, &dek)?;
+    let mut nonce = sealed.nonce;
+    nonce.extend_from_slice(&wrap);
+    Ok(StoredValue::Sealed {
+        nonce,
+        ciphertext: sealed.ciphertext,
+    })
+}
+
+/// Open a format-2 stored value with the root keys (RWK, then the DEK).
+fn open_v2(
+    root: &RootKeys,
+    vault_id: &[u8],
+    env: &str,
+    name: &str,
+    version: u64,
+    nonce: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
+    let what = || format!("{name} (version {version})");
+    let damaged = |e: v2::OpenError| e.into_error(&what());
+    if nonce.len() != V2_NONCE_COLUMN_LEN {
+        return Err(Error::integrity(format!(
+            "{} is not stored in format 2 (its nonce column has {} bytes), but the vault is in format 2: it was changed outside vault",
+            what(),
+            nonce.len()
+        ))
+        .hint("restore the vault database from a backup"));
+    }
+    let (value_nonce, wrap) = nonce.split_at(crate::crypto::NONCE_LEN);
+    let slot = v2::Slot {
+        vault_id,
+        env,
+        name,
+        version,
+    };
+    let dek = root.rwk.unwrap(&slot, wrap).map_err(damaged)?;
+    dek.open_value(&slot, value_nonce, ciphertext)
+        .map_err(damaged)
 }
 
 /// The canonical byte string the policy tag authenticates: every secret
@@ -129,6 +213,7 @@ impl Crypt {
         pins: &[(String, String)],
     ) -> Result<()> {
         let keys = self.keys()?;
+        self.check_format(tx)?;
         // The kind is authenticated by the tag; the form of the stored value
         // must match it. vault seals every version of a secret, so plain text
         // under a secret was put there to be read as the value (exit 6).
@@ -156,6 +241,23 @@ impl Crypt {
         }
     }
 
+    /// The vault is still in the format this process opened it in: a
+    /// `vault upgrade` that committed since must not meet values sealed, or
+    /// opened, the format-1 way (and the reverse cannot happen).
+    pub fn check_format(&self, tx: &Tx<'_>) -> Result<()> {
+        let stored = tx
+            .meta("format")?
+            .and_then(|f| String::from_utf8_lossy(&f).trim().parse::<u32>().ok());
+        if stored == Some(self.format()) {
+            return Ok(());
+        }
+        Err(Error::conflict(format!(
+            "the vault was upgraded to format {} while this command ran; nothing was changed",
+            stored.map_or_else(|| "?".to_owned(), |f| f.to_string())
+        ))
+        .hint("run the command again"))
+    }
+
     /// Recompute and store the policy tag (inside the caller's write transaction).
     pub fn seal_policy(&self, tx: &Tx<'_>) -> Result<()> {
         let rows = tx.policy_rows()?;
@@ -180,6 +282,15 @@ impl Crypt {
         Ok(tx.set_meta("policy_tag", &tag)?)
     }
 
+    /// The on-disk format this vault is in (1, or 2 once upgraded).
+    pub fn format(&self) -> u32 {
+        if self.root_blob.is_some() {
+            v2::FORMAT_VERSION
+        } else {
+            crate::crypto::FORMAT_VERSION
+        }
+    }
+
     pub(super) fn keys(&self) -> Result<&Keys> {
         self.keys
             .as_ref()
@@ -200,10 +311,11 @@ impl Crypt {
                 value.as_str().to_owned(),
             ))),
             Kind::Secret => {
-                let s = self
-                    .keys()?
-                    .value
-                    .seal_in(env, name, version, value.as_bytes())?;
+                let keys = self.keys()?;
+                if let Some(root) = &keys.root {
+                    return seal_v2(root, &self.vault_id, env, name, version, value.as_bytes());
+                }
+                let s = keys.value.seal_in(env, name, version, value.as_bytes())?;
                 Ok(StoredValue::Sealed {
                     nonce: s.nonce,
                     ciphertext: s.ciphertext,
@@ -223,10 +335,13 @@ impl Crypt {
         match stored {
             StoredValue::Plain(p) => SecretValue::new(p.clone()),
             StoredValue::Sealed { nonce, ciphertext } => {
-                let plain = self
-                    .keys()?
-                    .value
-                    .open_in(env, name, version, nonce, ciphertext)?;
+                let keys = self.keys()?;
+                let plain = match &keys.root {
+                    Some(root) => {
+                        open_v2(root, &self.vault_id, env, name, version, nonce, ciphertext)?
+                    }
+                    None => keys.value.open_in(env, name, version, nonce, ciphertext)?,
+                };
                 SecretValue::from_bytes(plain).map_err(|_| {
                     Error::integrity(format!("{name} (version {version}) decrypted to something that is not a valid value"))
                 })

@@ -240,7 +240,11 @@ impl Vault {
             ))
             .hint("set VAULT_KEY or VAULT_KEY_FILE, or restore vault.key from your backup"));
         };
-        self.crypt.keys = Some(Keys::derive(master, &self.crypt.vault_id)?);
+        self.crypt.keys = Some(Keys::derive(
+            master,
+            &self.crypt.vault_id,
+            self.crypt.root_blob.as_deref(),
+        )?);
         self.unlocked_by = Some(slot_id);
         self.kek = kek;
         Ok(())
@@ -279,7 +283,11 @@ impl Vault {
             let Some((master, id, kek)) = self.open_kept(&slots) else {
                 return Ok(false);
             };
-            self.crypt.keys = Some(Keys::derive(master, &self.crypt.vault_id)?);
+            self.crypt.keys = Some(Keys::derive(
+                master,
+                &self.crypt.vault_id,
+                self.crypt.root_blob.as_deref(),
+            )?);
             self.unlocked_by = Some(id);
             self.kek = Some(kek);
             return Ok(true);

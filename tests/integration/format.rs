@@ -21,7 +21,7 @@ fn newer_format_is_refused_naming_the_release_that_reads_it() {
         return;
     }
     let env = vault_with_secret();
-    env.sql("UPDATE meta SET value = 2 WHERE key = 'format'; INSERT INTO meta(key, value) VALUES ('reader', '0.9.0');");
+    env.sql("UPDATE meta SET value = 3 WHERE key = 'format'; INSERT INTO meta(key, value) VALUES ('reader', '0.9.0');");
     settle(&env);
     let before = env.all_vault_bytes();
     for args in [
@@ -34,8 +34,8 @@ fn newer_format_is_refused_naming_the_release_that_reads_it() {
         let code = if args[0] == "run" { 125 } else { 1 };
         assert_code_no_leak(&o, code, &["format-probe-value-1234"]);
         let err = stderr(&o);
-        assert!(err.contains("vault format 2"), "{err}");
-        assert!(err.contains("reads format 1"), "{err}");
+        assert!(err.contains("vault format 3"), "{err}");
+        assert!(err.contains("reads format 2"), "{err}");
         assert!(err.contains("vault 0.9.0 or newer"), "{err}");
     }
     assert_eq!(

@@ -14,6 +14,7 @@ mod docs;
 mod environments;
 mod files;
 mod format;
+mod format2;
 mod hardening;
 mod import_export;
 mod masking;

@@ -23,6 +23,18 @@ pub struct Env {
     pub tmp: TempDir,
     /// The PostgreSQL schema holding this test's vault (postgres backend).
     pub pg_schema: Option<String>,
+    /// `VAULT_TEST_FORMAT=2`: the vault was upgraded (or the attempt made).
+    upgraded: std::sync::atomic::AtomicBool,
+}
+
+/// `VAULT_TEST_FORMAT=2` runs every test on a format-2 vault: the harness
+/// runs `vault upgrade` on the test's vault as soon as it exists, before the
+/// next command it builds (so right after the `init` or first write).
+pub fn test_format() -> u32 {
+    match std::env::var("VAULT_TEST_FORMAT").as_deref() {
+        Ok("2") => 2,
+        _ => 1,
+    }
 }
 
 pub fn pg_base_url() -> String {
@@ -97,6 +109,7 @@ impl Env {
         Env {
             tmp: tempfile::tempdir().expect("tempdir"),
             pg_schema,
+            upgraded: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -120,7 +133,7 @@ impl Env {
                 )
                 .expect("query")
                 .get(0),
-            None => self.db().exists(),
+            None => self.dir().join("vault.db").exists(),
         }
     }
 
@@ -133,7 +146,10 @@ impl Env {
         self.root().join("vault")
     }
 
+    /// The database file (under `VAULT_TEST_FORMAT=2`, upgraded first if
+    /// it exists, so what a test reads or keeps is the format-2 file).
     pub fn db(&self) -> PathBuf {
+        self.upgrade_if_asked();
         self.dir().join("vault.db")
     }
 
@@ -146,9 +162,40 @@ impl Env {
         Command::from_std(self.std_cmd(VAULT_BIN))
     }
 
+    /// Leave this test's vault in the format its test makes (for tests of
+    /// format 1 itself and of `vault upgrade`).
+    pub fn keep_format(&self) {
+        self.upgraded
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Under `VAULT_TEST_FORMAT=2`, upgrade the vault once it exists. A vault
+    /// the harness cannot unlock on its own (a passphrase vault) stays in
+    /// format 1, and says so on stderr.
+    pub fn upgrade_if_asked(&self) {
+        use std::sync::atomic::Ordering;
+        if test_format() < 2 || self.upgraded.load(Ordering::Relaxed) || !self.vault_exists() {
+            return;
+        }
+        self.upgraded.store(true, Ordering::Relaxed);
+        let out = self
+            .std_cmd(VAULT_BIN)
+            .arg("upgrade")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run vault upgrade");
+        if !out.status.success() {
+            eprintln!(
+                "VAULT_TEST_FORMAT=2: this test's vault stays in format 1 (upgrade: {})",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+    }
+
     /// A plain std Command for `program` with the same contained environment
     /// (for shells, pipelines and processes a test spawns itself).
     pub fn std_cmd(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        self.upgrade_if_asked();
         let mut c = std::process::Command::new(program);
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -206,6 +253,7 @@ impl Env {
 
     /// Every byte of every file in the vault dir (db, WAL, SHM, key).
     pub fn all_vault_bytes(&self) -> Vec<u8> {
+        self.upgrade_if_asked();
         let mut all = Vec::new();
         if let Ok(rd) = std::fs::read_dir(self.dir()) {
             for e in rd.flatten() {
@@ -220,6 +268,7 @@ impl Env {
     /// Run SQL against the vault database directly (to simulate tampering),
     /// on whichever engine holds it (SQL both engines read the same way).
     pub fn sql(&self, sql: &str) {
+        self.upgrade_if_asked();
         if let Some(schema) = &self.pg_schema {
             let mut c = pg_admin().expect("postgres");
             c.batch_execute(&format!("SET search_path = {schema}; {sql}"))
@@ -232,6 +281,7 @@ impl Env {
 
     /// Run a query returning one integer.
     pub fn sql_i64(&self, sql: &str) -> i64 {
+        self.upgrade_if_asked();
         if let Some(schema) = &self.pg_schema {
             let mut c = pg_admin().expect("postgres");
             c.batch_execute(&format!("SET search_path = {schema}"))

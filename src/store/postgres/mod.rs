@@ -1162,6 +1162,17 @@ impl Records for PgTx<'_> {
         Ok(())
     }
 
+    fn set_format(&self, format: u32) -> StoreResult<()> {
+        self.set_meta("format", format.to_string().as_bytes())
+    }
+
+    fn schema_version(&self) -> StoreResult<u32> {
+        let v = self.meta("schema")?.unwrap_or_default();
+        String::from_utf8_lossy(&v).trim().parse().map_err(|_| {
+            StoreError::Damaged("the vault's schema version (meta.schema) is not a number".into())
+        })
+    }
+
     fn slots(&self) -> StoreResult<Vec<SlotRow>> {
         if let Some(v) = self.with_prefetch(|p| p.slots.clone())? {
             return Ok(v);

@@ -752,6 +752,18 @@ impl Records for SqliteTx<'_> {
         Ok(())
     }
 
+    fn set_format(&self, format: u32) -> StoreResult<()> {
+        self.tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('format', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![i64::from(format)],
+        )?;
+        Ok(())
+    }
+
+    fn schema_version(&self) -> StoreResult<u32> {
+        Ok(self.tx.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
     fn slots(&self) -> StoreResult<Vec<SlotRow>> {
         let mut st = self.tx.prepare_cached(
             "SELECT id, kind, kdf, salt, nonce, wrapped, key_check FROM slots ORDER BY id",

@@ -1,0 +1,242 @@
+//! Format 2 (issue 12): `vault upgrade`, the format-1 fixture vault made by
+//! the released format-1 binary, and owner commands on an upgraded vault.
+//! The fixture's contents are in tests/fixtures/format1/README.md.
+
+use crate::util::{assert_code_no_leak, json, stderr, stdout, Env};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/format1");
+
+/// Every value the fixture README lists: (name, version, value).
+const FIXTURE_VALUES: &[(&str, u64, &str)] = &[
+    ("OPENAI_API_KEY", 1, "sk-fixture-openai-0001"),
+    ("OPENAI_API_KEY", 2, "sk-fixture-openai-0002"),
+    ("API_BASE", 1, "https://api.example.com"),
+    ("SLACK_BOT_TOKEN", 1, "xoxb-fixture-slack-token-abc"),
+    ("STRIPE_KEY", 1, "whsec-fixture-stripe-xyz-123"),
+    ("STRIPE_KEY", 2, "whsec-fixture-stripe-xyz-456"),
+];
+
+/// A test home holding a copy of the fixture vault, kept in format 1 by the
+/// harness (`VAULT_TEST_FORMAT=2` must not upgrade it behind the test).
+fn fixture() -> Env {
+    let env = Env::new();
+    env.keep_format();
+    std::fs::create_dir_all(env.dir()).unwrap();
+    for f in ["vault.db", "vault.key"] {
+        std::fs::copy(format!("{FIXTURE}/{f}"), env.dir().join(f)).unwrap();
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(env.dir(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::set_permissions(env.key_file(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    env
+}
+
+/// Every stored version's value the README lists: each one made current
+/// by `rollback --to N` (which copies it into a new version) and read back.
+/// Run last in a test: it adds versions.
+fn values(env: &Env) -> Vec<(String, u64, String)> {
+    let mut out = Vec::new();
+    for (name, version, _) in FIXTURE_VALUES {
+        env.ok(&["rollback", name, "--to", &version.to_string()]);
+        out.push(((*name).to_owned(), *version, env.reveal(name)));
+    }
+    out.sort();
+    out
+}
+
+/// Everything but values that an owner sees and that the upgrade must not
+/// change: the listing, each agent's delivery states, the histories.
+fn observable(env: &Env) -> Vec<serde_json::Value> {
+    let mut out = vec![json(&env.ok(&["list", "--json"]))];
+    for a in ["support-bot", "billing-bot"] {
+        out.push(json(&env.ok(&["agent", "show", a, "--json"])));
+    }
+    for name in ["OPENAI_API_KEY", "STRIPE_KEY"] {
+        out.push(json(&env.ok(&["history", name, "--json"])));
+    }
+    out
+}
+
+fn expected_values() -> Vec<(String, u64, String)> {
+    let mut v: Vec<_> = FIXTURE_VALUES
+        .iter()
+        .map(|(n, ver, val)| ((*n).to_owned(), *ver, (*val).to_owned()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_format1_fixture_opens_as_is() {
+    if crate::util::sqlite_only("the fixture is a SQLite file") {
+        return;
+    }
+    let env = fixture();
+    let show = stdout(&env.ok(&["agent", "show", "support-bot"]));
+    assert!(show.contains("stale"), "{show}");
+    env.ok(&["audit", "verify"]);
+    assert_eq!(values(&env), expected_values());
+    assert_eq!(
+        env.sql_i64("SELECT value FROM meta WHERE key = 'format'"),
+        1
+    );
+}
+
+#[test]
+fn upgrade_keeps_values_versions_grants_deliveries_and_the_audit_chain() {
+    if crate::util::sqlite_only("the fixture is a SQLite file") {
+        return;
+    }
+    let env = fixture();
+    let before = observable(&env);
+    let out = env.ok(&["upgrade"]);
+    assert!(
+        stdout(&out).contains("vault-root:SHA256:"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        env.sql_i64("SELECT value FROM meta WHERE key = 'format'"),
+        2
+    );
+    // Every sealed version now carries its data key's root wrap (12 + 60).
+    assert_eq!(
+        env.sql_i64(
+            "SELECT count(*) FROM versions WHERE nonce IS NOT NULL AND length(nonce) <> 72"
+        ),
+        0
+    );
+    // The listing, every agent's delivery states and the histories.
+    assert_eq!(before, observable(&env));
+    let v = stdout(&env.ok(&["audit", "verify"]));
+    assert!(v.contains("intact"), "{v}");
+    assert_eq!(values(&env), expected_values());
+    // Twice is refused politely, nothing changed.
+    let again = env.vault(&["upgrade"]).output().unwrap();
+    assert_code_no_leak(&again, 4, &[]);
+    assert!(
+        stderr(&again).contains("already in format 2"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+fn upgraded() -> Env {
+    let env = Env::new();
+    env.keep_format();
+    env.set("SHARED_KEY", "shared-value-0001");
+    env.set("SHARED_KEY", "shared-value-0002");
+    env.ok(&["set", "SHARED_KEY", "--env", "prod", "prod-value-0003"]);
+    env.ok(&["set", "PLAIN_URL", "--variable", "https://plain.example"]);
+    env.ok(&["upgrade"]);
+    env
+}
+
+#[test]
+fn owner_commands_work_on_a_format2_vault() {
+    let env = upgraded();
+    assert_eq!(env.reveal("SHARED_KEY"), "shared-value-0002");
+    let prod = env.ok(&["get", "SHARED_KEY", "--env", "prod", "--reveal"]);
+    assert_eq!(stdout(&prod), "prod-value-0003\n");
+    env.set("NEW_KEY", "new-value-0004");
+    assert_eq!(env.reveal("NEW_KEY"), "new-value-0004");
+    env.ok(&["rollback", "SHARED_KEY", "--to", "1"]);
+    assert_eq!(env.reveal("SHARED_KEY"), "shared-value-0001");
+    env.ok(&["rename", "NEW_KEY", "RENAMED_KEY"]);
+    assert_eq!(env.reveal("RENAMED_KEY"), "new-value-0004");
+    let run = env
+        .vault(&[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "test \"$RENAMED_KEY\" = new-value-0004",
+        ])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&run, 0, &[]);
+    // rekey seals the root keys again under the new master key; values
+    // (and their data keys) are left as they are.
+    env.ok(&["rekey"]);
+    assert_eq!(env.reveal("SHARED_KEY"), "shared-value-0001");
+    assert_eq!(env.reveal("RENAMED_KEY"), "new-value-0004");
+    env.ok(&["delete", "RENAMED_KEY"]);
+    env.ok(&["audit", "verify"]);
+}
+
+#[test]
+fn a_format_edited_by_hand_is_an_integrity_error() {
+    if crate::util::sqlite_only("edits meta with SQLite's typed values") {
+        return;
+    }
+    // Format 1 that claims 2 (no root keys), and format 2 that claims 1.
+    let one = Env::new();
+    one.keep_format();
+    one.set("PROBE_KEY", "probe-value-0001");
+    one.sql("UPDATE meta SET value = 2 WHERE key = 'format';");
+    let o = one
+        .vault(&["get", "PROBE_KEY", "--reveal"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&o, 6, &["probe-value-0001"]);
+    let two = upgraded();
+    two.sql("UPDATE meta SET value = 1 WHERE key = 'format';");
+    let o = two
+        .vault(&["get", "SHARED_KEY", "--reveal"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&o, 6, &["shared-value-0002"]);
+}
+
+#[test]
+fn a_value_moved_to_another_version_fails_authentication() {
+    let env = upgraded();
+    // Version 1's stored bytes (value nonce, root wrap, ciphertext) copied
+    // over version 2: every binding names version 2, so it cannot open.
+    env.sql(
+        "UPDATE versions SET nonce = (SELECT nonce FROM versions WHERE name = 'SHARED_KEY' AND env = '' AND version = 1), \
+         ciphertext = (SELECT ciphertext FROM versions WHERE name = 'SHARED_KEY' AND env = '' AND version = 1) \
+         WHERE name = 'SHARED_KEY' AND env = '' AND version = 2;",
+    );
+    let o = env
+        .vault(&["get", "SHARED_KEY", "--reveal"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&o, 6, &["shared-value-0001", "shared-value-0002"]);
+}
+
+#[test]
+fn info_shows_format_and_the_root_fingerprint_without_a_key() {
+    let env = Env::new();
+    env.keep_format();
+    env.set("INFO_KEY", "info-value-0001");
+    let one = json(&env.ok(&["info", "--json"]));
+    assert_eq!(one["format"], 1);
+    assert!(one["root_fingerprint"].is_null());
+    assert_eq!(one["schema"], 3);
+    let up = stdout(&env.ok(&["upgrade"]));
+    let two = json(&env.ok(&["info", "--json"]));
+    assert_eq!(two["format"], 2);
+    assert_eq!(one["vault_id"], two["vault_id"]);
+    let fpr = two["root_fingerprint"].as_str().unwrap().to_owned();
+    assert!(
+        fpr.starts_with("vault-root:SHA256:") && fpr.len() == 18 + 64,
+        "{fpr}"
+    );
+    assert!(up.contains(&fpr), "{up}");
+    // No key needed: the key file moved away, info still answers; rekey
+    // keeps the fingerprint (the root keys stay, sealed under the new key).
+    env.ok(&["rekey"]);
+    let key = env.key_file();
+    let aside = env.root().join("key-aside");
+    let moved = key.exists();
+    if moved {
+        std::fs::rename(&key, &aside).unwrap();
+    }
+    let three = json(&env.ok(&["info", "--json"]));
+    assert_eq!(three["root_fingerprint"].as_str().unwrap(), fpr);
+    if moved {
+        std::fs::rename(&aside, &key).unwrap();
+    }
+    assert_eq!(env.reveal("INFO_KEY"), "info-value-0001");
+}
