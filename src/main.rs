@@ -12,6 +12,7 @@ mod crypto;
 mod dotenv;
 mod error;
 mod exit;
+mod hex;
 mod manifest;
 mod model;
 mod paths;

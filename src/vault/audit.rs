@@ -111,19 +111,7 @@ fn signer(crypt: &Crypt) -> Result<AuditSigner> {
     Ok(AuditSigner::derive(&keys.master, &crypt.vault_id))
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect()
-}
+use crate::hex::{decode as unhex, encode as hex};
 
 /// The stored current audit public key must be the one the master key
 /// derives; stored on first use.

@@ -38,8 +38,7 @@ const PAYLOAD_LEN: usize = 1 + 8 + KEY_LEN;
 
 /// The key's name: one per vault, so two vaults never share an entry.
 pub fn key_name(vault_id: &[u8]) -> String {
-    let hex: String = vault_id.iter().map(|b| format!("{b:02x}")).collect();
-    format!("vault:{hex}")
+    format!("vault:{}", crate::hex::encode(vault_id))
 }
 
 fn no_keyring(e: &std::io::Error) -> Error {

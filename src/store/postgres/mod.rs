@@ -544,16 +544,8 @@ impl<'a> PgTx<'a> {
     }
 }
 
-/// Hex digits of `b`: the only text of a value [`later`] puts in SQL.
-fn hex(b: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(b.len() * 2);
-    for &x in b {
-        s.push(char::from(DIGITS[usize::from(x >> 4)]));
-        s.push(char::from(DIGITS[usize::from(x & 15)]));
-    }
-    s
-}
+// Hex digits are the only text of a value [`later`] puts in SQL.
+use crate::hex::encode as hex;
 
 /// A `bytea` literal: hex digits only, whatever `standard_conforming_strings` says.
 fn lit_bytes(b: &[u8]) -> String {
