@@ -530,5 +530,31 @@ impl PolicyKey {
     }
 }
 
+/// Format 2's row key (docs/FORMAT.md §19): one HMAC tag per secret row,
+/// grant and agent row, so a command checks only the rows it reads.
+pub struct RowKey(Zeroizing<[u8; KEY_LEN]>);
+
+/// HKDF info of the row key (format 2).
+pub const LABEL_ROW_KEY: &[u8] = b"vault/v2/row-key";
+
+impl RowKey {
+    pub fn derive(master: &MasterKey, vault_id: &[u8]) -> RowKey {
+        RowKey(hkdf32(&master.0[..], vault_id, LABEL_ROW_KEY))
+    }
+
+    pub fn tag(&self, message: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0[..]) {
+            mac.update(message);
+            out.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        out
+    }
+
+    pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+        ct_eq(&self.tag(message), tag)
+    }
+}
+
 #[cfg(test)]
 mod tests;

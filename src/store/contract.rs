@@ -148,7 +148,7 @@ pub fn inserted_secrets_read_back_like_upserted_ones(e: &impl Engine) {
     let mut sec = row("A_KEY", Scope::Global, 4);
     sec.value = sealed(7);
     sec.created = "2026-01-03T00:00:00Z".to_owned();
-    s.write(|tx| Ok(tx.insert_secrets(&[var.clone(), sec.clone()])?))
+    s.write(|tx| Ok(tx.insert_secrets(&[var.clone(), sec.clone()], None)?))
         .unwrap();
     let (all, hist) = s
         .read(|tx| Ok((tx.secrets(Audience::Everything)?, tx.history("", "A_KEY")?)))
@@ -167,8 +167,8 @@ pub fn inserted_secrets_read_back_like_upserted_ones(e: &impl Engine) {
     assert_eq!(hist[0].created, "2026-01-03T00:00:00Z");
     // A name that exists fails the whole transaction.
     let again = s.write(|tx| {
-        tx.insert_secrets(&[row("C_NEW", Scope::Global, 1)])?;
-        Ok(tx.insert_secrets(&[sec.clone()])?)
+        tx.insert_secrets(&[row("C_NEW", Scope::Global, 1)], None)?;
+        Ok(tx.insert_secrets(&[sec.clone()], None)?)
     });
     assert!(again.is_err());
     let names_after = s.read(|tx| Ok(tx.secret_names()?)).unwrap();

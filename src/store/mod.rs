@@ -266,7 +266,9 @@ pub trait Records {
     /// (`version`, made at `created`): what `insert_version` and
     /// `upsert_secret` do per row, for many rows at once (an import). Fails
     /// if an (env, name) exists.
-    fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()>;
+    /// `tags`, when given, are the rows' format-2 row tags (docs/FORMAT.md
+    /// §19), one per row, stored with them; without, the rows are untagged.
+    fn insert_secrets(&self, rows: &[SecretRow], tags: Option<&[[u8; 32]]>) -> StoreResult<()>;
     /// Delete the row of `name` in `env` with its versions and the delivery
     /// records of it; when no environment has `name` any more, also its
     /// grants and every delivery record of the name.
@@ -321,6 +323,22 @@ pub trait Records {
         delivered: &[(&str, &str, u64)],
         now: &str,
     ) -> StoreResult<()>;
+    /// Format 2's row tags (docs/FORMAT.md §19). Every write the store
+    /// makes to a tagged row (an insert, or a change of any field a tag
+    /// covers) leaves it untagged (NULL); the caller tags it in the same
+    /// transaction. Keys: secrets (env, name), grants (agent, secret),
+    /// agents (name, ""). `None`: no such row; `Some(None)`: untagged.
+    fn row_tag(&self, table: Tagged, a: &str, b: &str) -> StoreResult<Option<Option<Vec<u8>>>>;
+    /// Every row of `table` with its tag: secrets (env, name) sorted by
+    /// name then env, grants (agent, secret), agents (name, pinned env).
+    fn row_tags(&self, table: Tagged) -> StoreResult<Vec<TaggedRow>>;
+    /// The names granted to `agent`, sorted, each with its grant's tag.
+    fn grant_tags_of(&self, agent: &str) -> StoreResult<Vec<(String, Option<Vec<u8>>)>>;
+    /// Store the tag of one row (keys as in `row_tag`).
+    fn set_row_tag(&self, table: Tagged, a: &str, b: &str, tag: &[u8]) -> StoreResult<()>;
+    /// Keys of at most `limit` untagged rows of `table` (agents: (name,
+    /// pinned env)), through a partial index: cheap when there are none.
+    fn untagged(&self, table: Tagged, limit: usize) -> StoreResult<Vec<(String, String)>>;
     /// Append one audit entry; a (chain, seq) that exists already is an
     /// error (two writers raced for the same head: the write is retried).
     fn append_audit(&self, entry: &AuditRow) -> StoreResult<()>;
@@ -429,6 +447,17 @@ pub struct SecretRow {
     pub updated: String,
     pub value: StoredValue,
 }
+
+/// A table whose rows carry a format-2 row tag (docs/FORMAT.md §19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tagged {
+    Secrets,
+    Grants,
+    Agents,
+}
+
+/// Two keys of a tagged row and its tag (`None`: untagged).
+pub type TaggedRow = (String, String, Option<Vec<u8>>);
 
 #[derive(Debug, Clone)]
 pub struct AgentRow {

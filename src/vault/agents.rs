@@ -290,6 +290,17 @@ pub(super) fn agent_exists(name: &str) -> Error {
 /// sees (its own rows, else the shared ones), so it is checked for the
 /// shared view and for each environment any row or agent pin names.
 pub fn check_provider_rule(tx: &Tx<'_>, secret: &str) -> Result<()> {
+    // Without a provider on any of its rows the rule cannot bind: decided
+    // from the name's own rows, without reading the vault.
+    let mut any_provider = false;
+    for env in tx.secret_envs(secret)? {
+        any_provider |= tx
+            .secret(&env, secret)?
+            .is_some_and(|r| r.provider.is_some());
+    }
+    if !any_provider {
+        return Ok(());
+    }
     let all = tx.secrets(Audience::Everything)?;
     if !all.iter().any(|r| r.name == secret && r.provider.is_some()) {
         return Ok(());

@@ -470,7 +470,8 @@ fn apply(
             });
         }
     }
-    tx.insert_secrets(&fresh)?;
+    let tags = crypt.tags_of_new_rows(&fresh)?;
+    tx.insert_secrets(&fresh, tags.as_deref())?;
     let mut after: Vec<SecretRow> = plan.untouched;
     after.reserve(fresh.len() + rest.len());
     for step in rest {

@@ -490,7 +490,7 @@ impl Vault {
             for s in &new_slots {
                 tx.insert_slot(s)?;
             }
-            new_crypt.seal_policy(tx)?;
+            new_crypt.reseal_everything(tx)?;
             super::audit::append_rekey(
                 tx,
                 crypt,

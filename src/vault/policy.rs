@@ -7,10 +7,10 @@
 use zeroize::Zeroizing;
 
 use crate::crypto::v2::{self, RootKeys};
-use crate::crypto::{MasterKey, PolicyKey, ValueKey};
+use crate::crypto::{MasterKey, PolicyKey, RowKey, ValueKey};
 use crate::error::{Error, Result};
 use crate::model::{Kind, SecretValue};
-use crate::store::{SecretRow, StoredValue, Tx};
+use crate::store::{SecretRow, StoredValue, Tagged, Tx};
 
 /// Every secret row, grant and agent pin, read and authenticated together.
 pub struct Snapshot {
@@ -38,6 +38,8 @@ pub(super) struct Keys {
     /// Format 2: the root keys opened from `meta.root_keys` with M. Values
     /// are then sealed under a fresh data key per version, wrapped with RWK.
     pub(super) root: Option<RootKeys>,
+    /// Format 2: the row key (docs/FORMAT.md §19), one tag per row.
+    pub(super) row: Option<RowKey>,
 }
 
 impl Keys {
@@ -56,6 +58,7 @@ impl Keys {
             None => None,
         };
         Ok(Keys {
+            row: root.as_ref().map(|_| RowKey::derive(&master, vault_id)),
             value: ValueKey::derive(&master, vault_id)?,
             policy: PolicyKey::derive(&master, vault_id),
             master,
@@ -93,6 +96,37 @@ pub(super) fn seal_v2(
         nonce,
         ciphertext: sealed.ciphertext,
     })
+}
+
+/// Tag every untagged row with `key` (docs/FORMAT.md §19).
+fn tag_untagged_with(tx: &Tx<'_>, key: &RowKey) -> Result<()> {
+    for (env, name) in tx.untagged(Tagged::Secrets, usize::MAX)? {
+        if let Some(r) = tx.secret(&env, &name)? {
+            tx.set_row_tag(
+                Tagged::Secrets,
+                &env,
+                &name,
+                &key.tag(&secret_row_message(&r)),
+            )?;
+        }
+    }
+    for (agent, secret) in tx.untagged(Tagged::Grants, usize::MAX)? {
+        tx.set_row_tag(
+            Tagged::Grants,
+            &agent,
+            &secret,
+            &key.tag(&grant_message(&agent, &secret)),
+        )?;
+    }
+    for (agent, env) in tx.untagged(Tagged::Agents, usize::MAX)? {
+        tx.set_row_tag(
+            Tagged::Agents,
+            &agent,
+            "",
+            &key.tag(&agent_message(&agent, &env)),
+        )?;
+    }
+    Ok(())
 }
 
 /// Open a format-2 stored value with the root keys (RWK, then the DEK).
@@ -186,16 +220,305 @@ pub(super) fn policy_message(
     m
 }
 
+/// Format 2's row message of a secret row (docs/FORMAT.md §19): what
+/// format 1's policy message says of it, plus its environment.
+pub(super) fn secret_row_message(r: &SecretRow) -> Zeroizing<Vec<u8>> {
+    let mut m = Zeroizing::new(Vec::with_capacity(64 + r.name.len()));
+    m.extend_from_slice(b"vault/v2/row/secret\0");
+    v2::field(&mut m, r.env.as_bytes());
+    v2::field(&mut m, r.name.as_bytes());
+    v2::field(&mut m, r.kind.as_str().as_bytes());
+    v2::field(&mut m, r.scope.as_str().as_bytes());
+    m.extend_from_slice(&r.version.to_be_bytes());
+    match &r.provider {
+        Some(p) => {
+            m.push(1);
+            v2::field(&mut m, p.as_bytes());
+        }
+        None => m.push(0),
+    }
+    match (&r.kind, &r.value) {
+        (Kind::Variable, StoredValue::Plain(p)) => {
+            m.push(1);
+            v2::field(&mut m, p.as_bytes());
+        }
+        _ => m.push(0),
+    }
+    m
+}
+
+/// Format 2's row message of a grant (§19).
+pub(super) fn grant_message(agent: &str, secret: &str) -> Vec<u8> {
+    let mut m = Vec::with_capacity(32 + agent.len() + secret.len());
+    m.extend_from_slice(b"vault/v2/row/grant\0");
+    v2::field(&mut m, agent.as_bytes());
+    v2::field(&mut m, secret.as_bytes());
+    m
+}
+
+/// Format 2's row message of an agent: its name and pin (§19).
+pub(super) fn agent_message(agent: &str, env: &str) -> Vec<u8> {
+    let mut m = Vec::with_capacity(32 + agent.len() + env.len());
+    m.extend_from_slice(b"vault/v2/row/agent\0");
+    v2::field(&mut m, agent.as_bytes());
+    v2::field(&mut m, env.as_bytes());
+    m
+}
+
+fn tampered_row(r: &SecretRow) -> Error {
+    let place = if r.env.is_empty() {
+        String::new()
+    } else {
+        format!(" in environment {}", r.env)
+    };
+    Error::integrity(format!(
+        "the row of {}{place} failed authentication: its kind, scope, current-version pointer, provider, variable value, name or environment was changed outside vault",
+        crate::model::shown(&r.name)
+    ))
+    .hint("someone with write access to the vault database may have widened who receives a secret; restore it from a backup")
+}
+
+fn tampered_grant(agent: &str, secret: &str) -> Error {
+    Error::integrity(format!(
+        "the grant of {} to agent {} failed authentication: it was added or changed outside vault",
+        crate::model::shown(secret),
+        crate::model::shown(agent)
+    ))
+    .hint("someone with write access to the vault database may have widened who receives a secret; restore it from a backup")
+}
+
+fn tampered_agent(agent: &str) -> Error {
+    Error::integrity(format!(
+        "agent {}'s row (its environment pin) failed authentication: it was added or changed outside vault",
+        crate::model::shown(agent)
+    ))
+    .hint("someone with write access to the vault database may have redirected what the agent's runs receive; restore it from a backup")
+}
+
+/// A secret whose stored value is plain text: vault seals every version of
+/// a secret, so plain text was put there to be read as the value (exit 6).
+fn plain_under_secret(r: &SecretRow) -> Result<()> {
+    if r.kind == Kind::Secret && matches!(r.value, StoredValue::Plain(_)) {
+        return Err(Error::integrity(format!(
+            "{} is a secret, but its stored value is plain text: it was changed outside vault",
+            r.name
+        ))
+        .hint("someone with write access to vault.db replaced the value; restore vault.db from a backup"));
+    }
+    Ok(())
+}
+
 impl Crypt {
-    /// Check the policy tag against the current rows (exit 6 on mismatch).
+    /// Check the policy against the current rows (exit 6 on mismatch):
+    /// format 1's one tag, or in format 2 every row's tag.
     pub fn verify_policy(&self, tx: &Tx<'_>) -> Result<()> {
         self.verified_snapshot(tx).map(|_| ())
+    }
+
+    /// Format 2 (rows carry tags, docs/FORMAT.md §19).
+    pub fn has_row_tags(&self) -> bool {
+        self.root_blob.is_some()
+    }
+
+    fn row_key(&self) -> Result<&RowKey> {
+        self.keys()?
+            .row
+            .as_ref()
+            .ok_or_else(|| Error::other("internal error: format 2 without its row key"))
+    }
+
+    /// Format 2: check one secret row read in this transaction against its
+    /// tag (exit 6 when it has none or another). Format 1: nothing to do
+    /// here, the caller checked the whole policy.
+    pub fn check_row(&self, tx: &Tx<'_>, r: &SecretRow) -> Result<()> {
+        if !self.has_row_tags() {
+            return Ok(());
+        }
+        let tag = tx.row_tag(Tagged::Secrets, &r.env, &r.name)?.flatten();
+        self.check_row_tag(r, tag.as_deref())
+    }
+
+    fn check_row_tag(&self, r: &SecretRow, tag: Option<&[u8]>) -> Result<()> {
+        plain_under_secret(r)?;
+        match tag {
+            Some(t) if self.row_key()?.verify(&secret_row_message(r), t) => Ok(()),
+            _ => Err(tampered_row(r)),
+        }
+    }
+
+    /// Format 2: the names granted to `agent`, each grant checked against
+    /// its tag.
+    pub fn checked_grants_of(&self, tx: &Tx<'_>, agent: &str) -> Result<Vec<String>> {
+        let key = self.row_key()?;
+        tx.grant_tags_of(agent)?
+            .into_iter()
+            .map(|(secret, tag)| match tag {
+                Some(t) if key.verify(&grant_message(agent, &secret), &t) => Ok(secret),
+                _ => Err(tampered_grant(agent, &secret)),
+            })
+            .collect()
+    }
+
+    /// Format 2: the environment `agent` is pinned to ("" for none),
+    /// checked against its row's tag; `None` when there is no such agent.
+    pub fn checked_pin(&self, tx: &Tx<'_>, agent: &str) -> Result<Option<String>> {
+        let Some(row) = tx.agent(agent)? else {
+            return Ok(None);
+        };
+        let tag = tx.row_tag(Tagged::Agents, agent, "")?.flatten();
+        match tag {
+            Some(t) if self.row_key()?.verify(&agent_message(agent, &row.env), &t) => {
+                Ok(Some(row.env))
+            }
+            _ => Err(tampered_agent(agent)),
+        }
+    }
+
+    /// Format 2: no row without a tag (a row inserted, or edited and its
+    /// tag cleared, outside vault), so that a write's tagging of what it
+    /// changed never blesses a row someone else put there. Cheap: a
+    /// partial index holds exactly the untagged rows.
+    pub fn check_all_tagged(&self, tx: &Tx<'_>) -> Result<()> {
+        if let Some((env, name)) = tx.untagged(Tagged::Secrets, 1)?.into_iter().next() {
+            let shown = SecretRow {
+                env,
+                name,
+                kind: Kind::Secret,
+                scope: crate::model::Scope::Global,
+                description: String::new(),
+                provider: None,
+                version: 0,
+                created: String::new(),
+                updated: String::new(),
+                value: StoredValue::Plain(Zeroizing::new(String::new())),
+            };
+            return Err(tampered_row(&shown));
+        }
+        if let Some((agent, secret)) = tx.untagged(Tagged::Grants, 1)?.into_iter().next() {
+            return Err(tampered_grant(&agent, &secret));
+        }
+        if let Some((agent, _)) = tx.untagged(Tagged::Agents, 1)?.into_iter().next() {
+            return Err(tampered_agent(&agent));
+        }
+        Ok(())
+    }
+
+    /// Format 2: every row and its tag, all checked (`list`, and writes
+    /// that may touch any row).
+    fn verified_snapshot_v2(&self, tx: &Tx<'_>) -> Result<Snapshot> {
+        let key = self.row_key()?;
+        let rows = tx.policy_rows()?;
+        let tags = tx.row_tags(Tagged::Secrets)?;
+        if tags.len() != rows.len() {
+            return Err(Error::integrity(
+                "the secret rows changed while they were read",
+            ));
+        }
+        for (r, (env, name, tag)) in rows.iter().zip(&tags) {
+            if *env != r.env || *name != r.name {
+                return Err(tampered_row(r));
+            }
+            self.check_row_tag(r, tag.as_deref())?;
+        }
+        let mut grants = Vec::new();
+        for (agent, secret, tag) in tx.row_tags(Tagged::Grants)? {
+            match tag {
+                Some(t) if key.verify(&grant_message(&agent, &secret), &t) => {}
+                _ => return Err(tampered_grant(&agent, &secret)),
+            }
+            grants.push((agent, secret));
+        }
+        let mut pins = Vec::new();
+        for (agent, env, tag) in tx.row_tags(Tagged::Agents)? {
+            match tag {
+                Some(t) if key.verify(&agent_message(&agent, &env), &t) => {}
+                _ => return Err(tampered_agent(&agent)),
+            }
+            if !env.is_empty() {
+                pins.push((agent, env));
+            }
+        }
+        Ok(Snapshot { rows, grants, pins })
+    }
+
+    /// Format 2: tag every row the transaction left untagged (what the
+    /// caller's writes changed or added: the store clears a row's tag with
+    /// every write to it). The caller checked, before its writes, that no
+    /// row was untagged.
+    pub fn tag_untagged(&self, tx: &Tx<'_>) -> Result<()> {
+        let key = self.row_key()?;
+        tag_untagged_with(tx, key)
+    }
+
+    /// Tag every row anew with this process's row key: a rekey (the key
+    /// follows M), and `vault upgrade` (with M's format-2 row key).
+    fn tag_every_row_with(&self, tx: &Tx<'_>, key: &RowKey) -> Result<()> {
+        for r in tx.policy_rows()? {
+            tx.set_row_tag(
+                Tagged::Secrets,
+                &r.env,
+                &r.name,
+                &key.tag(&secret_row_message(&r)),
+            )?;
+        }
+        for (agent, secret) in tx.all_grants()? {
+            tx.set_row_tag(
+                Tagged::Grants,
+                &agent,
+                &secret,
+                &key.tag(&grant_message(&agent, &secret)),
+            )?;
+        }
+        for a in tx.agents()? {
+            tx.set_row_tag(
+                Tagged::Agents,
+                &a.name,
+                "",
+                &key.tag(&agent_message(&a.name, &a.env)),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `vault upgrade`, inside its transaction (this process still in
+    /// format 1): tag every row with the row key of M.
+    pub fn tag_rows_for_format2(&self, tx: &Tx<'_>) -> Result<()> {
+        let keys = self.keys()?;
+        let key = RowKey::derive(&keys.master, &self.vault_id);
+        self.tag_every_row_with(tx, &key)
+    }
+
+    /// After a rekey's slots changed: format 1 reseals the policy tag,
+    /// format 2 tags every row with the new M's row key.
+    pub fn reseal_everything(&self, tx: &Tx<'_>) -> Result<()> {
+        if self.has_row_tags() {
+            return self.tag_every_row_with(tx, self.row_key()?);
+        }
+        self.seal_policy(tx)
+    }
+
+    /// The format-2 row tags of new secret rows (an import's), `None` in
+    /// format 1.
+    pub fn tags_of_new_rows(&self, rows: &[SecretRow]) -> Result<Option<Vec<[u8; 32]>>> {
+        if !self.has_row_tags() {
+            return Ok(None);
+        }
+        let key = self.row_key()?;
+        Ok(Some(
+            rows.iter()
+                .map(|r| key.tag(&secret_row_message(r)))
+                .collect(),
+        ))
     }
 
     /// Every secret row (without description and timestamps) and grant,
     /// after checking them against the policy tag: one read serves both the
     /// check and the caller, so what the caller uses is what was authenticated.
     pub fn verified_snapshot(&self, tx: &Tx<'_>) -> Result<Snapshot> {
+        if self.has_row_tags() {
+            self.check_format(tx)?;
+            return self.verified_snapshot_v2(tx);
+        }
         let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
         let pins = tx.pins()?;
@@ -212,20 +535,17 @@ impl Crypt {
         grants: &[(String, String)],
         pins: &[(String, String)],
     ) -> Result<()> {
+        if self.has_row_tags() {
+            // Format 2: the rows' own tags (the caller read every row).
+            return self.verify_policy(tx);
+        }
         let keys = self.keys()?;
         self.check_format(tx)?;
         // The kind is authenticated by the tag; the form of the stored value
         // must match it. vault seals every version of a secret, so plain text
         // under a secret was put there to be read as the value (exit 6).
-        if let Some(r) = rows
-            .iter()
-            .find(|r| r.kind == Kind::Secret && matches!(r.value, StoredValue::Plain(_)))
-        {
-            return Err(Error::integrity(format!(
-                "{} is a secret, but its stored value is plain text: it was changed outside vault",
-                r.name
-            ))
-            .hint("someone with write access to vault.db replaced the value; restore vault.db from a backup"));
+        for r in rows {
+            plain_under_secret(r)?;
         }
         let tag = tx.meta("policy_tag")?.unwrap_or_default();
         if keys
@@ -260,6 +580,9 @@ impl Crypt {
 
     /// Recompute and store the policy tag (inside the caller's write transaction).
     pub fn seal_policy(&self, tx: &Tx<'_>) -> Result<()> {
+        if self.has_row_tags() {
+            return self.tag_untagged(tx);
+        }
         let rows = tx.policy_rows()?;
         let grants = tx.all_grants()?;
         let pins = tx.pins()?;
@@ -277,6 +600,9 @@ impl Crypt {
         grants: &[(String, String)],
         pins: &[(String, String)],
     ) -> Result<()> {
+        if self.has_row_tags() {
+            return self.tag_untagged(tx);
+        }
         let keys = self.keys()?;
         let tag = keys.policy.tag(&policy_message(rows, grants, pins));
         Ok(tx.set_meta("policy_tag", &tag)?)

@@ -71,6 +71,15 @@ impl Vault {
                     return Err(no_such_agent(tx, a));
                 }
             }
+            // Format 2 with `--only` reads and checks the named rows, the
+            // agent's row and its grants: the cost of what the run receives,
+            // not of the vault. A name it cannot find falls back to the
+            // whole snapshot, which explains what is missing.
+            if crypt.has_row_tags() && !req.only.is_empty() && req.manifest.is_none() {
+                if let Some(s) = only_snapshot(tx, crypt, agent, req.env, req.only)? {
+                    return Ok(s);
+                }
+            }
             crypt.verified_snapshot(tx)
         })?;
         let (all, grants) = (snapshot.rows, snapshot.grants);
@@ -166,6 +175,49 @@ impl Vault {
             super::audit::append(tx, crypt, "run", subject.clone())
         })
     }
+}
+
+/// Format 2: the rows `--only` names as environment `env` (else the
+/// agent's pin) sees them, the agent's grants and pin, each checked against
+/// its own tag (docs/FORMAT.md §19); `None` when a name has no row there.
+fn only_snapshot(
+    tx: &crate::store::Tx<'_>,
+    crypt: &super::Crypt,
+    agent: Option<&str>,
+    env: Option<&str>,
+    only: &[String],
+) -> Result<Option<super::policy::Snapshot>> {
+    crypt.check_format(tx)?;
+    let mut pins = Vec::new();
+    let mut grants = Vec::new();
+    let mut pin = String::new();
+    if let Some(a) = agent {
+        let Some(p) = crypt.checked_pin(tx, a)? else {
+            return Ok(None);
+        };
+        if !p.is_empty() {
+            pins.push((a.to_owned(), p.clone()));
+        }
+        pin = p;
+        grants = crypt
+            .checked_grants_of(tx, a)?
+            .into_iter()
+            .map(|s| (a.to_owned(), s))
+            .collect();
+    }
+    let env = env.map_or(pin, str::to_owned);
+    let mut names: Vec<&str> = only.iter().map(String::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut rows = Vec::with_capacity(names.len());
+    for name in names {
+        let Some(row) = super::rules::effective_row(tx, &env, name)? else {
+            return Ok(None);
+        };
+        crypt.check_row(tx, &row)?;
+        rows.push(row);
+    }
+    Ok(Some(super::policy::Snapshot { rows, grants, pins }))
 }
 
 /// The last component of a run's program (argv[0]): what the audit entry

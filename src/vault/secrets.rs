@@ -208,11 +208,18 @@ impl Vault {
         name: &str,
     ) -> Result<(SecretInfo, SecretValue)> {
         self.unlock(src)?;
-        // Re-read under a verified policy: the row shown is the row authenticated.
+        // Re-read under a verified policy: the row shown is the row
+        // authenticated. Format 2 checks that row's own tag only.
         let row = self.read(|tx, crypt| {
-            crypt.verify_policy(tx)?;
-            super::rules::effective_row(tx, env, name)?
-                .ok_or_else(|| super::rules::no_such_secret_in(tx, env, name))
+            if crypt.has_row_tags() {
+                crypt.check_format(tx)?;
+            } else {
+                crypt.verify_policy(tx)?;
+            }
+            let row = super::rules::effective_row(tx, env, name)?
+                .ok_or_else(|| super::rules::no_such_secret_in(tx, env, name))?;
+            crypt.check_row(tx, &row)?;
+            Ok(row)
         })?;
         let value = self
             .crypt
@@ -243,7 +250,8 @@ impl Vault {
         let name = req.name;
         let env = req.env;
         let now = req.now;
-        self.write(src, |tx, crypt| {
+        // Format 2 checks the rows this reads, not the whole vault.
+        self.write_rows(src, |tx, crypt| {
             // Re-read inside the write transaction: another process may have changed it.
             let existing = tx.secret(env, name)?;
             // A new environment row starts with the shared row's kind,
@@ -253,6 +261,9 @@ impl Vault {
                 (None, false) => tx.secret("", name)?,
                 _ => None,
             };
+            for r in existing.iter().chain(&shared) {
+                crypt.check_row(tx, r)?;
+            }
             let old_kind = existing.as_ref().or(shared.as_ref()).map(|e| e.kind);
             let kind = match (old_kind, req.variable) {
                 (_, true) => Kind::Variable,

@@ -130,6 +130,8 @@ impl Vault {
                     }
                 }
             }
+            // Format 2 authenticates each row on its own (§19).
+            crypt.tag_rows_for_format2(tx)?;
             tx.set_meta("root_keys", &blob)?;
             tx.set_meta("root_kem_pk", &kem_pk)?;
             tx.set_meta("root_sign_pk", &sign_pk.to_bytes())?;
@@ -145,6 +147,7 @@ impl Vault {
         self.crypt.root_blob = Some(blob);
         if let Some(keys) = self.crypt.keys.as_mut() {
             keys.root = Some(root);
+            keys.row = Some(crate::crypto::RowKey::derive(&keys.master, &vault_id));
         }
         Ok(Upgraded {
             versions,

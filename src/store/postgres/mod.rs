@@ -39,8 +39,8 @@ use zeroize::Zeroizing;
 
 use super::{
     AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, NewVault,
-    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow,
-    BUSY_TIMEOUT,
+    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tagged, TaggedRow, Tx,
+    VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -181,6 +181,9 @@ pub struct Dump {
     /// The audit trail, every chain, as stored (its links and signatures
     /// cover the vault id, which the copy keeps).
     pub audit: Vec<AuditRow>,
+    /// Format 2's row tags (docs/FORMAT.md §19), as stored, keyed as
+    /// `Records::set_row_tag` keys them; untagged rows are not listed.
+    pub tags: Vec<(Tagged, String, String, Vec<u8>)>,
 }
 
 fn unreachable(url: &DbUrl, e: &postgres::Error) -> StoreError {
@@ -347,14 +350,14 @@ macro_rules! secret_select {
     };
 }
 
-const POLICY_ROWS: &str = "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain, s.env \
+const POLICY_ROWS: &str = "SELECT s.name, s.kind, s.scope, '', s.provider, s.version, '', '', v.nonce, v.ciphertext, v.plain, s.env, s.tag \
      FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version \
      ORDER BY s.name COLLATE \"C\", s.env COLLATE \"C\"";
 const SLOTS: &str = "SELECT id, kind, kdf, salt, nonce, wrapped, key_check FROM slots ORDER BY id";
 const AGENTS: &str =
-    "SELECT name, description, created, last_run, env FROM agents ORDER BY name COLLATE \"C\"";
+    "SELECT name, description, created, last_run, env, tag FROM agents ORDER BY name COLLATE \"C\"";
 const ALL_GRANTS: &str =
-    "SELECT agent, secret FROM grants ORDER BY agent COLLATE \"C\", secret COLLATE \"C\"";
+    "SELECT agent, secret, tag FROM grants ORDER BY agent COLLATE \"C\", secret COLLATE \"C\"";
 
 fn secret_from_row(r: &Row) -> StoreResult<SecretRow> {
     let version: i64 = r.try_get(5)?;
@@ -416,6 +419,11 @@ struct Prefetch {
     agents: Vec<AgentRow>,
     policy_rows: Vec<SecretRow>,
     grants: Vec<(String, String)>,
+    /// Format 2's row tags of the rows above (docs/FORMAT.md §19), keyed
+    /// as `Records::row_tags` returns them.
+    secret_tags: Vec<TaggedRow>,
+    agent_tags: Vec<TaggedRow>,
+    grant_tags: Vec<TaggedRow>,
 }
 
 /// The statement that begins a read transaction, ending an earlier one.
@@ -448,7 +456,22 @@ fn parse_prefetch(msgs: Vec<SimpleQueryMessage>) -> StoreResult<Prefetch> {
     else {
         return Err(StoreError::Other("unexpected reply to a batch".to_owned()));
     };
+    let secret_tags = rows
+        .iter()
+        .map(|r| Ok((text_req(r, 11)?, text_req(r, 0)?, bytea(r.try_get(12)?)?)))
+        .collect::<StoreResult<_>>()?;
+    let agent_tags = agents
+        .iter()
+        .map(|r| Ok((text_req(r, 0)?, text_req(r, 4)?, bytea(r.try_get(5)?)?)))
+        .collect::<StoreResult<_>>()?;
+    let grant_tags = grants
+        .iter()
+        .map(|r| Ok((text_req(r, 0)?, text_req(r, 1)?, bytea(r.try_get(2)?)?)))
+        .collect::<StoreResult<_>>()?;
     Ok(Prefetch {
+        secret_tags,
+        agent_tags,
+        grant_tags,
         meta: meta
             .iter()
             .map(|r| Ok((text_req(r, 0)?, bytea(r.try_get(1)?)?.unwrap_or_default())))
@@ -827,6 +850,21 @@ impl PgStore {
                 "INSERT INTO deliveries(agent, env, secret, source, version, delivered) VALUES ($1, $2, $3, $4, $5, $6)",
                 &[&x.agent, &x.env, &x.secret, &x.source, &v, &x.delivered],
             )?;
+        }
+        for (table, a, b, tag) in &d.tags {
+            match table {
+                Tagged::Secrets => tx.execute(
+                    "UPDATE secrets SET tag = $3 WHERE env = $1 AND name = $2",
+                    &[a, b, tag],
+                )?,
+                Tagged::Grants => tx.execute(
+                    "UPDATE grants SET tag = $3 WHERE agent = $1 AND secret = $2",
+                    &[a, b, tag],
+                )?,
+                Tagged::Agents => {
+                    tx.execute("UPDATE agents SET tag = $2 WHERE name = $1", &[a, tag])?
+                }
+            };
         }
         for e in &d.audit {
             let (chain, seq) = (e.chain as i64, e.seq as i64);
@@ -1355,6 +1393,13 @@ impl Records for PgTx<'_> {
         self.policy_changed.set(true);
         let v = version as i64;
         let (nonce, ct, plain) = value_columns(value);
+        if plain.is_some() {
+            // A variable's value is covered by its row's tag (§19).
+            self.exec(
+                "UPDATE secrets SET tag = NULL WHERE env = $1 AND name = $2",
+                &[(&env, Type::TEXT), (&name, Type::TEXT)],
+            )?;
+        }
         self.exec(
             "UPDATE versions SET nonce = $3, ciphertext = $4, plain = $5 WHERE name = $1 AND version = $2 AND env = $6",
             &[
@@ -1377,7 +1422,7 @@ impl Records for PgTx<'_> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (env, name) DO UPDATE SET kind = excluded.kind, scope = excluded.scope, \
              description = excluded.description, provider = excluded.provider, version = excluded.version, \
-             updated = excluded.updated",
+             updated = excluded.updated, tag = NULL",
             &[
                 (&s.name, Type::TEXT),
                 (&s.kind.as_str(), Type::TEXT),
@@ -1396,7 +1441,7 @@ impl Records for PgTx<'_> {
     /// One statement, one round trip, however many rows: the secrets and
     /// their versions from parallel arrays (the versions' foreign key is
     /// deferred, so their order within the statement does not matter).
-    fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()> {
+    fn insert_secrets(&self, rows: &[SecretRow], tags: Option<&[[u8; 32]]>) -> StoreResult<()> {
         self.policy_changed.set(true);
         if rows.is_empty() {
             return Ok(());
@@ -1421,9 +1466,12 @@ impl Records for PgTx<'_> {
             cts.push(c);
             plains.push(p);
         }
+        let tags: Vec<Option<&[u8]>> = (0..rows.len())
+            .map(|i| tags.and_then(|t| t.get(i)).map(|t| &t[..]))
+            .collect();
         self.exec(
-            "WITH s AS (INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env) \
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $12::text[])) \
+            "WITH s AS (INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env, tag) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $12::text[], $13::bytea[])) \
              INSERT INTO versions(name, version, nonce, ciphertext, plain, created, env) \
              SELECT * FROM unnest($1::text[], $6::bigint[], $9::bytea[], $10::bytea[], $11::text[], $7::text[], $12::text[])",
             &[
@@ -1439,6 +1487,7 @@ impl Records for PgTx<'_> {
                 (&cts, Type::BYTEA_ARRAY),
                 (&plains, Type::TEXT_ARRAY),
                 (&envs, Type::TEXT_ARRAY),
+                (&tags, Type::BYTEA_ARRAY),
             ],
         )?;
         Ok(())
@@ -1484,7 +1533,7 @@ impl Records for PgTx<'_> {
         }
         for sql in [
             "UPDATE versions SET name = $2 WHERE name = $1",
-            "UPDATE grants SET secret = $2 WHERE secret = $1",
+            "UPDATE grants SET secret = $2, tag = NULL WHERE secret = $1",
             "UPDATE deliveries SET secret = $2 WHERE secret = $1",
         ] {
             self.exec(sql, &p)?;
@@ -1547,6 +1596,123 @@ impl Records for PgTx<'_> {
         .iter()
         .map(|r| Ok(r.try_get(0)?))
         .collect()
+    }
+
+    fn row_tag(&self, table: Tagged, a: &str, b: &str) -> StoreResult<Option<Option<Vec<u8>>>> {
+        if let Some(v) = self.with_prefetch(|p| {
+            let (rows, by_name) = match table {
+                Tagged::Secrets => (&p.secret_tags, false),
+                Tagged::Grants => (&p.grant_tags, false),
+                Tagged::Agents => (&p.agent_tags, true),
+            };
+            rows.iter()
+                .find(|(x, y, _)| x == a && (by_name || y == b))
+                .map(|(_, _, t)| t.clone())
+        })? {
+            return Ok(v);
+        }
+        let rows = match table {
+            Tagged::Secrets => self.q(
+                "SELECT tag FROM secrets WHERE env = $1 AND name = $2",
+                &[(&a, Type::TEXT), (&b, Type::TEXT)],
+            )?,
+            Tagged::Grants => self.q(
+                "SELECT tag FROM grants WHERE agent = $1 AND secret = $2",
+                &[(&a, Type::TEXT), (&b, Type::TEXT)],
+            )?,
+            Tagged::Agents => self.q(
+                "SELECT tag FROM agents WHERE name = $1",
+                &[(&a, Type::TEXT)],
+            )?,
+        };
+        rows.first().map(|r| Ok(r.try_get(0)?)).transpose()
+    }
+
+    fn row_tags(&self, table: Tagged) -> StoreResult<Vec<TaggedRow>> {
+        if let Some(v) = self.with_prefetch(|p| match table {
+            Tagged::Secrets => p.secret_tags.clone(),
+            Tagged::Grants => p.grant_tags.clone(),
+            Tagged::Agents => p.agent_tags.clone(),
+        })? {
+            return Ok(v);
+        }
+        let sql = match table {
+            Tagged::Secrets => {
+                "SELECT env, name, tag FROM secrets ORDER BY name COLLATE \"C\", env COLLATE \"C\""
+            }
+            Tagged::Grants => {
+                "SELECT agent, secret, tag FROM grants ORDER BY agent COLLATE \"C\", secret COLLATE \"C\""
+            }
+            Tagged::Agents => "SELECT name, env, tag FROM agents ORDER BY name COLLATE \"C\"",
+        };
+        self.q(sql, &[])?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    fn grant_tags_of(&self, agent: &str) -> StoreResult<Vec<(String, Option<Vec<u8>>)>> {
+        if let Some(v) = self.with_prefetch(|p| {
+            p.grant_tags
+                .iter()
+                .filter(|(a, _, _)| a == agent)
+                .map(|(_, s, t)| (s.clone(), t.clone()))
+                .collect()
+        })? {
+            return Ok(v);
+        }
+        self.q(
+            "SELECT secret, tag FROM grants WHERE agent = $1 ORDER BY secret COLLATE \"C\"",
+            &[(&agent, Type::TEXT)],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+    }
+
+    fn set_row_tag(&self, table: Tagged, a: &str, b: &str, tag: &[u8]) -> StoreResult<()> {
+        match table {
+            Tagged::Secrets => self.exec(
+                "UPDATE secrets SET tag = $3 WHERE env = $1 AND name = $2",
+                &[(&a, Type::TEXT), (&b, Type::TEXT), (&tag, Type::BYTEA)],
+            )?,
+            Tagged::Grants => self.exec(
+                "UPDATE grants SET tag = $3 WHERE agent = $1 AND secret = $2",
+                &[(&a, Type::TEXT), (&b, Type::TEXT), (&tag, Type::BYTEA)],
+            )?,
+            Tagged::Agents => self.exec(
+                "UPDATE agents SET tag = $2 WHERE name = $1",
+                &[(&a, Type::TEXT), (&tag, Type::BYTEA)],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn untagged(&self, table: Tagged, limit: usize) -> StoreResult<Vec<(String, String)>> {
+        if let Some(v) = self.with_prefetch(|p| {
+            let rows = match table {
+                Tagged::Secrets => &p.secret_tags,
+                Tagged::Grants => &p.grant_tags,
+                Tagged::Agents => &p.agent_tags,
+            };
+            rows.iter()
+                .filter(|(_, _, t)| t.is_none())
+                .take(limit)
+                .map(|(a, b, _)| (a.clone(), b.clone()))
+                .collect()
+        })? {
+            return Ok(v);
+        }
+        let sql = match table {
+            Tagged::Secrets => "SELECT env, name FROM secrets WHERE tag IS NULL LIMIT $1",
+            Tagged::Grants => "SELECT agent, secret FROM grants WHERE tag IS NULL LIMIT $1",
+            Tagged::Agents => "SELECT name, env FROM agents WHERE tag IS NULL LIMIT $1",
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.q(sql, &[(&limit, Type::INT8)])?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     fn grants(&self, agent: &str) -> StoreResult<Vec<String>> {

@@ -110,4 +110,11 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey;
     ALTER TABLE deliveries ADD PRIMARY KEY (agent, env, secret);
     ALTER TABLE agents ADD COLUMN env text NOT NULL DEFAULT '';",
+    // 4: format 2's row tags, as on SQLite (docs/FORMAT.md §19).
+    "ALTER TABLE secrets ADD COLUMN tag bytea;
+    ALTER TABLE grants ADD COLUMN tag bytea;
+    ALTER TABLE agents ADD COLUMN tag bytea;
+    CREATE INDEX secrets_untagged ON secrets(name, env) WHERE tag IS NULL;
+    CREATE INDEX grants_untagged ON grants(agent, secret) WHERE tag IS NULL;
+    CREATE INDEX agents_untagged ON agents(name) WHERE tag IS NULL;",
 ];

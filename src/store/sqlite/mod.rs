@@ -14,8 +14,8 @@ use zeroize::Zeroizing;
 
 use super::{
     AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, NewVault,
-    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow,
-    BUSY_TIMEOUT,
+    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tagged, TaggedRow, Tx,
+    VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -464,6 +464,19 @@ impl SqliteStore {
             })?;
             d.deliveries = rows.collect::<rusqlite::Result<_>>()?;
             d.audit = tx2.audit_entries(&AuditFilter::default())?;
+            for table in [Tagged::Secrets, Tagged::Grants, Tagged::Agents] {
+                for (a, b, tag) in tx2.row_tags(table)? {
+                    if let Some(tag) = tag {
+                        // Agents are keyed by name alone.
+                        let b = if table == Tagged::Agents {
+                            String::new()
+                        } else {
+                            b
+                        };
+                        d.tags.push((table, a, b, tag));
+                    }
+                }
+            }
         }
         tx.rollback()?;
         Ok(d)
@@ -945,10 +958,17 @@ impl Records for SqliteTx<'_> {
                 "UPDATE versions SET nonce = ?3, ciphertext = ?4, plain = NULL WHERE name = ?1 AND version = ?2 AND env = ?5",
                 params![name, version as i64, nonce, ciphertext, env],
             )?,
-            StoredValue::Plain(p) => self.tx.execute(
-                "UPDATE versions SET nonce = NULL, ciphertext = NULL, plain = ?3 WHERE name = ?1 AND version = ?2 AND env = ?4",
-                params![name, version as i64, p.as_str(), env],
-            )?,
+            StoredValue::Plain(p) => {
+                // A variable's value is covered by its row's tag (§19).
+                self.tx.execute(
+                    "UPDATE secrets SET tag = NULL WHERE env = ?1 AND name = ?2",
+                    params![env, name],
+                )?;
+                self.tx.execute(
+                    "UPDATE versions SET nonce = NULL, ciphertext = NULL, plain = ?3 WHERE name = ?1 AND version = ?2 AND env = ?4",
+                    params![name, version as i64, p.as_str(), env],
+                )?
+            }
         };
         Ok(())
     }
@@ -960,7 +980,7 @@ impl Records for SqliteTx<'_> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
              ON CONFLICT(env, name) DO UPDATE SET kind = excluded.kind, scope = excluded.scope, \
              description = excluded.description, provider = excluded.provider, version = excluded.version, \
-             updated = excluded.updated",
+             updated = excluded.updated, tag = NULL",
         )?;
         st.execute(params![
             s.name,
@@ -980,17 +1000,17 @@ impl Records for SqliteTx<'_> {
     /// conflict to look for), and the secret before its version: the
     /// version's deferred foreign key then finds its parent at once instead
     /// of being counted and settled by a scan when the parent arrives.
-    fn insert_secrets(&self, rows: &[SecretRow]) -> StoreResult<()> {
+    fn insert_secrets(&self, rows: &[SecretRow], tags: Option<&[[u8; 32]]>) -> StoreResult<()> {
         let mut secret = self.tx.prepare_cached(
-            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO secrets(name, kind, scope, description, provider, version, created, updated, env, tag) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         let mut version = self.tx.prepare_cached(
             "INSERT INTO versions(name, version, nonce, ciphertext, plain, created, env) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         // Bound one by one (no slice of trait objects per row); every
         // parameter is bound again for each row, so none carries over.
-        for s in rows {
+        for (i, s) in rows.iter().enumerate() {
             secret.raw_bind_parameter(1, &s.name)?;
             secret.raw_bind_parameter(2, s.kind.as_str())?;
             secret.raw_bind_parameter(3, s.scope.as_str())?;
@@ -1000,6 +1020,7 @@ impl Records for SqliteTx<'_> {
             secret.raw_bind_parameter(7, &s.created)?;
             secret.raw_bind_parameter(8, &s.updated)?;
             secret.raw_bind_parameter(9, &s.env)?;
+            secret.raw_bind_parameter(10, tags.and_then(|t| t.get(i)).map(|t| &t[..]))?;
             secret.raw_execute()?;
             version.raw_bind_parameter(1, &s.name)?;
             version.raw_bind_parameter(2, s.version as i64)?;
@@ -1060,7 +1081,7 @@ impl Records for SqliteTx<'_> {
         }
         for sql in [
             "UPDATE versions SET name = ?2 WHERE name = ?1",
-            "UPDATE grants SET secret = ?2 WHERE secret = ?1",
+            "UPDATE grants SET secret = ?2, tag = NULL WHERE secret = ?1",
             "UPDATE deliveries SET secret = ?2 WHERE secret = ?1",
         ] {
             self.tx.execute(sql, params![old, new])?;
@@ -1162,6 +1183,76 @@ impl Records for SqliteTx<'_> {
             .tx
             .prepare_cached("SELECT agent, secret FROM grants ORDER BY agent, secret")?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn row_tag(&self, table: Tagged, a: &str, b: &str) -> StoreResult<Option<Option<Vec<u8>>>> {
+        let row = match table {
+            Tagged::Secrets => self
+                .tx
+                .prepare_cached("SELECT tag FROM secrets WHERE env = ?1 AND name = ?2")?
+                .query_row([a, b], |r| r.get(0))
+                .optional()?,
+            Tagged::Grants => self
+                .tx
+                .prepare_cached("SELECT tag FROM grants WHERE agent = ?1 AND secret = ?2")?
+                .query_row([a, b], |r| r.get(0))
+                .optional()?,
+            Tagged::Agents => self
+                .tx
+                .prepare_cached("SELECT tag FROM agents WHERE name = ?1")?
+                .query_row([a], |r| r.get(0))
+                .optional()?,
+        };
+        Ok(row)
+    }
+
+    fn row_tags(&self, table: Tagged) -> StoreResult<Vec<TaggedRow>> {
+        let sql = match table {
+            Tagged::Secrets => "SELECT env, name, tag FROM secrets ORDER BY name, env",
+            Tagged::Grants => "SELECT agent, secret, tag FROM grants ORDER BY agent, secret",
+            Tagged::Agents => "SELECT name, env, tag FROM agents ORDER BY name",
+        };
+        let mut st = self.tx.prepare_cached(sql)?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn grant_tags_of(&self, agent: &str) -> StoreResult<Vec<(String, Option<Vec<u8>>)>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT secret, tag FROM grants WHERE agent = ?1 ORDER BY secret")?;
+        let rows = st.query_map([agent], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn set_row_tag(&self, table: Tagged, a: &str, b: &str, tag: &[u8]) -> StoreResult<()> {
+        match table {
+            Tagged::Secrets => self
+                .tx
+                .prepare_cached("UPDATE secrets SET tag = ?3 WHERE env = ?1 AND name = ?2")?
+                .execute(params![a, b, tag])?,
+            Tagged::Grants => self
+                .tx
+                .prepare_cached("UPDATE grants SET tag = ?3 WHERE agent = ?1 AND secret = ?2")?
+                .execute(params![a, b, tag])?,
+            Tagged::Agents => self
+                .tx
+                .prepare_cached("UPDATE agents SET tag = ?2 WHERE name = ?1")?
+                .execute(params![a, tag])?,
+        };
+        Ok(())
+    }
+
+    fn untagged(&self, table: Tagged, limit: usize) -> StoreResult<Vec<(String, String)>> {
+        let sql = match table {
+            Tagged::Secrets => "SELECT env, name FROM secrets WHERE tag IS NULL LIMIT ?1",
+            Tagged::Grants => "SELECT agent, secret FROM grants WHERE tag IS NULL LIMIT ?1",
+            Tagged::Agents => "SELECT name, env FROM agents WHERE tag IS NULL LIMIT ?1",
+        };
+        let mut st = self.tx.prepare_cached(sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = st.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

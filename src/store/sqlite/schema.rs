@@ -146,6 +146,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX grants_by_secret ON grants(secret);
     CREATE INDEX secrets_by_name ON secrets(name);
     ALTER TABLE agents ADD COLUMN env TEXT NOT NULL DEFAULT '';",
+    // 4: format 2's row tags (docs/FORMAT.md §19): one HMAC per secret row,
+    // grant and agent, NULL until vault tags it (every write the store
+    // makes to a row clears it). A partial index finds the untagged rows
+    // without a scan; in a format-2 vault it is empty between commands.
+    "ALTER TABLE secrets ADD COLUMN tag BLOB;
+    ALTER TABLE grants ADD COLUMN tag BLOB;
+    ALTER TABLE agents ADD COLUMN tag BLOB;
+    CREATE INDEX secrets_untagged ON secrets(name, env) WHERE tag IS NULL;
+    CREATE INDEX grants_untagged ON grants(agent, secret) WHERE tag IS NULL;
+    CREATE INDEX agents_untagged ON agents(name) WHERE tag IS NULL;",
 ];
 
 /// Bring the schema from `from` to [`SCHEMA_VERSION`].
