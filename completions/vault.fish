@@ -59,6 +59,7 @@ complete -c vault -n "__fish_vault_needs_command" -f -a "lock" -d 'Forget the ke
 complete -c vault -n "__fish_vault_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c vault -n "__fish_vault_needs_command" -f -a "man" -d 'Write man pages (vault.1 and one per subcommand) into DIR'
 complete -c vault -n "__fish_vault_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand init" -l format -d 'The on-disk format: 2 (the default), or 1 for tests of old vaults' -r
 complete -c vault -n "__fish_vault_using_subcommand init" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand init" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand init" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r

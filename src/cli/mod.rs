@@ -132,6 +132,9 @@ pub struct InitArgs {
     /// Protect the vault with a passphrase (Argon2id) instead of a key file
     #[arg(long)]
     pub passphrase: bool,
+    /// The on-disk format: 2 (the default), or 1 for tests of old vaults
+    #[arg(long, default_value_t = 2, hide = true, value_parser = clap::value_parser!(u32).range(1..=2))]
+    pub format: u32,
 }
 
 /// Create or update a secret

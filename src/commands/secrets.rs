@@ -16,7 +16,7 @@ use crate::vault::{strip_one_newline, Vault};
 use crate::vault::{EditRequest, NewValue, SecretInfo, SetRequest, Unverified};
 
 pub fn init(ctx: &Ctx, args: &InitArgs) -> Result<()> {
-    let created = Vault::init(&ctx.paths, &ctx.keys, args.passphrase)?;
+    let created = Vault::init(&ctx.paths, &ctx.keys, args.passphrase, args.format)?;
     say!("{}", created.notice);
     Ok(())
 }

@@ -1050,6 +1050,7 @@ impl Engine for Sqlite {
             format: 1,
             created: "2026-01-01T00:00:00Z",
             policy_tag: &[0; 32],
+            extra_meta: &[],
         };
         super::sqlite::SqliteStore::create(&self.path(), &init, &slot)
             .unwrap()

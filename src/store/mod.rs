@@ -487,6 +487,8 @@ pub struct NewVault<'a> {
     pub created: &'a str,
     /// Authentication tag of the (empty) policy.
     pub policy_tag: &'a [u8],
+    /// More `meta` rows written with the others (format 2's root keys).
+    pub extra_meta: &'a [(&'a str, &'a [u8])],
 }
 
 /// The rule both engines apply on open to `meta.format` (read as an

@@ -249,7 +249,7 @@ impl Vault {
                 return Vault::open(paths);
             }
         }
-        match Vault::create(paths, keys, false, false)? {
+        match Vault::create(paths, keys, false, false, crate::crypto::v2::FORMAT_VERSION)? {
             Some(created) => {
                 keys.callbacks.display_message(&created.notice);
                 Ok(created.vault)
@@ -261,7 +261,8 @@ impl Vault {
     /// `vault init`: create a vault; refuses an existing one (exit 4). A key
     /// file at the usual place without a database is moved aside (never
     /// deleted: it may unlock a backup); one named by VAULT_KEY_FILE is used.
-    pub fn init(paths: &Paths, keys: &KeySource, passphrase: bool) -> Result<Created> {
+    /// `format`: 2, or 1 only for tests (`vault init --format 1`, hidden).
+    pub fn init(paths: &Paths, keys: &KeySource, passphrase: bool, format: u32) -> Result<Created> {
         let exists = || {
             Error::conflict(format!("a vault already exists at {}", paths.location()))
                 .hint("nothing was changed; use --vault-dir DIR to create another vault elsewhere (on PostgreSQL: another vault=NAME in the URL)")
@@ -280,7 +281,7 @@ impl Vault {
                 Err(e) => return Err(e),
             },
         }
-        Vault::create(paths, keys, passphrase, true)?.ok_or_else(exists)
+        Vault::create(paths, keys, passphrase, true, format)?.ok_or_else(exists)
     }
 
     /// Create a new vault. `Ok(None)` if another process created it first.
@@ -290,6 +291,7 @@ impl Vault {
         keys: &KeySource,
         passphrase: bool,
         on_purpose: bool,
+        format: u32,
     ) -> Result<Option<Created>> {
         keys.check_readable()?;
         // Key material first (a prompt, VAULT_KEY), so that a refused or
@@ -387,16 +389,47 @@ impl Vault {
                 }
             };
             let created = now();
-            let keys = Keys::derive(master, &vault_id, None)?;
+            // Format 2 (docs/FORMAT.md §10.4): root keys sealed under M,
+            // their public halves in the clear.
+            let root = match format {
+                1 => None,
+                _ => {
+                    let root = crypto::v2::RootKeys::generate()?;
+                    let blob = root.seal(&master, &vault_id)?;
+                    let kem_pk = root
+                        .kem
+                        .public_key()
+                        .ok_or_else(|| {
+                            Error::other("the new root key pair is unusable; try again")
+                        })?
+                        .to_bytes();
+                    Some((blob, kem_pk, root.sign.public_key().to_bytes()))
+                }
+            };
+            let extra: Vec<(&str, &[u8])> = match &root {
+                Some((blob, kem_pk, sign_pk)) => vec![
+                    ("root_keys", &blob[..]),
+                    ("root_kem_pk", &kem_pk[..]),
+                    ("root_sign_pk", &sign_pk[..]),
+                ],
+                None => Vec::new(),
+            };
+            let root_blob = root.as_ref().map(|(b, _, _)| b.clone());
+            let keys = Keys::derive(master, &vault_id, root_blob.as_deref())?;
             let policy_tag = keys.policy.tag(&policy_message(&[], &[], &[]));
             let store = Store::create_at(
                 &paths.db,
                 paths.database.as_ref(),
                 &NewVault {
                     vault_id: &vault_id,
-                    format: crate::crypto::FORMAT_VERSION,
+                    format: if root_blob.is_some() {
+                        crypto::v2::FORMAT_VERSION
+                    } else {
+                        crate::crypto::FORMAT_VERSION
+                    },
                     created: &created,
                     policy_tag: &policy_tag,
+                    extra_meta: &extra,
                 },
                 &slot,
             )?;
@@ -411,7 +444,7 @@ impl Vault {
                     kek: None,
                     crypt: Crypt {
                         vault_id: vault_id.clone(),
-                        root_blob: None,
+                        root_blob,
                         keys: Some(keys),
                     },
                 },

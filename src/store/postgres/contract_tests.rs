@@ -116,6 +116,7 @@ impl Engine for Postgres {
             format: 1,
             created: "2026-01-01T00:00:00Z",
             policy_tag: &[0; 32],
+            extra_meta: &[],
         };
         PgStore::create(&self.url(), &init, &first_slot())
             .unwrap()
@@ -360,6 +361,7 @@ fn a_second_create_in_the_same_schema_is_refused_and_vaults_are_isolated() {
         format: 1,
         created: "t",
         policy_tag: &[0; 32],
+        extra_meta: &[],
     };
     assert!(PgStore::create(&url, &init, &first_slot())
         .unwrap()

@@ -759,13 +759,19 @@ impl PgStore {
         init: &NewVault<'_>,
         first_slot: &SlotRow,
     ) -> StoreResult<Option<PgStore>> {
+        let mut meta: Vec<(String, Vec<u8>)> = vec![
+            ("vault_id".into(), init.vault_id.to_vec()),
+            ("created".into(), init.created.as_bytes().to_vec()),
+            ("format".into(), init.format.to_string().into_bytes()),
+            ("policy_tag".into(), init.policy_tag.to_vec()),
+        ];
+        meta.extend(
+            init.extra_meta
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.to_vec())),
+        );
         let dump = Dump {
-            meta: vec![
-                ("vault_id".into(), init.vault_id.to_vec()),
-                ("created".into(), init.created.as_bytes().to_vec()),
-                ("format".into(), init.format.to_string().into_bytes()),
-                ("policy_tag".into(), init.policy_tag.to_vec()),
-            ],
+            meta,
             slots: vec![first_slot.clone()],
             ..Dump::default()
         };

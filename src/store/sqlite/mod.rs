@@ -226,6 +226,12 @@ impl SqliteStore {
                 "INSERT INTO meta(key, value) VALUES ('vault_id', ?1), ('created', ?2), ('format', ?3), ('policy_tag', ?4)",
                 params![init.vault_id, init.created, init.format, init.policy_tag],
             )?;
+            for (key, value) in init.extra_meta {
+                tx.execute(
+                    "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                    params![key, value],
+                )?;
+            }
             insert_slot(&tx, first_slot)?;
             tx.commit()?;
             // Everything into the main file before it is published: no one
