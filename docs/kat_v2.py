@@ -493,5 +493,48 @@ assert ed25519_ok(AGENT_SIGN_PK, ENROLL_SIG + bad_body, b64_strict(bad_req[len(E
 assert is_small_order(SMALL_ORDER[2])
 out.append(f"{'enroll_small_order':<24} = {bad_req}")
 
+# §19 row tags (format 2): one HMAC-SHA256 per secret row, grant and agent.
+ROW_KEY = hkdf(MASTER, VAULT_ID, b"vault/v2/row-key")
+emit("row_key", ROW_KEY)
+
+
+def opt(b):
+    return b"\x00" if b is None else b"\x01" + field(b)
+
+
+def secret_row_msg(env, name, kind, scope, version, provider, plain):
+    return (b"vault/v2/row/secret\x00" + field(env) + field(name) + field(kind) + field(scope)
+            + u64(version) + opt(provider) + opt(plain if kind == b"variable" else None))
+
+
+def row_tag(msg):
+    return hmac.new(ROW_KEY, msg, hashlib.sha256).digest()
+
+
+sec_msg = secret_row_msg(b"prod", b"OPENAI_API_KEY", b"secret", b"agent", 3, b"openai", None)
+var_msg = secret_row_msg(b"", b"API_URL", b"variable", b"global", 1, None, b"https://api.example.com")
+grant_msg = b"vault/v2/row/grant\x00" + field(b"support-bot") + field(b"OPENAI_API_KEY")
+agent_msg = b"vault/v2/row/agent\x00" + field(b"support-bot") + field(b"prod")
+emit("row_secret_msg", sec_msg)
+emit("row_secret_tag", row_tag(sec_msg))
+emit("row_variable_msg", var_msg)
+emit("row_variable_tag", row_tag(var_msg))
+emit("row_grant_msg", grant_msg)
+emit("row_grant_tag", row_tag(grant_msg))
+emit("row_agent_msg", agent_msg)
+emit("row_agent_tag", row_tag(agent_msg))
+# Must fail: the tag of one row does not verify another (moved to another
+# environment or name, widened scope, rolled-back version pointer, a grant
+# copied to another agent, an agent re-pinned).
+for other in [
+    secret_row_msg(b"", b"OPENAI_API_KEY", b"secret", b"agent", 3, b"openai", None),
+    secret_row_msg(b"prod", b"OPENAI_API_KEX", b"secret", b"agent", 3, b"openai", None),
+    secret_row_msg(b"prod", b"OPENAI_API_KEY", b"secret", b"global", 3, b"openai", None),
+    secret_row_msg(b"prod", b"OPENAI_API_KEY", b"secret", b"agent", 2, b"openai", None),
+]:
+    assert row_tag(other) != row_tag(sec_msg)
+assert row_tag(b"vault/v2/row/grant\x00" + field(b"other-bot") + field(b"OPENAI_API_KEY")) != row_tag(grant_msg)
+assert row_tag(b"vault/v2/row/agent\x00" + field(b"support-bot") + field(b"")) != row_tag(agent_msg)
+
 print("\n".join(out))
 sys.exit(0)

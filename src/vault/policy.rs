@@ -812,6 +812,68 @@ mod tests {
         );
     }
 
+    /// docs/FORMAT.md §19.3 (computed by docs/kat_v2.py).
+    #[test]
+    fn row_tags_match_the_documented_vectors() {
+        let key = RowKey::derive(
+            &MasterKey::from_bytes(core::array::from_fn(|i| 0x40 + i as u8)),
+            &(0xa0..=0xaf).collect::<Vec<u8>>(),
+        );
+        let mut sec = row(
+            "OPENAI_API_KEY",
+            Kind::Secret,
+            Scope::Agent,
+            3,
+            Some("openai"),
+            StoredValue::Sealed {
+                nonce: vec![1; 72],
+                ciphertext: vec![2; 40],
+            },
+        );
+        sec.env = "prod".into();
+        let m = secret_row_message(&sec);
+        assert_eq!(
+            hex(&m),
+            "7661756c742f76322f726f772f736563726574000000000470726f640000000e4f50454e41495f4150495f4b455900000006736563726574000000056167656e74000000000000000301000000066f70656e616900"
+        );
+        assert_eq!(
+            hex(&key.tag(&m)),
+            "67bb5ea44e06786a0f0fdb03b030af6bb79491ac93c00ac38046b1afdf0f4dc6"
+        );
+        let url = StoredValue::Plain(Zeroizing::new("https://api.example.com".into()));
+        let var = row("API_URL", Kind::Variable, Scope::Global, 1, None, url);
+        assert_eq!(
+            hex(&key.tag(&secret_row_message(&var))),
+            "7fe2cf932fb4f9e32048ac3cf7d66ec61a147a495af478b2f064983d71b50d48"
+        );
+        let g = grant_message("support-bot", "OPENAI_API_KEY");
+        assert_eq!(
+            hex(&key.tag(&g)),
+            "fd7969807da3f871e32f7e3354a3331edd996caf074a75c321ceb64a7e9e1c81"
+        );
+        let a = agent_message("support-bot", "prod");
+        assert_eq!(
+            hex(&key.tag(&a)),
+            "2240908030d93e079fa10d69436ad5c8d4a0dbec3878cddb605928e90a53784b"
+        );
+        // Must fail: another environment, name, scope or version pointer;
+        // a grant to another agent; an agent re-pinned.
+        let tag = key.tag(&m);
+        for change in [
+            |r: &mut SecretRow| r.env = String::new(),
+            |r: &mut SecretRow| r.name = "OPENAI_API_KEX".into(),
+            |r: &mut SecretRow| r.scope = Scope::Global,
+            |r: &mut SecretRow| r.version = 2,
+            |r: &mut SecretRow| r.provider = None,
+        ] {
+            let mut other = sec.clone();
+            change(&mut other);
+            assert!(!key.verify(&secret_row_message(&other), &tag));
+        }
+        assert!(!key.verify(&grant_message("other-bot", "OPENAI_API_KEY"), &key.tag(&g)));
+        assert!(!key.verify(&agent_message("support-bot", ""), &key.tag(&a)));
+    }
+
     /// A row's environment and an agent's pin are policy; with neither,
     /// the message is the format-1 one (no reseal on upgrade).
     #[test]

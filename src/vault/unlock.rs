@@ -478,6 +478,7 @@ mod tests {
             &paths,
             &source(Some("correct horse battery"), &NoCallbacks),
             true,
+            2,
         )
         .unwrap();
         let mut v = Vault::open(&paths).unwrap();
