@@ -429,6 +429,11 @@ impl Vault {
         };
         let mut new_keys = Keys::derive(master, &vault_id, None)?;
         new_keys.root = new_root;
+        // Format 2's row key follows M: every row is tagged again below.
+        new_keys.row = new_keys
+            .root
+            .as_ref()
+            .map(|_| crate::crypto::RowKey::derive(&new_keys.master, &vault_id));
         let new_crypt = Crypt {
             vault_id: vault_id.clone(),
             root_blob: new_root_blob,

@@ -484,8 +484,8 @@ fn names_and_text_edited_into_the_database_reach_the_terminal_escaped() {
          INSERT INTO versions(name, version, nonce, ciphertext, plain, created) VALUES ({evil_secret}, 1, NULL, NULL, 'v'||char(27)||'[31m', 'now');
          UPDATE secrets SET description = 'abc'||char(8238)||'fed'||char(8207)||char(1564) WHERE name = 'A_TOKEN';
          INSERT INTO agents(name, description, created, last_run) VALUES ({evil_agent}, 'd'||char(8234), char(27)||'[1m', char(27)||']52;c;eA=='||char(7));
-         INSERT INTO grants VALUES ('bot', {evil_secret}, 'now');
-         INSERT INTO grants VALUES ({evil_agent}, 'A_TOKEN', 'now');
+         INSERT INTO grants(agent, secret, created) VALUES ('bot', {evil_secret}, 'now');
+         INSERT INTO grants(agent, secret, created) VALUES ({evil_agent}, 'A_TOKEN', 'now');
          UPDATE agents SET description = 'bot'||char(8238)||'txt' WHERE name = 'bot';"
     ));
     for args in [

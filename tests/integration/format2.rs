@@ -122,8 +122,7 @@ fn upgrade_keeps_values_versions_grants_deliveries_and_the_audit_chain() {
 }
 
 fn upgraded() -> Env {
-    let env = Env::new();
-    env.keep_format();
+    let env = Env::format1();
     env.set("SHARED_KEY", "shared-value-0001");
     env.set("SHARED_KEY", "shared-value-0002");
     env.ok(&["set", "SHARED_KEY", "--env", "prod", "prod-value-0003"]);
@@ -170,8 +169,7 @@ fn a_format_edited_by_hand_is_an_integrity_error() {
         return;
     }
     // Format 1 that claims 2 (no root keys), and format 2 that claims 1.
-    let one = Env::new();
-    one.keep_format();
+    let one = Env::format1();
     one.set("PROBE_KEY", "probe-value-0001");
     one.sql("UPDATE meta SET value = 2 WHERE key = 'format';");
     let o = one
@@ -207,13 +205,12 @@ fn a_value_moved_to_another_version_fails_authentication() {
 
 #[test]
 fn info_shows_format_and_the_root_fingerprint_without_a_key() {
-    let env = Env::new();
-    env.keep_format();
+    let env = Env::format1();
     env.set("INFO_KEY", "info-value-0001");
     let one = json(&env.ok(&["info", "--json"]));
     assert_eq!(one["format"], 1);
     assert!(one["root_fingerprint"].is_null());
-    assert_eq!(one["schema"], 3);
+    assert_eq!(one["schema"], 4);
     let up = stdout(&env.ok(&["upgrade"]));
     let two = json(&env.ok(&["info", "--json"]));
     assert_eq!(two["format"], 2);
@@ -239,4 +236,176 @@ fn info_shows_format_and_the_root_fingerprint_without_a_key() {
         std::fs::rename(&aside, &key).unwrap();
     }
     assert_eq!(env.reveal("INFO_KEY"), "info-value-0001");
+}
+
+// ------------------------------------------------ row tags (FORMAT.md §19)
+
+const TAGGED_VALUES: &[&str] = &["global-value-0001", "bot-value-0001", "prod-value-0001"];
+
+/// A vault made in format 2 by its first write: a global secret (with a
+/// `prod` row of its own), an agent-only secret granted to `bot`, and a
+/// second agent `other` with no grants.
+fn tagged() -> Env {
+    let env = Env::new();
+    env.set("GLOBAL_KEY", "global-value-0001");
+    env.ok(&["set", "GLOBAL_KEY", "--env", "prod", "prod-value-0001"]);
+    env.ok(&["agent", "create", "bot"]);
+    env.ok(&["agent", "create", "other"]);
+    env.ok(&["set", "BOT_KEY", "bot-value-0001", "--agent", "bot"]);
+    assert_eq!(json(&env.ok(&["info", "--json"]))["format"], 2);
+    env
+}
+
+/// `vault run ARGS -- sh -c 'touch started'`: exit 125, with a message
+/// about a row that failed authentication, and the command never started.
+fn run_refused(env: &Env, args: &[&str]) {
+    let marker = env.root().join("started");
+    let mut all: Vec<&str> = vec!["run"];
+    all.extend_from_slice(args);
+    let script = format!("touch {}", marker.display());
+    all.extend_from_slice(&["--", "sh", "-c", &script]);
+    let o = env.vault(&all).output().unwrap();
+    assert_code_no_leak(&o, 125, TAGGED_VALUES);
+    assert!(
+        stderr(&o).contains("failed authentication"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!marker.exists(), "the command started");
+}
+
+fn refused(env: &Env, args: &[&str], code: i32) -> String {
+    let o = env.vault(args).output().unwrap();
+    assert_code_no_leak(&o, code, TAGGED_VALUES);
+    stderr(&o)
+}
+
+#[test]
+fn row_tags_a_row_edited_with_sqlite3_fails_closed() {
+    let env = tagged();
+    // Before: the run and the reveal work (so the refusals below are the tags').
+    env.ok(&["run", "--agent", "bot", "--only", "BOT_KEY", "--", "true"]);
+    env.sql("UPDATE secrets SET scope = 'global' WHERE name = 'BOT_KEY';");
+    let e = refused(&env, &["get", "BOT_KEY", "--reveal"], 6);
+    assert!(
+        e.contains("the row of \"BOT_KEY\" failed authentication"),
+        "{e}"
+    );
+    run_refused(&env, &["--only", "BOT_KEY"]);
+    run_refused(&env, &[]);
+    refused(&env, &["set", "BOT_KEY", "bot-value-0002"], 6);
+    refused(&env, &["list"], 0);
+    // A row the command does not read is not its business: get of another
+    // name still works (what `get` checks is what it reads).
+    assert_eq!(env.reveal("GLOBAL_KEY"), "global-value-0001");
+}
+
+#[test]
+fn row_tags_a_variable_or_version_pointer_edited_fails_closed() {
+    let env = tagged();
+    env.ok(&["set", "API_URL", "--variable", "https://api.example.com"]);
+    env.set("GLOBAL_KEY", "global-value-0002");
+    env.sql("UPDATE versions SET plain = 'https://evil.example' WHERE name = 'API_URL';");
+    refused(&env, &["get", "API_URL", "--reveal"], 6);
+    run_refused(&env, &["--only", "API_URL"]);
+    // Rolled back to version 1 (its own, authentic ciphertext).
+    env.sql("UPDATE secrets SET version = 1 WHERE name = 'GLOBAL_KEY' AND env = '';");
+    refused(&env, &["get", "GLOBAL_KEY", "--reveal"], 6);
+}
+
+#[test]
+fn row_tags_an_inserted_grant_fails_closed() {
+    let env = tagged();
+    env.sql("INSERT INTO grants(agent, secret, created) VALUES ('other', 'BOT_KEY', 't');");
+    run_refused(&env, &["--agent", "other", "--only", "BOT_KEY"]);
+    // A write does not bless the untagged grant, and nothing was changed.
+    let e = refused(&env, &["set", "NEW_KEY", "new-value-0001"], 6);
+    assert!(
+        e.contains("the grant of \"BOT_KEY\" to agent \"other\""),
+        "{e}"
+    );
+    refused(&env, &["get", "NEW_KEY"], 3);
+    run_refused(&env, &["--agent", "other", "--only", "BOT_KEY"]);
+}
+
+#[test]
+fn row_tags_a_grant_copied_to_another_agent_fails_closed() {
+    let env = tagged();
+    env.sql(
+        "INSERT INTO grants(agent, secret, created, tag) \
+         SELECT 'other', secret, created, tag FROM grants WHERE agent = 'bot';",
+    );
+    run_refused(&env, &["--agent", "other", "--only", "BOT_KEY"]);
+    run_refused(&env, &["--agent", "other"]);
+    // bot's own grant is untouched: its run still gets its secret.
+    env.ok(&["run", "--agent", "bot", "--only", "BOT_KEY", "--", "true"]);
+}
+
+#[test]
+fn row_tags_a_row_moved_to_another_name_or_environment_fails_closed() {
+    let env = tagged();
+    // The shared row, with its tag, moved into environment `staging`.
+    env.sql(
+        "UPDATE secrets SET env = 'staging' WHERE name = 'GLOBAL_KEY' AND env = ''; \
+         UPDATE versions SET env = 'staging' WHERE name = 'GLOBAL_KEY' AND env = '';",
+    );
+    let e = refused(
+        &env,
+        &["get", "GLOBAL_KEY", "--env", "staging", "--reveal"],
+        6,
+    );
+    assert!(
+        e.contains("the row of \"GLOBAL_KEY\" in environment staging"),
+        "{e}"
+    );
+    run_refused(&env, &["--env", "staging", "--only", "GLOBAL_KEY"]);
+    // The prod row, with its tag, renamed.
+    env.sql(
+        "UPDATE secrets SET name = 'MOVED_KEY' WHERE name = 'GLOBAL_KEY' AND env = 'prod'; \
+         UPDATE versions SET name = 'MOVED_KEY' WHERE name = 'GLOBAL_KEY' AND env = 'prod';",
+    );
+    let e = refused(&env, &["get", "MOVED_KEY", "--env", "prod", "--reveal"], 6);
+    assert!(e.contains("the row of \"MOVED_KEY\""), "{e}");
+}
+
+#[test]
+fn row_tags_an_agent_re_pinned_fails_closed() {
+    let env = tagged();
+    env.ok(&[
+        "run",
+        "--agent",
+        "bot",
+        "--only",
+        "GLOBAL_KEY",
+        "--",
+        "true",
+    ]);
+    env.sql("UPDATE agents SET env = 'prod' WHERE name = 'bot';");
+    run_refused(&env, &["--agent", "bot", "--only", "GLOBAL_KEY"]);
+}
+
+#[test]
+fn row_tags_a_cleared_tag_is_not_blessed_by_a_write() {
+    let env = tagged();
+    env.sql("UPDATE secrets SET scope = 'global', tag = NULL WHERE name = 'BOT_KEY';");
+    refused(&env, &["set", "GLOBAL_KEY", "global-value-0002"], 6);
+    refused(&env, &["set", "OTHER_KEY", "other-value-0001"], 6);
+    run_refused(&env, &["--only", "BOT_KEY"]);
+    assert_eq!(env.reveal("GLOBAL_KEY"), "global-value-0001");
+}
+
+#[test]
+fn row_tags_survive_rekey_and_writes() {
+    let env = tagged();
+    env.ok(&["rekey"]);
+    env.ok(&["grant", "GLOBAL_KEY", "--agent", "other"]);
+    env.ok(&["rename", "BOT_KEY", "BOT_TOKEN"]);
+    env.ok(&["run", "--agent", "bot", "--only", "BOT_TOKEN", "--", "true"]);
+    assert_eq!(env.reveal("BOT_TOKEN"), "bot-value-0001");
+    assert_eq!(
+        env.sql_i64("SELECT count(*) FROM secrets WHERE tag IS NULL")
+            + env.sql_i64("SELECT count(*) FROM grants WHERE tag IS NULL")
+            + env.sql_i64("SELECT count(*) FROM agents WHERE tag IS NULL"),
+        0
+    );
 }

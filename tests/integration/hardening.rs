@@ -171,8 +171,10 @@ fn unpriv_cmd(e: &Env, who: Unprivileged, args: &[&str]) -> std::process::Comman
 /// A vault with one of each kind of policy: a global secret set twice
 /// (versions 1 and 2), a secret granted to `bot`, one granted to `other`, and
 /// a global variable.
+/// Format 1: one policy tag over every row (FORMAT.md §6). Format 2's row
+/// tags have their own tests (`format2::row_tags_*`).
 fn policy_fixture() -> Env {
-    let e = Env::new();
+    let e = Env::format1();
     e.set("GLOBAL_KEY", "global-value-v1-aaaa");
     e.set("GLOBAL_KEY", "global-value-v2-bbbb");
     e.ok(&["agent", "create", "bot"]);

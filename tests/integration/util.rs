@@ -97,6 +97,16 @@ impl Drop for Env {
 }
 
 impl Env {
+    /// A test home with a format-1 vault (`vault init --format 1`, hidden):
+    /// for tests of format 1 itself, of its policy tag, and of `vault
+    /// upgrade`. Kept in format 1 under `VAULT_TEST_FORMAT=2`.
+    pub fn format1() -> Env {
+        let e = Env::new();
+        e.keep_format();
+        e.ok(&["init", "--format", "1"]);
+        e
+    }
+
     pub fn new() -> Env {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let pg_schema = on_postgres().then(|| {
