@@ -334,6 +334,12 @@ pub trait Records {
     fn row_tags(&self, table: Tagged) -> StoreResult<Vec<TaggedRow>>;
     /// The names granted to `agent`, sorted, each with its grant's tag.
     fn grant_tags_of(&self, agent: &str) -> StoreResult<Vec<(String, Option<Vec<u8>>)>>;
+    /// True when this transaction already holds every policy row, fetched
+    /// with its `BEGIN` (PostgreSQL's run batch): reading them again one
+    /// name at a time would cost a round trip each.
+    fn has_prefetch(&self) -> bool {
+        false
+    }
     /// Store the tag of one row (keys as in `row_tag`).
     fn set_row_tag(&self, table: Tagged, a: &str, b: &str, tag: &[u8]) -> StoreResult<()>;
     /// Keys of at most `limit` untagged rows of `table` (agents: (name,

@@ -75,7 +75,11 @@ impl Vault {
             // agent's row and its grants: the cost of what the run receives,
             // not of the vault. A name it cannot find falls back to the
             // whole snapshot, which explains what is missing.
-            if crypt.has_row_tags() && !req.only.is_empty() && req.manifest.is_none() {
+            if crypt.has_row_tags()
+                && !req.only.is_empty()
+                && req.manifest.is_none()
+                && !tx.has_prefetch()
+            {
                 if let Some(s) = only_snapshot(tx, crypt, agent, req.env, req.only)? {
                     return Ok(s);
                 }

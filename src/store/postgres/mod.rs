@@ -1657,6 +1657,10 @@ impl Records for PgTx<'_> {
             .collect()
     }
 
+    fn has_prefetch(&self) -> bool {
+        self.prefetch.borrow().is_some()
+    }
+
     fn grant_tags_of(&self, agent: &str) -> StoreResult<Vec<(String, Option<Vec<u8>>)>> {
         if let Some(v) = self.with_prefetch(|p| {
             p.grant_tags
