@@ -16,6 +16,7 @@ use crate::paths::{self, Paths};
 use crate::store::Backend;
 use crate::store::{NewVault, SlotRow, Store, Tx};
 
+mod agent_keys;
 mod agents;
 mod audit;
 mod cache;
@@ -32,6 +33,7 @@ mod unlock;
 mod upgrade;
 
 use agents::check_provider_rule;
+pub use agent_keys::{AgentKeyInfo, NewAgentKey, Received, ReceivedItem, Registered, RevokedKey};
 pub use agents::{GrantRequest, Receipt};
 pub use audit::{Anchor, AuditEntry, Checkpoint, CHECKPOINT};
 pub use history::History;
@@ -458,6 +460,8 @@ impl Vault {
                 return Err(e);
             }
             let out = f(tx, crypt)?;
+            // Agents with a key receive what this change leaves them, signed.
+            crypt.sync_agents(tx)?;
             crypt.seal_policy(tx)?;
             Ok(out)
         })
@@ -478,6 +482,7 @@ impl Vault {
         store.write(|tx| {
             crypt.verify_policy(tx)?;
             let (out, after) = f(tx, crypt)?;
+            crypt.sync_agents(tx)?;
             #[cfg(debug_assertions)]
             {
                 let stored = policy::policy_message(

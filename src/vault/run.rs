@@ -75,25 +75,10 @@ impl Vault {
         })?;
         let (all, grants) = (snapshot.rows, snapshot.grants);
         // The pin is read from the authenticated snapshot: a pin edited in
-        // the database failed the policy check above.
-        let env: String = match (req.env, agent) {
-            (Some(e), _) => e.to_owned(),
-            (None, Some(a)) => snapshot
-                .pins
-                .iter()
-                .find(|(p, _)| p == a)
-                .map(|(_, e)| e.clone())
-                .unwrap_or_default(),
-            (None, None) => String::new(),
-        };
-        let all = super::rules::effective(all, &env);
-        let all_names: Vec<(String, Scope)> =
-            all.iter().map(|r| (r.name.clone(), r.scope)).collect();
-        let receives = model::Receives::new(agent, &grants);
-        let rows: Vec<SecretRow> = all
-            .into_iter()
-            .filter(|r| receives.secret(&r.name, r.scope))
-            .collect();
+        // the database failed the policy check above. The same selection
+        // is what an agent key's signed statement lists.
+        let (env, rows, all_names) =
+            super::agent_keys::plan_rows(all, &grants, &snapshot.pins, agent, req.env);
         let mut chosen = choose(rows, &all_names, req.manifest, req.only, agent, &grants)?;
         chosen.retain(|r| !req.caller_keeps.contains(r.name.as_str()));
         let secrets = chosen
