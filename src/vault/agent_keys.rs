@@ -339,7 +339,7 @@ impl Vault {
     }
 
     /// The vault id (an enrollment request names the vault it is for).
-    pub fn vault_id(&self) -> &[u8] {
+    pub fn vault_id_bytes(&self) -> &[u8] {
         &self.crypt.vault_id
     }
 
@@ -538,7 +538,16 @@ impl Vault {
             .ok_or_else(|| Error::locked(format!("{source} holds an unusable private key")))?;
         let (reg, statement, values) = self.store.read_again(|tx| {
             let regs = tx.agent_keys()?;
-            let Some(reg) = regs.into_iter().find(|r| r.agent_id == key.agent_id) else {
+            // An enrolled key file carries agent id 0 until approved: its
+            // registration is the one of its name holding its public key.
+            let mine = |r: &AgentKeyRow| {
+                if key.agent_id == 0 {
+                    agent == Some(r.agent.as_str()) && r.kem_pk[..] == my_kem.to_bytes()[..]
+                } else {
+                    r.agent_id == key.agent_id
+                }
+            };
+            let Some(reg) = regs.into_iter().find(mine) else {
                 return Err(denied(format!(
                     "{source} is for an agent this vault no longer has a key for (deleted, or its key was replaced)"
                 ))
@@ -763,6 +772,268 @@ impl Vault {
             .store
             .write(|tx| Ok(tx.record_delivery(&r.agent, &r.env, &all, &now)?));
     }
+}
+
+// ------------------------------------------------------------------ credentials
+
+/// An agent key and where it came from (for messages; never its text).
+pub struct AgentCredential {
+    key: AgentKey,
+    pub source: String,
+}
+
+/// Where `vault agent enroll NAME` keeps the agent's key on its machine:
+/// `$XDG_CONFIG_HOME/vault/agents/NAME.key`.
+pub fn enrolled_key_path(agent: &str) -> Option<PathBuf> {
+    let base = dirs::config_dir().filter(|d| d.is_absolute())?;
+    Some(base.join("vault").join("agents").join(format!("{agent}.key")))
+}
+
+fn read_agent_key_file(path: &Path) -> Result<AgentKey> {
+    let text = crate::paths::read_key_file(path)?;
+    AgentKey::parse(&text, &path.display().to_string())
+}
+
+impl AgentCredential {
+    /// The agent key this process was given: `VAULT_AGENT_KEY` (the text),
+    /// else `VAULT_AGENT_KEY_FILE`; else, for `run --agent NAME` with no
+    /// master key at hand, the key `vault agent enroll NAME` left in the
+    /// config dir. `None`: no agent key.
+    pub fn find(agent: Option<&str>, master_at_hand: bool) -> Result<Option<AgentCredential>> {
+        match std::env::var("VAULT_AGENT_KEY") {
+            Ok(text) if !text.is_empty() => {
+                let text = zeroize::Zeroizing::new(text);
+                return Ok(Some(AgentCredential {
+                    key: AgentKey::parse(&text, "VAULT_AGENT_KEY")?,
+                    source: "VAULT_AGENT_KEY".to_owned(),
+                }));
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(Error::locked("VAULT_AGENT_KEY is not UTF-8 text")
+                    .hint("set it to the one line `vault agent token` printed"))
+            }
+            _ => {}
+        }
+        if let Some(p) = std::env::var_os("VAULT_AGENT_KEY_FILE").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(p);
+            return Ok(Some(AgentCredential {
+                key: read_agent_key_file(&path)?,
+                source: path.display().to_string(),
+            }));
+        }
+        if master_at_hand {
+            return Ok(None);
+        }
+        let Some(path) = agent.and_then(enrolled_key_path) else {
+            return Ok(None);
+        };
+        if !crate::paths::something_at(&path) {
+            return Ok(None);
+        }
+        Ok(Some(AgentCredential {
+            key: read_agent_key_file(&path)?,
+            source: path.display().to_string(),
+        }))
+    }
+
+    /// True when an agent key variable is set (the gate for commands an
+    /// agent key cannot do).
+    pub fn given() -> bool {
+        std::env::var_os("VAULT_AGENT_KEY").is_some_and(|v| !v.is_empty())
+            || std::env::var_os("VAULT_AGENT_KEY_FILE").is_some_and(|v| !v.is_empty())
+    }
+}
+
+impl Vault {
+    /// [`Vault::agent_receives`] with a found credential.
+    pub fn receive_as(
+        &mut self,
+        cred: &AgentCredential,
+        agent: Option<&str>,
+        env: Option<&str>,
+    ) -> Result<Received> {
+        self.agent_receives(&cred.key, &cred.source, agent, env)
+    }
+
+    /// `vault agent token NAME`: a key pair made here, registered; returns
+    /// the key's one-line text (print it once, or write it to a 0600 file).
+    pub fn issue_agent_token(
+        &mut self,
+        src: &KeySource,
+        agent: &str,
+        expires: u64,
+    ) -> Result<(Registered, zeroize::Zeroizing<String>)> {
+        let kem = v2::KemSecretKey::generate()?;
+        let sign = v2::SignSecretKey::generate()?;
+        let kem_pk = kem
+            .public_key()
+            .ok_or_else(|| Error::other("the new key pair is unusable; run the command again"))?;
+        let reg = self.register_agent_key(
+            src,
+            &NewAgentKey {
+                agent,
+                kem_pk,
+                sign_pk: sign.public_key(),
+                expires,
+                made: "token",
+            },
+        )?;
+        let key = AgentKey {
+            vault_id: vault_id_array(&reg.vault_id)?,
+            agent_id: reg.agent_id,
+            kem,
+            sign,
+            root_sign_pk: reg.root_sign_pk,
+        };
+        Ok((reg, key.to_text()))
+    }
+
+    /// `vault agent approve REQUEST`, the part before the question: the
+    /// parsed request with both fingerprints (root, agent). Exit 7 for a
+    /// request that is broken, not an agent's, or for another vault.
+    pub fn read_enrollment(&mut self, src: &KeySource, text: &str) -> Result<Enrollment> {
+        let req = v2::EnrollRequest::parse(text)?;
+        if req.kind != "agent" {
+            return Err(Error::invalid(format!(
+                "this request is for a {}, not an agent",
+                req.kind
+            ))
+            .hint("use `vault member add` for a member's request"));
+        }
+        if req.vault_id[..] != self.crypt.vault_id[..] {
+            return Err(Error::invalid("this enrollment request is for another vault")
+                .hint("run `vault agent enroll` on the agent's machine against this vault (same --vault-dir / VAULT_DATABASE_URL)"));
+        }
+        model::check_agent_name(&req.name)?;
+        let upgraded = self.ensure_format2(src)?;
+        let root = self
+            .crypt
+            .keys()?
+            .root
+            .as_ref()
+            .map(|r| r.sign.public_key().fingerprint())
+            .ok_or_else(|| Error::other("the vault is still in format 1"))?;
+        Ok(Enrollment {
+            agent: req.name.clone(),
+            agent_fingerprint: agent_fingerprint(&req.sign_pk),
+            root_fingerprint: root,
+            upgraded,
+            req,
+        })
+    }
+
+    /// Register an enrollment that the owner approved.
+    pub fn approve_enrollment(&mut self, src: &KeySource, e: &Enrollment) -> Result<Registered> {
+        self.register_agent_key(
+            src,
+            &NewAgentKey {
+                agent: &e.req.name,
+                kem_pk: e.req.kem_pk,
+                sign_pk: e.req.sign_pk,
+                expires: 0,
+                made: "enroll",
+            },
+        )
+    }
+}
+
+/// How an agent's signing key is shown: `vault-agent:SHA256:<hex>`.
+fn agent_fingerprint(pk: &SignPublicKey) -> String {
+    pk.fingerprint().replacen("vault-root:", "vault-agent:", 1)
+}
+
+/// A parsed enrollment request, with what `approve` shows.
+pub struct Enrollment {
+    pub agent: String,
+    pub agent_fingerprint: String,
+    pub root_fingerprint: String,
+    pub upgraded: Option<String>,
+    req: v2::EnrollRequest,
+}
+
+/// What `vault agent enroll` made.
+pub struct Enrolled {
+    pub request: String,
+    pub key_file: PathBuf,
+    pub agent_fingerprint: String,
+}
+
+/// `vault agent enroll NAME --root FPR` on the agent's machine: no master
+/// key. Checks the vault's root key against the fingerprint the owner gave
+/// (exit 5 on a mismatch: another vault, or a database that lies), makes
+/// the key pair here, writes the key file (0600, never over another), and
+/// returns the request line. The key file carries agent id 0 until the
+/// agent's first run finds its registration by name and public key.
+pub fn enroll(paths: &crate::paths::Paths, agent: &str, root_fpr: &str) -> Result<Enrolled> {
+    model::check_agent_name(agent)?;
+    let fpr = v2::RootFingerprint::parse(root_fpr)?;
+    let mut vault = Vault::open(paths)?;
+    let vault_id = vault.crypt.vault_id.clone();
+    let stored = vault.store.read_again(|tx| Ok(tx.meta("root_sign_pk")?))?;
+    let root = stored
+        .as_deref()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| SignPublicKey::from_bytes(&b))
+        .ok_or_else(|| {
+            Error::other(format!(
+                "the vault at {} has no root key yet (format 1)",
+                paths.location()
+            ))
+            .hint("ask an owner to run `vault upgrade` (or `vault agent approve`, which upgrades), then enroll again")
+        })?;
+    if !fpr.matches(&root) {
+        return Err(Error::locked(format!(
+            "the vault at {} has root key {}, not the one given with --root",
+            paths.location(),
+            root.fingerprint()
+        ))
+        .hint("check --vault-dir / VAULT_DATABASE_URL and the fingerprint the owner gave you (`vault info`); do not enroll against a vault you cannot verify"));
+    }
+    let path = enrolled_key_path(agent).ok_or_else(|| {
+        Error::other("cannot find your config directory (HOME is unset or not absolute)")
+    })?;
+    if crate::paths::something_at(&path) {
+        return Err(Error::conflict(format!(
+            "{} exists already: agent {agent} is enrolled on this machine",
+            path.display()
+        ))
+        .hint("nothing was changed; move that file away first to enroll again"));
+    }
+    let kem = v2::KemSecretKey::generate()?;
+    let sign = v2::SignSecretKey::generate()?;
+    let kem_pk = kem
+        .public_key()
+        .ok_or_else(|| Error::other("the new key pair is unusable; run the command again"))?;
+    let vid = vault_id_array(&vault_id)?;
+    let request = v2::EnrollRequest {
+        vault_id: vid,
+        kind: "agent".to_owned(),
+        name: agent.to_owned(),
+        kem_pk,
+        sign_pk: sign.public_key(),
+        scram_verifier: String::new(),
+    }
+    .to_text(&sign)?;
+    let agent_fingerprint = agent_fingerprint(&sign.public_key());
+    let key = AgentKey {
+        vault_id: vid,
+        agent_id: 0,
+        kem,
+        sign,
+        root_sign_pk: root,
+    };
+    if let Some(dir) = path.parent() {
+        crate::paths::ensure_private_dir(dir)?;
+    }
+    if !crate::paths::publish_new_file(&path, key.to_text().as_bytes())? {
+        return Err(Error::conflict(format!("{} exists already", path.display()))
+            .hint("nothing was changed; move that file away first to enroll again"));
+    }
+    Ok(Enrolled {
+        request,
+        key_file: path,
+        agent_fingerprint,
+    })
 }
 
 // ------------------------------------------------------------------ state file

@@ -33,7 +33,7 @@ mod unlock;
 mod upgrade;
 
 use agents::check_provider_rule;
-pub use agent_keys::{AgentKeyInfo, NewAgentKey, Received, ReceivedItem, Registered, RevokedKey};
+pub use agent_keys::{enroll, AgentCredential, Received, ReceivedItem};
 pub use agents::{GrantRequest, Receipt};
 pub use audit::{Anchor, AuditEntry, Checkpoint, CHECKPOINT};
 pub use history::History;

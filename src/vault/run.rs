@@ -153,6 +153,50 @@ impl Vault {
     }
 }
 
+impl super::Received {
+    /// What an agent key's run injects: the statement's items narrowed by
+    /// the manifest and `--only` exactly as an owner's run is (`choose`),
+    /// minus what the caller keeps. Each with why it is refused, if so.
+    pub fn narrowed(
+        &self,
+        manifest: Option<&(String, Vec<Declared>)>,
+        only: &[String],
+        caller_keeps: &BTreeSet<&str>,
+    ) -> Result<Vec<(&super::ReceivedItem, Option<&'static str>)>> {
+        let scope = |i: &super::ReceivedItem| if i.granted { Scope::Agent } else { Scope::Global };
+        let rows: Vec<SecretRow> = self
+            .items
+            .iter()
+            .map(|i| SecretRow {
+                env: i.source.clone(),
+                name: i.name.clone(),
+                kind: if i.secret { Kind::Secret } else { Kind::Variable },
+                scope: scope(i),
+                description: String::new(),
+                provider: None,
+                version: i.version,
+                created: String::new(),
+                updated: String::new(),
+                value: StoredValue::Plain(zeroize::Zeroizing::new(String::new())),
+            })
+            .collect();
+        let all: Vec<(String, Scope)> = self.items.iter().map(|i| (i.name.clone(), scope(i))).collect();
+        let grants: Vec<(String, String)> = self
+            .items
+            .iter()
+            .filter(|i| i.granted)
+            .map(|i| (self.agent.clone(), i.name.clone()))
+            .collect();
+        let chosen = choose(rows, &all, manifest, only, Some(&self.agent), &grants)?;
+        Ok(chosen
+            .iter()
+            .filter(|r| !caller_keeps.contains(r.name.as_str()))
+            .filter_map(|r| self.items.iter().find(|i| i.name == r.name))
+            .map(|i| (i, model::forbidden_name(&i.name)))
+            .collect())
+    }
+}
+
 /// The last component of a run's program (argv[0]): what the audit entry
 /// records, never its arguments.
 fn program_name(program: &std::ffi::OsStr) -> String {
