@@ -294,8 +294,6 @@ impl Crypt {
 pub struct Registered {
     pub agent_id: u64,
     pub epoch: u64,
-    /// The vault's root fingerprint (`vault-root:SHA256:...`).
-    pub root_fingerprint: String,
     /// The root's Ed25519 public key (pinned in the agent key).
     pub root_sign_pk: SignPublicKey,
     /// The vault id (in the agent key).
@@ -338,11 +336,6 @@ impl Vault {
         )))
     }
 
-    /// The vault id (an enrollment request names the vault it is for).
-    pub fn vault_id_bytes(&self) -> &[u8] {
-        &self.crypt.vault_id
-    }
-
     /// Register `new` as agent `new.agent`'s key (a new keyring epoch; the
     /// previous key, if any, is revoked): create the agent if missing, make
     /// its keyring key AK, wrap AK to the agent and to the root, and (by
@@ -351,7 +344,7 @@ impl Vault {
     pub fn register_agent_key(&mut self, src: &KeySource, new: &NewAgentKey<'_>) -> Result<Registered> {
         model::check_agent_name(new.agent)?;
         let upgraded = self.ensure_format2(src)?;
-        let (root_fingerprint, root_sign_pk, root_kem) = {
+        let (root_sign_pk, root_kem) = {
             let keys = self.crypt.keys()?;
             let root = keys
                 .root
@@ -361,7 +354,7 @@ impl Vault {
                 .kem
                 .public_key()
                 .ok_or_else(|| Error::integrity("the vault's root keys are damaged"))?;
-            (root.sign.public_key().fingerprint(), root.sign.public_key(), kem)
+            (root.sign.public_key(), kem)
         };
         let ak = KeyringKey::generate()?;
         let now = super::now();
@@ -416,7 +409,6 @@ impl Vault {
         Ok(Registered {
             agent_id,
             epoch,
-            root_fingerprint,
             root_sign_pk,
             vault_id: self.crypt.vault_id.clone(),
             upgraded,
@@ -475,7 +467,6 @@ impl Vault {
                 expires: k.expires,
                 revoked: k.revoked,
                 made: k.made,
-                agent_id: k.agent_id,
             }))
         })
     }
@@ -483,7 +474,6 @@ impl Vault {
 
 /// An agent's key registration as `vault agent show` prints it.
 pub struct AgentKeyInfo {
-    pub agent_id: u64,
     pub fingerprint: String,
     pub epoch: u64,
     /// Unix seconds; 0 = never.
@@ -497,10 +487,8 @@ pub struct AgentKeyInfo {
 /// What an agent key opened: the agent's signed view, values opened.
 pub struct Received {
     pub agent: String,
-    pub agent_id: u64,
     /// The environment of the statement ("" = shared values only).
     pub env: String,
-    pub policy_seq: u64,
     pub items: Vec<ReceivedItem>,
 }
 
@@ -596,6 +584,28 @@ impl Vault {
                     reg.agent
                 ))
             })?;
+            // A grant row the statement does not list was not made by an
+            // owner (every owner write re-signs): refuse, do not ignore.
+            for g in tx.grants(&reg.agent)? {
+                if statement.entries.iter().any(|e| e.name == g) {
+                    continue;
+                }
+                let row = match statement.env.as_str() {
+                    "" => None,
+                    e => tx.secret(e, &g)?,
+                };
+                let row = match row {
+                    Some(r) => Some(r),
+                    None => tx.secret("", &g)?,
+                };
+                if row.is_some_and(|r| r.scope == Scope::Agent) {
+                    return Err(Error::integrity(format!(
+                        "the vault grants {g} to agent {} but its signed statement does not: the grant was added outside vault",
+                        reg.agent
+                    ))
+                    .hint("do not use this database; restore it from a backup and tell the vault's owners"));
+                }
+            }
             let items: Vec<(String, String, u64)> = statement
                 .entries
                 .iter()
@@ -751,9 +761,7 @@ impl Vault {
         }
         Ok(Received {
             agent: reg.agent,
-            agent_id: reg.agent_id,
             env: statement.env,
-            policy_seq: statement.policy_seq,
             items: out,
         })
     }
