@@ -181,6 +181,14 @@ pub struct Dump {
     /// The audit trail, every chain, as stored (its links and signatures
     /// cover the vault id, which the copy keeps).
     pub audit: Vec<AuditRow>,
+    /// Agent keys (schema 4): (agent, id).
+    pub agent_ids: Vec<(String, u64)>,
+    /// Every registration, every epoch.
+    pub agent_keys: Vec<AgentKeyRow>,
+    /// (agent_id, epoch, recipient, wrap)
+    pub keyring_wraps: Vec<(u64, u64, u64, Vec<u8>)>,
+    pub agent_wraps: Vec<AgentWrapRow>,
+    pub statements: Vec<StatementRow>,
 }
 
 fn unreachable(url: &DbUrl, e: &postgres::Error) -> StoreError {
@@ -833,6 +841,42 @@ impl PgStore {
             tx.execute(
                 "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 &[&chain, &seq, &e.at, &e.action, &e.subject, &e.host, &e.prev, &e.hash, &e.sig],
+            )?;
+        }
+        for (agent, id) in &d.agent_ids {
+            let id = *id as i64;
+            tx.execute(
+                "INSERT INTO agent_ids(agent, id) VALUES ($1, $2)",
+                &[agent, &id],
+            )?;
+        }
+        for k in &d.agent_keys {
+            let (id, epoch, expires) = (k.agent_id as i64, k.epoch as i64, k.expires as i64);
+            tx.execute(
+                "INSERT INTO agent_keys(agent_id, epoch, kem_pk, sign_pk, created, expires, revoked, made) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&id, &epoch, &k.kem_pk, &k.sign_pk, &k.created, &expires, &k.revoked, &k.made],
+            )?;
+        }
+        for (a, e, r, w) in &d.keyring_wraps {
+            let (a, e, r) = (*a as i64, *e as i64, *r as i64);
+            tx.execute(
+                "INSERT INTO keyring_wraps(agent_id, epoch, recipient, wrap) VALUES ($1, $2, $3, $4)",
+                &[&a, &e, &r, w],
+            )?;
+        }
+        for w in &d.agent_wraps {
+            let (a, e, v) = (w.agent_id as i64, w.epoch as i64, w.version as i64);
+            tx.execute(
+                "INSERT INTO agent_wraps(agent_id, epoch, env, name, version, wrap) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&a, &e, &w.env, &w.name, &v, &w.wrap],
+            )?;
+        }
+        for st in &d.statements {
+            let (a, p, g) = (st.agent_id as i64, st.policy_seq as i64, st.signer as i64);
+            tx.execute(
+                "INSERT INTO statements(agent_id, policy_seq, signer, bytes, sig) VALUES ($1, $2, $3, $4, $5)",
+                &[&a, &p, &g, &st.bytes, &st.sig],
             )?;
         }
         tx.commit()?;

@@ -464,6 +464,61 @@ impl SqliteStore {
             })?;
             d.deliveries = rows.collect::<rusqlite::Result<_>>()?;
             d.audit = tx2.audit_entries(&AuditFilter::default())?;
+            let u = |v: i64| v.max(0) as u64;
+            let mut st = tx.prepare("SELECT agent, id FROM agent_ids ORDER BY id")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, u(r.get(1)?))))?;
+            d.agent_ids = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st = tx.prepare(
+                "SELECT agent_id, epoch, kem_pk, sign_pk, created, expires, revoked, made FROM agent_keys ORDER BY agent_id, epoch",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(AgentKeyRow {
+                    agent_id: u(r.get(0)?),
+                    agent: String::new(),
+                    epoch: u(r.get(1)?),
+                    kem_pk: r.get(2)?,
+                    sign_pk: r.get(3)?,
+                    created: r.get(4)?,
+                    expires: u(r.get(5)?),
+                    revoked: r.get(6)?,
+                    made: r.get(7)?,
+                })
+            })?;
+            d.agent_keys = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st = tx.prepare(
+                "SELECT agent_id, epoch, recipient, wrap FROM keyring_wraps ORDER BY agent_id, epoch, recipient",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((u(r.get(0)?), u(r.get(1)?), u(r.get(2)?), r.get(3)?))
+            })?;
+            d.keyring_wraps = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st = tx.prepare(
+                "SELECT agent_id, epoch, env, name, version, wrap FROM agent_wraps ORDER BY agent_id, epoch, env, name, version",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(AgentWrapRow {
+                    agent_id: u(r.get(0)?),
+                    epoch: u(r.get(1)?),
+                    env: r.get(2)?,
+                    name: r.get(3)?,
+                    version: u(r.get(4)?),
+                    wrap: r.get(5)?,
+                })
+            })?;
+            d.agent_wraps = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st = tx.prepare(
+                "SELECT agent_id, policy_seq, signer, bytes, sig FROM statements ORDER BY agent_id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(StatementRow {
+                    agent_id: u(r.get(0)?),
+                    policy_seq: u(r.get(1)?),
+                    signer: u(r.get(2)?),
+                    bytes: r.get(3)?,
+                    sig: r.get(4)?,
+                })
+            })?;
+            d.statements = rows.collect::<rusqlite::Result<_>>()?;
         }
         tx.rollback()?;
         Ok(d)
