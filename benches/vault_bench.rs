@@ -676,15 +676,21 @@ fn main() {
         };
         let m = rounds(runs.min(101), &[&owner, &agent]);
         rows.push(
-            row("run --agent, 100 secrets, format 2 (owner, master key)", ms(m[0]))
-                .x(m[0], t_true),
+            row(
+                "run --agent, 100 secrets, format 2 (owner, master key)",
+                ms(m[0]),
+            )
+            .x(m[0], t_true),
         );
         let extra = m[1].saturating_sub(m[0]);
         rows.push(
-            row("run --agent, 100 secrets, agent key (no master key)", ms(m[1]))
-                .x(m[1], t_true)
-                .base(format!("owner: {}", ms(m[0])))
-                .target("<= owner + 1 ms", extra <= Duration::from_millis(1)),
+            row(
+                "run --agent, 100 secrets, agent key (no master key)",
+                ms(m[1]),
+            )
+            .x(m[1], t_true)
+            .base(format!("owner: {}", ms(m[0])))
+            .target("<= owner + 1 ms", extra <= Duration::from_millis(1)),
         );
     }
     if only.wants("list") {

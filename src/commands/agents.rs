@@ -150,6 +150,7 @@ fn show(ctx: &Ctx, name: &str, json: bool, env: Option<&str>) -> Result<()> {
             "delivered_at": g.delivered_at,
         })
     };
+    let key = vault.agent_key_info(&agent.name)?;
     if json {
         // `grants`: what it receives through grants; `receives`: that plus
         // the global secrets, each with its sync state.
@@ -162,9 +163,15 @@ fn show(ctx: &Ctx, name: &str, json: bool, env: Option<&str>) -> Result<()> {
             "env": env_json(&env),
             "grants": grants.iter().filter(|g| !g.global).map(item).collect::<Vec<_>>(),
             "receives": grants.iter().map(item).collect::<Vec<_>>(),
+            "key": key.as_ref().map(|k| json!({
+                "fingerprint": k.fingerprint,
+                "keyring_epoch": k.epoch,
+                "expires_unix": (k.expires != 0).then_some(k.expires),
+                "revoked": k.revoked,
+                "made_by": k.made,
+            })),
         }));
     }
-    let key = vault.agent_key_info(&agent.name)?;
     let mut key_fields: Vec<(&str, String)> = Vec::new();
     if let Some(k) = &key {
         key_fields.push(("key", k.fingerprint.clone()));

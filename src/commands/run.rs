@@ -218,7 +218,14 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     }
     let vault_env = super::env_of(args.env.as_deref())?;
     if let Some(cred) = AgentCredential::find(args.agent.as_deref(), super::master_at_hand(ctx))? {
-        return prepare_as_agent(ctx, args, &cred, manifest.as_ref(), &only, vault_env.as_deref());
+        return prepare_as_agent(
+            ctx,
+            args,
+            &cred,
+            manifest.as_ref(),
+            &only,
+            vault_env.as_deref(),
+        );
     }
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();

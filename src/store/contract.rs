@@ -947,14 +947,19 @@ pub fn agent_keys_wraps_and_statements(e: &impl Engine) {
         assert_eq!(ka.expires, 99);
         assert_eq!(tx.keyring_wrap(a, 2, 0)?, Some(vec![8; 80]));
         assert_eq!(tx.keyring_wrap(a, 1, 0)?, None);
-        assert_eq!(tx.agent_wrap_keys(a, 2)?, vec![(String::new(), "A_KEY".to_owned(), 1)]);
+        assert_eq!(
+            tx.agent_wrap_keys(a, 2)?,
+            vec![(String::new(), "A_KEY".to_owned(), 1)]
+        );
         let items = vec![
             (String::new(), "A_KEY".to_owned(), 1),
             (String::new(), "A_KEY".to_owned(), 5),
         ];
         let p = tx.agent_payload(a, 2, &items)?;
         assert_eq!(p.len(), 2);
-        assert!(matches!(&p[0].0, Some(StoredValue::Sealed { nonce, .. }) if nonce == &vec![7; 12]));
+        assert!(
+            matches!(&p[0].0, Some(StoredValue::Sealed { nonce, .. }) if nonce == &vec![7; 12])
+        );
         assert_eq!(p[0].1, Some(vec![6; 60]));
         assert!(p[1].0.is_none() && p[1].1.is_none());
         assert_eq!(tx.statement(b)?.map(|s| s.bytes), Some(vec![b as u8; 10]));

@@ -347,8 +347,12 @@ pub trait Records {
     /// delete its keyring wraps, DEK wraps and statement.
     fn revoke_agent_keys(&self, agent_id: u64, now: &str) -> StoreResult<()>;
     /// The keyring wrap of agent `agent_id`, `epoch`, for `recipient` (0 = root).
-    fn keyring_wrap(&self, agent_id: u64, epoch: u64, recipient: u64)
-        -> StoreResult<Option<Vec<u8>>>;
+    fn keyring_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        recipient: u64,
+    ) -> StoreResult<Option<Vec<u8>>>;
     fn put_keyring_wrap(
         &self,
         agent_id: u64,
@@ -357,7 +361,8 @@ pub trait Records {
         wrap: &[u8],
     ) -> StoreResult<()>;
     /// (env, name, version) of every DEK wrap held for agent `agent_id`, `epoch`.
-    fn agent_wrap_keys(&self, agent_id: u64, epoch: u64) -> StoreResult<Vec<(String, String, u64)>>;
+    fn agent_wrap_keys(&self, agent_id: u64, epoch: u64)
+        -> StoreResult<Vec<(String, String, u64)>>;
     /// Insert or replace the DEK wrap of (env, name, version) for the agent.
     fn put_agent_wrap(&self, w: &AgentWrapRow) -> StoreResult<()>;
     fn delete_agent_wrap(

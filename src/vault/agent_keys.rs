@@ -22,14 +22,13 @@ use std::path::{Path, PathBuf};
 
 use super::policy::{Crypt, V2_NONCE_COLUMN_LEN};
 use super::{KeySource, Vault};
-use crate::store::Backend;
 use crate::crypto::v2::{
-    self, AgentKey, Content, Entry, KemPublicKey, KeyringKey, KeyringSlot, SignPublicKey,
-    Statement,
+    self, AgentKey, Content, Entry, KemPublicKey, KeyringKey, KeyringSlot, SignPublicKey, Statement,
 };
 use crate::crypto::NONCE_LEN;
 use crate::error::{Error, Result};
 use crate::model::{self, Kind, Scope, SecretValue};
+use crate::store::Backend;
 use crate::store::{AgentKeyRow, AgentWrapRow, SecretRow, StatementRow, StoredValue, Tx};
 
 /// The rows an agent receives in environment `env` (its pin unless `env`
@@ -138,6 +137,12 @@ impl Crypt {
     /// Bring every keyed agent's wraps and signed statement up to date with
     /// the policy this transaction leaves behind (see the module comment).
     pub(super) fn sync_agents(&self, tx: &Tx<'_>) -> Result<()> {
+        // `meta.policy_seq` exists from the first key registration on: a
+        // vault that never had an agent key pays one meta read (on
+        // PostgreSQL none: the write's lock batch fetched `meta`).
+        if tx.meta("policy_seq")?.is_none() {
+            return Ok(());
+        }
         let regs: Vec<AgentKeyRow> = tx
             .agent_keys()?
             .into_iter()
@@ -148,8 +153,10 @@ impl Crypt {
         }
         let keys = self.keys()?;
         let root = keys.root.as_ref().ok_or_else(|| {
-            Error::integrity("the vault holds agent keys but is in format 1: it was changed outside vault")
-                .hint("restore the vault database from a backup")
+            Error::integrity(
+                "the vault holds agent keys but is in format 1: it was changed outside vault",
+            )
+            .hint("restore the vault database from a backup")
         })?;
         let root_sign = root.sign.public_key();
         let root_kem = root
@@ -210,8 +217,10 @@ impl Crypt {
                     .collect(),
                 None => BTreeSet::new(),
             };
-            let held: BTreeSet<(String, String, u64)> =
-                tx.agent_wrap_keys(reg.agent_id, reg.epoch)?.into_iter().collect();
+            let held: BTreeSet<(String, String, u64)> = tx
+                .agent_wrap_keys(reg.agent_id, reg.epoch)?
+                .into_iter()
+                .collect();
             let mut wanted: BTreeSet<(String, String, u64)> = BTreeSet::new();
             for r in &view {
                 let StoredValue::Sealed { nonce, .. } = &r.value else {
@@ -341,7 +350,11 @@ impl Vault {
     /// its keyring key AK, wrap AK to the agent and to the root, and (by
     /// the write's sync) wrap the agent's current data keys and sign its
     /// statement, all in one transaction.
-    pub fn register_agent_key(&mut self, src: &KeySource, new: &NewAgentKey<'_>) -> Result<Registered> {
+    pub fn register_agent_key(
+        &mut self,
+        src: &KeySource,
+        new: &NewAgentKey<'_>,
+    ) -> Result<Registered> {
         model::check_agent_name(new.agent)?;
         let upgraded = self.ensure_format2(src)?;
         let (root_sign_pk, root_kem) = {
@@ -364,6 +377,9 @@ impl Vault {
                 tx.create_agent(new.agent, "", "", &now)?;
             }
             let agent_id = tx.assign_agent_id(new.agent)?;
+            if tx.meta("policy_seq")?.is_none() {
+                tx.set_meta("policy_seq", b"0")?;
+            }
             let epoch = match tx.agent_key(new.agent)? {
                 Some(prev) => {
                     tx.revoke_agent_keys(agent_id, &now)?;
@@ -712,7 +728,9 @@ impl Vault {
                     .hint("restore the vault database from a backup"));
                 }
                 if nonce.len() != V2_NONCE_COLUMN_LEN {
-                    return Err(Error::integrity(format!("{what} is not stored in format 2")));
+                    return Err(Error::integrity(format!(
+                        "{what} is not stored in format 2"
+                    )));
                 }
                 let dslot = v2::Slot {
                     vault_id: &vault_id,
@@ -727,7 +745,9 @@ impl Vault {
                     .open_value(&dslot, &nonce[..NONCE_LEN], &ciphertext)
                     .map_err(|e| e.into_error(&what))?;
                 let value = SecretValue::from_bytes(plain).map_err(|_| {
-                    Error::integrity(format!("{what} decrypted to something that is not a valid value"))
+                    Error::integrity(format!(
+                        "{what} decrypted to something that is not a valid value"
+                    ))
                 })?;
                 m.insert((env, name, version), value);
             }
@@ -794,7 +814,11 @@ pub struct AgentCredential {
 /// `$XDG_CONFIG_HOME/vault/agents/NAME.key`.
 pub fn enrolled_key_path(agent: &str) -> Option<PathBuf> {
     let base = dirs::config_dir().filter(|d| d.is_absolute())?;
-    Some(base.join("vault").join("agents").join(format!("{agent}.key")))
+    Some(
+        base.join("vault")
+            .join("agents")
+            .join(format!("{agent}.key")),
+    )
 }
 
 fn read_agent_key_file(path: &Path) -> Result<AgentKey> {
@@ -1034,8 +1058,10 @@ pub fn enroll(paths: &crate::paths::Paths, agent: &str, root_fpr: &str) -> Resul
         crate::paths::ensure_private_dir(dir)?;
     }
     if !crate::paths::publish_new_file(&path, key.to_text().as_bytes())? {
-        return Err(Error::conflict(format!("{} exists already", path.display()))
-            .hint("nothing was changed; move that file away first to enroll again"));
+        return Err(
+            Error::conflict(format!("{} exists already", path.display()))
+                .hint("nothing was changed; move that file away first to enroll again"),
+        );
     }
     Ok(Enrolled {
         request,

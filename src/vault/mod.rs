@@ -32,8 +32,8 @@ mod secrets;
 mod unlock;
 mod upgrade;
 
-use agents::check_provider_rule;
 pub use agent_keys::{enroll, AgentCredential, Received, ReceivedItem};
+use agents::check_provider_rule;
 pub use agents::{GrantRequest, Receipt};
 pub use audit::{Anchor, AuditEntry, Checkpoint, CHECKPOINT};
 pub use history::History;

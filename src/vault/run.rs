@@ -163,14 +163,24 @@ impl super::Received {
         only: &[String],
         caller_keeps: &BTreeSet<&str>,
     ) -> Result<Vec<(&super::ReceivedItem, Option<&'static str>)>> {
-        let scope = |i: &super::ReceivedItem| if i.granted { Scope::Agent } else { Scope::Global };
+        let scope = |i: &super::ReceivedItem| {
+            if i.granted {
+                Scope::Agent
+            } else {
+                Scope::Global
+            }
+        };
         let rows: Vec<SecretRow> = self
             .items
             .iter()
             .map(|i| SecretRow {
                 env: i.source.clone(),
                 name: i.name.clone(),
-                kind: if i.secret { Kind::Secret } else { Kind::Variable },
+                kind: if i.secret {
+                    Kind::Secret
+                } else {
+                    Kind::Variable
+                },
                 scope: scope(i),
                 description: String::new(),
                 provider: None,
@@ -180,7 +190,11 @@ impl super::Received {
                 value: StoredValue::Plain(zeroize::Zeroizing::new(String::new())),
             })
             .collect();
-        let all: Vec<(String, Scope)> = self.items.iter().map(|i| (i.name.clone(), scope(i))).collect();
+        let all: Vec<(String, Scope)> = self
+            .items
+            .iter()
+            .map(|i| (i.name.clone(), scope(i)))
+            .collect();
         let grants: Vec<(String, String)> = self
             .items
             .iter()

@@ -93,7 +93,11 @@ fn two_agents_each_see_only_their_grants() {
     assert!(seen.contains("API_URL=https://api.example.com"));
     assert!(!seen.contains(B));
     // The key never reaches the child, nor does the database URL.
-    for v in ["VAULT_AGENT_KEY", "VAULT_AGENT_KEY_FILE", "VAULT_DATABASE_URL"] {
+    for v in [
+        "VAULT_AGENT_KEY",
+        "VAULT_AGENT_KEY_FILE",
+        "VAULT_DATABASE_URL",
+    ] {
         assert!(!seen.contains(&format!("{v}=")), "{v} reached the child");
     }
     let key_text = std::fs::read_to_string(&ka).unwrap();
@@ -254,7 +258,15 @@ fn an_expired_token_is_refused() {
     env.ok(&["agent", "create", "bot-a"]);
     env.ok(&["set", "A_KEY", A, "--agent", "bot-a"]);
     let k = env.root().join("short.key");
-    env.ok(&["agent", "token", "bot-a", "--ttl", "1s", "--out", k.to_str().unwrap()]);
+    env.ok(&[
+        "agent",
+        "token",
+        "bot-a",
+        "--ttl",
+        "1s",
+        "--out",
+        k.to_str().unwrap(),
+    ]);
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let a = Agent::new(&env, "a");
     let o = a.run(&env, Some(&k), &["get", "A_KEY", "--reveal"]);
@@ -341,7 +353,10 @@ fn enroll_and_approve_round_trip() {
     assert_code_no_leak(&o, 0, ALL);
     assert!(std::fs::read_to_string(marker).unwrap().contains(A));
     let show = stdout(&env.ok(&["agent", "show", "bot-a"]));
-    assert!(show.contains(&agent_fpr) && show.contains("keyring epoch"), "{show}");
+    assert!(
+        show.contains(&agent_fpr) && show.contains("keyring epoch"),
+        "{show}"
+    );
 }
 
 #[test]
@@ -388,4 +403,37 @@ fn approve_refuses_a_small_order_key() {
 fn env_vault_id(env: &Env) -> String {
     let v = crate::util::json(&env.ok(&["info", "--json"]));
     v["vault_id"].as_str().expect("vault_id").to_owned()
+}
+
+/// After every kind of owner write, the agent's own view (its key, its
+/// signed statement) is what the owner's `export --agent` says it receives.
+#[test]
+fn every_owner_write_keeps_the_agents_view_in_step() {
+    let (env, ka, _) = setup();
+    let a = Agent::new(&env, "a");
+    let dotenv = env.root().join("more.env");
+    std::fs::write(&dotenv, "E_KEY=sk-agent-e-0001\nF_VAR=plain\n").unwrap();
+    let dotenv = dotenv.to_str().unwrap();
+    let steps: &[&[&str]] = &[
+        &["import", dotenv, "--agent", "bot-a"],
+        &["set", "A_KEY", A2],
+        &["set", "C_KEY", "sk-agent-c-0001", "--agent", "bot-a"],
+        &["edit", "C_KEY", "--global"],
+        &["edit", "C_KEY", "--agent-only"],
+        &["rollback", "A_KEY", "--to", "1"],
+        &["rename", "C_KEY", "D_KEY"],
+        &["grant", "B_KEY", "--agent", "bot-a"],
+        &["set", "B_KEY", "sk-agent-b-prod-0001", "--env", "prod"],
+        &["agent", "create", "bot-a2", "--from", "bot-a"],
+        &["delete", "D_KEY", "--force"],
+        &["revoke", "B_KEY", "--agent", "bot-a"],
+        &["edit", "API_URL", "--secret"],
+    ];
+    for step in steps {
+        env.ok(step);
+        let owner = stdout(&env.ok(&["export", "--agent", "bot-a"]));
+        let o = a.run(&env, Some(&ka), &["export"]);
+        assert_eq!(o.status.code(), Some(0), "after {step:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), owner, "after {step:?}");
+    }
 }

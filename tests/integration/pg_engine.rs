@@ -372,12 +372,21 @@ fn push_carries_agent_keys() {
     let e = Env::new();
     for args in [
         &["agent", "create", "bot"][..],
-        &["set", "BOT_KEY", "pushed-agent-value-5521", "--agent", "bot"],
+        &[
+            "set",
+            "BOT_KEY",
+            "pushed-agent-value-5521",
+            "--agent",
+            "bot",
+        ],
     ] {
         assert_code_no_leak(&local(&e, args), 0, &["pushed-agent-value-5521"]);
     }
     let key = e.root().join("bot.key");
-    let o = local(&e, &["agent", "token", "bot", "--out", key.to_str().unwrap()]);
+    let o = local(
+        &e,
+        &["agent", "token", "bot", "--out", key.to_str().unwrap()],
+    );
     assert_code_no_leak(&o, 0, &["pushed-agent-value-5521"]);
     let o = e
         .vault(&["push", "--database-url", &s.url()])

@@ -39,8 +39,8 @@ use zeroize::Zeroizing;
 
 use super::{
     AgentKeyRow, AgentRow, AgentWrapRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch,
-    DeliveryRow, NewVault, Records, SecretRow, StatementRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow,
-    BUSY_TIMEOUT,
+    DeliveryRow, NewVault, Records, SecretRow, SlotRow, StatementRow, StoreError, StoreResult,
+    StoredValue, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -1590,7 +1590,10 @@ impl Records for PgTx<'_> {
             ] {
                 self.exec(sql, &[(&id, Type::INT8)])?;
             }
-            self.exec("DELETE FROM agent_ids WHERE agent = $1", &[(&name, Type::TEXT)])?;
+            self.exec(
+                "DELETE FROM agent_ids WHERE agent = $1",
+                &[(&name, Type::TEXT)],
+            )?;
         }
         Ok(self.exec("DELETE FROM agents WHERE name = $1", &[(&name, Type::TEXT)])? > 0)
     }
