@@ -381,7 +381,7 @@ pub trait Records {
         agent_id: u64,
         epoch: u64,
         items: &[(String, String, u64)],
-    ) -> StoreResult<Vec<(Option<StoredValue>, Option<Vec<u8>>)>>;
+    ) -> StoreResult<Vec<Payload>>;
     /// The current signed statement of agent `agent_id`.
     fn statement(&self, agent_id: u64) -> StoreResult<Option<StatementRow>>;
     /// Replace the agent's statement.
@@ -497,6 +497,10 @@ pub struct AgentRow {
     /// The environment its runs use unless told otherwise; "" = none.
     pub env: String,
 }
+
+/// What [`Records::agent_payload`] gives per item: the stored value and
+/// the agent's DEK wrap of it, either possibly missing.
+pub type Payload = (Option<StoredValue>, Option<Vec<u8>>);
 
 /// One registration of an agent's key pair: keyring epoch `epoch` of agent
 /// `agent_id` (docs/FORMAT.md §19).

@@ -1891,7 +1891,7 @@ impl Records for PgTx<'_> {
         agent_id: u64,
         epoch: u64,
         items: &[(String, String, u64)],
-    ) -> StoreResult<Vec<(Option<StoredValue>, Option<Vec<u8>>)>> {
+    ) -> StoreResult<Vec<super::Payload>> {
         let (a, e) = (agent_id as i64, epoch as i64);
         let envs: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
         let names: Vec<&str> = items.iter().map(|i| i.1.as_str()).collect();

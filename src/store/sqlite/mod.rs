@@ -1430,7 +1430,7 @@ impl Records for SqliteTx<'_> {
         agent_id: u64,
         epoch: u64,
         items: &[(String, String, u64)],
-    ) -> StoreResult<Vec<(Option<StoredValue>, Option<Vec<u8>>)>> {
+    ) -> StoreResult<Vec<super::Payload>> {
         let mut value = self.tx.prepare_cached(
             "SELECT nonce, ciphertext, plain FROM versions WHERE env = ?1 AND name = ?2 AND version = ?3",
         )?;
