@@ -442,7 +442,7 @@ fn edit_command(names: &[String]) -> String {
 
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     let env = super::env_of(args.env.as_deref())?;
-    if let Some(cred) = crate::vault::AgentCredential::find(None, false)? {
+    if let Some(cred) = crate::vault::AgentCredential::find(None, super::master_at_hand(ctx))? {
         return export_as_agent(ctx, args, &cred, env.as_deref());
     }
     let mut vault = Vault::open(&ctx.paths)?;

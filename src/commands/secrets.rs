@@ -311,7 +311,7 @@ fn get_as_agent(
 
 pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let env = super::env_of(args.env.as_deref())?;
-    if let Some(cred) = crate::vault::AgentCredential::find(None, false)? {
+    if let Some(cred) = crate::vault::AgentCredential::find(None, super::master_at_hand(ctx))? {
         return get_as_agent(ctx, args, &cred, env.as_deref());
     }
     let env = env.as_deref().unwrap_or("");

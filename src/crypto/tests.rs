@@ -161,8 +161,8 @@ fn labels_and_versions_are_the_documented_ones() {
     assert_eq!(FORMAT_VERSION, 1);
     assert_eq!(
         crate::store::sqlite::SCHEMA_VERSION,
-        3,
-        "docs/FORMAT.md describes schema user_version 3 (§7, the audit table §18, environments)"
+        4,
+        "docs/FORMAT.md describes schema user_version 4 (§7, the audit table §18, environments, agent keys §19)"
     );
     assert_eq!(LABEL_VALUE_KEY, b"vault/v1/value-key");
     assert_eq!(LABEL_POLICY_KEY, b"vault/v1/policy-key");

@@ -105,10 +105,10 @@ pub fn set_format_is_what_open_checks(e: &impl Engine) {
     assert_eq!(f.as_deref(), Some(&b"2"[..]));
 }
 
-/// A fresh vault is at the engine's current schema version (3: environments).
+/// A fresh vault is at the engine's current schema version (4: agent keys).
 pub fn schema_version_is_the_current_one(e: &impl Engine) {
     let mut s = e.fresh();
-    assert_eq!(s.read(|tx| Ok(tx.schema_version()?)).unwrap(), 3);
+    assert_eq!(s.read(|tx| Ok(tx.schema_version()?)).unwrap(), 4);
 }
 
 pub fn versions_are_kept_and_the_current_one_is_served(e: &impl Engine) {

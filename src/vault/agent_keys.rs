@@ -827,11 +827,17 @@ fn read_agent_key_file(path: &Path) -> Result<AgentKey> {
 }
 
 impl AgentCredential {
-    /// The agent key this process was given: `VAULT_AGENT_KEY` (the text),
-    /// else `VAULT_AGENT_KEY_FILE`; else, for `run --agent NAME` with no
-    /// master key at hand, the key `vault agent enroll NAME` left in the
-    /// config dir. `None`: no agent key.
+    /// The agent key to use when no master key is at hand (no key file,
+    /// `VAULT_KEY` or passphrase): `VAULT_AGENT_KEY` (the text), else
+    /// `VAULT_AGENT_KEY_FILE`, else, for `run --agent NAME`, the key `vault
+    /// agent enroll NAME` left in the config dir. `None`: no agent key, or
+    /// the master key is at hand (the owner's way).
     pub fn find(agent: Option<&str>, master_at_hand: bool) -> Result<Option<AgentCredential>> {
+        // With the master key at hand the owner's way is taken, and the
+        // agent key variables are only removed from the command's environment.
+        if master_at_hand {
+            return Ok(None);
+        }
         match std::env::var("VAULT_AGENT_KEY") {
             Ok(text) if !text.is_empty() => {
                 let text = zeroize::Zeroizing::new(text);
@@ -852,9 +858,6 @@ impl AgentCredential {
                 key: read_agent_key_file(&path)?,
                 source: path.display().to_string(),
             }));
-        }
-        if master_at_hand {
-            return Ok(None);
         }
         let Some(path) = agent.and_then(enrolled_key_path) else {
             return Ok(None);

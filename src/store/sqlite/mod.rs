@@ -1615,7 +1615,7 @@ mod tests {
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .unwrap();
             assert_eq!(version, SCHEMA_VERSION);
-            assert_eq!(SCHEMA_VERSION, 3);
+            assert_eq!(SCHEMA_VERSION, 4);
             let (agents, audit, row, versions, grants, delivered) = s
                 .read(|tx| {
                     Ok((
