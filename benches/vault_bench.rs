@@ -23,7 +23,8 @@
 //! Knobs:
 //! - `BENCH_ONLY=group,...` runs a subset. Groups: `startup` (true, floor,
 //!   peers, run, masked run, get), `import`, `list`, `masking`, `rss`,
-//!   `scale`, `format2` (owner run and get on a format-2 copy of the
+//!   `scale`, `agentkey` (run with an agent key vs the owner's run),
+//!   `format2` (owner run and get on a format-2 copy of the
 //!   100-secret vault vs format 1).
 //! - `BENCH_RUNS` (default 200) rounds of the start-up group.
 //! - `BENCH_SCALE_RUNS` (default 31) rounds of each 100 vs 100,000 pair.
@@ -51,7 +52,7 @@ type Peer = (&'static str, Option<PathBuf>, Option<Vec<String>>);
 
 /// What `BENCH_ONLY` selects from.
 const GROUPS: &[&str] = &[
-    "startup", "import", "list", "masking", "rss", "scale", "postgres", "format2",
+    "startup", "import", "list", "masking", "rss", "scale", "postgres", "format2", "agentkey",
 ];
 
 /// Peers of DESIGN §5b, by the executable name looked up on PATH.
@@ -640,6 +641,56 @@ fn main() {
             row("get --reveal, format 2 (owner)", ms(m[3]))
                 .x(m[3], t_true)
                 .base(format!("format 1: {}", ms(m[2]))),
+        );
+    }
+    // Agent keys (DESIGN §5b: at most 1 ms more than the owner's run): the
+    // 100 secrets on a format-2 copy, all received by agent bench-bot; the
+    // owner's `run --agent bench-bot` (master key, RWK) against the agent's
+    // own (VAULT_AGENT_KEY_FILE, no master key: one HPKE open, a signature
+    // check, then AES only). Both record the delivery.
+    if only.wants("agentkey") {
+        let ak = root.join("small-agentkey");
+        std::fs::create_dir_all(&ak).unwrap();
+        std::fs::copy(small.join("vault.db"), ak.join("vault.db")).unwrap();
+        std::fs::copy(small.join("vault.key"), ak.join("vault.key")).unwrap();
+        let key = root.join("bench-bot.key");
+        let _ = std::fs::remove_file(&key);
+        let mut t = b.vault(&ak);
+        t.args(["agent", "token", "bench-bot", "--out"]).arg(&key);
+        assert!(t.status().unwrap().success(), "vault agent token failed");
+        let state = root.join("agent-state");
+        let owner = || {
+            let mut c = b.vault(&ak);
+            c.args(["run", "--agent", "bench-bot", "--no-masking", "--"])
+                .arg(&true_bin);
+            c
+        };
+        let agent = || {
+            let mut c = b.vault(&ak);
+            c.env("VAULT_AGENT_KEY_FILE", &key)
+                .env("VAULT_KEY_FILE", root.join("no-master.key"))
+                .env("XDG_STATE_HOME", &state)
+                .args(["run", "--agent", "bench-bot", "--no-masking", "--"])
+                .arg(&true_bin);
+            c
+        };
+        let m = rounds(runs.min(101), &[&owner, &agent]);
+        rows.push(
+            row(
+                "run --agent, 100 secrets, format 2 (owner, master key)",
+                ms(m[0]),
+            )
+            .x(m[0], t_true),
+        );
+        let extra = m[1].saturating_sub(m[0]);
+        rows.push(
+            row(
+                "run --agent, 100 secrets, agent key (no master key)",
+                ms(m[1]),
+            )
+            .x(m[1], t_true)
+            .base(format!("owner: {}", ms(m[0])))
+            .target("<= owner + 1 ms", extra <= Duration::from_millis(1)),
         );
     }
     if only.wants("list") {

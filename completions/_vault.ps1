@@ -193,6 +193,10 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List agents')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what an agent receives (grants and global secrets), each synced, stale or pending')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an agent and its grants')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Make a key pair for an agent here and register it (for CI); prints the key once')
+            [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'On the agent''s machine: make its key pair here and print an enrollment request')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Register an agent''s enrollment request (shows both fingerprints, asks y/N)')
+            [CompletionResult]::new('revoke-key', 'revoke-key', [CompletionResultType]::ParameterValue, 'Revoke an agent''s key: its wraps and statement are deleted')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -235,11 +239,51 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'vault;agent;token' {
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'The key stops working after this long (e.g. 12h, 30d); default: never')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the key to FILE (0600, never overwritten) instead of stdout')
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;agent;enroll' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The vault''s root fingerprint (vault-root:SHA256:...), from an owner')
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;agent;approve' {
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Approve without asking')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;agent;revoke-key' {
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'vault;agent;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an agent (or a clone of one with --from)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List agents')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what an agent receives (grants and global secrets), each synced, stale or pending')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an agent and its grants')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Make a key pair for an agent here and register it (for CI); prints the key once')
+            [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'On the agent''s machine: make its key pair here and print an enrollment request')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Register an agent''s enrollment request (shows both fingerprints, asks y/N)')
+            [CompletionResult]::new('revoke-key', 'revoke-key', [CompletionResultType]::ParameterValue, 'Revoke an agent''s key: its wraps and statement are deleted')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -253,6 +297,18 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;agent;help;delete' {
+            break
+        }
+        'vault;agent;help;token' {
+            break
+        }
+        'vault;agent;help;enroll' {
+            break
+        }
+        'vault;agent;help;approve' {
+            break
+        }
+        'vault;agent;help;revoke-key' {
             break
         }
         'vault;agent;help;help' {
@@ -602,6 +658,10 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List agents')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what an agent receives (grants and global secrets), each synced, stale or pending')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an agent and its grants')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Make a key pair for an agent here and register it (for CI); prints the key once')
+            [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'On the agent''s machine: make its key pair here and print an enrollment request')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Register an agent''s enrollment request (shows both fingerprints, asks y/N)')
+            [CompletionResult]::new('revoke-key', 'revoke-key', [CompletionResultType]::ParameterValue, 'Revoke an agent''s key: its wraps and statement are deleted')
             break
         }
         'vault;help;agent;create' {
@@ -614,6 +674,18 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;help;agent;delete' {
+            break
+        }
+        'vault;help;agent;token' {
+            break
+        }
+        'vault;help;agent;enroll' {
+            break
+        }
+        'vault;help;agent;approve' {
+            break
+        }
+        'vault;help;agent;revoke-key' {
             break
         }
         'vault;help;grant' {

@@ -106,11 +106,17 @@ _vault() {
             vault,upgrade)
                 cmd="vault__subcmd__upgrade"
                 ;;
+            vault__subcmd__agent,approve)
+                cmd="vault__subcmd__agent__subcmd__approve"
+                ;;
             vault__subcmd__agent,create)
                 cmd="vault__subcmd__agent__subcmd__create"
                 ;;
             vault__subcmd__agent,delete)
                 cmd="vault__subcmd__agent__subcmd__delete"
+                ;;
+            vault__subcmd__agent,enroll)
+                cmd="vault__subcmd__agent__subcmd__enroll"
                 ;;
             vault__subcmd__agent,help)
                 cmd="vault__subcmd__agent__subcmd__help"
@@ -118,8 +124,17 @@ _vault() {
             vault__subcmd__agent,list)
                 cmd="vault__subcmd__agent__subcmd__list"
                 ;;
+            vault__subcmd__agent,revoke-key)
+                cmd="vault__subcmd__agent__subcmd__revoke__subcmd__key"
+                ;;
             vault__subcmd__agent,show)
                 cmd="vault__subcmd__agent__subcmd__show"
+                ;;
+            vault__subcmd__agent,token)
+                cmd="vault__subcmd__agent__subcmd__token"
+                ;;
+            vault__subcmd__agent__subcmd__help,approve)
+                cmd="vault__subcmd__agent__subcmd__help__subcmd__approve"
                 ;;
             vault__subcmd__agent__subcmd__help,create)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__create"
@@ -127,14 +142,23 @@ _vault() {
             vault__subcmd__agent__subcmd__help,delete)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__delete"
                 ;;
+            vault__subcmd__agent__subcmd__help,enroll)
+                cmd="vault__subcmd__agent__subcmd__help__subcmd__enroll"
+                ;;
             vault__subcmd__agent__subcmd__help,help)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__help"
                 ;;
             vault__subcmd__agent__subcmd__help,list)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__list"
                 ;;
+            vault__subcmd__agent__subcmd__help,revoke-key)
+                cmd="vault__subcmd__agent__subcmd__help__subcmd__revoke__subcmd__key"
+                ;;
             vault__subcmd__agent__subcmd__help,show)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__show"
+                ;;
+            vault__subcmd__agent__subcmd__help,token)
+                cmd="vault__subcmd__agent__subcmd__help__subcmd__token"
                 ;;
             vault__subcmd__audit,help)
                 cmd="vault__subcmd__audit__subcmd__help"
@@ -241,17 +265,29 @@ _vault() {
             vault__subcmd__help,upgrade)
                 cmd="vault__subcmd__help__subcmd__upgrade"
                 ;;
+            vault__subcmd__help__subcmd__agent,approve)
+                cmd="vault__subcmd__help__subcmd__agent__subcmd__approve"
+                ;;
             vault__subcmd__help__subcmd__agent,create)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__create"
                 ;;
             vault__subcmd__help__subcmd__agent,delete)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__delete"
                 ;;
+            vault__subcmd__help__subcmd__agent,enroll)
+                cmd="vault__subcmd__help__subcmd__agent__subcmd__enroll"
+                ;;
             vault__subcmd__help__subcmd__agent,list)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__list"
                 ;;
+            vault__subcmd__help__subcmd__agent,revoke-key)
+                cmd="vault__subcmd__help__subcmd__agent__subcmd__revoke__subcmd__key"
+                ;;
             vault__subcmd__help__subcmd__agent,show)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__show"
+                ;;
+            vault__subcmd__help__subcmd__agent,token)
+                cmd="vault__subcmd__help__subcmd__agent__subcmd__token"
                 ;;
             vault__subcmd__help__subcmd__audit,prune)
                 cmd="vault__subcmd__help__subcmd__audit__subcmd__prune"
@@ -334,8 +370,34 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent)
-            opts="-h --vault-dir --passphrase-file --database-url --help create list show delete help"
+            opts="-h --vault-dir --passphrase-file --database-url --help create list show delete token enroll approve revoke-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__approve)
+            opts="-h --yes --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -427,9 +489,53 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        vault__subcmd__agent__subcmd__help)
-            opts="create list show delete help"
+        vault__subcmd__agent__subcmd__enroll)
+            opts="-h --root --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__help)
+            opts="create list show delete token enroll approve revoke-key help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__help__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -456,6 +562,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__help__subcmd__enroll)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -497,7 +617,35 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__agent__subcmd__help__subcmd__revoke__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__agent__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__help__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -537,6 +685,32 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__agent__subcmd__revoke__subcmd__key)
+            opts="-h --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__agent__subcmd__show)
             opts="-h --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -545,6 +719,40 @@ _vault() {
             fi
             case "${prev}" in
                 --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__token)
+            opts="-h --ttl --out --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -962,8 +1170,22 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__agent)
-            opts="create list show delete"
+            opts="create list show delete token enroll approve revoke-key"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__agent__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1003,6 +1225,20 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__agent__subcmd__enroll)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__agent__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1017,7 +1253,35 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__agent__subcmd__revoke__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__agent__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__agent__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

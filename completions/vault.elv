@@ -180,6 +180,10 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
+            cand token 'Make a key pair for an agent here and register it (for CI); prints the key once'
+            cand enroll 'On the agent''s machine: make its key pair here and print an enrollment request'
+            cand approve 'Register an agent''s enrollment request (shows both fingerprints, asks y/N)'
+            cand revoke-key 'Revoke an agent''s key: its wraps and statement are deleted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;agent;create'= {
@@ -217,11 +221,47 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vault;agent;token'= {
+            cand --ttl 'The key stops working after this long (e.g. 12h, 30d); default: never'
+            cand --out 'Write the key to FILE (0600, never overwritten) instead of stdout'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;agent;enroll'= {
+            cand --root 'The vault''s root fingerprint (vault-root:SHA256:...), from an owner'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;agent;approve'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --yes 'Approve without asking'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;agent;revoke-key'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'vault;agent;help'= {
             cand create 'Create an agent (or a clone of one with --from)'
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
+            cand token 'Make a key pair for an agent here and register it (for CI); prints the key once'
+            cand enroll 'On the agent''s machine: make its key pair here and print an enrollment request'
+            cand approve 'Register an agent''s enrollment request (shows both fingerprints, asks y/N)'
+            cand revoke-key 'Revoke an agent''s key: its wraps and statement are deleted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;agent;help;create'= {
@@ -231,6 +271,14 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;agent;help;show'= {
         }
         &'vault;agent;help;delete'= {
+        }
+        &'vault;agent;help;token'= {
+        }
+        &'vault;agent;help;enroll'= {
+        }
+        &'vault;agent;help;approve'= {
+        }
+        &'vault;agent;help;revoke-key'= {
         }
         &'vault;agent;help;help'= {
         }
@@ -534,6 +582,10 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand list 'List agents'
             cand show 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
             cand delete 'Delete an agent and its grants'
+            cand token 'Make a key pair for an agent here and register it (for CI); prints the key once'
+            cand enroll 'On the agent''s machine: make its key pair here and print an enrollment request'
+            cand approve 'Register an agent''s enrollment request (shows both fingerprints, asks y/N)'
+            cand revoke-key 'Revoke an agent''s key: its wraps and statement are deleted'
         }
         &'vault;help;agent;create'= {
         }
@@ -542,6 +594,14 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;agent;show'= {
         }
         &'vault;help;agent;delete'= {
+        }
+        &'vault;help;agent;token'= {
+        }
+        &'vault;help;agent;enroll'= {
+        }
+        &'vault;help;agent;approve'= {
+        }
+        &'vault;help;agent;revoke-key'= {
         }
         &'vault;help;grant'= {
         }

@@ -148,15 +148,19 @@ complete -c vault -n "__fish_vault_using_subcommand export" -l passphrase-file -
 complete -c vault -n "__fish_vault_using_subcommand export" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand export" -l reveal -d 'Print secret values even when stdout is a terminal'
 complete -c vault -n "__fish_vault_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Create an agent (or a clone of one with --from)'
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "list" -d 'List agents'
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "delete" -d 'Delete an agent and its grants'
-complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -f -a "create" -d 'Create an agent (or a clone of one with --from)'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -f -a "list" -d 'List agents'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -f -a "delete" -d 'Delete an agent and its grants'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -f -a "token" -d 'Make a key pair for an agent here and register it (for CI); prints the key once'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -f -a "enroll" -d 'On the agent\'s machine: make its key pair here and print an enrollment request'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -f -a "approve" -d 'Register an agent\'s enrollment request (shows both fingerprints, asks y/N)'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -f -a "revoke-key" -d 'Revoke an agent\'s key: its wraps and statement are deleted'
+complete -c vault -n "__fish_vault_using_subcommand agent; and not __fish_seen_subcommand_from create list show delete token enroll approve revoke-key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -s d -l description -d 'What the agent is (shown by agent list and agent show)' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l env -d 'Pin the agent to environment ENV (names as for agents)' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from create" -l from -d 'Copy the grants, description and environment pin of this existing agent' -r
@@ -179,10 +183,34 @@ complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subco
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from token" -l ttl -d 'The key stops working after this long (e.g. 12h, 30d); default: never' -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from token" -l out -d 'Write the key to FILE (0600, never overwritten) instead of stdout' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from token" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from token" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from token" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from enroll" -l root -d 'The vault\'s root fingerprint (vault-root:SHA256:...), from an owner' -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from enroll" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from enroll" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from enroll" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from enroll" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from approve" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from approve" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from approve" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from approve" -l yes -d 'Approve without asking'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from revoke-key" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from revoke-key" -l passphrase-file -d 'Read the vault passphrase from FILE (one trailing newline is ignored)' -r -F
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from revoke-key" -l database-url -d 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]' -r
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from revoke-key" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create an agent (or a clone of one with --from)'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "list" -d 'List agents'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete an agent and its grants'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "token" -d 'Make a key pair for an agent here and register it (for CI); prints the key once'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "enroll" -d 'On the agent\'s machine: make its key pair here and print an enrollment request'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "approve" -d 'Register an agent\'s enrollment request (shows both fingerprints, asks y/N)'
+complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "revoke-key" -d 'Revoke an agent\'s key: its wraps and statement are deleted'
 complete -c vault -n "__fish_vault_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand grant" -l agent -d 'The agent that may receive them' -r
 complete -c vault -n "__fish_vault_using_subcommand grant" -l vault-dir -d 'Directory holding vault.db and vault.key [env: VAULT_DIR]' -r -F
@@ -370,6 +398,10 @@ complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcom
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "list" -d 'List agents'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "show" -d 'Show what an agent receives (grants and global secrets), each synced, stale or pending'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "delete" -d 'Delete an agent and its grants'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "token" -d 'Make a key pair for an agent here and register it (for CI); prints the key once'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "enroll" -d 'On the agent\'s machine: make its key pair here and print an enrollment request'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "approve" -d 'Register an agent\'s enrollment request (shows both fingerprints, asks y/N)'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "revoke-key" -d 'Revoke an agent\'s key: its wraps and statement are deleted'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check every audit chain: links, hashes and signatures (exit 6 on a break)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "prune" -d 'Remove entries older than a time, leaving a signed checkpoint in their place'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'List the key slots (never key material)'

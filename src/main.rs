@@ -87,6 +87,28 @@ fn real_main() -> ExitCode {
             };
         }
     };
+    // With only an agent key, vault can do what the agent receives (run,
+    // get --reveal, export) and nothing that needs the master key.
+    if crate::vault::AgentCredential::given() && !commands::master_at_hand(&ctx) {
+        let allowed = matches!(
+            &cli.command,
+            Command::Run(_)
+                | Command::Get(_)
+                | Command::Export(_)
+                | Command::Providers(_)
+                | Command::Completions(_)
+                | Command::Man(_)
+                | Command::Agent(cli::AgentCommand::Enroll { .. })
+        );
+        if !allowed {
+            let e = error::Error::locked(
+                "permission denied: this command needs the vault's master key (key file, VAULT_KEY or passphrase); this process has only an agent key (VAULT_AGENT_KEY / VAULT_AGENT_KEY_FILE)",
+            )
+            .hint("an agent key allows `vault run --agent NAME`, `vault get NAME --reveal` and `vault export`; ask an owner for anything else");
+            report::error(&e);
+            return e.kind().into();
+        }
+    }
     let result = match &cli.command {
         Command::Init(a) => commands::secrets::init(&ctx, a),
         Command::Set(a) => commands::secrets::set(&ctx, a),

@@ -471,6 +471,73 @@ pick it up), pending (never delivered).")]
         /// The agent's name
         name: String,
     },
+    /// Make a key pair for an agent here and register it (for CI); prints the key once
+    #[command(after_help = "\
+Examples:
+  vault agent token ci-bot --ttl 30d --out ci-bot.key
+  VAULT_AGENT_KEY=\"$(cat ci-bot.key)\" vault run --agent ci-bot -- ./deploy.sh
+
+The key is printed once on stdout (or written to FILE, created 0600 and never
+overwritten: exit 4 if it exists) as the one line VAULT_AGENT_KEY takes. With
+it, and no master key, `vault run --agent NAME`, `vault get X --reveal` and
+`vault export` see exactly what the agent receives. A new key replaces the
+agent's previous one. The agent is created if it does not exist. A format-1
+vault is upgraded to format 2 first.")]
+    Token {
+        /// The agent's name
+        name: String,
+        /// The key stops working after this long (e.g. 12h, 30d); default: never
+        #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+        ttl: Option<std::time::Duration>,
+        /// Write the key to FILE (0600, never overwritten) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// On the agent's machine: make its key pair here and print an enrollment request
+    #[command(after_help = "\
+Example:
+  vault agent enroll support-bot --root vault-root:SHA256:3f1c...
+
+Needs no master key: only the vault database (--vault-dir / VAULT_DATABASE_URL)
+and the root fingerprint an owner gives you (`vault info`). The private key is
+written to $XDG_CONFIG_HOME/vault/agents/NAME.key (0600, never overwritten) and
+never leaves this machine; the request line printed on stdout is public. An
+owner approves it with `vault agent approve REQUEST`; then `vault run --agent
+NAME` on this machine finds the key by itself.")]
+    Enroll {
+        /// The agent's name
+        name: String,
+        /// The vault's root fingerprint (vault-root:SHA256:...), from an owner
+        #[arg(long, value_name = "FPR", required = true)]
+        root: String,
+    },
+    /// Register an agent's enrollment request (shows both fingerprints, asks y/N)
+    #[command(after_help = "\
+Example:
+  vault agent approve vault-enroll-v1:AAAA...
+
+Shows the vault's root fingerprint and the agent's key fingerprint (compare it
+with what `vault agent enroll` printed on the agent's machine) and asks y/N on
+a terminal; elsewhere --yes is required (exit 7 without it). Creates the agent
+if it does not exist, registers its key, and signs what it receives.")]
+    Approve {
+        /// The request line `vault agent enroll` printed
+        request: String,
+        /// Approve without asking
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Revoke an agent's key: its wraps and statement are deleted
+    #[command(after_help = "\
+Example:
+  vault agent revoke-key support-bot
+
+Prints which versions the agent was delivered: rotate them at the provider,
+since the agent may have kept them.")]
+    RevokeKey {
+        /// The agent's name
+        name: String,
+    },
 }
 
 /// Let an agent receive secrets

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::cli::{AgentCommand, GrantArgs, RevokeArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model;
 use crate::typed::escape;
 use crate::ui;
@@ -30,6 +30,10 @@ pub fn agent(ctx: &Ctx, cmd: &AgentCommand) -> Result<()> {
         AgentCommand::List { json } => list(ctx, *json),
         AgentCommand::Show { name, json, env } => show(ctx, name, *json, env.as_deref()),
         AgentCommand::Delete { name } => delete(ctx, name),
+        AgentCommand::Token { name, ttl, out } => token(ctx, name, *ttl, out.as_deref()),
+        AgentCommand::Enroll { name, root } => enroll(ctx, name, root),
+        AgentCommand::Approve { request, yes } => approve(ctx, request, *yes),
+        AgentCommand::RevokeKey { name } => revoke_key(ctx, name),
     }
 }
 
@@ -146,6 +150,7 @@ fn show(ctx: &Ctx, name: &str, json: bool, env: Option<&str>) -> Result<()> {
             "delivered_at": g.delivered_at,
         })
     };
+    let key = vault.agent_key_info(&agent.name)?;
     if json {
         // `grants`: what it receives through grants; `receives`: that plus
         // the global secrets, each with its sync state.
@@ -158,7 +163,31 @@ fn show(ctx: &Ctx, name: &str, json: bool, env: Option<&str>) -> Result<()> {
             "env": env_json(&env),
             "grants": grants.iter().filter(|g| !g.global).map(item).collect::<Vec<_>>(),
             "receives": grants.iter().map(item).collect::<Vec<_>>(),
+            "key": key.as_ref().map(|k| json!({
+                "fingerprint": k.fingerprint,
+                "keyring_epoch": k.epoch,
+                "expires_unix": (k.expires != 0).then_some(k.expires),
+                "revoked": k.revoked,
+                "made_by": k.made,
+            })),
         }));
+    }
+    let mut key_fields: Vec<(&str, String)> = Vec::new();
+    if let Some(k) = &key {
+        key_fields.push(("key", k.fingerprint.clone()));
+        key_fields.push(("keyring epoch", k.epoch.to_string()));
+        key_fields.push(("key made by", format!("agent {}", k.made)));
+        key_fields.push((
+            "key expires",
+            if k.expires == 0 {
+                "never".to_owned()
+            } else {
+                format!("unix time {}", k.expires)
+            },
+        ));
+        if let Some(r) = &k.revoked {
+            key_fields.push(("key revoked", escape(r)));
+        }
     }
     ui::print_fields(&[
         ("agent", crate::model::agent_name(&agent.name)),
@@ -180,6 +209,9 @@ fn show(ctx: &Ctx, name: &str, json: bool, env: Option<&str>) -> Result<()> {
             },
         ),
     ])?;
+    if !key_fields.is_empty() {
+        ui::print_fields(&key_fields)?;
+    }
     say!();
     if grants.is_empty() {
         say!("receives nothing yet; give it a secret with `vault set NAME --agent {name}` or `vault grant NAME --agent {name}`");
@@ -266,6 +298,161 @@ pub fn revoke(ctx: &Ctx, args: &RevokeArgs) -> Result<()> {
             "was not granted to"
         };
         say!("{name}: {what} {}", args.agent);
+    }
+    Ok(())
+}
+
+/// `vault agent token NAME [--ttl DUR] [--out FILE]`.
+fn token(
+    ctx: &Ctx,
+    name: &str,
+    ttl: Option<std::time::Duration>,
+    out: Option<&std::path::Path>,
+) -> Result<()> {
+    model::check_agent_name(name)?;
+    let expires = match ttl {
+        None => 0,
+        Some(d) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|n| n.as_secs())
+                .unwrap_or(0);
+            now.saturating_add(d.as_secs().max(1))
+        }
+    };
+    // The file first (0600, O_EXCL): an existing one is never overwritten,
+    // and nothing is registered then.
+    let mut file = match out {
+        Some(p) => match crate::paths::create_private_file(p) {
+            Ok(f) => Some((f, p)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::conflict(format!("{} exists already", p.display()))
+                    .hint("nothing was changed; vault never overwrites a key file: choose another --out FILE or move that one away"))
+            }
+            Err(e) => return Err(Error::io("create", p, e)),
+        },
+        None => None,
+    };
+    let issued = (|| {
+        let mut vault = Vault::open(&ctx.paths)?;
+        vault.issue_agent_token(&ctx.keys, name, expires)
+    })();
+    let (reg, text) = match issued {
+        Ok(x) => x,
+        Err(e) => {
+            if let Some((_, p)) = &file {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e);
+        }
+    };
+    if let Some(note) = &reg.upgraded {
+        eprintln!("vault: {note}");
+    }
+    if reg.created {
+        eprintln!("vault: created agent {name}");
+    }
+    match file.as_mut() {
+        Some((f, p)) => {
+            use std::io::Write;
+            f.write_all(text.as_bytes())
+                .and_then(|_| f.sync_all())
+                .map_err(|e| Error::io("write", p, e))?;
+            eprintln!(
+                "vault: the key of agent {name} (keyring epoch {}) is in {}; give it to the agent as VAULT_AGENT_KEY_FILE or VAULT_AGENT_KEY",
+                reg.epoch,
+                p.display()
+            );
+        }
+        None => {
+            let mut o = std::io::stdout().lock();
+            use std::io::Write;
+            o.write_all(text.as_bytes())
+                .and_then(|_| o.flush())
+                .map_err(ui::stdout_err)?;
+            eprintln!(
+                "vault: this is the only time the key of agent {name} is shown (keyring epoch {}); give it to the agent as VAULT_AGENT_KEY",
+                reg.epoch
+            );
+        }
+    }
+    if expires != 0 {
+        eprintln!("vault: it expires at unix time {expires}");
+    }
+    Ok(())
+}
+
+/// `vault agent enroll NAME --root FPR` (the agent's machine).
+fn enroll(ctx: &Ctx, name: &str, root: &str) -> Result<()> {
+    let done = crate::vault::enroll(&ctx.paths, name, root)?;
+    eprintln!(
+        "vault: the private key of agent {name} is in {} (0600; it never leaves this machine)",
+        done.key_file.display()
+    );
+    eprintln!(
+        "vault: agent key fingerprint {} — the owner must see the same one when approving",
+        done.agent_fingerprint
+    );
+    eprintln!("vault: give this line to an owner for `vault agent approve`:");
+    say!("{}", done.request);
+    Ok(())
+}
+
+/// `vault agent approve REQUEST [--yes]` (an owner).
+fn approve(ctx: &Ctx, request: &str, yes: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    let mut vault = Vault::open(&ctx.paths)?;
+    let e = vault.read_enrollment(&ctx.keys, request)?;
+    if let Some(note) = &e.upgraded {
+        eprintln!("vault: {note}");
+    }
+    eprintln!("vault root:  {}", e.root_fingerprint);
+    eprintln!("agent {}: {}", e.agent, e.agent_fingerprint);
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::invalid(
+                "approving an agent's key needs a confirmation, and stdin is not a terminal",
+            )
+            .hint("compare the agent fingerprint above with the one `vault agent enroll` printed, then run again with --yes"));
+        }
+        eprint!("Approve this key for agent {}? [y/N] ", e.agent);
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|err| Error::other(format!("cannot read the answer: {err}")))?;
+        if !matches!(line.trim(), "y" | "Y" | "yes") {
+            return Err(Error::invalid("not approved; nothing was changed"));
+        }
+    }
+    let reg = vault.approve_enrollment(&ctx.keys, &e)?;
+    if reg.created {
+        eprintln!("vault: created agent {}", e.agent);
+    }
+    say!(
+        "{}: key approved (keyring epoch {}); on its machine, `vault run --agent {}` now receives its grants",
+        e.agent,
+        reg.epoch,
+        e.agent
+    );
+    Ok(())
+}
+
+/// `vault agent revoke-key NAME`.
+fn revoke_key(ctx: &Ctx, name: &str) -> Result<()> {
+    let mut vault = Vault::open(&ctx.paths)?;
+    let done = vault.revoke_agent_key(&ctx.keys, name)?;
+    say!("{name}: key revoked; its wraps and signed statement are deleted");
+    if done.delivered.is_empty() {
+        say!("it was never delivered a secret");
+    } else {
+        say!("it was delivered these versions; rotate them at the provider:");
+        for (secret, source, version) in &done.delivered {
+            say!(
+                "  {} version {version} ({})",
+                model::secret_name(secret),
+                crate::vault::source_label(source)
+            );
+        }
     }
     Ok(())
 }

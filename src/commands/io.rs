@@ -442,6 +442,9 @@ fn edit_command(names: &[String]) -> String {
 
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     let env = super::env_of(args.env.as_deref())?;
+    if let Some(cred) = crate::vault::AgentCredential::find(None, super::master_at_hand(ctx))? {
+        return export_as_agent(ctx, args, &cred, env.as_deref());
+    }
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
     let needs_key = vault.export_needs_key(agent, env.as_deref())?;
@@ -492,6 +495,49 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         eprintln!("note: {VALUES_ONLY}");
     }
     Ok(())
+}
+
+/// `vault export` with an agent key: what the agent receives, as dotenv or
+/// shell lines (the JSON form carries policy, which needs the master key).
+fn export_as_agent(
+    ctx: &Ctx,
+    args: &ExportArgs,
+    cred: &crate::vault::AgentCredential,
+    env: Option<&str>,
+) -> Result<()> {
+    if args.format == ExportFormat::Json {
+        return Err(Error::locked(format!(
+            "permission denied: `vault export --format json` carries kinds, scopes and grants, which needs the master key; this process has only an agent key ({})",
+            cred.source
+        ))
+        .hint("use --format dotenv or --format shell"));
+    }
+    if !args.reveal && std::io::stdout().is_terminal() {
+        return Err(Error::usage(
+            "vault export prints every secret value, and stdout is a terminal",
+        )
+        .hint("add --reveal to show them here, or redirect to a file"));
+    }
+    let mut vault = Vault::open(&ctx.paths)?;
+    let received = vault.receive_as(cred, args.agent.as_deref(), env)?;
+    let mut text = Zeroizing::new(String::new());
+    for i in &received.items {
+        if args.format == ExportFormat::Shell {
+            text.push_str("export ");
+        }
+        text.push_str(&i.name);
+        text.push('=');
+        text.push_str(&if args.format == ExportFormat::Shell {
+            dotenv::quote_shell(i.value.as_str())
+        } else {
+            dotenv::quote_dotenv(i.value.as_str())
+        });
+        text.push('\n');
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(ui::stdout_err)
 }
 
 /// Said on stderr after a dotenv or shell export (and in `export --help`).

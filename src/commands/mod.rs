@@ -77,3 +77,11 @@ impl Ctx {
         })
     }
 }
+
+/// The master key may be at hand: `VAULT_KEY`, a passphrase, or the key file.
+pub fn master_at_hand(ctx: &Ctx) -> bool {
+    ctx.keys.key_text.is_some()
+        || ctx.keys.passphrase.is_some()
+        || ctx.keys.passphrase_file.is_some()
+        || crate::paths::something_at(&ctx.paths.key_file)
+}

@@ -18,7 +18,7 @@ use crate::manifest::{self, Declared};
 use crate::model;
 use crate::report;
 use crate::run::{self, Injected, Outcome};
-use crate::vault::{RunRequest, RunWatch, Vault, WatchRequest};
+use crate::vault::{AgentCredential, RunRequest, RunWatch, Vault, WatchRequest};
 
 /// Run and return how vault exits (never returns on a successful exec).
 pub fn run(ctx: &Ctx, args: &RunArgs) -> ExitCode {
@@ -217,6 +217,16 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
         }
     }
     let vault_env = super::env_of(args.env.as_deref())?;
+    if let Some(cred) = AgentCredential::find(args.agent.as_deref(), super::master_at_hand(ctx))? {
+        return prepare_as_agent(
+            ctx,
+            args,
+            &cred,
+            manifest.as_ref(),
+            &only,
+            vault_env.as_deref(),
+        );
+    }
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
     // --keep NAME: the caller's own NAME, when it has one, wins over the
@@ -285,6 +295,60 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
             watch: Some(watch),
         });
     }
+    if args.no_masking {
+        vault.close_for_exec();
+    }
+    Ok(Prepared {
+        env,
+        secrets,
+        watch: None,
+    })
+}
+
+/// `vault run` with an agent key and no master key: exactly what the
+/// agent's signed statement lists, narrowed like any run.
+fn prepare_as_agent(
+    ctx: &Ctx,
+    args: &RunArgs,
+    cred: &AgentCredential,
+    manifest: Option<&(String, Vec<Declared>)>,
+    only: &[String],
+    env: Option<&str>,
+) -> Result<Prepared> {
+    if args.watch {
+        return Err(Error::locked(
+            "permission denied: `vault run --watch` needs the master key; this process has only an agent key",
+        )
+        .hint("run without --watch (restart the command to pick up changes)"));
+    }
+    let mut vault = Vault::open(&ctx.paths)?;
+    let received = vault.receive_as(cred, args.agent.as_deref(), env)?;
+    let caller_keeps: BTreeSet<&str> = args
+        .keep
+        .iter()
+        .map(String::as_str)
+        .filter(|n| std::env::var_os(n).is_some())
+        .collect();
+    let chosen = received.narrowed(manifest, only, &caller_keeps)?;
+    let mut secrets = Vec::with_capacity(chosen.len());
+    for (item, refused) in &chosen {
+        if let Some(why) = refused {
+            eprintln!("vault: warning: not injecting {}: {why}", item.name);
+            continue;
+        }
+        secrets.push(Injected {
+            name: item.name.clone(),
+            value: item.value.clone(),
+            mask: item.secret,
+        });
+    }
+    let program = args.command.first().cloned().unwrap_or_default();
+    let path_var = std::env::var_os("PATH");
+    if run::resolve_program(&program, path_var.as_deref()).is_some() {
+        let delivered: Vec<&crate::vault::ReceivedItem> = chosen.iter().map(|(i, _)| *i).collect();
+        vault.record_agent_delivery(&received, &delivered);
+    }
+    let env = run::build_env(std::env::vars_os(), args.clean_env, &args.keep, &secrets);
     if args.no_masking {
         vault.close_for_exec();
     }

@@ -263,8 +263,57 @@ fn shown_value(row: &SecretInfo) -> String {
     row.plain.clone().unwrap_or_else(|| MASK.to_owned())
 }
 
+/// `vault get X --reveal` with an agent key: the value, when the agent's
+/// signed statement lists X; nothing else an agent key can do here.
+fn get_as_agent(
+    ctx: &Ctx,
+    args: &GetArgs,
+    cred: &crate::vault::AgentCredential,
+    env: Option<&str>,
+) -> Result<()> {
+    if !args.reveal {
+        return Err(Error::locked(format!(
+            "permission denied: `vault get {}` without --reveal shows metadata, which needs the master key; this process has only an agent key ({})",
+            crate::model::shown(&args.name),
+            cred.source
+        ))
+        .hint("add --reveal to print the value the agent receives"));
+    }
+    let mut vault = Vault::open(&ctx.paths)?;
+    let received = vault.receive_as(cred, None, env)?;
+    let Some(item) = received.items.iter().find(|i| i.name == args.name) else {
+        return Err(Error::locked(format!(
+            "permission denied: agent {} does not receive {}",
+            received.agent,
+            crate::model::shown(&args.name)
+        ))
+        .hint(format!(
+            "ask an owner to grant it (`vault grant {} --agent {}`)",
+            crate::model::shown(&args.name),
+            received.agent
+        )));
+    };
+    if args.json {
+        return ui::print_json(&json!({
+            "name": item.name,
+            "value": item.value.as_str(),
+            "version": item.version,
+            "kind": if item.secret { "secret" } else { "variable" },
+            "agent": received.agent,
+        }));
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(item.value.as_bytes())
+        .and_then(|_| out.write_all(b"\n"))
+        .and_then(|_| out.flush())
+        .map_err(ui::stdout_err)
+}
+
 pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let env = super::env_of(args.env.as_deref())?;
+    if let Some(cred) = crate::vault::AgentCredential::find(None, super::master_at_hand(ctx))? {
+        return get_as_agent(ctx, args, &cred, env.as_deref());
+    }
     let env = env.as_deref().unwrap_or("");
     let mut vault = Vault::open(&ctx.paths)?;
     let row = vault.secret_info(env, &args.name)?;

@@ -161,8 +161,8 @@ fn labels_and_versions_are_the_documented_ones() {
     assert_eq!(FORMAT_VERSION, 1);
     assert_eq!(
         crate::store::sqlite::SCHEMA_VERSION,
-        4,
-        "docs/FORMAT.md describes schema user_version 4 (§7, the audit table §18, environments, row tags §19)"
+        5,
+        "docs/FORMAT.md describes schema user_version 5 (§7, the audit table §18, environments, row tags §19, agent keys §20)"
     );
     assert_eq!(LABEL_ROW_KEY, b"vault/v2/row-key");
     assert_eq!(LABEL_VALUE_KEY, b"vault/v1/value-key");

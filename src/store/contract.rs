@@ -105,10 +105,10 @@ pub fn set_format_is_what_open_checks(e: &impl Engine) {
     assert_eq!(f.as_deref(), Some(&b"2"[..]));
 }
 
-/// A fresh vault is at the engine's current schema version (4: row tags).
+/// A fresh vault is at the engine's current schema version (4: row tags, 5: agent keys).
 pub fn schema_version_is_the_current_one(e: &impl Engine) {
     let mut s = e.fresh();
-    assert_eq!(s.read(|tx| Ok(tx.schema_version()?)).unwrap(), 4);
+    assert_eq!(s.read(|tx| Ok(tx.schema_version()?)).unwrap(), 5);
 }
 
 pub fn versions_are_kept_and_the_current_one_is_served(e: &impl Engine) {
@@ -883,6 +883,118 @@ pub fn pruning_takes_one_chains_prefix_only(e: &impl Engine) {
     assert_eq!(s.write(|tx| Ok(tx.prune_audit(0, 2)?)).unwrap(), 0);
 }
 
+fn agent_key_row(agent_id: u64, epoch: u64, tag: u8) -> super::AgentKeyRow {
+    super::AgentKeyRow {
+        agent_id,
+        agent: String::new(),
+        epoch,
+        kem_pk: vec![tag; 32],
+        sign_pk: vec![tag + 1; 32],
+        created: "2026-01-01T00:00:00Z".to_owned(),
+        expires: 99,
+        revoked: None,
+        made: "token".to_owned(),
+    }
+}
+
+/// Agent ids are stable and never reused; the newest registration is the
+/// agent's key; revoking drops its wraps and statement; deleting the agent
+/// drops everything of it.
+pub fn agent_keys_wraps_and_statements(e: &impl Engine) {
+    use super::{AgentWrapRow, StatementRow};
+    let mut s = e.fresh();
+    let (a, b) = s
+        .write(|tx| {
+            for n in ["bot-a", "bot-b"] {
+                tx.create_agent(n, "", "", "2026-01-01T00:00:00Z")?;
+            }
+            let a = tx.assign_agent_id("bot-a")?;
+            assert_eq!(tx.assign_agent_id("bot-a")?, a);
+            let b = tx.assign_agent_id("bot-b")?;
+            assert_ne!(a, b);
+            tx.insert_agent_key(&agent_key_row(a, 1, 1))?;
+            tx.insert_agent_key(&agent_key_row(a, 2, 3))?;
+            tx.insert_agent_key(&agent_key_row(b, 1, 5))?;
+            for (id, ep) in [(a, 2), (b, 1)] {
+                tx.put_keyring_wrap(id, ep, id, &[9; 80])?;
+                tx.put_keyring_wrap(id, ep, 0, &[8; 80])?;
+                tx.put_statement(&StatementRow {
+                    agent_id: id,
+                    policy_seq: 4,
+                    signer: 0,
+                    bytes: vec![id as u8; 10],
+                    sig: vec![1; 64],
+                })?;
+            }
+            put(tx, "A_KEY", Scope::Agent, 7)?;
+            tx.put_agent_wrap(&AgentWrapRow {
+                agent_id: a,
+                epoch: 2,
+                env: String::new(),
+                name: "A_KEY".into(),
+                version: 1,
+                wrap: vec![6; 60],
+            })?;
+            Ok((a, b))
+        })
+        .unwrap();
+    s.read(|tx| {
+        let keys = tx.agent_keys()?;
+        assert_eq!(keys.len(), 2);
+        let ka = tx.agent_key("bot-a")?.expect("bot-a's key");
+        assert_eq!((ka.agent_id, ka.epoch, ka.kem_pk[0]), (a, 2, 3));
+        assert_eq!(ka.agent, "bot-a");
+        assert_eq!(ka.expires, 99);
+        assert_eq!(tx.keyring_wrap(a, 2, 0)?, Some(vec![8; 80]));
+        assert_eq!(tx.keyring_wrap(a, 1, 0)?, None);
+        assert_eq!(
+            tx.agent_wrap_keys(a, 2)?,
+            vec![(String::new(), "A_KEY".to_owned(), 1)]
+        );
+        let items = vec![
+            (String::new(), "A_KEY".to_owned(), 1),
+            (String::new(), "A_KEY".to_owned(), 5),
+        ];
+        let p = tx.agent_payload(a, 2, &items)?;
+        assert_eq!(p.len(), 2);
+        assert!(
+            matches!(&p[0].0, Some(StoredValue::Sealed { nonce, .. }) if nonce == &vec![7; 12])
+        );
+        assert_eq!(p[0].1, Some(vec![6; 60]));
+        assert!(p[1].0.is_none() && p[1].1.is_none());
+        assert_eq!(tx.statement(b)?.map(|s| s.bytes), Some(vec![b as u8; 10]));
+        Ok(())
+    })
+    .unwrap();
+    s.write(|tx| {
+        tx.revoke_agent_keys(a, "2026-02-01T00:00:00Z")?;
+        tx.delete_agent_wrap(b, 1, "", "NONE", 1)?;
+        Ok(())
+    })
+    .unwrap();
+    s.read(|tx| {
+        let ka = tx.agent_key("bot-a")?.expect("kept, revoked");
+        assert_eq!(ka.revoked.as_deref(), Some("2026-02-01T00:00:00Z"));
+        assert_eq!(tx.keyring_wrap(a, 2, a)?, None);
+        assert!(tx.agent_wrap_keys(a, 2)?.is_empty());
+        assert!(tx.statement(a)?.is_none());
+        assert!(tx.statement(b)?.is_some());
+        Ok(())
+    })
+    .unwrap();
+    // A deleted agent's id is never given again.
+    let c = s
+        .write(|tx| {
+            tx.delete_agent("bot-b")?;
+            assert_eq!(tx.agent_id("bot-b")?, None);
+            assert!(tx.statement(b)?.is_none());
+            tx.create_agent("bot-b", "", "", "2026-01-01T00:00:00Z")?;
+            Ok(tx.assign_agent_id("bot-b")?)
+        })
+        .unwrap();
+    assert!(c != a && c != b, "ids are never reused");
+}
+
 /// Runs every contract test against one engine: `contract_suite!(module, engine_expr)`.
 macro_rules! contract_suite {
     ($module:ident, $engine:expr) => {
@@ -970,6 +1082,10 @@ macro_rules! contract_suite {
                     $engine,
                     super::renaming_a_secret_moves_versions_grants_and_deliveries,
                 )
+            }
+            #[test]
+            fn agent_keys_wraps_and_statements() {
+                super::with($engine, super::agent_keys_wraps_and_statements)
             }
             #[test]
             fn a_failed_write_changes_nothing() {

@@ -352,6 +352,64 @@ pub trait Records {
     fn audit_head(&self, chain: u64) -> StoreResult<Option<(u64, Vec<u8>)>>;
     /// Audit entries matching `filter`, by chain then seq.
     fn audit_entries(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRow>>;
+    /// The stable id of agent `agent` (agent keys, docs/FORMAT.md §20), if
+    /// it has been given one.
+    fn agent_id(&self, agent: &str) -> StoreResult<Option<u64>>;
+    /// The id of `agent`, giving it a new one (never used before in this
+    /// vault, from `meta.next_agent_id`) when it has none.
+    fn assign_agent_id(&self, agent: &str) -> StoreResult<u64>;
+    /// The newest key registration of every agent that has one (revoked
+    /// ones included), by agent name.
+    fn agent_keys(&self) -> StoreResult<Vec<AgentKeyRow>>;
+    /// The newest key registration of `agent`.
+    fn agent_key(&self, agent: &str) -> StoreResult<Option<AgentKeyRow>> {
+        Ok(self.agent_keys()?.into_iter().find(|k| k.agent == agent))
+    }
+    /// Add a key registration (a new epoch of the agent's keyring).
+    fn insert_agent_key(&self, k: &AgentKeyRow) -> StoreResult<()>;
+    /// Mark every registration of agent `agent_id` revoked (at `now`) and
+    /// delete its keyring wraps, DEK wraps and statement.
+    fn revoke_agent_keys(&self, agent_id: u64, now: &str) -> StoreResult<()>;
+    /// The keyring wrap of agent `agent_id`, `epoch`, for `recipient` (0 = root).
+    fn keyring_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        recipient: u64,
+    ) -> StoreResult<Option<Vec<u8>>>;
+    fn put_keyring_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        recipient: u64,
+        wrap: &[u8],
+    ) -> StoreResult<()>;
+    /// (env, name, version) of every DEK wrap held for agent `agent_id`, `epoch`.
+    fn agent_wrap_keys(&self, agent_id: u64, epoch: u64)
+        -> StoreResult<Vec<(String, String, u64)>>;
+    /// Insert or replace the DEK wrap of (env, name, version) for the agent.
+    fn put_agent_wrap(&self, w: &AgentWrapRow) -> StoreResult<()>;
+    fn delete_agent_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        env: &str,
+        name: &str,
+        version: u64,
+    ) -> StoreResult<()>;
+    /// For each (env, name, version): the stored value and the agent's DEK
+    /// wrap of it (either may be missing), in the order asked. Reads only
+    /// these rows (an agent's run must not read the whole vault).
+    fn agent_payload(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        items: &[(String, String, u64)],
+    ) -> StoreResult<Vec<Payload>>;
+    /// The current signed statement of agent `agent_id`.
+    fn statement(&self, agent_id: u64) -> StoreResult<Option<StatementRow>>;
+    /// Replace the agent's statement.
+    fn put_statement(&self, s: &StatementRow) -> StoreResult<()>;
     /// Delete the entries of `chain` up to and including `through_seq`
     /// (`vault audit prune`, in the transaction that appends the signed
     /// checkpoint recording them); returns how many went.
@@ -473,6 +531,50 @@ pub struct AgentRow {
     pub last_run: Option<String>,
     /// The environment its runs use unless told otherwise; "" = none.
     pub env: String,
+}
+
+/// What [`Records::agent_payload`] gives per item: the stored value and
+/// the agent's DEK wrap of it, either possibly missing.
+pub type Payload = (Option<StoredValue>, Option<Vec<u8>>);
+
+/// One registration of an agent's key pair: keyring epoch `epoch` of agent
+/// `agent_id` (docs/FORMAT.md §20).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentKeyRow {
+    pub agent_id: u64,
+    /// The agent's name (from `agent_ids`; ignored on insert).
+    pub agent: String,
+    pub epoch: u64,
+    pub kem_pk: Vec<u8>,
+    pub sign_pk: Vec<u8>,
+    pub created: String,
+    /// Unix seconds; 0 = never.
+    pub expires: u64,
+    pub revoked: Option<String>,
+    /// `token` or `enroll`.
+    pub made: String,
+}
+
+/// A DEK wrap for one agent (docs/FORMAT.md §12.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentWrapRow {
+    pub agent_id: u64,
+    pub epoch: u64,
+    pub env: String,
+    pub name: String,
+    pub version: u64,
+    pub wrap: Vec<u8>,
+}
+
+/// An agent's current signed statement (docs/FORMAT.md §15).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementRow {
+    pub agent_id: u64,
+    pub policy_seq: u64,
+    /// 0 = the root.
+    pub signer: u64,
+    pub bytes: Vec<u8>,
+    pub sig: Vec<u8>,
 }
 
 /// What an agent last received of one secret in one environment's runs.

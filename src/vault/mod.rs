@@ -16,6 +16,7 @@ use crate::paths::{self, Paths};
 use crate::store::Backend;
 use crate::store::{NewVault, SlotRow, Store, Tx};
 
+mod agent_keys;
 mod agents;
 mod audit;
 mod cache;
@@ -31,6 +32,7 @@ mod secrets;
 mod unlock;
 mod upgrade;
 
+pub use agent_keys::{enroll, AgentCredential, Received, ReceivedItem};
 use agents::check_provider_rule;
 pub use agents::{GrantRequest, Receipt};
 pub use audit::{Anchor, AuditEntry, Checkpoint, CHECKPOINT};
@@ -491,6 +493,8 @@ impl Vault {
                 return Err(e);
             }
             let out = f(tx, crypt)?;
+            // Agents with a key receive what this change leaves them, signed.
+            crypt.sync_agents(tx)?;
             crypt.seal_policy(tx)?;
             Ok(out)
         })
@@ -554,6 +558,7 @@ impl Vault {
         store.write(|tx| {
             crypt.verify_policy(tx)?;
             let (out, after) = f(tx, crypt)?;
+            crypt.sync_agents(tx)?;
             #[cfg(debug_assertions)]
             if !crypt.has_row_tags() {
                 let stored = policy::policy_message(

@@ -88,25 +88,10 @@ impl Vault {
         })?;
         let (all, grants) = (snapshot.rows, snapshot.grants);
         // The pin is read from the authenticated snapshot: a pin edited in
-        // the database failed the policy check above.
-        let env: String = match (req.env, agent) {
-            (Some(e), _) => e.to_owned(),
-            (None, Some(a)) => snapshot
-                .pins
-                .iter()
-                .find(|(p, _)| p == a)
-                .map(|(_, e)| e.clone())
-                .unwrap_or_default(),
-            (None, None) => String::new(),
-        };
-        let all = super::rules::effective(all, &env);
-        let all_names: Vec<(String, Scope)> =
-            all.iter().map(|r| (r.name.clone(), r.scope)).collect();
-        let receives = model::Receives::new(agent, &grants);
-        let rows: Vec<SecretRow> = all
-            .into_iter()
-            .filter(|r| receives.secret(&r.name, r.scope))
-            .collect();
+        // the database failed the policy check above. The same selection
+        // is what an agent key's signed statement lists.
+        let (env, rows, all_names) =
+            super::agent_keys::plan_rows(all, &grants, &snapshot.pins, agent, req.env);
         let mut chosen = choose(rows, &all_names, req.manifest, req.only, agent, &grants)?;
         chosen.retain(|r| !req.caller_keeps.contains(r.name.as_str()));
         let secrets = chosen
@@ -222,6 +207,64 @@ fn only_snapshot(
         rows.push(row);
     }
     Ok(Some(super::policy::Snapshot { rows, grants, pins }))
+}
+
+impl super::Received {
+    /// What an agent key's run injects: the statement's items narrowed by
+    /// the manifest and `--only` exactly as an owner's run is (`choose`),
+    /// minus what the caller keeps. Each with why it is refused, if so.
+    pub fn narrowed(
+        &self,
+        manifest: Option<&(String, Vec<Declared>)>,
+        only: &[String],
+        caller_keeps: &BTreeSet<&str>,
+    ) -> Result<Vec<(&super::ReceivedItem, Option<&'static str>)>> {
+        let scope = |i: &super::ReceivedItem| {
+            if i.granted {
+                Scope::Agent
+            } else {
+                Scope::Global
+            }
+        };
+        let rows: Vec<SecretRow> = self
+            .items
+            .iter()
+            .map(|i| SecretRow {
+                env: i.source.clone(),
+                name: i.name.clone(),
+                kind: if i.secret {
+                    Kind::Secret
+                } else {
+                    Kind::Variable
+                },
+                scope: scope(i),
+                description: String::new(),
+                provider: None,
+                version: i.version,
+                created: String::new(),
+                updated: String::new(),
+                value: StoredValue::Plain(zeroize::Zeroizing::new(String::new())),
+            })
+            .collect();
+        let all: Vec<(String, Scope)> = self
+            .items
+            .iter()
+            .map(|i| (i.name.clone(), scope(i)))
+            .collect();
+        let grants: Vec<(String, String)> = self
+            .items
+            .iter()
+            .filter(|i| i.granted)
+            .map(|i| (self.agent.clone(), i.name.clone()))
+            .collect();
+        let chosen = choose(rows, &all, manifest, only, Some(&self.agent), &grants)?;
+        Ok(chosen
+            .iter()
+            .filter(|r| !caller_keeps.contains(r.name.as_str()))
+            .filter_map(|r| self.items.iter().find(|i| i.name == r.name))
+            .map(|i| (i, model::forbidden_name(&i.name)))
+            .collect())
+    }
 }
 
 /// The last component of a run's program (argv[0]): what the audit entry

@@ -210,7 +210,7 @@ fn info_shows_format_and_the_root_fingerprint_without_a_key() {
     let one = json(&env.ok(&["info", "--json"]));
     assert_eq!(one["format"], 1);
     assert!(one["root_fingerprint"].is_null());
-    assert_eq!(one["schema"], 4);
+    assert_eq!(one["schema"], 5);
     let up = stdout(&env.ok(&["upgrade"]));
     let two = json(&env.ok(&["info", "--json"]));
     assert_eq!(two["format"], 2);

@@ -6,6 +6,7 @@
 
 mod util;
 
+mod agent_keys;
 mod agents_run;
 mod audit;
 mod core;

@@ -365,3 +365,45 @@ fn a_password_in_the_database_url_flag_is_refused_before_anything_connects() {
         .unwrap();
     assert_code_no_leak(&o, 125, &["hunter2-db-pass"]);
 }
+
+/// A pushed vault keeps its agent keys: the agent's token opens its view
+/// on PostgreSQL as it did on the local file.
+#[test]
+fn push_carries_agent_keys() {
+    let Some(s) = Schema::new() else { return };
+    let e = Env::new();
+    for args in [
+        &["agent", "create", "bot"][..],
+        &[
+            "set",
+            "BOT_KEY",
+            "pushed-agent-value-5521",
+            "--agent",
+            "bot",
+        ],
+    ] {
+        assert_code_no_leak(&local(&e, args), 0, &["pushed-agent-value-5521"]);
+    }
+    let key = e.root().join("bot.key");
+    let o = local(
+        &e,
+        &["agent", "token", "bot", "--out", key.to_str().unwrap()],
+    );
+    assert_code_no_leak(&o, 0, &["pushed-agent-value-5521"]);
+    let o = e
+        .vault(&["push", "--database-url", &s.url()])
+        .env_remove("VAULT_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_code_no_leak(&o, 0, &["pushed-agent-value-5521"]);
+    let o = e
+        .vault(&["get", "BOT_KEY", "--reveal"])
+        .env("VAULT_DATABASE_URL", s.url())
+        .env("VAULT_AGENT_KEY_FILE", &key)
+        .env("VAULT_KEY_FILE", e.root().join("no-master.key"))
+        .env("XDG_STATE_HOME", e.root().join("agent-state"))
+        .output()
+        .unwrap();
+    assert_code_no_leak(&o, 0, &[]);
+    assert_eq!(stdout(&o), "pushed-agent-value-5521\n", "{}", stderr(&o));
+}

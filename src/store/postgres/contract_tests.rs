@@ -451,7 +451,7 @@ fn an_older_vault_migrates_on_open_and_keeps_its_rows() {
                 .to_string()
                 .into_bytes()
         );
-        assert_eq!(crate::store::postgres::SCHEMA_VERSION, 4);
+        assert_eq!(crate::store::postgres::SCHEMA_VERSION, 5);
         s.write(|tx| Ok(tx.delete_secret("", "KEY")?)).unwrap();
         assert!(s.read(|tx| Ok(tx.all_grants()?)).unwrap().is_empty());
     }

@@ -38,9 +38,9 @@ use postgres::{Client, Row, SimpleQueryMessage};
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, NewVault,
-    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tagged, TaggedRow, Tx,
-    VersionRow, BUSY_TIMEOUT,
+    AgentKeyRow, AgentRow, AgentWrapRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch,
+    DeliveryRow, NewVault, Records, SecretRow, SlotRow, StatementRow, StoreError, StoreResult,
+    StoredValue, Tagged, TaggedRow, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -184,6 +184,14 @@ pub struct Dump {
     /// Format 2's row tags (docs/FORMAT.md §19), as stored, keyed as
     /// `Records::set_row_tag` keys them; untagged rows are not listed.
     pub tags: Vec<(Tagged, String, String, Vec<u8>)>,
+    /// Agent keys (schema 5): (agent, id).
+    pub agent_ids: Vec<(String, u64)>,
+    /// Every registration, every epoch.
+    pub agent_keys: Vec<AgentKeyRow>,
+    /// (agent_id, epoch, recipient, wrap)
+    pub keyring_wraps: Vec<(u64, u64, u64, Vec<u8>)>,
+    pub agent_wraps: Vec<AgentWrapRow>,
+    pub statements: Vec<StatementRow>,
 }
 
 fn unreachable(url: &DbUrl, e: &postgres::Error) -> StoreError {
@@ -877,6 +885,42 @@ impl PgStore {
             tx.execute(
                 "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 &[&chain, &seq, &e.at, &e.action, &e.subject, &e.host, &e.prev, &e.hash, &e.sig],
+            )?;
+        }
+        for (agent, id) in &d.agent_ids {
+            let id = *id as i64;
+            tx.execute(
+                "INSERT INTO agent_ids(agent, id) VALUES ($1, $2)",
+                &[agent, &id],
+            )?;
+        }
+        for k in &d.agent_keys {
+            let (id, epoch, expires) = (k.agent_id as i64, k.epoch as i64, k.expires as i64);
+            tx.execute(
+                "INSERT INTO agent_keys(agent_id, epoch, kem_pk, sign_pk, created, expires, revoked, made) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&id, &epoch, &k.kem_pk, &k.sign_pk, &k.created, &expires, &k.revoked, &k.made],
+            )?;
+        }
+        for (a, e, r, w) in &d.keyring_wraps {
+            let (a, e, r) = (*a as i64, *e as i64, *r as i64);
+            tx.execute(
+                "INSERT INTO keyring_wraps(agent_id, epoch, recipient, wrap) VALUES ($1, $2, $3, $4)",
+                &[&a, &e, &r, w],
+            )?;
+        }
+        for w in &d.agent_wraps {
+            let (a, e, v) = (w.agent_id as i64, w.epoch as i64, w.version as i64);
+            tx.execute(
+                "INSERT INTO agent_wraps(agent_id, epoch, env, name, version, wrap) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&a, &e, &w.env, &w.name, &v, &w.wrap],
+            )?;
+        }
+        for st in &d.statements {
+            let (a, p, g) = (st.agent_id as i64, st.policy_seq as i64, st.signer as i64);
+            tx.execute(
+                "INSERT INTO statements(agent_id, policy_seq, signer, bytes, sig) VALUES ($1, $2, $3, $4, $5)",
+                &[&a, &p, &g, &st.bytes, &st.sig],
             )?;
         }
         tx.commit()?;
@@ -1591,6 +1635,21 @@ impl Records for PgTx<'_> {
 
     fn delete_agent(&self, name: &str) -> StoreResult<bool> {
         self.policy_changed.set(true);
+        if let Some(id) = self.agent_id(name)? {
+            let id = id as i64;
+            for sql in [
+                "DELETE FROM agent_keys WHERE agent_id = $1",
+                "DELETE FROM keyring_wraps WHERE agent_id = $1",
+                "DELETE FROM agent_wraps WHERE agent_id = $1",
+                "DELETE FROM statements WHERE agent_id = $1",
+            ] {
+                self.exec(sql, &[(&id, Type::INT8)])?;
+            }
+            self.exec(
+                "DELETE FROM agent_ids WHERE agent = $1",
+                &[(&name, Type::TEXT)],
+            )?;
+        }
         Ok(self.exec("DELETE FROM agents WHERE name = $1", &[(&name, Type::TEXT)])? > 0)
     }
 
@@ -1814,6 +1873,269 @@ impl Records for PgTx<'_> {
 
     /// Sent with the write's `COMMIT`: a (chain, seq) taken already fails
     /// the commit, and the write with it.
+    fn agent_id(&self, agent: &str) -> StoreResult<Option<u64>> {
+        Ok(self
+            .q(
+                "SELECT id FROM agent_ids WHERE agent = $1",
+                &[(&agent, Type::TEXT)],
+            )?
+            .first()
+            .map(|r| r.try_get::<_, i64>(0))
+            .transpose()?
+            .map(|i| i.max(0) as u64))
+    }
+
+    fn assign_agent_id(&self, agent: &str) -> StoreResult<u64> {
+        if let Some(id) = self.agent_id(agent)? {
+            return Ok(id);
+        }
+        let next = self
+            .meta("next_agent_id")?
+            .and_then(|v| String::from_utf8_lossy(&v).trim().parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let id = next as i64;
+        self.exec(
+            "INSERT INTO agent_ids(agent, id) VALUES ($1, $2)",
+            &[(&agent, Type::TEXT), (&id, Type::INT8)],
+        )?;
+        self.set_meta("next_agent_id", (next + 1).to_string().as_bytes())?;
+        Ok(next)
+    }
+
+    fn agent_keys(&self) -> StoreResult<Vec<AgentKeyRow>> {
+        self.q(
+            "SELECT k.agent_id, i.agent, k.epoch, k.kem_pk, k.sign_pk, k.created, k.expires, k.revoked, k.made \
+             FROM agent_keys k JOIN agent_ids i ON i.id = k.agent_id \
+             WHERE k.epoch = (SELECT max(epoch) FROM agent_keys WHERE agent_id = k.agent_id) \
+             ORDER BY i.agent COLLATE \"C\"",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(AgentKeyRow {
+                agent_id: r.try_get::<_, i64>(0)?.max(0) as u64,
+                agent: r.try_get(1)?,
+                epoch: r.try_get::<_, i64>(2)?.max(0) as u64,
+                kem_pk: r.try_get(3)?,
+                sign_pk: r.try_get(4)?,
+                created: r.try_get(5)?,
+                expires: r.try_get::<_, i64>(6)?.max(0) as u64,
+                revoked: r.try_get(7)?,
+                made: r.try_get(8)?,
+            })
+        })
+        .collect()
+    }
+
+    fn insert_agent_key(&self, k: &AgentKeyRow) -> StoreResult<()> {
+        let (id, epoch, expires) = (k.agent_id as i64, k.epoch as i64, k.expires as i64);
+        self.exec(
+            "INSERT INTO agent_keys(agent_id, epoch, kem_pk, sign_pk, created, expires, revoked, made) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                (&id, Type::INT8),
+                (&epoch, Type::INT8),
+                (&k.kem_pk, Type::BYTEA),
+                (&k.sign_pk, Type::BYTEA),
+                (&k.created, Type::TEXT),
+                (&expires, Type::INT8),
+                (&k.revoked, Type::TEXT),
+                (&k.made, Type::TEXT),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_agent_keys(&self, agent_id: u64, now: &str) -> StoreResult<()> {
+        let id = agent_id as i64;
+        self.exec(
+            "UPDATE agent_keys SET revoked = $2 WHERE agent_id = $1 AND revoked IS NULL",
+            &[(&id, Type::INT8), (&now, Type::TEXT)],
+        )?;
+        for sql in [
+            "DELETE FROM keyring_wraps WHERE agent_id = $1",
+            "DELETE FROM agent_wraps WHERE agent_id = $1",
+            "DELETE FROM statements WHERE agent_id = $1",
+        ] {
+            self.exec(sql, &[(&id, Type::INT8)])?;
+        }
+        Ok(())
+    }
+
+    fn keyring_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        recipient: u64,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        let (a, e, r) = (agent_id as i64, epoch as i64, recipient as i64);
+        Ok(self
+            .q(
+                "SELECT wrap FROM keyring_wraps WHERE agent_id = $1 AND epoch = $2 AND recipient = $3",
+                &[(&a, Type::INT8), (&e, Type::INT8), (&r, Type::INT8)],
+            )?
+            .first()
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    fn put_keyring_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        recipient: u64,
+        wrap: &[u8],
+    ) -> StoreResult<()> {
+        let (a, e, r) = (agent_id as i64, epoch as i64, recipient as i64);
+        self.exec(
+            "INSERT INTO keyring_wraps(agent_id, epoch, recipient, wrap) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (agent_id, epoch, recipient) DO UPDATE SET wrap = excluded.wrap",
+            &[
+                (&a, Type::INT8),
+                (&e, Type::INT8),
+                (&r, Type::INT8),
+                (&wrap, Type::BYTEA),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn agent_wrap_keys(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+    ) -> StoreResult<Vec<(String, String, u64)>> {
+        let (a, e) = (agent_id as i64, epoch as i64);
+        self.q(
+            "SELECT env, name, version FROM agent_wraps WHERE agent_id = $1 AND epoch = $2",
+            &[(&a, Type::INT8), (&e, Type::INT8)],
+        )?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get::<_, i64>(2)?.max(0) as u64,
+            ))
+        })
+        .collect()
+    }
+
+    fn put_agent_wrap(&self, w: &AgentWrapRow) -> StoreResult<()> {
+        let (a, e, v) = (w.agent_id as i64, w.epoch as i64, w.version as i64);
+        self.exec(
+            "INSERT INTO agent_wraps(agent_id, epoch, env, name, version, wrap) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (agent_id, epoch, env, name, version) DO UPDATE SET wrap = excluded.wrap",
+            &[
+                (&a, Type::INT8),
+                (&e, Type::INT8),
+                (&w.env, Type::TEXT),
+                (&w.name, Type::TEXT),
+                (&v, Type::INT8),
+                (&w.wrap, Type::BYTEA),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_agent_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        env: &str,
+        name: &str,
+        version: u64,
+    ) -> StoreResult<()> {
+        let (a, e, v) = (agent_id as i64, epoch as i64, version as i64);
+        self.exec(
+            "DELETE FROM agent_wraps WHERE agent_id = $1 AND epoch = $2 AND env = $3 AND name = $4 AND version = $5",
+            &[
+                (&a, Type::INT8),
+                (&e, Type::INT8),
+                (&env, Type::TEXT),
+                (&name, Type::TEXT),
+                (&v, Type::INT8),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// One round trip for every item, in the order asked.
+    fn agent_payload(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        items: &[(String, String, u64)],
+    ) -> StoreResult<Vec<super::Payload>> {
+        let (a, e) = (agent_id as i64, epoch as i64);
+        let envs: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+        let names: Vec<&str> = items.iter().map(|i| i.1.as_str()).collect();
+        let versions: Vec<i64> = items.iter().map(|i| i.2 as i64).collect();
+        let rows = self.q(
+            "SELECT k.i, v.version IS NOT NULL, v.nonce, v.ciphertext, v.plain, w.wrap \
+             FROM unnest($3::text[], $4::text[], $5::int8[]) WITH ORDINALITY AS k(env, name, version, i) \
+             LEFT JOIN versions v ON v.env = k.env AND v.name = k.name AND v.version = k.version \
+             LEFT JOIN agent_wraps w ON w.agent_id = $1 AND w.epoch = $2 AND w.env = k.env \
+                  AND w.name = k.name AND w.version = k.version \
+             ORDER BY k.i",
+            &[
+                (&a, Type::INT8),
+                (&e, Type::INT8),
+                (&envs, Type::TEXT_ARRAY),
+                (&names, Type::TEXT_ARRAY),
+                (&versions, Type::INT8_ARRAY),
+            ],
+        )?;
+        let mut out = Vec::with_capacity(items.len());
+        for r in &rows {
+            let found: bool = r.try_get(1)?;
+            let value = if found {
+                Some(stored_value(r.try_get(2)?, r.try_get(3)?, r.try_get(4)?))
+            } else {
+                None
+            };
+            out.push((value, r.try_get(5)?));
+        }
+        Ok(out)
+    }
+
+    fn statement(&self, agent_id: u64) -> StoreResult<Option<StatementRow>> {
+        let a = agent_id as i64;
+        self.q(
+            "SELECT agent_id, policy_seq, signer, bytes, sig FROM statements WHERE agent_id = $1",
+            &[(&a, Type::INT8)],
+        )?
+        .first()
+        .map(|r| {
+            Ok(StatementRow {
+                agent_id: r.try_get::<_, i64>(0)?.max(0) as u64,
+                policy_seq: r.try_get::<_, i64>(1)?.max(0) as u64,
+                signer: r.try_get::<_, i64>(2)?.max(0) as u64,
+                bytes: r.try_get(3)?,
+                sig: r.try_get(4)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn put_statement(&self, s: &StatementRow) -> StoreResult<()> {
+        let (a, p, g) = (s.agent_id as i64, s.policy_seq as i64, s.signer as i64);
+        self.exec(
+            "INSERT INTO statements(agent_id, policy_seq, signer, bytes, sig) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (agent_id) DO UPDATE SET policy_seq = excluded.policy_seq, signer = excluded.signer, \
+             bytes = excluded.bytes, sig = excluded.sig",
+            &[
+                (&a, Type::INT8),
+                (&p, Type::INT8),
+                (&g, Type::INT8),
+                (&s.bytes, Type::BYTEA),
+                (&s.sig, Type::BYTEA),
+            ],
+        )?;
+        Ok(())
+    }
+
     fn append_audit(&self, e: &AuditRow) -> StoreResult<()> {
         self.later(format!(
             "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) \

@@ -110,11 +110,50 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey;
     ALTER TABLE deliveries ADD PRIMARY KEY (agent, env, secret);
     ALTER TABLE agents ADD COLUMN env text NOT NULL DEFAULT '';",
-    // 4: format 2's row tags, as on SQLite (docs/FORMAT.md §19).
+    // 4: format 2's row tags, as on SQLite (docs/FORMAT.md §20).
     "ALTER TABLE secrets ADD COLUMN tag bytea;
     ALTER TABLE grants ADD COLUMN tag bytea;
     ALTER TABLE agents ADD COLUMN tag bytea;
     CREATE INDEX secrets_untagged ON secrets(name, env) WHERE tag IS NULL;
     CREATE INDEX grants_untagged ON grants(agent, secret) WHERE tag IS NULL;
     CREATE INDEX agents_untagged ON agents(name) WHERE tag IS NULL;",
+    // 5: agent keys, as on SQLite (docs/FORMAT.md §20).
+    "CREATE TABLE agent_ids (
+        agent text PRIMARY KEY,
+        id    bigint NOT NULL UNIQUE CHECK (id > 0)
+    );
+    CREATE TABLE agent_keys (
+        agent_id bigint NOT NULL,
+        epoch    bigint NOT NULL CHECK (epoch > 0),
+        kem_pk   bytea NOT NULL,
+        sign_pk  bytea NOT NULL,
+        created  text NOT NULL,
+        expires  bigint NOT NULL DEFAULT 0,
+        revoked  text,
+        made     text NOT NULL CHECK (made IN ('token', 'enroll')),
+        PRIMARY KEY (agent_id, epoch)
+    );
+    CREATE TABLE keyring_wraps (
+        agent_id  bigint NOT NULL,
+        epoch     bigint NOT NULL,
+        recipient bigint NOT NULL,
+        wrap      bytea NOT NULL,
+        PRIMARY KEY (agent_id, epoch, recipient)
+    );
+    CREATE TABLE agent_wraps (
+        agent_id bigint NOT NULL,
+        epoch    bigint NOT NULL,
+        env      text NOT NULL,
+        name     text NOT NULL,
+        version  bigint NOT NULL,
+        wrap     bytea NOT NULL,
+        PRIMARY KEY (agent_id, epoch, env, name, version)
+    );
+    CREATE TABLE statements (
+        agent_id   bigint PRIMARY KEY,
+        policy_seq bigint NOT NULL,
+        signer     bigint NOT NULL,
+        bytes      bytea NOT NULL,
+        sig        bytea NOT NULL
+    );",
 ];

@@ -13,9 +13,9 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use zeroize::Zeroizing;
 
 use super::{
-    AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, NewVault,
-    Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tagged, TaggedRow, Tx,
-    VersionRow, BUSY_TIMEOUT,
+    AgentKeyRow, AgentRow, AgentWrapRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch,
+    DeliveryRow, NewVault, Records, SecretRow, SlotRow, StatementRow, StoreError, StoreResult,
+    StoredValue, Tagged, TaggedRow, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -483,6 +483,61 @@ impl SqliteStore {
                     }
                 }
             }
+            let u = |v: i64| v.max(0) as u64;
+            let mut st = tx.prepare("SELECT agent, id FROM agent_ids ORDER BY id")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, u(r.get(1)?))))?;
+            d.agent_ids = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st = tx.prepare(
+                "SELECT agent_id, epoch, kem_pk, sign_pk, created, expires, revoked, made FROM agent_keys ORDER BY agent_id, epoch",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(AgentKeyRow {
+                    agent_id: u(r.get(0)?),
+                    agent: String::new(),
+                    epoch: u(r.get(1)?),
+                    kem_pk: r.get(2)?,
+                    sign_pk: r.get(3)?,
+                    created: r.get(4)?,
+                    expires: u(r.get(5)?),
+                    revoked: r.get(6)?,
+                    made: r.get(7)?,
+                })
+            })?;
+            d.agent_keys = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st = tx.prepare(
+                "SELECT agent_id, epoch, recipient, wrap FROM keyring_wraps ORDER BY agent_id, epoch, recipient",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((u(r.get(0)?), u(r.get(1)?), u(r.get(2)?), r.get(3)?))
+            })?;
+            d.keyring_wraps = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st = tx.prepare(
+                "SELECT agent_id, epoch, env, name, version, wrap FROM agent_wraps ORDER BY agent_id, epoch, env, name, version",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(AgentWrapRow {
+                    agent_id: u(r.get(0)?),
+                    epoch: u(r.get(1)?),
+                    env: r.get(2)?,
+                    name: r.get(3)?,
+                    version: u(r.get(4)?),
+                    wrap: r.get(5)?,
+                })
+            })?;
+            d.agent_wraps = rows.collect::<rusqlite::Result<_>>()?;
+            let mut st = tx.prepare(
+                "SELECT agent_id, policy_seq, signer, bytes, sig FROM statements ORDER BY agent_id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(StatementRow {
+                    agent_id: u(r.get(0)?),
+                    policy_seq: u(r.get(1)?),
+                    signer: u(r.get(2)?),
+                    bytes: r.get(3)?,
+                    sig: r.get(4)?,
+                })
+            })?;
+            d.statements = rows.collect::<rusqlite::Result<_>>()?;
         }
         tx.rollback()?;
         Ok(d)
@@ -1128,6 +1183,18 @@ impl Records for SqliteTx<'_> {
 
     /// Delete an agent with its grants and delivery records.
     fn delete_agent(&self, name: &str) -> StoreResult<bool> {
+        if let Some(id) = self.agent_id(name)? {
+            for sql in [
+                "DELETE FROM agent_keys WHERE agent_id = ?1",
+                "DELETE FROM keyring_wraps WHERE agent_id = ?1",
+                "DELETE FROM agent_wraps WHERE agent_id = ?1",
+                "DELETE FROM statements WHERE agent_id = ?1",
+            ] {
+                self.tx.execute(sql, [id as i64])?;
+            }
+            self.tx
+                .execute("DELETE FROM agent_ids WHERE agent = ?1", [name])?;
+        }
         Ok(self
             .tx
             .execute("DELETE FROM agents WHERE name = ?1", [name])?
@@ -1285,6 +1352,239 @@ impl Records for SqliteTx<'_> {
         Ok(())
     }
 
+    fn agent_id(&self, agent: &str) -> StoreResult<Option<u64>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT id FROM agent_ids WHERE agent = ?1")?;
+        Ok(st
+            .query_row([agent], |r| r.get::<_, i64>(0))
+            .optional()?
+            .map(|i| i.max(0) as u64))
+    }
+
+    fn assign_agent_id(&self, agent: &str) -> StoreResult<u64> {
+        if let Some(id) = self.agent_id(agent)? {
+            return Ok(id);
+        }
+        let next = self
+            .meta("next_agent_id")?
+            .and_then(|v| String::from_utf8_lossy(&v).trim().parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1);
+        self.tx.execute(
+            "INSERT INTO agent_ids(agent, id) VALUES (?1, ?2)",
+            params![agent, next as i64],
+        )?;
+        self.tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('next_agent_id', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![(next + 1) as i64],
+        )?;
+        Ok(next)
+    }
+
+    fn agent_keys(&self) -> StoreResult<Vec<AgentKeyRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT k.agent_id, i.agent, k.epoch, k.kem_pk, k.sign_pk, k.created, k.expires, k.revoked, k.made \
+             FROM agent_keys k JOIN agent_ids i ON i.id = k.agent_id \
+             WHERE k.epoch = (SELECT max(epoch) FROM agent_keys WHERE agent_id = k.agent_id) \
+             ORDER BY i.agent",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(AgentKeyRow {
+                agent_id: r.get::<_, i64>(0)?.max(0) as u64,
+                agent: r.get(1)?,
+                epoch: r.get::<_, i64>(2)?.max(0) as u64,
+                kem_pk: r.get(3)?,
+                sign_pk: r.get(4)?,
+                created: r.get(5)?,
+                expires: r.get::<_, i64>(6)?.max(0) as u64,
+                revoked: r.get(7)?,
+                made: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn insert_agent_key(&self, k: &AgentKeyRow) -> StoreResult<()> {
+        self.tx.execute(
+            "INSERT INTO agent_keys(agent_id, epoch, kem_pk, sign_pk, created, expires, revoked, made) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                k.agent_id as i64,
+                k.epoch as i64,
+                k.kem_pk,
+                k.sign_pk,
+                k.created,
+                k.expires as i64,
+                k.revoked,
+                k.made
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_agent_keys(&self, agent_id: u64, now: &str) -> StoreResult<()> {
+        let id = agent_id as i64;
+        self.tx.execute(
+            "UPDATE agent_keys SET revoked = ?2 WHERE agent_id = ?1 AND revoked IS NULL",
+            params![id, now],
+        )?;
+        for sql in [
+            "DELETE FROM keyring_wraps WHERE agent_id = ?1",
+            "DELETE FROM agent_wraps WHERE agent_id = ?1",
+            "DELETE FROM statements WHERE agent_id = ?1",
+        ] {
+            self.tx.execute(sql, [id])?;
+        }
+        Ok(())
+    }
+
+    fn keyring_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        recipient: u64,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT wrap FROM keyring_wraps WHERE agent_id = ?1 AND epoch = ?2 AND recipient = ?3",
+        )?;
+        Ok(st
+            .query_row(
+                params![agent_id as i64, epoch as i64, recipient as i64],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn put_keyring_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        recipient: u64,
+        wrap: &[u8],
+    ) -> StoreResult<()> {
+        self.tx.execute(
+            "INSERT INTO keyring_wraps(agent_id, epoch, recipient, wrap) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(agent_id, epoch, recipient) DO UPDATE SET wrap = excluded.wrap",
+            params![agent_id as i64, epoch as i64, recipient as i64, wrap],
+        )?;
+        Ok(())
+    }
+
+    fn agent_wrap_keys(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+    ) -> StoreResult<Vec<(String, String, u64)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT env, name, version FROM agent_wraps WHERE agent_id = ?1 AND epoch = ?2",
+        )?;
+        let rows = st.query_map(params![agent_id as i64, epoch as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn put_agent_wrap(&self, w: &AgentWrapRow) -> StoreResult<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO agent_wraps(agent_id, epoch, env, name, version, wrap) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT(agent_id, epoch, env, name, version) DO UPDATE SET wrap = excluded.wrap",
+        )?;
+        st.execute(params![
+            w.agent_id as i64,
+            w.epoch as i64,
+            w.env,
+            w.name,
+            w.version as i64,
+            w.wrap
+        ])?;
+        Ok(())
+    }
+
+    fn delete_agent_wrap(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        env: &str,
+        name: &str,
+        version: u64,
+    ) -> StoreResult<()> {
+        let mut st = self.tx.prepare_cached(
+            "DELETE FROM agent_wraps WHERE agent_id = ?1 AND epoch = ?2 AND env = ?3 AND name = ?4 AND version = ?5",
+        )?;
+        st.execute(params![
+            agent_id as i64,
+            epoch as i64,
+            env,
+            name,
+            version as i64
+        ])?;
+        Ok(())
+    }
+
+    fn agent_payload(
+        &self,
+        agent_id: u64,
+        epoch: u64,
+        items: &[(String, String, u64)],
+    ) -> StoreResult<Vec<super::Payload>> {
+        let mut value = self.tx.prepare_cached(
+            "SELECT nonce, ciphertext, plain FROM versions WHERE env = ?1 AND name = ?2 AND version = ?3",
+        )?;
+        let mut wrap = self.tx.prepare_cached(
+            "SELECT wrap FROM agent_wraps WHERE agent_id = ?1 AND epoch = ?2 AND env = ?3 AND name = ?4 AND version = ?5",
+        )?;
+        let mut out = Vec::with_capacity(items.len());
+        for (env, name, version) in items {
+            let v = value
+                .query_row(params![env, name, *version as i64], |r| {
+                    Ok(stored_value(r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            let w: Option<Vec<u8>> = wrap
+                .query_row(
+                    params![agent_id as i64, epoch as i64, env, name, *version as i64],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            out.push((v, w));
+        }
+        Ok(out)
+    }
+
+    fn statement(&self, agent_id: u64) -> StoreResult<Option<StatementRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT agent_id, policy_seq, signer, bytes, sig FROM statements WHERE agent_id = ?1",
+        )?;
+        Ok(st
+            .query_row([agent_id as i64], |r| {
+                Ok(StatementRow {
+                    agent_id: r.get::<_, i64>(0)?.max(0) as u64,
+                    policy_seq: r.get::<_, i64>(1)?.max(0) as u64,
+                    signer: r.get::<_, i64>(2)?.max(0) as u64,
+                    bytes: r.get(3)?,
+                    sig: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn put_statement(&self, s: &StatementRow) -> StoreResult<()> {
+        self.tx.execute(
+            "INSERT INTO statements(agent_id, policy_seq, signer, bytes, sig) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT(agent_id) DO UPDATE SET policy_seq = excluded.policy_seq, signer = excluded.signer, \
+             bytes = excluded.bytes, sig = excluded.sig",
+            params![
+                s.agent_id as i64,
+                s.policy_seq as i64,
+                s.signer as i64,
+                s.bytes,
+                s.sig
+            ],
+        )?;
+        Ok(())
+    }
+
     fn append_audit(&self, e: &AuditRow) -> StoreResult<()> {
         let mut st = self.tx.prepare_cached(
             "INSERT INTO audit(chain, seq, at, action, subject, host, prev, hash, sig) \
@@ -1412,7 +1712,7 @@ mod tests {
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .unwrap();
             assert_eq!(version, SCHEMA_VERSION);
-            assert_eq!(SCHEMA_VERSION, 4);
+            assert_eq!(SCHEMA_VERSION, 5);
             let (agents, audit, row, versions, grants, delivered) = s
                 .read(|tx| {
                     Ok((

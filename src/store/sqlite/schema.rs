@@ -156,6 +156,50 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX secrets_untagged ON secrets(name, env) WHERE tag IS NULL;
     CREATE INDEX grants_untagged ON grants(agent, secret) WHERE tag IS NULL;
     CREATE INDEX agents_untagged ON agents(name) WHERE tag IS NULL;",
+    // 5: agent keys (docs/FORMAT.md §20): a stable id per agent (never
+    // reused: `meta.next_agent_id` only grows), key registrations by
+    // keyring epoch, keyring wraps per recipient (the agent itself, 0 = the
+    // root), DEK wraps per (agent, epoch, env, name, version), and each
+    // agent's current signed statement. Self-contained: no existing table
+    // changes.
+    "CREATE TABLE agent_ids (
+        agent TEXT PRIMARY KEY NOT NULL,
+        id    INTEGER NOT NULL UNIQUE CHECK (id > 0)
+    ) STRICT;
+    CREATE TABLE agent_keys (
+        agent_id INTEGER NOT NULL,
+        epoch    INTEGER NOT NULL CHECK (epoch > 0),
+        kem_pk   BLOB NOT NULL,
+        sign_pk  BLOB NOT NULL,
+        created  TEXT NOT NULL,
+        expires  INTEGER NOT NULL DEFAULT 0,
+        revoked  TEXT,
+        made     TEXT NOT NULL CHECK (made IN ('token', 'enroll')),
+        PRIMARY KEY (agent_id, epoch)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE keyring_wraps (
+        agent_id  INTEGER NOT NULL,
+        epoch     INTEGER NOT NULL,
+        recipient INTEGER NOT NULL,
+        wrap      BLOB NOT NULL,
+        PRIMARY KEY (agent_id, epoch, recipient)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE agent_wraps (
+        agent_id INTEGER NOT NULL,
+        epoch    INTEGER NOT NULL,
+        env      TEXT NOT NULL,
+        name     TEXT NOT NULL,
+        version  INTEGER NOT NULL,
+        wrap     BLOB NOT NULL,
+        PRIMARY KEY (agent_id, epoch, env, name, version)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE statements (
+        agent_id   INTEGER PRIMARY KEY NOT NULL,
+        policy_seq INTEGER NOT NULL,
+        signer     INTEGER NOT NULL,
+        bytes      BLOB NOT NULL,
+        sig        BLOB NOT NULL
+    ) STRICT;",
 ];
 
 /// Bring the schema from `from` to [`SCHEMA_VERSION`].
