@@ -326,3 +326,162 @@ impl Roster {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The §19 vectors of docs/FORMAT.md, computed by docs/kat_v2.py
+    //! (independent HPKE, Ed25519 from OpenSSL, PBKDF2 from hashlib).
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    fn h(label: &str) -> [u8; 32] {
+        Sha256::digest(label.as_bytes()).into()
+    }
+    fn unhex(s: &str) -> Vec<u8> {
+        crate::hex::decode(s).unwrap()
+    }
+    const VAULT_ID: [u8; 16] = [
+        0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae,
+        0xaf,
+    ];
+    const SLOT: &str = "99d796ecb36169150ebdba5cac86607510bd0c0af707eeeb344e5d0fa4bfb3204434d01b7eccfa1cd25b65107f783dfb091befc7f22c0ad5fb1943c1d9c972e852eb895459b71f2073e4414e24e1c76d";
+    const ROSTER: &str = "7661756c742f76322f726f7374657200a0a1a2a3a4a5a6a7a8a9aaabacadaeaf00000000000000010000000000000001000000000000000500000003626f620000000a7465616d5f6d5f626f62c1722978f0108807cbfc8930403ede71193dded2b54a0b14deaf09ad8b3cbf00666bc0869386332ceda05ffefff82444069095b0bdc95f6c5e134ee00c6dd201000000066d656d62657200000000000000010000000b62696c6c696e672d626f740000000476696577";
+    const ROSTER_SIG: &str = "1692f4a3a61bbf84bd744197425da5d9da700289c345557af0c95f04051659fc0b8b88f9023e7a8deebe98358d29def9dbea48b64f608f11764196196a3fec00";
+
+    fn master() -> MasterKey {
+        let mut m = [0u8; 32];
+        for (i, b) in m.iter_mut().enumerate() {
+            *b = 0x40 + i as u8;
+        }
+        MasterKey::from_bytes(m)
+    }
+    fn member_kem() -> KemSecretKey {
+        KemSecretKey(Zeroizing::new(h("vault kat member kem")))
+    }
+    fn member_sign() -> SignSecretKey {
+        SignSecretKey::from_seed(&h("vault kat member sign"))
+    }
+    fn root_sign() -> SignSecretKey {
+        SignSecretKey::from_seed(&h("vault kat root sign"))
+    }
+
+    #[test]
+    fn member_slot_matches_the_vector_and_opens_only_for_its_member_and_vault() {
+        let pk = member_kem().public_key().unwrap();
+        assert_eq!(
+            pk.to_bytes().to_vec(),
+            unhex("c1722978f0108807cbfc8930403ede71193dded2b54a0b14deaf09ad8b3cbf00")
+        );
+        let ikm = Zeroizing::new(h("vault kat ikmE"));
+        let slot = seal_member_slot_with(&master(), &VAULT_ID, 5, &pk, ikm).unwrap();
+        assert_eq!(slot, unhex(SLOT));
+        let m = open_member_slot(&member_kem(), &pk, &VAULT_ID, 5, &slot).unwrap();
+        assert_eq!(m.0[..], master().0[..]);
+        // Another member id or vault: damaged (exit 6).
+        for (vault, id) in [(VAULT_ID, 6u64), ({ let mut v = VAULT_ID; v[15] ^= 1; v }, 5)] {
+            assert!(matches!(
+                open_member_slot(&member_kem(), &pk, &vault, id, &slot),
+                Err(OpenError::Damaged)
+            ));
+        }
+        let mut bad = slot.clone();
+        bad[79] ^= 1;
+        assert!(matches!(
+            open_member_slot(&member_kem(), &pk, &VAULT_ID, 5, &bad),
+            Err(OpenError::Damaged)
+        ));
+        assert!(matches!(
+            open_member_slot(&member_kem(), &pk, &VAULT_ID, 5, &slot[..79]),
+            Err(OpenError::Damaged)
+        ));
+        // Another key than the member's: not mine (exit 5).
+        let other = KemSecretKey(Zeroizing::new(h("vault kat agent kem")));
+        assert!(matches!(
+            open_member_slot(&other, &pk, &VAULT_ID, 5, &slot),
+            Err(OpenError::NotMine)
+        ));
+    }
+
+    #[test]
+    fn pg_password_and_scram_verifier_match_the_vectors() {
+        let pw = pg_password(&member_sign(), &VAULT_ID);
+        assert_eq!(pw.as_str(), "BGjzOIhiC2YDL9v5nXUKIsS9qh4EY+PWQLsgm2hgI+Y=");
+        let salt: Vec<u8> = (0x10..0x20).collect();
+        let v = scram_verifier_with(&pw, &salt, SCRAM_ITERATIONS);
+        assert_eq!(
+            v,
+            "SCRAM-SHA-256$4096:EBESExQVFhcYGRobHB0eHw==$SmdspRRYxNnCNV4zod2d6F4JPmHGQx4MZ6WRNzdlqzk=:JP0DeVZzXmPCX7cpL84UJzo28ahRt87j+cU4QzCfdjE="
+        );
+        assert!(is_scram_verifier(&v));
+        let fresh = scram_verifier(&pw).unwrap();
+        assert!(is_scram_verifier(&fresh) && fresh != v, "a fresh salt each time");
+        for bad in [
+            "",
+            "md5abc",
+            "SCRAM-SHA-256$4096:EBESExQVFhcYGRobHB0eHw==$SmdspRRYxNnCNV4zod2d6F4JPmHGQx4MZ6WRNzdlqzk=:x'; DROP ROLE x; --",
+            "SCRAM-SHA-256$10:EBESExQVFhcYGRobHB0eHw==$SmdspRRYxNnCNV4zod2d6F4JPmHGQx4MZ6WRNzdlqzk=:JP0DeVZzXmPCX7cpL84UJzo28ahRt87j+cU4QzCfdjE=",
+        ] {
+            assert!(!is_scram_verifier(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn roster_matches_the_vector_and_any_change_fails() {
+        let roster = Roster {
+            vault_id: VAULT_ID,
+            epoch: 1,
+            members: vec![RosterMember {
+                id: 5,
+                name: "bob".into(),
+                pg_role: "team_m_bob".into(),
+                kem_pk: member_kem().public_key().unwrap().to_bytes(),
+                sign_pk: member_sign().public_key().to_bytes(),
+                role: "member".into(),
+                rights: vec![("billing-bot".into(), "view".into())],
+            }],
+        };
+        let (body, sig) = roster.sign(&root_sign());
+        assert_eq!(body, unhex(ROSTER));
+        assert_eq!(sig.to_vec(), unhex(ROSTER_SIG));
+        let root = root_sign().public_key();
+        assert_eq!(Roster::verify(&root, &body, &sig), Some(roster.clone()));
+        let mut widened = roster.clone();
+        widened.members[0].rights[0].1 = "manage".into();
+        assert_eq!(Roster::verify(&root, &widened.encode(), &sig), None);
+        assert_eq!(Roster::verify(&member_sign().public_key(), &body, &sig), None);
+        assert_eq!(Roster::verify(&root, &body, &sig[..63]), None);
+        let mut longer = body.clone();
+        longer.push(0);
+        let s2 = root_sign().sign(&longer);
+        assert_eq!(Roster::verify(&root, &longer, &s2), None, "trailing bytes");
+    }
+
+    #[test]
+    fn identity_text_round_trips_and_refuses_damage_without_showing_it() {
+        let id = MemberIdentity {
+            vault_id: VAULT_ID,
+            name: "bob".into(),
+            pg_role: "team_m_bob".into(),
+            kem: member_kem(),
+            sign: member_sign(),
+            root_sign_pk: root_sign().public_key(),
+        };
+        let text = id.to_text();
+        assert!(text.starts_with(IDENTITY_PREFIX));
+        let back = MemberIdentity::parse(&text, "f").unwrap();
+        assert_eq!(back.to_text().as_str(), text.as_str());
+        assert_eq!(back.pg_role, "team_m_bob");
+        for bad in [
+            String::new(),
+            text.replace(IDENTITY_PREFIX, "vault-agent-v1:"),
+            text.trim_end().trim_end_matches('=').to_owned(),
+            format!("{}AAAA", text.trim_end()),
+        ] {
+            let e = MemberIdentity::parse(&bad, "f").unwrap_err();
+            assert_eq!(e.exit_code(), 5);
+            let b64 = text.trim().trim_start_matches(IDENTITY_PREFIX).to_owned();
+            assert!(!e.message().contains(&b64[..20]));
+        }
+    }
+}
