@@ -73,6 +73,9 @@ _vault() {
             vault,man)
                 cmd="vault__subcmd__man"
                 ;;
+            vault,member)
+                cmd="vault__subcmd__member"
+                ;;
             vault,passwd)
                 cmd="vault__subcmd__passwd"
                 ;;
@@ -105,6 +108,9 @@ _vault() {
                 ;;
             vault,upgrade)
                 cmd="vault__subcmd__upgrade"
+                ;;
+            vault,whoami)
+                cmd="vault__subcmd__whoami"
                 ;;
             vault__subcmd__agent,create)
                 cmd="vault__subcmd__agent__subcmd__create"
@@ -208,6 +214,9 @@ _vault() {
             vault__subcmd__help,man)
                 cmd="vault__subcmd__help__subcmd__man"
                 ;;
+            vault__subcmd__help,member)
+                cmd="vault__subcmd__help__subcmd__member"
+                ;;
             vault__subcmd__help,passwd)
                 cmd="vault__subcmd__help__subcmd__passwd"
                 ;;
@@ -241,6 +250,9 @@ _vault() {
             vault__subcmd__help,upgrade)
                 cmd="vault__subcmd__help__subcmd__upgrade"
                 ;;
+            vault__subcmd__help,whoami)
+                cmd="vault__subcmd__help__subcmd__whoami"
+                ;;
             vault__subcmd__help__subcmd__agent,create)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__create"
                 ;;
@@ -270,6 +282,18 @@ _vault() {
                 ;;
             vault__subcmd__help__subcmd__keys,remove)
                 cmd="vault__subcmd__help__subcmd__keys__subcmd__remove"
+                ;;
+            vault__subcmd__help__subcmd__member,add)
+                cmd="vault__subcmd__help__subcmd__member__subcmd__add"
+                ;;
+            vault__subcmd__help__subcmd__member,join)
+                cmd="vault__subcmd__help__subcmd__member__subcmd__join"
+                ;;
+            vault__subcmd__help__subcmd__member,list)
+                cmd="vault__subcmd__help__subcmd__member__subcmd__list"
+                ;;
+            vault__subcmd__help__subcmd__member,remove)
+                cmd="vault__subcmd__help__subcmd__member__subcmd__remove"
                 ;;
             vault__subcmd__keys,add)
                 cmd="vault__subcmd__keys__subcmd__add"
@@ -301,6 +325,36 @@ _vault() {
             vault__subcmd__keys__subcmd__help,remove)
                 cmd="vault__subcmd__keys__subcmd__help__subcmd__remove"
                 ;;
+            vault__subcmd__member,add)
+                cmd="vault__subcmd__member__subcmd__add"
+                ;;
+            vault__subcmd__member,help)
+                cmd="vault__subcmd__member__subcmd__help"
+                ;;
+            vault__subcmd__member,join)
+                cmd="vault__subcmd__member__subcmd__join"
+                ;;
+            vault__subcmd__member,list)
+                cmd="vault__subcmd__member__subcmd__list"
+                ;;
+            vault__subcmd__member,remove)
+                cmd="vault__subcmd__member__subcmd__remove"
+                ;;
+            vault__subcmd__member__subcmd__help,add)
+                cmd="vault__subcmd__member__subcmd__help__subcmd__add"
+                ;;
+            vault__subcmd__member__subcmd__help,help)
+                cmd="vault__subcmd__member__subcmd__help__subcmd__help"
+                ;;
+            vault__subcmd__member__subcmd__help,join)
+                cmd="vault__subcmd__member__subcmd__help__subcmd__join"
+                ;;
+            vault__subcmd__member__subcmd__help,list)
+                cmd="vault__subcmd__member__subcmd__help__subcmd__list"
+                ;;
+            vault__subcmd__member__subcmd__help,remove)
+                cmd="vault__subcmd__member__subcmd__help__subcmd__remove"
+                ;;
             *)
                 ;;
         esac
@@ -308,7 +362,7 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-h -V --vault-dir --passphrase-file --database-url --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey upgrade info unlock lock completions man help"
+            opts="-h -V --vault-dir --passphrase-file --database-url --help --version init set get list edit delete import import-env export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey upgrade info member whoami unlock lock completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -948,7 +1002,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help)
-            opts="init set get list edit delete import export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey upgrade info unlock lock completions man help"
+            opts="init set get list edit delete import export agent grant revoke providers run history rollback rename audit backup push keys passwd rekey upgrade info member whoami unlock lock completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1353,6 +1407,76 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__member)
+            opts="join add list remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__member__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__member__subcmd__join)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__member__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__member__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__passwd)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1494,6 +1618,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__upgrade)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__whoami)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1935,6 +2073,232 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__member)
+            opts="-h --vault-dir --passphrase-file --database-url --help join add list remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__add)
+            opts="-h --role --agent --yes --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -W "owner member" -- "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__help)
+            opts="join add list remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__help__subcmd__join)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__join)
+            opts="-h --root --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__list)
+            opts="-h --json --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__remove)
+            opts="-h --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__passwd)
             opts="-h --new-passphrase-file --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2273,6 +2637,32 @@ _vault() {
             ;;
         vault__subcmd__upgrade)
             opts="-h --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__whoami)
+            opts="-h --json --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
