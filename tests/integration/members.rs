@@ -188,7 +188,8 @@ fn a_member_with_view_sees_its_agent_but_cannot_reveal_grant_or_run() {
     let o = t.member("bob", &["grant", "OPENAI_KEY", "--agent", "billing-bot"]);
     assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
     assert!(
-        stderr(&o).contains("permission denied: granting to billing-bot needs 'manage' (you: view)"),
+        stderr(&o)
+            .contains("permission denied: granting to billing-bot needs 'manage' (you: view)"),
         "{}",
         stderr(&o)
     );
@@ -203,7 +204,11 @@ fn a_member_with_view_sees_its_agent_but_cannot_reveal_grant_or_run() {
 
     let o = t.member("bob", &["set", "NEW_GLOBAL", "x-value-1"]);
     assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
-    assert!(stderr(&o).contains("needs role owner (you, bob: member)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("needs role owner (you, bob: member)"),
+        "{}",
+        stderr(&o)
+    );
 
     // Nothing changed on the owner's side.
     let o = t.owner_ok(&["agent", "show", "billing-bot"]);
@@ -262,7 +267,11 @@ fn a_member_of_vault_a_is_denied_on_vault_b() {
     let o = a.vault_at(&a.home("bob"), &url_b, &["list"]);
     assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
     assert!(stderr(&o).contains("permission denied"), "{}", stderr(&o));
-    let o = a.vault_at(&a.home("bob"), &url_b, &["run", "--agent", "billing-bot", "--", "true"]);
+    let o = a.vault_at(
+        &a.home("bob"),
+        &url_b,
+        &["run", "--agent", "billing-bot", "--", "true"],
+    );
     assert_code_no_leak(&o, 125, &[STRIPE, OPENAI]);
 }
 
@@ -297,8 +306,13 @@ fn an_owner_member_on_a_second_home_unlocks_with_its_identity() {
     let fpr = t.setup();
     t.enroll("carol", &fpr, &["--role", "owner"]);
     let home = t.home("carol");
-    assert!(!home.join("vault.key").exists(), "no master key file on carol's machine");
-    let identity = home.join("members").join(format!("{}.key", t.role("carol")));
+    assert!(
+        !home.join("vault.key").exists(),
+        "no master key file on carol's machine"
+    );
+    let identity = home
+        .join("members")
+        .join(format!("{}.key", t.role("carol")));
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&identity).unwrap().permissions().mode() & 0o777,
@@ -317,7 +331,30 @@ fn an_owner_member_on_a_second_home_unlocks_with_its_identity() {
 
     let o = t.member("carol", &["whoami"]);
     assert_code_no_leak(&o, 0, &[STRIPE]);
-    assert!(stdout(&o).starts_with("carol (owner) · vault "), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("carol (owner) · vault "),
+        "{}",
+        stdout(&o)
+    );
+
+    // A rekey by the key-file owner seals carol's slot again, to her public
+    // key: she still unlocks, and the old master key is gone from it.
+    let o = t.owner_ok(&["rekey"]);
+    assert_code_no_leak(&o, 0, &[STRIPE]);
+    let o = t.member("carol", &["get", "STRIPE_KEY", "--reveal"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{STRIPE}\n"));
+
+    // The server stores the verifier carol's machine computed, never a password.
+    let mut admin = pg_admin().unwrap();
+    let stored: String = admin
+        .query_one(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1",
+            &[&t.role("carol")],
+        )
+        .unwrap()
+        .get(0);
+    assert!(stored.starts_with("SCRAM-SHA-256$4096:"), "{stored}");
 
     // The audit trail stays one verified chain.
     let o = t.member("carol", &["audit", "verify"]);
@@ -325,7 +362,11 @@ fn an_owner_member_on_a_second_home_unlocks_with_its_identity() {
 
     // Another machine's identity is not carol's: a copied identity file
     // for another role does not open her slot.
-    let o = t.vault("mallory", Some(&t.role("carol")), &["get", "STRIPE_KEY", "--reveal"]);
+    let o = t.vault(
+        "mallory",
+        Some(&t.role("carol")),
+        &["get", "STRIPE_KEY", "--reveal"],
+    );
     assert_ne!(o.status.code(), Some(0));
     assert!(!stdout(&o).contains(STRIPE));
 }
@@ -337,8 +378,16 @@ fn removing_a_member_makes_their_next_command_exit_5_and_lists_what_to_rotate() 
     t.enroll("bob", &fpr, &["--agent", "billing-bot=operate"]);
     t.enroll("carol", &fpr, &["--role", "owner"]);
     let o = t.owner_ok(&["member", "list"]);
-    assert!(stdout(&o).contains("bob  member  billing-bot: operate"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("carol  owner  everything"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("bob  member  billing-bot: operate"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("carol  owner  everything"),
+        "{}",
+        stdout(&o)
+    );
     assert_code_no_leak(&t.member("bob", &["whoami"]), 0, &[STRIPE]);
 
     // An owner member removes bob (through the SECURITY DEFINER helper).
@@ -372,7 +421,11 @@ fn join_checks_the_root_fingerprint_and_add_checks_the_request() {
     let wrong = format!("vault-root:SHA256:{}", "ab".repeat(32));
     let o = t.vault("bob", None, &["member", "join", "bob", "--root", &wrong]);
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not the one you were given"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not the one you were given"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!t.home("bob").join("members").exists(), "nothing written");
 
     let o = t.vault("bob", None, &["member", "join", "Bob!", "--root", &fpr]);
@@ -384,10 +437,36 @@ fn join_checks_the_root_fingerprint_and_add_checks_the_request() {
     // Without --yes and without a terminal: nothing is added.
     let o = t.vault("owner", None, &["member", "add", &request]);
     assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
-    assert!(stderr(&o).contains("key fingerprint SHA256:"), "{}", stderr(&o));
-    let o = t.vault("owner", None, &["member", "add", &request, "--yes", "--agent", "nobody-bot=view"]);
+    assert!(
+        stderr(&o).contains("key fingerprint SHA256:"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.vault(
+        "owner",
+        None,
+        &[
+            "member",
+            "add",
+            &request,
+            "--yes",
+            "--agent",
+            "nobody-bot=view",
+        ],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    let o = t.vault("owner", None, &["member", "add", &request, "--yes", "--agent", "billing-bot=admin"]);
+    let o = t.vault(
+        "owner",
+        None,
+        &[
+            "member",
+            "add",
+            &request,
+            "--yes",
+            "--agent",
+            "billing-bot=admin",
+        ],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let o = t.owner_ok(&["member", "list"]);
     assert!(stdout(&o).contains("no members"), "{}", stdout(&o));
@@ -416,7 +495,11 @@ fn members_need_a_vault_on_postgresql() {
     assert!(stderr(&o).contains("--database-url"), "{}", stderr(&o));
     let o = run(&["whoami"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("owner (key file or passphrase) · vault "), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("owner (key file or passphrase) · vault "),
+        "{}",
+        stdout(&o)
+    );
     let o = run(&["member", "list"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

@@ -379,7 +379,17 @@ mod tests {
         let m = open_member_slot(&member_kem(), &pk, &VAULT_ID, 5, &slot).unwrap();
         assert_eq!(m.0[..], master().0[..]);
         // Another member id or vault: damaged (exit 6).
-        for (vault, id) in [(VAULT_ID, 6u64), ({ let mut v = VAULT_ID; v[15] ^= 1; v }, 5)] {
+        for (vault, id) in [
+            (VAULT_ID, 6u64),
+            (
+                {
+                    let mut v = VAULT_ID;
+                    v[15] ^= 1;
+                    v
+                },
+                5,
+            ),
+        ] {
             assert!(matches!(
                 open_member_slot(&member_kem(), &pk, &vault, id, &slot),
                 Err(OpenError::Damaged)
@@ -415,7 +425,10 @@ mod tests {
         );
         assert!(is_scram_verifier(&v));
         let fresh = scram_verifier(&pw).unwrap();
-        assert!(is_scram_verifier(&fresh) && fresh != v, "a fresh salt each time");
+        assert!(
+            is_scram_verifier(&fresh) && fresh != v,
+            "a fresh salt each time"
+        );
         for bad in [
             "",
             "md5abc",
@@ -449,7 +462,10 @@ mod tests {
         let mut widened = roster.clone();
         widened.members[0].rights[0].1 = "manage".into();
         assert_eq!(Roster::verify(&root, &widened.encode(), &sig), None);
-        assert_eq!(Roster::verify(&member_sign().public_key(), &body, &sig), None);
+        assert_eq!(
+            Roster::verify(&member_sign().public_key(), &body, &sig),
+            None
+        );
         assert_eq!(Roster::verify(&root, &body, &sig[..63]), None);
         let mut longer = body.clone();
         longer.push(0);

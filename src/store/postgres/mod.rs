@@ -186,8 +186,7 @@ pub struct Dump {
 fn unreachable(url: &DbUrl, e: &postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         let c = db.code();
-        if *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION || *c == SqlState::INVALID_PASSWORD
-        {
+        if *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION || *c == SqlState::INVALID_PASSWORD {
             // A login refused: a member removed (their role dropped), or a
             // password or identity that is not the one registered.
             return StoreError::Refused(
