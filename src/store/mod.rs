@@ -344,7 +344,7 @@ pub trait Records {
         Ok(Vec::new())
     }
     /// The latest roster as (epoch, body, signature).
-    fn roster(&self) -> StoreResult<Option<(u64, Vec<u8>, Vec<u8>)>> {
+    fn roster(&self) -> StoreResult<Option<RosterRow>> {
         Ok(None)
     }
     /// Add a member (its `id` is ignored); returns the new id.
@@ -381,6 +381,9 @@ fn members_need_postgres() -> StoreError {
             .hint("push it to a server first: `vault push --database-url URL`, then run the member command with --database-url URL"),
     )
 }
+
+/// A signed roster as stored: (epoch, body, signature).
+pub type RosterRow = (u64, Vec<u8>, Vec<u8>);
 
 /// A team member as stored (`members`).
 #[derive(Debug, Clone, PartialEq, Eq)]

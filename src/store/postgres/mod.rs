@@ -39,8 +39,8 @@ use zeroize::Zeroizing;
 
 use super::{
     AgentRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch, DeliveryRow, MemberRow,
-    NewVault, Records, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx, VersionRow,
-    BUSY_TIMEOUT,
+    NewVault, Records, RosterRow, SecretRow, SlotRow, StoreError, StoreResult, StoredValue, Tx,
+    VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -1790,7 +1790,7 @@ impl Records for PgTx<'_> {
         .collect()
     }
 
-    fn roster(&self) -> StoreResult<Option<(u64, Vec<u8>, Vec<u8>)>> {
+    fn roster(&self) -> StoreResult<Option<RosterRow>> {
         let rows = self.q(
             "SELECT epoch, body, sig FROM roster ORDER BY epoch DESC LIMIT 1",
             &[],
