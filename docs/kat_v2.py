@@ -493,7 +493,7 @@ assert ed25519_ok(AGENT_SIGN_PK, ENROLL_SIG + bad_body, b64_strict(bad_req[len(E
 assert is_small_order(SMALL_ORDER[2])
 out.append(f"{'enroll_small_order':<24} = {bad_req}")
 
-# §19 team members: member 5 "bob" of vault "team" (role team_m_bob).
+# §20 team members: member 5 "bob" of vault "team" (role team_m_bob).
 MEMBER_KEM_SK = h("vault kat member kem")
 MEMBER_SIGN_SEED = h("vault kat member sign")
 MEMBER_KEM_PK = x25519_pk(MEMBER_KEM_SK)
@@ -503,7 +503,7 @@ emit("member_kem_sk", MEMBER_KEM_SK)
 emit("member_sign_seed", MEMBER_SIGN_SEED)
 emit("member_kem_pk", MEMBER_KEM_PK)
 emit("member_sign_pk", MEMBER_SIGN_PK)
-# §19.2 member slot: M sealed to the member's key, bound to vault and member id.
+# §20.2 member slot: M sealed to the member's key, bound to vault and member id.
 slot_info = b"vault/v2/slot\x00" + VAULT_ID + u64(MEMBER_ID)
 mslot = hpke_wrap(MEMBER_KEM_PK, slot_info, MASTER, IKM_E)
 assert len(mslot) == 80
@@ -515,7 +515,7 @@ assert hpke_opens(MEMBER_KEM_SK, b"vault/v2/slot\x00" + OTHER_VAULT + u64(MEMBER
 assert hpke_opens(MEMBER_KEM_SK, b"vault/v2/keyring\x00" + VAULT_ID + u64(MEMBER_ID), mslot) is None
 assert hpke_opens(AGENT_KEM_SK, slot_info, mslot) is None
 assert hpke_opens(MEMBER_KEM_SK, slot_info, flip(mslot, 79)) is None
-# §19.3 PostgreSQL password and its SCRAM-SHA-256 verifier (RFC 5802 / 7677),
+# §20.3 PostgreSQL password and its SCRAM-SHA-256 verifier (RFC 5802 / 7677),
 # PBKDF2 from hashlib, salt 10..1f.
 pg_password = b64(hkdf(MEMBER_SIGN_SEED, VAULT_ID, b"vault/v2/pg-password"))
 out.append(f"{'pg_password':<24} = {pg_password}")
@@ -525,7 +525,7 @@ stored_key = hashlib.sha256(hmac.new(salted, b"Client Key", hashlib.sha256).dige
 server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
 verifier = f"SCRAM-SHA-256$4096:{b64(SCRAM_SALT)}${b64(stored_key)}:{b64(server_key)}"
 out.append(f"{'scram_verifier':<24} = {verifier}")
-# §19.4 roster, epoch 1: bob, member, view on billing-bot.
+# §20.4 roster, epoch 1: bob, member, view on billing-bot.
 roster = (b"vault/v2/roster\x00" + VAULT_ID + u64(1) + u64(1) + u64(MEMBER_ID) + field(b"bob")
           + field(b"team_m_bob") + MEMBER_KEM_PK + MEMBER_SIGN_PK + field(b"member") + u64(1)
           + field(b"billing-bot") + field(b"view"))

@@ -1,4 +1,4 @@
-//! Team members (docs/FORMAT.md §19): a member's identity file, the
+//! Team members (docs/FORMAT.md §20): a member's identity file, the
 //! PostgreSQL login password derived from it and its SCRAM-SHA-256 verifier,
 //! the member slot that gives an owner M under their own X25519 key, and the
 //! roster of members and rights that the root key signs.
@@ -243,7 +243,7 @@ pub struct RosterMember {
     pub rights: Vec<(String, String)>,
 }
 
-/// Every current member and their rights, at an epoch (§19.4).
+/// Every current member and their rights, at an epoch (§20.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Roster {
     pub vault_id: [u8; VAULT_ID_LEN],
@@ -329,7 +329,7 @@ impl Roster {
 
 #[cfg(test)]
 mod tests {
-    //! The §19 vectors of docs/FORMAT.md, computed by docs/kat_v2.py
+    //! The §20 vectors of docs/FORMAT.md, computed by docs/kat_v2.py
     //! (independent HPKE, Ed25519 from OpenSSL, PBKDF2 from hashlib).
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
