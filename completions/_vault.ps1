@@ -53,6 +53,8 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Replace the master key: every value resealed, every slot wrapped again')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Convert the vault to format 2 (a data key per version; needed for agent keys)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the vault''s id, format, engine, schema and root fingerprint (no key needed)')
+            [CompletionResult]::new('member', 'member', [CompletionResultType]::ParameterValue, 'Team members of a vault on PostgreSQL: join, add, list, remove')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who this machine is on the vault: member or owner, rights, vault and root')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Unlock a passphrase vault for a while: later commands from this shell do not ask')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Forget the key `vault unlock` kept: the next command asks again')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -564,6 +566,88 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'vault;member' {
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Make this machine''s identity for a vault and print the request an owner adds')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a member from their request (owners only)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the members, their roles and rights')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a member: their role, rights and slot go (owners only)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'vault;member;join' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The vault''s root fingerprint, from its owner (`vault info`)')
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;member;add' {
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'owner (everything, own member slot) or member (rights per agent)')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'A right on an agent, AGENT=view|operate|manage (repeatable)')
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;member;list' {
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document on stdout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;member;remove' {
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'vault;member;help' {
+            [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Make this machine''s identity for a vault and print the request an owner adds')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a member from their request (owners only)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the members, their roles and rights')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a member: their role, rights and slot go (owners only)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'vault;member;help;join' {
+            break
+        }
+        'vault;member;help;add' {
+            break
+        }
+        'vault;member;help;list' {
+            break
+        }
+        'vault;member;help;remove' {
+            break
+        }
+        'vault;member;help;help' {
+            break
+        }
+        'vault;whoami' {
+            [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the vault passphrase from FILE (one trailing newline is ignored)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document on stdout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'vault;unlock' {
             [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'How long the vault stays unlocked (30s, 15m, 2h; at most 24h)')
             [CompletionResult]::new('--vault-dir', '--vault-dir', [CompletionResultType]::ParameterName, 'Directory holding vault.db and vault.key [env: VAULT_DIR]')
@@ -622,6 +706,8 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Replace the master key: every value resealed, every slot wrapped again')
             [CompletionResult]::new('upgrade', 'upgrade', [CompletionResultType]::ParameterValue, 'Convert the vault to format 2 (a data key per version; needed for agent keys)')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show the vault''s id, format, engine, schema and root fingerprint (no key needed)')
+            [CompletionResult]::new('member', 'member', [CompletionResultType]::ParameterValue, 'Team members of a vault on PostgreSQL: join, add, list, remove')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show who this machine is on the vault: member or owner, rights, vault and root')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Unlock a passphrase vault for a while: later commands from this shell do not ask')
             [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Forget the key `vault unlock` kept: the next command asks again')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -755,6 +841,28 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;help;info' {
+            break
+        }
+        'vault;help;member' {
+            [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Make this machine''s identity for a vault and print the request an owner adds')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a member from their request (owners only)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the members, their roles and rights')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a member: their role, rights and slot go (owners only)')
+            break
+        }
+        'vault;help;member;join' {
+            break
+        }
+        'vault;help;member;add' {
+            break
+        }
+        'vault;help;member;list' {
+            break
+        }
+        'vault;help;member;remove' {
+            break
+        }
+        'vault;help;whoami' {
             break
         }
         'vault;help;unlock' {

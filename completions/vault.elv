@@ -50,6 +50,8 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
             cand upgrade 'Convert the vault to format 2 (a data key per version; needed for agent keys)'
             cand info 'Show the vault''s id, format, engine, schema and root fingerprint (no key needed)'
+            cand member 'Team members of a vault on PostgreSQL: join, add, list, remove'
+            cand whoami 'Show who this machine is on the vault: member or owner, rights, vault and root'
             cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
             cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
@@ -501,6 +503,76 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'vault;member'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand join 'Make this machine''s identity for a vault and print the request an owner adds'
+            cand add 'Add a member from their request (owners only)'
+            cand list 'List the members, their roles and rights'
+            cand remove 'Remove a member: their role, rights and slot go (owners only)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;member;join'= {
+            cand --root 'The vault''s root fingerprint, from its owner (`vault info`)'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;member;add'= {
+            cand --role 'owner (everything, own member slot) or member (rights per agent)'
+            cand --agent 'A right on an agent, AGENT=view|operate|manage (repeatable)'
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --yes 'Do not ask'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;member;list'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;member;remove'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;member;help'= {
+            cand join 'Make this machine''s identity for a vault and print the request an owner adds'
+            cand add 'Add a member from their request (owners only)'
+            cand list 'List the members, their roles and rights'
+            cand remove 'Remove a member: their role, rights and slot go (owners only)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;member;help;join'= {
+        }
+        &'vault;member;help;add'= {
+        }
+        &'vault;member;help;list'= {
+        }
+        &'vault;member;help;remove'= {
+        }
+        &'vault;member;help;help'= {
+        }
+        &'vault;whoami'= {
+            cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
+            cand --passphrase-file 'Read the vault passphrase from FILE (one trailing newline is ignored)'
+            cand --database-url 'The vault is in PostgreSQL at URL (postgres://USER@HOST:PORT/DB?vault=NAME) [env: VAULT_DATABASE_URL]'
+            cand --json 'One JSON document on stdout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'vault;unlock'= {
             cand --for 'How long the vault stays unlocked (30s, 15m, 2h; at most 24h)'
             cand --vault-dir 'Directory holding vault.db and vault.key [env: VAULT_DIR]'
@@ -555,6 +627,8 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand rekey 'Replace the master key: every value resealed, every slot wrapped again'
             cand upgrade 'Convert the vault to format 2 (a data key per version; needed for agent keys)'
             cand info 'Show the vault''s id, format, engine, schema and root fingerprint (no key needed)'
+            cand member 'Team members of a vault on PostgreSQL: join, add, list, remove'
+            cand whoami 'Show who this machine is on the vault: member or owner, rights, vault and root'
             cand unlock 'Unlock a passphrase vault for a while: later commands from this shell do not ask'
             cand lock 'Forget the key `vault unlock` kept: the next command asks again'
             cand completions 'Print a shell completion script'
@@ -650,6 +724,22 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;upgrade'= {
         }
         &'vault;help;info'= {
+        }
+        &'vault;help;member'= {
+            cand join 'Make this machine''s identity for a vault and print the request an owner adds'
+            cand add 'Add a member from their request (owners only)'
+            cand list 'List the members, their roles and rights'
+            cand remove 'Remove a member: their role, rights and slot go (owners only)'
+        }
+        &'vault;help;member;join'= {
+        }
+        &'vault;help;member;add'= {
+        }
+        &'vault;help;member;list'= {
+        }
+        &'vault;help;member;remove'= {
+        }
+        &'vault;help;whoami'= {
         }
         &'vault;help;unlock'= {
         }

@@ -535,6 +535,48 @@ for other in [
     assert row_tag(other) != row_tag(sec_msg)
 assert row_tag(b"vault/v2/row/grant\x00" + field(b"other-bot") + field(b"OPENAI_API_KEY")) != row_tag(grant_msg)
 assert row_tag(b"vault/v2/row/agent\x00" + field(b"support-bot") + field(b"")) != row_tag(agent_msg)
+# §21 team members: member 5 "bob" of vault "team" (role team_m_bob).
+MEMBER_KEM_SK = h("vault kat member kem")
+MEMBER_SIGN_SEED = h("vault kat member sign")
+MEMBER_KEM_PK = x25519_pk(MEMBER_KEM_SK)
+MEMBER_SIGN_PK = ed25519_pk(MEMBER_SIGN_SEED)
+MEMBER_ID = 5
+emit("member_kem_sk", MEMBER_KEM_SK)
+emit("member_sign_seed", MEMBER_SIGN_SEED)
+emit("member_kem_pk", MEMBER_KEM_PK)
+emit("member_sign_pk", MEMBER_SIGN_PK)
+# §21.2 member slot: M sealed to the member's key, bound to vault and member id.
+slot_info = b"vault/v2/slot\x00" + VAULT_ID + u64(MEMBER_ID)
+mslot = hpke_wrap(MEMBER_KEM_PK, slot_info, MASTER, IKM_E)
+assert len(mslot) == 80
+emit("member_slot_info", slot_info)
+emit("member_slot", mslot)
+assert hpke_opens(MEMBER_KEM_SK, slot_info, mslot) == MASTER
+assert hpke_opens(MEMBER_KEM_SK, b"vault/v2/slot\x00" + VAULT_ID + u64(MEMBER_ID + 1), mslot) is None
+assert hpke_opens(MEMBER_KEM_SK, b"vault/v2/slot\x00" + OTHER_VAULT + u64(MEMBER_ID), mslot) is None
+assert hpke_opens(MEMBER_KEM_SK, b"vault/v2/keyring\x00" + VAULT_ID + u64(MEMBER_ID), mslot) is None
+assert hpke_opens(AGENT_KEM_SK, slot_info, mslot) is None
+assert hpke_opens(MEMBER_KEM_SK, slot_info, flip(mslot, 79)) is None
+# §21.3 PostgreSQL password and its SCRAM-SHA-256 verifier (RFC 5802 / 7677),
+# PBKDF2 from hashlib, salt 10..1f.
+pg_password = b64(hkdf(MEMBER_SIGN_SEED, VAULT_ID, b"vault/v2/pg-password"))
+out.append(f"{'pg_password':<24} = {pg_password}")
+SCRAM_SALT = bytes(range(0x10, 0x20))
+salted = hashlib.pbkdf2_hmac("sha256", pg_password.encode(), SCRAM_SALT, 4096)
+stored_key = hashlib.sha256(hmac.new(salted, b"Client Key", hashlib.sha256).digest()).digest()
+server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+verifier = f"SCRAM-SHA-256$4096:{b64(SCRAM_SALT)}${b64(stored_key)}:{b64(server_key)}"
+out.append(f"{'scram_verifier':<24} = {verifier}")
+# §21.4 roster, epoch 1: bob, member, view on billing-bot.
+roster = (b"vault/v2/roster\x00" + VAULT_ID + u64(1) + u64(1) + u64(MEMBER_ID) + field(b"bob")
+          + field(b"team_m_bob") + MEMBER_KEM_PK + MEMBER_SIGN_PK + field(b"member") + u64(1)
+          + field(b"billing-bot") + field(b"view"))
+rsig = ed25519_sign(ROOT_SIGN_SEED, roster)
+emit("roster", roster)
+emit("roster_sig", rsig)
+assert ed25519_ok(ROOT_SIGN_PK, roster, rsig)
+assert not ed25519_ok(ROOT_SIGN_PK, roster.replace(b"view", b"manage"), rsig)
+assert not ed25519_ok(MEMBER_SIGN_PK, roster, rsig)
 
 print("\n".join(out))
 sys.exit(0)

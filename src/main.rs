@@ -134,6 +134,8 @@ fn real_main() -> ExitCode {
         Command::Rekey(a) => commands::keys::rekey(&ctx, a),
         Command::Upgrade(a) => commands::keys::upgrade(&ctx, a),
         Command::Info(a) => commands::keys::info(&ctx, a),
+        Command::Member(a) => commands::members::member(&ctx, a),
+        Command::Whoami(a) => commands::members::whoami(&ctx, a),
         Command::Unlock(a) => commands::unlock::unlock(&ctx, a),
         Command::Lock(_) => commands::unlock::lock(&ctx),
         Command::Completions(a) => commands::docs::completions(a),

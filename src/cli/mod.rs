@@ -109,6 +109,9 @@ pub enum Command {
     Rekey(RekeyArgs),
     Upgrade(UpgradeArgs),
     Info(InfoArgs),
+    #[command(subcommand)]
+    Member(MemberCommand),
+    Whoami(WhoamiArgs),
     Unlock(UnlockArgs),
     Lock(LockArgs),
     Completions(CompletionsArgs),
@@ -1066,6 +1069,106 @@ Reads only public metadata: no key, no passphrase. The root fingerprint
 (format 2 only, `vault-root:SHA256:<hex>`) identifies the key that signs what
 each agent receives; compare it with what an agent's owner was told.")]
 pub struct InfoArgs {
+    /// One JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Team members of a vault on PostgreSQL: join, add, list, remove
+#[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  # on the new member's machine (makes the identity, prints one request line)
+  vault member join bob --root vault-root:SHA256:6ccd... --database-url postgres://USER@db/vault?vault=team
+  # on an owner's machine
+  vault member add 'vault-enroll-v1:...' --agent billing-bot=view
+  vault member add 'vault-enroll-v1:...' --role owner
+  vault member list
+  vault member remove bob
+  # bob, afterwards, as his own PostgreSQL role (the password comes from his identity)
+  VAULT_DATABASE_URL=postgres://team_m_bob@db/vault?vault=team vault whoami
+
+Rights per agent: view (its grants and delivery state), operate (reveal and run as
+it), manage (also grant and revoke for it). Owners can do everything; each owner
+unlocks with their own identity, the master key is never shared as a secret.")]
+pub enum MemberCommand {
+    Join(MemberJoinArgs),
+    Add(MemberAddArgs),
+    List(MemberListArgs),
+    Remove(MemberRemoveArgs),
+}
+
+/// Make this machine's identity for a vault and print the request an owner adds
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault member join bob --root vault-root:SHA256:6ccd... --database-url postgres://USER@db/vault?vault=team
+
+Reads the vault's id and root key through the URL (any role that may read the
+vault's metadata), checks the root fingerprint the owner gave you (exit 5 if it
+differs), makes an X25519 and an Ed25519 key pair here and keeps them in
+members/<role>.key beside the key file (mode 0600). The PostgreSQL password of your
+role is derived from that identity; the request carries only its SCRAM verifier.
+Send the printed `vault-enroll-v1:` line to an owner; it holds no secret.")]
+pub struct MemberJoinArgs {
+    /// Your member name (lower-case letters, digits, - and _)
+    pub name: String,
+    /// The vault's root fingerprint, from its owner (`vault info`)
+    #[arg(long, value_name = "FPR")]
+    pub root: String,
+}
+
+/// Add a member from their request (owners only)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault member add 'vault-enroll-v1:...' --agent billing-bot=view --agent support-bot=manage
+  vault member add 'vault-enroll-v1:...' --role owner --yes
+
+Shows the member's name and key fingerprint and asks y/N (or --yes). Creates their
+PostgreSQL role with the verifier from the request (nobody but them knows the
+password), records their rights, and signs a new roster with the root key. An
+owner also gets a member slot: the master key sealed to their own key. A vault in
+format 1 is upgraded to format 2 first (and says so).")]
+pub struct MemberAddArgs {
+    /// The `vault-enroll-v1:` line `vault member join` printed
+    pub request: String,
+    /// owner (everything, own member slot) or member (rights per agent)
+    #[arg(long, value_name = "ROLE", default_value = "member", value_parser = ["owner", "member"])]
+    pub role: String,
+    /// A right on an agent, AGENT=view|operate|manage (repeatable)
+    #[arg(long = "agent", value_name = "AGENT=RIGHT")]
+    pub agents: Vec<String>,
+    /// Do not ask
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// List the members, their roles and rights
+#[derive(Debug, Args)]
+pub struct MemberListArgs {
+    /// One JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Remove a member: their role, rights and slot go (owners only)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  vault member remove bob
+
+Their PostgreSQL role is dropped, their rights and member slot deleted, and a new
+roster signed, in one transaction. What they could reveal is listed: they may have
+copied those values, so rotate them at their providers. Removing an owner also
+calls for `vault rekey`: they could open the master key.")]
+pub struct MemberRemoveArgs {
+    pub name: String,
+}
+
+/// Show who this machine is on the vault: member or owner, rights, vault and root
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
     /// One JSON document on stdout
     #[arg(long)]
     pub json: bool,

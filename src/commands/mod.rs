@@ -10,6 +10,7 @@ pub mod docs;
 pub mod history;
 pub mod io;
 pub mod keys;
+pub mod members;
 pub mod providers;
 pub mod push;
 pub mod rename;

@@ -1238,5 +1238,7 @@ impl EnrollRequest {
     }
 }
 
+pub mod member;
+
 #[cfg(test)]
 mod tests;

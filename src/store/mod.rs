@@ -414,6 +414,70 @@ pub trait Records {
     /// (`vault audit prune`, in the transaction that appends the signed
     /// checkpoint recording them); returns how many went.
     fn prune_audit(&self, chain: u64, through_seq: u64) -> StoreResult<u64>;
+
+    // Team members (PostgreSQL only; a SQLite vault has none and refuses
+    // to add one).
+    /// Every member, by id.
+    fn members(&self) -> StoreResult<Vec<MemberRow>> {
+        Ok(Vec::new())
+    }
+    /// Every right, as (member id, agent, right), by member then agent.
+    fn rights(&self) -> StoreResult<Vec<(i64, String, String)>> {
+        Ok(Vec::new())
+    }
+    /// The latest roster as (epoch, body, signature).
+    fn roster(&self) -> StoreResult<Option<RosterRow>> {
+        Ok(None)
+    }
+    /// Add a member (its `id` is ignored); returns the new id.
+    fn insert_member(&self, _m: &MemberRow) -> StoreResult<i64> {
+        Err(members_need_postgres())
+    }
+    /// Replace a member's rights with `rights` (agent, right).
+    fn set_rights(&self, _member: i64, _rights: &[(String, String)]) -> StoreResult<()> {
+        Err(members_need_postgres())
+    }
+    /// Delete a member with its rights and its member slot.
+    fn delete_member(&self, _member: i64) -> StoreResult<()> {
+        Err(members_need_postgres())
+    }
+    /// Store the roster of a new epoch.
+    fn put_roster(&self, _epoch: u64, _body: &[u8], _sig: &[u8]) -> StoreResult<()> {
+        Err(members_need_postgres())
+    }
+    /// Create the database login of a member: `verifier` is its SCRAM
+    /// verifier; an owner gets every privilege on the vault's tables, a
+    /// member reads them (row-level security narrows what it sees).
+    fn create_login(&self, _role: &str, _verifier: &str, _owner: bool) -> StoreResult<()> {
+        Err(members_need_postgres())
+    }
+    /// Take every privilege away from a member's login and drop it.
+    fn drop_login(&self, _role: &str) -> StoreResult<()> {
+        Err(members_need_postgres())
+    }
+}
+
+fn members_need_postgres() -> StoreError {
+    StoreError::Refused(
+        crate::error::Error::usage("team members need a vault on PostgreSQL; this vault is a local file")
+            .hint("push it to a server first: `vault push --database-url URL`, then run the member command with --database-url URL"),
+    )
+}
+
+/// A signed roster as stored: (epoch, body, signature).
+pub type RosterRow = (u64, Vec<u8>, Vec<u8>);
+
+/// A team member as stored (`members`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    pub id: i64,
+    pub name: String,
+    pub pg_role: String,
+    pub kem_pk: Vec<u8>,
+    pub sign_pk: Vec<u8>,
+    /// `owner` or `member`.
+    pub role: String,
+    pub created: String,
 }
 
 /// One audit entry as stored (docs/FORMAT.md "Audit trail"). `subject` is

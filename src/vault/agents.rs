@@ -146,6 +146,7 @@ impl Vault {
     /// when `None`), each value with the state of what it last received in
     /// runs there (exit 3 with a did-you-mean when there is no such agent).
     pub fn agent(&mut self, name: &str, env: Option<&str>) -> Result<AgentDetail> {
+        self.require(super::Need::Right(name, "view"), &format!("viewing {name}"))?;
         self.store.read(|tx| {
             model::check_agent_name(name)?;
             let a = tx.agent(name)?.ok_or_else(|| no_such_agent(tx, name))?;
@@ -206,6 +207,9 @@ impl Vault {
     /// Grant each of `req.names` to `req.agent`: all or none (an unknown
     /// name or a second credential of a provider grants nothing).
     pub fn grant(&mut self, src: &KeySource, req: &GrantRequest<'_>) -> Result<Granted> {
+        let doing = format!("granting to {}", req.agent);
+        self.require(super::Need::Right(req.agent, "manage"), &doing)?;
+        self.member_crypto_not_built(&doing)?;
         self.write(src, |tx, crypt| {
             require_agent(tx, req.agent)?;
             let mut added = Vec::new();
@@ -249,6 +253,9 @@ impl Vault {
         agent: &str,
         names: &[String],
     ) -> Result<Vec<String>> {
+        let doing = format!("revoking from {agent}");
+        self.require(super::Need::Right(agent, "manage"), &doing)?;
+        self.member_crypto_not_built(&doing)?;
         self.write(src, |tx, crypt| {
             require_agent(tx, agent)?;
             let mut removed = Vec::new();

@@ -362,8 +362,43 @@ impl Vault {
         let new_key = KeyFileKey::generate()?;
         let mut new_slots = Vec::new();
         let mut has_key_file_slot = false;
+        // Owner members' slots are sealed again to their public keys: no
+        // secret of theirs is needed.
+        let members = if self.slots.iter().any(|s| s.kind == "member") {
+            self.store.read(|tx| Ok(tx.members()?))?
+        } else {
+            Vec::new()
+        };
         for slot in self.slots.clone() {
             match slot.kind.as_str() {
+                "member" => {
+                    let id = <[u8; 8]>::try_from(slot.nonce.as_slice())
+                        .map(i64::from_be_bytes)
+                        .ok();
+                    let pk = members
+                        .iter()
+                        .find(|m| Some(m.id) == id)
+                        .and_then(|m| <[u8; 32]>::try_from(m.kem_pk.as_slice()).ok())
+                        .and_then(crypto::v2::KemPublicKey::from_bytes);
+                    let (Some(id), Some(pk)) = (id, pk) else {
+                        return Err(Error::integrity(format!(
+                            "key slot {} is a member slot of no registered member: the vault was changed outside vault",
+                            slot.id
+                        ))
+                        .hint("nothing was changed; restore the vault from a backup, or remove the slot with `vault keys remove`"));
+                    };
+                    new_slots.push(crate::store::SlotRow {
+                        id: 0,
+                        kind: "member".to_owned(),
+                        kdf: None,
+                        salt: None,
+                        nonce: id.to_be_bytes().to_vec(),
+                        wrapped: crypto::v2::member::seal_member_slot(
+                            &master, &vault_id, id as u64, &pk,
+                        )?,
+                        check: Vec::new(),
+                    });
+                }
                 "keyfile" => {
                     let opens = current_key.as_ref().is_some_and(|k| {
                         crypto::unwrap_master(&k.kek(), &vault_id, "keyfile", &wrapped(&slot))

@@ -23,6 +23,7 @@ mod cache;
 mod history;
 mod io;
 mod keys;
+mod members;
 mod policy;
 mod push;
 mod rename;
@@ -41,6 +42,7 @@ pub use io::{
     capped, import_without_vault, ExportedAgent, ExportedSecret, ImportEntry, ImportMeta,
     ImportRequest, ImportSummary, Mode, SHOWN,
 };
+pub use members::{join as member_join, Need};
 use policy::Crypt;
 use policy::{policy_message, Keys};
 pub use rules::source_label;
@@ -63,6 +65,9 @@ pub struct Vault {
     /// The key-encryption key that opened that slot (for `vault unlock`
     /// to keep); zeroed on drop.
     kek: Option<crypto::Kek>,
+    /// The team member whose identity opened the vault (PostgreSQL), with
+    /// role and rights from the verified roster.
+    me: Option<members::Me>,
 }
 
 fn now() -> String {
@@ -169,8 +174,11 @@ fn move_key_aside(key: &std::path::Path) -> Result<PathBuf> {
 impl Vault {
     /// Open an existing vault; a missing one is "not found" (exit 3).
     pub fn open(paths: &Paths) -> Result<Vault> {
+        let mut identity = None;
         let mut store = if let Some(url) = &paths.database {
-            Store::open_at(&paths.db, Some(url), crate::crypto::v2::FORMAT_VERSION)?
+            let mut url = url.clone();
+            identity = members::identity_for(paths, &mut url)?;
+            Store::open_at(&paths.db, Some(&url), crate::crypto::v2::FORMAT_VERSION)?
         } else {
             if !paths.db.exists() {
                 // A dangling symlink "does not exist" either: name it.
@@ -186,12 +194,18 @@ impl Vault {
         // One read for both: every unlock needs the slots, and each
         // transaction costs a round of WAL-index locking. On PostgreSQL it
         // continues the snapshot opening began, whose batch fetched them.
-        let (vault_id, slots, format, root_blob) = store.read_again(|tx| {
+        let (vault_id, slots, format, root_blob, me) = store.read_again(|tx| {
+            let vault_id = tx.vault_id()?;
+            let me = match identity.take() {
+                Some(i) => Some(members::verify_me(tx, &vault_id, i)?),
+                None => None,
+            };
             Ok((
-                tx.vault_id()?,
+                vault_id,
                 tx.slots()?,
                 tx.meta("format")?,
                 tx.meta("root_keys")?,
+                me,
             ))
         })?;
         // The id is part of every key check: a damaged one would read as
@@ -229,6 +243,7 @@ impl Vault {
             slots,
             unlocked_by: None,
             kek: None,
+            me,
             crypt: Crypt {
                 vault_id,
                 root_blob,
@@ -444,6 +459,7 @@ impl Vault {
                     slots: vec![slot],
                     unlocked_by: None,
                     kek: None,
+                    me: None,
                     crypt: Crypt {
                         vault_id: vault_id.clone(),
                         root_blob,

@@ -57,6 +57,13 @@ impl Vault {
     /// verified policy, and choose the run's secrets (exit 3 listing every
     /// one a manifest or `--only` asks for and the run cannot have).
     pub fn plan_run(&mut self, src: &KeySource, req: &RunRequest<'_>) -> Result<RunPlan> {
+        match req.agent {
+            Some(a) => {
+                self.require(super::Need::Right(a, "operate"), &format!("running as {a}"))?;
+                self.member_crypto_not_built(&format!("running as {a}"))?;
+            }
+            None => self.require(super::Need::Owner, "running with every global secret")?,
+        }
         // Unlock first, so the rows chosen are read in the same transaction
         // that verifies the policy tag.
         self.unlock(src)?;

@@ -207,6 +207,7 @@ impl Vault {
         env: &str,
         name: &str,
     ) -> Result<(SecretInfo, SecretValue)> {
+        self.not_shared(name)?;
         self.unlock(src)?;
         // Re-read under a verified policy: the row shown is the row
         // authenticated. Format 2 checks that row's own tag only.
@@ -247,6 +248,7 @@ impl Vault {
     /// metadata and grants as asked, the one-credential-per-provider rule
     /// checked when who receives it (or its provider) changed.
     pub fn set_secret(&mut self, src: &KeySource, req: &SetRequest<'_>) -> Result<SetOutcome> {
+        self.require(super::Need::Owner, &format!("setting {}", req.name))?;
         let name = req.name;
         let env = req.env;
         let now = req.now;

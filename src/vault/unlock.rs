@@ -191,7 +191,7 @@ impl Vault {
         }
         src.check_readable()?;
         let slots = self.slots.clone();
-        if slots.is_empty() {
+        if slots.is_empty() && self.me.is_none() {
             return Err(Error::integrity(format!(
                 "the vault at {} has no key slots: its database was damaged or edited",
                 self.paths.location()
@@ -199,7 +199,10 @@ impl Vault {
             .hint("restore vault.db from a backup; no key can open a vault without slots"));
         }
         let has = |k: &str| slots.iter().any(|s| s.kind == k);
-        let (master, slot_id, kek) = if let Some(text) = &src.key_text {
+        let (master, slot_id, kek) = if let Some((m, id)) = self.open_member_slot(&slots)? {
+            // Opened with a member's identity: that is the key (owners only).
+            (m, id, None)
+        } else if let Some(text) = &src.key_text {
             let key = KeyFileKey::parse(text, "VAULT_KEY")?;
             let kek = key.kek();
             let (m, id) = self.open_slots(&slots, "keyfile", &kek, "the key in VAULT_KEY")?;
@@ -270,6 +273,10 @@ impl Vault {
     /// key file); Ok(false) when no such key is at hand.
     pub fn unlock_quietly(&mut self, src: &KeySource) -> Result<bool> {
         if self.crypt.keys.is_some() {
+            return Ok(true);
+        }
+        if self.me.is_some() {
+            self.unlock(src)?;
             return Ok(true);
         }
         src.check_readable()?;

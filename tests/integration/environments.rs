@@ -517,7 +517,17 @@ fn a_schema_2_vault_migrates_and_keeps_its_values() {
     );
     if on_postgres() {
         e.sql(
-            "ALTER TABLE versions DROP CONSTRAINT versions_env_name_fkey;
+            // Schema 4 (team members) undone first.
+            "DROP FUNCTION vault_create_login(text, text, boolean), vault_drop_login(text);
+             DROP FUNCTION vault_can(text, text), vault_unrestricted(), vault_me() CASCADE;
+             DROP TABLE roster, acl, members;
+             ALTER TABLE slots NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+             ALTER TABLE versions NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+             ALTER TABLE grants NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+             ALTER TABLE deliveries NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+             ALTER TABLE slots DROP CONSTRAINT slots_kind_check;
+             ALTER TABLE slots ADD CONSTRAINT slots_kind_check CHECK (kind IN ('keyfile', 'passphrase'));
+             ALTER TABLE versions DROP CONSTRAINT versions_env_name_fkey;
              DROP INDEX secrets_by_name;
              ALTER TABLE secrets DROP CONSTRAINT secrets_pkey;
              ALTER TABLE secrets DROP COLUMN env;

@@ -19,6 +19,7 @@ mod format2;
 mod hardening;
 mod import_export;
 mod masking;
+mod members;
 mod pg_engine;
 mod prompts;
 mod regressions;

@@ -451,7 +451,19 @@ fn an_older_vault_migrates_on_open_and_keeps_its_rows() {
                 .to_string()
                 .into_bytes()
         );
-        assert_eq!(crate::store::postgres::SCHEMA_VERSION, 5);
+        assert_eq!(crate::store::postgres::SCHEMA_VERSION, 6);
+        // Migration 6 (team members) forces row-level security on the
+        // tables members must not read whole, table owner included.
+        for t in ["slots", "versions", "grants", "deliveries"] {
+            let forced: bool = admin()
+                .query_one(
+                    &format!("SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = '{schema}.{t}'::regclass"),
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            assert!(forced, "{t}");
+        }
         s.write(|tx| Ok(tx.delete_secret("", "KEY")?)).unwrap();
         assert!(s.read(|tx| Ok(tx.all_grants()?)).unwrap().is_empty());
     }

@@ -39,8 +39,8 @@ use zeroize::Zeroizing;
 
 use super::{
     AgentKeyRow, AgentRow, AgentWrapRow, Audience, AuditFilter, AuditRow, Backend, ChangeWatch,
-    DeliveryRow, NewVault, Records, SecretRow, SlotRow, StatementRow, StoreError, StoreResult,
-    StoredValue, Tagged, TaggedRow, Tx, VersionRow, BUSY_TIMEOUT,
+    DeliveryRow, MemberRow, NewVault, Records, RosterRow, SecretRow, SlotRow, StatementRow,
+    StoreError, StoreResult, StoredValue, Tagged, TaggedRow, Tx, VersionRow, BUSY_TIMEOUT,
 };
 use crate::error::Error;
 use crate::model::{Kind, Scope};
@@ -195,6 +195,21 @@ pub struct Dump {
 }
 
 fn unreachable(url: &DbUrl, e: &postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        let c = db.code();
+        if *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION || *c == SqlState::INVALID_PASSWORD {
+            // A login refused: a member removed (their role dropped), or a
+            // password or identity that is not the one registered.
+            return StoreError::Refused(
+                Error::locked(format!(
+                    "permission denied: the PostgreSQL server at {} refused the login: {}",
+                    url.server(),
+                    db.message()
+                ))
+                .hint("if you were removed from the vault, ask an owner to add you again; else check the user in VAULT_DATABASE_URL / --database-url and your identity under members/"),
+            );
+        }
+    }
     // The driver's text names the failure (refused, timed out, auth), never
     // the password; its first line is enough.
     let detail = match e.as_db_error() {
@@ -260,6 +275,16 @@ impl From<postgres::Error> for StoreError {
                 StoreError::ReadOnly
             } else if *c == SqlState::DATA_CORRUPTED || *c == SqlState::INDEX_CORRUPTED {
                 StoreError::Corrupt
+            } else if *c == SqlState::INSUFFICIENT_PRIVILEGE {
+                // Row-level security or a missing GRANT: vault's own
+                // pre-check should have said so first.
+                StoreError::Refused(
+                    Error::locked(format!(
+                        "permission denied by the PostgreSQL server: {}",
+                        db.message()
+                    ))
+                    .hint("run `vault whoami` to see your rights on this vault; an owner can change them with `vault member add`"),
+                )
             } else {
                 // The primary message only: DETAIL can quote a row.
                 StoreError::Other(format!("{} (SQLSTATE {})", db.message(), c.code()))
@@ -723,7 +748,26 @@ impl PgStore {
         let (schema, format, reader) = match versions {
             Ok(v) => v,
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => {
-                return Err(PgStore::not_found(url))
+                // PostgreSQL skips a schema of the search path that the role
+                // may not use: a vault there looks absent. Say which it is.
+                let denied = client
+                    .query_one(
+                        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) \
+                         AND NOT has_schema_privilege($1, 'USAGE')",
+                        &[&url.vault],
+                    )
+                    .and_then(|r| r.try_get::<_, bool>(0))
+                    .unwrap_or(false);
+                if denied {
+                    return Err(StoreError::Refused(
+                        Error::locked(format!(
+                            "permission denied: your PostgreSQL role may not use the {}",
+                            url.shown()
+                        ))
+                        .hint("check vault=NAME and the user in the URL; an owner of that vault adds members with `vault member add`"),
+                    ));
+                }
+                return Err(PgStore::not_found(url));
             }
             Err(e) => return Err(e.into()),
         };
@@ -2212,6 +2256,136 @@ impl Records for PgTx<'_> {
             "DELETE FROM audit WHERE chain = $1 AND seq <= $2",
             &[(&chain, Type::INT8), (&seq, Type::INT8)],
         )
+    }
+
+    fn members(&self) -> StoreResult<Vec<MemberRow>> {
+        self.q(
+            "SELECT id, name, pg_role, kem_pk, sign_pk, role, created FROM members ORDER BY id",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(MemberRow {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                pg_role: r.try_get(2)?,
+                kem_pk: r.try_get(3)?,
+                sign_pk: r.try_get(4)?,
+                role: r.try_get(5)?,
+                created: r.try_get(6)?,
+            })
+        })
+        .collect()
+    }
+
+    fn rights(&self) -> StoreResult<Vec<(i64, String, String)>> {
+        self.q(
+            "SELECT member, agent, perm FROM acl ORDER BY member, agent COLLATE \"C\"",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+    }
+
+    fn roster(&self) -> StoreResult<Option<RosterRow>> {
+        let rows = self.q(
+            "SELECT epoch, body, sig FROM roster ORDER BY epoch DESC LIMIT 1",
+            &[],
+        )?;
+        rows.first()
+            .map(|r| {
+                let e: i64 = r.try_get(0)?;
+                Ok((e.max(0) as u64, r.try_get(1)?, r.try_get(2)?))
+            })
+            .transpose()
+    }
+
+    fn insert_member(&self, m: &MemberRow) -> StoreResult<i64> {
+        self.policy_changed.set(true);
+        let rows = self.q(
+            "INSERT INTO members(name, pg_role, kem_pk, sign_pk, role, created) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            &[
+                (&m.name, Type::TEXT),
+                (&m.pg_role, Type::TEXT),
+                (&m.kem_pk, Type::BYTEA),
+                (&m.sign_pk, Type::BYTEA),
+                (&m.role, Type::TEXT),
+                (&m.created, Type::TEXT),
+            ],
+        )?;
+        self.wrote.set(true);
+        match rows.first() {
+            Some(r) => Ok(r.try_get(0)?),
+            None => Err(StoreError::Other(
+                "INSERT ... RETURNING returned no row".to_owned(),
+            )),
+        }
+    }
+
+    fn set_rights(&self, member: i64, rights: &[(String, String)]) -> StoreResult<()> {
+        self.policy_changed.set(true);
+        self.exec(
+            "DELETE FROM acl WHERE member = $1",
+            &[(&member, Type::INT8)],
+        )?;
+        for (agent, perm) in rights {
+            self.exec(
+                "INSERT INTO acl(member, agent, perm) VALUES ($1, $2, $3)",
+                &[
+                    (&member, Type::INT8),
+                    (agent, Type::TEXT),
+                    (perm, Type::TEXT),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn delete_member(&self, member: i64) -> StoreResult<()> {
+        self.policy_changed.set(true);
+        let id = member.to_be_bytes().to_vec();
+        self.exec(
+            "DELETE FROM slots WHERE kind = 'member' AND nonce = $1",
+            &[(&id, Type::BYTEA)],
+        )?;
+        self.exec(
+            "DELETE FROM members WHERE id = $1",
+            &[(&member, Type::INT8)],
+        )?;
+        Ok(())
+    }
+
+    fn put_roster(&self, epoch: u64, body: &[u8], sig: &[u8]) -> StoreResult<()> {
+        self.policy_changed.set(true);
+        let e = epoch as i64;
+        self.exec(
+            "INSERT INTO roster(epoch, body, sig) VALUES ($1, $2, $3)",
+            &[(&e, Type::INT8), (&body, Type::BYTEA), (&sig, Type::BYTEA)],
+        )?;
+        Ok(())
+    }
+
+    fn create_login(&self, role: &str, verifier: &str, owner: bool) -> StoreResult<()> {
+        // A SECURITY DEFINER function of the vault's creator (who may create
+        // roles) checks the caller is an owner and the name and verifier are
+        // vault's own before it creates and grants (schema.rs, migration 4).
+        self.q(
+            "SELECT vault_create_login($1, $2, $3)",
+            &[
+                (&role, Type::TEXT),
+                (&verifier, Type::TEXT),
+                (&owner, Type::BOOL),
+            ],
+        )?;
+        self.wrote.set(true);
+        Ok(())
+    }
+
+    fn drop_login(&self, role: &str) -> StoreResult<()> {
+        self.q("SELECT vault_drop_login($1)", &[(&role, Type::TEXT)])?;
+        self.wrote.set(true);
+        Ok(())
     }
 }
 

@@ -1,0 +1,505 @@
+//! Team members on PostgreSQL (issue 13): `member join/add/list/remove`,
+//! `whoami`, rights per agent and the pre-check's "permission denied",
+//! owners unlocking with their own identity, the signed roster, and the
+//! server's own defence (roles, row-level security) — every member command
+//! runs as that member's real PostgreSQL role. Each actor has a home of its
+//! own (its key file or identity). These need a server
+//! (`VAULT_TEST_DATABASE_URL`, default postgres://root@127.0.0.1:5432/test):
+//! without one they print `skipped:`, except under `CI=true`, where they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::util::{assert_code_no_leak, pg_admin, pg_base_url, stderr, stdout, VAULT_BIN};
+
+const STRIPE: &str = "sk-live-members-5521";
+const OPENAI: &str = "sk-openai-members-9034";
+
+/// A vault schema of its own, dropped with its member roles at the end.
+struct Team {
+    schema: String,
+    tmp: tempfile::TempDir,
+}
+
+impl Team {
+    fn new() -> Option<Team> {
+        if pg_admin().is_none() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "PostgreSQL is not answering at {} and CI=true",
+                pg_base_url()
+            );
+            eprintln!("skipped: no PostgreSQL server at {}", pg_base_url());
+            return None;
+        }
+        static N: AtomicUsize = AtomicUsize::new(0);
+        Some(Team {
+            schema: format!(
+                "mem_{}_{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ),
+            tmp: tempfile::tempdir().unwrap(),
+        })
+    }
+
+    /// The URL of this vault as `user` (the admin: the base URL's user).
+    fn url_as(&self, user: Option<&str>) -> String {
+        let mut base = pg_base_url();
+        if let Some(u) = user {
+            let (scheme, rest) = base.split_once("://").unwrap();
+            let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
+            base = format!("{scheme}://{u}@{rest}");
+        }
+        let sep = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{sep}vault={}", self.schema)
+    }
+
+    fn home(&self, who: &str) -> PathBuf {
+        let d = self.tmp.path().join(who);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// `vault ARGS` in `who`'s home, connecting as `user`.
+    fn vault(&self, who: &str, user: Option<&str>, args: &[&str]) -> Output {
+        self.vault_at(&self.home(who), &self.url_as(user), args)
+    }
+
+    fn vault_at(&self, home: &Path, url: &str, args: &[&str]) -> Output {
+        std::process::Command::new(VAULT_BIN)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("LANG", "C.UTF-8")
+            .env("VAULT_DIR", home)
+            .env("VAULT_DATABASE_URL", url)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn owner_ok(&self, args: &[&str]) -> Output {
+        let o = self.vault("owner", None, args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        o
+    }
+
+    /// The member's role name.
+    fn role(&self, name: &str) -> String {
+        format!("{}_m_{name}", self.schema)
+    }
+
+    /// An owner's vault with two agents and a secret granted to each, in
+    /// format 2; returns the root fingerprint.
+    fn setup(&self) -> String {
+        self.owner_ok(&["init"]);
+        self.owner_ok(&["agent", "create", "billing-bot"]);
+        self.owner_ok(&["agent", "create", "support-bot"]);
+        self.owner_ok(&["set", "STRIPE_KEY", STRIPE, "--agent", "billing-bot"]);
+        self.owner_ok(&["set", "OPENAI_KEY", OPENAI, "--agent", "support-bot"]);
+        self.owner_ok(&["upgrade"]);
+        let info: serde_json::Value =
+            serde_json::from_str(&stdout(&self.owner_ok(&["info", "--json"]))).unwrap();
+        info["root_fingerprint"].as_str().unwrap().to_owned()
+    }
+
+    /// `member join` on `who`'s machine, then `member add` by the owner.
+    fn enroll(&self, who: &str, fpr: &str, add: &[&str]) {
+        let o = self.vault(who, None, &["member", "join", who, "--root", fpr]);
+        assert_code_no_leak(&o, 0, &[STRIPE, OPENAI]);
+        let request = stdout(&o).trim().to_owned();
+        assert!(request.starts_with("vault-enroll-v1:"), "{request}");
+        let mut args = vec!["member", "add", request.as_str(), "--yes"];
+        args.extend_from_slice(add);
+        let o = self.owner_ok(&args);
+        assert!(stdout(&o).contains(&self.role(who)), "{}", stdout(&o));
+    }
+
+    /// `vault ARGS` as member `who`, through their own PostgreSQL role.
+    fn member(&self, who: &str, args: &[&str]) -> Output {
+        self.vault(who, Some(&self.role(who)), args)
+    }
+
+    fn sql(&self, sql: &str) {
+        let mut c = pg_admin().unwrap();
+        c.batch_execute(&format!("SET search_path = {}; {sql}", self.schema))
+            .unwrap();
+    }
+}
+
+impl Drop for Team {
+    fn drop(&mut self) {
+        if let Some(mut c) = pg_admin() {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+            if let Ok(rows) = c.query(
+                "SELECT rolname::text FROM pg_roles WHERE rolname LIKE $1",
+                &[&format!("{}\\_m\\_%", self.schema)],
+            ) {
+                for r in rows {
+                    let role: String = r.get(0);
+                    let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS \"{role}\""));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_member_with_view_sees_its_agent_but_cannot_reveal_grant_or_run() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=view"]);
+
+    let o = t.member("bob", &["whoami"]);
+    assert_code_no_leak(&o, 0, &[STRIPE, OPENAI]);
+    assert!(
+        stdout(&o).starts_with("bob (member) · billing-bot: view · vault "),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains(&fpr));
+
+    // view: the agent's grants and delivery state.
+    let o = t.member("bob", &["agent", "show", "billing-bot"]);
+    assert_code_no_leak(&o, 0, &[STRIPE, OPENAI]);
+    assert!(stdout(&o).contains("STRIPE_KEY"), "{}", stdout(&o));
+
+    let o = t.member("bob", &["agent", "show", "support-bot"]);
+    assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o).contains("permission denied: viewing support-bot needs 'view' (you: none)"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = t.member("bob", &["get", "STRIPE_KEY", "--reveal"]);
+    assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o).contains("permission denied: STRIPE_KEY is not shared with you (bob)"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = t.member("bob", &["grant", "OPENAI_KEY", "--agent", "billing-bot"]);
+    assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o)
+            .contains("permission denied: granting to billing-bot needs 'manage' (you: view)"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = t.member("bob", &["run", "--agent", "billing-bot", "--", "true"]);
+    assert_code_no_leak(&o, 125, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o).contains("running as billing-bot needs 'operate' (you: view)"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = t.member("bob", &["set", "NEW_GLOBAL", "x-value-1"]);
+    assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o).contains("needs role owner (you, bob: member)"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Nothing changed on the owner's side.
+    let o = t.owner_ok(&["agent", "show", "billing-bot"]);
+    assert!(!stdout(&o).contains("OPENAI_KEY"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_server_itself_refuses_a_member_who_edits_grants_or_reads_values_with_sql() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=view"]);
+    // Trust auth on the test server: connecting as the role is enough.
+    let url = t.url_as(Some(&t.role("bob")));
+    let url = url.split_once("&vault=").unwrap().0.to_owned();
+    let mut bob = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let s = &t.schema;
+    let e = bob
+        .batch_execute(&format!(
+            "INSERT INTO {s}.grants(agent, secret, created) VALUES ('billing-bot', 'OPENAI_KEY', 'now')"
+        ))
+        .unwrap_err();
+    assert_eq!(e.code().map(|c| c.code()), Some("42501"), "{e}");
+    let e = bob
+        .batch_execute(&format!("UPDATE {s}.acl SET perm = 'manage'"))
+        .unwrap_err();
+    assert_eq!(e.code().map(|c| c.code()), Some("42501"), "{e}");
+    // Row-level security: no ciphertext, no key slot, only its agent's grants.
+    let n: i64 = bob
+        .query_one(&format!("SELECT count(*) FROM {s}.versions"), &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+    let n: i64 = bob
+        .query_one(&format!("SELECT count(*) FROM {s}.slots"), &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+    let agents: Vec<String> = bob
+        .query(&format!("SELECT agent FROM {s}.grants"), &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(agents, vec!["billing-bot".to_owned()]);
+}
+
+#[test]
+fn a_member_of_vault_a_is_denied_on_vault_b() {
+    let Some(a) = Team::new() else { return };
+    let Some(b) = Team::new() else { return };
+    let fpr = a.setup();
+    b.setup();
+    a.enroll("bob", &fpr, &["--agent", "billing-bot=view"]);
+    // bob's identity and role for A, pointed at B.
+    let url_b = b.url_as(Some(&a.role("bob")));
+    let o = a.vault_at(&a.home("bob"), &url_b, &["list"]);
+    assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
+    assert!(stderr(&o).contains("permission denied"), "{}", stderr(&o));
+    let o = a.vault_at(
+        &a.home("bob"),
+        &url_b,
+        &["run", "--agent", "billing-bot", "--", "true"],
+    );
+    assert_code_no_leak(&o, 125, &[STRIPE, OPENAI]);
+}
+
+#[test]
+fn rights_widened_by_a_database_superuser_are_refused_by_the_member() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=view"]);
+    t.sql("UPDATE acl SET perm = 'manage'; INSERT INTO acl(member, agent, perm) SELECT id, 'support-bot', 'operate' FROM members");
+    for args in [&["whoami"][..], &["agent", "show", "support-bot"][..]] {
+        let o = t.member("bob", args);
+        assert_code_no_leak(&o, 6, &[STRIPE, OPENAI]);
+        assert!(
+            stderr(&o).contains("does not match the roster signed by the root key"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = t.member("bob", &["run", "--agent", "support-bot", "--", "true"]);
+    assert_code_no_leak(&o, 125, &[STRIPE, OPENAI]);
+    assert!(stderr(&o).contains("roster"), "{}", stderr(&o));
+
+    // A roster re-signed by anyone but the root key is refused too.
+    t.sql("UPDATE acl SET perm = 'view' WHERE agent = 'billing-bot'; DELETE FROM acl WHERE agent = 'support-bot'; UPDATE roster SET sig = overlay(sig placing '\\x00'::bytea from 1 for 1)");
+    let o = t.member("bob", &["whoami"]);
+    assert_code_no_leak(&o, 6, &[STRIPE, OPENAI]);
+}
+
+#[test]
+fn an_owner_member_on_a_second_home_unlocks_with_its_identity() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    t.enroll("carol", &fpr, &["--role", "owner"]);
+    let home = t.home("carol");
+    assert!(
+        !home.join("vault.key").exists(),
+        "no master key file on carol's machine"
+    );
+    let identity = home
+        .join("members")
+        .join(format!("{}.key", t.role("carol")));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&identity).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let o = t.member("carol", &["get", "STRIPE_KEY", "--reveal"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{STRIPE}\n"));
+    assert!(!stderr(&o).contains(STRIPE));
+
+    let o = t.member("carol", &["set", "CAROL_KEY", "carol-value-7781"]);
+    assert_code_no_leak(&o, 0, &["carol-value-7781"]);
+    let o = t.owner_ok(&["get", "CAROL_KEY", "--reveal"]);
+    assert_eq!(stdout(&o), "carol-value-7781\n");
+
+    let o = t.member("carol", &["whoami"]);
+    assert_code_no_leak(&o, 0, &[STRIPE]);
+    assert!(
+        stdout(&o).starts_with("carol (owner) · vault "),
+        "{}",
+        stdout(&o)
+    );
+
+    // A rekey by the key-file owner seals carol's slot again, to her public
+    // key: she still unlocks, and the old master key is gone from it.
+    let o = t.owner_ok(&["rekey"]);
+    assert_code_no_leak(&o, 0, &[STRIPE]);
+    let o = t.member("carol", &["get", "STRIPE_KEY", "--reveal"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{STRIPE}\n"));
+
+    // The server stores the verifier carol's machine computed, never a password.
+    let mut admin = pg_admin().unwrap();
+    let stored: String = admin
+        .query_one(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1",
+            &[&t.role("carol")],
+        )
+        .unwrap()
+        .get(0);
+    assert!(stored.starts_with("SCRAM-SHA-256$4096:"), "{stored}");
+
+    // The audit trail stays one verified chain.
+    let o = t.member("carol", &["audit", "verify"]);
+    assert_code_no_leak(&o, 0, &[STRIPE]);
+
+    // Another machine's identity is not carol's: a copied identity file
+    // for another role does not open her slot.
+    let o = t.vault(
+        "mallory",
+        Some(&t.role("carol")),
+        &["get", "STRIPE_KEY", "--reveal"],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert!(!stdout(&o).contains(STRIPE));
+}
+
+#[test]
+fn removing_a_member_makes_their_next_command_exit_5_and_lists_what_to_rotate() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=operate"]);
+    t.enroll("carol", &fpr, &["--role", "owner"]);
+    let o = t.owner_ok(&["member", "list"]);
+    assert!(
+        stdout(&o).contains("bob  member  billing-bot: operate"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("carol  owner  everything"),
+        "{}",
+        stdout(&o)
+    );
+    assert_code_no_leak(&t.member("bob", &["whoami"]), 0, &[STRIPE]);
+
+    // An owner member removes bob (through the SECURITY DEFINER helper).
+    let o = t.member("carol", &["member", "remove", "bob"]);
+    assert_code_no_leak(&o, 0, &[STRIPE, OPENAI]);
+    assert!(
+        stdout(&o).contains("rotate them at their providers: STRIPE_KEY"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains("OPENAI_KEY"), "{}", stdout(&o));
+
+    for args in [&["whoami"][..], &["list"][..]] {
+        let o = t.member("bob", args);
+        assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
+        assert!(stderr(&o).contains("permission denied"), "{}", stderr(&o));
+    }
+    let o = t.member("bob", &["run", "--agent", "billing-bot", "--", "true"]);
+    assert_code_no_leak(&o, 125, &[STRIPE, OPENAI]);
+
+    let o = t.owner_ok(&["member", "remove", "carol"]);
+    assert!(stdout(&o).contains("vault rekey"), "{}", stdout(&o));
+    let o = t.owner_ok(&["member", "list"]);
+    assert!(stdout(&o).contains("no members"), "{}", stdout(&o));
+}
+
+#[test]
+fn join_checks_the_root_fingerprint_and_add_checks_the_request() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    let wrong = format!("vault-root:SHA256:{}", "ab".repeat(32));
+    let o = t.vault("bob", None, &["member", "join", "bob", "--root", &wrong]);
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not the one you were given"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!t.home("bob").join("members").exists(), "nothing written");
+
+    let o = t.vault("bob", None, &["member", "join", "Bob!", "--root", &fpr]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+
+    let o = t.vault("bob", None, &["member", "join", "bob", "--root", &fpr]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let request = stdout(&o).trim().to_owned();
+    // Without --yes and without a terminal: nothing is added.
+    let o = t.vault("owner", None, &["member", "add", &request]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("key fingerprint SHA256:"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.vault(
+        "owner",
+        None,
+        &[
+            "member",
+            "add",
+            &request,
+            "--yes",
+            "--agent",
+            "nobody-bot=view",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let o = t.vault(
+        "owner",
+        None,
+        &[
+            "member",
+            "add",
+            &request,
+            "--yes",
+            "--agent",
+            "billing-bot=admin",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = t.owner_ok(&["member", "list"]);
+    assert!(stdout(&o).contains("no members"), "{}", stdout(&o));
+    // A second join on the same machine keeps the first identity.
+    let o = t.vault("bob", None, &["member", "join", "bob", "--root", &fpr]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+}
+
+#[test]
+fn members_need_a_vault_on_postgresql() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(VAULT_BIN)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", tmp.path())
+            .env("VAULT_DIR", tmp.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&["init"]).status.code(), Some(0));
+    let o = run(&["member", "join", "bob", "--root", "vault-root:SHA256:00"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--database-url"), "{}", stderr(&o));
+    let o = run(&["whoami"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("owner (key file or passphrase) · vault "),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["member", "list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
