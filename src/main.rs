@@ -38,8 +38,12 @@ fn main() -> std::process::ExitCode {
 /// start-up, for memory the process is about to give back (by exit or exec).
 fn parse() -> Result<Cli, clap::Error> {
     use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(cli) = cli::parse_run(&args) {
+        return Ok(cli);
+    }
     let mut cmd = Cli::command();
-    let parsed = match cmd.try_get_matches_from_mut(std::env::args_os()) {
+    let parsed = match cmd.try_get_matches_from_mut(args) {
         Ok(mut m) => Cli::from_arg_matches_mut(&mut m).map_err(|e| e.format(&mut cmd)),
         Err(e) => Err(e),
     };
@@ -73,9 +77,9 @@ fn real_main() -> ExitCode {
         rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     }
     let ctx = match Ctx::new(
-        cli.vault_dir.clone(),
-        cli.passphrase_file.clone(),
-        cli.database_url.clone(),
+        cli.global.vault_dir.clone(),
+        cli.global.passphrase_file.clone(),
+        cli.global.database_url.clone(),
     ) {
         Ok(c) => c,
         Err(e) => {

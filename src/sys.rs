@@ -309,9 +309,17 @@ pub fn exec_file(
     use std::os::unix::ffi::OsStrExt;
     let file = CString::new(file.as_os_str().as_bytes());
     let argv: Result<Vec<CString>, _> = argv.iter().map(|a| CString::new(a.as_bytes())).collect();
+    // Each string allocated once at its final size (with room for the NUL
+    // CString adds), not built and then grown.
     let env: Result<Vec<CString>, _> = env
         .iter()
-        .map(|(k, v)| CString::new([k.as_bytes(), b"=", v.as_bytes()].concat()))
+        .map(|(k, v)| {
+            let mut s = Vec::with_capacity(k.len() + v.len() + 2);
+            s.extend_from_slice(k.as_bytes());
+            s.push(b'=');
+            s.extend_from_slice(v.as_bytes());
+            CString::new(s)
+        })
         .collect();
     let (Ok(file), Ok(argv), Ok(env)) = (file, argv, env) else {
         // A NUL byte: std reports it in its own words.

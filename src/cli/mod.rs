@@ -49,6 +49,19 @@ Exit codes:
     max_term_width = 100
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// The options every command takes (`global`: also after the command's name).
+// A struct of their own so `run`'s fast path (`parse_run`) builds them
+// without the whole command tree. (Not a doc comment: clap would take it for
+// the about text of the command it is flattened into.)
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
     /// Directory holding vault.db and vault.key [env: VAULT_DIR]
     #[arg(
         long,
@@ -75,9 +88,35 @@ pub struct Cli {
         help_heading = "Global options"
     )]
     pub database_url: Option<String>,
+}
 
-    #[command(subcommand)]
-    pub command: Command,
+/// `vault run ...` parsed with a command tree of `run` alone: clap builds,
+/// per call, every argument of every command, which was a tenth of the
+/// instructions `vault run` executes before its command starts. Only a
+/// command line whose first argument is `run` and that this reduced tree
+/// accepts takes this path; anything else (help, version, any error) returns
+/// None, and the whole tree parses it again, so what is printed is the same.
+/// The tree is leaked like `main`'s: it is freed by exit or exec anyway.
+pub fn parse_run(args: &[OsString]) -> Option<Cli> {
+    use clap::FromArgMatches;
+    if args.get(1).map(OsString::as_os_str) != Some(std::ffi::OsStr::new("run")) {
+        return None;
+    }
+    let cmd = GlobalArgs::augment_args(clap::Command::new("vault"))
+        .subcommand(RunArgs::augment_args(clap::Command::new("run")))
+        .subcommand_required(true);
+    let cmd = Box::leak(Box::new(cmd));
+    let mut m = cmd.try_get_matches_from_mut(args).ok()?;
+    let global = GlobalArgs::from_arg_matches_mut(&mut m).ok()?;
+    let (name, mut sub) = m.remove_subcommand()?;
+    if name != "run" {
+        return None;
+    }
+    let run = RunArgs::from_arg_matches_mut(&mut sub).ok()?;
+    Some(Cli {
+        global,
+        command: Command::Run(run),
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -1263,6 +1302,103 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    fn argv(words: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once("vault")
+            .chain(words.iter().copied())
+            .map(std::ffi::OsString::from)
+            .collect()
+    }
+
+    /// The whole tree's reading of `words`: Ok(Debug of the Cli) or Err(kind).
+    fn full(words: &[&str]) -> Result<String, clap::error::ErrorKind> {
+        use clap::Parser;
+        super::Cli::try_parse_from(argv(words))
+            .map(|c| format!("{c:?}"))
+            .map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn run_fast_path_reads_a_run_as_the_whole_tree_does() {
+        let accepted: &[&[&str]] = &[
+            &["run", "--", "true"],
+            &["run", "--no-masking", "--", "true", "-x", "--help"],
+            &["run", "true", "a", "b"],
+            &[
+                "run", "--agent", "bot", "--only", "A, B,C", "--only=D", "--", "env",
+            ],
+            &[
+                "run",
+                "--clean-env",
+                "--keep",
+                "X,Y",
+                "--inherit",
+                "Z",
+                "--keep-caller=W",
+                "--",
+                "sh",
+            ],
+            &["run", "--env", "prod", "--manifest", "m.toml", "--", "x"],
+            &[
+                "run",
+                "--watch",
+                "--on-change",
+                "signal:HUP",
+                "--grace",
+                "3s",
+                "--debounce",
+                "1ms",
+                "--splay",
+                "2s",
+                "--",
+                "x",
+            ],
+            &["run", "--watch", "--on-change=exit", "--", "x"],
+            &[
+                "run",
+                "--vault-dir",
+                "/d",
+                "--passphrase-file",
+                "p",
+                "--database-url",
+                "postgres://u@h/db",
+                "--",
+                "x",
+            ],
+            &["run", "--", "--vault-dir", "/d"],
+            &["run", "env", "--agent", "a"],
+            &["run", "--no-masking", "--", "run"],
+            &["run", "--", ""],
+        ];
+        for words in accepted {
+            let fast = super::parse_run(&argv(words)).map(|c| format!("{c:?}"));
+            assert_eq!(
+                fast,
+                Some(full(words).unwrap_or_else(|k| panic!("{words:?}: {k:?}"))),
+                "{words:?}"
+            );
+        }
+        // Help, version, errors, other commands and global options before
+        // the command: the fast path declines, the whole tree answers.
+        let declined: &[&[&str]] = &[
+            &["run", "--help"],
+            &["run", "-h"],
+            &["run", "--version"],
+            &["run"],
+            &["run", "--"],
+            &["run", "--bogus", "--", "x"],
+            &["run", "--grace", "3s", "--", "x"],
+            &["run", "--on-change", "nope", "--watch", "--", "x"],
+            &["run", "--agent"],
+            &["--vault-dir", "/d", "run", "--", "x"],
+            &["get", "X"],
+            &["ru", "--", "x"],
+            &[],
+        ];
+        for words in declined {
+            assert!(super::parse_run(&argv(words)).is_none(), "{words:?}");
+        }
     }
 
     #[test]

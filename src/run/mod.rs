@@ -7,7 +7,6 @@ pub mod mask;
 pub mod supervisor;
 pub mod watch;
 
-use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
@@ -54,19 +53,21 @@ pub fn build_env(
     keep: &[String],
     secrets: &[Injected],
 ) -> Vec<(OsString, OsString)> {
-    let kept: BTreeSet<&OsStr> = CLEAN_ENV_KEEP
-        .iter()
-        .copied()
-        .chain(keep.iter().map(String::as_str))
-        .map(OsStr::new)
-        .collect();
-    let own: BTreeSet<&OsStr> = crate::model::OWN_ENV_VARS.iter().map(OsStr::new).collect();
-    let injected: BTreeSet<&OsStr> = secrets.iter().map(|s| OsStr::new(&s.name)).collect();
-    let mut env: Vec<(OsString, OsString)> = inherited
-        .filter(|(k, _)| !clean || kept.contains(k.as_os_str()))
-        .filter(|(k, _)| !own.contains(k.as_os_str()))
-        .filter(|(k, _)| !injected.contains(k.as_os_str()))
-        .collect();
+    // Sorted slices, not sets: a few dozen inherited names are looked up in
+    // a hundred-odd, and building tree sets was most of this function's cost
+    // on every `vault run`.
+    let kept =
+        |k: &OsStr| CLEAN_ENV_KEEP.iter().any(|n| k == *n) || keep.iter().any(|n| k == n.as_str());
+    let own = |k: &OsStr| crate::model::OWN_ENV_VARS.iter().any(|n| k == *n);
+    let mut injected: Vec<&[u8]> = secrets.iter().map(|s| s.name.as_bytes()).collect();
+    injected.sort_unstable();
+    let mut env: Vec<(OsString, OsString)> = Vec::with_capacity(secrets.len() + 64);
+    env.extend(
+        inherited
+            .filter(|(k, _)| !clean || kept(k))
+            .filter(|(k, _)| !own(k))
+            .filter(|(k, _)| injected.binary_search(&k.as_bytes()).is_err()),
+    );
     for s in secrets {
         if crate::model::forbidden_name(&s.name).is_some() {
             continue;
