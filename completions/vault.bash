@@ -112,11 +112,17 @@ _vault() {
             vault,whoami)
                 cmd="vault__subcmd__whoami"
                 ;;
+            vault__subcmd__agent,approve)
+                cmd="vault__subcmd__agent__subcmd__approve"
+                ;;
             vault__subcmd__agent,create)
                 cmd="vault__subcmd__agent__subcmd__create"
                 ;;
             vault__subcmd__agent,delete)
                 cmd="vault__subcmd__agent__subcmd__delete"
+                ;;
+            vault__subcmd__agent,enroll)
+                cmd="vault__subcmd__agent__subcmd__enroll"
                 ;;
             vault__subcmd__agent,help)
                 cmd="vault__subcmd__agent__subcmd__help"
@@ -124,8 +130,17 @@ _vault() {
             vault__subcmd__agent,list)
                 cmd="vault__subcmd__agent__subcmd__list"
                 ;;
+            vault__subcmd__agent,revoke-key)
+                cmd="vault__subcmd__agent__subcmd__revoke__subcmd__key"
+                ;;
             vault__subcmd__agent,show)
                 cmd="vault__subcmd__agent__subcmd__show"
+                ;;
+            vault__subcmd__agent,token)
+                cmd="vault__subcmd__agent__subcmd__token"
+                ;;
+            vault__subcmd__agent__subcmd__help,approve)
+                cmd="vault__subcmd__agent__subcmd__help__subcmd__approve"
                 ;;
             vault__subcmd__agent__subcmd__help,create)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__create"
@@ -133,14 +148,23 @@ _vault() {
             vault__subcmd__agent__subcmd__help,delete)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__delete"
                 ;;
+            vault__subcmd__agent__subcmd__help,enroll)
+                cmd="vault__subcmd__agent__subcmd__help__subcmd__enroll"
+                ;;
             vault__subcmd__agent__subcmd__help,help)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__help"
                 ;;
             vault__subcmd__agent__subcmd__help,list)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__list"
                 ;;
+            vault__subcmd__agent__subcmd__help,revoke-key)
+                cmd="vault__subcmd__agent__subcmd__help__subcmd__revoke__subcmd__key"
+                ;;
             vault__subcmd__agent__subcmd__help,show)
                 cmd="vault__subcmd__agent__subcmd__help__subcmd__show"
+                ;;
+            vault__subcmd__agent__subcmd__help,token)
+                cmd="vault__subcmd__agent__subcmd__help__subcmd__token"
                 ;;
             vault__subcmd__audit,help)
                 cmd="vault__subcmd__audit__subcmd__help"
@@ -253,17 +277,29 @@ _vault() {
             vault__subcmd__help,whoami)
                 cmd="vault__subcmd__help__subcmd__whoami"
                 ;;
+            vault__subcmd__help__subcmd__agent,approve)
+                cmd="vault__subcmd__help__subcmd__agent__subcmd__approve"
+                ;;
             vault__subcmd__help__subcmd__agent,create)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__create"
                 ;;
             vault__subcmd__help__subcmd__agent,delete)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__delete"
                 ;;
+            vault__subcmd__help__subcmd__agent,enroll)
+                cmd="vault__subcmd__help__subcmd__agent__subcmd__enroll"
+                ;;
             vault__subcmd__help__subcmd__agent,list)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__list"
                 ;;
+            vault__subcmd__help__subcmd__agent,revoke-key)
+                cmd="vault__subcmd__help__subcmd__agent__subcmd__revoke__subcmd__key"
+                ;;
             vault__subcmd__help__subcmd__agent,show)
                 cmd="vault__subcmd__help__subcmd__agent__subcmd__show"
+                ;;
+            vault__subcmd__help__subcmd__agent,token)
+                cmd="vault__subcmd__help__subcmd__agent__subcmd__token"
                 ;;
             vault__subcmd__help__subcmd__audit,prune)
                 cmd="vault__subcmd__help__subcmd__audit__subcmd__prune"
@@ -388,8 +424,34 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent)
-            opts="-h --vault-dir --passphrase-file --database-url --help create list show delete help"
+            opts="-h --vault-dir --passphrase-file --database-url --help create list show delete token enroll approve revoke-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__approve)
+            opts="-h --yes --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -481,9 +543,53 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        vault__subcmd__agent__subcmd__help)
-            opts="create list show delete help"
+        vault__subcmd__agent__subcmd__enroll)
+            opts="-h --root --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__help)
+            opts="create list show delete token enroll approve revoke-key help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__help__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -510,6 +616,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__help__subcmd__enroll)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -551,7 +671,35 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__agent__subcmd__help__subcmd__revoke__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__agent__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__help__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -591,6 +739,32 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__agent__subcmd__revoke__subcmd__key)
+            opts="-h --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__agent__subcmd__show)
             opts="-h --json --env --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -599,6 +773,40 @@ _vault() {
             fi
             case "${prev}" in
                 --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__agent__subcmd__token)
+            opts="-h --ttl --out --vault-dir --passphrase-file --database-url --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1016,8 +1224,22 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__agent)
-            opts="create list show delete"
+            opts="create list show delete token enroll approve revoke-key"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__agent__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1057,6 +1279,20 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__agent__subcmd__enroll)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__agent__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1071,7 +1307,35 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__help__subcmd__agent__subcmd__revoke__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__help__subcmd__agent__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__agent__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1740,12 +2004,16 @@ _vault() {
             return 0
             ;;
         vault__subcmd__init)
-            opts="-h --passphrase --vault-dir --passphrase-file --database-url --help"
+            opts="-h --passphrase --format --vault-dir --passphrase-file --database-url --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
