@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::policy::{Crypt, V2_NONCE_COLUMN_LEN};
+use super::policy::{self, Crypt, V2_NONCE_COLUMN_LEN};
 use super::{KeySource, Vault};
 use crate::crypto::v2::{
     self, AgentKey, Content, Entry, KemPublicKey, KeyringKey, KeyringSlot, SignPublicKey, Statement,
@@ -164,9 +164,11 @@ impl Crypt {
             .public_key()
             .ok_or_else(|| Error::integrity("the vault's root keys are damaged"))?;
         let vault_id = vault_id_array(&self.vault_id)?;
-        let rows = tx.policy_rows()?;
-        let grants = tx.all_grants()?;
-        let pins = tx.pins()?;
+        // What is signed must first be authenticated: a row edited outside
+        // vault is never laundered into an agent's statement by the next
+        // owner write (format 2 checks every row's tag here, after the
+        // caller tagged what it wrote).
+        let policy::Snapshot { rows, grants, pins } = self.verified_snapshot(tx)?;
         let mut seq: Option<u64> = None;
         for reg in regs {
             let (env, view) = agent_rows(rows.clone(), &grants, &pins, Some(&reg.agent), None);

@@ -509,9 +509,10 @@ impl Vault {
                 return Err(e);
             }
             let out = f(tx, crypt)?;
-            // Agents with a key receive what this change leaves them, signed.
-            crypt.sync_agents(tx)?;
             crypt.seal_policy(tx)?;
+            // Agents with a key receive what this change leaves them, signed
+            // (after the rows are tagged: the sync checks what it signs).
+            crypt.sync_agents(tx)?;
             Ok(out)
         })
     }
@@ -555,6 +556,7 @@ impl Vault {
                     e
                 })?;
             crypt.tag_untagged(tx)?;
+            crypt.sync_agents(tx)?;
             Ok(out)
         })
     }
@@ -574,7 +576,6 @@ impl Vault {
         store.write(|tx| {
             crypt.verify_policy(tx)?;
             let (out, after) = f(tx, crypt)?;
-            crypt.sync_agents(tx)?;
             #[cfg(debug_assertions)]
             if !crypt.has_row_tags() {
                 let stored = policy::policy_message(
@@ -590,6 +591,7 @@ impl Vault {
                 }
             }
             crypt.seal_policy_of(tx, &after.rows, &after.grants, &after.pins)?;
+            crypt.sync_agents(tx)?;
             Ok(out)
         })
     }

@@ -307,7 +307,6 @@ fn enroll_and_approve_round_trip() {
     let env = Env::new();
     env.ok(&["agent", "create", "bot-a"]);
     env.ok(&["set", "A_KEY", A, "--agent", "bot-a"]);
-    env.ok(&["upgrade"]);
     let info = stdout(&env.ok(&["info"]));
     let fpr = info
         .split_whitespace()
@@ -364,7 +363,6 @@ fn approve_refuses_a_small_order_key() {
     use base64::Engine as _;
     let env = Env::new();
     env.ok(&["set", "A_KEY", A]);
-    env.ok(&["upgrade"]);
     let vault_id: Vec<u8> = {
         let hex = env_vault_id(&env);
         (0..hex.len())
@@ -436,4 +434,25 @@ fn every_owner_write_keeps_the_agents_view_in_step() {
         assert_eq!(o.status.code(), Some(0), "after {step:?}: {}", stderr(&o));
         assert_eq!(stdout(&o), owner, "after {step:?}");
     }
+}
+
+/// A row widened outside vault (B_KEY made global with SQL, its tag kept)
+/// must not be signed into bot-a's statement by the owner's next write:
+/// the sync checks every row it signs, so the write fails closed (exit 6)
+/// and bot-a's view stays what the owner gave it.
+#[test]
+fn an_owner_write_never_signs_a_row_edited_outside_vault() {
+    let (env, ka, _kb) = setup();
+    env.sql("UPDATE secrets SET scope = 'global' WHERE name = 'B_KEY'");
+    let o = env
+        .vault(&["set", "OTHER", "sk-other-value-0001"])
+        .output()
+        .unwrap();
+    assert_code_no_leak(&o, 6, ALL);
+    let a = Agent::new(&env, "a");
+    let (o, marker) = run_env(&a, &env, Some(&ka), "bot-a");
+    assert_code_no_leak(&o, 0, ALL);
+    let seen = std::fs::read_to_string(&marker).unwrap();
+    assert!(seen.contains(&format!("A_KEY={A}")), "{seen}");
+    assert!(!seen.contains(B), "the widened row reached bot-a");
 }

@@ -102,7 +102,6 @@ impl Team {
         self.owner_ok(&["agent", "create", "support-bot"]);
         self.owner_ok(&["set", "STRIPE_KEY", STRIPE, "--agent", "billing-bot"]);
         self.owner_ok(&["set", "OPENAI_KEY", OPENAI, "--agent", "support-bot"]);
-        self.owner_ok(&["upgrade"]);
         let info: serde_json::Value =
             serde_json::from_str(&stdout(&self.owner_ok(&["info", "--json"]))).unwrap();
         info["root_fingerprint"].as_str().unwrap().to_owned()
