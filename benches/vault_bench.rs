@@ -605,18 +605,22 @@ fn main() {
             );
         }
     }
-    // Format 2 for owners: the same 100 secrets after `vault upgrade`
-    // (a data key per version, unwrapped with RWK before each value opens),
-    // in the same interleaved rounds as format 1.
+    // Format 1 against format 2 for owners: the same 100 secrets in a vault
+    // made with `vault init --format 1` (an earlier release's format) and in
+    // `small` (format 2 since `init` makes it: a data key per version,
+    // unwrapped with RWK before each value opens, and row tags), in the same
+    // interleaved rounds.
     if only.wants("format2") {
-        let f2 = root.join("small-format2");
-        let key = small.join("vault.key");
-        std::fs::create_dir_all(&f2).unwrap();
-        std::fs::copy(small.join("vault.db"), f2.join("vault.db")).unwrap();
-        std::fs::copy(&key, f2.join("vault.key")).unwrap();
-        let mut up = b.vault(&f2);
-        up.arg("upgrade");
-        assert!(up.status().unwrap().success(), "vault upgrade failed");
+        let f1 = root.join("small-format1");
+        std::fs::create_dir_all(&f1).unwrap();
+        let mut init = b.vault(&f1);
+        init.args(["init", "--format", "1"]);
+        assert!(
+            init.status().unwrap().success(),
+            "vault init --format 1 failed"
+        );
+        b.import(&f1, &env100);
+        let (small, f2) = (f1.clone(), small.clone());
         let run_in = |dir: &Path| {
             let mut c = b.vault(dir);
             c.args(["run", "--no-masking", "--"]).arg(&true_bin);
