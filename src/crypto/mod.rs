@@ -507,6 +507,18 @@ impl ValueKey {
     }
 }
 
+/// HMAC-SHA256 of `message` under `key`: the policy tag (format 1) and the
+/// row tags (format 2). HMAC accepts keys of any length, so 32 bytes cannot
+/// fail.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
+        mac.update(message);
+        out.copy_from_slice(&mac.finalize().into_bytes());
+    }
+    out
+}
+
 /// HMAC-SHA256 key that authenticates policy rows (scope, kind, grants, current version).
 pub struct PolicyKey(Zeroizing<[u8; KEY_LEN]>);
 
@@ -516,13 +528,7 @@ impl PolicyKey {
     }
 
     pub fn tag(&self, message: &[u8]) -> [u8; 32] {
-        // HMAC accepts keys of any length; 32 bytes cannot fail.
-        let mut out = [0u8; 32];
-        if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0[..]) {
-            mac.update(message);
-            out.copy_from_slice(&mac.finalize().into_bytes());
-        }
-        out
+        hmac_sha256(&self.0[..], message)
     }
 
     pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
@@ -543,12 +549,7 @@ impl RowKey {
     }
 
     pub fn tag(&self, message: &[u8]) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        if let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0[..]) {
-            mac.update(message);
-            out.copy_from_slice(&mac.finalize().into_bytes());
-        }
-        out
+        hmac_sha256(&self.0[..], message)
     }
 
     pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {

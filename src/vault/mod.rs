@@ -501,10 +501,7 @@ impl Vault {
                 // the master key: the policy does not verify under the old
                 // one, and that is not tampering. Say what happened instead.
                 if !same_slots(&tx.slots()?, slots) {
-                    return Err(Error::conflict(
-                        "the vault was rekeyed while this command ran; nothing was changed",
-                    )
-                    .hint("run the command again (with the new key file or passphrase)"));
+                    return Err(rekeyed_meanwhile());
                 }
                 return Err(e);
             }
@@ -548,10 +545,7 @@ impl Vault {
                     let rekeyed = e.kind() == crate::error::Kind::Integrity
                         && tx.slots().is_ok_and(|now| !same_slots(&now, slots));
                     if rekeyed {
-                        return Error::conflict(
-                            "the vault was rekeyed while this command ran; nothing was changed",
-                        )
-                        .hint("run the command again (with the new key file or passphrase)");
+                        return rekeyed_meanwhile();
                     }
                     e
                 })?;
@@ -687,6 +681,14 @@ fn load_or_create_key_file(path: &std::path::Path) -> Result<(KeyFileKey, bool)>
         KeyFileKey::parse(&text, &path.display().to_string())?,
         false,
     ))
+}
+
+/// A write found the key slots changed since this process unlocked: a rekey
+/// committed meanwhile, so the tags no longer verify under the old key, and
+/// that is not tampering.
+fn rekeyed_meanwhile() -> Error {
+    Error::conflict("the vault was rekeyed while this command ran; nothing was changed")
+        .hint("run the command again (with the new key file or passphrase)")
 }
 
 /// Whether two reads of the key slots are the same slots with the same wraps.
