@@ -176,7 +176,14 @@ fn show(ctx: &Ctx, name: &str, json: bool, env: Option<&str>) -> Result<()> {
     if let Some(k) = &key {
         key_fields.push(("key", k.fingerprint.clone()));
         key_fields.push(("keyring epoch", k.epoch.to_string()));
-        key_fields.push(("key made by", format!("agent {}", k.made)));
+        key_fields.push((
+            "key made by",
+            if k.made == "members" {
+                "nobody: the agent has no key; its keyring is for its operators".to_owned()
+            } else {
+                format!("agent {}", k.made)
+            },
+        ));
         key_fields.push((
             "key expires",
             if k.expires == 0 {

@@ -229,6 +229,23 @@ fn prepare(ctx: &Ctx, args: &RunArgs) -> Result<Prepared> {
     }
     let mut vault = Vault::open(&ctx.paths)?;
     let agent = args.agent.as_deref();
+    // A member who operates the agent opens its signed view with their own
+    // identity, as the agent's own key would.
+    if let Some(a) = agent {
+        vault.require(
+            crate::vault::Need::Right(a, "operate"),
+            &format!("running as {a}"),
+        )?;
+        if args.watch && !vault.operated_agents().is_empty() {
+            return Err(Error::locked(
+                "permission denied: `vault run --watch` as a member needs role owner",
+            )
+            .hint("run without --watch (restart the command to pick up changes)"));
+        }
+        if let Some(received) = vault.member_receives(a, vault_env.as_deref())? {
+            return prepare_received(args, vault, received, manifest.as_ref(), &only);
+        }
+    }
     // --keep NAME: the caller's own NAME, when it has one, wins over the
     // vault's; the secret is then neither opened nor delivered.
     let caller_keeps: BTreeSet<&str> = args
@@ -323,6 +340,18 @@ fn prepare_as_agent(
     }
     let mut vault = Vault::open(&ctx.paths)?;
     let received = vault.receive_as(cred, args.agent.as_deref(), env)?;
+    prepare_received(args, vault, received, manifest, only)
+}
+
+/// The rest of a run from a signed view (an agent key's, or a member's who
+/// operates the agent): narrowed like any run, deliveries recorded.
+fn prepare_received(
+    args: &RunArgs,
+    mut vault: Vault,
+    received: crate::vault::Received,
+    manifest: Option<&(String, Vec<Declared>)>,
+    only: &[String],
+) -> Result<Prepared> {
     let caller_keeps: BTreeSet<&str> = args
         .keep
         .iter()

@@ -293,13 +293,38 @@ fn get_as_agent(
             received.agent
         )));
     };
+    print_received(args, item, &received.agent)
+}
+
+/// `vault get X --reveal` by a member who operates agents: the value one
+/// of their signed views lists (the first agent, by name, that receives X
+/// in the environment asked for). `None`: none of them receives it.
+fn reveal_as_operator(vault: &mut Vault, args: &GetArgs, env: Option<&str>) -> Result<Option<()>> {
+    for agent in vault.operated_agents() {
+        let received = match vault.member_receives(&agent, env) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Ok(None),
+            // Not wrapped to this member yet, or another environment: the
+            // next agent may still have it; integrity failures stop here.
+            Err(e) if e.kind() == crate::error::Kind::Locked => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(item) = received.items.iter().find(|i| i.name == args.name) {
+            return print_received(args, item, &received.agent).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// Print a value a signed view received (`--json`: with its agent).
+fn print_received(args: &GetArgs, item: &crate::vault::ReceivedItem, agent: &str) -> Result<()> {
     if args.json {
         return ui::print_json(&json!({
             "name": item.name,
             "value": item.value.as_str(),
             "version": item.version,
             "kind": if item.secret { "secret" } else { "variable" },
-            "agent": received.agent,
+            "agent": agent,
         }));
     }
     let mut out = std::io::stdout().lock();
@@ -314,8 +339,11 @@ pub fn get(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     if let Some(cred) = crate::vault::AgentCredential::find(None, super::master_at_hand(ctx))? {
         return get_as_agent(ctx, args, &cred, env.as_deref());
     }
-    let env = env.as_deref().unwrap_or("");
     let mut vault = Vault::open(&ctx.paths)?;
+    if args.reveal && reveal_as_operator(&mut vault, args, env.as_deref())?.is_some() {
+        return Ok(());
+    }
+    let env = env.as_deref().unwrap_or("");
     let row = vault.secret_info(env, &args.name)?;
     let agents = &row.agents;
     if args.reveal {

@@ -133,6 +133,68 @@ fn kem_pk(bytes: &[u8], agent: &str) -> Result<KemPublicKey> {
         })
 }
 
+/// Open AK of `reg` with the root's keyring wrap (recipient 0).
+fn open_keyring(
+    tx: &Tx<'_>,
+    vault_id: &[u8],
+    reg: &AgentKeyRow,
+    root: &v2::RootKeys,
+    root_kem: &KemPublicKey,
+) -> Result<KeyringKey> {
+    let what = format!("the root's keyring wrap of agent {}", reg.agent);
+    let wrap = tx
+        .keyring_wrap(reg.agent_id, reg.epoch, 0)?
+        .ok_or_else(|| {
+            Error::integrity(format!("{what} is missing")).hint(
+                "register the agent's key again (`vault agent token` / `vault agent approve`)",
+            )
+        })?;
+    let slot = KeyringSlot {
+        vault_id,
+        agent_id: reg.agent_id,
+        epoch: reg.epoch,
+        recipient_id: 0,
+    };
+    KeyringKey::open_from(&slot, &root.kem, root_kem, &wrap)
+        .map_err(|_| v2::OpenError::Damaged.into_error(&what))
+}
+
+/// A keyring epoch for the members who operate `agent`, which has no key
+/// of its own: a new AK wrapped to the root (the members' wraps follow).
+fn members_keyring(
+    tx: &Tx<'_>,
+    vault_id: &[u8],
+    agent: &str,
+    root_kem: &KemPublicKey,
+) -> Result<AgentKeyRow> {
+    let agent_id = tx.assign_agent_id(agent)?;
+    let epoch = tx.agent_key(agent)?.map_or(1, |k| k.epoch + 1);
+    let row = AgentKeyRow {
+        agent_id,
+        agent: agent.to_owned(),
+        epoch,
+        kem_pk: Vec::new(),
+        sign_pk: Vec::new(),
+        created: super::now(),
+        expires: 0,
+        revoked: None,
+        made: MEMBERS_KEYRING.to_owned(),
+    };
+    tx.insert_agent_key(&row)?;
+    let ak = KeyringKey::generate()?;
+    let slot = KeyringSlot {
+        vault_id,
+        agent_id,
+        epoch,
+        recipient_id: 0,
+    };
+    tx.put_keyring_wrap(agent_id, epoch, 0, &ak.wrap_to(&slot, root_kem)?)?;
+    Ok(row)
+}
+
+/// `agent_keys.made` of a keyring epoch that has no agent key, only members.
+pub(super) const MEMBERS_KEYRING: &str = "members";
+
 impl Crypt {
     /// Bring every keyed agent's wraps and signed statement up to date with
     /// the policy this transaction leaves behind (see the module comment).
@@ -143,12 +205,13 @@ impl Crypt {
         if tx.meta("policy_seq")?.is_none() {
             return Ok(());
         }
-        let regs: Vec<AgentKeyRow> = tx
+        let mut regs: Vec<AgentKeyRow> = tx
             .agent_keys()?
             .into_iter()
             .filter(|r| r.revoked.is_none())
             .collect();
-        if regs.is_empty() {
+        // No live key and never a member (a roster): nothing to keep up.
+        if regs.is_empty() && tx.roster()?.is_none() {
             return Ok(());
         }
         let keys = self.keys()?;
@@ -164,6 +227,26 @@ impl Crypt {
             .public_key()
             .ok_or_else(|| Error::integrity("the vault's root keys are damaged"))?;
         let vault_id = vault_id_array(&self.vault_id)?;
+        // Members who operate an agent hold its keyring key: an agent
+        // without a key of its own gets a keyring for them (made =
+        // `members`), and every live keyring is wrapped to exactly the
+        // members the root-signed roster says operate it.
+        let operators = super::members::operators(tx, &root_sign)?;
+        if let Some(ops) = &operators {
+            for (agent, who) in ops {
+                if who.is_empty()
+                    || regs.iter().any(|r| &r.agent == agent)
+                    || tx.agent(agent)?.is_none()
+                {
+                    continue;
+                }
+                regs.push(members_keyring(tx, &self.vault_id, agent, &root_kem)?);
+            }
+        }
+        let recipients = match &operators {
+            Some(_) => tx.keyring_recipients()?,
+            None => Vec::new(),
+        };
         // What is signed must first be authenticated: a row edited outside
         // vault is never laundered into an agent's statement by the next
         // owner write (format 2 checks every row's tag here, after the
@@ -171,6 +254,51 @@ impl Crypt {
         let policy::Snapshot { rows, grants, pins } = self.verified_snapshot(tx)?;
         let mut seq: Option<u64> = None;
         for reg in regs {
+            let mut ak: Option<KeyringKey> = None;
+            if let Some(ops) = &operators {
+                let want: BTreeMap<u64, KemPublicKey> = ops
+                    .get(&reg.agent)
+                    .map(|v| {
+                        v.iter()
+                            .map(|(id, pk)| (v2::member::member_recipient(*id), *pk))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let have: BTreeSet<u64> = recipients
+                    .iter()
+                    .filter(|(a, e, r)| {
+                        *a == reg.agent_id
+                            && *e == reg.epoch
+                            && v2::member::recipient_member(*r).is_some()
+                    })
+                    .map(|(_, _, r)| *r)
+                    .collect();
+                for (recipient, pk) in &want {
+                    if have.contains(recipient) {
+                        continue;
+                    }
+                    if ak.is_none() {
+                        ak = Some(open_keyring(tx, &self.vault_id, &reg, root, &root_kem)?);
+                    }
+                    let slot = KeyringSlot {
+                        vault_id: &self.vault_id,
+                        agent_id: reg.agent_id,
+                        epoch: reg.epoch,
+                        recipient_id: *recipient,
+                    };
+                    if let Some(k) = &ak {
+                        tx.put_keyring_wrap(
+                            reg.agent_id,
+                            reg.epoch,
+                            *recipient,
+                            &k.wrap_to(&slot, pk)?,
+                        )?;
+                    }
+                }
+                for recipient in have.iter().filter(|r| !want.contains_key(r)) {
+                    tx.delete_keyring_wrap(reg.agent_id, reg.epoch, *recipient)?;
+                }
+            }
             let (env, view) = agent_rows(rows.clone(), &grants, &pins, Some(&reg.agent), None);
             let entries = entries_of(&view)?;
             let old: Option<Statement> = tx
@@ -187,21 +315,10 @@ impl Crypt {
                     continue;
                 }
             }
-            let what = format!("the root's keyring wrap of agent {}", reg.agent);
-            let wrap = tx
-                .keyring_wrap(reg.agent_id, reg.epoch, 0)?
-                .ok_or_else(|| {
-                    Error::integrity(format!("{what} is missing"))
-                        .hint("register the agent's key again (`vault agent token` / `vault agent approve`)")
-                })?;
-            let slot = KeyringSlot {
-                vault_id: &self.vault_id,
-                agent_id: reg.agent_id,
-                epoch: reg.epoch,
-                recipient_id: 0,
+            let ak = match ak {
+                Some(k) => k,
+                None => open_keyring(tx, &self.vault_id, &reg, root, &root_kem)?,
             };
-            let ak = KeyringKey::open_from(&slot, &root.kem, &root_kem, &wrap)
-                .map_err(|_| v2::OpenError::Damaged.into_error(&what))?;
             // What the agent already holds a current wrap for.
             let kept: BTreeSet<(String, String, u64)> = match &old {
                 Some(o) => o
@@ -446,7 +563,7 @@ impl Vault {
             }
             let live = tx
                 .agent_key(agent)?
-                .filter(|k| k.revoked.is_none())
+                .filter(|k| k.revoked.is_none() && k.made != MEMBERS_KEYRING)
                 .ok_or_else(|| {
                     Error::not_found(format!("agent {agent} has no key to revoke"))
                         .hint(format!("`vault agent show {agent}` shows its key, if any"))
@@ -476,11 +593,15 @@ impl Vault {
     pub fn agent_key_info(&mut self, agent: &str) -> Result<Option<AgentKeyInfo>> {
         self.read(|tx, _| {
             Ok(tx.agent_key(agent)?.map(|k| AgentKeyInfo {
-                fingerprint: <[u8; 32]>::try_from(k.sign_pk.as_slice())
-                    .ok()
-                    .and_then(|b| SignPublicKey::from_bytes(&b))
-                    .map(|p| p.fingerprint().replacen("vault-root:", "vault-agent:", 1))
-                    .unwrap_or_else(|| "(damaged)".to_owned()),
+                fingerprint: if k.made == MEMBERS_KEYRING {
+                    "none (a keyring for the members who operate it)".to_owned()
+                } else {
+                    <[u8; 32]>::try_from(k.sign_pk.as_slice())
+                        .ok()
+                        .and_then(|b| SignPublicKey::from_bytes(&b))
+                        .map(|p| p.fingerprint().replacen("vault-root:", "vault-agent:", 1))
+                        .unwrap_or_else(|| "(damaged)".to_owned())
+                },
                 epoch: k.epoch,
                 expires: k.expires,
                 revoked: k.revoked,
@@ -525,6 +646,87 @@ fn denied(msg: String) -> Error {
     Error::locked(format!("permission denied: {msg}"))
 }
 
+/// Who opens an agent's view: the agent's own key, or a member's identity.
+struct Viewer<'a> {
+    /// The root key the viewer pins (never the database's copy).
+    root: &'a SignPublicKey,
+    kem: &'a v2::KemSecretKey,
+    kem_pk: KemPublicKey,
+    /// (member id, name) for a member.
+    member: Option<(u64, &'a str)>,
+    /// The agent key's agent id (0 until an enrolled key is approved).
+    agent_id: u64,
+    /// For messages: where the key came from.
+    source: &'a str,
+}
+
+impl Viewer<'_> {
+    /// The keyring recipient id of this viewer for agent `agent_id`.
+    fn recipient(&self, agent_id: u64) -> u64 {
+        match self.member {
+            Some((id, _)) => v2::member::member_recipient(id),
+            None => agent_id,
+        }
+    }
+}
+
+/// The registration of the agent key (`agent_id`, public key `my_kem`),
+/// refused (exit 5) when it is for another agent, revoked, replaced or expired.
+fn agent_registration(
+    regs: Vec<AgentKeyRow>,
+    agent_id: u64,
+    my_kem: &KemPublicKey,
+    source: &str,
+    agent: Option<&str>,
+) -> Result<AgentKeyRow> {
+    // An enrolled key file carries agent id 0 until approved: its
+    // registration is the one of its name holding its public key.
+    let mine = |r: &AgentKeyRow| {
+        if agent_id == 0 {
+            agent == Some(r.agent.as_str()) && r.kem_pk[..] == my_kem.to_bytes()[..]
+        } else {
+            r.agent_id == agent_id
+        }
+    };
+    let Some(reg) = regs.into_iter().find(mine) else {
+        return Err(denied(format!(
+            "{source} is for an agent this vault no longer has a key for (deleted, or its key was replaced)"
+        ))
+        .hint("ask an owner for a new key (`vault agent token` or `vault agent enroll` + `approve`)"));
+    };
+    if let Some(a) = agent {
+        if a != reg.agent {
+            return Err(denied(format!(
+                "{source} is the key of agent {}, not of {a}",
+                reg.agent
+            ))
+            .hint(format!("run as {} or use {a}'s own key", reg.agent)));
+        }
+    }
+    if reg.revoked.is_some() {
+        return Err(denied(format!(
+            "the key of agent {} in {source} was revoked",
+            reg.agent
+        ))
+        .hint("ask an owner for a new key (`vault agent token` or `approve`)"));
+    }
+    if reg.kem_pk[..] != my_kem.to_bytes()[..] {
+        return Err(denied(format!(
+            "{source} is not the key registered for agent {} (an older or another key)",
+            reg.agent
+        ))
+        .hint("use the key from the agent's latest `vault agent token` / `approve`"));
+    }
+    if reg.expires != 0 && unix_now() >= reg.expires {
+        return Err(denied(format!(
+            "the key of agent {} in {source} has expired",
+            reg.agent
+        ))
+        .hint("ask an owner for a new key (`vault agent token NAME --ttl DUR`)"));
+    }
+    Ok(reg)
+}
+
 impl Vault {
     /// Open what agent key `key` receives (see the module comment). `agent`:
     /// the name the caller asked for (`run --agent NAME`), checked against
@@ -537,58 +739,96 @@ impl Vault {
         env: Option<&str>,
     ) -> Result<Received> {
         key.check_vault(&self.crypt.vault_id, source)?;
-        let vault_id = self.crypt.vault_id.clone();
         let my_kem = key
             .kem
             .public_key()
             .ok_or_else(|| Error::locked(format!("{source} holds an unusable private key")))?;
+        self.open_view(
+            &Viewer {
+                root: &key.root_sign_pk,
+                kem: &key.kem,
+                kem_pk: my_kem,
+                member: None,
+                agent_id: key.agent_id,
+                source,
+            },
+            agent,
+            env,
+        )
+    }
+
+    /// What a member who operates `agent` opens as it (`vault run --agent`,
+    /// `get --reveal`): the agent's signed view, through the keyring wrap to
+    /// the member (docs/FORMAT.md §21.4). `None` when the vault was not
+    /// opened by a non-owner member.
+    pub fn member_receives(&mut self, agent: &str, env: Option<&str>) -> Result<Option<Received>> {
+        let Some(me) = self.me.take() else {
+            return Ok(None);
+        };
+        if me.role == "owner" {
+            self.me = Some(me);
+            return Ok(None);
+        }
+        let out = match me.identity.kem.public_key() {
+            None => Err(Error::locked("your member identity holds an unusable key")),
+            Some(kem_pk) => self.open_view(
+                &Viewer {
+                    root: &me.identity.root_sign_pk,
+                    kem: &me.identity.kem,
+                    kem_pk,
+                    member: Some((me.id as u64, me.identity.name.as_str())),
+                    agent_id: 0,
+                    source: "your member identity",
+                },
+                Some(agent),
+                env,
+            ),
+        };
+        self.me = Some(me);
+        out.map(Some)
+    }
+
+    /// The agents this non-owner member operates (operate or manage), by
+    /// name; empty for everyone else.
+    pub fn operated_agents(&self) -> Vec<String> {
+        match &self.me {
+            Some(me) if me.role != "owner" => me
+                .rights
+                .iter()
+                .filter(|(_, r)| r == "operate" || r == "manage")
+                .map(|(a, _)| a.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn open_view(
+        &mut self,
+        who: &Viewer<'_>,
+        agent: Option<&str>,
+        env: Option<&str>,
+    ) -> Result<Received> {
+        let vault_id = self.crypt.vault_id.clone();
+        let source = who.source;
+        let my_kem = who.kem_pk;
         let (reg, statement, values) = self.store.read_again(|tx| {
             let regs = tx.agent_keys()?;
-            // An enrolled key file carries agent id 0 until approved: its
-            // registration is the one of its name holding its public key.
-            let mine = |r: &AgentKeyRow| {
-                if key.agent_id == 0 {
-                    agent == Some(r.agent.as_str()) && r.kem_pk[..] == my_kem.to_bytes()[..]
-                } else {
-                    r.agent_id == key.agent_id
+            let reg = match (who.member, agent) {
+                (Some(_), Some(a)) => {
+                    let Some(reg) = regs.into_iter().find(|r| r.agent == a && r.revoked.is_none())
+                    else {
+                        return Err(Error::locked(format!(
+                            "permission denied: agent {a} has no keyring for its operators yet"
+                        ))
+                        .hint("ask an owner to run any change to the vault (their next write makes it), or to give the agent a key"));
+                    };
+                    reg
                 }
-            };
-            let Some(reg) = regs.into_iter().find(mine) else {
-                return Err(denied(format!(
-                    "{source} is for an agent this vault no longer has a key for (deleted, or its key was replaced)"
-                ))
-                .hint("ask an owner for a new key (`vault agent token` or `vault agent enroll` + `approve`)"));
-            };
-            if let Some(a) = agent {
-                if a != reg.agent {
-                    return Err(denied(format!(
-                        "{source} is the key of agent {}, not of {a}",
-                        reg.agent
-                    ))
-                    .hint(format!("run as {} or use {a}'s own key", reg.agent)));
+                (Some(_), None) => {
+                    return Err(Error::usage("a member runs as an agent: name it with --agent"))
                 }
-            }
-            if reg.revoked.is_some() {
-                return Err(denied(format!(
-                    "the key of agent {} in {source} was revoked",
-                    reg.agent
-                ))
-                .hint("ask an owner for a new key (`vault agent token` or `approve`)"));
-            }
-            if reg.kem_pk[..] != my_kem.to_bytes()[..] {
-                return Err(denied(format!(
-                    "{source} is not the key registered for agent {} (an older or another key)",
-                    reg.agent
-                ))
-                .hint("use the key from the agent's latest `vault agent token` / `approve`"));
-            }
-            if reg.expires != 0 && unix_now() >= reg.expires {
-                return Err(denied(format!(
-                    "the key of agent {} in {source} has expired",
-                    reg.agent
-                ))
-                .hint("ask an owner for a new key (`vault agent token NAME --ttl DUR`)"));
-            }
+                (None, _) => agent_registration(regs, who.agent_id, &my_kem, source, agent)?,
+            };
             let st = tx.statement(reg.agent_id)?.ok_or_else(|| {
                 Error::integrity(format!(
                     "agent {} has a registered key but no signed statement: the vault was changed outside vault",
@@ -596,7 +836,7 @@ impl Vault {
                 ))
                 .hint("ask an owner to run any change, or to re-approve the agent; or restore the database")
             })?;
-            let statement = Statement::verify(&key.root_sign_pk, &st.bytes, &st.sig).map_err(|e| {
+            let statement = Statement::verify(who.root, &st.bytes, &st.sig).map_err(|e| {
                 e.into_error(&format!(
                     "the signed statement of agent {} (what it receives)",
                     reg.agent
@@ -630,7 +870,7 @@ impl Vault {
                 .filter(|e| matches!(e.content, Content::Secret(_)))
                 .map(|e| (e.env.clone(), e.name.clone(), e.version))
                 .collect();
-            let wrap = tx.keyring_wrap(reg.agent_id, reg.epoch, reg.agent_id)?;
+            let wrap = tx.keyring_wrap(reg.agent_id, reg.epoch, who.recipient(reg.agent_id))?;
             let payload = tx.agent_payload(reg.agent_id, reg.epoch, &items)?;
             Ok((reg, statement, (wrap, items, payload)))
         })?;
@@ -652,7 +892,10 @@ impl Vault {
         if statement.keyring_epoch != reg.epoch {
             return Err(bad("is for another of its keys"));
         }
-        if statement.expires_unix != 0 && unix_now() >= statement.expires_unix {
+        if who.member.is_none()
+            && statement.expires_unix != 0
+            && unix_now() >= statement.expires_unix
+        {
             return Err(denied(format!(
                 "the key of agent {} in {source} has expired",
                 reg.agent
@@ -673,7 +916,11 @@ impl Vault {
                 .hint("drop --env / VAULT_ENV, or ask an owner to pin the agent (`vault agent create --env`)"));
             }
         }
-        let state = state_file(&vault_id, &reg.agent);
+        let state = match who.member {
+            // A member keeps a mark per agent it operates.
+            Some((_, name)) => state_file(&vault_id, &format!("{}@{name}", reg.agent)),
+            None => state_file(&vault_id, &reg.agent),
+        };
         if let Some(path) = &state {
             let seen = read_high_water(path)?;
             if statement.policy_seq < seen {
@@ -685,20 +932,32 @@ impl Vault {
         }
         let (wrap, items, payload) = values;
         let wrap = wrap.ok_or_else(|| {
-            Error::integrity(format!(
-                "the keyring wrap of agent {} is missing: the vault was changed outside vault",
-                reg.agent
-            ))
-            .hint("ask an owner to re-approve the agent, or restore the database")
+            match who.member {
+                Some((_, name)) => Error::locked(format!(
+                    "permission denied: agent {}'s keyring key is not wrapped to you ({name}) yet",
+                    reg.agent
+                ))
+                .hint("ask an owner to run any change to the vault: their next write wraps it to every member who operates the agent"),
+                None => Error::integrity(format!(
+                    "the keyring wrap of agent {} is missing: the vault was changed outside vault",
+                    reg.agent
+                ))
+                .hint("ask an owner to re-approve the agent, or restore the database"),
+            }
         })?;
         let slot = KeyringSlot {
             vault_id: &vault_id,
             agent_id: reg.agent_id,
             epoch: reg.epoch,
-            recipient_id: reg.agent_id,
+            recipient_id: who.recipient(reg.agent_id),
         };
-        let registered = kem_pk(&reg.kem_pk, &reg.agent)?;
-        let ak = KeyringKey::open_from(&slot, &key.kem, &registered, &wrap).map_err(|e| {
+        // The agent's key must be the one registered; a member's, the one
+        // its verified roster entry lists (checked when the vault opened).
+        let registered = match who.member {
+            Some(_) => who.kem_pk,
+            None => kem_pk(&reg.kem_pk, &reg.agent)?,
+        };
+        let ak = KeyringKey::open_from(&slot, who.kem, &registered, &wrap).map_err(|e| {
             let e = e.into_error(&format!("the keyring wrap of agent {}", reg.agent));
             if e.kind() == crate::error::Kind::Locked {
                 denied(e.message().to_owned())

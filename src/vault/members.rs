@@ -595,6 +595,13 @@ impl Vault {
                 created: now.clone(),
             })?;
             tx.set_rights(id, &rights)?;
+            // An operator holds keyring keys: the write's agent sync makes
+            // and wraps them, from the first policy sequence number on.
+            if rights.iter().any(|(_, r)| rank(r) >= rank("operate"))
+                && tx.meta("policy_seq")?.is_none()
+            {
+                tx.set_meta("policy_seq", b"0")?;
+            }
             tx.create_login(&pg_role, &req.scram_verifier, owner)?;
             if owner {
                 let wrapped = seal_member_slot(&keys.master, &vault_id, id as u64, &req.kem_pk)?;
@@ -745,6 +752,33 @@ impl Vault {
             },
         })
     }
+}
+
+/// Per agent, its operators as (member id, X25519 public key).
+pub(super) type Operators = std::collections::BTreeMap<String, Vec<(u64, v2::KemPublicKey)>>;
+
+/// The non-owner members who operate each agent (right `operate` or
+/// `manage`), as (member id, X25519 public key), from the roster verified
+/// against `root`; `None` for a vault that has never had members (no
+/// roster, no member rows: SQLite always). Owners hold M and need no wrap.
+pub(super) fn operators(tx: &Tx<'_>, root: &SignPublicKey) -> Result<Option<Operators>> {
+    if tx.roster()?.is_none() {
+        if tx.members()?.is_empty() && tx.rights()?.is_empty() {
+            return Ok(None);
+        }
+        return Err(tampered("members table"));
+    }
+    let roster = current_roster(tx, root)?;
+    let mut out = Operators::new();
+    for m in roster.members.iter().filter(|m| m.role != "owner") {
+        let pk = v2::KemPublicKey::from_bytes(m.kem_pk).ok_or_else(|| tampered("roster"))?;
+        for (agent, right) in &m.rights {
+            if rank(right) >= rank("operate") {
+                out.entry(agent.clone()).or_default().push((m.id, pk));
+            }
+        }
+    }
+    Ok(Some(out))
 }
 
 /// Sign the roster of the tables as they are now, at the next epoch.

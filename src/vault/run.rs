@@ -59,8 +59,13 @@ impl Vault {
     pub fn plan_run(&mut self, src: &KeySource, req: &RunRequest<'_>) -> Result<RunPlan> {
         match req.agent {
             Some(a) => {
+                // A member who operates `a` runs from its signed view
+                // (`member_receives`); here only owners pass.
                 self.require(super::Need::Right(a, "operate"), &format!("running as {a}"))?;
-                self.member_crypto_not_built(&format!("running as {a}"))?;
+                self.require(
+                    super::Need::Owner,
+                    &format!("running as {a} from the policy"),
+                )?;
             }
             None => self.require(super::Need::Owner, "running with every global secret")?,
         }

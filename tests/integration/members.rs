@@ -502,3 +502,133 @@ fn members_need_a_vault_on_postgresql() {
     let o = run(&["member", "list"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// `sh -c SCRIPT` as member `who`, running as `agent`.
+fn run_as(t: &Team, who: &str, agent: &str, script: &str) -> Output {
+    t.member(who, &["run", "--agent", agent, "--", "sh", "-c", script])
+}
+
+#[test]
+fn a_member_who_operates_an_agent_runs_and_reveals_exactly_its_view_with_their_own_identity() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=operate"]);
+
+    // billing-bot has no key of its own: `member add` made its keyring for
+    // bob and wrapped it to him; bob never holds M.
+    let o = t.owner_ok(&["agent", "show", "billing-bot"]);
+    assert!(
+        stdout(&o).contains("none (a keyring for the members who operate it)"),
+        "{}",
+        stdout(&o)
+    );
+    let check = format!("[ \"$STRIPE_KEY\" = '{STRIPE}' ] && [ -z \"${{OPENAI_KEY+x}}\" ]");
+    let o = run_as(&t, "bob", "billing-bot", &check);
+    assert_code_no_leak(&o, 0, &[STRIPE, OPENAI]);
+
+    let o = t.member("bob", &["get", "STRIPE_KEY", "--reveal"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{STRIPE}\n"));
+    let o = t.member("bob", &["get", "OPENAI_KEY", "--reveal"]);
+    assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o).contains("permission denied: OPENAI_KEY is not shared with you (bob)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run_as(&t, "bob", "support-bot", "true");
+    assert_code_no_leak(&o, 125, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o).contains("running as support-bot needs 'operate' (you: none)"),
+        "{}",
+        stderr(&o)
+    );
+    // operate is not manage.
+    let o = t.member("bob", &["grant", "OPENAI_KEY", "--agent", "billing-bot"]);
+    assert_code_no_leak(&o, 5, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o).contains("needs 'manage' (you: operate)"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The owner rotates and grants: bob's next run sees exactly that.
+    let rotated = "sk-live-members-rotated-7781";
+    t.owner_ok(&["set", "STRIPE_KEY", rotated]);
+    t.owner_ok(&["grant", "OPENAI_KEY", "--agent", "billing-bot"]);
+    let check = format!("[ \"$STRIPE_KEY\" = '{rotated}' ] && [ \"$OPENAI_KEY\" = '{OPENAI}' ]");
+    let o = run_as(&t, "bob", "billing-bot", &check);
+    assert_code_no_leak(&o, 0, &[STRIPE, OPENAI, rotated]);
+
+    // The agent gets a key of its own: a new keyring epoch, wrapped to bob too.
+    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
+    let token = stdout(&o).trim().to_owned();
+    assert!(token.starts_with("vault-agent-v1:"), "a token line");
+    let o = run_as(&t, "bob", "billing-bot", &check);
+    assert_code_no_leak(&o, 0, &[STRIPE, OPENAI, rotated]);
+
+    // The server shows bob's role only what billing-bot receives.
+    let url = t.url_as(Some(&t.role("bob")));
+    let url = url.split_once("&vault=").unwrap().0.to_owned();
+    let mut bob = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let s = &t.schema;
+    let names: Vec<String> = bob
+        .query(
+            &format!("SELECT DISTINCT name FROM {s}.versions ORDER BY 1"),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["OPENAI_KEY".to_owned(), "STRIPE_KEY".to_owned()]
+    );
+    let n: i64 = bob
+        .query_one(&format!("SELECT count(*) FROM {s}.keyring_wraps"), &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1, "only bob's own keyring wrap");
+    t.owner_ok(&["revoke", "OPENAI_KEY", "--agent", "billing-bot"]);
+    let n: i64 = bob
+        .query_one(
+            &format!("SELECT count(*) FROM {s}.versions WHERE name = 'OPENAI_KEY'"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        n, 0,
+        "a revoked secret's ciphertext is no longer readable by bob"
+    );
+
+    // Removed: the wrap to bob goes with him.
+    t.owner_ok(&["member", "remove", "bob"]);
+    let n: i64 = pg_admin()
+        .unwrap()
+        .query_one(
+            &format!("SELECT count(*) FROM {s}.keyring_wraps WHERE recipient < 0"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0, "no keyring wrap to a member is left");
+}
+
+#[test]
+fn a_grant_widened_by_a_database_superuser_is_refused_by_the_operator() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=operate"]);
+    t.sql("INSERT INTO grants(agent, secret, created) VALUES ('billing-bot', 'OPENAI_KEY', 'now')");
+    let o = run_as(&t, "bob", "billing-bot", "true");
+    assert_code_no_leak(&o, 125, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o).contains("the grant was added outside vault"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.member("bob", &["get", "OPENAI_KEY", "--reveal"]);
+    assert_code_no_leak(&o, 6, &[STRIPE, OPENAI]);
+}

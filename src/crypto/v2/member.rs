@@ -24,6 +24,20 @@ pub const IDENTITY_PREFIX: &str = "vault-member-v1:";
 /// Iterations of the SCRAM verifier (PostgreSQL's default).
 pub const SCRAM_ITERATIONS: u32 = 4096;
 
+/// The keyring recipient id of member `member_id` (§21.4): the top bit set,
+/// so it never equals an agent's id (1 .. 2^63) or the root's (0), which
+/// share the keyring wrap's `info` field.
+pub const MEMBER_RECIPIENT: u64 = 1 << 63;
+
+pub fn member_recipient(member_id: u64) -> u64 {
+    MEMBER_RECIPIENT | member_id
+}
+
+/// The member id of a keyring recipient id, if it is a member's.
+pub fn recipient_member(recipient: u64) -> Option<u64> {
+    (recipient & MEMBER_RECIPIENT != 0).then_some(recipient & !MEMBER_RECIPIENT)
+}
+
 /// `info` of a member slot: binds the vault and the member it was made for.
 pub fn slot_info(vault_id: &[u8], member_id: u64) -> Vec<u8> {
     let mut i = INFO_SLOT.to_vec();
@@ -348,6 +362,38 @@ mod tests {
     const SLOT: &str = "99d796ecb36169150ebdba5cac86607510bd0c0af707eeeb344e5d0fa4bfb3204434d01b7eccfa1cd25b65107f783dfb091befc7f22c0ad5fb1943c1d9c972e852eb895459b71f2073e4414e24e1c76d";
     const ROSTER: &str = "7661756c742f76322f726f7374657200a0a1a2a3a4a5a6a7a8a9aaabacadaeaf00000000000000010000000000000001000000000000000500000003626f620000000a7465616d5f6d5f626f62c1722978f0108807cbfc8930403ede71193dded2b54a0b14deaf09ad8b3cbf00666bc0869386332ceda05ffefff82444069095b0bdc95f6c5e134ee00c6dd201000000066d656d62657200000000000000010000000b62696c6c696e672d626f740000000476696577";
     const ROSTER_SIG: &str = "1692f4a3a61bbf84bd744197425da5d9da700289c345557af0c95f04051659fc0b8b88f9023e7a8deebe98358d29def9dbea48b64f608f11764196196a3fec00";
+
+    #[test]
+    fn a_members_keyring_wrap_has_its_own_recipient_space() {
+        // docs/FORMAT.md §21.7: agent 3, epoch 1, member 5.
+        let info = super::super::keyring_info(&VAULT_ID, 3, 1, member_recipient(5));
+        assert_eq!(
+            crate::hex::encode(&info),
+            "7661756c742f76322f6b657972696e6700a0a1a2a3a4a5a6a7a8a9aaabacadaeaf000000000000000300000000000000018000000000000005"
+        );
+        assert_eq!(recipient_member(member_recipient(5)), Some(5));
+        assert_eq!(recipient_member(5), None);
+        assert_eq!(recipient_member(0), None);
+        // A wrap made for member 5 does not open as one for agent 5.
+        let kem = member_kem();
+        let pk = kem.public_key().unwrap();
+        let ak = super::super::KeyringKey::generate().unwrap();
+        let slot = |recipient_id| super::super::KeyringSlot {
+            vault_id: &VAULT_ID,
+            agent_id: 3,
+            epoch: 1,
+            recipient_id,
+        };
+        let wrap = ak.wrap_to(&slot(member_recipient(5)), &pk).unwrap();
+        assert!(
+            super::super::KeyringKey::open_from(&slot(member_recipient(5)), &kem, &pk, &wrap)
+                .is_ok()
+        );
+        assert!(matches!(
+            super::super::KeyringKey::open_from(&slot(5), &kem, &pk, &wrap),
+            Err(OpenError::Damaged)
+        ));
+    }
 
     fn master() -> MasterKey {
         let mut m = [0u8; 32];

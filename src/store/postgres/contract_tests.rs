@@ -451,10 +451,18 @@ fn an_older_vault_migrates_on_open_and_keeps_its_rows() {
                 .to_string()
                 .into_bytes()
         );
-        assert_eq!(crate::store::postgres::SCHEMA_VERSION, 6);
-        // Migration 6 (team members) forces row-level security on the
-        // tables members must not read whole, table owner included.
-        for t in ["slots", "versions", "grants", "deliveries"] {
+        assert_eq!(crate::store::postgres::SCHEMA_VERSION, 7);
+        // Migrations 6 and 7 (team members) force row-level security on
+        // the tables members must not read whole, table owner included.
+        for t in [
+            "slots",
+            "versions",
+            "grants",
+            "deliveries",
+            "keyring_wraps",
+            "agent_wraps",
+            "statements",
+        ] {
             let forced: bool = admin()
                 .query_one(
                     &format!("SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = '{schema}.{t}'::regclass"),

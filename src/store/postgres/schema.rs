@@ -261,4 +261,70 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE POLICY deliveries_read ON deliveries FOR SELECT USING ((SELECT vault_unrestricted()) OR vault_can(agent, 'view'));
     CREATE POLICY deliveries_write ON deliveries FOR ALL USING ((SELECT vault_unrestricted()) OR vault_can(agent, 'operate'))
         WITH CHECK ((SELECT vault_unrestricted()) OR vault_can(agent, 'operate'));",
+    // 7: members who operate an agent (docs/FORMAT.md §21.4). A keyring
+    // epoch may exist for the members alone (`made = 'members'`: an agent
+    // without a key of its own, operated by members, has a keyring AK all
+    // the same, wrapped to the root and to them). Row-level security lets a
+    // member read its own keyring wraps (recipient 2^63 | member id), the
+    // data-key wraps and statements of the agents it operates, and the
+    // stored versions those agents receive: exactly what `vault run --agent`
+    // as that member opens. Nothing else of `versions` is visible to it.
+    "ALTER TABLE agent_keys DROP CONSTRAINT agent_keys_made_check;
+    ALTER TABLE agent_keys ADD CONSTRAINT agent_keys_made_check CHECK (made IN ('token', 'enroll', 'members'));
+    CREATE FUNCTION vault_operates(bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path FROM CURRENT
+        AS $$ SELECT EXISTS (SELECT 1 FROM agent_ids i WHERE i.id = $1 AND vault_can(i.agent, 'operate')) $$;
+    CREATE FUNCTION vault_receives(text, text, bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path FROM CURRENT
+        AS $$ SELECT EXISTS (SELECT 1 FROM agent_wraps w JOIN agent_ids i ON i.id = w.agent_id
+               JOIN acl ON acl.agent = i.agent JOIN members m ON m.id = acl.member
+               WHERE w.env = $1 AND w.name = $2 AND w.version = $3
+               AND m.pg_role = session_user AND acl.perm IN ('operate', 'manage')) $$;
+    CREATE POLICY versions_operate ON versions FOR SELECT
+        USING (NOT (SELECT vault_unrestricted()) AND vault_receives(env, name, version));
+    ALTER TABLE keyring_wraps ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE keyring_wraps FORCE ROW LEVEL SECURITY;
+    CREATE POLICY keyring_wraps_own ON keyring_wraps
+        USING ((SELECT vault_unrestricted()) OR recipient = (SELECT vault_me()) + (-9223372036854775807 - 1));
+    ALTER TABLE agent_wraps ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE agent_wraps FORCE ROW LEVEL SECURITY;
+    CREATE POLICY agent_wraps_operate ON agent_wraps
+        USING ((SELECT vault_unrestricted()) OR vault_operates(agent_id));
+    ALTER TABLE statements ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE statements FORCE ROW LEVEL SECURITY;
+    CREATE POLICY statements_operate ON statements
+        USING ((SELECT vault_unrestricted()) OR vault_operates(agent_id));
+    CREATE OR REPLACE FUNCTION vault_create_login(r text, v text, owner boolean) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    DECLARE s text := current_schema();
+    BEGIN
+        IF NOT vault_unrestricted() THEN
+            RAISE EXCEPTION 'only owners add members' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF r !~ '^[a-z0-9_-]{1,63}$' OR left(r, length(s) + 3) <> s || '_m_'
+           OR v !~ '^SCRAM-SHA-256[$][0-9]+:[A-Za-z0-9+/=]+[$][A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' THEN
+            RAISE EXCEPTION 'not a member role or verifier of this vault' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', r, v);
+        EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, r);
+        IF owner THEN
+            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', s, r);
+            EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', s, r);
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %I.vault_create_login(text, text, boolean), %I.vault_drop_login(text) TO %I', s, s, r);
+        ELSE
+            EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', s, r);
+            EXECUTE format('GRANT INSERT, DELETE ON %I.grants TO %I', s, r);
+            EXECUTE format('GRANT INSERT, UPDATE ON %I.deliveries TO %I', s, r);
+            EXECUTE format('GRANT UPDATE (last_run) ON %I.agents TO %I', s, r);
+        END IF;
+    END $$;
+    REVOKE ALL ON FUNCTION vault_create_login(text, text, boolean) FROM PUBLIC;
+    DO $$ DECLARE m record; s text := current_schema();
+    BEGIN
+        FOR m IN SELECT pg_role FROM members WHERE role = 'member'
+                 AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = pg_role) LOOP
+            EXECUTE format('GRANT INSERT, UPDATE ON %I.deliveries TO %I', s, m.pg_role);
+            EXECUTE format('GRANT UPDATE (last_run) ON %I.agents TO %I', s, m.pg_role);
+        END LOOP;
+    END $$;",
 ];

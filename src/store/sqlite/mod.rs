@@ -1471,6 +1471,28 @@ impl Records for SqliteTx<'_> {
         Ok(())
     }
 
+    fn keyring_recipients(&self) -> StoreResult<Vec<(u64, u64, u64)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT agent_id, epoch, recipient FROM keyring_wraps ORDER BY agent_id, epoch, recipient",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn delete_keyring_wrap(&self, agent_id: u64, epoch: u64, recipient: u64) -> StoreResult<()> {
+        self.tx.execute(
+            "DELETE FROM keyring_wraps WHERE agent_id = ?1 AND epoch = ?2 AND recipient = ?3",
+            params![agent_id as i64, epoch as i64, recipient as i64],
+        )?;
+        Ok(())
+    }
+
     fn agent_wrap_keys(
         &self,
         agent_id: u64,
