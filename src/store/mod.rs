@@ -434,6 +434,26 @@ pub trait Records {
     fn roster(&self) -> StoreResult<Option<RosterRow>> {
         Ok(None)
     }
+    /// Untagged grant rows that carry a manager's signature, as (agent,
+    /// secret, member id, signature) (docs/FORMAT.md §21.8).
+    fn signed_grants(&self) -> StoreResult<Vec<SignedGrant>> {
+        Ok(Vec::new())
+    }
+    /// A grant row a manager signed (no tag); false when it existed.
+    fn grant_signed(
+        &self,
+        _agent: &str,
+        _secret: &str,
+        _now: &str,
+        _signer: i64,
+        _sig: &[u8],
+    ) -> StoreResult<bool> {
+        Err(members_need_postgres())
+    }
+    /// The next `policy_seq`, taken by a manager (who may not write `meta`).
+    fn next_policy_seq(&self) -> StoreResult<u64> {
+        Err(members_need_postgres())
+    }
     /// Add a member (its `id` is ignored); returns the new id.
     fn insert_member(&self, _m: &MemberRow) -> StoreResult<i64> {
         Err(members_need_postgres())
@@ -468,6 +488,9 @@ fn members_need_postgres() -> StoreError {
             .hint("push it to a server first: `vault push --database-url URL`, then run the member command with --database-url URL"),
     )
 }
+
+/// An untagged grant row a manager signed: (agent, secret, member id, signature).
+pub type SignedGrant = (String, String, i64, Vec<u8>);
 
 /// A signed roster as stored: (epoch, body, signature).
 pub type RosterRow = (u64, Vec<u8>, Vec<u8>);

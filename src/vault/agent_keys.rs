@@ -836,12 +836,23 @@ impl Vault {
                 ))
                 .hint("ask an owner to run any change, or to re-approve the agent; or restore the database")
             })?;
-            let statement = Statement::verify(who.root, &st.bytes, &st.sig).map_err(|e| {
+            // Signed by the root, or by a manager of the agent under the
+            // current roster (docs/FORMAT.md §21.8).
+            let (signer, roster_epoch) =
+                super::members::statement_signer(tx, who.root, st.signer, &reg.agent)?;
+            let statement = Statement::verify(&signer, &st.bytes, &st.sig).map_err(|e| {
                 e.into_error(&format!(
                     "the signed statement of agent {} (what it receives)",
                     reg.agent
                 ))
             })?;
+            if statement.roster_epoch != roster_epoch {
+                return Err(Error::integrity(format!(
+                    "the signed statement of agent {} names another roster than its signer's: it was replaced in the database",
+                    reg.agent
+                ))
+                .hint("do not use this database; restore it from a backup and tell the vault's owners"));
+            }
             // A grant row the statement does not list was not made by an
             // owner (every owner write re-signs): refuse, do not ignore.
             for g in tx.grants(&reg.agent)? {

@@ -56,7 +56,7 @@ impl Me {
             .map(|(_, r)| r.as_str())
     }
 
-    fn ask(&self) -> String {
+    pub(super) fn ask(&self) -> String {
         if self.owners.is_empty() {
             "ask the vault's owner".to_owned()
         } else {
@@ -196,7 +196,7 @@ pub(super) fn verify_me(tx: &Tx<'_>, vault_id: &[u8], identity: MemberIdentity) 
 
 /// The latest roster, verified against `root` and compared with the
 /// members and rights tables.
-fn current_roster(tx: &Tx<'_>, root: &SignPublicKey) -> Result<Roster> {
+pub(super) fn current_roster(tx: &Tx<'_>, root: &SignPublicKey) -> Result<Roster> {
     let members = tx.members()?;
     let rights = tx.rights()?;
     let Some((epoch, body, sig)) = tx.roster()? else {
@@ -424,16 +424,10 @@ impl Vault {
         }
     }
 
-    /// For operations whose member path needs agent keyring wraps (reveal
-    /// or run as an agent, grant as a manager): not built yet.
-    pub fn member_crypto_not_built(&self, doing: &str) -> Result<()> {
-        match self.me() {
-            Some(me) if !me.is_owner() => Err(Error::other(format!(
-                "{doing} as a member (not an owner) needs the agent's keyring key wrapped to you, which this vault release cannot do yet"
-            ))
-            .hint(me.ask())),
-            _ => Ok(()),
-        }
+    /// True when a member who is not an owner opened the vault (no M: the
+    /// member paths of run, reveal, grant and revoke).
+    pub(super) fn is_member(&self) -> bool {
+        self.me().is_some_and(|me| !me.is_owner())
     }
 
     /// The error a non-owner member gets for reading a value.
@@ -752,6 +746,38 @@ impl Vault {
             },
         })
     }
+}
+
+/// The key that signed agent `agent`'s statement: the root's for signer 0;
+/// else the signing key of a member who manages `agent` in the current
+/// roster (verified against `root`), with that roster's epoch, which the
+/// statement must name. Anyone else: exit 6.
+pub(super) fn statement_signer(
+    tx: &Tx<'_>,
+    root: &SignPublicKey,
+    signer: u64,
+    agent: &str,
+) -> Result<(SignPublicKey, u64)> {
+    if signer == 0 {
+        return Ok((*root, 0));
+    }
+    let roster = current_roster(tx, root)?;
+    roster
+        .members
+        .iter()
+        .find(|m| {
+            m.id == signer
+                && m.role == "member"
+                && m.rights.iter().any(|(a, r)| a == agent && r == "manage")
+        })
+        .and_then(|m| SignPublicKey::from_bytes(&m.sign_pk))
+        .map(|pk| (pk, roster.epoch))
+        .ok_or_else(|| {
+            Error::integrity(format!(
+                "the signed statement of agent {agent} is signed by someone who does not manage it now"
+            ))
+            .hint("ask an owner to run any change to the vault (they re-sign it); if it persists, the database was changed outside vault")
+        })
 }
 
 /// Per agent, its operators as (member id, X25519 public key).

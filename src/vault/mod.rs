@@ -23,6 +23,7 @@ mod cache;
 mod history;
 mod io;
 mod keys;
+mod manage;
 mod members;
 mod policy;
 mod push;

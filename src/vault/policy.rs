@@ -394,13 +394,55 @@ impl Crypt {
             };
             return Err(tampered_row(&shown));
         }
-        if let Some((agent, secret)) = tx.untagged(Tagged::Grants, 1)?.into_iter().next() {
-            return Err(tampered_grant(&agent, &secret));
+        let untagged = tx.untagged(Tagged::Grants, usize::MAX)?;
+        if !untagged.is_empty() {
+            let signed = self.manager_signed_grants(tx)?;
+            if let Some((agent, secret)) = untagged.into_iter().find(|g| !signed.contains(g)) {
+                return Err(tampered_grant(&agent, &secret));
+            }
         }
         if let Some((agent, _)) = tx.untagged(Tagged::Agents, 1)?.into_iter().next() {
             return Err(tampered_agent(&agent));
         }
         Ok(())
+    }
+
+    /// The untagged grant rows a manager of their agent signed (PostgreSQL
+    /// team vaults, docs/FORMAT.md §21.8): the signer is in the roster the
+    /// root key signed, holds `manage` on the agent, and the signature is
+    /// over this vault, agent, secret and signer. An owner's next write tags
+    /// them like any row.
+    fn manager_signed_grants(
+        &self,
+        tx: &Tx<'_>,
+    ) -> Result<std::collections::BTreeSet<(String, String)>> {
+        let mut out = std::collections::BTreeSet::new();
+        let rows = tx.signed_grants()?;
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let Some(root) = self.keys()?.root.as_ref() else {
+            return Ok(out);
+        };
+        let roster = super::members::current_roster(tx, &root.sign.public_key())?;
+        for (agent, secret, signer, sig) in rows {
+            let Some(m) = roster.members.iter().find(|m| {
+                m.id as i64 == signer
+                    && m.role == "member"
+                    && m.rights.iter().any(|(a, r)| *a == agent && r == "manage")
+            }) else {
+                continue;
+            };
+            let Some(pk) = crate::crypto::v2::SignPublicKey::from_bytes(&m.sign_pk) else {
+                continue;
+            };
+            let msg =
+                crate::crypto::v2::member::grant_message(&self.vault_id, &agent, &secret, m.id);
+            if pk.verify(&msg, &sig) {
+                out.insert((agent, secret));
+            }
+        }
+        Ok(out)
     }
 
     /// Format 2: every row and its tag, all checked (`list`, and writes
@@ -421,10 +463,19 @@ impl Crypt {
             self.check_row_tag(r, tag.as_deref())?;
         }
         let mut grants = Vec::new();
+        let mut signed: Option<std::collections::BTreeSet<(String, String)>> = None;
         for (agent, secret, tag) in tx.row_tags(Tagged::Grants)? {
             match tag {
                 Some(t) if key.verify(&grant_message(&agent, &secret), &t) => {}
-                _ => return Err(tampered_grant(&agent, &secret)),
+                _ => {
+                    if signed.is_none() {
+                        signed = Some(self.manager_signed_grants(tx)?);
+                    }
+                    let key = (agent.clone(), secret.clone());
+                    if !signed.as_ref().is_some_and(|s| s.contains(&key)) {
+                        return Err(tampered_grant(&agent, &secret));
+                    }
+                }
             }
             grants.push((agent, secret));
         }

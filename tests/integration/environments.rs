@@ -517,8 +517,12 @@ fn a_schema_2_vault_migrates_and_keeps_its_values() {
     );
     if on_postgres() {
         e.sql(
-            // Schema 4 (team members) undone first.
-            "DROP FUNCTION vault_create_login(text, text, boolean), vault_drop_login(text);
+            // Schemas 7 and 6 (team members) undone first.
+            "DROP FUNCTION vault_can_agent(bigint, text), vault_receives(text, text, bigint),
+                 vault_next_policy_seq() CASCADE;
+             ALTER TABLE grants DROP COLUMN signer;
+             ALTER TABLE grants DROP COLUMN sig;
+             DROP FUNCTION vault_create_login(text, text, boolean), vault_drop_login(text);
              DROP FUNCTION vault_can(text, text), vault_unrestricted(), vault_me() CASCADE;
              DROP TABLE roster, acl, members;
              ALTER TABLE slots NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;

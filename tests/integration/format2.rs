@@ -210,8 +210,8 @@ fn info_shows_format_and_the_root_fingerprint_without_a_key() {
     let one = json(&env.ok(&["info", "--json"]));
     assert_eq!(one["format"], 1);
     assert!(one["root_fingerprint"].is_null());
-    // PostgreSQL is at 6: its team-member tables, roles and policies.
-    let schema = if crate::util::on_postgres() { 6 } else { 5 };
+    // PostgreSQL is at 7: its team-member tables, roles and policies.
+    let schema = if crate::util::on_postgres() { 7 } else { 5 };
     assert_eq!(one["schema"], schema);
     let up = stdout(&env.ok(&["upgrade"]));
     let two = json(&env.ok(&["info", "--json"]));

@@ -632,3 +632,126 @@ fn a_grant_widened_by_a_database_superuser_is_refused_by_the_operator() {
     let o = t.member("bob", &["get", "OPENAI_KEY", "--reveal"]);
     assert_code_no_leak(&o, 6, &[STRIPE, OPENAI]);
 }
+
+/// `vault run --agent NAME` on an agent's machine: only its key, no M.
+fn run_with_token(t: &Team, token: &str, agent: &str, script: &str) -> Output {
+    let home = t.home(&format!("agent-{agent}"));
+    let mut c = std::process::Command::new(VAULT_BIN);
+    c.args(["run", "--agent", agent, "--", "sh", "-c", script])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".local/state"))
+        .env("VAULT_DIR", &home)
+        .env("VAULT_DATABASE_URL", t.url_as(None))
+        .env("VAULT_AGENT_KEY", token)
+        .stdin(std::process::Stdio::null());
+    c.output().unwrap()
+}
+
+#[test]
+fn a_manager_grants_and_revokes_what_is_shared_with_them_and_agents_and_owners_accept_it() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    const ANTHROPIC: &str = "sk-ant-members-3310";
+    t.owner_ok(&["set", "ANTHROPIC_KEY", ANTHROPIC, "--agent", "support-bot"]);
+    t.owner_ok(&["agent", "create", "other-bot"]);
+    t.owner_ok(&[
+        "set",
+        "HIDDEN_KEY",
+        "sk-hidden-members-8127",
+        "--agent",
+        "other-bot",
+    ]);
+    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
+    let token = stdout(&o).trim().to_owned();
+    t.enroll(
+        "bob",
+        &fpr,
+        &[
+            "--agent",
+            "billing-bot=manage",
+            "--agent",
+            "support-bot=operate",
+        ],
+    );
+    let leaks = [STRIPE, OPENAI, ANTHROPIC, token.as_str()];
+
+    // bob grants OPENAI_KEY (shared with him through support-bot).
+    let o = t.member("bob", &["grant", "OPENAI_KEY", "--agent", "billing-bot"]);
+    assert_code_no_leak(&o, 0, &leaks);
+    let both = format!("[ \"$STRIPE_KEY\" = '{STRIPE}' ] && [ \"$OPENAI_KEY\" = '{OPENAI}' ]");
+    // The agent verifies the statement bob signed, with its own key.
+    let o = run_with_token(&t, &token, "billing-bot", &both);
+    assert_code_no_leak(&o, 0, &leaks);
+    let o = run_as(&t, "bob", "billing-bot", &both);
+    assert_code_no_leak(&o, 0, &leaks);
+    // Owners accept the signed grant row, list it, and their next write
+    // tags it and re-signs the statement with the root key.
+    let o = t.owner_ok(&["agent", "show", "billing-bot"]);
+    assert!(stdout(&o).contains("OPENAI_KEY"), "{}", stdout(&o));
+    t.owner_ok(&["set", "UNRELATED", "x-unrelated-1"]);
+    let o = run_with_token(&t, &token, "billing-bot", &both);
+    assert_code_no_leak(&o, 0, &leaks);
+
+    // What is not shared with bob he cannot grant.
+    let o = t.member("bob", &["grant", "HIDDEN_KEY", "--agent", "billing-bot"]);
+    assert_code_no_leak(&o, 5, &leaks);
+    assert!(
+        stderr(&o).contains("granting HIDDEN_KEY to billing-bot needs its value shared with you"),
+        "{}",
+        stderr(&o)
+    );
+    // Nor grant to an agent he only operates.
+    let o = t.member("bob", &["grant", "STRIPE_KEY", "--agent", "support-bot"]);
+    assert_code_no_leak(&o, 5, &leaks);
+    assert!(
+        stderr(&o).contains("needs 'manage' (you: operate)"),
+        "{}",
+        stderr(&o)
+    );
+
+    // bob grants ANTHROPIC_KEY too, then revokes OPENAI_KEY.
+    let o = t.member("bob", &["grant", "ANTHROPIC_KEY", "--agent", "billing-bot"]);
+    assert_code_no_leak(&o, 0, &leaks);
+    let o = t.member("bob", &["revoke", "OPENAI_KEY", "--agent", "billing-bot"]);
+    assert_code_no_leak(&o, 0, &leaks);
+    let after = format!(
+        "[ \"$ANTHROPIC_KEY\" = '{ANTHROPIC}' ] && [ -z \"${{OPENAI_KEY+x}}\" ] && [ \"$STRIPE_KEY\" = '{STRIPE}' ]"
+    );
+    let o = run_with_token(&t, &token, "billing-bot", &after);
+    assert_code_no_leak(&o, 0, &leaks);
+
+    // bob leaves: his grant stays (the owner's write tags it before the
+    // roster changes) and the statement is the root's again.
+    t.owner_ok(&["member", "remove", "bob"]);
+    let o = run_with_token(&t, &token, "billing-bot", &after);
+    assert_code_no_leak(&o, 0, &leaks);
+}
+
+#[test]
+fn a_grant_row_with_a_forged_manager_signature_is_refused() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
+    let token = stdout(&o).trim().to_owned();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=manage"]);
+    t.sql(
+        "INSERT INTO grants(agent, secret, created, signer, sig) \
+         SELECT 'billing-bot', 'OPENAI_KEY', 'now', id, decode(repeat('00', 64), 'hex') FROM members WHERE name = 'bob'",
+    );
+    let leaks = [STRIPE, OPENAI, token.as_str()];
+    let o = t.vault(
+        "owner",
+        None,
+        &["run", "--agent", "billing-bot", "--", "true"],
+    );
+    assert_code_no_leak(&o, 125, &leaks);
+    let o = t.vault("owner", None, &["set", "UNRELATED", "x-unrelated-2"]);
+    assert_code_no_leak(&o, 6, &leaks);
+    let o = run_with_token(&t, &token, "billing-bot", "true");
+    assert_code_no_leak(&o, 125, &leaks);
+    let o = run_as(&t, "bob", "billing-bot", "true");
+    assert_code_no_leak(&o, 125, &leaks);
+}

@@ -38,6 +38,20 @@ pub fn recipient_member(recipient: u64) -> Option<u64> {
     (recipient & MEMBER_RECIPIENT != 0).then_some(recipient & !MEMBER_RECIPIENT)
 }
 
+const GRANT_PREFIX: &[u8] = b"vault/v2/member-grant\0";
+
+/// What a manager signs for a grant row it inserts (§21.8), in place of
+/// the owners' row tag: `"vault/v2/member-grant\0" || vault_id ||
+/// field(agent) || field(secret) || u64be(member_id)`.
+pub fn grant_message(vault_id: &[u8], agent: &str, secret: &str, member_id: u64) -> Vec<u8> {
+    let mut b = GRANT_PREFIX.to_vec();
+    b.extend_from_slice(vault_id);
+    field(&mut b, agent.as_bytes());
+    field(&mut b, secret.as_bytes());
+    b.extend_from_slice(&member_id.to_be_bytes());
+    b
+}
+
 /// `info` of a member slot: binds the vault and the member it was made for.
 pub fn slot_info(vault_id: &[u8], member_id: u64) -> Vec<u8> {
     let mut i = INFO_SLOT.to_vec();

@@ -2326,6 +2326,48 @@ impl Records for PgTx<'_> {
             .transpose()
     }
 
+    fn signed_grants(&self) -> StoreResult<Vec<crate::store::SignedGrant>> {
+        self.q(
+            "SELECT agent, secret, signer, sig FROM grants WHERE tag IS NULL AND signer IS NOT NULL AND sig IS NOT NULL",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect()
+    }
+
+    fn grant_signed(
+        &self,
+        agent: &str,
+        secret: &str,
+        now: &str,
+        signer: i64,
+        sig: &[u8],
+    ) -> StoreResult<bool> {
+        self.policy_changed.set(true);
+        Ok(self.exec(
+            "INSERT INTO grants(agent, secret, created, signer, sig) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[
+                (&agent, Type::TEXT),
+                (&secret, Type::TEXT),
+                (&now, Type::TEXT),
+                (&signer, Type::INT8),
+                (&sig, Type::BYTEA),
+            ],
+        )? > 0)
+    }
+
+    fn next_policy_seq(&self) -> StoreResult<u64> {
+        let rows = self.q("SELECT vault_next_policy_seq()", &[])?;
+        self.wrote.set(true);
+        match rows.first() {
+            Some(r) => Ok(r.try_get::<_, i64>(0)?.max(0) as u64),
+            None => Err(StoreError::Other(
+                "vault_next_policy_seq() returned no row".to_owned(),
+            )),
+        }
+    }
+
     fn insert_member(&self, m: &MemberRow) -> StoreResult<i64> {
         self.policy_changed.set(true);
         let rows = self.q(

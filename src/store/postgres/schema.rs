@@ -261,25 +261,46 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE POLICY deliveries_read ON deliveries FOR SELECT USING ((SELECT vault_unrestricted()) OR vault_can(agent, 'view'));
     CREATE POLICY deliveries_write ON deliveries FOR ALL USING ((SELECT vault_unrestricted()) OR vault_can(agent, 'operate'))
         WITH CHECK ((SELECT vault_unrestricted()) OR vault_can(agent, 'operate'));",
-    // 7: members who operate an agent (docs/FORMAT.md §21.4). A keyring
-    // epoch may exist for the members alone (`made = 'members'`: an agent
-    // without a key of its own, operated by members, has a keyring AK all
-    // the same, wrapped to the root and to them). Row-level security lets a
-    // member read its own keyring wraps (recipient 2^63 | member id), the
-    // data-key wraps and statements of the agents it operates, and the
-    // stored versions those agents receive: exactly what `vault run --agent`
-    // as that member opens. Nothing else of `versions` is visible to it.
+    // 7: members who operate or manage an agent (docs/FORMAT.md §21.7,
+    // §21.8). A keyring epoch may exist for the members alone (`made =
+    // 'members'`: an agent without a key of its own, operated by members,
+    // has a keyring AK all the same, wrapped to the root and to them).
+    // Row-level security lets a member read its own keyring wraps
+    // (recipient 2^63 | member id), the data-key wraps and statements of
+    // the agents it operates, and the stored versions those agents receive:
+    // exactly what `vault run --agent` as that member opens; a manager also
+    // writes the wraps and statement of its agents. A grant row a manager
+    // inserts carries the manager's signature (`signer`, `sig`) in place of
+    // the owners' tag. `policy_seq` is taken through a function, not by
+    // writing `meta`.
     "ALTER TABLE agent_keys DROP CONSTRAINT agent_keys_made_check;
     ALTER TABLE agent_keys ADD CONSTRAINT agent_keys_made_check CHECK (made IN ('token', 'enroll', 'members'));
-    CREATE FUNCTION vault_operates(bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+    ALTER TABLE grants ADD COLUMN signer bigint;
+    ALTER TABLE grants ADD COLUMN sig bytea;
+    CREATE FUNCTION vault_can_agent(bigint, text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
         SET search_path FROM CURRENT
-        AS $$ SELECT EXISTS (SELECT 1 FROM agent_ids i WHERE i.id = $1 AND vault_can(i.agent, 'operate')) $$;
+        AS $$ SELECT EXISTS (SELECT 1 FROM agent_ids i WHERE i.id = $1 AND vault_can(i.agent, $2)) $$;
     CREATE FUNCTION vault_receives(text, text, bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
         SET search_path FROM CURRENT
         AS $$ SELECT EXISTS (SELECT 1 FROM agent_wraps w JOIN agent_ids i ON i.id = w.agent_id
                JOIN acl ON acl.agent = i.agent JOIN members m ON m.id = acl.member
                WHERE w.env = $1 AND w.name = $2 AND w.version = $3
                AND m.pg_role = session_user AND acl.perm IN ('operate', 'manage')) $$;
+    CREATE FUNCTION vault_next_policy_seq() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
+        SET search_path FROM CURRENT AS $$
+    DECLARE n bigint;
+    BEGIN
+        IF NOT (vault_unrestricted() OR EXISTS (SELECT 1 FROM acl JOIN members m ON m.id = acl.member
+                WHERE m.pg_role = session_user AND acl.perm = 'manage')) THEN
+            RAISE EXCEPTION 'only owners and managers sign statements' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        UPDATE meta SET value = convert_to((convert_from(value, 'UTF8')::bigint + 1)::text, 'UTF8')
+            WHERE key = 'policy_seq' RETURNING convert_from(value, 'UTF8')::bigint INTO n;
+        IF n IS NULL THEN
+            RAISE EXCEPTION 'this vault has no policy sequence yet' USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        RETURN n;
+    END $$;
     CREATE POLICY versions_operate ON versions FOR SELECT
         USING (NOT (SELECT vault_unrestricted()) AND vault_receives(env, name, version));
     ALTER TABLE keyring_wraps ENABLE ROW LEVEL SECURITY;
@@ -288,12 +309,22 @@ pub const MIGRATIONS: &[&str] = &[
         USING ((SELECT vault_unrestricted()) OR recipient = (SELECT vault_me()) + (-9223372036854775807 - 1));
     ALTER TABLE agent_wraps ENABLE ROW LEVEL SECURITY;
     ALTER TABLE agent_wraps FORCE ROW LEVEL SECURITY;
-    CREATE POLICY agent_wraps_operate ON agent_wraps
-        USING ((SELECT vault_unrestricted()) OR vault_operates(agent_id));
+    CREATE POLICY agent_wraps_read ON agent_wraps FOR SELECT
+        USING ((SELECT vault_unrestricted()) OR vault_can_agent(agent_id, 'operate'));
+    CREATE POLICY agent_wraps_add ON agent_wraps FOR INSERT
+        WITH CHECK ((SELECT vault_unrestricted()) OR vault_can_agent(agent_id, 'manage'));
+    CREATE POLICY agent_wraps_change ON agent_wraps FOR UPDATE
+        USING ((SELECT vault_unrestricted()) OR vault_can_agent(agent_id, 'manage'));
+    CREATE POLICY agent_wraps_remove ON agent_wraps FOR DELETE
+        USING ((SELECT vault_unrestricted()) OR vault_can_agent(agent_id, 'manage'));
     ALTER TABLE statements ENABLE ROW LEVEL SECURITY;
     ALTER TABLE statements FORCE ROW LEVEL SECURITY;
-    CREATE POLICY statements_operate ON statements
-        USING ((SELECT vault_unrestricted()) OR vault_operates(agent_id));
+    CREATE POLICY statements_read ON statements FOR SELECT
+        USING ((SELECT vault_unrestricted()) OR vault_can_agent(agent_id, 'operate'));
+    CREATE POLICY statements_add ON statements FOR INSERT
+        WITH CHECK ((SELECT vault_unrestricted()) OR vault_can_agent(agent_id, 'manage'));
+    CREATE POLICY statements_change ON statements FOR UPDATE
+        USING ((SELECT vault_unrestricted()) OR vault_can_agent(agent_id, 'manage'));
     CREATE OR REPLACE FUNCTION vault_create_login(r text, v text, owner boolean) RETURNS void
         LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
     DECLARE s text := current_schema();
@@ -316,6 +347,8 @@ pub const MIGRATIONS: &[&str] = &[
             EXECUTE format('GRANT INSERT, DELETE ON %I.grants TO %I', s, r);
             EXECUTE format('GRANT INSERT, UPDATE ON %I.deliveries TO %I', s, r);
             EXECUTE format('GRANT UPDATE (last_run) ON %I.agents TO %I', s, r);
+            EXECUTE format('GRANT UPDATE (seq) ON %I.policy_head TO %I', s, r);
+            EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.agent_wraps, %I.statements TO %I', s, s, r);
         END IF;
     END $$;
     REVOKE ALL ON FUNCTION vault_create_login(text, text, boolean) FROM PUBLIC;
@@ -325,6 +358,8 @@ pub const MIGRATIONS: &[&str] = &[
                  AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = pg_role) LOOP
             EXECUTE format('GRANT INSERT, UPDATE ON %I.deliveries TO %I', s, m.pg_role);
             EXECUTE format('GRANT UPDATE (last_run) ON %I.agents TO %I', s, m.pg_role);
+            EXECUTE format('GRANT UPDATE (seq) ON %I.policy_head TO %I', s, m.pg_role);
+            EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.agent_wraps, %I.statements TO %I', s, s, m.pg_role);
         END LOOP;
     END $$;",
 ];

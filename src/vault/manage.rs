@@ -1,0 +1,316 @@
+//! A manager's grant and revoke (DESIGN §7.2 `manage`, docs/FORMAT.md
+//! §21.8): a member with `manage` on agent A changes what A receives
+//! without M. The grant row carries the manager's signature in place of
+//! the owners' tag; the data key of the granted version comes from the
+//! signed view of another agent the manager operates (a manager can grant
+//! only what is already shared with them); A's new statement is signed by
+//! the manager under the current roster, at the next policy sequence
+//! number. Owners accept such rows by the signature and tag them on their
+//! next write, which also re-signs the statement with the root key.
+
+use std::collections::BTreeSet;
+
+use super::members::{current_roster, Me};
+use super::Vault;
+use crate::crypto::v2::{
+    self, member, Content, KeyringKey, KeyringSlot, Scope as V2Scope, Statement,
+};
+use crate::crypto::NONCE_LEN;
+use crate::error::{Error, Result};
+use crate::store::{AgentKeyRow, AgentWrapRow, Backend, StatementRow, StoredValue, Tx};
+
+/// An agent's live keyring, the AK this member holds for it, and its
+/// current statement (verified: root, or a manager under the current roster).
+struct View {
+    reg: AgentKeyRow,
+    ak: KeyringKey,
+    statement: Statement,
+}
+
+fn denied(msg: String, me: &Me) -> Error {
+    Error::locked(format!("permission denied: {msg}")).hint(me.ask())
+}
+
+/// Open `agent`'s view keys as member `me` inside `tx`.
+fn open_view(tx: &Tx<'_>, vault_id: &[u8], me: &Me, agent: &str) -> Result<View> {
+    let reg = tx
+        .agent_keys()?
+        .into_iter()
+        .find(|r| r.agent == agent && r.revoked.is_none())
+        .ok_or_else(|| {
+            denied(
+                format!("agent {agent} has no keyring for its operators yet"),
+                me,
+            )
+        })?;
+    let root = &me.identity.root_sign_pk;
+    let st = tx.statement(reg.agent_id)?.ok_or_else(|| {
+        Error::integrity(format!(
+            "agent {agent} has a keyring but no signed statement: the vault was changed outside vault"
+        ))
+        .hint("ask an owner to run any change, or restore the database")
+    })?;
+    let (signer, roster_epoch) = super::members::statement_signer(tx, root, st.signer, agent)?;
+    let statement = Statement::verify(&signer, &st.bytes, &st.sig)
+        .map_err(|e| e.into_error(&format!("the signed statement of agent {agent}")))?;
+    if statement.roster_epoch != roster_epoch
+        || statement.agent_id != reg.agent_id
+        || statement.agent_name != agent
+        || statement.keyring_epoch != reg.epoch
+        || statement.vault_id[..] != *vault_id
+    {
+        return Err(Error::integrity(format!(
+            "the signed statement of agent {agent} is not this agent's current one: it was replaced in the database"
+        ))
+        .hint("do not use this database; restore it from a backup and tell the vault's owners"));
+    }
+    let recipient = member::member_recipient(me.id as u64);
+    let wrap = tx
+        .keyring_wrap(reg.agent_id, reg.epoch, recipient)?
+        .ok_or_else(|| {
+            denied(
+                format!(
+                    "agent {agent}'s keyring key is not wrapped to you ({}) yet",
+                    me.identity.name
+                ),
+                me,
+            )
+        })?;
+    let mine = me
+        .identity
+        .kem
+        .public_key()
+        .ok_or_else(|| Error::locked("your member identity holds an unusable key"))?;
+    let slot = KeyringSlot {
+        vault_id,
+        agent_id: reg.agent_id,
+        epoch: reg.epoch,
+        recipient_id: recipient,
+    };
+    let ak = KeyringKey::open_from(&slot, &me.identity.kem, &mine, &wrap)
+        .map_err(|e| e.into_error(&format!("your keyring wrap of agent {agent}")))?;
+    Ok(View { reg, ak, statement })
+}
+
+/// Sign and store `view`'s statement with `entries`, at the next policy
+/// sequence number and the current roster epoch.
+fn sign_statement(
+    tx: &Tx<'_>,
+    me: &Me,
+    roster_epoch: u64,
+    view: &View,
+    mut entries: Vec<v2::Entry>,
+) -> Result<()> {
+    entries.sort_by(|a, b| (&a.name, &a.env).cmp(&(&b.name, &b.env)));
+    let policy_seq = tx.next_policy_seq()?;
+    let statement = Statement {
+        policy_seq,
+        roster_epoch,
+        signer_audit_seq: 0,
+        signer_audit_hash: [0; 32],
+        entries,
+        ..view.statement.clone()
+    };
+    let (bytes, sig) = statement.sign(&me.identity.sign)?;
+    tx.put_statement(&StatementRow {
+        agent_id: view.reg.agent_id,
+        policy_seq,
+        signer: me.id as u64,
+        bytes,
+        sig: sig.to_vec(),
+    })?;
+    Ok(())
+}
+
+/// This member's roster entry must still hold `manage` on `agent`; returns
+/// the roster epoch.
+fn still_manages(tx: &Tx<'_>, me: &Me, agent: &str) -> Result<u64> {
+    let roster = current_roster(tx, &me.identity.root_sign_pk)?;
+    let ok = roster
+        .members
+        .iter()
+        .any(|m| m.id as i64 == me.id && m.rights.iter().any(|(a, r)| a == agent && r == "manage"));
+    if !ok {
+        return Err(denied(
+            format!("changing what {agent} receives needs 'manage'"),
+            me,
+        ));
+    }
+    Ok(roster.epoch)
+}
+
+impl Vault {
+    /// `vault grant NAME... --agent A` by a manager of A: all or none.
+    pub(super) fn manager_grant(
+        &mut self,
+        agent: &str,
+        names: &[String],
+        now: &str,
+    ) -> Result<super::agents::Granted> {
+        let me = self.me.take().ok_or_else(|| Error::other("not a member"))?;
+        let vault_id = self.crypt.vault_id.clone();
+        let out = self.store.write(|tx| {
+            let roster_epoch = still_manages(tx, &me, agent)?;
+            super::rules::require_agent(tx, agent)?;
+            let target = open_view(tx, &vault_id, &me, agent)?;
+            let mut entries = target.statement.entries.clone();
+            let mut added = Vec::new();
+            let mut global = Vec::new();
+            let operated: Vec<String> = me
+                .rights
+                .iter()
+                .filter(|(a, r)| a != agent && (r == "operate" || r == "manage"))
+                .map(|(a, _)| a.clone())
+                .collect();
+            for name in names {
+                if tx.secret_envs(name)?.is_empty() {
+                    return Err(super::rules::no_such_secret(tx, name).also("nothing was granted"));
+                }
+                if let Some(e) = entries.iter().find(|e| e.name == *name) {
+                    if e.scope == V2Scope::Global {
+                        global.push(name.clone());
+                    }
+                    continue;
+                }
+                // The data key, from the view of another agent this member
+                // operates that receives the same row.
+                let mut found = None;
+                for other in &operated {
+                    let Ok(view) = open_view(tx, &vault_id, &me, other) else {
+                        continue;
+                    };
+                    if view.statement.env != target.statement.env {
+                        continue;
+                    }
+                    let entry = view
+                        .statement
+                        .entries
+                        .iter()
+                        .find(|e| e.name == *name)
+                        .cloned();
+                    if let Some(entry) = entry {
+                        found = Some((entry, view));
+                        break;
+                    }
+                }
+                let Some((entry, source)) = found else {
+                    return Err(denied(
+                        format!(
+                            "granting {name} to {agent} needs its value shared with you: no other agent you operate receives it (in {agent}'s environment); nothing was granted"
+                        ),
+                        &me,
+                    ));
+                };
+                if let Content::Secret(hash) = &entry.content {
+                    let item = (entry.env.clone(), entry.name.clone(), entry.version);
+                    let payload = tx.agent_payload(
+                        source.reg.agent_id,
+                        source.reg.epoch,
+                        std::slice::from_ref(&item),
+                    )?;
+                    let what = format!("{name} (version {})", entry.version);
+                    let Some((Some(StoredValue::Sealed { nonce, ciphertext }), Some(wrap))) =
+                        payload.into_iter().next()
+                    else {
+                        return Err(Error::integrity(format!(
+                            "{what} is missing from the database, though a signed statement lists it"
+                        ))
+                        .hint("restore the vault database from a backup"));
+                    };
+                    if v2::ciphertext_hash(&nonce, &ciphertext) != *hash || nonce.len() < NONCE_LEN
+                    {
+                        return Err(Error::integrity(format!(
+                            "{what} is not the ciphertext the signed statement names: it was swapped in the database"
+                        ))
+                        .hint("restore the vault database from a backup"));
+                    }
+                    let slot = v2::Slot {
+                        vault_id: &vault_id,
+                        env: &entry.env,
+                        name: &entry.name,
+                        version: entry.version,
+                    };
+                    let dek = source
+                        .ak
+                        .unwrap(&slot, source.reg.agent_id, source.reg.epoch, &wrap)
+                        .map_err(|e| e.into_error(&what))?;
+                    tx.put_agent_wrap(&AgentWrapRow {
+                        agent_id: target.reg.agent_id,
+                        epoch: target.reg.epoch,
+                        env: entry.env.clone(),
+                        name: entry.name.clone(),
+                        version: entry.version,
+                        wrap: target.ak.wrap(
+                            &slot,
+                            target.reg.agent_id,
+                            target.reg.epoch,
+                            &dek,
+                        )?,
+                    })?;
+                }
+                let sig = me.identity.sign.sign(&member::grant_message(
+                    &vault_id,
+                    agent,
+                    name,
+                    me.id as u64,
+                ));
+                if tx.grant_signed(agent, name, now, me.id, &sig)? {
+                    added.push(name.clone());
+                    super::agents::check_provider_rule(tx, name)?;
+                }
+                entries.push(v2::Entry {
+                    scope: V2Scope::Grant,
+                    ..entry
+                });
+            }
+            if !added.is_empty() {
+                sign_statement(tx, &me, roster_epoch, &target, entries)?;
+            }
+            Ok(super::agents::Granted { added, global })
+        });
+        self.me = Some(me);
+        out
+    }
+
+    /// `vault revoke NAME... --agent A` by a manager of A: all or none;
+    /// returns the names that were granted.
+    pub(super) fn manager_revoke(&mut self, agent: &str, names: &[String]) -> Result<Vec<String>> {
+        let me = self.me.take().ok_or_else(|| Error::other("not a member"))?;
+        let vault_id = self.crypt.vault_id.clone();
+        let out = self.store.write(|tx| {
+            let roster_epoch = still_manages(tx, &me, agent)?;
+            super::rules::require_agent(tx, agent)?;
+            let target = open_view(tx, &vault_id, &me, agent)?;
+            let mut removed = Vec::new();
+            let gone: BTreeSet<&String> = names.iter().collect();
+            for name in names {
+                if tx.secret_envs(name)?.is_empty() {
+                    return Err(super::rules::no_such_secret(tx, name).also("nothing was revoked"));
+                }
+                if tx.revoke(agent, name)? {
+                    removed.push(name.clone());
+                }
+            }
+            let mut entries = Vec::new();
+            for e in &target.statement.entries {
+                if e.scope == V2Scope::Grant && gone.contains(&e.name) {
+                    tx.delete_agent_wrap(
+                        target.reg.agent_id,
+                        target.reg.epoch,
+                        &e.env,
+                        &e.name,
+                        e.version,
+                    )?;
+                } else {
+                    entries.push(e.clone());
+                }
+            }
+            if !removed.is_empty() {
+                sign_statement(tx, &me, roster_epoch, &target, entries)?;
+            }
+            Ok(removed)
+        });
+        self.me = Some(me);
+        out
+    }
+}
