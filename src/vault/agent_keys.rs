@@ -1359,33 +1359,40 @@ pub fn state_file(vault_id: &[u8], agent: &str) -> Option<PathBuf> {
     )
 }
 
-/// The high-water mark in a state file's text: `policy_seq N`.
-pub fn parse_state(text: &str) -> Option<u64> {
+/// The mark `label` in a state file's text: a line `LABEL N`.
+fn parse_mark(text: &str, label: &str) -> Option<u64> {
     text.lines()
-        .find_map(|l| l.strip_prefix("policy_seq "))
+        .find_map(|l| l.strip_prefix(label)?.strip_prefix(' '))
         .and_then(|n| n.trim().parse().ok())
 }
 
 /// The recorded mark (0 when there is no file yet); an unreadable or
 /// garbled file is refused (exit 6): it is how rollbacks are caught.
 pub fn read_high_water(path: &Path) -> Result<u64> {
+    read_mark(path, "policy_seq")
+}
+
+/// Raise the mark to `seq` (never lower it), atomically: a temporary file
+/// beside it, renamed over it.
+pub fn raise_high_water(path: &Path, seq: u64) -> Result<()> {
+    raise_mark(path, "policy_seq", seq)
+}
+
+/// [`read_high_water`] of the mark `label` (a member's roster epoch, say).
+pub(super) fn read_mark(path: &Path, label: &str) -> Result<u64> {
     match std::fs::read_to_string(path) {
-        Ok(t) => parse_state(&t).ok_or_else(|| {
-            Error::integrity(format!(
-                "the agent state file {} is damaged",
-                path.display()
-            ))
-            .hint("delete it only if you trust the database not to have been rolled back")
+        Ok(t) => parse_mark(&t, label).ok_or_else(|| {
+            Error::integrity(format!("the state file {} is damaged", path.display()))
+                .hint("delete it only if you trust the database not to have been rolled back")
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
         Err(e) => Err(Error::io("read", path, e)),
     }
 }
 
-/// Raise the mark to `seq` (never lower it), atomically: a temporary file
-/// beside it, renamed over it.
-pub fn raise_high_water(path: &Path, seq: u64) -> Result<()> {
-    if read_high_water(path)? >= seq && path.exists() {
+/// [`raise_high_water`] of the mark `label`.
+pub(super) fn raise_mark(path: &Path, label: &str, seq: u64) -> Result<()> {
+    if read_mark(path, label)? >= seq && path.exists() {
         return Ok(());
     }
     let dir = path
@@ -1401,7 +1408,7 @@ pub fn raise_high_water(path: &Path, seq: u64) -> Result<()> {
     let write = || -> std::io::Result<()> {
         use std::io::Write;
         let mut f = crate::paths::create_private_file(&tmp)?;
-        f.write_all(format!("policy_seq {seq}\n").as_bytes())?;
+        f.write_all(format!("{label} {seq}\n").as_bytes())?;
         f.sync_all()
     };
     if let Err(e) = write() {
@@ -1500,8 +1507,10 @@ mod tests {
             read_high_water(&path).unwrap_err().kind(),
             crate::error::Kind::Integrity
         );
-        assert_eq!(parse_state("policy_seq 12\n"), Some(12));
-        assert_eq!(parse_state("policy_seq x\n"), None);
+        assert_eq!(parse_mark("policy_seq 12\n", "policy_seq"), Some(12));
+        assert_eq!(parse_mark("roster_epoch 3\n", "roster_epoch"), Some(3));
+        assert_eq!(parse_mark("roster_epoch 3\n", "roster"), None);
+        assert_eq!(parse_mark("policy_seq x\n", "policy_seq"), None);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

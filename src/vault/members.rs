@@ -160,6 +160,7 @@ pub(super) fn verify_me(tx: &Tx<'_>, vault_id: &[u8], identity: MemberIdentity) 
         .hint("use the database URL of the vault you joined, or join this one with `vault member join`"));
     }
     let roster = current_roster(tx, &identity.root_sign_pk)?;
+    check_roster_mark(vault_id, &identity.pg_role, roster.epoch)?;
     let Some(me) = roster
         .members
         .iter()
@@ -192,6 +193,43 @@ pub(super) fn verify_me(tx: &Tx<'_>, vault_id: &[u8], identity: MemberIdentity) 
             .collect(),
         identity,
     })
+}
+
+/// `$XDG_STATE_HOME/vault/members/<vault-id>-<role>.state`: the highest
+/// roster epoch this member has seen on this machine. `None` without a
+/// state directory (no HOME): the check is skipped.
+fn roster_state_file(vault_id: &[u8], pg_role: &str) -> Option<PathBuf> {
+    let base = dirs::state_dir().filter(|d| d.is_absolute())?;
+    Some(
+        base.join("vault")
+            .join("members")
+            .join(format!("{}-{pg_role}.state", crate::hex::encode(vault_id))),
+    )
+}
+
+/// Refuse a roster older than one this machine already saw (a database
+/// rolled back to an authentic older roster: a removed manager, a right
+/// since lowered), then raise the mark.
+fn check_roster_mark(vault_id: &[u8], pg_role: &str, epoch: u64) -> Result<()> {
+    let Some(path) = roster_state_file(vault_id, pg_role) else {
+        return Ok(());
+    };
+    let seen = super::agent_keys::read_mark(&path, "roster_epoch")?;
+    if epoch < seen {
+        return Err(Error::integrity(format!(
+            "the vault's roster (epoch {epoch}) is older than one this machine already saw (epoch {seen}): the database was rolled back"
+        ))
+        .hint("do not use this database; tell the vault's owners"));
+    }
+    if epoch > seen {
+        if let Err(e) = super::agent_keys::raise_mark(&path, "roster_epoch", epoch) {
+            eprintln!(
+                "vault: warning: could not record the roster's high-water mark: {}",
+                e.message()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The latest roster, verified against `root` and compared with the

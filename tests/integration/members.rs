@@ -755,3 +755,30 @@ fn a_grant_row_with_a_forged_manager_signature_is_refused() {
     let o = run_as(&t, "bob", "billing-bot", "true");
     assert_code_no_leak(&o, 125, &leaks);
 }
+
+#[test]
+fn a_roster_rolled_back_to_an_older_authentic_epoch_is_refused_by_a_member_who_saw_newer() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=view"]);
+    // The database host keeps a copy of this state (roster epoch 1).
+    t.sql(
+        "CREATE TABLE roster_copy AS SELECT * FROM roster; CREATE TABLE members_copy AS SELECT * FROM members;
+         CREATE TABLE acl_copy AS SELECT * FROM acl;",
+    );
+    t.enroll("carol", &fpr, &["--agent", "support-bot=view"]);
+    assert_code_no_leak(&t.member("bob", &["whoami"]), 0, &[STRIPE, OPENAI]);
+    // ... and puts the older, authentic roster back.
+    t.sql(
+        "DELETE FROM acl; DELETE FROM members; DELETE FROM roster;
+         INSERT INTO members OVERRIDING SYSTEM VALUE SELECT * FROM members_copy;
+         INSERT INTO acl SELECT * FROM acl_copy; INSERT INTO roster SELECT * FROM roster_copy;",
+    );
+    let o = t.member("bob", &["whoami"]);
+    assert_code_no_leak(&o, 6, &[STRIPE, OPENAI]);
+    assert!(
+        stderr(&o).contains("older than one this machine already saw"),
+        "{}",
+        stderr(&o)
+    );
+}
