@@ -375,7 +375,7 @@ fn prepare_received(
     let path_var = std::env::var_os("PATH");
     if run::resolve_program(&program, path_var.as_deref()).is_some() {
         let delivered: Vec<&crate::vault::ReceivedItem> = chosen.iter().map(|(i, _)| *i).collect();
-        vault.record_agent_delivery(&received, &delivered);
+        vault.record_received_run(&received, &delivered, &program)?;
     }
     let env = run::build_env(std::env::vars_os(), args.clean_env, &args.keep, &secrets);
     if args.no_masking {

@@ -310,6 +310,7 @@ fn reveal_as_operator(vault: &mut Vault, args: &GetArgs, env: Option<&str>) -> R
             Err(e) => return Err(e),
         };
         if let Some(item) = received.items.iter().find(|i| i.name == args.name) {
+            vault.record_member_reveal(&received, item)?;
             return print_received(args, item, &received.agent).map(Some);
         }
     }

@@ -434,6 +434,10 @@ pub trait Records {
     fn roster(&self) -> StoreResult<Option<RosterRow>> {
         Ok(None)
     }
+    /// Every stored roster, newest first.
+    fn rosters(&self) -> StoreResult<Vec<RosterRow>> {
+        Ok(Vec::new())
+    }
     /// Untagged grant rows that carry a manager's signature, as (agent,
     /// secret, member id, signature) (docs/FORMAT.md §21.8).
     fn signed_grants(&self) -> StoreResult<Vec<SignedGrant>> {

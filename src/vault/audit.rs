@@ -135,17 +135,43 @@ fn check_or_store_pk(tx: &Tx<'_>, pk: &[u8; 32]) -> Result<()> {
 pub(super) fn append(tx: &Tx<'_>, crypt: &Crypt, action: &str, subject: Value) -> Result<()> {
     let signer = signer(crypt)?;
     check_or_store_pk(tx, &signer.public_key())?;
-    let (seq, prev) = match tx.audit_head(OWNER_CHAIN)? {
+    append_to(tx, &crypt.vault_id, OWNER_CHAIN, action, subject, |h| {
+        signer.sign(h)
+    })
+}
+
+/// Append one entry to a member's own chain (chain = the member's id,
+/// docs/FORMAT.md §21.9), signed with the member's identity key.
+pub(super) fn append_member(
+    tx: &Tx<'_>,
+    vault_id: &[u8],
+    member_id: u64,
+    sign: &crate::crypto::v2::SignSecretKey,
+    action: &str,
+    subject: Value,
+) -> Result<()> {
+    append_to(tx, vault_id, member_id, action, subject, |h| sign.sign(h))
+}
+
+fn append_to(
+    tx: &Tx<'_>,
+    vault_id: &[u8],
+    chain: u64,
+    action: &str,
+    subject: Value,
+    sign: impl Fn(&[u8; 32]) -> [u8; 64],
+) -> Result<()> {
+    let (seq, prev) = match tx.audit_head(chain)? {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS.to_vec()),
     };
     let at = crate::model::now();
     let host = host_name();
-    let entry = entry_bytes(OWNER_CHAIN, seq, &at, action, &subject, &host);
-    let hash = entry_hash(&crypt.vault_id, OWNER_CHAIN, seq, &prev, entry.as_bytes());
-    let sig = signer.sign(&hash);
+    let entry = entry_bytes(chain, seq, &at, action, &subject, &host);
+    let hash = entry_hash(vault_id, chain, seq, &prev, entry.as_bytes());
+    let sig = sign(&hash);
     tx.append_audit(&AuditRow {
-        chain: OWNER_CHAIN,
+        chain,
         seq,
         at,
         action: action.to_owned(),
@@ -193,7 +219,10 @@ impl AuditEntry {
             actor: if r.chain == OWNER_CHAIN {
                 "owner".to_owned()
             } else {
-                format!("principal {}", r.chain)
+                serde_json::from_str::<Value>(&r.subject)
+                    .ok()
+                    .and_then(|s| s.get("member").and_then(Value::as_str).map(str::to_owned))
+                    .map_or_else(|| format!("member {}", r.chain), |m| format!("member {m}"))
             },
             subject: serde_json::from_str(&r.subject).unwrap_or(Value::Null),
             chain: r.chain,
@@ -614,11 +643,12 @@ impl Vault {
             None
         };
         let vault_id = self.crypt.vault_id.clone();
-        let (pk, pk_now, rows) = self.store.read(|tx| {
+        let (pk, pk_now, rows, member_keys) = self.store.read(|tx| {
             Ok((
                 tx.meta(META_AUDIT_PK)?,
                 tx.meta(META_AUDIT_PK_NOW)?,
                 tx.audit_entries(&AuditFilter::default())?,
+                super::members::signing_keys(tx)?,
             ))
         })?;
         let current = pk_now.clone().or_else(|| pk.clone());
@@ -638,7 +668,17 @@ impl Vault {
         let mut checkpoints = Vec::new();
         let mut found: BTreeMap<u64, Option<Checkpoint>> = BTreeMap::new();
         for (chain, rows) in &chains {
-            let (last, cp) = check_chain(&vault_id, pk.as_deref(), rows)?;
+            let chain_pk = if *chain == OWNER_CHAIN {
+                pk.clone()
+            } else {
+                Some(member_keys.get(chain).map(|k| k.to_vec()).ok_or_else(|| {
+                    Error::integrity(format!(
+                        "audit chain {chain} belongs to no member any signed roster of this vault lists: it was added outside vault"
+                    ))
+                    .hint("compare with a backup and keep this database as evidence")
+                })?)
+            };
+            let (last, cp) = check_chain(&vault_id, chain_pk.as_deref(), rows)?;
             if *chain == OWNER_CHAIN {
                 check_end_key(*chain, last.as_deref(), current.as_deref())?;
             }

@@ -122,6 +122,28 @@ fn sign_statement(
     Ok(())
 }
 
+/// An entry in member `me`'s own audit chain (its id), signed with its
+/// identity key; the subject names the member.
+fn append_member_entry(
+    tx: &Tx<'_>,
+    vault_id: &[u8],
+    me: &Me,
+    action: &str,
+    mut subject: serde_json::Value,
+) -> Result<()> {
+    if let serde_json::Value::Object(m) = &mut subject {
+        m.insert("member".to_owned(), serde_json::json!(me.identity.name));
+    }
+    super::audit::append_member(
+        tx,
+        vault_id,
+        me.id as u64,
+        &me.identity.sign,
+        action,
+        subject,
+    )
+}
+
 /// This member's roster entry must still hold `manage` on `agent`; returns
 /// the roster epoch.
 fn still_manages(tx: &Tx<'_>, me: &Me, agent: &str) -> Result<u64> {
@@ -140,6 +162,84 @@ fn still_manages(tx: &Tx<'_>, me: &Me, agent: &str) -> Result<u64> {
 }
 
 impl Vault {
+    /// Record a run from a signed view: for a member, the delivery record
+    /// and an entry in the member's own audit chain, or the run fails (as an
+    /// owner's run does); for an agent key, the delivery record when the
+    /// store lets it (a read-only mount still runs; an agent holds no key of
+    /// any audit chain).
+    pub fn record_received_run(
+        &mut self,
+        r: &super::Received,
+        delivered: &[&super::ReceivedItem],
+        program: &std::ffi::OsStr,
+    ) -> Result<()> {
+        if !self.is_member() {
+            self.record_agent_delivery(r, delivered);
+            return Ok(());
+        }
+        let now = super::now();
+        let all: Vec<(&str, &str, u64)> = delivered
+            .iter()
+            .map(|i| (i.name.as_str(), i.source.as_str(), i.version))
+            .collect();
+        let subject = super::audit::with_env(
+            &r.env,
+            serde_json::json!({
+                "agent": r.agent,
+                "program": super::run::program_name(program),
+                "delivered": delivered
+                    .iter()
+                    .map(|i| serde_json::json!({ "name": i.name, "version": i.version }))
+                    .collect::<Vec<_>>(),
+            }),
+        );
+        self.member_write("run", subject, |tx| {
+            Ok(tx.record_delivery(&r.agent, &r.env, &all, &now)?)
+        })
+    }
+
+    /// Record a member's reveal of `item` (received as `r.agent`) in the
+    /// member's audit chain; no reveal without it.
+    pub fn record_member_reveal(
+        &mut self,
+        r: &super::Received,
+        item: &super::ReceivedItem,
+    ) -> Result<()> {
+        let mut subject = serde_json::json!({
+            "name": item.name,
+            "version": item.version,
+            "agent": r.agent,
+        });
+        if !item.source.is_empty() {
+            subject["env"] = serde_json::json!(item.source);
+        }
+        self.member_write("reveal", subject, |_| Ok(()))
+            .map_err(|e| {
+                Error::other(format!(
+                    "{} was not revealed: its audit entry could not be written ({e})",
+                    item.name
+                ))
+                .hint("a reveal is recorded before it is shown; fix the cause above and try again")
+            })
+    }
+
+    /// A member's write: `f`, then the entry `action` in the member's chain.
+    fn member_write(
+        &mut self,
+        action: &str,
+        subject: serde_json::Value,
+        f: impl Fn(&Tx<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let me = self.me.take().ok_or_else(|| Error::other("not a member"))?;
+        let vault_id = self.crypt.vault_id.clone();
+        let out = self.store.write(|tx| {
+            f(tx)?;
+            append_member_entry(tx, &vault_id, &me, action, subject.clone())
+        });
+        self.me = Some(me);
+        out
+    }
+
     /// `vault grant NAME... --agent A` by a manager of A: all or none.
     pub(super) fn manager_grant(
         &mut self,
@@ -265,6 +365,13 @@ impl Vault {
             }
             if !added.is_empty() {
                 sign_statement(tx, &me, roster_epoch, &target, entries)?;
+                append_member_entry(
+                    tx,
+                    &vault_id,
+                    &me,
+                    "grant",
+                    serde_json::json!({ "agent": agent, "names": super::audit::bounded(&added) }),
+                )?;
             }
             Ok(super::agents::Granted { added, global })
         });
@@ -307,6 +414,13 @@ impl Vault {
             }
             if !removed.is_empty() {
                 sign_statement(tx, &me, roster_epoch, &target, entries)?;
+                append_member_entry(
+                    tx,
+                    &vault_id,
+                    &me,
+                    "revoke",
+                    serde_json::json!({ "agent": agent, "names": super::audit::bounded(&removed) }),
+                )?;
             }
             Ok(removed)
         });

@@ -818,6 +818,34 @@ pub(super) fn statement_signer(
         })
 }
 
+/// The signing key of every member any root-signed roster of this vault
+/// lists (the newest roster naming them wins), by member id: the keys of
+/// the members' audit chains (docs/FORMAT.md §21.9). The root key is
+/// `meta.root_sign_pk`, as `vault audit verify` trusts `meta.audit_pk`.
+pub(super) fn signing_keys(tx: &Tx<'_>) -> Result<std::collections::BTreeMap<u64, [u8; 32]>> {
+    let mut out = std::collections::BTreeMap::new();
+    let rosters = tx.rosters()?;
+    if rosters.is_empty() {
+        return Ok(out);
+    }
+    let Some(root) = tx
+        .meta("root_sign_pk")?
+        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+        .and_then(|b| SignPublicKey::from_bytes(&b))
+    else {
+        return Ok(out);
+    };
+    for (_, body, sig) in rosters {
+        let Some(r) = Roster::verify(&root, &body, &sig) else {
+            continue;
+        };
+        for m in r.members {
+            out.entry(m.id).or_insert(m.sign_pk);
+        }
+    }
+    Ok(out)
+}
+
 /// Per agent, its operators as (member id, X25519 public key).
 pub(super) type Operators = std::collections::BTreeMap<String, Vec<(u64, v2::KemPublicKey)>>;
 

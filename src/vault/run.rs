@@ -281,7 +281,7 @@ impl super::Received {
 
 /// The last component of a run's program (argv[0]): what the audit entry
 /// records, never its arguments.
-fn program_name(program: &std::ffi::OsStr) -> String {
+pub(super) fn program_name(program: &std::ffi::OsStr) -> String {
     std::path::Path::new(program)
         .file_name()
         .unwrap_or(program)

@@ -520,6 +520,8 @@ fn a_schema_2_vault_migrates_and_keeps_its_values() {
             // Schemas 7 and 6 (team members) undone first.
             "DROP FUNCTION vault_can_agent(bigint, text), vault_receives(text, text, bigint),
                  vault_next_policy_seq() CASCADE;
+             DROP POLICY audit_read ON audit;
+             ALTER TABLE audit NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
              ALTER TABLE grants DROP COLUMN signer;
              ALTER TABLE grants DROP COLUMN sig;
              DROP FUNCTION vault_create_login(text, text, boolean), vault_drop_login(text);

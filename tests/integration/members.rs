@@ -552,6 +552,22 @@ fn a_member_who_operates_an_agent_runs_and_reveals_exactly_its_view_with_their_o
         stderr(&o)
     );
 
+    // bob's run and reveal are in his own audit chain, signed with his
+    // identity key; the owner verifies every chain.
+    let o = t.owner_ok(&["audit", "--json"]);
+    let entries: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let by_bob: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "member bob")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(by_bob, vec!["run", "reveal"], "{}", stdout(&o));
+    t.owner_ok(&["audit", "verify"]);
+    let o = t.member("bob", &["audit", "verify"]);
+    assert_code_no_leak(&o, 0, &[STRIPE, OPENAI]);
+
     // The owner rotates and grants: bob's next run sees exactly that.
     let rotated = "sk-live-members-rotated-7781";
     t.owner_ok(&["set", "STRIPE_KEY", rotated]);
@@ -722,6 +738,27 @@ fn a_manager_grants_and_revokes_what_is_shared_with_them_and_agents_and_owners_a
     );
     let o = run_with_token(&t, &token, "billing-bot", &after);
     assert_code_no_leak(&o, 0, &leaks);
+
+    // Each of bob's changes is in his audit chain; an edit there is caught.
+    let o = t.owner_ok(&["audit", "--json"]);
+    let entries: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let by_bob: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "member bob")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        by_bob,
+        vec!["grant", "run", "grant", "revoke"],
+        "{}",
+        stdout(&o)
+    );
+    t.owner_ok(&["audit", "verify"]);
+    t.sql("UPDATE audit SET subject = replace(subject, 'ANTHROPIC_KEY', 'OTHER_KEY') WHERE action = 'grant' AND chain > 0");
+    let o = t.vault("owner", None, &["audit", "verify"]);
+    assert_code_no_leak(&o, 6, &leaks);
 
     // bob leaves: his grant stays (the owner's write tags it before the
     // roster changes) and the statement is the root's again.

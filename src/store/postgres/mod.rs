@@ -2326,6 +2326,19 @@ impl Records for PgTx<'_> {
             .transpose()
     }
 
+    fn rosters(&self) -> StoreResult<Vec<RosterRow>> {
+        self.q(
+            "SELECT epoch, body, sig FROM roster ORDER BY epoch DESC",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            let e: i64 = r.try_get(0)?;
+            Ok((e.max(0) as u64, r.try_get(1)?, r.try_get(2)?))
+        })
+        .collect()
+    }
+
     fn signed_grants(&self) -> StoreResult<Vec<crate::store::SignedGrant>> {
         self.q(
             "SELECT agent, secret, signer, sig FROM grants WHERE tag IS NULL AND signer IS NOT NULL AND sig IS NOT NULL",

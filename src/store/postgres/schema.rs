@@ -325,6 +325,13 @@ pub const MIGRATIONS: &[&str] = &[
         WITH CHECK ((SELECT vault_unrestricted()) OR vault_can_agent(agent_id, 'manage'));
     CREATE POLICY statements_change ON statements FOR UPDATE
         USING ((SELECT vault_unrestricted()) OR vault_can_agent(agent_id, 'manage'));
+    ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE audit FORCE ROW LEVEL SECURITY;
+    CREATE POLICY audit_read ON audit FOR SELECT USING (true);
+    CREATE POLICY audit_append ON audit FOR INSERT
+        WITH CHECK ((SELECT vault_unrestricted()) OR chain = (SELECT vault_me()));
+    CREATE POLICY audit_change ON audit FOR UPDATE USING ((SELECT vault_unrestricted()));
+    CREATE POLICY audit_prune ON audit FOR DELETE USING ((SELECT vault_unrestricted()));
     CREATE OR REPLACE FUNCTION vault_create_login(r text, v text, owner boolean) RETURNS void
         LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
     DECLARE s text := current_schema();
@@ -349,6 +356,7 @@ pub const MIGRATIONS: &[&str] = &[
             EXECUTE format('GRANT UPDATE (last_run) ON %I.agents TO %I', s, r);
             EXECUTE format('GRANT UPDATE (seq) ON %I.policy_head TO %I', s, r);
             EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.agent_wraps, %I.statements TO %I', s, s, r);
+            EXECUTE format('GRANT INSERT ON %I.audit TO %I', s, r);
         END IF;
     END $$;
     REVOKE ALL ON FUNCTION vault_create_login(text, text, boolean) FROM PUBLIC;
@@ -360,6 +368,7 @@ pub const MIGRATIONS: &[&str] = &[
             EXECUTE format('GRANT UPDATE (last_run) ON %I.agents TO %I', s, m.pg_role);
             EXECUTE format('GRANT UPDATE (seq) ON %I.policy_head TO %I', s, m.pg_role);
             EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.agent_wraps, %I.statements TO %I', s, s, m.pg_role);
+            EXECUTE format('GRANT INSERT ON %I.audit TO %I', s, m.pg_role);
         END LOOP;
     END $$;",
 ];
