@@ -164,7 +164,8 @@ fn show(ctx: &Ctx, name: &str, json: bool, env: Option<&str>) -> Result<()> {
             "grants": grants.iter().filter(|g| !g.global).map(item).collect::<Vec<_>>(),
             "receives": grants.iter().map(item).collect::<Vec<_>>(),
             "key": key.as_ref().map(|k| json!({
-                "fingerprint": k.fingerprint,
+                // null: a keyring for the agent's operators, no agent key.
+                "fingerprint": (k.made != "members").then_some(&k.fingerprint),
                 "keyring_epoch": k.epoch,
                 "expires_unix": (k.expires != 0).then_some(k.expires),
                 "revoked": k.revoked,
