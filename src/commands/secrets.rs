@@ -300,6 +300,9 @@ fn get_as_agent(
 /// of their signed views lists (the first agent, by name, that receives X
 /// in the environment asked for). `None`: none of them receives it.
 fn reveal_as_operator(vault: &mut Vault, args: &GetArgs, env: Option<&str>) -> Result<Option<()>> {
+    // As for an owner, no --env means the shared values: a member gets a
+    // value only from an agent whose view is of the environment asked for.
+    let env = Some(env.unwrap_or(""));
     for agent in vault.operated_agents() {
         let received = match vault.member_receives(&agent, env) {
             Ok(Some(r)) => r,

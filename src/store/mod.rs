@@ -387,8 +387,6 @@ pub trait Records {
     /// (agent id, epoch, recipient) of every keyring wrap, by agent id,
     /// epoch and recipient (the owners' write checks members' wraps with it).
     fn keyring_recipients(&self) -> StoreResult<Vec<(u64, u64, u64)>>;
-    /// Delete one keyring wrap (a member who no longer operates the agent).
-    fn delete_keyring_wrap(&self, agent_id: u64, epoch: u64, recipient: u64) -> StoreResult<()>;
     /// (env, name, version) of every DEK wrap held for agent `agent_id`, `epoch`.
     fn agent_wrap_keys(&self, agent_id: u64, epoch: u64)
         -> StoreResult<Vec<(String, String, u64)>>;

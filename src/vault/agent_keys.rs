@@ -192,6 +192,46 @@ fn members_keyring(
     Ok(row)
 }
 
+/// The next keyring epoch of `reg` (same agent key, a new AK wrapped to the
+/// root and to the agent's key, if it has one); the previous epoch's wraps,
+/// data-key wraps and statement are deleted (the caller's sync makes them
+/// anew).
+fn rotate_keyring(
+    tx: &Tx<'_>,
+    vault_id: &[u8],
+    reg: &AgentKeyRow,
+    root_kem: &KemPublicKey,
+) -> Result<(AgentKeyRow, KeyringKey)> {
+    tx.revoke_agent_keys(reg.agent_id, &super::now())?;
+    let next = AgentKeyRow {
+        epoch: reg.epoch + 1,
+        created: super::now(),
+        revoked: None,
+        ..reg.clone()
+    };
+    tx.insert_agent_key(&next)?;
+    let ak = KeyringKey::generate()?;
+    let mut recipients = vec![(0, *root_kem)];
+    if next.made != MEMBERS_KEYRING {
+        recipients.push((next.agent_id, kem_pk(&next.kem_pk, &next.agent)?));
+    }
+    for (recipient, pk) in recipients {
+        let slot = KeyringSlot {
+            vault_id,
+            agent_id: next.agent_id,
+            epoch: next.epoch,
+            recipient_id: recipient,
+        };
+        tx.put_keyring_wrap(
+            next.agent_id,
+            next.epoch,
+            recipient,
+            &ak.wrap_to(&slot, &pk)?,
+        )?;
+    }
+    Ok((next, ak))
+}
+
 /// `agent_keys.made` of a keyring epoch that has no agent key, only members.
 pub(super) const MEMBERS_KEYRING: &str = "members";
 
@@ -253,7 +293,7 @@ impl Crypt {
         // caller tagged what it wrote).
         let policy::Snapshot { rows, grants, pins } = self.verified_snapshot(tx)?;
         let mut seq: Option<u64> = None;
-        for reg in regs {
+        for mut reg in regs {
             let mut ak: Option<KeyringKey> = None;
             if let Some(ops) = &operators {
                 let want: BTreeMap<u64, KemPublicKey> = ops
@@ -264,7 +304,7 @@ impl Crypt {
                             .collect()
                     })
                     .unwrap_or_default();
-                let have: BTreeSet<u64> = recipients
+                let mut have: BTreeSet<u64> = recipients
                     .iter()
                     .filter(|(a, e, r)| {
                         *a == reg.agent_id
@@ -273,6 +313,15 @@ impl Crypt {
                     })
                     .map(|(_, _, r)| *r)
                     .collect();
+                // A member who no longer operates the agent may have kept
+                // AK: the agent gets a new one (a new epoch, same agent
+                // key), so nothing wrapped from now on opens with the old.
+                if have.iter().any(|r| !want.contains_key(r)) {
+                    let (next, key) = rotate_keyring(tx, &self.vault_id, &reg, &root_kem)?;
+                    reg = next;
+                    ak = Some(key);
+                    have.clear();
+                }
                 for (recipient, pk) in &want {
                     if have.contains(recipient) {
                         continue;
@@ -294,9 +343,6 @@ impl Crypt {
                             &k.wrap_to(&slot, pk)?,
                         )?;
                     }
-                }
-                for recipient in have.iter().filter(|r| !want.contains_key(r)) {
-                    tx.delete_keyring_wrap(reg.agent_id, reg.epoch, *recipient)?;
                 }
             }
             let (env, view) = agent_rows(rows.clone(), &grants, &pins, Some(&reg.agent), None);
@@ -853,6 +899,7 @@ impl Vault {
                 ))
                 .hint("do not use this database; restore it from a backup and tell the vault's owners"));
             }
+            super::members::check_manager_seq(tx, st.signer, statement.policy_seq, &reg.agent)?;
             // A grant row the statement does not list was not made by an
             // owner (every owner write re-signs): refuse, do not ignore.
             for g in tx.grants(&reg.agent)? {

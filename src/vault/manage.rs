@@ -19,6 +19,108 @@ use crate::crypto::NONCE_LEN;
 use crate::error::{Error, Result};
 use crate::store::{AgentKeyRow, AgentWrapRow, Backend, StatementRow, StoredValue, Tx};
 
+/// The untagged grant rows owners accept as a manager's (docs/FORMAT.md
+/// §21.8), each on three grounds: the signer is, in the roster the owner
+/// verifies with its own root key (and not older than one this machine
+/// saw), a member with `manage` on the agent, and the signature verifies;
+/// the agent's current statement is signed by a current manager of it and
+/// lists the secret as a grant (a row put back after a revoke is not); and
+/// the secret was already shared with the signer — another agent it
+/// operates receives it, by what owners wrote (tagged rows, grants and
+/// pins), in the same environment. Anything else stays untagged: exit 6.
+pub(super) fn accepted_grants(
+    crypt: &super::policy::Crypt,
+    tx: &Tx<'_>,
+) -> Result<BTreeSet<(String, String)>> {
+    let mut out = BTreeSet::new();
+    let signed = tx.signed_grants()?;
+    if signed.is_empty() {
+        return Ok(out);
+    }
+    let Some(root) = crypt.keys()?.root.as_ref() else {
+        return Ok(out);
+    };
+    let root_pk = root.sign.public_key();
+    let roster = current_roster(tx, &root_pk)?;
+    super::members::check_roster_mark(&crypt.vault_id, "owner", roster.epoch)?;
+    let state = crypt.tagged_state(tx)?;
+    let pin = |a: &str| {
+        state
+            .pins
+            .iter()
+            .find(|(p, _)| p == a)
+            .map_or("", |(_, e)| e.as_str())
+    };
+    for (agent, secret, signer, sig) in signed {
+        let Some(m) = roster.members.iter().find(|m| {
+            m.id as i64 == signer
+                && m.role == "member"
+                && m.rights.iter().any(|(a, r)| *a == agent && r == "manage")
+        }) else {
+            continue;
+        };
+        let signed_by_m = v2::SignPublicKey::from_bytes(&m.sign_pk).is_some_and(|pk| {
+            pk.verify(
+                &member::grant_message(&crypt.vault_id, &agent, &secret, m.id),
+                &sig,
+            )
+        });
+        if !signed_by_m || !listed_by_a_manager(tx, &root_pk, &agent, &secret)? {
+            continue;
+        }
+        let shared = m.rights.iter().any(|(b, r)| {
+            *b != agent
+                && (r == "operate" || r == "manage")
+                && pin(b) == pin(&agent)
+                && super::agent_keys::agent_rows(
+                    state.rows.clone(),
+                    &state.grants,
+                    &state.pins,
+                    Some(b),
+                    None,
+                )
+                .1
+                .iter()
+                .any(|r| r.name == secret)
+        });
+        if shared {
+            out.insert((agent, secret));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `agent`'s current statement is signed by a current manager of
+/// it (under the current roster) and lists `secret` as a grant.
+fn listed_by_a_manager(
+    tx: &Tx<'_>,
+    root: &v2::SignPublicKey,
+    agent: &str,
+    secret: &str,
+) -> Result<bool> {
+    let Some(id) = tx.agent_id(agent)? else {
+        return Ok(false);
+    };
+    let Some(st) = tx.statement(id)? else {
+        return Ok(false);
+    };
+    if st.signer == 0 {
+        return Ok(false);
+    }
+    let Ok((pk, epoch)) = super::members::statement_signer(tx, root, st.signer, agent) else {
+        return Ok(false);
+    };
+    let Ok(statement) = Statement::verify(&pk, &st.bytes, &st.sig) else {
+        return Ok(false);
+    };
+    Ok(statement.roster_epoch == epoch
+        && statement.agent_id == id
+        && statement
+            .entries
+            .iter()
+            .any(|e| e.name == secret && e.scope == V2Scope::Grant))
+}
+
 /// An agent's live keyring, the AK this member holds for it, and its
 /// current statement (verified: root, or a manager under the current roster).
 struct View {
@@ -53,6 +155,7 @@ fn open_view(tx: &Tx<'_>, vault_id: &[u8], me: &Me, agent: &str) -> Result<View>
     let (signer, roster_epoch) = super::members::statement_signer(tx, root, st.signer, agent)?;
     let statement = Statement::verify(&signer, &st.bytes, &st.sig)
         .map_err(|e| e.into_error(&format!("the signed statement of agent {agent}")))?;
+    super::members::check_manager_seq(tx, st.signer, statement.policy_seq, agent)?;
     if statement.roster_epoch != roster_epoch
         || statement.agent_id != reg.agent_id
         || statement.agent_name != agent

@@ -210,7 +210,7 @@ fn roster_state_file(vault_id: &[u8], pg_role: &str) -> Option<PathBuf> {
 /// Refuse a roster older than one this machine already saw (a database
 /// rolled back to an authentic older roster: a removed manager, a right
 /// since lowered), then raise the mark.
-fn check_roster_mark(vault_id: &[u8], pg_role: &str, epoch: u64) -> Result<()> {
+pub(super) fn check_roster_mark(vault_id: &[u8], pg_role: &str, epoch: u64) -> Result<()> {
     let Some(path) = roster_state_file(vault_id, pg_role) else {
         return Ok(());
     };
@@ -219,7 +219,10 @@ fn check_roster_mark(vault_id: &[u8], pg_role: &str, epoch: u64) -> Result<()> {
         return Err(Error::integrity(format!(
             "the vault's roster (epoch {epoch}) is older than one this machine already saw (epoch {seen}): the database was rolled back"
         ))
-        .hint("do not use this database; tell the vault's owners"));
+        .hint(format!(
+            "do not use this database and tell the vault's owners; if an owner restored it from a backup on purpose, delete {} and run the command again",
+            path.display()
+        )));
     }
     if epoch > seen {
         if let Err(e) = super::agent_keys::raise_mark(&path, "roster_epoch", epoch) {
@@ -846,6 +849,32 @@ pub(super) fn signing_keys(tx: &Tx<'_>) -> Result<std::collections::BTreeMap<u64
     Ok(out)
 }
 
+/// A statement signed by a manager may not name a policy sequence number
+/// past the vault's (`meta.policy_seq`, which a manager can only raise one
+/// at a time): a forged huge number would otherwise lift every reader's
+/// high-water mark past every later statement.
+pub(super) fn check_manager_seq(
+    tx: &Tx<'_>,
+    signer: u64,
+    policy_seq: u64,
+    agent: &str,
+) -> Result<()> {
+    if signer == 0 {
+        return Ok(());
+    }
+    let vault_seq = tx
+        .meta("policy_seq")?
+        .and_then(|v| String::from_utf8_lossy(&v).trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    if policy_seq > vault_seq {
+        return Err(Error::integrity(format!(
+            "the signed statement of agent {agent} names policy {policy_seq}, past the vault's {vault_seq}: it was forged by its signer"
+        ))
+        .hint("ask an owner to run any change to the vault (they re-sign it), and to check who manages the agent"));
+    }
+    Ok(())
+}
+
 /// Per agent, its operators as (member id, X25519 public key).
 pub(super) type Operators = std::collections::BTreeMap<String, Vec<(u64, v2::KemPublicKey)>>;
 
@@ -861,6 +890,9 @@ pub(super) fn operators(tx: &Tx<'_>, root: &SignPublicKey) -> Result<Option<Oper
         return Err(tampered("members table"));
     }
     let roster = current_roster(tx, root)?;
+    // The owner's machine refuses an older authentic roster too: it would
+    // wrap keyring keys to an operator who was removed.
+    check_roster_mark(&roster.vault_id, "owner", roster.epoch)?;
     let mut out = Operators::new();
     for m in roster.members.iter().filter(|m| m.role != "owner") {
         let pk = v2::KemPublicKey::from_bytes(m.kem_pk).ok_or_else(|| tampered("roster"))?;

@@ -407,42 +407,55 @@ impl Crypt {
         Ok(())
     }
 
-    /// The untagged grant rows a manager of their agent signed (PostgreSQL
-    /// team vaults, docs/FORMAT.md §21.8): the signer is in the roster the
-    /// root key signed, holds `manage` on the agent, and the signature is
-    /// over this vault, agent, secret and signer. An owner's next write tags
-    /// them like any row.
+    /// The untagged grant rows owners accept as a manager's (PostgreSQL
+    /// team vaults, docs/FORMAT.md §21.8); see [`super::manage::accepted_grants`].
     fn manager_signed_grants(
         &self,
         tx: &Tx<'_>,
     ) -> Result<std::collections::BTreeSet<(String, String)>> {
-        let mut out = std::collections::BTreeSet::new();
-        let rows = tx.signed_grants()?;
-        if rows.is_empty() {
-            return Ok(out);
-        }
-        let Some(root) = self.keys()?.root.as_ref() else {
-            return Ok(out);
-        };
-        let roster = super::members::current_roster(tx, &root.sign.public_key())?;
-        for (agent, secret, signer, sig) in rows {
-            let Some(m) = roster.members.iter().find(|m| {
-                m.id as i64 == signer
-                    && m.role == "member"
-                    && m.rights.iter().any(|(a, r)| *a == agent && r == "manage")
-            }) else {
-                continue;
-            };
-            let Some(pk) = crate::crypto::v2::SignPublicKey::from_bytes(&m.sign_pk) else {
-                continue;
-            };
-            let msg =
-                crate::crypto::v2::member::grant_message(&self.vault_id, &agent, &secret, m.id);
-            if pk.verify(&msg, &sig) {
-                out.insert((agent, secret));
-            }
-        }
-        Ok(out)
+        super::manage::accepted_grants(self, tx)
+    }
+
+    /// The secret rows, grants and pins whose tags verify, the others left
+    /// out: what owners wrote, the ground a manager's signed grant is
+    /// judged on.
+    pub(super) fn tagged_state(&self, tx: &Tx<'_>) -> Result<Snapshot> {
+        let key = self.row_key()?;
+        let rows = tx.policy_rows()?;
+        let tags = tx.row_tags(Tagged::Secrets)?;
+        let rows = rows
+            .into_iter()
+            .zip(tags)
+            .filter(|(r, (env, name, tag))| {
+                *env == r.env
+                    && *name == r.name
+                    && plain_under_secret(r).is_ok()
+                    && tag
+                        .as_deref()
+                        .is_some_and(|t| key.verify(&secret_row_message(r), t))
+            })
+            .map(|(r, _)| r)
+            .collect();
+        let grants = tx
+            .row_tags(Tagged::Grants)?
+            .into_iter()
+            .filter(|(a, s, t)| {
+                t.as_deref()
+                    .is_some_and(|t| key.verify(&grant_message(a, s), t))
+            })
+            .map(|(a, s, _)| (a, s))
+            .collect();
+        let pins = tx
+            .row_tags(Tagged::Agents)?
+            .into_iter()
+            .filter(|(a, e, t)| {
+                !e.is_empty()
+                    && t.as_deref()
+                        .is_some_and(|t| key.verify(&agent_message(a, e), t))
+            })
+            .map(|(a, e, _)| (a, e))
+            .collect();
+        Ok(Snapshot { rows, grants, pins })
     }
 
     /// Format 2: every row and its tag, all checked (`list`, and writes

@@ -819,3 +819,128 @@ fn a_roster_rolled_back_to_an_older_authentic_epoch_is_refused_by_a_member_who_s
         stderr(&o)
     );
 }
+
+/// A grant row signed with `who`'s real identity key (read from their
+/// identity file), as a member could insert it with psql.
+fn signed_grant_sql(t: &Team, who: &str, agent: &str, secret: &str) -> String {
+    use base64::Engine;
+    use ed25519_dalek::Signer;
+    let path = t
+        .home(who)
+        .join("members")
+        .join(format!("{}.key", t.role(who)));
+    let text = std::fs::read_to_string(path).unwrap();
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(text.trim().strip_prefix("vault-member-v1:").unwrap())
+        .unwrap();
+    let vault_id = &raw[..16];
+    let seed: [u8; 32] = raw[48..80].try_into().unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let mut n = 0i64;
+    let mut c = pg_admin().unwrap();
+    let row = c
+        .query_one(
+            &format!("SELECT id FROM {}.members WHERE name = $1", t.schema),
+            &[&who],
+        )
+        .unwrap();
+    n += row.get::<_, i64>(0);
+    // docs/FORMAT.md §21.8
+    let mut msg = b"vault/v2/member-grant\0".to_vec();
+    msg.extend_from_slice(vault_id);
+    for f in [agent, secret] {
+        msg.extend_from_slice(&(f.len() as u32).to_be_bytes());
+        msg.extend_from_slice(f.as_bytes());
+    }
+    msg.extend_from_slice(&(n as u64).to_be_bytes());
+    let sig = key.sign(&msg).to_bytes();
+    let hex: String = sig.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "INSERT INTO grants(agent, secret, created, signer, sig) VALUES ('{agent}', '{secret}', 'now', {n}, decode('{hex}', 'hex'))"
+    )
+}
+
+#[test]
+fn a_validly_signed_grant_of_a_secret_not_shared_with_the_manager_is_refused() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
+    let token = stdout(&o).trim().to_owned();
+    // bob manages billing-bot and has no right on support-bot: OPENAI_KEY
+    // was never shared with him. He signs a grant row for it himself.
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=manage"]);
+    t.sql(&signed_grant_sql(&t, "bob", "billing-bot", "OPENAI_KEY"));
+    let leaks = [STRIPE, OPENAI, token.as_str()];
+    let o = t.vault("owner", None, &["set", "UNRELATED", "x-unrelated-3"]);
+    assert_code_no_leak(&o, 6, &leaks);
+    let o = run_with_token(&t, &token, "billing-bot", "true");
+    assert_code_no_leak(&o, 125, &leaks);
+    let o = t.member("bob", &["get", "OPENAI_KEY", "--reveal"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert_code_no_leak(&o, o.status.code().unwrap(), &leaks);
+}
+
+#[test]
+fn a_managers_grant_row_put_back_after_a_revoke_is_refused() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
+    let token = stdout(&o).trim().to_owned();
+    t.enroll(
+        "bob",
+        &fpr,
+        &[
+            "--agent",
+            "billing-bot=manage",
+            "--agent",
+            "support-bot=operate",
+        ],
+    );
+    let leaks = [STRIPE, OPENAI, token.as_str()];
+    let o = t.member("bob", &["grant", "OPENAI_KEY", "--agent", "billing-bot"]);
+    assert_code_no_leak(&o, 0, &leaks);
+    t.sql("CREATE TABLE saved_grant AS SELECT * FROM grants WHERE secret = 'OPENAI_KEY' AND agent = 'billing-bot'");
+    // The helper the other tests forge rows with signs exactly as vault does.
+    let stored: String = pg_admin()
+        .unwrap()
+        .query_one(
+            &format!("SELECT encode(sig, 'hex') FROM {}.saved_grant", t.schema),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        signed_grant_sql(&t, "bob", "billing-bot", "OPENAI_KEY").contains(&stored),
+        "the test's signature differs from vault's"
+    );
+    let o = t.member("bob", &["revoke", "OPENAI_KEY", "--agent", "billing-bot"]);
+    assert_code_no_leak(&o, 0, &leaks);
+    // The database host puts the signed row back.
+    t.sql("INSERT INTO grants SELECT * FROM saved_grant");
+    let o = run_with_token(&t, &token, "billing-bot", "true");
+    assert_code_no_leak(&o, 125, &leaks);
+    let o = t.vault("owner", None, &["set", "UNRELATED", "x-unrelated-4"]);
+    assert_code_no_leak(&o, 6, &leaks);
+}
+
+#[test]
+fn removing_an_operator_gives_the_agent_a_new_keyring_key() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
+    let token = stdout(&o).trim().to_owned();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=operate"]);
+    let epoch = |t: &Team| -> serde_json::Value {
+        let o = t.owner_ok(&["agent", "show", "billing-bot", "--json"]);
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()["key"]["keyring_epoch"]
+            .clone()
+    };
+    let before = epoch(&t);
+    t.owner_ok(&["member", "remove", "bob"]);
+    let after = epoch(&t);
+    assert_eq!(after, serde_json::json!(before.as_u64().unwrap() + 1));
+    // The agent's own key still opens the new keyring.
+    let check = format!("[ \"$STRIPE_KEY\" = '{STRIPE}' ]");
+    let o = run_with_token(&t, &token, "billing-bot", &check);
+    assert_code_no_leak(&o, 0, &[STRIPE, OPENAI, token.as_str()]);
+}

@@ -2061,15 +2061,6 @@ impl Records for PgTx<'_> {
         .collect()
     }
 
-    fn delete_keyring_wrap(&self, agent_id: u64, epoch: u64, recipient: u64) -> StoreResult<()> {
-        let (a, e, r) = (agent_id as i64, epoch as i64, recipient as i64);
-        self.exec(
-            "DELETE FROM keyring_wraps WHERE agent_id = $1 AND epoch = $2 AND recipient = $3",
-            &[(&a, Type::INT8), (&e, Type::INT8), (&r, Type::INT8)],
-        )?;
-        Ok(())
-    }
-
     fn agent_wrap_keys(
         &self,
         agent_id: u64,

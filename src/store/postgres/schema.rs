@@ -285,7 +285,9 @@ pub const MIGRATIONS: &[&str] = &[
         AS $$ SELECT EXISTS (SELECT 1 FROM agent_wraps w JOIN agent_ids i ON i.id = w.agent_id
                JOIN acl ON acl.agent = i.agent JOIN members m ON m.id = acl.member
                WHERE w.env = $1 AND w.name = $2 AND w.version = $3
-               AND m.pg_role = session_user AND acl.perm IN ('operate', 'manage')) $$;
+               AND m.pg_role = session_user AND acl.perm IN ('operate', 'manage')
+               AND (EXISTS (SELECT 1 FROM grants g WHERE g.agent = i.agent AND g.secret = $2)
+                    OR EXISTS (SELECT 1 FROM secrets s WHERE s.name = $2 AND s.scope = 'global'))) $$;
     CREATE FUNCTION vault_next_policy_seq() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
         SET search_path FROM CURRENT AS $$
     DECLARE n bigint;
@@ -350,6 +352,9 @@ pub const MIGRATIONS: &[&str] = &[
             EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', s, r);
             EXECUTE format('GRANT EXECUTE ON FUNCTION %I.vault_create_login(text, text, boolean), %I.vault_drop_login(text) TO %I', s, s, r);
         ELSE
+            -- A member's session cannot sit on the writers' lock.
+            EXECUTE format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', r, '30s');
+            EXECUTE format('ALTER ROLE %I SET lock_timeout = %L', r, '30s');
             EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', s, r);
             EXECUTE format('GRANT INSERT, DELETE ON %I.grants TO %I', s, r);
             EXECUTE format('GRANT INSERT, UPDATE ON %I.deliveries TO %I', s, r);
@@ -369,6 +374,8 @@ pub const MIGRATIONS: &[&str] = &[
             EXECUTE format('GRANT UPDATE (seq) ON %I.policy_head TO %I', s, m.pg_role);
             EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I.agent_wraps, %I.statements TO %I', s, s, m.pg_role);
             EXECUTE format('GRANT INSERT ON %I.audit TO %I', s, m.pg_role);
+            EXECUTE format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', m.pg_role, '30s');
+            EXECUTE format('ALTER ROLE %I SET lock_timeout = %L', m.pg_role, '30s');
         END LOOP;
     END $$;",
 ];

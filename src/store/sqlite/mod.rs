@@ -1485,14 +1485,6 @@ impl Records for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn delete_keyring_wrap(&self, agent_id: u64, epoch: u64, recipient: u64) -> StoreResult<()> {
-        self.tx.execute(
-            "DELETE FROM keyring_wraps WHERE agent_id = ?1 AND epoch = ?2 AND recipient = ?3",
-            params![agent_id as i64, epoch as i64, recipient as i64],
-        )?;
-        Ok(())
-    }
-
     fn agent_wrap_keys(
         &self,
         agent_id: u64,
