@@ -651,26 +651,40 @@ impl std::fmt::Debug for SignPublicKey {
     }
 }
 
-/// An Ed25519 signing key (its 32-byte seed). `ed25519-dalek` zeroizes it on drop.
-pub struct SignSecretKey(SigningKey);
+/// An Ed25519 signing key, held as its 32-byte seed (zeroed on drop). The
+/// key pair is expanded on first use only: that costs a base-point
+/// multiplication (about 170,000 instructions), which every command that
+/// opens the root keys paid, though `get --reveal` and `run` never sign with
+/// the root key. `ed25519-dalek` zeroizes the expanded key on drop.
+pub struct SignSecretKey {
+    seed: Zeroizing<[u8; KEY_LEN]>,
+    expanded: std::sync::OnceLock<SigningKey>,
+}
 
 impl SignSecretKey {
     pub fn generate() -> Result<SignSecretKey> {
         let mut seed = Zeroizing::new([0u8; KEY_LEN]);
         random_bytes(&mut seed[..])?;
-        Ok(SignSecretKey(SigningKey::from_bytes(&seed)))
+        Ok(SignSecretKey::from_seed(&seed))
     }
     pub(crate) fn from_seed(seed: &[u8; KEY_LEN]) -> SignSecretKey {
-        SignSecretKey(SigningKey::from_bytes(seed))
+        SignSecretKey {
+            seed: Zeroizing::new(*seed),
+            expanded: std::sync::OnceLock::new(),
+        }
+    }
+    fn key(&self) -> &SigningKey {
+        self.expanded
+            .get_or_init(|| SigningKey::from_bytes(&self.seed))
     }
     fn seed(&self) -> Zeroizing<[u8; KEY_LEN]> {
-        Zeroizing::new(self.0.to_bytes())
+        self.seed.clone()
     }
     pub fn public_key(&self) -> SignPublicKey {
-        SignPublicKey(self.0.verifying_key())
+        SignPublicKey(self.key().verifying_key())
     }
     pub fn sign(&self, msg: &[u8]) -> [u8; SIGNATURE_LEN] {
-        self.0.sign(msg).to_bytes()
+        self.key().sign(msg).to_bytes()
     }
 }
 
