@@ -674,14 +674,15 @@ impl Vault {
             }
         }
         let state = state_file(&vault_id, &reg.agent);
-        if let Some(path) = &state {
-            let seen = read_high_water(path)?;
-            if statement.policy_seq < seen {
-                return Err(bad(&format!(
-                    "is older (policy {}) than one this agent already used (policy {seen})",
-                    statement.policy_seq
-                )));
-            }
+        let mark = match &state {
+            Some(path) => read_mark(path)?,
+            None => None,
+        };
+        if let Some(seen) = mark.filter(|&seen| statement.policy_seq < seen) {
+            return Err(bad(&format!(
+                "is older (policy {}) than one this agent already used (policy {seen})",
+                statement.policy_seq
+            )));
         }
         let (wrap, items, payload) = values;
         let wrap = wrap.ok_or_else(|| {
@@ -698,14 +699,15 @@ impl Vault {
             recipient_id: reg.agent_id,
         };
         let registered = kem_pk(&reg.kem_pk, &reg.agent)?;
-        let ak = KeyringKey::open_from(&slot, &key.kem, &registered, &wrap).map_err(|e| {
-            let e = e.into_error(&format!("the keyring wrap of agent {}", reg.agent));
-            if e.kind() == crate::error::Kind::Locked {
-                denied(e.message().to_owned())
-            } else {
-                e
-            }
-        })?;
+        let ak = KeyringKey::open_from_with_pk(&slot, &key.kem, &my_kem, &registered, &wrap)
+            .map_err(|e| {
+                let e = e.into_error(&format!("the keyring wrap of agent {}", reg.agent));
+                if e.kind() == crate::error::Kind::Locked {
+                    denied(e.message().to_owned())
+                } else {
+                    e
+                }
+            })?;
         let opened: BTreeMap<(String, String, u64), SecretValue> = {
             let mut m = BTreeMap::new();
             for ((env, name, version), (value, dek_wrap)) in items.into_iter().zip(payload) {
@@ -773,7 +775,11 @@ impl Vault {
                 value,
             });
         }
-        if let Some(path) = &state {
+        // The file was read above: write it only when the mark moves (or
+        // there is no file yet), and then through `raise_high_water`, which
+        // reads it again so as never to lower a mark a concurrent run raised.
+        let moves = mark.is_none_or(|seen| seen < statement.policy_seq);
+        if let Some(path) = state.as_ref().filter(|_| moves) {
             if let Err(e) = raise_high_water(path, statement.policy_seq) {
                 eprintln!(
                     "vault: warning: could not record the agent's policy high-water mark: {}",
@@ -1099,15 +1105,20 @@ pub fn parse_state(text: &str) -> Option<u64> {
 /// The recorded mark (0 when there is no file yet); an unreadable or
 /// garbled file is refused (exit 6): it is how rollbacks are caught.
 pub fn read_high_water(path: &Path) -> Result<u64> {
+    Ok(read_mark(path)?.unwrap_or(0))
+}
+
+/// The recorded mark, `None` when there is no file yet.
+fn read_mark(path: &Path) -> Result<Option<u64>> {
     match std::fs::read_to_string(path) {
-        Ok(t) => parse_state(&t).ok_or_else(|| {
+        Ok(t) => parse_state(&t).map(Some).ok_or_else(|| {
             Error::integrity(format!(
                 "the agent state file {} is damaged",
                 path.display()
             ))
             .hint("delete it only if you trust the database not to have been rolled back")
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io("read", path, e)),
     }
 }
