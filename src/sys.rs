@@ -349,33 +349,6 @@ pub fn exec_file(
     cmd.exec()
 }
 
-/// Keep vault.db-wal and vault.db-shm when `conn`, the last connection to
-/// the database, closes (SQLite's `SQLITE_FCNTL_PERSIST_WAL`), instead of
-/// deleting them for the next command to create again. The close still
-/// checkpoints the WAL into vault.db and syncs it first; with `PRAGMA
-/// journal_size_limit` set it then truncates the WAL to zero bytes, so
-/// vault.db alone holds every commit, as when the files were deleted.
-/// rusqlite has no safe call for `sqlite3_file_control`. Returns whether
-/// SQLite took the setting.
-pub fn sqlite_persist_wal(conn: &rusqlite::Connection) -> bool {
-    let mut on: std::os::raw::c_int = 1;
-    // SAFETY: `handle` is the live connection `conn` owns, used on this
-    // thread only (vault opens SQLite with NO_MUTEX and never shares a
-    // connection across threads) and only for the duration of this call,
-    // which neither closes it nor keeps the pointer. "main" is a
-    // NUL-terminated C string literal; `on` is the `int` this file control
-    // reads (and writes back) and outlives the call.
-    let rc = unsafe {
-        rusqlite::ffi::sqlite3_file_control(
-            conn.handle(),
-            c"main".as_ptr(),
-            rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
-            (&raw mut on).cast(),
-        )
-    };
-    rc == rusqlite::ffi::SQLITE_OK
-}
-
 /// The Linux kernel key-retention service (keyrings(7)): the few keyctl(2)
 /// and add_key(2) operations `vault unlock`, `vault lock` and `vault run`
 /// need, as raw system calls through `libc` (no crate offers joining a new

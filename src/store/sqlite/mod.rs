@@ -42,17 +42,7 @@ fn connect(path: &Path) -> StoreResult<Connection> {
     )?;
     busy::watch(path);
     conn.busy_handler(Some(busy::handler))?;
-    // The last connection to close checkpoints the WAL into vault.db and
-    // syncs it, as before; then it truncates the WAL to zero bytes
-    // (journal_size_limit >= 0) and keeps it and the -shm file, instead of
-    // deleting both for the next command to create again (two unlinks and
-    // two file creations per `get --reveal`, 0.4-0.6 ms under strace here).
-    // vault.db alone still holds every commit after a command, and an empty
-    // WAL is never replayed.
-    conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 0;",
-    )?;
-    crate::sys::sqlite_persist_wal(&conn);
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
     Ok(conn)
 }
 
