@@ -967,6 +967,14 @@ pub fn agent_keys_wraps_and_statements(e: &impl Engine) {
         );
         assert_eq!(p[0].1, Some(vec![6; 60]));
         assert!(p[1].0.is_none() && p[1].1.is_none());
+        // In the order asked; a value this agent holds no wrap of still comes back.
+        let p = tx.agent_payload(b, 1, &[items[1].clone(), items[0].clone()])?;
+        assert_eq!(p.len(), 2);
+        assert!(p[0].0.is_none() && p[0].1.is_none());
+        assert!(
+            matches!(&p[1].0, Some(StoredValue::Sealed { nonce, .. }) if nonce == &vec![7; 12])
+        );
+        assert_eq!(p[1].1, None, "bot-b holds no wrap of A_KEY");
         assert_eq!(tx.statement(b)?.map(|s| s.bytes), Some(vec![b as u8; 10]));
         Ok(())
     })

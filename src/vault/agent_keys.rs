@@ -979,14 +979,15 @@ impl Vault {
             Some((_, name)) => state_file(&vault_id, &format!("{}@{name}", reg.agent)),
             None => state_file(&vault_id, &reg.agent),
         };
-        if let Some(path) = &state {
-            let seen = read_high_water(path)?;
-            if statement.policy_seq < seen {
-                return Err(bad(&format!(
-                    "is older (policy {}) than one this agent already used (policy {seen})",
-                    statement.policy_seq
-                )));
-            }
+        let mark = match &state {
+            Some(path) => read_mark_opt(path, "policy_seq")?,
+            None => None,
+        };
+        if let Some(seen) = mark.filter(|&seen| statement.policy_seq < seen) {
+            return Err(bad(&format!(
+                "is older (policy {}) than one this agent already used (policy {seen})",
+                statement.policy_seq
+            )));
         }
         let (wrap, items, payload) = values;
         let wrap = wrap.ok_or_else(|| {
@@ -1015,14 +1016,15 @@ impl Vault {
             Some(_) => who.kem_pk,
             None => kem_pk(&reg.kem_pk, &reg.agent)?,
         };
-        let ak = KeyringKey::open_from(&slot, who.kem, &registered, &wrap).map_err(|e| {
-            let e = e.into_error(&format!("the keyring wrap of agent {}", reg.agent));
-            if e.kind() == crate::error::Kind::Locked {
-                denied(e.message().to_owned())
-            } else {
-                e
-            }
-        })?;
+        let ak = KeyringKey::open_from_with_pk(&slot, who.kem, &who.kem_pk, &registered, &wrap)
+            .map_err(|e| {
+                let e = e.into_error(&format!("the keyring wrap of agent {}", reg.agent));
+                if e.kind() == crate::error::Kind::Locked {
+                    denied(e.message().to_owned())
+                } else {
+                    e
+                }
+            })?;
         let opened: BTreeMap<(String, String, u64), SecretValue> = {
             let mut m = BTreeMap::new();
             for ((env, name, version), (value, dek_wrap)) in items.into_iter().zip(payload) {
@@ -1090,7 +1092,11 @@ impl Vault {
                 value,
             });
         }
-        if let Some(path) = &state {
+        // The file was read above: write it only when the mark moves (or
+        // there is no file yet), and then through `raise_high_water`, which
+        // reads it again so as never to lower a mark a concurrent run raised.
+        let moves = mark.is_none_or(|seen| seen < statement.policy_seq);
+        if let Some(path) = state.as_ref().filter(|_| moves) {
             if let Err(e) = raise_high_water(path, statement.policy_seq) {
                 eprintln!(
                     "vault: warning: could not record the agent's policy high-water mark: {}",
@@ -1413,26 +1419,26 @@ fn parse_mark(text: &str, label: &str) -> Option<u64> {
         .and_then(|n| n.trim().parse().ok())
 }
 
-/// The recorded mark (0 when there is no file yet); an unreadable or
-/// garbled file is refused (exit 6): it is how rollbacks are caught.
-pub fn read_high_water(path: &Path) -> Result<u64> {
-    read_mark(path, "policy_seq")
-}
-
 /// Raise the mark to `seq` (never lower it), atomically: a temporary file
 /// beside it, renamed over it.
 pub fn raise_high_water(path: &Path, seq: u64) -> Result<()> {
     raise_mark(path, "policy_seq", seq)
 }
 
-/// [`read_high_water`] of the mark `label` (a member's roster epoch, say).
+/// The recorded mark `label` (0 when there is no file yet); an unreadable
+/// or garbled file is refused (exit 6): it is how rollbacks are caught.
 pub(super) fn read_mark(path: &Path, label: &str) -> Result<u64> {
+    Ok(read_mark_opt(path, label)?.unwrap_or(0))
+}
+
+/// The mark `label`, `None` when there is no file yet.
+fn read_mark_opt(path: &Path, label: &str) -> Result<Option<u64>> {
     match std::fs::read_to_string(path) {
-        Ok(t) => parse_mark(&t, label).ok_or_else(|| {
+        Ok(t) => parse_mark(&t, label).map(Some).ok_or_else(|| {
             Error::integrity(format!("the state file {} is damaged", path.display()))
                 .hint("delete it only if you trust the database not to have been rolled back")
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io("read", path, e)),
     }
 }
@@ -1542,16 +1548,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vault-ak-state-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("agents").join("x.state");
-        assert_eq!(read_high_water(&path).unwrap(), 0);
+        assert_eq!(read_mark(&path, "policy_seq").unwrap(), 0);
         raise_high_water(&path, 5).unwrap();
-        assert_eq!(read_high_water(&path).unwrap(), 5);
+        assert_eq!(read_mark(&path, "policy_seq").unwrap(), 5);
         raise_high_water(&path, 3).unwrap();
-        assert_eq!(read_high_water(&path).unwrap(), 5);
+        assert_eq!(read_mark(&path, "policy_seq").unwrap(), 5);
         raise_high_water(&path, 9).unwrap();
-        assert_eq!(read_high_water(&path).unwrap(), 9);
+        assert_eq!(read_mark(&path, "policy_seq").unwrap(), 9);
         std::fs::write(&path, "garbage").unwrap();
         assert_eq!(
-            read_high_water(&path).unwrap_err().kind(),
+            read_mark(&path, "policy_seq").unwrap_err().kind(),
             crate::error::Kind::Integrity
         );
         assert_eq!(parse_mark("policy_seq 12\n", "policy_seq"), Some(12));

@@ -40,6 +40,9 @@ pub(super) struct Keys {
     pub(super) root: Option<RootKeys>,
     /// Format 2: the row key (docs/FORMAT.md §19), one tag per row.
     pub(super) row: Option<RowKey>,
+    /// Format 2: seals new values (RWK expanded once, randomness pooled),
+    /// made on the first value sealed.
+    sealer: std::cell::RefCell<Option<v2::ValueSealer>>,
 }
 
 impl Keys {
@@ -63,6 +66,29 @@ impl Keys {
             policy: PolicyKey::derive(&master, vault_id),
             master,
             root,
+            sealer: std::cell::RefCell::new(None),
+        })
+    }
+
+    /// Format 2: `plaintext` sealed under a fresh data key wrapped with
+    /// `root`'s RWK, as [`seal_v2`] does, through this process's sealer.
+    fn seal_pooled(
+        &self,
+        root: &RootKeys,
+        slot: &v2::Slot,
+        plaintext: &[u8],
+    ) -> Result<StoredValue> {
+        let mut held = self.sealer.borrow_mut();
+        let sealer = match held.take() {
+            Some(s) => s,
+            None => root.rwk.sealer()?,
+        };
+        let (sealed, wrap) = held.insert(sealer).seal(slot, plaintext)?;
+        let mut nonce = sealed.nonce;
+        nonce.extend_from_slice(&wrap);
+        Ok(StoredValue::Sealed {
+            nonce,
+            ciphertext: sealed.ciphertext,
         })
     }
 }
@@ -703,7 +729,13 @@ impl Crypt {
             Kind::Secret => {
                 let keys = self.keys()?;
                 if let Some(root) = &keys.root {
-                    return seal_v2(root, &self.vault_id, env, name, version, value.as_bytes());
+                    let slot = v2::Slot {
+                        vault_id: &self.vault_id,
+                        env,
+                        name,
+                        version,
+                    };
+                    return keys.seal_pooled(root, &slot, value.as_bytes());
                 }
                 let s = keys.value.seal_in(env, name, version, value.as_bytes())?;
                 Ok(StoredValue::Sealed {

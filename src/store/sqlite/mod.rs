@@ -1536,32 +1536,52 @@ impl Records for SqliteTx<'_> {
         Ok(())
     }
 
+    /// One statement for the whole view (an agent's run of 100 secrets
+    /// made 200 before): the agent's wraps in this keyring epoch, each with
+    /// its version row. An owner's write keeps exactly one wrap per secret
+    /// the statement lists (`sync_agents` deletes the others), so this reads
+    /// the items asked and no more; an item without a wrap (damage) is
+    /// looked up alone, so the answer is the same as item by item.
     fn agent_payload(
         &self,
         agent_id: u64,
         epoch: u64,
         items: &[(String, String, u64)],
     ) -> StoreResult<Vec<super::Payload>> {
-        let mut value = self.tx.prepare_cached(
-            "SELECT nonce, ciphertext, plain FROM versions WHERE env = ?1 AND name = ?2 AND version = ?3",
+        let mut st = self.tx.prepare_cached(
+            "SELECT w.env, w.name, w.version, w.wrap, v.version IS NOT NULL, v.nonce, v.ciphertext, v.plain \
+             FROM agent_wraps w LEFT JOIN versions v \
+                  ON v.env = w.env AND v.name = w.name AND v.version = w.version \
+             WHERE w.agent_id = ?1 AND w.epoch = ?2",
         )?;
-        let mut wrap = self.tx.prepare_cached(
-            "SELECT wrap FROM agent_wraps WHERE agent_id = ?1 AND epoch = ?2 AND env = ?3 AND name = ?4 AND version = ?5",
-        )?;
+        let rows = st.query_map(params![agent_id as i64, epoch as i64], |r| {
+            let key: (String, String, u64) =
+                (r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64);
+            let value = if r.get(4)? {
+                Some(stored_value(r.get(5)?, r.get(6)?, r.get(7)?))
+            } else {
+                None
+            };
+            Ok((key, (value, Some(r.get::<_, Vec<u8>>(3)?))))
+        })?;
+        let mut wrapped: std::collections::BTreeMap<(String, String, u64), super::Payload> =
+            rows.collect::<rusqlite::Result<_>>()?;
         let mut out = Vec::with_capacity(items.len());
-        for (env, name, version) in items {
+        for item in items {
+            if let Some(p) = wrapped.remove(item) {
+                out.push(p);
+                continue;
+            }
+            let (env, name, version) = item;
+            let mut value = self.tx.prepare_cached(
+                "SELECT nonce, ciphertext, plain FROM versions WHERE env = ?1 AND name = ?2 AND version = ?3",
+            )?;
             let v = value
                 .query_row(params![env, name, *version as i64], |r| {
                     Ok(stored_value(r.get(0)?, r.get(1)?, r.get(2)?))
                 })
                 .optional()?;
-            let w: Option<Vec<u8>> = wrap
-                .query_row(
-                    params![agent_id as i64, epoch as i64, env, name, *version as i64],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            out.push((v, w));
+            out.push((v, None));
         }
         Ok(out)
     }
