@@ -318,6 +318,12 @@ impl Crypt {
                 // key), so nothing wrapped from now on opens with the old.
                 if have.iter().any(|r| !want.contains_key(r)) {
                     let (next, key) = rotate_keyring(tx, &self.vault_id, &reg, &root_kem)?;
+                    super::audit::append(
+                        tx,
+                        self,
+                        "keyring-rotate",
+                        serde_json::json!({ "agent": next.agent, "epoch": next.epoch }),
+                    )?;
                     reg = next;
                     ak = Some(key);
                     have.clear();

@@ -219,10 +219,7 @@ impl AuditEntry {
             actor: if r.chain == OWNER_CHAIN {
                 "owner".to_owned()
             } else {
-                serde_json::from_str::<Value>(&r.subject)
-                    .ok()
-                    .and_then(|s| s.get("member").and_then(Value::as_str).map(str::to_owned))
-                    .map_or_else(|| format!("member {}", r.chain), |m| format!("member {m}"))
+                format!("member #{}", r.chain)
             },
             subject: serde_json::from_str(&r.subject).unwrap_or(Value::Null),
             chain: r.chain,
@@ -550,6 +547,30 @@ fn check_chain(
     Ok((walk.pk, cp))
 }
 
+/// A member's chain (docs/FORMAT.md §21.9) starts at seq 1 and holds no
+/// checkpoint and no rekey: it is never pruned, and its key is the one the
+/// roster lists, so a row that claims either was forged.
+fn check_member_chain(rows: &[AuditRow]) -> Result<()> {
+    if let Some(first) = rows.first() {
+        if first.seq != 1 {
+            return Err(broken(
+                first,
+                "a member's chain starts at seq 1 and is never pruned: the entries before it were deleted outside vault",
+            ));
+        }
+    }
+    if let Some(r) = rows
+        .iter()
+        .find(|r| r.action == CHECKPOINT || r.action == "rekey")
+    {
+        return Err(broken(
+            r,
+            "a member's chain holds no checkpoint and no rekey: this entry was forged",
+        ));
+    }
+    Ok(())
+}
+
 /// The chain ends with the key in use: the stored current one.
 fn check_end_key(chain: u64, last: Option<&[u8]>, current: Option<&[u8]>) -> Result<()> {
     if last == current {
@@ -625,8 +646,27 @@ impl Vault {
             since: since.map(str::to_owned),
             ..AuditFilter::default()
         };
-        let rows = self.store.read(|tx| Ok(tx.audit_entries(&filter)?))?;
-        let mut out: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from_row).collect();
+        let root = self.me().map(|me| me.identity.root_sign_pk);
+        let (rows, names) = self.store.read(|tx| {
+            Ok((
+                tx.audit_entries(&filter)?,
+                super::members::signing_keys(tx, root)?,
+            ))
+        })?;
+        let mut out: Vec<AuditEntry> = rows
+            .into_iter()
+            .map(|r| {
+                let mut e = AuditEntry::from_row(r);
+                // A member's name is the roster's, never what its entry says.
+                if e.chain != OWNER_CHAIN {
+                    e.actor = match names.get(&e.chain) {
+                        Some((name, _)) => format!("member {name}"),
+                        None => format!("member #{}", e.chain),
+                    };
+                }
+                e
+            })
+            .collect();
         out.sort_by(|a, b| (&a.at, a.chain, a.seq).cmp(&(&b.at, b.chain, b.seq)));
         Ok(out)
     }
@@ -643,12 +683,27 @@ impl Vault {
             None
         };
         let vault_id = self.crypt.vault_id.clone();
+        // The root key that vouches for members' keys: the one a member's
+        // identity pinned, the one M derives when unlocked, else meta's.
+        let root = match self.me() {
+            Some(me) => Some(me.identity.root_sign_pk),
+            None if key_checked => self
+                .crypt
+                .keys()?
+                .root
+                .as_ref()
+                .map(|r| r.sign.public_key()),
+            None => None,
+        };
         let (pk, pk_now, rows, member_keys) = self.store.read(|tx| {
             Ok((
                 tx.meta(META_AUDIT_PK)?,
                 tx.meta(META_AUDIT_PK_NOW)?,
                 tx.audit_entries(&AuditFilter::default())?,
-                super::members::signing_keys(tx)?,
+                super::members::signing_keys(tx, root)?
+                    .into_iter()
+                    .map(|(id, (_, pk))| (id, pk))
+                    .collect::<BTreeMap<u64, [u8; 32]>>(),
             ))
         })?;
         let current = pk_now.clone().or_else(|| pk.clone());
@@ -678,7 +733,14 @@ impl Vault {
                     .hint("compare with a backup and keep this database as evidence")
                 })?)
             };
+            if *chain != OWNER_CHAIN {
+                check_member_chain(rows)?;
+            }
             let (last, cp) = check_chain(&vault_id, chain_pk.as_deref(), rows)?;
+            if *chain != OWNER_CHAIN {
+                // No rekey in a member chain: it ends with its roster key.
+                check_end_key(*chain, last.as_deref(), chain_pk.as_deref())?;
+            }
             if *chain == OWNER_CHAIN {
                 check_end_key(*chain, last.as_deref(), current.as_deref())?;
             }

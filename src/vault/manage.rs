@@ -19,20 +19,20 @@ use crate::crypto::NONCE_LEN;
 use crate::error::{Error, Result};
 use crate::store::{AgentKeyRow, AgentWrapRow, Backend, StatementRow, StoredValue, Tx};
 
-/// The untagged grant rows owners accept as a manager's (docs/FORMAT.md
-/// §21.8), each on three grounds: the signer is, in the roster the owner
+/// The owners' verdict on untagged grant rows (docs/FORMAT.md §21.8): a
+/// row is accepted as a manager's on three grounds: the signer is, in the roster the owner
 /// verifies with its own root key (and not older than one this machine
 /// saw), a member with `manage` on the agent, and the signature verifies;
 /// the agent's current statement is signed by a current manager of it and
 /// lists the secret as a grant (a row put back after a revoke is not); and
 /// the secret was already shared with the signer — another agent it
 /// operates receives it, by what owners wrote (tagged rows, grants and
-/// pins), in the same environment. Anything else stays untagged: exit 6.
-pub(super) fn accepted_grants(
-    crypt: &super::policy::Crypt,
-    tx: &Tx<'_>,
-) -> Result<BTreeSet<(String, String)>> {
-    let mut out = BTreeSet::new();
+/// pins), in the same environment. A row with a valid signature of a
+/// current manager that fails the second or third ground is `dropped`
+/// (never received; deleted by the next owner write); any other untagged
+/// row is tampering (exit 6).
+pub(super) fn judge_signed_grants(crypt: &super::policy::Crypt, tx: &Tx<'_>) -> Result<Judged> {
+    let mut out = Judged::default();
     let signed = tx.signed_grants()?;
     if signed.is_empty() {
         return Ok(out);
@@ -42,7 +42,7 @@ pub(super) fn accepted_grants(
     };
     let root_pk = root.sign.public_key();
     let roster = current_roster(tx, &root_pk)?;
-    super::members::check_roster_mark(&crypt.vault_id, "owner", roster.epoch)?;
+    super::members::check_roster_mark(&crypt.vault_id, super::members::OWNER_MARK, roster.epoch)?;
     let state = crypt.tagged_state(tx)?;
     let pin = |a: &str| {
         state
@@ -65,7 +65,11 @@ pub(super) fn accepted_grants(
                 &sig,
             )
         });
-        if !signed_by_m || !listed_by_a_manager(tx, &root_pk, &agent, &secret)? {
+        if !signed_by_m {
+            continue;
+        }
+        if !listed_by_a_manager(tx, &crypt.vault_id, &root_pk, &agent, &secret)? {
+            out.dropped.push((agent, secret, m.name.clone()));
             continue;
         }
         let shared = m.rights.iter().any(|(b, r)| {
@@ -84,16 +88,39 @@ pub(super) fn accepted_grants(
                 .any(|r| r.name == secret)
         });
         if shared {
-            out.insert((agent, secret));
+            out.accepted.insert((agent, secret));
+        } else {
+            out.dropped.push((agent, secret, m.name.clone()));
         }
     }
     Ok(out)
+}
+
+/// The owners' verdict on untagged grant rows a current manager signed.
+#[derive(Default)]
+pub(super) struct Judged {
+    /// Authentic: tagged by the next owner write.
+    pub accepted: BTreeSet<(String, String)>,
+    /// Signed by a current manager of the agent but no longer (or never)
+    /// standing — its source revoked, a revoke since, a row the manager
+    /// put in by hand: (agent, secret, manager). Never received; an owner
+    /// write deletes them (removing a grant only narrows who receives).
+    pub dropped: Vec<(String, String, String)>,
+}
+
+impl Judged {
+    pub fn dropped(&self, agent: &str, secret: &str) -> bool {
+        self.dropped
+            .iter()
+            .any(|(a, s, _)| a == agent && s == secret)
+    }
 }
 
 /// Whether `agent`'s current statement is signed by a current manager of
 /// it (under the current roster) and lists `secret` as a grant.
 fn listed_by_a_manager(
     tx: &Tx<'_>,
+    vault_id: &[u8],
     root: &v2::SignPublicKey,
     agent: &str,
     secret: &str,
@@ -113,8 +140,18 @@ fn listed_by_a_manager(
     let Ok(statement) = Statement::verify(&pk, &st.bytes, &st.sig) else {
         return Ok(false);
     };
+    if super::members::check_manager_seq(tx, st.signer, statement.policy_seq, agent).is_err() {
+        return Ok(false);
+    }
+    let current_epoch = tx
+        .agent_key(agent)?
+        .filter(|k| k.revoked.is_none())
+        .map(|k| k.epoch);
     Ok(statement.roster_epoch == epoch
         && statement.agent_id == id
+        && statement.agent_name == agent
+        && statement.vault_id[..] == *vault_id
+        && Some(statement.keyring_epoch) == current_epoch
         && statement
             .entries
             .iter()
@@ -124,6 +161,8 @@ fn listed_by_a_manager(
 /// An agent's live keyring, the AK this member holds for it, and its
 /// current statement (verified: root, or a manager under the current roster).
 struct View {
+    /// Who signed its statement: 0 = the root (what owners wrote).
+    signer: u64,
     reg: AgentKeyRow,
     ak: KeyringKey,
     statement: Statement,
@@ -192,7 +231,12 @@ fn open_view(tx: &Tx<'_>, vault_id: &[u8], me: &Me, agent: &str) -> Result<View>
     };
     let ak = KeyringKey::open_from(&slot, &me.identity.kem, &mine, &wrap)
         .map_err(|e| e.into_error(&format!("your keyring wrap of agent {agent}")))?;
-    Ok(View { reg, ak, statement })
+    Ok(View {
+        signer: st.signer,
+        reg,
+        ak,
+        statement,
+    })
 }
 
 /// Sign and store `view`'s statement with `entries`, at the next policy
@@ -382,7 +426,9 @@ impl Vault {
                     let Ok(view) = open_view(tx, &vault_id, &me, other) else {
                         continue;
                     };
-                    if view.statement.env != target.statement.env {
+                    // Only what owners wrote (a root-signed view) is a
+                    // source owners accept (the third ground).
+                    if view.signer != 0 || view.statement.env != target.statement.env {
                         continue;
                     }
                     let entry = view

@@ -214,7 +214,55 @@ pub(super) fn check_roster_mark(vault_id: &[u8], pg_role: &str, epoch: u64) -> R
     let Some(path) = roster_state_file(vault_id, pg_role) else {
         return Ok(());
     };
-    let seen = super::agent_keys::read_mark(&path, "roster_epoch")?;
+    if pg_role == OWNER_MARK {
+        // Inside an owner's write: the epoch may be the write's own, so the
+        // mark rises only once it commits (`raise_owner_mark`).
+        check_mark(&path, epoch)?;
+        PENDING_OWNER_MARK.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.as_ref().is_none_or(|(_, e)| *e < epoch) {
+                *p = Some((path, epoch));
+            }
+        });
+        return Ok(());
+    }
+    check_mark(&path, epoch)?;
+    if epoch > super::agent_keys::read_mark(&path, "roster_epoch")? {
+        if let Err(e) = super::agent_keys::raise_mark(&path, "roster_epoch", epoch) {
+            eprintln!(
+                "vault: warning: could not record the roster's high-water mark: {}",
+                e.message()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The role name of the owners' roster mark on this machine.
+pub(super) const OWNER_MARK: &str = "owner";
+
+thread_local! {
+    /// The owners' roster mark to raise once this process's write commits.
+    static PENDING_OWNER_MARK: std::cell::RefCell<Option<(PathBuf, u64)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// After an owner's write committed: raise the owners' roster mark to the
+/// epoch that write saw (or wrote).
+pub(super) fn raise_owner_mark() {
+    if let Some((path, epoch)) = PENDING_OWNER_MARK.with(|p| p.borrow_mut().take()) {
+        if let Err(e) = super::agent_keys::raise_mark(&path, "roster_epoch", epoch) {
+            eprintln!(
+                "vault: warning: could not record the roster's high-water mark: {}",
+                e.message()
+            );
+        }
+    }
+}
+
+/// Refuse `epoch` when the mark at `path` is higher.
+fn check_mark(path: &std::path::Path, epoch: u64) -> Result<()> {
+    let seen = super::agent_keys::read_mark(path, "roster_epoch")?;
     if epoch < seen {
         return Err(Error::integrity(format!(
             "the vault's roster (epoch {epoch}) is older than one this machine already saw (epoch {seen}): the database was rolled back"
@@ -223,14 +271,6 @@ pub(super) fn check_roster_mark(vault_id: &[u8], pg_role: &str, epoch: u64) -> R
             "do not use this database and tell the vault's owners; if an owner restored it from a backup on purpose, delete {} and run the command again",
             path.display()
         )));
-    }
-    if epoch > seen {
-        if let Err(e) = super::agent_keys::raise_mark(&path, "roster_epoch", epoch) {
-            eprintln!(
-                "vault: warning: could not record the roster's high-water mark: {}",
-                e.message()
-            );
-        }
     }
     Ok(())
 }
@@ -823,19 +863,29 @@ pub(super) fn statement_signer(
 
 /// The signing key of every member any root-signed roster of this vault
 /// lists (the newest roster naming them wins), by member id: the keys of
-/// the members' audit chains (docs/FORMAT.md §21.9). The root key is
-/// `meta.root_sign_pk`, as `vault audit verify` trusts `meta.audit_pk`.
-pub(super) fn signing_keys(tx: &Tx<'_>) -> Result<std::collections::BTreeMap<u64, [u8; 32]>> {
+/// the members' audit chains (docs/FORMAT.md §21.9), with their names. The
+/// root key is `root` (pinned by a member's identity, or derived from M),
+/// else `meta.root_sign_pk`, as `vault audit verify` without the key trusts
+/// `meta.audit_pk`.
+pub(super) fn signing_keys(
+    tx: &Tx<'_>,
+    root: Option<SignPublicKey>,
+) -> Result<std::collections::BTreeMap<u64, (String, [u8; 32])>> {
     let mut out = std::collections::BTreeMap::new();
     let rosters = tx.rosters()?;
     if rosters.is_empty() {
         return Ok(out);
     }
-    let Some(root) = tx
-        .meta("root_sign_pk")?
-        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
-        .and_then(|b| SignPublicKey::from_bytes(&b))
-    else {
+    let stored = || -> Result<Option<SignPublicKey>> {
+        Ok(tx
+            .meta("root_sign_pk")?
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+            .and_then(|b| SignPublicKey::from_bytes(&b)))
+    };
+    let Some(root) = (match root {
+        Some(r) => Some(r),
+        None => stored()?,
+    }) else {
         return Ok(out);
     };
     for (_, body, sig) in rosters {
@@ -843,7 +893,7 @@ pub(super) fn signing_keys(tx: &Tx<'_>) -> Result<std::collections::BTreeMap<u64
             continue;
         };
         for m in r.members {
-            out.entry(m.id).or_insert(m.sign_pk);
+            out.entry(m.id).or_insert((m.name, m.sign_pk));
         }
     }
     Ok(out)
@@ -892,7 +942,7 @@ pub(super) fn operators(tx: &Tx<'_>, root: &SignPublicKey) -> Result<Option<Oper
     let roster = current_roster(tx, root)?;
     // The owner's machine refuses an older authentic roster too: it would
     // wrap keyring keys to an operator who was removed.
-    check_roster_mark(&roster.vault_id, "owner", roster.epoch)?;
+    check_roster_mark(&roster.vault_id, OWNER_MARK, roster.epoch)?;
     let mut out = Operators::new();
     for m in roster.members.iter().filter(|m| m.role != "owner") {
         let pk = v2::KemPublicKey::from_bytes(m.kem_pk).ok_or_else(|| tampered("roster"))?;

@@ -495,24 +495,27 @@ impl Vault {
             slots,
             ..
         } = self;
-        store.write(|tx| {
-            crypt.check_format(tx)?;
-            if let Err(e) = crypt.verify_policy(tx) {
-                // A rekey that committed after this process unlocked changed
-                // the master key: the policy does not verify under the old
-                // one, and that is not tampering. Say what happened instead.
-                if !same_slots(&tx.slots()?, slots) {
-                    return Err(rekeyed_meanwhile());
+        store
+            .write(|tx| {
+                crypt.check_format(tx)?;
+                crypt.settle_manager_grants(tx)?;
+                if let Err(e) = crypt.verify_policy(tx) {
+                    // A rekey that committed after this process unlocked changed
+                    // the master key: the policy does not verify under the old
+                    // one, and that is not tampering. Say what happened instead.
+                    if !same_slots(&tx.slots()?, slots) {
+                        return Err(rekeyed_meanwhile());
+                    }
+                    return Err(e);
                 }
-                return Err(e);
-            }
-            let out = f(tx, crypt)?;
-            crypt.seal_policy(tx)?;
-            // Agents with a key receive what this change leaves them, signed
-            // (after the rows are tagged: the sync checks what it signs).
-            crypt.sync_agents(tx)?;
-            Ok(out)
-        })
+                let out = f(tx, crypt)?;
+                crypt.seal_policy(tx)?;
+                // Agents with a key receive what this change leaves them, signed
+                // (after the rows are tagged: the sync checks what it signs).
+                crypt.sync_agents(tx)?;
+                Ok(out)
+            })
+            .inspect(|_| members::raise_owner_mark())
     }
 
     /// [`Vault::write`] for an operation that checks the rows it reads
@@ -535,25 +538,28 @@ impl Vault {
             slots,
             ..
         } = self;
-        store.write(|tx| {
-            crypt.check_format(tx)?;
-            let out = crypt
-                .check_all_tagged(tx)
-                .and_then(|()| f(tx, crypt))
-                .map_err(|e| {
-                    // A rekey that committed after this process unlocked
-                    // changed the row key: not tampering.
-                    let rekeyed = e.kind() == crate::error::Kind::Integrity
-                        && tx.slots().is_ok_and(|now| !same_slots(&now, slots));
-                    if rekeyed {
-                        return rekeyed_meanwhile();
-                    }
-                    e
-                })?;
-            crypt.tag_untagged(tx)?;
-            crypt.sync_agents(tx)?;
-            Ok(out)
-        })
+        store
+            .write(|tx| {
+                crypt.check_format(tx)?;
+                crypt.settle_manager_grants(tx)?;
+                let out = crypt
+                    .check_all_tagged(tx)
+                    .and_then(|()| f(tx, crypt))
+                    .map_err(|e| {
+                        // A rekey that committed after this process unlocked
+                        // changed the row key: not tampering.
+                        let rekeyed = e.kind() == crate::error::Kind::Integrity
+                            && tx.slots().is_ok_and(|now| !same_slots(&now, slots));
+                        if rekeyed {
+                            return rekeyed_meanwhile();
+                        }
+                        e
+                    })?;
+                crypt.tag_untagged(tx)?;
+                crypt.sync_agents(tx)?;
+                Ok(out)
+            })
+            .inspect(|_| members::raise_owner_mark())
     }
 
     /// [`Vault::write`] for an operation that knows the policy it leaves
@@ -569,6 +575,7 @@ impl Vault {
         self.unlock(src)?;
         let Vault { store, crypt, .. } = self;
         store.write(|tx| {
+            crypt.settle_manager_grants(tx)?;
             crypt.verify_policy(tx)?;
             let (out, after) = f(tx, crypt)?;
             #[cfg(debug_assertions)]
@@ -589,6 +596,7 @@ impl Vault {
             crypt.sync_agents(tx)?;
             Ok(out)
         })
+        .inspect(|_| members::raise_owner_mark())
     }
 
     /// A read transaction (one consistent snapshot, never committed), with

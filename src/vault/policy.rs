@@ -376,13 +376,25 @@ impl Crypt {
     /// its tag.
     pub fn checked_grants_of(&self, tx: &Tx<'_>, agent: &str) -> Result<Vec<String>> {
         let key = self.row_key()?;
-        tx.grant_tags_of(agent)?
-            .into_iter()
-            .map(|(secret, tag)| match tag {
-                Some(t) if key.verify(&grant_message(agent, &secret), &t) => Ok(secret),
-                _ => Err(tampered_grant(agent, &secret)),
-            })
-            .collect()
+        let mut out = Vec::new();
+        let mut judged: Option<super::manage::Judged> = None;
+        for (secret, tag) in tx.grant_tags_of(agent)? {
+            match tag {
+                Some(t) if key.verify(&grant_message(agent, &secret), &t) => out.push(secret),
+                _ => {
+                    if judged.is_none() {
+                        judged = Some(self.manager_signed_grants(tx)?);
+                    }
+                    let Some(j) = &judged else { continue };
+                    if j.accepted.contains(&(agent.to_owned(), secret.clone())) {
+                        out.push(secret);
+                    } else if !j.dropped(agent, &secret) {
+                        return Err(tampered_grant(agent, &secret));
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Format 2: the environment `agent` is pinned to ("" for none),
@@ -422,8 +434,11 @@ impl Crypt {
         }
         let untagged = tx.untagged(Tagged::Grants, usize::MAX)?;
         if !untagged.is_empty() {
-            let signed = self.manager_signed_grants(tx)?;
-            if let Some((agent, secret)) = untagged.into_iter().find(|g| !signed.contains(g)) {
+            let judged = self.manager_signed_grants(tx)?;
+            if let Some((agent, secret)) = untagged
+                .into_iter()
+                .find(|g| !judged.accepted.contains(g) && !judged.dropped(&g.0, &g.1))
+            {
                 return Err(tampered_grant(&agent, &secret));
             }
         }
@@ -433,13 +448,37 @@ impl Crypt {
         Ok(())
     }
 
-    /// The untagged grant rows owners accept as a manager's (PostgreSQL
-    /// team vaults, docs/FORMAT.md §21.8); see [`super::manage::accepted_grants`].
-    fn manager_signed_grants(
-        &self,
-        tx: &Tx<'_>,
-    ) -> Result<std::collections::BTreeSet<(String, String)>> {
-        super::manage::accepted_grants(self, tx)
+    /// The owners' verdict on untagged grant rows a manager signed
+    /// (PostgreSQL team vaults, docs/FORMAT.md §21.8); see
+    /// [`super::manage::judge_signed_grants`].
+    fn manager_signed_grants(&self, tx: &Tx<'_>) -> Result<super::manage::Judged> {
+        super::manage::judge_signed_grants(self, tx)
+    }
+
+    /// Before an owner write (format 2): delete the grant rows a current
+    /// manager signed that owners do not accept (a source revoked since, a
+    /// row put back after a revoke, one a manager inserted by hand), so that
+    /// the tagging after the write never blesses them and no such row locks
+    /// owners out; each deletion is an entry in the owners' audit chain.
+    /// Removing a grant only narrows who receives a secret.
+    pub fn settle_manager_grants(&self, tx: &Tx<'_>) -> Result<()> {
+        if !self.has_row_tags() {
+            return Ok(());
+        }
+        let judged = self.manager_signed_grants(tx)?;
+        for (agent, secret, manager) in &judged.dropped {
+            tx.revoke(agent, secret)?;
+            eprintln!(
+                "vault: note: removed the grant of {secret} to {agent} that {manager} signed: it no longer stands (its source was revoked, or it was revoked before)"
+            );
+            super::audit::append(
+                tx,
+                self,
+                "grant-dropped",
+                serde_json::json!({ "agent": agent, "name": secret, "member": manager }),
+            )?;
+        }
+        Ok(())
     }
 
     /// The secret rows, grants and pins whose tags verify, the others left
@@ -502,16 +541,20 @@ impl Crypt {
             self.check_row_tag(r, tag.as_deref())?;
         }
         let mut grants = Vec::new();
-        let mut signed: Option<std::collections::BTreeSet<(String, String)>> = None;
+        let mut judged: Option<super::manage::Judged> = None;
         for (agent, secret, tag) in tx.row_tags(Tagged::Grants)? {
             match tag {
                 Some(t) if key.verify(&grant_message(&agent, &secret), &t) => {}
                 _ => {
-                    if signed.is_none() {
-                        signed = Some(self.manager_signed_grants(tx)?);
+                    if judged.is_none() {
+                        judged = Some(self.manager_signed_grants(tx)?);
                     }
-                    let key = (agent.clone(), secret.clone());
-                    if !signed.as_ref().is_some_and(|s| s.contains(&key)) {
+                    let Some(j) = &judged else { continue };
+                    // A manager's row that no longer stands is not a grant.
+                    if j.dropped(&agent, &secret) {
+                        continue;
+                    }
+                    if !j.accepted.contains(&(agent.clone(), secret.clone())) {
                         return Err(tampered_grant(&agent, &secret));
                     }
                 }

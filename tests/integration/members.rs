@@ -871,13 +871,28 @@ fn a_validly_signed_grant_of_a_secret_not_shared_with_the_manager_is_refused() {
     t.enroll("bob", &fpr, &["--agent", "billing-bot=manage"]);
     t.sql(&signed_grant_sql(&t, "bob", "billing-bot", "OPENAI_KEY"));
     let leaks = [STRIPE, OPENAI, token.as_str()];
-    let o = t.vault("owner", None, &["set", "UNRELATED", "x-unrelated-3"]);
-    assert_code_no_leak(&o, 6, &leaks);
+    // The agent refuses a grant its statement does not list.
     let o = run_with_token(&t, &token, "billing-bot", "true");
     assert_code_no_leak(&o, 125, &leaks);
     let o = t.member("bob", &["get", "OPENAI_KEY", "--reveal"]);
     assert_ne!(o.status.code(), Some(0));
     assert_code_no_leak(&o, o.status.code().unwrap(), &leaks);
+    // Owners never bless it, and it does not lock them out: their next
+    // write removes it (narrowing) and audits that.
+    let o = t.vault("owner", None, &["set", "UNRELATED", "x-unrelated-3"]);
+    assert_code_no_leak(&o, 0, &leaks);
+    assert!(
+        stderr(&o).contains("removed the grant of OPENAI_KEY to billing-bot that bob signed"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.owner_ok(&["agent", "show", "billing-bot"]);
+    assert!(!stdout(&o).contains("OPENAI_KEY"), "{}", stdout(&o));
+    let check = format!("[ \"$STRIPE_KEY\" = '{STRIPE}' ] && [ -z \"${{OPENAI_KEY+x}}\" ]");
+    let o = run_with_token(&t, &token, "billing-bot", &check);
+    assert_code_no_leak(&o, 0, &leaks);
+    let o = t.owner_ok(&["audit", "--json"]);
+    assert!(stdout(&o).contains("grant-dropped"), "{}", stdout(&o));
 }
 
 #[test]
@@ -919,8 +934,12 @@ fn a_managers_grant_row_put_back_after_a_revoke_is_refused() {
     t.sql("INSERT INTO grants SELECT * FROM saved_grant");
     let o = run_with_token(&t, &token, "billing-bot", "true");
     assert_code_no_leak(&o, 125, &leaks);
+    // Owners do not take it back in: their next write removes it.
     let o = t.vault("owner", None, &["set", "UNRELATED", "x-unrelated-4"]);
-    assert_code_no_leak(&o, 6, &leaks);
+    assert_code_no_leak(&o, 0, &leaks);
+    let check = "[ -z \"${OPENAI_KEY+x}\" ]";
+    let o = run_with_token(&t, &token, "billing-bot", check);
+    assert_code_no_leak(&o, 0, &leaks);
 }
 
 #[test]
@@ -943,4 +962,68 @@ fn removing_an_operator_gives_the_agent_a_new_keyring_key() {
     let check = format!("[ \"$STRIPE_KEY\" = '{STRIPE}' ]");
     let o = run_with_token(&t, &token, "billing-bot", &check);
     assert_code_no_leak(&o, 0, &[STRIPE, OPENAI, token.as_str()]);
+}
+
+#[test]
+fn a_managers_grant_whose_source_is_revoked_is_removed_without_locking_owners_out() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
+    let token = stdout(&o).trim().to_owned();
+    t.enroll(
+        "bob",
+        &fpr,
+        &[
+            "--agent",
+            "billing-bot=manage",
+            "--agent",
+            "support-bot=manage",
+        ],
+    );
+    let leaks = [STRIPE, OPENAI, token.as_str()];
+    // bob grants OPENAI_KEY to billing-bot (source: support-bot), then
+    // revokes it from its source before any owner write.
+    let o = t.member("bob", &["grant", "OPENAI_KEY", "--agent", "billing-bot"]);
+    assert_code_no_leak(&o, 0, &leaks);
+    let o = t.member("bob", &["revoke", "OPENAI_KEY", "--agent", "support-bot"]);
+    assert_code_no_leak(&o, 0, &leaks);
+    // Owners read and write as usual; the grant that lost its ground goes.
+    t.owner_ok(&["list"]);
+    let o = t.owner_ok(&["set", "UNRELATED", "x-unrelated-5"]);
+    assert!(
+        stderr(&o).contains("removed the grant of OPENAI_KEY"),
+        "{}",
+        stderr(&o)
+    );
+    let check = "[ -z \"${OPENAI_KEY+x}\" ]";
+    let o = run_with_token(&t, &token, "billing-bot", check);
+    assert_code_no_leak(&o, 0, &leaks);
+    t.owner_ok(&["audit", "verify"]);
+}
+
+#[test]
+fn a_forged_or_truncated_member_audit_chain_is_caught() {
+    let Some(t) = Team::new() else { return };
+    let fpr = t.setup();
+    t.enroll("bob", &fpr, &["--agent", "billing-bot=operate"]);
+    for _ in 0..2 {
+        let o = run_as(&t, "bob", "billing-bot", "true");
+        assert_code_no_leak(&o, 0, &[STRIPE, OPENAI]);
+    }
+    t.owner_ok(&["audit", "verify"]);
+    // The first entry of bob's chain deleted: the chain no longer starts at 1.
+    t.sql("CREATE TABLE audit_copy AS SELECT * FROM audit; DELETE FROM audit WHERE chain > 0 AND seq = 1");
+    let o = t.vault("owner", None, &["audit", "verify"]);
+    assert_code_no_leak(&o, 6, &[STRIPE, OPENAI]);
+    // A checkpoint in a member's chain (which is never pruned) is forged.
+    t.sql("DELETE FROM audit; INSERT INTO audit SELECT * FROM audit_copy");
+    t.sql("UPDATE audit SET action = 'checkpoint' WHERE chain > 0 AND seq = 2");
+    let o = t.vault("owner", None, &["audit", "verify"]);
+    assert_code_no_leak(&o, 6, &[STRIPE, OPENAI]);
+    // The actor shown is the roster's name for the chain, not the entry's.
+    t.sql("DELETE FROM audit; INSERT INTO audit SELECT * FROM audit_copy");
+    t.sql("UPDATE audit SET subject = replace(subject, '\"bob\"', '\"alice\"') WHERE chain > 0");
+    let o = t.owner_ok(&["audit", "--json"]);
+    assert!(stdout(&o).contains("member bob"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("member alice"), "{}", stdout(&o));
 }

@@ -287,7 +287,7 @@ pub const MIGRATIONS: &[&str] = &[
                WHERE w.env = $1 AND w.name = $2 AND w.version = $3
                AND m.pg_role = session_user AND acl.perm IN ('operate', 'manage')
                AND (EXISTS (SELECT 1 FROM grants g WHERE g.agent = i.agent AND g.secret = $2)
-                    OR EXISTS (SELECT 1 FROM secrets s WHERE s.name = $2 AND s.scope = 'global'))) $$;
+                    OR EXISTS (SELECT 1 FROM secrets s WHERE s.env = $1 AND s.name = $2 AND s.scope = 'global'))) $$;
     CREATE FUNCTION vault_next_policy_seq() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
         SET search_path FROM CURRENT AS $$
     DECLARE n bigint;
@@ -333,7 +333,7 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE POLICY audit_append ON audit FOR INSERT
         WITH CHECK ((SELECT vault_unrestricted()) OR chain = (SELECT vault_me()));
     CREATE POLICY audit_change ON audit FOR UPDATE USING ((SELECT vault_unrestricted()));
-    CREATE POLICY audit_prune ON audit FOR DELETE USING ((SELECT vault_unrestricted()));
+    CREATE POLICY audit_prune ON audit FOR DELETE USING ((SELECT vault_unrestricted()) AND chain = 0);
     CREATE OR REPLACE FUNCTION vault_create_login(r text, v text, owner boolean) RETURNS void
         LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
     DECLARE s text := current_schema();
