@@ -364,7 +364,9 @@ impl Crypt {
         self.check_row_tag(r, tag.as_deref())
     }
 
-    fn check_row_tag(&self, r: &SecretRow, tag: Option<&[u8]>) -> Result<()> {
+    /// Format 2: check a secret row against the tag read with it (exit 6
+    /// when it has none or another).
+    pub(super) fn check_row_tag(&self, r: &SecretRow, tag: Option<&[u8]>) -> Result<()> {
         plain_under_secret(r)?;
         match tag {
             Some(t) if self.row_key()?.verify(&secret_row_message(r), t) => Ok(()),
@@ -488,18 +490,12 @@ impl Crypt {
     /// that may touch any row).
     fn verified_snapshot_v2(&self, tx: &Tx<'_>) -> Result<Snapshot> {
         let key = self.row_key()?;
-        let rows = tx.policy_rows()?;
-        let tags = tx.row_tags(Tagged::Secrets)?;
-        if tags.len() != rows.len() {
-            return Err(Error::integrity(
-                "the secret rows changed while they were read",
-            ));
-        }
-        for (r, (env, name, tag)) in rows.iter().zip(&tags) {
-            if *env != r.env || *name != r.name {
-                return Err(tampered_row(r));
-            }
-            self.check_row_tag(r, tag.as_deref())?;
+        // Each row with its tag, from one statement.
+        let tagged = tx.tagged_policy_rows()?;
+        let mut rows = Vec::with_capacity(tagged.len());
+        for (r, tag) in tagged {
+            self.check_row_tag(&r, tag.as_deref())?;
+            rows.push(r);
         }
         let mut grants = Vec::new();
         let mut signed: Option<std::collections::BTreeSet<(String, String)>> = None;

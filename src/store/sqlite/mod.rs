@@ -660,9 +660,16 @@ struct SqliteTx<'a> {
 /// it are constants (no formatting and re-hashing per call on hot paths).
 macro_rules! secret_select {
     () => {
-        "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
-         v.nonce, v.ciphertext, v.plain, s.env \
-         FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version"
+        secret_select!("")
+    };
+    // More columns after env (12 on): `", s.tag"`.
+    ($more:literal) => {
+        concat!(
+            "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
+             v.nonce, v.ciphertext, v.plain, s.env",
+            $more,
+            " FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version"
+        )
     };
 }
 
@@ -906,6 +913,30 @@ impl Records for SqliteTx<'_> {
         )?;
         let rows = st.query_map([], policy_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn tagged_policy_rows(&self) -> StoreResult<Vec<(SecretRow, Option<Vec<u8>>)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT s.name, s.kind, s.scope, s.provider, s.version, v.nonce, v.ciphertext, v.plain, s.env, s.tag \
+             FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version \
+             ORDER BY s.name, s.env",
+        )?;
+        let rows = st.query_map([], |r| Ok((policy_row(r)?, r.get(9)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn tagged_secret(
+        &self,
+        env: &str,
+        name: &str,
+    ) -> StoreResult<Option<(SecretRow, Option<Vec<u8>>)>> {
+        let mut st = self.tx.prepare_cached(concat!(
+            secret_select!(", s.tag"),
+            " WHERE s.env = ?1 AND s.name = ?2"
+        ))?;
+        Ok(st
+            .query_row([env, name], |r| Ok((secret_from_row(r)?, r.get(12)?)))
+            .optional()?)
     }
 
     fn secret_names(&self) -> StoreResult<Vec<String>> {
