@@ -43,6 +43,9 @@ pub(super) struct Keys {
     /// Format 2: seals new values (RWK expanded once, randomness pooled),
     /// made on the first value sealed.
     sealer: std::cell::RefCell<Option<v2::ValueSealer>>,
+    /// Format 2: opens the root wraps of values (RWK expanded once), made
+    /// on the first value opened.
+    opener: std::cell::OnceCell<v2::WrapOpener>,
 }
 
 impl Keys {
@@ -67,7 +70,19 @@ impl Keys {
             master,
             root,
             sealer: std::cell::RefCell::new(None),
+            opener: std::cell::OnceCell::new(),
         })
+    }
+
+    /// Format 2: this process's opener of root wraps.
+    fn opener(&self, root: &RootKeys) -> Result<&v2::WrapOpener> {
+        if self.opener.get().is_none() {
+            // Cannot be set already: `Keys` is not shared between threads.
+            let _ = self.opener.set(root.rwk.opener()?);
+        }
+        self.opener
+            .get()
+            .ok_or_else(|| Error::other("internal error: no opener of root wraps"))
     }
 
     /// Format 2: `plaintext` sealed under a fresh data key wrapped with
@@ -157,7 +172,7 @@ fn tag_untagged_with(tx: &Tx<'_>, key: &RowKey) -> Result<()> {
 
 /// Open a format-2 stored value with the root keys (RWK, then the DEK).
 fn open_v2(
-    root: &RootKeys,
+    rwk: &v2::WrapOpener,
     vault_id: &[u8],
     env: &str,
     name: &str,
@@ -182,7 +197,7 @@ fn open_v2(
         name,
         version,
     };
-    let dek = root.rwk.unwrap(&slot, wrap).map_err(damaged)?;
+    let dek = rwk.unwrap(&slot, wrap).map_err(damaged)?;
     dek.open_value(&slot, value_nonce, ciphertext)
         .map_err(damaged)
 }
@@ -755,9 +770,15 @@ impl Crypt {
             StoredValue::Sealed { nonce, ciphertext } => {
                 let keys = self.keys()?;
                 let plain = match &keys.root {
-                    Some(root) => {
-                        open_v2(root, &self.vault_id, env, name, version, nonce, ciphertext)?
-                    }
+                    Some(root) => open_v2(
+                        keys.opener(root)?,
+                        &self.vault_id,
+                        env,
+                        name,
+                        version,
+                        nonce,
+                        ciphertext,
+                    )?,
                     None => keys.value.open_in(env, name, version, nonce, ciphertext)?,
                 };
                 SecretValue::from_bytes(plain).map_err(|_| {
