@@ -673,6 +673,12 @@ macro_rules! secret_select {
     };
 }
 
+/// One secret row (`secret_from_row`'s columns) and its tag (column 12).
+const TAGGED_SECRET: &str = concat!(
+    secret_select!(", s.tag"),
+    " WHERE s.env = ?1 AND s.name = ?2"
+);
+
 fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
     let bad = |what: &str, v: &str| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -871,11 +877,11 @@ impl Records for SqliteTx<'_> {
         Ok(self.tx.execute("DELETE FROM slots WHERE id = ?1", [id])? > 0)
     }
 
+    /// The statement of `tagged_secret`, its tag left unread: a command
+    /// that reads a row both ways (`get --reveal`: the metadata, then the
+    /// row and its tag after unlocking) prepares the join once.
     fn secret(&self, env: &str, name: &str) -> StoreResult<Option<SecretRow>> {
-        let mut st = self.tx.prepare_cached(concat!(
-            secret_select!(),
-            " WHERE s.env = ?1 AND s.name = ?2"
-        ))?;
+        let mut st = self.tx.prepare_cached(TAGGED_SECRET)?;
         Ok(st.query_row([env, name], secret_from_row).optional()?)
     }
 
@@ -930,10 +936,7 @@ impl Records for SqliteTx<'_> {
         env: &str,
         name: &str,
     ) -> StoreResult<Option<(SecretRow, Option<Vec<u8>>)>> {
-        let mut st = self.tx.prepare_cached(concat!(
-            secret_select!(", s.tag"),
-            " WHERE s.env = ?1 AND s.name = ?2"
-        ))?;
+        let mut st = self.tx.prepare_cached(TAGGED_SECRET)?;
         Ok(st
             .query_row([env, name], |r| Ok((secret_from_row(r)?, r.get(12)?)))
             .optional()?)
