@@ -33,8 +33,11 @@ pub struct Crypt {
 pub(super) struct Keys {
     /// Kept for wrapping new key slots (`keys add`, `rekey`); zeroed on drop.
     pub(super) master: MasterKey,
-    pub(super) value: ValueKey,
-    pub(super) policy: PolicyKey,
+    /// Format 1's value and policy keys, derived from M on first use
+    /// (format 2 seals and checks with other keys: a run derives neither).
+    value: std::cell::OnceCell<ValueKey>,
+    policy: std::cell::OnceCell<PolicyKey>,
+    vault_id: Vec<u8>,
     /// Format 2: the root keys opened from `meta.root_keys` with M. Values
     /// are then sealed under a fresh data key per version, wrapped with RWK.
     pub(super) root: Option<RootKeys>,
@@ -65,13 +68,33 @@ impl Keys {
         };
         Ok(Keys {
             row: root.as_ref().map(|_| RowKey::derive(&master, vault_id)),
-            value: ValueKey::derive(&master, vault_id)?,
-            policy: PolicyKey::derive(&master, vault_id),
+            value: std::cell::OnceCell::new(),
+            policy: std::cell::OnceCell::new(),
+            vault_id: vault_id.to_vec(),
             master,
             root,
             sealer: std::cell::RefCell::new(None),
             opener: std::cell::OnceCell::new(),
         })
+    }
+
+    /// Format 1's value key.
+    pub(super) fn value(&self) -> Result<&ValueKey> {
+        if self.value.get().is_none() {
+            // Cannot be set already: `Keys` is not shared between threads.
+            let _ = self
+                .value
+                .set(ValueKey::derive(&self.master, &self.vault_id)?);
+        }
+        self.value
+            .get()
+            .ok_or_else(|| Error::other("internal error: no value key"))
+    }
+
+    /// Format 1's policy key (also the empty policy's tag a new vault stores).
+    pub(super) fn policy(&self) -> &PolicyKey {
+        self.policy
+            .get_or_init(|| PolicyKey::derive(&self.master, &self.vault_id))
     }
 
     /// Format 2: this process's opener of root wraps.
@@ -650,7 +673,7 @@ impl Crypt {
         }
         let tag = tx.meta("policy_tag")?.unwrap_or_default();
         if keys
-            .policy
+            .policy()
             .verify(&policy_message(rows, grants, pins), &tag)
         {
             Ok(())
@@ -705,7 +728,7 @@ impl Crypt {
             return self.tag_untagged(tx);
         }
         let keys = self.keys()?;
-        let tag = keys.policy.tag(&policy_message(rows, grants, pins));
+        let tag = keys.policy().tag(&policy_message(rows, grants, pins));
         Ok(tx.set_meta("policy_tag", &tag)?)
     }
 
@@ -748,7 +771,9 @@ impl Crypt {
                     };
                     return keys.seal_pooled(root, &slot, value.as_bytes());
                 }
-                let s = keys.value.seal_in(env, name, version, value.as_bytes())?;
+                let s = keys
+                    .value()?
+                    .seal_in(env, name, version, value.as_bytes())?;
                 Ok(StoredValue::Sealed {
                     nonce: s.nonce,
                     ciphertext: s.ciphertext,
@@ -779,7 +804,9 @@ impl Crypt {
                         nonce,
                         ciphertext,
                     )?,
-                    None => keys.value.open_in(env, name, version, nonce, ciphertext)?,
+                    None => keys
+                        .value()?
+                        .open_in(env, name, version, nonce, ciphertext)?,
                 };
                 SecretValue::from_bytes(plain).map_err(|_| {
                     Error::integrity(format!("{name} (version {version}) decrypted to something that is not a valid value"))
