@@ -801,11 +801,11 @@ fn agent_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRow> {
 
 impl Records for SqliteTx<'_> {
     fn vault_id(&self) -> StoreResult<Vec<u8>> {
+        // `meta`'s statement, cached.
         let v: Option<rusqlite::types::Value> = self
             .tx
-            .query_row("SELECT value FROM meta WHERE key = 'vault_id'", [], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row(["vault_id"], |r| r.get(0))
             .optional()?;
         match v {
             Some(rusqlite::types::Value::Blob(b)) => Ok(b),
@@ -819,9 +819,12 @@ impl Records for SqliteTx<'_> {
     }
 
     fn meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        // Cached: `vault run` reads three keys, and each prepare costs more
+        // than the lookup.
         let v: Option<rusqlite::types::Value> = self
             .tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
             .optional()?;
         Ok(v.map(|v| match v {
             rusqlite::types::Value::Blob(b) => b,
