@@ -39,7 +39,7 @@ fn main() -> std::process::ExitCode {
 fn parse() -> Result<Cli, clap::Error> {
     use clap::{CommandFactory, FromArgMatches};
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(cli) = cli::parse_run(&args) {
+    if let Some(cli) = cli::parse_fast(&args) {
         return Ok(cli);
     }
     let mut cmd = Cli::command();

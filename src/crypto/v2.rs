@@ -126,9 +126,18 @@ fn sym_seal(
 /// Open `nonce || ct` made by [`sym_seal`]; every failure is [`OpenError::Damaged`]
 /// (a symmetric key that reached here is known to be the right one).
 fn sym_open(key: &[u8; KEY_LEN], aad: &[u8], blob: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| OpenError::Damaged)?;
+    sym_open_with(&cipher, aad, blob)
+}
+
+/// [`sym_open`] with the key's AES schedule already expanded.
+fn sym_open_with(
+    cipher: &Aes256Gcm,
+    aad: &[u8],
+    blob: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     let (nonce, ct) = blob.split_at_checked(NONCE_LEN).ok_or(OpenError::Damaged)?;
     let nonce = gcm_nonce(nonce).ok_or(OpenError::Damaged)?;
-    let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| OpenError::Damaged)?;
     cipher
         .decrypt(&nonce, Payload { msg: ct, aad })
         .map(Zeroizing::new)
@@ -312,7 +321,23 @@ pub struct ValueSealer {
     used: usize,
 }
 
+/// Opens root wraps one after another (a run's 100 values), as
+/// [`RootWrapKey::unwrap`] does byte for byte, with RWK's AES key schedule
+/// expanded once instead of per value; zeroed on drop.
+pub struct WrapOpener(Aes256Gcm);
+
+impl WrapOpener {
+    pub fn unwrap(&self, slot: &Slot, wrapped: &[u8]) -> Result<DataKey, OpenError> {
+        let k = sym_open_with(&self.0, &slot.root_wrap_aad(), wrapped)?;
+        Ok(DataKey(key32(&k)?))
+    }
+}
+
 impl RootWrapKey {
+    pub fn opener(&self) -> Result<WrapOpener> {
+        Ok(WrapOpener(aes(&self.0)?))
+    }
+
     pub fn sealer(&self) -> Result<ValueSealer> {
         Ok(ValueSealer {
             rwk: aes(&self.0)?,

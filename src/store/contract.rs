@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::{Audience, AuditFilter, AuditRow, Backend, SecretRow, StoredValue, Tx};
+use super::{Audience, AuditFilter, AuditRow, Backend, SecretRow, StoredValue, Tagged, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Kind, Scope};
 
@@ -743,6 +743,84 @@ pub fn read_again_never_misses_a_write(e: &impl Engine) {
     );
 }
 
+/// Each secret row with its format-2 tag, from one statement: untagged
+/// rows `None`, a tag as it was set, in `policy_rows`' order and with its
+/// fields; the same on a fresh read and on `read_again` (where an engine
+/// may answer from what it fetched with its `BEGIN`).
+pub fn rows_come_with_their_tags(e: &impl Engine) {
+    let mut s = e.fresh();
+    s.write(|tx| {
+        put_in(tx, "", "B", Scope::Global, 1)?;
+        put_in(tx, "prod", "B", Scope::Global, 2)?;
+        put_in(tx, "", "A", Scope::Agent, 3)?;
+        tx.set_row_tag(Tagged::Secrets, "prod", "B", &[7; 32])?;
+        tx.set_row_tag(Tagged::Secrets, "", "A", &[9; 32])?;
+        Ok(())
+    })
+    .unwrap();
+    let expect = |tagged: &[(SecretRow, Option<Vec<u8>>)], plain: &[SecretRow]| {
+        let keys: Vec<(&str, &str, Option<&[u8]>)> = tagged
+            .iter()
+            .map(|(r, t)| (r.env.as_str(), r.name.as_str(), t.as_deref()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("", "A", Some(&[9u8; 32][..])),
+                ("", "B", None),
+                ("prod", "B", Some(&[7u8; 32][..])),
+            ]
+        );
+        assert_eq!(tagged.len(), plain.len());
+        for ((t, _), p) in tagged.iter().zip(plain) {
+            assert_eq!(
+                (&t.env, &t.name, t.kind, t.scope, &t.provider, t.version),
+                (&p.env, &p.name, p.kind, p.scope, &p.provider, p.version)
+            );
+            assert_eq!(format!("{:?}", t.value), format!("{:?}", p.value));
+        }
+    };
+    let (tagged, plain) = s
+        .read(|tx| Ok((tx.tagged_policy_rows()?, tx.policy_rows()?)))
+        .unwrap();
+    expect(&tagged, &plain);
+    let mut b = e.connect();
+    let (tagged, plain) = b
+        .read_again(|tx| Ok((tx.tagged_policy_rows()?, tx.policy_rows()?)))
+        .unwrap();
+    expect(&tagged, &plain);
+    s.read(|tx| {
+        let (row, tag) = tx.tagged_secret("prod", "B")?.unwrap();
+        let plain = tx.secret("prod", "B")?.unwrap();
+        assert_eq!(tag.as_deref(), Some(&[7u8; 32][..]));
+        assert_eq!(
+            (
+                &row.env,
+                &row.name,
+                &row.description,
+                &row.created,
+                row.version
+            ),
+            (
+                &plain.env,
+                &plain.name,
+                &plain.description,
+                &plain.created,
+                plain.version
+            )
+        );
+        match row.value {
+            StoredValue::Sealed { nonce, .. } => assert_eq!(nonce, vec![2; 12]),
+            StoredValue::Plain(_) => panic!("a sealed value read back as plain"),
+        }
+        assert_eq!(tx.tagged_secret("", "B")?.unwrap().1, None);
+        assert!(tx.tagged_secret("staging", "B")?.is_none());
+        assert!(tx.tagged_secret("", "NONE")?.is_none());
+        Ok(())
+    })
+    .unwrap();
+}
+
 fn names_of(rows: Vec<SecretRow>) -> Vec<String> {
     rows.into_iter().map(|r| r.name).collect()
 }
@@ -1119,6 +1197,10 @@ macro_rules! contract_suite {
             #[test]
             fn read_again_never_misses_a_write() {
                 super::with($engine, super::read_again_never_misses_a_write)
+            }
+            #[test]
+            fn rows_come_with_their_tags() {
+                super::with($engine, super::rows_come_with_their_tags)
             }
             #[test]
             fn audit_entries_round_trip_per_chain() {

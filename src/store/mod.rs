@@ -232,6 +232,17 @@ pub trait Records {
     /// scope, provider, version, stored value); description and timestamps
     /// left empty: cheap enough for the hot path.
     fn policy_rows(&self) -> StoreResult<Vec<SecretRow>>;
+    /// [`Records::policy_rows`], each row with its format-2 row tag
+    /// (`None`: untagged), from one statement: a check of every row reads
+    /// each row once, and a row cannot change between its read and its tag's.
+    fn tagged_policy_rows(&self) -> StoreResult<Vec<(SecretRow, Option<Vec<u8>>)>>;
+    /// [`Records::secret`] with the row's format-2 tag (`None`: untagged),
+    /// from one statement.
+    fn tagged_secret(
+        &self,
+        env: &str,
+        name: &str,
+    ) -> StoreResult<Option<(SecretRow, Option<Vec<u8>>)>>;
     /// Distinct secret names (of any environment), sorted.
     fn secret_names(&self) -> StoreResult<Vec<String>>;
     /// The environments `name` has a row in, sorted ("" first when shared).

@@ -434,7 +434,7 @@ impl Vault {
             };
             let root_blob = root.as_ref().map(|(b, _, _)| b.clone());
             let keys = Keys::derive(master, &vault_id, root_blob.as_deref())?;
-            let policy_tag = keys.policy.tag(&policy_message(&[], &[], &[]));
+            let policy_tag = keys.policy().tag(&policy_message(&[], &[], &[]));
             let store = Store::create_at(
                 &paths.db,
                 paths.database.as_ref(),

@@ -33,8 +33,11 @@ pub struct Crypt {
 pub(super) struct Keys {
     /// Kept for wrapping new key slots (`keys add`, `rekey`); zeroed on drop.
     pub(super) master: MasterKey,
-    pub(super) value: ValueKey,
-    pub(super) policy: PolicyKey,
+    /// Format 1's value and policy keys, derived from M on first use
+    /// (format 2 seals and checks with other keys: a run derives neither).
+    value: std::cell::OnceCell<ValueKey>,
+    policy: std::cell::OnceCell<PolicyKey>,
+    vault_id: Vec<u8>,
     /// Format 2: the root keys opened from `meta.root_keys` with M. Values
     /// are then sealed under a fresh data key per version, wrapped with RWK.
     pub(super) root: Option<RootKeys>,
@@ -43,6 +46,9 @@ pub(super) struct Keys {
     /// Format 2: seals new values (RWK expanded once, randomness pooled),
     /// made on the first value sealed.
     sealer: std::cell::RefCell<Option<v2::ValueSealer>>,
+    /// Format 2: opens the root wraps of values (RWK expanded once), made
+    /// on the first value opened.
+    opener: std::cell::OnceCell<v2::WrapOpener>,
 }
 
 impl Keys {
@@ -62,12 +68,44 @@ impl Keys {
         };
         Ok(Keys {
             row: root.as_ref().map(|_| RowKey::derive(&master, vault_id)),
-            value: ValueKey::derive(&master, vault_id)?,
-            policy: PolicyKey::derive(&master, vault_id),
+            value: std::cell::OnceCell::new(),
+            policy: std::cell::OnceCell::new(),
+            vault_id: vault_id.to_vec(),
             master,
             root,
             sealer: std::cell::RefCell::new(None),
+            opener: std::cell::OnceCell::new(),
         })
+    }
+
+    /// Format 1's value key.
+    pub(super) fn value(&self) -> Result<&ValueKey> {
+        if self.value.get().is_none() {
+            // Cannot be set already: `Keys` is not shared between threads.
+            let _ = self
+                .value
+                .set(ValueKey::derive(&self.master, &self.vault_id)?);
+        }
+        self.value
+            .get()
+            .ok_or_else(|| Error::other("internal error: no value key"))
+    }
+
+    /// Format 1's policy key (also the empty policy's tag a new vault stores).
+    pub(super) fn policy(&self) -> &PolicyKey {
+        self.policy
+            .get_or_init(|| PolicyKey::derive(&self.master, &self.vault_id))
+    }
+
+    /// Format 2: this process's opener of root wraps.
+    fn opener(&self, root: &RootKeys) -> Result<&v2::WrapOpener> {
+        if self.opener.get().is_none() {
+            // Cannot be set already: `Keys` is not shared between threads.
+            let _ = self.opener.set(root.rwk.opener()?);
+        }
+        self.opener
+            .get()
+            .ok_or_else(|| Error::other("internal error: no opener of root wraps"))
     }
 
     /// Format 2: `plaintext` sealed under a fresh data key wrapped with
@@ -157,7 +195,7 @@ fn tag_untagged_with(tx: &Tx<'_>, key: &RowKey) -> Result<()> {
 
 /// Open a format-2 stored value with the root keys (RWK, then the DEK).
 fn open_v2(
-    root: &RootKeys,
+    rwk: &v2::WrapOpener,
     vault_id: &[u8],
     env: &str,
     name: &str,
@@ -182,7 +220,7 @@ fn open_v2(
         name,
         version,
     };
-    let dek = root.rwk.unwrap(&slot, wrap).map_err(damaged)?;
+    let dek = rwk.unwrap(&slot, wrap).map_err(damaged)?;
     dek.open_value(&slot, value_nonce, ciphertext)
         .map_err(damaged)
 }
@@ -364,7 +402,9 @@ impl Crypt {
         self.check_row_tag(r, tag.as_deref())
     }
 
-    fn check_row_tag(&self, r: &SecretRow, tag: Option<&[u8]>) -> Result<()> {
+    /// Format 2: check a secret row against the tag read with it (exit 6
+    /// when it has none or another).
+    pub(super) fn check_row_tag(&self, r: &SecretRow, tag: Option<&[u8]>) -> Result<()> {
         plain_under_secret(r)?;
         match tag {
             Some(t) if self.row_key()?.verify(&secret_row_message(r), t) => Ok(()),
@@ -527,18 +567,12 @@ impl Crypt {
     /// that may touch any row).
     fn verified_snapshot_v2(&self, tx: &Tx<'_>) -> Result<Snapshot> {
         let key = self.row_key()?;
-        let rows = tx.policy_rows()?;
-        let tags = tx.row_tags(Tagged::Secrets)?;
-        if tags.len() != rows.len() {
-            return Err(Error::integrity(
-                "the secret rows changed while they were read",
-            ));
-        }
-        for (r, (env, name, tag)) in rows.iter().zip(&tags) {
-            if *env != r.env || *name != r.name {
-                return Err(tampered_row(r));
-            }
-            self.check_row_tag(r, tag.as_deref())?;
+        // Each row with its tag, from one statement.
+        let tagged = tx.tagged_policy_rows()?;
+        let mut rows = Vec::with_capacity(tagged.len());
+        for (r, tag) in tagged {
+            self.check_row_tag(&r, tag.as_deref())?;
+            rows.push(r);
         }
         let mut grants = Vec::new();
         let mut judged: Option<super::manage::Judged> = None;
@@ -682,7 +716,7 @@ impl Crypt {
         }
         let tag = tx.meta("policy_tag")?.unwrap_or_default();
         if keys
-            .policy
+            .policy()
             .verify(&policy_message(rows, grants, pins), &tag)
         {
             Ok(())
@@ -737,7 +771,7 @@ impl Crypt {
             return self.tag_untagged(tx);
         }
         let keys = self.keys()?;
-        let tag = keys.policy.tag(&policy_message(rows, grants, pins));
+        let tag = keys.policy().tag(&policy_message(rows, grants, pins));
         Ok(tx.set_meta("policy_tag", &tag)?)
     }
 
@@ -780,7 +814,9 @@ impl Crypt {
                     };
                     return keys.seal_pooled(root, &slot, value.as_bytes());
                 }
-                let s = keys.value.seal_in(env, name, version, value.as_bytes())?;
+                let s = keys
+                    .value()?
+                    .seal_in(env, name, version, value.as_bytes())?;
                 Ok(StoredValue::Sealed {
                     nonce: s.nonce,
                     ciphertext: s.ciphertext,
@@ -802,10 +838,18 @@ impl Crypt {
             StoredValue::Sealed { nonce, ciphertext } => {
                 let keys = self.keys()?;
                 let plain = match &keys.root {
-                    Some(root) => {
-                        open_v2(root, &self.vault_id, env, name, version, nonce, ciphertext)?
-                    }
-                    None => keys.value.open_in(env, name, version, nonce, ciphertext)?,
+                    Some(root) => open_v2(
+                        keys.opener(root)?,
+                        &self.vault_id,
+                        env,
+                        name,
+                        version,
+                        nonce,
+                        ciphertext,
+                    )?,
+                    None => keys
+                        .value()?
+                        .open_in(env, name, version, nonce, ciphertext)?,
                 };
                 SecretValue::from_bytes(plain).map_err(|_| {
                     Error::integrity(format!("{name} (version {version}) decrypted to something that is not a valid value"))

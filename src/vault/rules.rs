@@ -94,6 +94,20 @@ pub fn effective_row(tx: &Tx<'_>, env: &str, name: &str) -> Result<Option<Secret
     Ok(tx.secret("", name)?)
 }
 
+/// [`effective_row`] with the row's format-2 tag, read with it.
+pub fn effective_tagged_row(
+    tx: &Tx<'_>,
+    env: &str,
+    name: &str,
+) -> Result<Option<(SecretRow, Option<Vec<u8>>)>> {
+    if !env.is_empty() {
+        if let Some(r) = tx.tagged_secret(env, name)? {
+            return Ok(Some(r));
+        }
+    }
+    Ok(tx.tagged_secret("", name)?)
+}
+
 /// "no secret named X" for `env`: when the name exists in other
 /// environments only, say where.
 pub fn no_such_secret_in(tx: &Tx<'_>, env: &str, name: &str) -> Error {

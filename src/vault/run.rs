@@ -212,10 +212,10 @@ fn only_snapshot(
     names.dedup();
     let mut rows = Vec::with_capacity(names.len());
     for name in names {
-        let Some(row) = super::rules::effective_row(tx, &env, name)? else {
+        let Some((row, tag)) = super::rules::effective_tagged_row(tx, &env, name)? else {
             return Ok(None);
         };
-        crypt.check_row(tx, &row)?;
+        crypt.check_row_tag(&row, tag.as_deref())?;
         rows.push(row);
     }
     Ok(Some(super::policy::Snapshot { rows, grants, pins }))

@@ -214,13 +214,15 @@ impl Vault {
         let row = self.read(|tx, crypt| {
             if crypt.has_row_tags() {
                 crypt.check_format(tx)?;
-            } else {
-                crypt.verify_policy(tx)?;
+                // The row and its tag in one statement.
+                let (row, tag) = super::rules::effective_tagged_row(tx, env, name)?
+                    .ok_or_else(|| super::rules::no_such_secret_in(tx, env, name))?;
+                crypt.check_row_tag(&row, tag.as_deref())?;
+                return Ok(row);
             }
-            let row = super::rules::effective_row(tx, env, name)?
-                .ok_or_else(|| super::rules::no_such_secret_in(tx, env, name))?;
-            crypt.check_row(tx, &row)?;
-            Ok(row)
+            crypt.verify_policy(tx)?;
+            super::rules::effective_row(tx, env, name)?
+                .ok_or_else(|| super::rules::no_such_secret_in(tx, env, name))
         })?;
         let value = self
             .crypt

@@ -377,9 +377,16 @@ fn stored_value(nonce: Option<Vec<u8>>, ct: Option<Vec<u8>>, plain: Option<Strin
 /// version, created, updated, nonce, ciphertext, plain, env.
 macro_rules! secret_select {
     () => {
-        "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
-         v.nonce, v.ciphertext, v.plain, s.env \
-         FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version"
+        secret_select!("")
+    };
+    // More columns after env (12 on): `", s.tag"`.
+    ($more:literal) => {
+        concat!(
+            "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
+             v.nonce, v.ciphertext, v.plain, s.env",
+            $more,
+            " FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version"
+        )
     };
 }
 
@@ -1367,6 +1374,40 @@ impl Records for PgTx<'_> {
             .iter()
             .map(secret_from_row)
             .collect()
+    }
+
+    fn tagged_policy_rows(&self) -> StoreResult<Vec<(SecretRow, Option<Vec<u8>>)>> {
+        // The prefetch's tags come from the same rows of the same statement.
+        if let Some(v) = self.with_prefetch(|p| {
+            p.policy_rows
+                .iter()
+                .zip(&p.secret_tags)
+                .map(|(r, (_, _, t))| (r.clone(), t.clone()))
+                .collect()
+        })? {
+            return Ok(v);
+        }
+        self.q(POLICY_ROWS, &[])?
+            .iter()
+            .map(|r| Ok((secret_from_row(r)?, r.try_get(12)?)))
+            .collect()
+    }
+
+    fn tagged_secret(
+        &self,
+        env: &str,
+        name: &str,
+    ) -> StoreResult<Option<(SecretRow, Option<Vec<u8>>)>> {
+        let rows = self.q(
+            concat!(
+                secret_select!(", s.tag"),
+                " WHERE s.env = $1 AND s.name = $2"
+            ),
+            &[(&env, Type::TEXT), (&name, Type::TEXT)],
+        )?;
+        rows.first()
+            .map(|r| Ok((secret_from_row(r)?, r.try_get(12)?)))
+            .transpose()
     }
 
     fn secret_names(&self) -> StoreResult<Vec<String>> {

@@ -660,11 +660,24 @@ struct SqliteTx<'a> {
 /// it are constants (no formatting and re-hashing per call on hot paths).
 macro_rules! secret_select {
     () => {
-        "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
-         v.nonce, v.ciphertext, v.plain, s.env \
-         FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version"
+        secret_select!("")
+    };
+    // More columns after env (12 on): `", s.tag"`.
+    ($more:literal) => {
+        concat!(
+            "SELECT s.name, s.kind, s.scope, s.description, s.provider, s.version, s.created, s.updated, \
+             v.nonce, v.ciphertext, v.plain, s.env",
+            $more,
+            " FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version"
+        )
     };
 }
+
+/// One secret row (`secret_from_row`'s columns) and its tag (column 12).
+const TAGGED_SECRET: &str = concat!(
+    secret_select!(", s.tag"),
+    " WHERE s.env = ?1 AND s.name = ?2"
+);
 
 fn secret_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretRow> {
     let bad = |what: &str, v: &str| {
@@ -788,11 +801,11 @@ fn agent_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AgentRow> {
 
 impl Records for SqliteTx<'_> {
     fn vault_id(&self) -> StoreResult<Vec<u8>> {
+        // `meta`'s statement, cached.
         let v: Option<rusqlite::types::Value> = self
             .tx
-            .query_row("SELECT value FROM meta WHERE key = 'vault_id'", [], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row(["vault_id"], |r| r.get(0))
             .optional()?;
         match v {
             Some(rusqlite::types::Value::Blob(b)) => Ok(b),
@@ -806,9 +819,12 @@ impl Records for SqliteTx<'_> {
     }
 
     fn meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        // Cached: `vault run` reads three keys, and each prepare costs more
+        // than the lookup.
         let v: Option<rusqlite::types::Value> = self
             .tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
             .optional()?;
         Ok(v.map(|v| match v {
             rusqlite::types::Value::Blob(b) => b,
@@ -864,11 +880,11 @@ impl Records for SqliteTx<'_> {
         Ok(self.tx.execute("DELETE FROM slots WHERE id = ?1", [id])? > 0)
     }
 
+    /// The statement of `tagged_secret`, its tag left unread: a command
+    /// that reads a row both ways (`get --reveal`: the metadata, then the
+    /// row and its tag after unlocking) prepares the join once.
     fn secret(&self, env: &str, name: &str) -> StoreResult<Option<SecretRow>> {
-        let mut st = self.tx.prepare_cached(concat!(
-            secret_select!(),
-            " WHERE s.env = ?1 AND s.name = ?2"
-        ))?;
+        let mut st = self.tx.prepare_cached(TAGGED_SECRET)?;
         Ok(st.query_row([env, name], secret_from_row).optional()?)
     }
 
@@ -906,6 +922,27 @@ impl Records for SqliteTx<'_> {
         )?;
         let rows = st.query_map([], policy_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn tagged_policy_rows(&self) -> StoreResult<Vec<(SecretRow, Option<Vec<u8>>)>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT s.name, s.kind, s.scope, s.provider, s.version, v.nonce, v.ciphertext, v.plain, s.env, s.tag \
+             FROM secrets s LEFT JOIN versions v ON v.env = s.env AND v.name = s.name AND v.version = s.version \
+             ORDER BY s.name, s.env",
+        )?;
+        let rows = st.query_map([], |r| Ok((policy_row(r)?, r.get(9)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn tagged_secret(
+        &self,
+        env: &str,
+        name: &str,
+    ) -> StoreResult<Option<(SecretRow, Option<Vec<u8>>)>> {
+        let mut st = self.tx.prepare_cached(TAGGED_SECRET)?;
+        Ok(st
+            .query_row([env, name], |r| Ok((secret_from_row(r)?, r.get(12)?)))
+            .optional()?)
     }
 
     fn secret_names(&self) -> StoreResult<Vec<String>> {
