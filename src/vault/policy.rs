@@ -526,15 +526,11 @@ impl Crypt {
     /// judged on.
     pub(super) fn tagged_state(&self, tx: &Tx<'_>) -> Result<Snapshot> {
         let key = self.row_key()?;
-        let rows = tx.policy_rows()?;
-        let tags = tx.row_tags(Tagged::Secrets)?;
-        let rows = rows
+        let rows = tx
+            .tagged_policy_rows()?
             .into_iter()
-            .zip(tags)
-            .filter(|(r, (env, name, tag))| {
-                *env == r.env
-                    && *name == r.name
-                    && plain_under_secret(r).is_ok()
+            .filter(|(r, tag)| {
+                plain_under_secret(r).is_ok()
                     && tag
                         .as_deref()
                         .is_some_and(|t| key.verify(&secret_row_message(r), t))
