@@ -1316,6 +1316,22 @@ mod tests {
     }
 
     /// The whole tree's reading of `words`: Ok(Debug of the Cli) or Err(kind).
+    /// The fast path parses each of `accepted` as the whole tree does, and
+    /// declines each of `declined` (which the whole tree then answers).
+    fn same_as_the_whole_tree(accepted: &[&[&str]], declined: &[&[&str]]) {
+        for words in accepted {
+            let fast = super::parse_fast(&argv(words)).map(|c| format!("{c:?}"));
+            assert_eq!(
+                fast,
+                Some(full(words).unwrap_or_else(|k| panic!("{words:?}: {k:?}"))),
+                "{words:?}"
+            );
+        }
+        for words in declined {
+            assert!(super::parse_fast(&argv(words)).is_none(), "{words:?}");
+        }
+    }
+
     fn full(words: &[&str]) -> Result<String, clap::error::ErrorKind> {
         use clap::Parser;
         super::Cli::try_parse_from(argv(words))
@@ -1375,14 +1391,6 @@ mod tests {
             &["run", "--no-masking", "--", "run"],
             &["run", "--", ""],
         ];
-        for words in accepted {
-            let fast = super::parse_fast(&argv(words)).map(|c| format!("{c:?}"));
-            assert_eq!(
-                fast,
-                Some(full(words).unwrap_or_else(|k| panic!("{words:?}: {k:?}"))),
-                "{words:?}"
-            );
-        }
         // Help, version, errors, other commands and global options before
         // the command: the fast path declines, the whole tree answers.
         let declined: &[&[&str]] = &[
@@ -1400,9 +1408,7 @@ mod tests {
             &["ru", "--", "x"],
             &[],
         ];
-        for words in declined {
-            assert!(super::parse_fast(&argv(words)).is_none(), "{words:?}");
-        }
+        same_as_the_whole_tree(accepted, declined);
     }
 
     #[test]
@@ -1423,14 +1429,6 @@ mod tests {
             ],
             &["get", "X", "--passphrase-file", "p", "--reveal"],
         ];
-        for words in accepted {
-            let fast = super::parse_fast(&argv(words)).map(|c| format!("{c:?}"));
-            assert_eq!(
-                fast,
-                Some(full(words).unwrap_or_else(|k| panic!("{words:?}: {k:?}"))),
-                "{words:?}"
-            );
-        }
         let declined: &[&[&str]] = &[
             &["get", "--help"],
             &["get", "-h"],
@@ -1443,9 +1441,7 @@ mod tests {
             &["ge", "X"],
             &["list"],
         ];
-        for words in declined {
-            assert!(super::parse_fast(&argv(words)).is_none(), "{words:?}");
-        }
+        same_as_the_whole_tree(accepted, declined);
     }
 
     #[test]

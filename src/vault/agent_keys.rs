@@ -881,31 +881,17 @@ impl Vault {
                 }
                 (None, _) => agent_registration(regs, who.agent_id, &my_kem, source, agent)?,
             };
-            let st = tx.statement(reg.agent_id)?.ok_or_else(|| {
-                Error::integrity(format!(
-                    "agent {} has a registered key but no signed statement: the vault was changed outside vault",
-                    reg.agent
-                ))
-                .hint("ask an owner to run any change, or to re-approve the agent; or restore the database")
-            })?;
             // Signed by the root, or by a manager of the agent under the
-            // current roster (docs/FORMAT.md §21.8).
-            let (signer, roster_epoch) =
-                super::members::statement_signer(tx, who.root, st.signer, &reg.agent)?;
-            let statement = Statement::verify(&signer, &st.bytes, &st.sig).map_err(|e| {
-                e.into_error(&format!(
-                    "the signed statement of agent {} (what it receives)",
-                    reg.agent
-                ))
-            })?;
-            if statement.roster_epoch != roster_epoch {
-                return Err(Error::integrity(format!(
-                    "the signed statement of agent {} names another roster than its signer's: it was replaced in the database",
-                    reg.agent
-                ))
-                .hint("do not use this database; restore it from a backup and tell the vault's owners"));
-            }
-            super::members::check_manager_seq(tx, st.signer, statement.policy_seq, &reg.agent)?;
+            // current roster (docs/FORMAT.md §21.8); about this vault,
+            // agent and key.
+            let (statement, _) =
+                super::members::verified_statement(tx, who.root, &vault_id, &reg)?.ok_or_else(|| {
+                    Error::integrity(format!(
+                        "agent {} has a registered key but no signed statement: the vault was changed outside vault",
+                        reg.agent
+                    ))
+                    .hint("ask an owner to run any change, or to re-approve the agent; or restore the database")
+                })?;
             // A grant row the statement does not list was not made by an
             // owner (every owner write re-signs): refuse, do not ignore.
             for g in tx.grants(&reg.agent)? {
@@ -947,15 +933,6 @@ impl Vault {
             ))
             .hint("do not use this database; restore it from a backup and tell the vault's owners")
         };
-        if statement.vault_id[..] != vault_id[..] {
-            return Err(bad("is for another vault"));
-        }
-        if statement.agent_id != reg.agent_id || statement.agent_name != reg.agent {
-            return Err(bad("is for another agent"));
-        }
-        if statement.keyring_epoch != reg.epoch {
-            return Err(bad("is for another of its keys"));
-        }
         if who.member.is_none()
             && statement.expires_unix != 0
             && unix_now() >= statement.expires_unix

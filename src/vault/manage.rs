@@ -125,33 +125,15 @@ fn listed_by_a_manager(
     agent: &str,
     secret: &str,
 ) -> Result<bool> {
-    let Some(id) = tx.agent_id(agent)? else {
+    let Some(reg) = tx.agent_key(agent)?.filter(|k| k.revoked.is_none()) else {
         return Ok(false);
     };
-    let Some(st) = tx.statement(id)? else {
+    let Ok(Some((statement, signer))) =
+        super::members::verified_statement(tx, root, vault_id, &reg)
+    else {
         return Ok(false);
     };
-    if st.signer == 0 {
-        return Ok(false);
-    }
-    let Ok((pk, epoch)) = super::members::statement_signer(tx, root, st.signer, agent) else {
-        return Ok(false);
-    };
-    let Ok(statement) = Statement::verify(&pk, &st.bytes, &st.sig) else {
-        return Ok(false);
-    };
-    if super::members::check_manager_seq(tx, st.signer, statement.policy_seq, agent).is_err() {
-        return Ok(false);
-    }
-    let current_epoch = tx
-        .agent_key(agent)?
-        .filter(|k| k.revoked.is_none())
-        .map(|k| k.epoch);
-    Ok(statement.roster_epoch == epoch
-        && statement.agent_id == id
-        && statement.agent_name == agent
-        && statement.vault_id[..] == *vault_id
-        && Some(statement.keyring_epoch) == current_epoch
+    Ok(signer != 0
         && statement
             .entries
             .iter()
@@ -184,28 +166,14 @@ fn open_view(tx: &Tx<'_>, vault_id: &[u8], me: &Me, agent: &str) -> Result<View>
                 me,
             )
         })?;
-    let root = &me.identity.root_sign_pk;
-    let st = tx.statement(reg.agent_id)?.ok_or_else(|| {
-        Error::integrity(format!(
-            "agent {agent} has a keyring but no signed statement: the vault was changed outside vault"
-        ))
-        .hint("ask an owner to run any change, or restore the database")
-    })?;
-    let (signer, roster_epoch) = super::members::statement_signer(tx, root, st.signer, agent)?;
-    let statement = Statement::verify(&signer, &st.bytes, &st.sig)
-        .map_err(|e| e.into_error(&format!("the signed statement of agent {agent}")))?;
-    super::members::check_manager_seq(tx, st.signer, statement.policy_seq, agent)?;
-    if statement.roster_epoch != roster_epoch
-        || statement.agent_id != reg.agent_id
-        || statement.agent_name != agent
-        || statement.keyring_epoch != reg.epoch
-        || statement.vault_id[..] != *vault_id
-    {
-        return Err(Error::integrity(format!(
-            "the signed statement of agent {agent} is not this agent's current one: it was replaced in the database"
-        ))
-        .hint("do not use this database; restore it from a backup and tell the vault's owners"));
-    }
+    let (statement, signer) =
+        super::members::verified_statement(tx, &me.identity.root_sign_pk, vault_id, &reg)?
+            .ok_or_else(|| {
+                Error::integrity(format!(
+                    "agent {agent} has a keyring but no signed statement: the vault was changed outside vault"
+                ))
+                .hint("ask an owner to run any change, or restore the database")
+            })?;
     let recipient = member::member_recipient(me.id as u64);
     let wrap = tx
         .keyring_wrap(reg.agent_id, reg.epoch, recipient)?
@@ -232,7 +200,7 @@ fn open_view(tx: &Tx<'_>, vault_id: &[u8], me: &Me, agent: &str) -> Result<View>
     let ak = KeyringKey::open_from(&slot, &me.identity.kem, &mine, &wrap)
         .map_err(|e| e.into_error(&format!("your keyring wrap of agent {agent}")))?;
     Ok(View {
-        signer: st.signer,
+        signer,
         reg,
         ak,
         statement,

@@ -899,6 +899,50 @@ pub(super) fn signing_keys(
     Ok(out)
 }
 
+/// The current statement of the agent registered as `reg`, verified: signed
+/// by the root (`root`, pinned or derived) or by a current manager of the
+/// agent under the current roster, naming that roster's epoch, a policy
+/// sequence number not past the vault's, and this vault, agent and keyring
+/// epoch; with its signer (0 = the root). `None` when the agent has no
+/// statement; anything else is exit 6.
+pub(super) fn verified_statement(
+    tx: &Tx<'_>,
+    root: &SignPublicKey,
+    vault_id: &[u8],
+    reg: &crate::store::AgentKeyRow,
+) -> Result<Option<(v2::Statement, u64)>> {
+    let Some(st) = tx.statement(reg.agent_id)? else {
+        return Ok(None);
+    };
+    let agent = &reg.agent;
+    let (signer, roster_epoch) = statement_signer(tx, root, st.signer, agent)?;
+    let statement = v2::Statement::verify(&signer, &st.bytes, &st.sig).map_err(|e| {
+        e.into_error(&format!(
+            "the signed statement of agent {agent} (what it receives)"
+        ))
+    })?;
+    let bad = |what: &str| {
+        Error::integrity(format!(
+            "the signed statement of agent {agent} {what}: it was replaced in the database"
+        ))
+        .hint("do not use this database; restore it from a backup and tell the vault's owners")
+    };
+    if statement.roster_epoch != roster_epoch {
+        return Err(bad("names another roster than its signer's"));
+    }
+    check_manager_seq(tx, st.signer, statement.policy_seq, agent)?;
+    if statement.vault_id[..] != *vault_id {
+        return Err(bad("is for another vault"));
+    }
+    if statement.agent_id != reg.agent_id || statement.agent_name != *agent {
+        return Err(bad("is for another agent"));
+    }
+    if statement.keyring_epoch != reg.epoch {
+        return Err(bad("is for another of its keys"));
+    }
+    Ok(Some((statement, st.signer)))
+}
+
 /// A statement signed by a manager may not name a policy sequence number
 /// past the vault's (`meta.policy_seq`, which a manager can only raise one
 /// at a time): a forged huge number would otherwise lift every reader's

@@ -119,6 +119,27 @@ impl Team {
         assert!(stdout(&o).contains(&self.role(who)), "{}", stdout(&o));
     }
 
+    /// A new agent key for `agent` (`vault agent token`), its one line.
+    fn token(&self, agent: &str) -> String {
+        let o = self.owner_ok(&["agent", "token", agent]);
+        let token = stdout(&o).trim().to_owned();
+        assert!(token.starts_with("vault-agent-v1:"), "a token line");
+        token
+    }
+
+    /// The actions of `actor`'s audit entries, oldest first (`vault audit --json`).
+    fn actions_of(&self, actor: &str) -> Vec<String> {
+        let o = self.owner_ok(&["audit", "--json"]);
+        let entries: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["actor"] == actor)
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// `vault ARGS` as member `who`, through their own PostgreSQL role.
     fn member(&self, who: &str, args: &[&str]) -> Output {
         self.vault(who, Some(&self.role(who)), args)
@@ -554,16 +575,7 @@ fn a_member_who_operates_an_agent_runs_and_reveals_exactly_its_view_with_their_o
 
     // bob's run and reveal are in his own audit chain, signed with his
     // identity key; the owner verifies every chain.
-    let o = t.owner_ok(&["audit", "--json"]);
-    let entries: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let by_bob: Vec<&str> = entries
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["actor"] == "member bob")
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(by_bob, vec!["run", "reveal"], "{}", stdout(&o));
+    assert_eq!(t.actions_of("member bob"), vec!["run", "reveal"]);
     t.owner_ok(&["audit", "verify"]);
     let o = t.member("bob", &["audit", "verify"]);
     assert_code_no_leak(&o, 0, &[STRIPE, OPENAI]);
@@ -577,9 +589,7 @@ fn a_member_who_operates_an_agent_runs_and_reveals_exactly_its_view_with_their_o
     assert_code_no_leak(&o, 0, &[STRIPE, OPENAI, rotated]);
 
     // The agent gets a key of its own: a new keyring epoch, wrapped to bob too.
-    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
-    let token = stdout(&o).trim().to_owned();
-    assert!(token.starts_with("vault-agent-v1:"), "a token line");
+    t.token("billing-bot");
     let o = run_as(&t, "bob", "billing-bot", &check);
     assert_code_no_leak(&o, 0, &[STRIPE, OPENAI, rotated]);
 
@@ -680,8 +690,7 @@ fn a_manager_grants_and_revokes_what_is_shared_with_them_and_agents_and_owners_a
         "--agent",
         "other-bot",
     ]);
-    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
-    let token = stdout(&o).trim().to_owned();
+    let token = t.token("billing-bot");
     t.enroll(
         "bob",
         &fpr,
@@ -740,20 +749,9 @@ fn a_manager_grants_and_revokes_what_is_shared_with_them_and_agents_and_owners_a
     assert_code_no_leak(&o, 0, &leaks);
 
     // Each of bob's changes is in his audit chain; an edit there is caught.
-    let o = t.owner_ok(&["audit", "--json"]);
-    let entries: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let by_bob: Vec<&str> = entries
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["actor"] == "member bob")
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        by_bob,
-        vec!["grant", "run", "grant", "revoke"],
-        "{}",
-        stdout(&o)
+        t.actions_of("member bob"),
+        vec!["grant", "run", "grant", "revoke"]
     );
     t.owner_ok(&["audit", "verify"]);
     t.sql("UPDATE audit SET subject = replace(subject, 'ANTHROPIC_KEY', 'OTHER_KEY') WHERE action = 'grant' AND chain > 0");
@@ -771,8 +769,7 @@ fn a_manager_grants_and_revokes_what_is_shared_with_them_and_agents_and_owners_a
 fn a_grant_row_with_a_forged_manager_signature_is_refused() {
     let Some(t) = Team::new() else { return };
     let fpr = t.setup();
-    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
-    let token = stdout(&o).trim().to_owned();
+    let token = t.token("billing-bot");
     t.enroll("bob", &fpr, &["--agent", "billing-bot=manage"]);
     t.sql(
         "INSERT INTO grants(agent, secret, created, signer, sig) \
@@ -864,8 +861,7 @@ fn signed_grant_sql(t: &Team, who: &str, agent: &str, secret: &str) -> String {
 fn a_validly_signed_grant_of_a_secret_not_shared_with_the_manager_is_refused() {
     let Some(t) = Team::new() else { return };
     let fpr = t.setup();
-    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
-    let token = stdout(&o).trim().to_owned();
+    let token = t.token("billing-bot");
     // bob manages billing-bot and has no right on support-bot: OPENAI_KEY
     // was never shared with him. He signs a grant row for it himself.
     t.enroll("bob", &fpr, &["--agent", "billing-bot=manage"]);
@@ -899,8 +895,7 @@ fn a_validly_signed_grant_of_a_secret_not_shared_with_the_manager_is_refused() {
 fn a_managers_grant_row_put_back_after_a_revoke_is_refused() {
     let Some(t) = Team::new() else { return };
     let fpr = t.setup();
-    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
-    let token = stdout(&o).trim().to_owned();
+    let token = t.token("billing-bot");
     t.enroll(
         "bob",
         &fpr,
@@ -946,8 +941,7 @@ fn a_managers_grant_row_put_back_after_a_revoke_is_refused() {
 fn removing_an_operator_gives_the_agent_a_new_keyring_key() {
     let Some(t) = Team::new() else { return };
     let fpr = t.setup();
-    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
-    let token = stdout(&o).trim().to_owned();
+    let token = t.token("billing-bot");
     t.enroll("bob", &fpr, &["--agent", "billing-bot=operate"]);
     let epoch = |t: &Team| -> serde_json::Value {
         let o = t.owner_ok(&["agent", "show", "billing-bot", "--json"]);
@@ -968,8 +962,7 @@ fn removing_an_operator_gives_the_agent_a_new_keyring_key() {
 fn a_managers_grant_whose_source_is_revoked_is_removed_without_locking_owners_out() {
     let Some(t) = Team::new() else { return };
     let fpr = t.setup();
-    let o = t.owner_ok(&["agent", "token", "billing-bot"]);
-    let token = stdout(&o).trim().to_owned();
+    let token = t.token("billing-bot");
     t.enroll(
         "bob",
         &fpr,
